@@ -1,0 +1,386 @@
+"""The checklist model: instruments, sections, items, answer kinds and relevance rules.
+
+Pure data and pure functions: no SQLite, no Textual. The store, the importer, the
+TUI and the reports all read answers through these definitions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+KINDS = (
+    "yn",
+    "ynna",
+    "q4",
+    "count",
+    "minutes",
+    "date",
+    "time",
+    "datetime",
+    "text",
+    "choice",
+    "multi",
+    "derived",
+)
+CHOICE_KINDS = ("choice", "multi")
+INTEGER_KINDS = ("q4", "count", "minutes")
+YESNO_KINDS = ("yn", "ynna")
+NA = "na"
+UNKNOWN = "unknown"
+
+KIND_LABELS = {
+    "yn": "yes / no",
+    "ynna": "yes / no / n.a.",
+    "q4": "scale 1-4",
+    "count": "number",
+    "minutes": "minutes",
+    "date": "date",
+    "time": "time",
+    "datetime": "date and time",
+    "text": "text",
+    "choice": "one of",
+    "multi": "any of",
+    "derived": "computed",
+}
+
+Q4_LABELS = {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good"}
+
+
+def snake(label: str) -> str:
+    """The stored code for a choice label: lower case, non-alphanumeric runs as `_`."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
+class AnswerError(ValueError):
+    """A value that does not fit its item."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A relevance rule: the item is not applicable when `item` has an answer matching."""
+
+    item: str
+    op: str  # equals | not_equals | in | not_in
+    values: tuple[str, ...]
+
+    def holds(self, answer: Any) -> bool:
+        if answer is None or answer == "":
+            return False
+        value = stored_text(answer)
+        if self.op in ("equals", "in"):
+            return value in self.values
+        return value not in self.values
+
+    def describe(self) -> str:
+        vals = ", ".join(self.values)
+        words = {"equals": "=", "not_equals": "≠", "in": "is one of", "not_in": "is not one of"}
+        return f"{self.item} {words[self.op]} {vals}"
+
+
+def stored_text(value: Any) -> str:
+    """The text form of a stored value, used to compare with rule values."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return json.dumps(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    prompt: str
+    kind: str
+    section_id: str
+    position: int
+    choices: tuple[Choice, ...] = ()
+    help: str = ""
+    na: str = ""  # when NA may be chosen by judgement ("" = never by judgement)
+    na_when: Rule | None = None
+    unknown: bool = False
+    required: bool = True
+    formula: str = ""
+    basis: str = ""
+    source: str = ""
+
+    @property
+    def na_allowed(self) -> bool:
+        return bool(self.na) or self.na_when is not None
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind != "derived"
+
+    def choice_for(self, text: str) -> Choice | None:
+        t = text.strip().lower()
+        for c in self.choices:
+            if t == c.code.lower() or t == c.label.lower() or snake(t) == c.code:
+                return c
+        return None
+
+    def parse(self, raw: Any) -> Any:
+        """Turn typed or imported text into the stored value; raise AnswerError if it
+        does not fit. Returns None for blank (unanswered)."""
+        if raw is None:
+            return None
+        if isinstance(raw, list):
+            raw = ";".join(str(p) for p in raw)
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text == "":
+                return None
+        else:
+            text = str(raw)
+        low = text.lower()
+        if low in ("na", "n/a", "not applicable"):
+            if not self.na_allowed:
+                raise AnswerError(f"{self.id}: not applicable is not allowed")
+            return NA
+        if low == UNKNOWN and self.unknown:
+            return UNKNOWN
+        k = self.kind
+        if k == "derived":
+            raise AnswerError(f"{self.id}: is computed, not answered")
+        if k in YESNO_KINDS:
+            if low in ("yes", "y", "true", "1"):
+                return "yes"
+            if low in ("no", "n", "false", "0"):
+                return "no"
+            raise AnswerError(f"{self.id}: expected yes/no, got {text!r}")
+        if k in INTEGER_KINDS:
+            try:
+                n = int(text)
+            except ValueError:
+                raise AnswerError(f"{self.id}: expected a whole number, got {text!r}") from None
+            if k == "q4" and not 1 <= n <= 4:
+                raise AnswerError(f"{self.id}: expected a score from 1 to 4, got {n}")
+            if n < 0:
+                raise AnswerError(f"{self.id}: expected a number of 0 or more, got {n}")
+            return n
+        if k == "date":
+            try:
+                return date.fromisoformat(text).isoformat()
+            except ValueError:
+                raise AnswerError(f"{self.id}: expected a date YYYY-MM-DD, got {text!r}") from None
+        if k == "time":
+            try:
+                return time.fromisoformat(text).isoformat(timespec="minutes")
+            except ValueError:
+                raise AnswerError(f"{self.id}: expected a time HH:MM, got {text!r}") from None
+        if k == "datetime":
+            try:
+                return datetime.fromisoformat(text).isoformat(timespec="minutes")
+            except ValueError:
+                raise AnswerError(
+                    f"{self.id}: expected a date and time YYYY-MM-DDTHH:MM, got {text!r}"
+                ) from None
+        if k == "choice":
+            c = self.choice_for(text)
+            if c is None:
+                raise AnswerError(f"{self.id}: {text!r} is not one of {self.codes_text()}")
+            return c.code
+        if k == "multi":
+            parts = text.split(";")
+            codes: list[str] = []
+            for p in parts:
+                if str(p).strip() == "":
+                    continue
+                c = self.choice_for(str(p))
+                if c is None:
+                    raise AnswerError(f"{self.id}: {p!r} is not one of {self.codes_text()}")
+                if c.code not in codes:
+                    codes.append(c.code)
+            order = [c.code for c in self.choices]
+            return json.dumps(sorted(codes, key=order.index))
+        return text  # text
+
+    def codes_text(self) -> str:
+        return ", ".join(c.code for c in self.choices)
+
+    def display(self, value: Any) -> str:
+        """How a stored value reads on screen and in exports."""
+        if value is None:
+            return ""
+        if value == NA:
+            return "n/a"
+        if value == UNKNOWN:
+            return "unknown"
+        if self.kind in YESNO_KINDS:
+            return str(value)
+        if self.kind == "q4":
+            return f"{value} {Q4_LABELS.get(int(value), '')}".strip()
+        if self.kind == "choice":
+            c = self.choice_for(str(value))
+            return c.label if c else str(value)
+        if self.kind == "multi":
+            try:
+                codes = json.loads(value)
+            except (TypeError, ValueError):
+                return str(value)
+            labels = []
+            for code in codes:
+                c = self.choice_for(code)
+                labels.append(c.label if c else code)
+            return "; ".join(labels)
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    key: str
+    instances: tuple[Choice, ...] = ()  # fixed instances; empty = open (1, 2, 3 ...)
+
+    @property
+    def fixed(self) -> bool:
+        return bool(self.instances)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+    scope: str = "record"  # "visit": carried over from the inspector's last record
+    repeat: Repeat | None = None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    version: int
+    title: str
+    description: str
+    prefix: str
+    natural_key: tuple[str, ...]
+    sections: tuple[Section, ...]
+    source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for s in self.sections for i in s.items)
+
+    @property
+    def item_map(self) -> dict[str, Item]:
+        return {i.id: i for i in self.items}
+
+    def item(self, item_id: str) -> Item:
+        try:
+            return self.item_map[item_id]
+        except KeyError:
+            raise KeyError(f"{self.id} has no item {item_id!r}") from None
+
+    def section_of(self, item_id: str) -> Section:
+        for s in self.sections:
+            if any(i.id == item_id for i in s.items):
+                return s
+        raise KeyError(item_id)
+
+    def definition_json(self) -> str:
+        return json.dumps(self.source, sort_keys=True, ensure_ascii=False, default=str)
+
+
+AnswerKey = tuple[str, str]  # (item_id, repeat_key)
+
+
+def rule_applies(checklist: Checklist, item: Item, answers: Mapping[AnswerKey, Any], rkey: str) -> bool:
+    """Does the item's relevance rule hold, given the record's answers?
+
+    A rule naming an item in the same repeat group reads that item in the same
+    instance; otherwise it reads the record-level answer."""
+    rule = item.na_when
+    if rule is None:
+        return False
+    own = checklist.section_of(item.id)
+    other = checklist.section_of(rule.item)
+    key = rkey if (own.repeat is not None and other is own) else ""
+    return rule.holds(answers.get((rule.item, key)))
+
+
+def instance_keys(section: Section, answers: Mapping[AnswerKey, Any]) -> list[str]:
+    """The repeat keys a record has for a section ("" for ordinary sections)."""
+    if section.repeat is None:
+        return [""]
+    if section.repeat.fixed:
+        return [c.code for c in section.repeat.instances]
+    ids = {i.id for i in section.items}
+    keys = {k for (iid, k) in answers if iid in ids and k}
+    return sorted(keys, key=lambda k: (len(k), k))
+
+
+def missing_required(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> list[AnswerKey]:
+    """Required items without an answer, in form order (rule-NA items count as answered)."""
+    missing: list[AnswerKey] = []
+    for section in checklist.sections:
+        for rkey in instance_keys(section, answers):
+            for item in section.items:
+                if not item.required or not item.answerable:
+                    continue
+                value = answers.get((item.id, rkey))
+                if value is None or value == "":
+                    if rule_applies(checklist, item, answers, rkey):
+                        continue
+                    missing.append((item.id, rkey))
+    return missing
+
+
+def check_consistency(
+    checklist: Checklist, answers: Mapping[AnswerKey, Any]
+) -> list[tuple[AnswerKey, str]]:
+    """Answers that break a relevance rule: NA where NA is not allowed, or a real
+    answer where the rule makes the item not applicable."""
+    problems: list[tuple[AnswerKey, str]] = []
+    for (iid, rkey), value in answers.items():
+        if value is None or value == "":
+            continue
+        item = checklist.item_map.get(iid)
+        if item is None or item.na_when is None:
+            continue
+        fires = rule_applies(checklist, item, answers, rkey)
+        if fires and value != NA:
+            problems.append(((iid, rkey), f"must be na when {item.na_when.describe()}"))
+        elif not fires and value == NA and not item.na:
+            problems.append(
+                ((iid, rkey), f"can be na only when {item.na_when.describe()}")
+            )
+    return problems
+
+
+def apply_rules(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> dict[AnswerKey, Any]:
+    """What the relevance rules change, given a record's answers.
+
+    An item whose rule holds becomes NA (whatever it held: the old value stays in the
+    change log). An item whose rule no longer holds loses an NA it could only have had
+    from the rule (back to unanswered). Repeats until nothing changes, since rules chain.
+    Returns only the changes (None = cleared)."""
+    changes: dict[AnswerKey, Any] = {}
+    current = dict(answers)
+    for _ in range(20):
+        round_changes: dict[AnswerKey, Any] = {}
+        for section in checklist.sections:
+            for rkey in instance_keys(section, current):
+                for item in section.items:
+                    if item.na_when is None:
+                        continue
+                    key = (item.id, rkey)
+                    value = current.get(key)
+                    if rule_applies(checklist, item, current, rkey):
+                        if value != NA:
+                            round_changes[key] = NA
+                    elif value == NA and not item.na:
+                        round_changes[key] = None
+        if not round_changes:
+            break
+        current.update(round_changes)
+        changes.update(round_changes)
+    return changes

@@ -1,0 +1,145 @@
+"""Opening fieldkit databases safely: checks before touching, owner-only creation, WAL."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+from fieldkit.errors import BadDatabase
+
+APPLICATION_ID = 0x464B4954  # "FKIT"
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def run_script(conn: sqlite3.Connection, sql: str) -> None:
+    """Run several statements without sqlite3.executescript's implicit COMMIT."""
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            stmt = buf.strip()
+            buf = ""
+            if stmt and not all(
+                ln.strip().startswith("--") or not ln.strip() for ln in stmt.splitlines()
+            ):
+                conn.execute(stmt)
+    if buf.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in buf.splitlines()
+    ):
+        conn.execute(buf)
+
+
+def check_file(path: Path) -> None:
+    """Refuse, with one clear line, a file that is missing, not SQLite, or truncated.
+
+    Reads the header only; writes nothing."""
+    if not path.exists():
+        raise BadDatabase(f"{path}: no such database (create one with `fieldkit init --db {path}`)")
+    if path.is_dir():
+        raise BadDatabase(f"{path}: is a directory, not a database file")
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as e:
+        raise BadDatabase(f"{path}: cannot read ({e.strerror})") from None
+    if size == 0:
+        raise BadDatabase(f"{path}: empty file, not a fieldkit database")
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        raise BadDatabase(f"{path}: not a SQLite database")
+    page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter = struct.unpack(">I", header[24:28])[0]
+    pages = struct.unpack(">I", header[28:32])[0]
+    valid_for = struct.unpack(">I", header[92:96])[0]
+    wal = Path(str(path) + "-wal")
+    if (
+        pages
+        and valid_for == change_counter
+        and size < pages * page_size
+        and not (wal.exists() and wal.stat().st_size > 0)
+    ):
+        raise BadDatabase(
+            f"{path}: truncated database ({size} of {pages * page_size} bytes); "
+            "restore it from a copy"
+        )
+
+
+def _ro_uri(path: Path) -> str:
+    return f"file:{path.resolve().as_posix()}?mode=ro"
+
+
+def inspect(path: Path) -> tuple[int, int]:
+    """(application_id, user_version) of a database file, opened read-only."""
+    check_file(path)
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{path}: unreadable database ({e})") from None
+    return app_id, version
+
+
+def require_fieldkit(path: Path, schema_version: int) -> int:
+    """Check a file is a fieldkit database this version can use; return its schema version."""
+    app_id, version = inspect(path)
+    if app_id != APPLICATION_ID:
+        raise BadDatabase(f"{path}: not a fieldkit database")
+    if version > schema_version:
+        raise BadDatabase(
+            f"{path}: made by a newer fieldkit (schema {version}, this one knows {schema_version}); "
+            "upgrade fieldkit to open it"
+        )
+    return version
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with WAL and a busy timeout."""
+    try:
+        if readonly:
+            conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        else:
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{path}: cannot open ({e})") from None
+    return conn
+
+
+def create_file(path: Path) -> None:
+    """Create an empty file readable and writable by its owner only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise BadDatabase(f"{path}: already exists") from None
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error: all or nothing."""
+    conn.execute(f"BEGIN {mode}")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

@@ -1,0 +1,115 @@
+"""The change log: stamping local changes and folding new changes into current state.
+
+Both local writes and merges end in `fold_incoming`, so there is one definition of
+"current state" (the winner per cell) and of a conflict.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fieldkit import sql
+from fieldkit.store.connection import run_script
+
+Q = sql.queries("state")
+COUNTER_BITS = 16
+
+
+def hlc_now(last: int, wall_ms: int | None = None) -> int:
+    """The next hybrid logical clock value: wall-clock milliseconds in the high bits, a
+    counter in the low 16, never going backwards from `last`."""
+    ms = int(time.time() * 1000) if wall_ms is None else wall_ms
+    candidate = ms << COUNTER_BITS
+    return candidate if candidate > last else last + 1
+
+
+def hlc_ms(hlc: int) -> int:
+    return hlc >> COUNTER_BITS
+
+
+def change_id(device_id: str, seq: int) -> str:
+    return f"{device_id}:{seq:012d}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value set on one cell."""
+
+    record_id: str
+    kind: str  # record | answer | note | setting
+    field: str
+    value: Any
+    rkey: str = ""
+
+
+def _meta_int(conn: sqlite3.Connection, key: str) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, str(value)),
+    )
+
+
+def begin_fold(conn: sqlite3.Connection) -> None:
+    """Create (or empty) the temp tables a fold uses. Call inside the transaction."""
+    run_script(conn, Q["create_temp"])
+
+
+def fold_incoming(conn: sqlite3.Connection) -> None:
+    """Append temp.incoming to the log and rebuild the touched cells, conflicts and records."""
+    run_script(conn, Q["append"])
+    run_script(conn, Q["recompute_cells"])
+    run_script(conn, Q["recompute_conflicts"])
+    run_script(conn, Q["recompute_records"])
+    top = conn.execute("SELECT max(hlc) FROM temp.incoming").fetchone()[0]
+    if top is not None and top > _meta_int(conn, "hlc"):
+        _set_meta(conn, "hlc", top)
+
+
+def write_local(
+    conn: sqlite3.Connection,
+    changes: Iterable[Change],
+    *,
+    author: str | None,
+    wall_ms: int | None = None,
+) -> int:
+    """Stamp changes with this database's device id, sequence and clock, link each to what
+    its writer had seen, and fold them in. The caller holds the write transaction.
+
+    A batch that sets one cell twice keeps the last value. Returns the number written."""
+    last: dict[tuple[str, str, str, str], Change] = {}
+    for ch in changes:
+        last[(ch.record_id, ch.kind, ch.field, ch.rkey)] = ch
+    if not last:
+        return 0
+    device = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
+    seq = _meta_int(conn, "seq")
+    hlc = _meta_int(conn, "hlc")
+    rows = []
+    for ch in last.values():
+        seq += 1
+        hlc = hlc_now(hlc, wall_ms)
+        rows.append(
+            (change_id(device, seq), device, seq, hlc, ch.record_id, ch.kind, ch.field, ch.rkey,
+             ch.value, author)
+        )
+    begin_fold(conn)
+    conn.executemany(
+        "INSERT INTO temp.incoming (id, device_id, seq, hlc, record_id, kind, field, rkey, value,"
+        " author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    run_script(conn, Q["link_local_parents"])
+    fold_incoming(conn)
+    _set_meta(conn, "seq", seq)
+    _set_meta(conn, "hlc", hlc)
+    return len(rows)

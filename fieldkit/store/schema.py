@@ -1,0 +1,142 @@
+"""Schema steps (through sqlite-utils Migrations), backups before migrating, reference data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from fieldkit import forces as forces_data
+from fieldkit import sql
+from fieldkit.checklists import Checklist, load_all
+from fieldkit.store.connection import APPLICATION_ID, run_script
+
+STEPS = sql.schema_steps()
+SCHEMA_VERSION = len(STEPS)
+
+migrations = Migrations("fieldkit")
+
+
+def _register(name: str, text: str) -> None:
+    def step(db: sqlite_utils.Database) -> None:
+        run_script(db.conn, text)
+
+    step.__name__ = name
+    migrations(name=name)(step)
+
+
+for _name, _text in STEPS:
+    _register(_name, _text)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending schema steps in ONE transaction (all or nothing); return the new version.
+
+    The caller has already checked the database is not from a newer fieldkit and, for an
+    existing database, written a backup."""
+    db = sqlite_utils.Database(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        install_reference(conn)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return SCHEMA_VERSION
+
+
+def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the database (SQLite's online backup) beside it before a migration, owner-only."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.v{version}-{stamp}-{n}.bak")
+    target.touch(mode=0o600)
+    dest = sqlite3.connect(str(target))
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    target.chmod(0o600)
+    return target
+
+
+def install_reference(conn: sqlite3.Connection) -> None:
+    """Forces, their aliases, and every shipped checklist definition (idempotent)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO forces (code, name, welsh) VALUES (?, ?, ?)",
+        [(c, n, int(c in forces_data.WELSH_FORCES)) for c, n, _ in forces_data.FORCES],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO force_aliases (alias, code) VALUES (?, ?)",
+        forces_data.alias_rows(),
+    )
+    for checklist in load_all().values():
+        install_checklist(conn, checklist)
+
+
+def checklist_hash(checklist: Checklist) -> str:
+    return hashlib.sha256(checklist.definition_json().encode()).hexdigest()
+
+
+def install_checklist(conn: sqlite3.Connection, checklist: Checklist) -> None:
+    """Store a checklist definition and its items, unless that id and version are there."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO checklists (id, version, title, definition, hash) VALUES (?, ?, ?, ?, ?)",
+        (
+            checklist.id,
+            checklist.version,
+            checklist.title,
+            checklist.definition_json(),
+            checklist_hash(checklist),
+        ),
+    )
+    if cur.rowcount == 0:
+        return
+    rows = []
+    for section in checklist.sections:
+        for item in section.items:
+            rows.append(
+                (
+                    checklist.id,
+                    checklist.version,
+                    item.id,
+                    item.position,
+                    section.id,
+                    section.title,
+                    section.repeat.key if section.repeat else None,
+                    item.prompt,
+                    item.kind,
+                    json.dumps([{"code": c.code, "label": c.label} for c in item.choices])
+                    if item.choices
+                    else None,
+                    item.na or None,
+                    item.na_when.describe() if item.na_when else None,
+                    int(item.required),
+                    item.help or None,
+                    item.basis or None,
+                    item.source or None,
+                )
+            )
+    conn.executemany(
+        "INSERT OR IGNORE INTO items (checklist_id, checklist_version, item_id, position, section_id,"
+        " section_title, repeat_key, prompt, kind, choices, na_allowed, na_when, required, help,"
+        " basis, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO natural_key_items (checklist_id, checklist_version, position, item_id)"
+        " VALUES (?, ?, ?, ?)",
+        [(checklist.id, checklist.version, i, k) for i, k in enumerate(checklist.natural_key)],
+    )

@@ -1,0 +1,434 @@
+"""The Store: the only writer of a fieldkit database.
+
+Every change is a short transaction that appends to the change log and rebuilds the
+cells it touched (fieldkit.store.log), so a process killed at any moment loses nothing
+that was committed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import uuid6
+
+from fieldkit import forces
+from fieldkit.checklists import (
+    NA,
+    AnswerKey,
+    Checklist,
+    ChecklistError,
+    apply_rules,
+    check_consistency,
+    get,
+    missing_required,
+    parse_checklist,
+)
+from fieldkit.checklists.model import AnswerError
+from fieldkit.errors import BadDatabase, BadInput, FieldkitError
+from fieldkit.store import connection, schema
+from fieldkit.store.log import Change, write_local
+
+RECORD_FIELDS = (
+    "checklist_id",
+    "checklist_version",
+    "inspection",
+    "force_code",
+    "inspector",
+    "observer_role",
+    "observed_at",
+    "subject_ref",
+    "status",
+    "deleted",
+)
+OBSERVER_ROLES = ("hmic_staff", "force_peer_specialist", "voluntary_sector_expert", "other")
+STATUSES = ("draft", "final")
+
+
+class IncompleteRecord(FieldkitError):
+    """A record that cannot be final yet: required items are unanswered."""
+
+    def __init__(self, record_id: str, missing: list[AnswerKey]):
+        self.record_id = record_id
+        self.missing = missing
+        names = ", ".join(f"{i}[{k}]" if k else i for i, k in missing[:8])
+        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+        super().__init__(f"{len(missing)} required item(s) unanswered: {names}{more}")
+
+
+def new_id() -> str:
+    """A globally unique, time-ordered record id (UUIDv7)."""
+    return str(uuid6.uuid7())
+
+
+def resolve_force(text: str) -> str:
+    code = forces.resolve(text)
+    if code is None:
+        raise BadInput(f"unknown force {text!r}: use a code or name of one of the 43 forces")
+    return code
+
+
+class Store:
+    """An open fieldkit database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, readonly: bool = False):
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+        self._checklists: dict[tuple[str, int], Checklist] = {}
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def create(cls, path: Path | str, *, inspector: str | None = None) -> Store:
+        """A new database at `path`, owner-only, with the schema and reference data."""
+        path = Path(path)
+        connection.create_file(path)
+        try:
+            conn = connection.connect(path)
+            schema.migrate(conn)
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            with connection.transaction(conn):
+                conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("app", "fieldkit"),
+                        ("database_id", new_id()),
+                        ("device_id", uuid6.uuid7().hex[-12:]),
+                        ("created_at", now),
+                        ("inspector", inspector or ""),
+                        ("seq", "0"),
+                        ("hlc", "0"),
+                    ],
+                )
+        except BaseException:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            raise
+        return cls(conn, path)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        readonly: bool = False,
+        create: bool = False,
+        inspector: str | None = None,
+    ) -> Store:
+        """Open an existing database (checked first, migrated with a backup if older), or
+        create it when `create` is set and there is no file."""
+        path = Path(path)
+        if create and not path.exists():
+            return cls.create(path, inspector=inspector)
+        version = connection.require_fieldkit(path, schema.SCHEMA_VERSION)
+        conn = connection.connect(path, readonly=readonly)
+        if version < schema.SCHEMA_VERSION:
+            if readonly:
+                conn.close()
+                raise BadDatabase(
+                    f"{path}: older fieldkit schema {version}; open it once with a writing "
+                    "command (e.g. `fieldkit init`) to migrate it"
+                )
+            schema.backup(conn, path, version)
+            schema.migrate(conn)
+        return cls(conn, path, readonly)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def device_id(self) -> str:
+        return self.meta("device_id") or ""
+
+    @property
+    def database_id(self) -> str:
+        return self.meta("database_id") or ""
+
+    @property
+    def inspector(self) -> str:
+        return self.meta("inspector") or ""
+
+    # ------------------------------------------------------------- checklists
+    def checklist(self, checklist_id: str, version: int | None = None) -> Checklist:
+        """A checklist as stored in this database (the latest version if none is given)."""
+        if version is None:
+            row = self.conn.execute(
+                "SELECT max(version) FROM checklists WHERE id = ?", (checklist_id,)
+            ).fetchone()
+            if row[0] is None:
+                return get(checklist_id)  # raises the clear "unknown checklist" error
+            version = int(row[0])
+        key = (checklist_id, int(version))
+        if key not in self._checklists:
+            row = self.conn.execute(
+                "SELECT definition FROM checklists WHERE id = ? AND version = ?", key
+            ).fetchone()
+            if row is None:
+                raise ChecklistError(f"unknown checklist {checklist_id!r} version {version}")
+            self._checklists[key] = parse_checklist(json.loads(row[0]), f"{checklist_id} v{version}")
+        return self._checklists[key]
+
+    def checklist_of(self, record_id: str) -> Checklist:
+        rec = self.record(record_id)
+        return self.checklist(rec["checklist_id"], rec["checklist_version"])
+
+    # ------------------------------------------------------------------ writes
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise FieldkitError(f"{self.path}: opened read-only")
+        with connection.transaction(self.conn) as conn:
+            yield conn
+
+    def write(self, changes: Iterable[Change], *, author: str | None = None) -> int:
+        """Write changes in one transaction; the building block of every other write."""
+        with self.writing() as conn:
+            return write_local(conn, changes, author=author or self.inspector or None)
+
+    def record_changes(
+        self,
+        checklist: Checklist,
+        force_code: str,
+        *,
+        record_id: str | None = None,
+        inspection: str = "",
+        inspector: str | None = None,
+        observer_role: str | None = None,
+        observed_at: str | None = None,
+        subject_ref: str | None = None,
+        status: str = "draft",
+        answers: Mapping[AnswerKey, Any] | None = None,
+        notes: Mapping[AnswerKey, str] | None = None,
+    ) -> tuple[str, list[Change]]:
+        """The changes that create one record (validated values only). No I/O."""
+        if status not in STATUSES:
+            raise BadInput(f"status must be draft or final, not {status!r}")
+        if observer_role is not None and observer_role not in OBSERVER_ROLES:
+            raise BadInput(f"observer role must be one of {', '.join(OBSERVER_ROLES)}")
+        rid = record_id or new_id()
+        fields = {
+            "checklist_id": checklist.id,
+            "checklist_version": checklist.version,
+            "inspection": inspection or "",
+            "force_code": force_code,
+            "inspector": inspector if inspector is not None else self.inspector,
+            "observer_role": observer_role,
+            "observed_at": observed_at,
+            "subject_ref": subject_ref,
+            "status": status,
+            "deleted": 0,
+        }
+        out = [Change(rid, "record", k, v) for k, v in fields.items()]
+        for (item_id, rkey), value in (answers or {}).items():
+            if value is not None:
+                out.append(Change(rid, "answer", item_id, value, rkey))
+        for (item_id, rkey), text in (notes or {}).items():
+            if text:
+                out.append(Change(rid, "note", item_id, text, rkey))
+        return rid, out
+
+    def create_record(self, checklist_id: str, force: str, **kw: Any) -> str:
+        """Create one record (draft unless status='final'); returns its id."""
+        checklist = self.checklist(checklist_id)
+        self._ensure_checklist(checklist)
+        rid, changes = self.record_changes(checklist, resolve_force(force), **kw)
+        self.write(changes)
+        return rid
+
+    def _ensure_checklist(self, checklist: Checklist) -> None:
+        if self.readonly:
+            return
+        with self.writing() as conn:
+            schema.install_checklist(conn, checklist)
+
+    def set_answer(self, record_id: str, item_id: str, raw: Any, rkey: str = "") -> dict[AnswerKey, Any]:
+        """Set one answer (parsed and checked against its item), and whatever the relevance
+        rules then change, in one transaction. Returns every value written."""
+        checklist = self.checklist_of(record_id)
+        try:
+            item = checklist.item(item_id)
+        except KeyError as e:
+            raise BadInput(str(e.args[0])) from None
+        try:
+            value = item.parse(raw)
+        except AnswerError as e:
+            raise BadInput(str(e)) from None
+        answers = self.answers(record_id)
+        answers[(item_id, rkey)] = value
+        problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
+        if problems:
+            raise BadInput(f"{item_id}: {problems[0][1]}")
+        written = {(item_id, rkey): value}
+        written.update(apply_rules(checklist, answers))
+        self.write(Change(record_id, "answer", i, v, k) for (i, k), v in written.items())
+        return written
+
+    def set_note(self, record_id: str, item_id: str, text: str | None, rkey: str = "") -> None:
+        self.checklist_of(record_id).item(item_id)
+        self.write([Change(record_id, "note", item_id, (text or "").strip() or None, rkey)])
+
+    def set_field(self, record_id: str, field: str, value: Any) -> None:
+        """Change an envelope field (force, observed_at, subject_ref, ...)."""
+        if field not in RECORD_FIELDS or field in ("checklist_id", "checklist_version"):
+            raise BadInput(f"{field!r} is not a field that can be changed")
+        if field == "force_code":
+            value = resolve_force(str(value))
+        if field == "status" and value not in STATUSES:
+            raise BadInput(f"status must be draft or final, not {value!r}")
+        self.write([Change(record_id, "record", field, value)])
+
+    def finalise(self, record_id: str) -> None:
+        """Make a record final; refuses (IncompleteRecord) while a required item is blank."""
+        checklist = self.checklist_of(record_id)
+        missing = missing_required(checklist, self.answers(record_id))
+        if missing:
+            raise IncompleteRecord(record_id, missing)
+        self.set_field(record_id, "status", "final")
+
+    def reopen(self, record_id: str) -> None:
+        self.set_field(record_id, "status", "draft")
+
+    def delete(self, record_id: str) -> None:
+        """Soft delete: a logged change, undone by `restore`."""
+        self.set_field(record_id, "deleted", 1)
+
+    def restore(self, record_id: str) -> None:
+        self.set_field(record_id, "deleted", 0)
+
+    def duplicate(self, record_id: str) -> str:
+        """A new draft with the same envelope and answers, minus the natural-key items."""
+        rec = self.record(record_id)
+        checklist = self.checklist(rec["checklist_id"], rec["checklist_version"])
+        answers = {
+            k: v for k, v in self.answers(record_id).items() if k[0] not in checklist.natural_key
+        }
+        rid, changes = self.record_changes(
+            checklist,
+            rec["force_code"],
+            inspection=rec["inspection"] or "",
+            inspector=self.inspector or rec["inspector"],
+            observer_role=rec["observer_role"],
+            observed_at=rec["observed_at"],
+            answers=answers,
+        )
+        self.write(changes)
+        return rid
+
+    def set_target(self, checklist_id: str, target: int, *, stratum: str = "", force: str = "*") -> None:
+        """A sample target for the team (force '*' = every force)."""
+        self.checklist(checklist_id)
+        code = "*" if force == "*" else resolve_force(force)
+        if target < 0:
+            raise BadInput("a target is a number of 0 or more")
+        self.write([Change("target", "setting", checklist_id, int(target), f"{stratum}@{code}")])
+
+    def settle(self, change_id: str, keep: str = "winner") -> None:
+        """Settle a conflict: keep the winning value or the other one. The settling is a
+        logged change that has seen both, so it merges like any other."""
+        row = self.conn.execute(
+            "SELECT record_id, kind, field, rkey, value, winner_value FROM conflicts"
+            " WHERE change_id = ?",
+            (change_id,),
+        ).fetchone()
+        if row is None:
+            raise BadInput(f"no open conflict {change_id!r}")
+        record_id, kind, field, rkey, other, winner = row
+        if keep not in ("winner", "other"):
+            raise BadInput("keep must be 'winner' or 'other'")
+        self.write([Change(record_id, kind, field, winner if keep == "winner" else other, rkey)])
+
+    # ------------------------------------------------------------------- reads
+    def record(self, record_id: str) -> dict[str, Any]:
+        cur = self.conn.execute("SELECT * FROM records WHERE record_id = ?", (record_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise BadInput(f"no record {record_id!r}")
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+    def _cells(self, record_id: str, kind: str) -> dict[AnswerKey, Any]:
+        rows = self.conn.execute(
+            "SELECT field, rkey, value FROM cells WHERE record_id = ? AND kind = ?",
+            (record_id, kind),
+        )
+        return {(f, k): v for f, k, v in rows if v is not None}
+
+    def answers(self, record_id: str) -> dict[AnswerKey, Any]:
+        return self._cells(record_id, "answer")
+
+    def notes(self, record_id: str) -> dict[AnswerKey, str]:
+        return self._cells(record_id, "note")
+
+    def records(
+        self,
+        *,
+        checklist: str | None = None,
+        force: str | None = None,
+        status: str | None = None,
+        search: str | None = None,
+        deleted: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Records, newest first, filtered; `search` looks in subject refs and notes."""
+        where = ["deleted = ?"]
+        args: list[Any] = [1 if deleted else 0]
+        if checklist:
+            where.append("checklist_id = ?")
+            args.append(checklist)
+        if force:
+            where.append("force_code = ?")
+            args.append(resolve_force(force))
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if search:
+            like = f"%{search}%"
+            where.append(
+                "(subject_ref LIKE ? OR natural_key LIKE ? OR EXISTS (SELECT 1 FROM cells c"
+                " WHERE c.record_id = records.record_id AND c.kind = 'note' AND c.value LIKE ?))"
+            )
+            args += [like, like, like]
+        cur = self.conn.execute(
+            f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY updated_hlc DESC", args
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        cur = self.conn.execute(
+            "SELECT f.*, r.checklist_id, r.force_code, r.natural_key FROM conflicts f"
+            " LEFT JOIN records r ON r.record_id = f.record_id ORDER BY f.record_id, f.field"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def counts(self) -> dict[str, int]:
+        q = self.conn.execute
+        return {
+            "records": q("SELECT count(*) FROM records WHERE deleted = 0").fetchone()[0],
+            "answers": q("SELECT count(*) FROM cells WHERE kind = 'answer'").fetchone()[0],
+            "changes": q("SELECT count(*) FROM changes").fetchone()[0],
+            "conflicts": q("SELECT count(*) FROM conflicts").fetchone()[0],
+        }
+
+
+def answers_with_rules(checklist: Checklist, answers: dict[AnswerKey, Any]) -> dict[AnswerKey, Any]:
+    """Answers plus the NA the relevance rules set for blank items (used by the importer)."""
+    out = dict(answers)
+    for key, value in apply_rules(checklist, out).items():
+        if value == NA and out.get(key) in (None, ""):
+            out[key] = NA
+    return out

@@ -9,7 +9,11 @@ import re
 
 # (code, name, aliases seen in the report or in common use)
 FORCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("avon_somerset", "Avon and Somerset Constabulary", ("Avon and Somerset Police", "Avon & Somerset")),
+    (
+        "avon_somerset",
+        "Avon and Somerset Constabulary",
+        ("Avon and Somerset Police", "Avon & Somerset"),
+    ),
     ("bedfordshire", "Bedfordshire Police", ()),
     ("cambridgeshire", "Cambridgeshire Constabulary", ()),
     ("cheshire", "Cheshire Constabulary", ()),

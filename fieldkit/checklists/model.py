@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 KINDS = (
@@ -266,13 +267,17 @@ class Checklist:
     sections: tuple[Section, ...]
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(i for s in self.sections for i in s.items)
 
-    @property
+    @cached_property
     def item_map(self) -> dict[str, Item]:
         return {i.id: i for i in self.items}
+
+    @cached_property
+    def _section_by_item(self) -> dict[str, Section]:
+        return {i.id: s for s in self.sections for i in s.items}
 
     def item(self, item_id: str) -> Item:
         try:
@@ -281,10 +286,7 @@ class Checklist:
             raise KeyError(f"{self.id} has no item {item_id!r}") from None
 
     def section_of(self, item_id: str) -> Section:
-        for s in self.sections:
-            if any(i.id == item_id for i in s.items):
-                return s
-        raise KeyError(item_id)
+        return self._section_by_item[item_id]
 
     def definition_json(self) -> str:
         return json.dumps(self.source, sort_keys=True, ensure_ascii=False, default=str)
@@ -293,7 +295,9 @@ class Checklist:
 AnswerKey = tuple[str, str]  # (item_id, repeat_key)
 
 
-def rule_applies(checklist: Checklist, item: Item, answers: Mapping[AnswerKey, Any], rkey: str) -> bool:
+def rule_applies(
+    checklist: Checklist, item: Item, answers: Mapping[AnswerKey, Any], rkey: str
+) -> bool:
     """Does the item's relevance rule hold, given the record's answers?
 
     A rule naming an item in the same repeat group reads that item in the same
@@ -350,9 +354,7 @@ def check_consistency(
         if fires and value != NA:
             problems.append(((iid, rkey), f"must be na when {item.na_when.describe()}"))
         elif not fires and value == NA and not item.na:
-            problems.append(
-                ((iid, rkey), f"can be na only when {item.na_when.describe()}")
-            )
+            problems.append(((iid, rkey), f"can be na only when {item.na_when.describe()}"))
     return problems
 
 

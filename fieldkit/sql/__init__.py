@@ -31,4 +31,7 @@ def queries(group: str) -> dict[str, str]:
 
 def schema_steps() -> list[tuple[str, str]]:
     """(name, sql) for every schema step, in order."""
-    return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(HERE.glob("[0-9][0-9][0-9][0-9]_*.sql"))]
+    return [
+        (p.stem, p.read_text(encoding="utf-8"))
+        for p in sorted(HERE.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    ]

@@ -112,3 +112,7 @@ FROM (
   JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
   GROUP BY c.record_id
 ) AS r;
+
+-- name: drop_known
+-- Changes already in the log (merging the same source twice adds nothing).
+DELETE FROM temp.incoming WHERE id IN (SELECT id FROM main.changes);

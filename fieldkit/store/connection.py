@@ -107,7 +107,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit) with WAL and a busy timeout."""
     try:
         if readonly:
-            conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(
+                _ro_uri(path), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
         else:
             conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

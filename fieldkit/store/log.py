@@ -99,8 +99,18 @@ def write_local(
         seq += 1
         hlc = hlc_now(hlc, wall_ms)
         rows.append(
-            (change_id(device, seq), device, seq, hlc, ch.record_id, ch.kind, ch.field, ch.rkey,
-             ch.value, author)
+            (
+                change_id(device, seq),
+                device,
+                seq,
+                hlc,
+                ch.record_id,
+                ch.kind,
+                ch.field,
+                ch.rkey,
+                ch.value,
+                author,
+            )
         )
     begin_fold(conn)
     conn.executemany(
@@ -113,3 +123,20 @@ def write_local(
     _set_meta(conn, "seq", seq)
     _set_meta(conn, "hlc", hlc)
     return len(rows)
+
+
+def write_stamped(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> int:
+    """Fold in changes already stamped elsewhere (another device's log, synthetic data):
+    tuples (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent).
+    Changes the log already holds are skipped. The caller holds the write transaction.
+    Returns the number of new changes."""
+    begin_fold(conn)
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.incoming (id, device_id, seq, hlc, record_id, kind, field,"
+        " rkey, value, author, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    run_script(conn, Q["drop_known"])
+    n = conn.execute("SELECT count(*) FROM temp.incoming").fetchone()[0]
+    fold_incoming(conn)
+    return int(n)

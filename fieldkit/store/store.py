@@ -180,7 +180,9 @@ class Store:
             ).fetchone()
             if row is None:
                 raise ChecklistError(f"unknown checklist {checklist_id!r} version {version}")
-            self._checklists[key] = parse_checklist(json.loads(row[0]), f"{checklist_id} v{version}")
+            self._checklists[key] = parse_checklist(
+                json.loads(row[0]), f"{checklist_id} v{version}"
+            )
         return self._checklists[key]
 
     def checklist_of(self, record_id: str) -> Checklist:
@@ -256,7 +258,9 @@ class Store:
         with self.writing() as conn:
             schema.install_checklist(conn, checklist)
 
-    def set_answer(self, record_id: str, item_id: str, raw: Any, rkey: str = "") -> dict[AnswerKey, Any]:
+    def set_answer(
+        self, record_id: str, item_id: str, raw: Any, rkey: str = ""
+    ) -> dict[AnswerKey, Any]:
         """Set one answer (parsed and checked against its item), and whatever the relevance
         rules then change, in one transaction. Returns every value written."""
         checklist = self.checklist_of(record_id)
@@ -329,7 +333,9 @@ class Store:
         self.write(changes)
         return rid
 
-    def set_target(self, checklist_id: str, target: int, *, stratum: str = "", force: str = "*") -> None:
+    def set_target(
+        self, checklist_id: str, target: int, *, stratum: str = "", force: str = "*"
+    ) -> None:
         """A sample target for the team (force '*' = every force)."""
         self.checklist(checklist_id)
         code = "*" if force == "*" else resolve_force(force)

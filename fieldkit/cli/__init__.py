@@ -1,0 +1,36 @@
+"""fieldkit's command line: a thin Typer layer over plain functions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fieldkit.cli import core  # noqa: F401  (registers commands)
+from fieldkit.cli.base import DbOption, app, version_callback
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Terminal-first, SQLite-first toolkit for domestic-abuse inspection fieldwork.
+
+    Run with no command to open the capture app on the default database."""
+    if ctx.invoked_subcommand is None:
+        from fieldkit.cli.capture import capture
+
+        capture(db=None)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["DbOption", "app", "main"]

@@ -1,0 +1,158 @@
+"""Foundation commands: init, import, demo, checklists, where."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from fieldkit.checklists import load_all
+from fieldkit.checklists.model import KIND_LABELS
+from fieldkit.cli.base import DbOption, app, command, fail, out, resolve_db
+from fieldkit.store import Store
+
+checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
+app.add_typer(checklists_app, name="checklists")
+
+
+@command("init")
+def init_cli(
+    db: DbOption = None,
+    inspector: Annotated[str, typer.Option(help="Your name as it appears on records.")] = "",
+) -> None:
+    """Create a new fieldkit database (owner-only, WAL mode), or check an existing one."""
+    path = resolve_db(db)
+    if path.exists():
+        with Store.open(path) as store:
+            out.print(
+                f"{path}: fieldkit database {store.database_id} (inspector {store.inspector or '-'})"
+            )
+        return
+    with Store.create(path, inspector=inspector or None) as store:
+        out.print(f"created {path} (database {store.database_id}, device {store.device_id})")
+
+
+@command("where")
+def where_cli(db: DbOption = None) -> None:
+    """Show which database file commands use."""
+    out.print(str(resolve_db(db)))
+
+
+@command("import")
+def import_cli(
+    file: Annotated[Path, typer.Argument(help="CSV file, one row per record.", show_default=False)],
+    checklist: Annotated[str, typer.Option("--checklist", "-c", help="Checklist id.")],
+    db: DbOption = None,
+    inspector: Annotated[
+        str | None, typer.Option(help="Inspector to record on imported rows.")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option(help="Legacy data: accept final rows with unanswered items.")
+    ] = False,
+    create: Annotated[bool, typer.Option(help="Create the database if it is missing.")] = True,
+) -> None:
+    """Import records from a CSV: columns force, observed_at, status, optional subject_ref,
+    then one column per item id (`item[KEY]` for repeat groups, `note:item` for notes).
+    All or nothing; importing the same file again adds nothing."""
+    from fieldkit.importer import import_csv
+
+    path = resolve_db(db)
+    store = Store.open(path, create=create)
+    with store:
+        store.checklist(checklist)
+        result = import_csv(store, file, checklist, inspector=inspector, partial=partial)
+    out.print(
+        f"{file.name}: {result.rows} rows, {result.created} records imported, "
+        f"{result.already_present} already present"
+        + (f" (read as {result.encoding})" if result.encoding != "utf-8" else "")
+    )
+
+
+@command("demo")
+def demo_cli(
+    db: DbOption = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same data.")
+    ] = 2015,
+    scale: Annotated[int, typer.Option(min=1, help="Multiply the amount of fieldwork.")] = 1,
+) -> None:
+    """Write realistic synthetic fieldwork (several inspectors, 43 forces, all four
+    instruments) into a database, creating it if needed."""
+    from fieldkit.demo import write_demo
+
+    path = resolve_db(db)
+    started = time.perf_counter()
+    with Store.open(path, create=True, inspector="demo") as store:
+        summary = write_demo(store, seed=seed, scale=scale)
+        counts = store.counts()
+    took = time.perf_counter() - started
+    parts = ", ".join(f"{n} {k}" for k, n in summary.items())
+    out.print(
+        f"{path}: {parts}; {counts['records']} records, {counts['answers']} answers "
+        f"in the database ({took:.1f}s)"
+    )
+
+
+@checklists_app.command("list")
+def checklists_list(
+    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """List the checklists fieldkit ships."""
+    rows = [
+        {
+            "id": c.id,
+            "version": c.version,
+            "title": c.title,
+            "sections": len(c.sections),
+            "items": len(c.items),
+        }
+        for c in load_all().values()
+    ]
+    if json_:
+        out.print_json(json.dumps(rows))
+        return
+    t = Table("id", "version", "title", "sections", "items")
+    for r in rows:
+        t.add_row(r["id"], str(r["version"]), r["title"], str(r["sections"]), str(r["items"]))
+    out.print(t)
+
+
+@checklists_app.command("show")
+def checklists_show(
+    checklist_id: Annotated[str, typer.Argument(metavar="ID", help="Checklist id.")],
+    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Show one checklist's sections and items."""
+    all_ = load_all()
+    if checklist_id not in all_:
+        raise fail(f"unknown checklist {checklist_id!r} (known: {', '.join(sorted(all_))})", 2)
+    c = all_[checklist_id]
+    if json_:
+        out.print_json(json.dumps(c.source, ensure_ascii=False))
+        return
+    out.print(f"[bold]{c.title}[/] ({c.id} v{c.version}): {c.description}")
+    for s in c.sections:
+        extra = f" (repeats per {s.repeat.key})" if s.repeat else ""
+        extra += " (once per visit)" if s.scope == "visit" else ""
+        t = Table(
+            "id",
+            "question",
+            "answer",
+            "not applicable",
+            title=f"{s.title}{extra}",
+            title_justify="left",
+            expand=True,
+        )
+        for i in s.items:
+            kind = KIND_LABELS[i.kind]
+            if i.choices:
+                kind += ": " + ", ".join(ch.code for ch in i.choices)
+            na = i.na or ""
+            if i.na_when:
+                na = (na + "; " if na else "") + f"auto when {i.na_when.describe()}"
+            t.add_row(i.id, i.prompt + ("" if i.required else " (optional)"), kind, na or "no")
+        out.print(t)

@@ -1,0 +1,439 @@
+"""Synthetic fieldwork that looks like a real inspection (2015 rates), deterministic per seed.
+
+Several inspectors, each on their own device, across the 43 forces and the four
+instruments; the database looks as a team database does after merging their laptops.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fieldkit import forces
+from fieldkit.checklists import NA, AnswerKey, Checklist, Item, apply_rules
+from fieldkit.store import Store
+from fieldkit.store.log import COUNTER_BITS, change_id, write_stamped
+from fieldkit.store.schema import install_checklist
+
+INSPECTORS = (
+    ("J. Okafor", "hmic_staff"),
+    ("R. Hughes", "hmic_staff"),
+    ("S. Lewis", "force_peer_specialist"),
+    ("M. Begum", "voluntary_sector_expert"),
+    ("T. Walsh", "hmic_staff"),
+    ("A. Novak", "force_peer_specialist"),
+)
+INSPECTION = "DA 2015 (demo)"
+LARGE_FORCES = (
+    "metropolitan",
+    "greater_manchester",
+    "west_midlands",
+    "west_yorkshire",
+    "thames_valley",
+    "merseyside",
+)
+FIELDWORK_START = datetime(2015, 6, 1, 8, 0, tzinfo=UTC)
+FIELDWORK_DAYS = 92
+
+# Table 2 (DOMAIN 4.1): share not applicable, and share completed of applicable.
+TABLE2 = {
+    "cf_t2_victim_statement_initial": (28 / 480, 328 / 452),
+    "cf_t2_injury_photos": (None, 214 / 384),
+    "cf_t2_house_to_house": (119 / 480, 144 / 361),
+    "cf_t2_officer_statement": (40 / 480, 280 / 440),
+    "cf_t2_bwv_used": (151 / 480, 71 / 329),
+    "cf_t2_999_listened_exhibited": (85 / 480, 305 / 395),
+    "cf_t2_safety_measures": (24 / 480, 346 / 456),
+}
+YES_RATES = {
+    "cf_victim_injured": 384 / 480,
+    "cl_identified_as_da": 0.9,
+    "cl_classification_correct": 0.85,
+    "cl_phone_dash": 0.15,
+    "cl_rationing_concern": 0.12,
+    "mo_screening_out": 0.05,
+    "mo_downgrading_for_capacity": 0.08,
+    "fd_observed_vulnerable_interaction": 0.3,
+    "cf_breach_reported": 0.2,
+    "cf_dvpn_considered": 0.3,
+    "fd_open_at_visit": 0.85,
+    "fd_da_leaflets_present": 0.85,
+}
+Q4_WEIGHTS = (0.05, 0.13, 0.45, 0.37)
+NOTES = (
+    "Handler kept control of a distressed call and stayed on the line until officers arrived.",
+    "Log shows previous DA incidents at the address that were not mentioned to attending officers.",
+    "Risk questions were asked but the answers were not recorded on the log.",
+    "Good use of the call script; THRIVE rationale written up in full.",
+    "Leaflets only available on request from behind the counter.",
+    "Leaflets out of date: helpline number on display no longer in service.",
+    "Counter staff described the process confidently and knew local services.",
+    "Meeting ran all day; several cases heard in under five minutes.",
+    "Health representative absent for the third meeting in a row.",
+    "Actions allocated to named agencies with deadlines; tracker reviewed at the start.",
+    "Statement taken on BWV at the scene; injuries photographed and exhibited.",
+    "No evidence of house-to-house enquiries despite neighbours being potential witnesses.",
+    "Safety plan recorded but generic; not reviewed after bail was granted.",
+    "Supervisor review recorded the same shift with clear direction on lines of enquiry.",
+    "Victim's withdrawal statement taken without IDVA involvement.",
+)
+# Inspectors sometimes slip: these make `fieldkit pii` worth running.
+SLIPS = (
+    "Victim asked to be called on 07700 900461 rather than the landline.",
+    "Address given as 14 Larch Road, LS6 2AB in the officer's notes.",
+    "Spoke to Sarah Jenkins (victim) at the counter afterwards.",
+)
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+class _Writer:
+    """Stamps changes as the inspector's own device would have."""
+
+    def __init__(self, seed: int):
+        self.seq: dict[str, int] = {}
+        self.rows: list[tuple[Any, ...]] = []
+        self.seed = seed
+
+    def device(self, inspector_index: int) -> str:
+        return f"demo{self.seed % 10000:04d}i{inspector_index}"
+
+    def record(
+        self,
+        inspector_index: int,
+        when: datetime,
+        record_id: str,
+        fields: dict[str, Any],
+        answers: dict[AnswerKey, Any],
+        notes: dict[AnswerKey, str],
+    ) -> None:
+        device = self.device(inspector_index)
+        author = INSPECTORS[inspector_index][0]
+        base = int(when.timestamp() * 1000)
+        cells: list[tuple[str, str, str, Any]] = [("record", k, "", v) for k, v in fields.items()]
+        cells += [("answer", i, k, v) for (i, k), v in answers.items() if v is not None]
+        cells += [("note", i, k, v) for (i, k), v in notes.items()]
+        for n, (kind, field, rkey, value) in enumerate(cells):
+            seq = self.seq.get(device, 0) + 1
+            self.seq[device] = seq
+            hlc = ((base + n * 1500) << COUNTER_BITS) | (seq & 0xFF)
+            self.rows.append(
+                (
+                    change_id(device, seq),
+                    device,
+                    seq,
+                    hlc,
+                    record_id,
+                    kind,
+                    field,
+                    rkey,
+                    value,
+                    author,
+                    None,
+                )
+            )
+
+
+def _value(item: Item, rng: random.Random, when: datetime, ctx: dict[str, Any]) -> Any:
+    k = item.kind
+    if item.na and item.na_when is None and rng.random() < ctx.get("p_na", 0.08):
+        return NA
+    if k in ("yn", "ynna"):
+        return "yes" if rng.random() < YES_RATES.get(item.id, 0.72) else "no"
+    if k == "q4":
+        return rng.choices((1, 2, 3, 4), Q4_WEIGHTS)[0]
+    if k == "count":
+        if item.id == "cl_call_duration":
+            return rng.randint(60, 900)
+        if item.id == "fd_leaflet_languages_count":
+            return rng.choice((0, 0, 1, 2, 3, 5))
+        return rng.randint(0, 6)
+    if k == "minutes":
+        return rng.randint(2, 90)
+    if k == "date":
+        return (when.date() - timedelta(days=rng.randint(0, 60))).isoformat()
+    if k == "time":
+        return when.time().isoformat(timespec="minutes")
+    if k == "datetime":
+        return when.replace(tzinfo=None).isoformat(timespec="minutes")
+    if k == "choice":
+        return rng.choice(item.choices).code
+    if k == "multi":
+        picks = rng.sample(item.choices, k=min(len(item.choices), rng.choice((1, 1, 2))))
+        order = [c.code for c in item.choices]
+        return json.dumps(sorted((c.code for c in picks), key=order.index))
+    if k == "text":
+        return ctx.get("text", {}).get(item.id) or _note(rng, ctx.get("p_note", 0.3))
+    return None
+
+
+def _note(rng: random.Random, p: float) -> str | None:
+    if rng.random() >= p:
+        return None
+    if rng.random() < 0.02:
+        return rng.choice(SLIPS)
+    return rng.choice(NOTES)
+
+
+def _answer_all(
+    checklist: Checklist,
+    rng: random.Random,
+    when: datetime,
+    ctx: dict[str, Any],
+    fixed: dict[AnswerKey, Any] | None = None,
+    open_instances: int = 0,
+) -> dict[AnswerKey, Any]:
+    answers: dict[AnswerKey, Any] = dict(fixed or {})
+    for section in checklist.sections:
+        if section.repeat is None:
+            keys = [""]
+        elif section.repeat.fixed:
+            keys = [c.code for c in section.repeat.instances]
+        else:
+            keys = [str(n) for n in range(1, open_instances + 1)]
+        override = ctx.get("override", {})
+        for rkey in keys:
+            ctx["rkey"] = rkey
+            for item in section.items:
+                if not item.answerable or (item.id, rkey) in answers:
+                    continue
+                answers[(item.id, rkey)] = override.get(item.id, _value)(item, rng, when, ctx)
+    for key, value in apply_rules(checklist, answers).items():
+        answers[key] = value
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def _draft(answers: dict[AnswerKey, Any], rng: random.Random) -> dict[AnswerKey, Any]:
+    keep = rng.uniform(0.3, 0.8)
+    items = list(answers.items())
+    return dict(items[: max(1, int(len(items) * keep))])
+
+
+def _when(rng: random.Random) -> datetime:
+    return FIELDWORK_START + timedelta(
+        days=rng.randrange(FIELDWORK_DAYS), hours=rng.randint(0, 11), minutes=rng.randrange(60)
+    )
+
+
+def _short(code: str) -> str:
+    return (
+        forces.NAMES[code]
+        .replace(" Constabulary", "")
+        .replace(" Police Service", "")
+        .replace(" Police", "")
+    )
+
+
+def _fields(
+    checklist: Checklist,
+    force: str,
+    inspector: int,
+    when: datetime,
+    status: str,
+    subject: str | None,
+) -> dict[str, Any]:
+    return {
+        "checklist_id": checklist.id,
+        "checklist_version": checklist.version,
+        "inspection": INSPECTION,
+        "force_code": force,
+        "inspector": INSPECTORS[inspector][0],
+        "observer_role": INSPECTORS[inspector][1],
+        "observed_at": when.replace(tzinfo=None).isoformat(timespec="minutes"),
+        "subject_ref": subject,
+        "status": status,
+        "deleted": 0,
+    }
+
+
+def _status(rng: random.Random) -> str:
+    return "final" if rng.random() < 0.92 else "draft"
+
+
+def _calls(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterator[None]:
+    c = store.checklist("call_listening")
+    context_items = [i for s in c.sections if s.scope == "visit" for i in s.items]
+    for fi, (force, _, _) in enumerate(forces.FORCES):
+        inspector = fi % len(INSPECTORS)
+        visit = _when(rng)
+        context = {
+            (i.id, ""): _value(i, rng, visit, {"p_note": 0.6})
+            for i in context_items
+            if i.answerable
+        }
+        for n in range(10 * scale):
+            when = visit + timedelta(minutes=25 * n)
+            ref = f"INC-{force[:3].upper()}-{rng.randrange(10**6):06d}-{n}"
+            answers = _answer_all(c, rng, when, {"text": {"cl_call_ref": ref}}, fixed=context)
+            status = _status(rng)
+            if status == "draft":
+                answers = _draft(answers, rng)
+            rid = _uuid(rng)
+            w.record(
+                inspector, when, rid, _fields(c, force, inspector, when, status, ref), answers, {}
+            )
+            yield
+
+
+def _case_files(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterator[None]:
+    c = store.checklist("case_file_review")
+    for fi, (force, _, _) in enumerate(forces.FORCES):
+        inspector = (fi + 2) % len(INSPECTORS)
+        per = (15 if force in LARGE_FORCES else 10) * scale
+        for category in ("rape", "serious_violence", "abh", "burglary"):
+            for n in range(per):
+                when = _when(rng)
+                ref = f"CR/15/{force[:3].upper()}{rng.randrange(10**6):06d}{n}"
+                p_da = 0.36 if category != "burglary" else 0.05
+                fixed: dict[AnswerKey, Any] = {
+                    ("cf_crime_ref", ""): ref,
+                    ("cf_offence_category", ""): category,
+                    ("cf_da_flag", ""): "yes" if rng.random() < p_da else "no",
+                }
+                for item_id, (p_na, p_yes) in TABLE2.items():
+                    if p_na is not None and rng.random() < p_na:
+                        fixed[(item_id, "")] = NA
+                    else:
+                        fixed[(item_id, "")] = "yes" if rng.random() < p_yes else "no"
+                answers = _answer_all(c, rng, when, {"p_note": 0.4}, fixed=fixed)
+                status = _status(rng)
+                if status == "draft":
+                    answers = _draft(answers, rng)
+                rid = _uuid(rng)
+                w.record(
+                    inspector,
+                    when,
+                    rid,
+                    _fields(c, force, inspector, when, status, ref),
+                    answers,
+                    {},
+                )
+                yield
+
+
+def _front_desks(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterator[None]:
+    c = store.checklist("front_desk")
+    for fi, (force, _, _) in enumerate(forces.FORCES):
+        inspector = (fi + 4) % len(INSPECTORS)
+        for n in range(rng.randint(2, 4) * scale):
+            when = _when(rng)
+            station = f"{_short(force)} {('Central', 'North', 'South', 'East', 'West')[n % 5]}"
+            station += "" if n < 5 else f" {n // 5 + 1}"
+            text = {
+                "fd_station_name": station,
+                "fd_advertised_hours": rng.choice(
+                    ("Mon-Fri 08:00-20:00", "24 hours", "Mon-Sat 09:00-17:00", "Not displayed")
+                ),
+            }
+            fixed = {
+                ("fd_visit_datetime", ""): when.replace(tzinfo=None).isoformat(timespec="minutes")
+            }
+            answers = _answer_all(c, rng, when, {"text": text, "p_note": 0.5}, fixed=fixed)
+            status = _status(rng)
+            rid = _uuid(rng)
+            w.record(
+                inspector,
+                when,
+                rid,
+                _fields(c, force, inspector, when, status, station),
+                answers if status == "final" else _draft(answers, rng),
+                {},
+            )
+            yield
+
+
+ATTENDANCE = {
+    "police": 0.98,
+    "idva": 0.95,
+    "childrens_services": 0.9,
+    "probation": 0.85,
+    "housing": 0.8,
+    "health": 0.55,
+}
+
+
+def _attendance(item: Item, rng: random.Random, when: datetime, ctx: dict[str, Any]) -> Any:
+    p = ATTENDANCE.get(ctx["rkey"], 0.5)
+    if rng.random() < p:
+        return "attended"
+    return rng.choice(
+        ("apologies_info_sent", "apologies_no_info", "absent_without_apology", "not_expected")
+    )
+
+
+def _maracs(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterator[None]:
+    c = store.checklist("marac_observation")
+    codes = [f[0] for f in forces.FORCES]
+    chosen = sorted(rng.sample(codes, 34))
+    meetings = [chosen[i % 34] for i in range(52)]
+    status_item = c.item("mo_att_status")
+    valid = {ch.code for ch in status_item.choices}
+    for m, force in enumerate(meetings * scale):
+        inspector = m % len(INSPECTORS)
+        when = _when(rng)
+        area = f"{_short(force)} {('Central', 'North', 'South', 'East', 'West', 'City')[m % 6]}"
+        text = {
+            "mo_marac_area": area,
+            "mo_chair_role": rng.choice(
+                ("Detective Inspector", "Detective Chief Inspector", "Service manager")
+            ),
+        }
+        fixed = {
+            ("mo_meeting_date", ""): when.date().isoformat(),
+            ("mo_start_time", ""): "09:30",
+            ("mo_end_time", ""): rng.choice(("12:30", "13:00", "15:30", "16:45")),
+        }
+        override = {"mo_att_status": _attendance} if "attended" in valid else {}
+        answers = _answer_all(
+            c,
+            rng,
+            when,
+            {"text": text, "override": override, "p_note": 0.5},
+            fixed=fixed,
+            open_instances=rng.randint(2, 5),
+        )
+        for iid, rkey in list(answers):
+            if iid == "mo_case_ref":
+                answers[(iid, rkey)] = f"M{rng.randrange(10**4):04d}"
+        status = _status(rng)
+        rid = _uuid(rng)
+        w.record(
+            inspector,
+            when,
+            rid,
+            _fields(c, force, inspector, when, status, area),
+            answers if status == "final" else _draft(answers, rng),
+            {},
+        )
+        yield
+
+
+def write_demo(store: Store, *, seed: int = 2015, scale: int = 1) -> dict[str, int]:
+    """Write the demo fieldwork; the same seed and scale give the same records and answers.
+    Returns the number of records per instrument. Safe to repeat (nothing is doubled)."""
+    rng = random.Random(seed)
+    w = _Writer(seed)
+    summary: dict[str, int] = {}
+    for name, gen in (
+        ("calls", _calls),
+        ("case files", _case_files),
+        ("front desks", _front_desks),
+        ("MARACs", _maracs),
+    ):
+        summary[name] = sum(1 for _ in gen(store, rng, w, scale))
+    with store.writing() as conn:
+        for checklist_id in (
+            "call_listening",
+            "case_file_review",
+            "front_desk",
+            "marac_observation",
+        ):
+            install_checklist(conn, store.checklist(checklist_id))
+        write_stamped(conn, w.rows)
+    return summary

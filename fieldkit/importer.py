@@ -1,0 +1,278 @@
+"""CSV import: one row per record, all or nothing, idempotent on the natural key."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fieldkit import forces
+from fieldkit.checklists import (
+    AnswerError,
+    AnswerKey,
+    Checklist,
+    check_consistency,
+    missing_required,
+)
+from fieldkit.errors import BadInput
+from fieldkit.store import Store
+from fieldkit.store.log import Change, write_local
+from fieldkit.store.schema import install_checklist
+from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules
+
+ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
+REPEAT_COL = re.compile(r"^([a-z0-9_]+)\[([A-Za-z0-9_\-]+)\]$")
+NOTE_COL = re.compile(r"^note:([a-z0-9_]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
+MAX_FIELD = 1_000_000  # characters in one cell; a larger one is refused, not truncated
+MAX_ERRORS_SHOWN = 3
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    already_present: int = 0
+    encoding: str = "utf-8"
+    record_ids: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read as: UTF-8 (with or without BOM), UTF-16 with a
+    BOM, else Windows-1252 (what Excel on Windows writes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise BadInput("the file says it is UTF-16 but is not valid UTF-16") from None
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _normalise_when(text: str) -> str:
+    t = text.strip()
+    try:
+        if len(t) <= 10:
+            return date.fromisoformat(t).isoformat()
+        return datetime.fromisoformat(t).isoformat(timespec="minutes")
+    except ValueError:
+        raise AnswerError(f"observed_at: expected an ISO date or date-time, got {t!r}") from None
+
+
+class _Errors:
+    def __init__(self, name: str):
+        self.name = name
+        self.items: list[str] = []
+
+    def add(self, line: int, column: str | None, message: str) -> None:
+        where = f"{self.name}:{line}" + (f" column {column}" if column else "")
+        self.items.append(f"{where}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            more = len(self.items) - 1
+            tail = f" (and {more} more error{'s' if more != 1 else ''}; nothing was imported)"
+            raise BadInput(self.items[0] + (tail if more else "; nothing was imported"))
+
+
+def _columns(header: list[str], checklist: Checklist, errors: _Errors) -> list[tuple[str, Any]]:
+    """What each column holds: ('envelope', name) | ('answer', (item, rkey)) | ('note', ...)."""
+    items = checklist.item_map
+    out: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+    for col in header:
+        name = col.strip()
+        if name in seen:
+            errors.add(1, name, "column appears twice")
+        seen.add(name)
+        if name in ENVELOPE:
+            out.append(("envelope", name))
+            continue
+        m = NOTE_COL.match(name)
+        if m and m.group(1) in items:
+            out.append(("note", (m.group(1), m.group(2) or "")))
+            continue
+        m = REPEAT_COL.match(name)
+        item_id, rkey = (m.group(1), m.group(2)) if m else (name, "")
+        item = items.get(item_id)
+        if item is None:
+            errors.add(1, name, f"unknown column (not an item of {checklist.id})")
+            out.append(("skip", name))
+            continue
+        section = checklist.section_of(item_id)
+        if section.repeat is None and rkey:
+            errors.add(1, name, f"{item_id} is not in a repeat group")
+        elif section.repeat is not None and not rkey:
+            errors.add(
+                1, name, f"{item_id} repeats per {section.repeat.key}: name it {item_id}[KEY]"
+            )
+        elif (
+            section.repeat is not None
+            and section.repeat.fixed
+            and rkey not in {c.code for c in section.repeat.instances}
+        ):
+            errors.add(1, name, f"{rkey!r} is not a {section.repeat.key} of {item_id}")
+        elif not item.answerable:
+            errors.add(1, name, f"{item_id} is computed, not imported")
+        out.append(("answer", (item_id, rkey)))
+    for required in ("force", "observed_at", "status"):
+        if required not in seen:
+            errors.add(1, None, f"missing column {required!r}")
+    return out
+
+
+def import_csv(
+    store: Store,
+    path: Path,
+    checklist_id: str,
+    *,
+    inspector: str | None = None,
+    partial: bool = False,
+) -> ImportResult:
+    """Read a whole CSV, validate every row, then write every new record in ONE transaction.
+    Any error: nothing is written, and the first error names its line and column."""
+    checklist = store.checklist(checklist_id)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
+    text, encoding = decode(data)
+    if "\x00" in text:
+        raise BadInput(f"{path.name}: not a CSV file (it contains NUL bytes)")
+    errors = _Errors(path.name)
+    result = ImportResult(encoding=encoding)
+    csv.field_size_limit(MAX_FIELD)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadInput(f"{path.name}: empty file, no header row") from None
+    except csv.Error as e:
+        raise BadInput(f"{path.name}:1: not valid CSV ({e})") from None
+    columns = _columns(header, checklist, errors)
+    errors.raise_if_any()
+
+    existing = {
+        row[0]
+        for row in store.conn.execute(
+            "SELECT natural_key FROM records WHERE checklist_id = ? AND deleted = 0",
+            (checklist.id,),
+        )
+    }
+    in_file: dict[str, int] = {}
+    all_changes: list[Change] = []
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            result.rows += 1
+            if len(row) != len(columns):
+                errors.add(line, None, f"{len(row)} cells, the header has {len(columns)}")
+                continue
+            env: dict[str, str] = {}
+            answers: dict[AnswerKey, Any] = {}
+            notes: dict[AnswerKey, str] = {}
+            for (what, key), cell in zip(columns, row, strict=True):
+                if what == "envelope":
+                    env[key] = cell.strip()
+                elif what == "note":
+                    if cell.strip():
+                        notes[key] = cell.strip()
+                elif what == "answer":
+                    try:
+                        value = checklist.item(key[0]).parse(cell)
+                    except AnswerError as e:
+                        errors.add(line, _colname(key), str(e).split(": ", 1)[-1])
+                        continue
+                    if value is not None:
+                        answers[key] = value
+            force = forces.resolve(env.get("force", ""))
+            if force is None:
+                errors.add(line, "force", f"unknown force {env.get('force', '')!r}")
+                continue
+            status = env.get("status", "").lower()
+            status = {"complete": "final", "completed": "final"}.get(status, status)
+            if status not in ("draft", "final"):
+                errors.add(line, "status", f"must be draft or final, got {env.get('status')!r}")
+                continue
+            try:
+                observed = _normalise_when(env.get("observed_at", ""))
+            except AnswerError as e:
+                errors.add(line, "observed_at", str(e).split(": ", 1)[-1])
+                continue
+            role = env.get("observer_role") or None
+            if role is not None and role not in OBSERVER_ROLES:
+                errors.add(line, "observer_role", f"must be one of {', '.join(OBSERVER_ROLES)}")
+                continue
+            for (item_id, rkey), problem in check_consistency(checklist, answers):
+                errors.add(line, _colname((item_id, rkey)), problem)
+            answers = answers_with_rules(checklist, answers)
+            if status == "final" and not partial:
+                missing = missing_required(checklist, answers)
+                if missing:
+                    names = ", ".join(_colname(k) for k in missing[:6])
+                    more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+                    errors.add(
+                        line,
+                        None,
+                        f"final record with {len(missing)} unanswered required item(s): "
+                        f"{names}{more} (use --partial for legacy data)",
+                    )
+                    continue
+            key_values = [
+                str(answers.get((k, ""), "")).strip().lower() for k in checklist.natural_key
+            ]
+            if not all(key_values):
+                errors.add(
+                    line, None, f"needs {', '.join(checklist.natural_key)} to identify the record"
+                )
+                continue
+            natural_key = "|".join([force, *key_values])
+            if natural_key in in_file:
+                errors.add(
+                    line, None, f"same record as line {in_file[natural_key]} ({natural_key})"
+                )
+                continue
+            in_file[natural_key] = line
+            if natural_key in existing:
+                result.already_present += 1
+                continue
+            rid, changes = store.record_changes(
+                checklist,
+                force,
+                inspection=env.get("inspection", ""),
+                inspector=inspector,
+                observer_role=role,
+                observed_at=observed,
+                subject_ref=env.get("subject_ref") or None,
+                status=status,
+                answers=answers,
+                notes=notes,
+            )
+            result.record_ids.append(rid)
+            all_changes.extend(changes)
+    except csv.Error as e:
+        errors.add(reader.line_num or line, None, f"not valid CSV ({e})")
+    errors.raise_if_any()
+    if all_changes:
+        with store.writing() as conn:
+            install_checklist(conn, checklist)
+            write_local(conn, all_changes, author=inspector or store.inspector or None)
+    result.created = len(result.record_ids)
+    return result
+
+
+def _colname(key: AnswerKey) -> str:
+    item_id, rkey = key
+    return f"{item_id}[{rkey}]" if rkey else item_id

@@ -1,0 +1,73 @@
+"""Shared fixtures: fresh databases, the demo database, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from fieldkit.cli import app
+from fieldkit.demo import write_demo
+from fieldkit.store import Store
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test touches the real per-user database or config."""
+    monkeypatch.delenv("FIELDKIT_DB", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    s = Store.create(db_path, inspector="tester")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default demo database (seed 2015), built once. Copy it before writing."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    with Store.create(path, inspector="demo") as s:
+        write_demo(s, seed=2015, scale=1)
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database, safe to write."""
+    target = tmp_path / "demo.db"
+    with Store.open(demo_db, readonly=True) as s:
+        import sqlite3
+
+        dest = sqlite3.connect(target)
+        s.conn.backup(dest)
+        dest.close()
+    target.chmod(0o600)
+    return target
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run fieldkit's CLI in process: cli("report", "evidence", "--db", path)."""
+    runner = CliRunner()
+
+    def run(*args: object, input: str | None = None) -> Result:
+        return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+
+    return run
+
+
+def copy_file(src: Path, dst: Path) -> Path:
+    shutil.copyfile(src, dst)
+    return dst

@@ -30,7 +30,9 @@ RULE_OPS = ("equals", "not_equals", "in", "not_in")
 
 
 class ChecklistError(FieldkitError):
-    """A checklist definition that does not validate."""
+    """An unknown checklist, or a definition that does not validate."""
+
+    exit_code = 2
 
 
 def _choices(raw: Any, where: str) -> tuple[Choice, ...]:

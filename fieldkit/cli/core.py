@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from fieldkit.checklists import get as get_checklist
 from fieldkit.checklists import load_all
 from fieldkit.checklists.model import KIND_LABELS
 from fieldkit.cli.base import DbOption, app, command, fail, out, resolve_db
@@ -61,10 +63,20 @@ def import_cli(
     from fieldkit.importer import import_csv
 
     path = resolve_db(db)
-    store = Store.open(path, create=create)
-    with store:
-        store.checklist(checklist)
-        result = import_csv(store, file, checklist, inspector=inspector, partial=partial)
+    created = not path.exists()
+    if created:
+        if not create:
+            raise fail(f"{path}: no such database", 2)
+        get_checklist(checklist)  # refuse an unknown checklist before creating anything
+    try:
+        with Store.open(path, create=create) as store:
+            store.checklist(checklist)
+            result = import_csv(store, file, checklist, inspector=inspector, partial=partial)
+    except BaseException:
+        if created:  # leave things as they were: no half-made database behind
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
     out.print(
         f"{file.name}: {result.rows} rows, {result.created} records imported, "
         f"{result.already_present} already present"
@@ -134,25 +146,24 @@ def checklists_show(
     if json_:
         out.print_json(json.dumps(c.source, ensure_ascii=False))
         return
-    out.print(f"[bold]{c.title}[/] ({c.id} v{c.version}): {c.description}")
+    out.print(f"[bold]{c.title}[/] ({c.id} v{c.version})", highlight=False)
+    out.print(escape(c.description), highlight=False)
     for s in c.sections:
         extra = f" (repeats per {s.repeat.key})" if s.repeat else ""
         extra += " (once per visit)" if s.scope == "visit" else ""
-        t = Table(
-            "id",
-            "question",
-            "answer",
-            "not applicable",
-            title=f"{s.title}{extra}",
-            title_justify="left",
-            expand=True,
-        )
+        out.print(f"\n[bold underline]{escape(s.title + extra)}[/]", highlight=False)
         for i in s.items:
             kind = KIND_LABELS[i.kind]
             if i.choices:
                 kind += ": " + ", ".join(ch.code for ch in i.choices)
-            na = i.na or ""
+            flags = []
+            if not i.required and i.answerable:
+                flags.append("optional")
+            if i.na:
+                flags.append(f"n/a when: {i.na}")
             if i.na_when:
-                na = (na + "; " if na else "") + f"auto when {i.na_when.describe()}"
-            t.add_row(i.id, i.prompt + ("" if i.required else " (optional)"), kind, na or "no")
-        out.print(t)
+                flags.append(f"auto n/a when {i.na_when.describe()}")
+            out.print(f"[bold cyan]{i.id}[/]  [green]{escape(kind)}[/]", highlight=False)
+            out.print(f"    {escape(i.prompt)}", highlight=False)
+            for f in flags:
+                out.print(f"    [dim]{escape(f)}[/]", highlight=False)

@@ -1,0 +1,246 @@
+"""The store: round trips, the change log, owner-only files, and refusing bad databases."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from fieldkit.errors import BadDatabase, BadInput
+from fieldkit.store import SCHEMA_VERSION, IncompleteRecord, Store
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_new_database_is_owner_only_wal_with_reference_data(store: Store, db_path: Path) -> None:
+    assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("SELECT count(*) FROM forces").fetchone()[0] == 43
+    ids = {r[0] for r in store.conn.execute("SELECT id FROM checklists")}
+    assert {"call_listening", "front_desk", "marac_observation", "case_file_review"} <= ids
+    items = store.conn.execute(
+        "SELECT prompt FROM items WHERE checklist_id = 'case_file_review' AND item_id = ?",
+        ("cf_t2_bwv_used",),
+    ).fetchone()
+    assert "Body-worn video" in items[0]
+    assert store.device_id and store.database_id and store.inspector == "tester"
+
+
+def test_answer_round_trip_with_change_log(store: Store) -> None:
+    rid = store.create_record("call_listening", "Avon & Somerset", subject_ref="INC-1")
+    store.set_answer(rid, "cl_calm_reassuring", "4")
+    store.set_answer(rid, "cl_identified_as_da", "y")
+    store.set_note(rid, "cl_calm_reassuring", "steady throughout")
+    store.close()
+    with Store.open(store.path) as again:
+        rec = again.record(rid)
+        assert rec["force_code"] == "avon_somerset"
+        assert rec["status"] == "draft" and rec["inspector"] == "tester"
+        assert again.answers(rid) == {
+            ("cl_calm_reassuring", ""): 4,
+            ("cl_identified_as_da", ""): "yes",
+        }
+        assert again.notes(rid) == {("cl_calm_reassuring", ""): "steady throughout"}
+        log = again.conn.execute(
+            "SELECT field, value, author, device_id FROM changes WHERE kind = 'answer' ORDER BY hlc"
+        ).fetchall()
+        assert [(f, v) for f, v, _, _ in log] == [
+            ("cl_calm_reassuring", 4),
+            ("cl_identified_as_da", "yes"),
+        ]
+        assert {a for _, _, a, _ in log} == {"tester"}
+        assert {d for _, _, _, d in log} == {again.device_id}
+
+
+def test_every_change_is_kept_and_the_latest_wins(store: Store) -> None:
+    rid = store.create_record("front_desk", "kent")
+    for value in ("yes", "no", "yes"):
+        store.set_answer(rid, "fd_open_at_visit", value)
+    assert store.answers(rid)[("fd_open_at_visit", "")] == "yes"
+    values = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT value FROM changes WHERE field = 'fd_open_at_visit' ORDER BY hlc"
+        )
+    ]
+    assert values == ["yes", "no", "yes"]
+    hlcs = [r[0] for r in store.conn.execute("SELECT hlc FROM changes ORDER BY seq")]
+    assert hlcs == sorted(hlcs) and len(set(hlcs)) == len(hlcs)
+
+
+def test_relevance_rule_sets_and_clears_na(store: Store) -> None:
+    rid = store.create_record("front_desk", "kent")
+    written = store.set_answer(rid, "fd_open_at_visit", "no")
+    assert written[("fd_wait_minutes", "")] == "na"
+    assert store.answers(rid)[("fd_staff_role", "")] == "na"
+    store.set_answer(rid, "fd_open_at_visit", "yes")
+    assert ("fd_wait_minutes", "") not in store.answers(rid)
+
+
+def test_na_refused_where_not_allowed(store: Store) -> None:
+    rid = store.create_record("case_file_review", "kent")
+    with pytest.raises(BadInput, match="not applicable is not allowed"):
+        store.set_answer(rid, "cf_da_flag", "na")
+    store.set_answer(rid, "cf_victim_injured", "yes")
+    with pytest.raises(BadInput, match="can be na only when cf_victim_injured = no"):
+        store.set_answer(rid, "cf_t2_injury_photos", "na")
+    with pytest.raises(BadInput, match="has no item"):
+        store.set_answer(rid, "cf_nope", "yes")
+
+
+def test_finalise_refused_until_complete_then_reopen(store: Store) -> None:
+    rid = store.create_record("front_desk", "dorset")
+    with pytest.raises(IncompleteRecord) as e:
+        store.finalise(rid)
+    assert e.value.missing[0] == ("fd_station_name", "")
+    checklist = store.checklist("front_desk")
+    store.set_answer(rid, "fd_open_at_visit", "yes")
+    store.set_answer(rid, "fd_da_leaflets_present", "yes")
+    store.set_answer(rid, "fd_observed_vulnerable_interaction", "no")
+    for item in checklist.items:
+        if not item.answerable or (item.id, "") in store.answers(rid):
+            continue
+        if item.kind in ("yn", "ynna"):
+            store.set_answer(rid, item.id, "yes")
+        elif item.kind in ("q4", "count", "minutes"):
+            store.set_answer(rid, item.id, "3")
+        elif item.kind == "datetime":
+            store.set_answer(rid, item.id, "2015-06-01T10:00")
+        elif item.kind == "date":
+            store.set_answer(rid, item.id, "2015-05-01")
+        elif item.kind in ("choice", "multi"):
+            store.set_answer(rid, item.id, item.choices[0].code)
+        elif item.required:
+            store.set_answer(rid, item.id, "Dorchester")
+    store.finalise(rid)
+    assert store.record(rid)["status"] == "final"
+    store.reopen(rid)
+    assert store.record(rid)["status"] == "draft"
+    statuses = [
+        r[0]
+        for r in store.conn.execute("SELECT value FROM changes WHERE field = 'status' ORDER BY hlc")
+    ]
+    assert statuses == ["draft", "final", "draft"]
+
+
+def test_soft_delete_and_restore(store: Store) -> None:
+    rid = store.create_record("call_listening", "essex")
+    store.delete(rid)
+    assert store.records() == []
+    assert [r["record_id"] for r in store.records(deleted=True)] == [rid]
+    store.restore(rid)
+    assert [r["record_id"] for r in store.records()] == [rid]
+
+
+def test_duplicate_as_new_keeps_answers_but_not_the_key(store: Store) -> None:
+    rid = store.create_record("call_listening", "essex")
+    store.set_answer(rid, "cl_call_ref", "INC-9")
+    store.set_answer(rid, "cl_ctx_thrive_adopted", "yes")
+    new = store.duplicate(rid)
+    assert new != rid
+    assert store.answers(new) == {("cl_ctx_thrive_adopted", ""): "yes"}
+
+
+def test_search_finds_subject_refs_and_notes(store: Store) -> None:
+    a = store.create_record("call_listening", "essex", subject_ref="INC-42")
+    b = store.create_record("call_listening", "essex")
+    store.set_note(b, "cl_calm_reassuring", "handler used the script well")
+    assert [r["record_id"] for r in store.records(search="INC-42")] == [a]
+    assert [r["record_id"] for r in store.records(search="script")] == [b]
+
+
+def test_unknown_force_is_one_clear_error(store: Store) -> None:
+    with pytest.raises(BadInput, match="unknown force 'Atlantis'"):
+        store.create_record("call_listening", "Atlantis")
+
+
+# --------------------------------------------------------------- bad database files
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty file"),
+        (b"force,observed_at\nkent,2015-06-01\n" * 10, "not a SQLite database"),
+        (os.urandom(4096), "not a SQLite database"),
+    ],
+)
+def test_not_a_database_is_refused_untouched(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "x.db"
+    path.write_bytes(content)
+    before = sha(path)
+    with pytest.raises(BadDatabase, match=message) as e:
+        Store.open(path)
+    assert e.value.exit_code == 2
+    assert sha(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]
+
+
+def test_plain_sqlite_database_is_not_fieldkit(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
+    before = sha(path)
+    with pytest.raises(BadDatabase, match="not a fieldkit database"):
+        Store.open(path)
+    assert sha(path) == before
+
+
+def test_truncated_database_is_refused_untouched(demo_copy: Path) -> None:
+    with Store.open(demo_copy) as s:
+        s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = demo_copy.read_bytes()
+    demo_copy.write_bytes(data[: len(data) // 2])
+    before = sha(demo_copy)
+    with pytest.raises(BadDatabase, match="truncated"):
+        Store.open(demo_copy)
+    assert sha(demo_copy) == before
+
+
+def test_newer_schema_is_refused_untouched(db_path: Path) -> None:
+    Store.create(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    before = sha(db_path)
+    with pytest.raises(BadDatabase, match="newer fieldkit"):
+        Store.open(db_path)
+    assert sha(db_path) == before
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "newer"])
+def test_cli_bad_database_one_line_exit_2(cli, tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "bad.db"
+    if kind == "text":
+        path.write_text("not a database at all\n" * 20)
+    elif kind == "empty":
+        path.write_bytes(b"")
+    else:
+        Store.create(path).close()
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+        conn.close()
+    before = sha(path)
+    result = cli("init", "--db", path)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert sha(path) == before
+
+
+def test_db_option_falls_back_to_env_then_user_default(cli, tmp_path: Path, monkeypatch) -> None:
+    env_db = tmp_path / "env.db"
+    monkeypatch.setenv("FIELDKIT_DB", str(env_db))
+    assert cli("where").output.strip() == str(env_db)
+    assert cli("init", "--inspector", "amy").exit_code == 0
+    assert env_db.exists()
+    monkeypatch.delenv("FIELDKIT_DB")
+    default = Path(cli("where").output.strip())
+    assert default.name == "fieldkit.db"
+    assert str(tmp_path) in str(default)  # under the (isolated) per-user config dir

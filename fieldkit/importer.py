@@ -74,6 +74,8 @@ class _Errors:
         self.items: list[str] = []
 
     def add(self, line: int, column: str | None, message: str) -> None:
+        if column is not None and not (column.isprintable() and column.strip() == column):
+            column = repr(column)
         where = f"{self.name}:{line}" + (f" column {column}" if column else "")
         self.items.append(f"{where}: {message}")
 
@@ -147,7 +149,8 @@ def import_csv(
         raise BadInput(f"{path}: cannot read ({e.strerror})") from None
     text, encoding = decode(data)
     if "\x00" in text:
-        raise BadInput(f"{path.name}: not a CSV file (it contains NUL bytes)")
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BadInput(f"{path.name}:{line}: not a CSV file (it contains NUL bytes)")
     errors = _Errors(path.name)
     result = ImportResult(encoding=encoding)
     csv.field_size_limit(MAX_FIELD)

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError
+from fieldkit.store.connection import one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +55,8 @@ def resolve_db(db: Path | None) -> Path:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]fieldkit:[/] {message}", highlight=False, markup=True)
+    """Print one clean line on stderr; return the Exit to raise."""
+    err.print(f"[bold red]fieldkit:[/] {_escape(one_line(message))}", highlight=False, markup=True)
     return typer.Exit(code)
 
 
@@ -66,14 +68,14 @@ def clean_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except FieldkitError as e:
-            raise fail(_escape(str(e)), e.exit_code) from None
+            raise fail(str(e), e.exit_code) from None
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
                 raise fail(
                     "the database is busy (another fieldkit is writing it); try again", 3
                 ) from None
-            raise fail(f"database error: {_escape(str(e))}", 2) from None
-        except sqlite3.DatabaseError as e:
+            raise fail(f"database error: {e}", 2) from None
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
             raise fail(f"the database is damaged or not a fieldkit database ({e})", 2) from None
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""

@@ -8,6 +8,7 @@ import sqlite3
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from fieldkit.errors import BadDatabase
 
@@ -70,23 +71,36 @@ def check_file(path: Path) -> None:
         )
 
 
-def _ro_uri(path: Path) -> str:
-    return f"file:{path.resolve().as_posix()}?mode=ro"
+def _ro_uri(path: Path, *, immutable: bool = False) -> str:
+    uri = f"file:{quote(path.resolve().as_posix())}?mode=ro"
+    return uri + "&immutable=1" if immutable else uri
+
+
+def _has_wal(path: Path) -> bool:
+    wal = Path(str(path) + "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """An error message as one printable line (SQLite quotes schema text, newlines and all)."""
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def inspect(path: Path) -> tuple[int, int]:
-    """(application_id, user_version) of a database file, opened read-only."""
+    """(application_id, user_version) of a database file, read without changing anything:
+    no -wal or -shm file is left behind (an immutable read when there is no WAL to replay)."""
     check_file(path)
     try:
-        conn = sqlite3.connect(_ro_uri(path), uri=True)
+        conn = sqlite3.connect(_ro_uri(path, immutable=not _has_wal(path)), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
             conn.close()
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{path}: unreadable database ({e})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+        raise BadDatabase(f"{path}: unreadable database ({one_line(str(e))})") from None
     return app_id, version
 
 
@@ -104,21 +118,25 @@ def require_fieldkit(path: Path, schema_version: int) -> int:
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit) with WAL and a busy timeout."""
+    """A connection in autocommit mode (transactions are explicit) with WAL and a busy timeout.
+
+    A read-only connection is a normal one with `query_only` set, so that closing it removes
+    the -wal/-shm files as a writer's would; a file we may not write is opened mode=ro."""
+    timeout = BUSY_TIMEOUT_MS / 1000
     try:
-        if readonly:
-            conn = sqlite3.connect(
-                _ro_uri(path), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
-            )
+        if readonly and not os.access(path, os.W_OK):
+            conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None, timeout=timeout)
         else:
-            conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if not readonly:
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        else:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{path}: cannot open ({e})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+        raise BadDatabase(f"{path}: cannot open ({one_line(str(e))})") from None
     return conn
 
 

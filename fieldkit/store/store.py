@@ -127,15 +127,18 @@ class Store:
             return cls.create(path, inspector=inspector)
         version = connection.require_fieldkit(path, schema.SCHEMA_VERSION)
         conn = connection.connect(path, readonly=readonly)
-        if version < schema.SCHEMA_VERSION:
-            if readonly:
-                conn.close()
-                raise BadDatabase(
-                    f"{path}: older fieldkit schema {version}; open it once with a writing "
-                    "command (e.g. `fieldkit init`) to migrate it"
-                )
-            schema.backup(conn, path, version)
-            schema.migrate(conn)
+        try:
+            if version < schema.SCHEMA_VERSION:
+                if readonly:
+                    raise BadDatabase(
+                        f"{path}: older fieldkit schema {version}; open it once with a writing "
+                        "command (e.g. `fieldkit init`) to migrate it"
+                    )
+                schema.backup(conn, path, version)
+                schema.migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
         return cls(conn, path, readonly)
 
     def close(self) -> None:
@@ -180,9 +183,13 @@ class Store:
             ).fetchone()
             if row is None:
                 raise ChecklistError(f"unknown checklist {checklist_id!r} version {version}")
-            self._checklists[key] = parse_checklist(
-                json.loads(row[0]), f"{checklist_id} v{version}"
-            )
+            try:
+                definition = json.loads(row[0])
+            except (TypeError, ValueError):
+                raise BadDatabase(
+                    f"{self.path}: the stored definition of {checklist_id} v{version} is damaged"
+                ) from None
+            self._checklists[key] = parse_checklist(definition, f"{checklist_id} v{version}")
         return self._checklists[key]
 
     def checklist_of(self, record_id: str) -> Checklist:

@@ -1,0 +1,81 @@
+"""Privacy commands: pii (what looks like personal data in free text) and scrub (a copy
+without any free text)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from fieldkit.cli.base import DbOption, command, out, resolve_db
+from fieldkit.privacy import find_pii, scrub
+from fieldkit.store import Store
+
+
+@command("pii")
+def pii_cli(
+    db: DbOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """List free text that looks like personal data.
+
+    Notes, free-text answers and subject references (and earlier values the change log
+    still holds) that look like names, phone numbers, email addresses, postcodes or dates
+    of birth. A report: exits 0 whatever it finds."""
+    path = resolve_db(db)
+    with Store.open(path, readonly=True) as store:
+        hits = find_pii(store.conn)
+    if json_:
+        out.print_json(json.dumps([asdict(h) for h in hits], ensure_ascii=False))
+        return
+    if not hits:
+        out.print(f"{path}: nothing in the free text looks like personal data")
+        return
+    last = None
+    for h in hits:
+        if h.record_id != last:
+            last = h.record_id
+            out.print(
+                f"[bold]{h.record_id}[/]  {h.checklist_id or '-'}  {h.force_code or '-'}",
+                highlight=False,
+            )
+        item = f"{h.item_id}[{h.rkey}]" if h.rkey else h.item_id
+        where = h.where if h.source == "current" else f"{h.where}, earlier value"
+        out.print(
+            f"  {escape(item)} ({where}): {h.kind} [yellow]{escape(repr(h.text))}[/]",
+            highlight=False,
+        )
+    by_kind = Counter(h.kind for h in hits)
+    records = len({h.record_id for h in hits})
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items()))
+    out.print(
+        f"{len(hits)} possible item(s) of personal data in {records} record(s): {kinds}. "
+        "Edit them, or share a copy made with `fieldkit scrub`."
+    )
+
+
+@command("scrub")
+def scrub_cli(
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="The copy to write (a new file).", show_default=False),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Write a copy of the database without free text, to share.
+
+    No notes, free-text answers or subject references, in current values, the change log
+    or free pages. References that identify a record (crime reference, station name)
+    become opaque pseudonyms, so duplicates still count once. The source is not changed."""
+    path = resolve_db(db)
+    counts = scrub(path, out_path)
+    out.print(
+        f"wrote {out_path}: {counts['cells']} current and "
+        f"{counts['changes'] - counts['cells']} earlier free-text value(s) removed "
+        f"(record references replaced by pseudonyms); {path} unchanged"
+    )

@@ -1,0 +1,197 @@
+"""Opening a database written by schema version 1 (tests/fixtures/schema_v1.db): it is
+migrated to the current schema, keeps everything it held, and a backup of the schema-1
+file is left beside it. Written to hold at any schema version >= 1."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from fieldkit.errors import BadDatabase
+from fieldkit.store import SCHEMA_VERSION, Store
+from fieldkit.store import schema as schema_mod
+
+FIXTURE = Path(__file__).parent / "fixtures" / "schema_v1.db"
+RECORD_COLUMNS = (
+    "record_id, checklist_id, checklist_version, inspection, force_code, inspector,"
+    " observer_role, observed_at, subject_ref, status, deleted, natural_key"
+)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def frozen(path: Path) -> sqlite3.Connection:
+    """A read-only look at a file that creates nothing beside it."""
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+
+
+def content(path: Path) -> list[str]:
+    conn = frozen(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def v1_state(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    """What schema 1 held, read the same way from either schema."""
+    q = conn.execute
+    return {
+        "records": q(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY record_id").fetchall(),
+        "cells": q(
+            "SELECT record_id, kind, field, rkey, value, change_id FROM cells ORDER BY 1, 2, 3, 4"
+        ).fetchall(),
+        "changes": q(
+            "SELECT id, record_id, kind, field, rkey, value FROM changes ORDER BY id"
+        ).fetchall(),
+        "meta": q(
+            "SELECT key, value FROM meta WHERE key IN ('database_id', 'device_id', 'inspector')"
+            " ORDER BY key"
+        ).fetchall(),
+    }
+
+
+@pytest.fixture(scope="module")
+def fixture_state() -> dict[str, list[tuple]]:
+    conn = frozen(FIXTURE)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        return v1_state(conn)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def old_db(tmp_path: Path) -> Path:
+    target = tmp_path / "fieldwork.db"
+    shutil.copyfile(FIXTURE, target)
+    target.chmod(0o600)
+    return target
+
+
+def backups(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}.v1-*.bak"))
+
+
+def test_fixture_is_schema_1_and_untouched_by_the_suite() -> None:
+    conn = frozen(FIXTURE)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal"
+    finally:
+        conn.close()
+    assert sorted(p.name for p in FIXTURE.parent.glob("schema_v1.db*")) == ["schema_v1.db"]
+
+
+def test_opening_migrates_and_keeps_everything(old_db: Path, fixture_state: dict) -> None:
+    with Store.open(old_db) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert v1_state(s.conn) == fixture_state
+        [case] = s.records(checklist="case_file_review")
+        assert case["force_code"] == "kent" and case["subject_ref"] == "CR/1"
+        assert case["inspection"] == "fixture"
+        answers = s.answers(case["record_id"])
+        assert answers[("cf_crime_ref", "")] == "CR/15/000001"
+        assert answers[("cf_victim_injured", "")] == "no"
+        assert answers[("cf_t2_bwv_used", "")] == "yes"
+        assert s.notes(case["record_id"]) == {("cf_t2_bwv_used", ""): "BWV footage exhibited"}
+        assert s.records(checklist="call_listening") == []
+        [call] = s.records(checklist="call_listening", deleted=True)
+        assert call["deleted"] == 1 and call["force_code"] == "gwent"
+        assert s.answers(call["record_id"])[("cl_calm_reassuring", "")] == 4
+        assert s.conn.execute(
+            "SELECT checklist_id, stratum, force_code, target FROM targets"
+        ).fetchall() == [("call_listening", "", "*", 12)]
+        # and it still takes writes, which a reopen sees
+        s.restore(call["record_id"])
+    with Store.open(old_db, readonly=True) as s:
+        assert len(s.records(checklist="call_listening")) == 1
+
+
+def test_migration_leaves_a_schema_1_backup(old_db: Path) -> None:
+    Store.open(old_db).close()
+    found = backups(old_db)
+    if SCHEMA_VERSION == 1:
+        assert found == []
+        return
+    [backup] = found
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    conn = frozen(backup)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    assert content(backup) == content(FIXTURE)
+    # Opening again migrates nothing and makes no second backup.
+    Store.open(old_db).close()
+    assert backups(old_db) == [backup]
+
+
+def test_init_migrates_through_the_cli(cli, old_db: Path, fixture_state: dict) -> None:
+    result = cli("init", "--db", old_db)
+    assert result.exit_code == 0, result.stderr
+    with Store.open(old_db, readonly=True) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert v1_state(s.conn) == fixture_state
+    assert len(backups(old_db)) == (1 if SCHEMA_VERSION > 1 else 0)
+
+
+def test_read_only_open_of_an_old_schema_is_refused_untouched(old_db: Path) -> None:
+    before = sha(old_db)
+    if SCHEMA_VERSION == 1:
+        Store.open(old_db, readonly=True).close()
+    else:
+        with pytest.raises(BadDatabase, match="older fieldkit schema 1"):
+            Store.open(old_db, readonly=True)
+        assert backups(old_db) == []
+    assert sha(old_db) == before
+
+
+def test_failed_migration_changes_nothing(
+    old_db: Path, fixture_state: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or nothing: a migration that fails part-way leaves the schema-1 content as it was."""
+
+    def broken(conn: sqlite3.Connection) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(schema_mod, "install_reference", broken)
+    before = content(old_db)
+    if SCHEMA_VERSION == 1:
+        Store.open(old_db).close()  # nothing to migrate, nothing to break
+        return
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        Store.open(old_db)
+    monkeypatch.undo()
+    conn = sqlite3.connect(old_db)  # a plain connection: checkpoint any WAL, then read
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert v1_state(conn) == fixture_state
+    finally:
+        conn.close()
+    assert content(old_db) == before
+
+
+@pytest.mark.parametrize("newer", [SCHEMA_VERSION + 1, SCHEMA_VERSION + 40])
+def test_newer_schema_is_refused_untouched(cli, old_db: Path, newer: int) -> None:
+    conn = sqlite3.connect(old_db)
+    conn.execute(f"PRAGMA user_version = {newer}")
+    conn.commit()
+    conn.close()
+    before = sha(old_db)
+    with pytest.raises(BadDatabase, match="newer fieldkit"):
+        Store.open(old_db)
+    result = cli("init", "--db", old_db)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"schema {newer}" in result.stderr
+    assert sha(old_db) == before
+    assert backups(old_db) == []

@@ -1,0 +1,428 @@
+"""`fieldkit register …` (the recommendations register) and `fieldkit plans …` (forces'
+action plans): thin wrappers over fieldkit.register."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from fieldkit.cli.base import DbOption, app, command, err, out, resolve_db
+from fieldkit.register import plans as plans_mod
+from fieldkit.register import recs
+from fieldkit.register.plan_xlsx import import_plan_xlsx
+from fieldkit.register.recs import short_ref
+from fieldkit.register.reference import TEMPLATE_FILES, load
+from fieldkit.store import Store
+
+register_app = typer.Typer(
+    help="The recommendations register: dated statuses and comments per recommendation.\n\n"
+    "A recommendation is named like eb2014:2 (everyones_business_2014:2, Recommendation 2 of "
+    "Everyone's business) or by the register id of an imported entry (2321).",
+    no_args_is_help=True,
+)
+plans_app = typer.Typer(
+    help="Forces' action plans: themes, objectives, dated RAG statuses, evidence, links.\n\n"
+    "An objective is named force:plan:id (kent:stop-2018:s03), force:id (kent:s03) when the "
+    "force has one plan with it, or by its id with --force (and --plan).",
+    no_args_is_help=True,
+)
+app.add_typer(register_app, name="register")
+app.add_typer(plans_app, name="plans")
+
+STATUSES = ", ".join(load().status_slugs)
+RAGS = ", ".join(code for code, _, _ in load().rag_values)
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+OnOption = Annotated[
+    str,
+    typer.Option("--on", help="Date: 2017-08-11 or 11th August 2017.", show_default=False),
+]
+ForceOption = Annotated[
+    str | None, typer.Option("--force", "-f", help="Force code or name.", show_default=False)
+]
+PlanOption = Annotated[
+    str | None, typer.Option("--plan", "-p", help="Plan name (e.g. stop-2018).", show_default=False)
+]
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        err.print(f"warning: {w}", highlight=False, markup=False)
+
+
+def _json(data: Any) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _open_read(db: Path | None) -> Store:
+    return Store.open(resolve_db(db), readonly=True)
+
+
+def _open_write(db: Path | None) -> Store:
+    return Store.open(resolve_db(db), create=True)
+
+
+# ------------------------------------------------------------------------------ register
+@command("import", parent=register_app)
+def register_import(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Register files (the format of seed 000).", show_default=False),
+    ],
+    db: DbOption = None,
+    rec: Annotated[
+        str | None,
+        typer.Option(
+            "--rec",
+            help="Which recommendation the (single) entry is, when its text does not say "
+            "(e.g. eb2014:5).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Import register entries: title with register id, the recommendation text, and dated
+    \\[on]…\\[/on] status and comment events, all kept as written. All or nothing: a malformed
+    entry is reported with its file, line and column and nothing is stored. Importing the
+    same entries again adds nothing."""
+    with _open_write(db) as store:
+        result = recs.import_register(store, files, rec=rec)
+    _warn(result.warnings)
+    matched = ", ".join(f"{reg} → {rid}" for reg, rid in result.matched)
+    out.print(
+        f"{result.files} file(s), {result.entries} entr{'y' if result.entries == 1 else 'ies'} "
+        f"({matched}); {result.new_entries} new entr{'y' if result.new_entries == 1 else 'ies'}, "
+        f"{result.new_events} new of {result.events} events",
+        highlight=False,
+    )
+
+
+@command("list", parent=register_app)
+def register_list(
+    db: DbOption = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            "-s",
+            help=f"Only this current status ({STATUSES}, or none).",
+            show_default=False,
+        ),
+    ] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Each recommendation with its current status (the latest status event) and dates."""
+    with _open_read(db) as store:
+        rows = recs.list_recommendations(store.conn, status=status)
+    if json_:
+        _json(rows)
+        return
+    t = Table("id", "register", "title", "lead", "status", "since", "events", "last event")
+    t.columns[0].no_wrap = True
+    t.columns[4].overflow = "fold"
+    for r in rows:
+        st = r["current_status"] or "-"
+        if r["unknown_status"]:
+            st += " (?)"
+        t.add_row(
+            r["ref"],
+            r["register_ids"] or "",
+            r["title"],
+            r["lead_org"] or "",
+            st,
+            r["status_since"] or "",
+            str(r["events"]),
+            r["last_event"] or "",
+        )
+    out.print(t)
+    out.print(f"{len(rows)} recommendation(s)", highlight=False)
+
+
+@command("show", parent=register_app)
+def register_show(
+    rec: Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")],
+    db: DbOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """One recommendation: its text as written, its timeline and linked plan objectives."""
+    with _open_read(db) as store:
+        data = recs.recommendation(store.conn, rec)
+    if json_:
+        _json(data)
+        return
+    out.print(
+        f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}",
+        highlight=False,
+    )
+    if data.get("lead_org"):
+        out.print(f"Lead: {data['lead_org']}", highlight=False)
+    out.print(
+        f"Current status: {data.get('current_status') or '-'}"
+        + (f" since {data['status_since']}" if data.get("status_since") else ""),
+        highlight=False,
+    )
+    if data.get("annex_e"):
+        out.print(f"Annex E (2015): {data['annex_e']}", highlight=False)
+    for e in data["entries"]:
+        out.print(f"\nRegister entry {e['reg_id']}: {e['heading']}\n", highlight=False)
+        out.print(e["text"], highlight=False, markup=False)
+    if data["timeline"]:
+        t = Table(
+            "date", "kind", "status / comment", "source", title="Timeline", title_justify="left"
+        )
+        for ev in data["timeline"]:
+            t.add_row(ev["event_date"], ev["kind"], ev["body"], ev["source"])
+        out.print(t)
+    for o in data["objectives"]:
+        out.print(
+            f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})",
+            highlight=False,
+        )
+
+
+@command("add-event", parent=register_app)
+def register_add_event(
+    rec: Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")],
+    on: OnOption,
+    status: Annotated[
+        str | None,
+        typer.Option(help=f"A status slug ({STATUSES}); others are kept, with a warning."),
+    ] = None,
+    comment: Annotated[str | None, typer.Option(help="A comment (free text).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Append a dated status or comment event to a recommendation (events are never
+    changed or removed; the latest status event is the current status)."""
+    with _open_write(db) as store:
+        result = recs.add_event(store, rec, on, status=status, comment=comment)
+    _warn(result.warnings)
+    what = "added" if result.added else "already recorded"
+    out.print(f"{result.rec_id}: event {what} ({result.event_id})", highlight=False)
+
+
+@command("export", parent=register_app)
+def register_export(
+    recs_: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[ID]...", help="Only these recommendations.", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write imported register entries, with their events, back in the register's format."""
+    with _open_read(db) as store:
+        ids = [recs.resolve_rec(store.conn, r) for r in recs_] if recs_ else None
+        text = recs.export_entries(store.conn, ids)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}", highlight=False)
+
+
+# --------------------------------------------------------------------------------- plans
+@command("new", parent=plans_app)
+def plans_new(
+    force: Annotated[str, typer.Option("--force", "-f", help="Force code or name.")],
+    template: Annotated[
+        str, typer.Option("--from", help=f"Template ({', '.join(sorted(TEMPLATE_FILES))}).")
+    ] = "stop-2018",
+    plan: PlanOption = None,
+    db: DbOption = None,
+) -> None:
+    """Create a force's plan from a template (themes and objectives; no statuses yet).
+    The plan is named after the template unless --plan says otherwise."""
+    with _open_write(db) as store:
+        result = plans_mod.new_plan(store, force, template=template, name=plan)
+    state = "created" if result.new_rows else "already exists"
+    out.print(
+        f"{result.plan_id}: {state} ({result.themes} themes, {result.objectives} objectives)",
+        highlight=False,
+    )
+
+
+@command("import", parent=plans_app)
+def plans_import(
+    file: Annotated[Path, typer.Argument(help="Excel workbook (.xlsx).", show_default=False)],
+    force: Annotated[str, typer.Option("--force", "-f", help="Force code or name.")],
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            "-p",
+            help="Plan name (default: the file name, e.g. kent-da-plan).",
+            show_default=False,
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Sheet name (default: the first).", show_default=False)
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on", help="Date the statuses are as at (default: today).", show_default=False
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import a force's plan from an Excel sheet with columns theme, objective, owner, due,
+    status (optional: id, evidence, recommendations, date). All or nothing: a bad row is
+    reported with its sheet row number and nothing is stored. Importing the same sheet again
+    adds nothing; an updated sheet adds what changed."""
+    with _open_write(db) as store:
+        result = import_plan_xlsx(store, file, force, plan=plan, sheet=sheet, on=on)
+    _warn(result.warnings)
+    out.print(
+        f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
+        f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links",
+        highlight=False,
+    )
+
+
+@command("list", parent=plans_app)
+def plans_list(
+    force: ForceOption = None,
+    plan: PlanOption = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", "-s", help=f"Only this current RAG status ({RAGS}, or none)."),
+    ] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Objectives with their current RAG status, owner, due date, evidence and links."""
+    with _open_read(db) as store:
+        rows = plans_mod.list_objectives(store.conn, force=force, plan=plan, rag=status)
+    if json_:
+        _json(rows)
+        return
+    t = Table("objective", "RAG", "since", "owner", "due", "recs", "objective text")
+    t.columns[0].no_wrap = True
+    for r in rows:
+        links = "; ".join(short_ref(x) for x in (r["recommendations"] or "").split("; ") if x)
+        t.add_row(
+            r["objective_ref"],
+            (r["rag"] or "-") + (" (?)" if r["unknown_rag"] else ""),
+            r["rag_since"] or "",
+            r["owner"] or "",
+            r["due"] or "",
+            links,
+            r["objective"],
+        )
+    out.print(t)
+    out.print(f"{len(rows)} objective(s)", highlight=False)
+
+
+@command("show", parent=plans_app)
+def plans_show(
+    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    force: ForceOption = None,
+    plan: PlanOption = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One objective: current values and its dated history."""
+    with _open_read(db) as store:
+        data = plans_mod.objective(store.conn, objective, force=force, plan=plan)
+    if json_:
+        _json(data)
+        return
+    out.print(
+        f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}", highlight=False
+    )
+    out.print(
+        f"RAG: {data['rag'] or '-'}  owner: {data['owner'] or '-'}  due: {data['due'] or '-'}  "
+        f"recommendations: {data['recommendations'] or '-'}",
+        highlight=False,
+    )
+    t = Table("date", "kind", "value", "note", "source", title="History", title_justify="left")
+    for h in data["history"]:
+        t.add_row(h["event_date"], h["kind"], h["value"], h["note"] or "", h["source"])
+    out.print(t)
+
+
+@command("status", parent=plans_app)
+def plans_status(
+    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    on: OnOption,
+    rag: Annotated[str, typer.Option("--rag", help=f"{RAGS}; others are kept, with a warning.")],
+    note: Annotated[str | None, typer.Option(help="A note on the rating.")] = None,
+    force: ForceOption = None,
+    plan: PlanOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record an objective's RAG status as at a date."""
+    with _open_write(db) as store:
+        result = plans_mod.set_rag(store, objective, on, rag, note=note, force=force, plan=plan)
+    _warn(result.warnings)
+    out.print(
+        f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
+        highlight=False,
+    )
+
+
+@command("evidence", parent=plans_app)
+def plans_evidence(
+    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    on: OnOption,
+    note: Annotated[str, typer.Option("--note", help="The evidence seen.")],
+    force: ForceOption = None,
+    plan: PlanOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add a dated evidence note to an objective."""
+    with _open_write(db) as store:
+        result = plans_mod.add_evidence(store, objective, on, note, force=force, plan=plan)
+    out.print(
+        f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
+        highlight=False,
+    )
+
+
+@command("assign", parent=plans_app)
+def plans_assign(
+    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    on: OnOption,
+    owner: Annotated[str | None, typer.Option(help="Who owns the objective.")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date.")] = None,
+    force: ForceOption = None,
+    plan: PlanOption = None,
+    db: DbOption = None,
+) -> None:
+    """Set an objective's owner and/or due date, from a date on."""
+    with _open_write(db) as store:
+        results = plans_mod.assign(
+            store, objective, on, owner=owner, due=due, force=force, plan=plan
+        )
+    added = sum(r.added for r in results)
+    out.print(f"{results[0].objective_ref}: {added} change(s) recorded", highlight=False)
+
+
+@command("link", parent=plans_app)
+def plans_link(
+    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    rec_ids: Annotated[
+        list[str], typer.Argument(metavar="REC...", help="Recommendations: eb2014:2 ...")
+    ],
+    on: Annotated[
+        str | None, typer.Option("--on", help="Date (default: today).", show_default=False)
+    ] = None,
+    unlink: Annotated[bool, typer.Option("--unlink", help="Remove the links instead.")] = False,
+    force: ForceOption = None,
+    plan: PlanOption = None,
+    db: DbOption = None,
+) -> None:
+    """Link an objective to recommendations (or unlink it with --unlink)."""
+    from fieldkit.register.ids import today_iso
+
+    with _open_write(db) as store:
+        changed = plans_mod.link(
+            store, objective, rec_ids, on=on or today_iso(), unlink=unlink, force=force, plan=plan
+        )
+    verb = "unlinked" if unlink else "linked"
+    for rid, did in changed:
+        out.print(f"{rid}: {verb if did else 'no change'}", highlight=False)

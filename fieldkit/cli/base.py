@@ -24,7 +24,7 @@ app = typer.Typer(
     "Run with no command to open the capture app.",
     no_args_is_help=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console(soft_wrap=True)

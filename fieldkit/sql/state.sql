@@ -1,35 +1,86 @@
 -- Rebuilding current state from the change log. Used by every local write and by merges:
--- the caller fills temp.incoming with changes that are not yet in the log, then runs these
--- in order inside one transaction.
+-- the caller fills temp.incoming with changes that are not yet in the log, then runs
+-- fieldkit.store.log.fold_incoming, which runs touch, append, fold_cells, fold_conflicts
+-- and fold_records in order inside one transaction.
+--
+-- Current state is a function of the log alone:
+--   cells     the winner of every cell: the change with the latest hybrid logical clock,
+--             device id then change id breaking ties;
+--   conflicts the heads of a cell's history (changes no other change lists as its parent,
+--             in changes.parent or change_parents) that lost and hold a different value;
+--   records   a pivot of each record's 'record' cells, with created_hlc / updated_hlc the
+--             first / last clock among all the record's changes, and its natural key.
+-- The recompute_* statements rebuild the cells listed in temp.touched from the whole log
+-- (the definition, used after rewriting history); the fold_* statements get the same result
+-- from the new changes and the state before them (the fast path every write and merge uses).
 
 -- name: create_temp
 CREATE TEMP TABLE IF NOT EXISTS incoming (
   id TEXT PRIMARY KEY, device_id TEXT, seq INTEGER, hlc INTEGER, record_id TEXT,
-  kind TEXT, field TEXT, rkey TEXT, value, author TEXT, parent TEXT
+  kind TEXT, field TEXT, rkey TEXT, value, author TEXT, parent TEXT,
+  src INTEGER  -- which merge source brought the change (NULL for local writes)
 );
 CREATE TEMP TABLE IF NOT EXISTS incoming_parents (child TEXT, parent TEXT, PRIMARY KEY (child, parent));
+-- The cells the new changes touch: how many new changes each has, the best of them, and
+-- the winner before them (old_*; NULL for a cell new to this database).
 CREATE TEMP TABLE IF NOT EXISTS touched (
   record_id TEXT, kind TEXT, field TEXT, rkey TEXT,
+  n_new INTEGER, best_id TEXT, best_hlc INTEGER, best_device TEXT,
+  old_id TEXT, old_hlc INTEGER, old_device TEXT, old_value,
   PRIMARY KEY (record_id, kind, field, rkey)
 );
-CREATE TEMP TABLE IF NOT EXISTS touched_records (record_id TEXT PRIMARY KEY);
+-- The records the new changes touch: the first and last clock among the new changes, and
+-- whether the log held changes of the record before them.
+CREATE TEMP TABLE IF NOT EXISTS touched_records (
+  record_id TEXT PRIMARY KEY, lo INTEGER, hi INTEGER, had INTEGER
+);
 DELETE FROM temp.incoming;
 DELETE FROM temp.incoming_parents;
 DELETE FROM temp.touched;
 DELETE FROM temp.touched_records;
 
 -- name: link_local_parents
--- A local write has seen the cell's winner and every open conflict in it.
+-- A local write has seen everything this database holds of its cell: its parent is the
+-- cell's winner, and every other head of the cell's history (an open conflict, or a
+-- concurrent edit that happened to hold the winner's value) is a further parent.
 UPDATE temp.incoming SET parent = (
   SELECT c.change_id FROM main.cells c
   WHERE c.record_id = incoming.record_id AND c.kind = incoming.kind
     AND c.field = incoming.field AND c.rkey = incoming.rkey
 );
 INSERT OR IGNORE INTO temp.incoming_parents (child, parent)
-SELECT i.id, f.change_id
+SELECT i.id, c.id
 FROM temp.incoming i
-JOIN main.conflicts f
-  ON f.record_id = i.record_id AND f.kind = i.kind AND f.field = i.field AND f.rkey = i.rkey;
+CROSS JOIN main.changes c
+  ON c.record_id = i.record_id AND c.kind = i.kind AND c.field = i.field AND c.rkey = i.rkey
+WHERE c.id IS NOT i.parent
+  AND NOT EXISTS (SELECT 1 FROM main.changes k WHERE k.parent = c.id)
+  AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
+
+-- name: touch
+-- Before the new changes join the log: what they touch, and the state they start from.
+INSERT INTO temp.touched_records (record_id, lo, hi, had)
+SELECT i.record_id, min(i.hlc), max(i.hlc),
+       EXISTS (SELECT 1 FROM main.changes c WHERE c.record_id = i.record_id)
+FROM temp.incoming i
+WHERE i.kind <> 'setting'
+GROUP BY i.record_id;
+INSERT INTO temp.touched (
+  record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device,
+  old_id, old_hlc, old_device, old_value
+)
+SELECT b.record_id, b.kind, b.field, b.rkey, b.n, b.id, b.hlc, b.device_id,
+       c.change_id, c.hlc, c.device_id, c.value
+FROM (
+  -- The best new change of each cell: the row holding the largest key, which orders as
+  -- (hlc, device_id, id) does (SQLite takes bare columns from the row max() picks).
+  SELECT record_id, kind, field, rkey, id, hlc, device_id, count(*) AS n,
+         max(printf('%020d', hlc) || char(1) || device_id || char(1) || id) AS k
+  FROM temp.incoming
+  GROUP BY record_id, kind, field, rkey
+) AS b
+LEFT JOIN main.cells c
+  ON c.record_id = b.record_id AND c.kind = b.kind AND c.field = b.field AND c.rkey = b.rkey;
 
 -- name: append
 INSERT INTO main.changes (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent)
@@ -37,45 +88,124 @@ SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, par
 FROM temp.incoming;
 INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
-INSERT OR IGNORE INTO temp.touched (record_id, kind, field, rkey)
-SELECT DISTINCT record_id, kind, field, rkey FROM temp.incoming;
-INSERT OR IGNORE INTO temp.touched_records (record_id)
-SELECT DISTINCT record_id FROM temp.incoming WHERE kind IN ('record', 'answer');
 
--- name: recompute_cells
--- The winner of each touched cell: the latest hybrid logical clock, device id breaking ties.
+-- name: fold_cells
+-- A cell's winner is the latest of its old winner and its best new change.
 INSERT OR REPLACE INTO main.cells (record_id, kind, field, rkey, value, change_id, hlc, device_id, author)
-SELECT record_id, kind, field, rkey, value, id, hlc, device_id, author FROM (
-  SELECT c.*, row_number() OVER (
-    PARTITION BY c.record_id, c.kind, c.field, c.rkey ORDER BY c.hlc DESC, c.device_id DESC
-  ) AS rn
-  FROM temp.touched t
-  JOIN main.changes c
-    ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
-) WHERE rn = 1;
+SELECT i.record_id, i.kind, i.field, i.rkey, i.value, i.id, i.hlc, i.device_id, i.author
+FROM temp.touched t
+CROSS JOIN temp.incoming i ON i.id = t.best_id
+WHERE t.old_id IS NULL
+   OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id);
 
--- name: recompute_conflicts
--- A conflict is a head of the cell's history (a change no later change has seen) that is
--- not the winner and holds a different value.
-DELETE FROM main.conflicts WHERE EXISTS (
-  SELECT 1 FROM temp.touched t
-  WHERE t.record_id = conflicts.record_id AND t.kind = conflicts.kind
-    AND t.field = conflicts.field AND t.rkey = conflicts.rkey
+-- name: fold_conflicts
+-- Only a cell with more than one change can hold a conflict.
+DELETE FROM main.conflicts WHERE rowid IN (
+  SELECT f.rowid
+  FROM temp.touched t
+  CROSS JOIN main.conflicts f
+    ON f.record_id = t.record_id AND f.kind = t.kind AND f.field = t.field AND f.rkey = t.rkey
+  WHERE t.old_id IS NOT NULL
 );
 INSERT INTO main.conflicts (change_id, record_id, kind, field, rkey, value, device_id, author, hlc, winner_id, winner_value)
 SELECT c.id, c.record_id, c.kind, c.field, c.rkey, c.value, c.device_id, c.author, c.hlc,
        w.change_id, w.value
 FROM temp.touched t
-JOIN main.changes c
-  ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
-JOIN main.cells w
+CROSS JOIN main.cells w
   ON w.record_id = t.record_id AND w.kind = t.kind AND w.field = t.field AND w.rkey = t.rkey
+CROSS JOIN main.changes c
+  ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
+WHERE (t.old_id IS NOT NULL OR t.n_new > 1)
+  AND c.id <> w.change_id
+  AND c.value IS NOT w.value
+  AND NOT EXISTS (SELECT 1 FROM main.changes k WHERE k.parent = c.id)
+  AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
+
+-- name: fold_records
+-- created_hlc / updated_hlc extend the old row's with the new changes' clocks; a record the
+-- log did not know has only new changes; one known only from orphan changes (no 'record'
+-- cells, so no row) is read from the whole log.
+INSERT OR REPLACE INTO main.records (
+  record_id, checklist_id, checklist_version, inspection, force_code, inspector, observer_role,
+  observed_at, subject_ref, status, deleted, created_hlc, updated_hlc, natural_key
+)
+SELECT
+  r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
+  r.observer_role, r.observed_at, r.subject_ref, r.status, r.deleted,
+  CASE
+    WHEN r.had = 0 THEN r.lo
+    WHEN o.created_hlc IS NOT NULL THEN min(o.created_hlc, r.lo)
+    ELSE (SELECT min(hlc) FROM main.changes c WHERE c.record_id = r.record_id)
+  END,
+  CASE
+    WHEN r.had = 0 THEN r.hi
+    WHEN o.updated_hlc IS NOT NULL THEN max(o.updated_hlc, r.hi)
+    ELSE (SELECT max(hlc) FROM main.changes c WHERE c.record_id = r.record_id)
+  END,
+  r.force_code || '|' || coalesce((
+    SELECT group_concat(v, '|') FROM (
+      SELECT lower(trim(coalesce(a.value, ''))) AS v
+      FROM main.natural_key_items k
+      LEFT JOIN main.cells a
+        ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = k.item_id AND a.rkey = ''
+      WHERE k.checklist_id = r.checklist_id AND k.checklist_version = r.checklist_version
+      ORDER BY k.position
+    )
+  ), '')
+FROM (
+  SELECT
+    t.record_id, t.lo, t.hi, t.had,
+    max(CASE WHEN c.field = 'checklist_id' THEN c.value END) AS checklist_id,
+    max(CASE WHEN c.field = 'checklist_version' THEN c.value END) AS checklist_version,
+    max(CASE WHEN c.field = 'inspection' THEN c.value END) AS inspection,
+    max(CASE WHEN c.field = 'force_code' THEN c.value END) AS force_code,
+    max(CASE WHEN c.field = 'inspector' THEN c.value END) AS inspector,
+    max(CASE WHEN c.field = 'observer_role' THEN c.value END) AS observer_role,
+    max(CASE WHEN c.field = 'observed_at' THEN c.value END) AS observed_at,
+    max(CASE WHEN c.field = 'subject_ref' THEN c.value END) AS subject_ref,
+    max(CASE WHEN c.field = 'status' THEN c.value END) AS status,
+    coalesce(max(CASE WHEN c.field = 'deleted' THEN c.value END), 0) AS deleted
+  FROM temp.touched_records t
+  CROSS JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
+  GROUP BY t.record_id
+) AS r
+LEFT JOIN main.records o ON o.record_id = r.record_id;
+
+-- name: recompute_cells
+-- The winner of each touched cell, from the whole log.
+INSERT OR REPLACE INTO main.cells (record_id, kind, field, rkey, value, change_id, hlc, device_id, author)
+SELECT record_id, kind, field, rkey, value, id, hlc, device_id, author FROM (
+  SELECT c.*, row_number() OVER (
+    PARTITION BY c.record_id, c.kind, c.field, c.rkey ORDER BY c.hlc DESC, c.device_id DESC, c.id DESC
+  ) AS rn
+  FROM temp.touched t
+  CROSS JOIN main.changes c
+    ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
+) WHERE rn = 1;
+
+-- name: recompute_conflicts
+-- The conflicts of each touched cell, from the whole log.
+DELETE FROM main.conflicts WHERE rowid IN (
+  SELECT f.rowid
+  FROM temp.touched t
+  CROSS JOIN main.conflicts f
+    ON f.record_id = t.record_id AND f.kind = t.kind AND f.field = t.field AND f.rkey = t.rkey
+);
+INSERT INTO main.conflicts (change_id, record_id, kind, field, rkey, value, device_id, author, hlc, winner_id, winner_value)
+SELECT c.id, c.record_id, c.kind, c.field, c.rkey, c.value, c.device_id, c.author, c.hlc,
+       w.change_id, w.value
+FROM temp.touched t
+CROSS JOIN main.cells w
+  ON w.record_id = t.record_id AND w.kind = t.kind AND w.field = t.field AND w.rkey = t.rkey
+CROSS JOIN main.changes c
+  ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
 WHERE c.id <> w.change_id
   AND c.value IS NOT w.value
   AND NOT EXISTS (SELECT 1 FROM main.changes k WHERE k.parent = c.id)
   AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
 
 -- name: recompute_records
+-- The rows of the records in temp.touched_records, from their cells and the whole log.
 INSERT OR REPLACE INTO main.records (
   record_id, checklist_id, checklist_version, inspection, force_code, inspector, observer_role,
   observed_at, subject_ref, status, deleted, created_hlc, updated_hlc, natural_key
@@ -84,7 +214,7 @@ SELECT
   r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
   r.observer_role, r.observed_at, r.subject_ref, r.status, r.deleted,
   (SELECT min(hlc) FROM main.changes c WHERE c.record_id = r.record_id),
-  (SELECT max(hlc) FROM main.cells c WHERE c.record_id = r.record_id),
+  (SELECT max(hlc) FROM main.changes c WHERE c.record_id = r.record_id),
   r.force_code || '|' || coalesce((
     SELECT group_concat(v, '|') FROM (
       SELECT lower(trim(coalesce(a.value, ''))) AS v
@@ -109,10 +239,12 @@ FROM (
     max(CASE WHEN c.field = 'status' THEN c.value END) AS status,
     coalesce(max(CASE WHEN c.field = 'deleted' THEN c.value END), 0) AS deleted
   FROM temp.touched_records t
-  JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
+  CROSS JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
   GROUP BY c.record_id
 ) AS r;
 
 -- name: drop_known
 -- Changes already in the log (merging the same source twice adds nothing).
-DELETE FROM temp.incoming WHERE id IN (SELECT id FROM main.changes);
+DELETE FROM temp.incoming WHERE EXISTS (SELECT 1 FROM main.changes m WHERE m.id = incoming.id);
+DELETE FROM temp.incoming_parents
+WHERE NOT EXISTS (SELECT 1 FROM temp.incoming i WHERE i.id = incoming_parents.child);

@@ -77,8 +77,15 @@ def _ro_uri(path: Path, *, immutable: bool = False) -> str:
 
 
 def _has_wal(path: Path) -> bool:
-    wal = Path(str(path) + "-wal")
-    return wal.exists() and wal.stat().st_size > 0
+    return Path(f"{path}-wal").exists()
+
+
+def read_uri(path: Path) -> str:
+    """A read-only URI that leaves no -wal/-shm files behind and works on read-only media
+    (a write-protected USB stick): `immutable` unless the database has a -wal file, which
+    means a writer may have it open or it holds committed changes not yet checkpointed
+    (then plain read-only, with locking, which reads them)."""
+    return _ro_uri(path, immutable=not _has_wal(path))
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -92,7 +99,7 @@ def inspect(path: Path) -> tuple[int, int]:
     no -wal or -shm file is left behind (an immutable read when there is no WAL to replay)."""
     check_file(path)
     try:
-        conn = sqlite3.connect(_ro_uri(path, immutable=not _has_wal(path)), uri=True)
+        conn = sqlite3.connect(read_uri(path), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,12 +64,19 @@ def begin_fold(conn: sqlite3.Connection) -> None:
     run_script(conn, Q["create_temp"])
 
 
-def fold_incoming(conn: sqlite3.Connection) -> None:
-    """Append temp.incoming to the log and rebuild the touched cells, conflicts and records."""
-    run_script(conn, Q["append"])
-    run_script(conn, Q["recompute_cells"])
-    run_script(conn, Q["recompute_conflicts"])
-    run_script(conn, Q["recompute_records"])
+FOLD_STEPS = ("touch", "append", "fold_cells", "fold_conflicts", "fold_records")
+
+
+def fold_incoming(conn: sqlite3.Connection, step: Callable[[str], None] | None = None) -> None:
+    """Append temp.incoming to the log and rebuild the touched cells, conflicts and records,
+    from the state before and the new changes (state.sql fold_*: a cell's history is read
+    only when it may hold a conflict). `step` is told the name of each step as it starts."""
+    if conn.execute("SELECT 1 FROM temp.incoming LIMIT 1").fetchone() is None:
+        return
+    for name in FOLD_STEPS:
+        if step is not None:
+            step(name)
+        run_script(conn, Q[name])
     top = conn.execute("SELECT max(hlc) FROM temp.incoming").fetchone()[0]
     if top is not None and top > _meta_int(conn, "hlc"):
         _set_meta(conn, "hlc", top)

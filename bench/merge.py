@@ -1,0 +1,157 @@
+"""Benchmark: merging ten inspectors' databases, against a plain copy of the same rows.
+
+Builds N source databases with `fieldkit demo --seed S --scale K` (different seeds, so
+different records and devices), then, in the same process:
+
+  baseline  ATTACH each source and `INSERT OR IGNORE INTO main.t SELECT * FROM src.t` for the
+            tables a merge writes (changes, change_parents, cells, conflicts, records), in one
+            transaction, into a fresh fieldkit database;
+  merge     fieldkit.sync.merge(sources, into=<another fresh database>);
+  again     the same merge once more (nothing new).
+
+Prints the rows involved, the times, and the ratios merge/baseline (target: at most 3) and
+again/merge (target: at most 0.2).
+
+    python bench/merge.py                       # ten sources at scale 1, in a temp dir
+    python bench/merge.py --workdir /tmp/fkb    # keep (and reuse) the sources there
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from fieldkit.store import Store
+from fieldkit.store.connection import read_uri
+from fieldkit.sync import merge
+from fieldkit.sync.merging import open_target
+
+COPIED = ("changes", "change_parents", "cells", "conflicts", "records")
+
+
+def build(path: Path, seed: int, scale: int) -> None:
+    if path.exists():
+        return
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fieldkit",
+            "demo",
+            "--db",
+            str(path),
+            "--seed",
+            str(seed),
+            "--scale",
+            str(scale),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def rows(path: Path) -> int:
+    conn = sqlite3.connect(read_uri(path), uri=True)
+    try:
+        return sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COPIED)
+    finally:
+        conn.close()
+
+
+def fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    Store.create(path).close()
+    return path
+
+
+def baseline(sources: list[Path], into: Path) -> float:
+    """Plain ATTACH + INSERT OR IGNORE of the same tables, one transaction (as the merge)."""
+    conn = open_target(into)
+    started = time.perf_counter()
+    chunks = [sources[i : i + 10] for i in range(0, len(sources), 10)]  # SQLite attaches <= 10
+    for chunk in chunks:
+        for n, src in enumerate(chunk):
+            conn.execute(f"ATTACH DATABASE ? AS src{n}", (read_uri(src),))
+        conn.execute("BEGIN IMMEDIATE")
+        for n in range(len(chunk)):
+            for table in COPIED:
+                conn.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM src{n}.{table}")
+        conn.execute("COMMIT")
+        for n in range(len(chunk)):
+            conn.execute(f"DETACH DATABASE src{n}")
+    took = time.perf_counter() - started
+    conn.close()
+    return took
+
+
+def count(path: Path, table: str) -> int:
+    conn = sqlite3.connect(read_uri(path), uri=True)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sources", type=int, default=10)
+    ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2, help="demo databases built at once")
+    ap.add_argument("--workdir", type=Path, help="keep the sources here (reused if present)")
+    args = ap.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fieldkit-bench-merge-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    sources = [workdir / f"source{n:02d}.db" for n in range(args.sources)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.jobs) as pool:
+        list(pool.map(lambda n: build(sources[n], 1000 + n, args.scale), range(args.sources)))
+    print(
+        f"{len(sources)} sources (demo --scale {args.scale}) ready in "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+    total = sum(rows(s) for s in sources)
+    print(f"rows in the sources ({', '.join(COPIED)}): {total:,}")
+
+    try:
+        base = baseline(sources, fresh(workdir / "baseline.db"))
+        target = fresh(workdir / "team.db")
+        t0 = time.perf_counter()
+        summaries = merge(sources, target)
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        again_summaries = merge(sources, target)
+        again = time.perf_counter() - t0
+
+        for table in ("changes", "cells", "records"):
+            a, b = count(workdir / "baseline.db", table), count(target, table)
+            assert a == b, f"{table}: merge has {b:,} rows, the copy {a:,}"
+        assert sum(s.new_changes for s in again_summaries) == 0
+        print(
+            f"new changes merged: {sum(s.new_changes for s in summaries):,}, "
+            f"records: {sum(s.new_records for s in summaries):,}, "
+            f"answers: {sum(s.new_answers for s in summaries):,}"
+        )
+        print(f"baseline copy   {base:7.2f}s")
+        print(f"merge           {first:7.2f}s   merge / copy  = {first / base:.2f}  (target <= 3)")
+        print(
+            f"merge again     {again:7.2f}s   again / merge = {again / first:.3f} (target <= 0.2)"
+        )
+    finally:
+        for name in ("baseline.db", "team.db"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(workdir / f"{name}{suffix}").unlink(missing_ok=True)
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Team commands: merge databases, list conflicts and duplicates, settle a conflict."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fieldkit.cli.base import DbOption, command, err, out, resolve_db
+from fieldkit.errors import BadInput
+from fieldkit.store import Store
+from fieldkit.sync import duplicates, merge, value_conflicts
+
+
+def _short(text: str | None, width: int = 40) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _value(v: Any) -> str:
+    return "(blank)" if v is None else str(v)
+
+
+@command("merge")
+def merge_cli(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(help="Inspectors' database files to merge in.", show_default=False),
+    ],
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            "--into",
+            "--db",
+            help="The database to merge into (created if missing). Default: as for --db.",
+            show_default=False,
+        ),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Merge other fieldkit databases into this one: safe to repeat, in any order and in
+    any direction. All or nothing; the sources are only read."""
+    path = resolve_db(into)
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=json_) as bar:
+        task = bar.add_task("merging", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        summaries = merge(sources, path, progress)
+    with Store.open(path, readonly=True) as store:
+        counts = store.counts()
+        dups = duplicates(store.conn)
+    if json_:
+        out.print_json(
+            json.dumps(
+                {
+                    "into": str(path),
+                    "sources": [s.__dict__ for s in summaries],
+                    "records": counts["records"],
+                    "conflicts": counts["conflicts"],
+                    "duplicate_keys": len(dups),
+                }
+            )
+        )
+        return
+    for s in summaries:
+        out.print(
+            f"{Path(s.source_file).name} (database {s.source_db_id}): "
+            f"{s.new_changes:,} new changes, {s.new_records:,} new records, "
+            f"{s.new_answers:,} new or changed answers, {s.new_conflicts:,} new conflicts",
+            highlight=False,
+        )
+    line = (
+        f"{path}: {counts['records']:,} records, {counts['conflicts']:,} open conflicts, "
+        f"{len(dups):,} case(s) recorded more than once"
+    )
+    if counts["conflicts"] or dups:
+        line += f" (see `fieldkit conflicts --db {path}`)"
+    out.print(line, highlight=False, markup=False)
+
+
+@command("conflicts")
+def conflicts_cli(
+    db: DbOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """List value conflicts (two edits of one answer where neither inspector had seen the
+    other's) and records of the same case made by different inspectors."""
+    path = resolve_db(db)
+    with Store.open(path, readonly=True) as store:
+        conflicts = value_conflicts(store.conn)
+        dups = duplicates(store.conn)
+    if json_:
+        out.print_json(json.dumps({"conflicts": conflicts, "duplicates": dups}, default=str))
+        return
+    if not conflicts and not dups:
+        out.print("no conflicts and no duplicate records")
+        return
+    say = lambda text="": out.print(text, highlight=False, markup=False, soft_wrap=False)  # noqa: E731
+    if conflicts:
+        say(
+            f"{len(conflicts)} value conflict(s): two edits where neither inspector had seen "
+            "the other's. Settle one with `fieldkit settle CHANGE_ID --keep winner|other`."
+        )
+        for c in conflicts:
+            field = c["field"] + (f"[{c['rkey']}]" if c["rkey"] else "")
+            if c["kind"] != "answer":
+                field = f"{c['kind']} {field}"
+            say(f"  {c['change_id']}  {c['checklist_id'] or '?'} {c['natural_key'] or ''}")
+            say(f"    record {c['record_id']}, {field}:")
+            say(
+                f"    kept  {_short(_value(c['winner_value']))!r} "
+                f"({c['winner_author'] or '-'}, {_at(c['winner_at'])})"
+            )
+            say(f"    other {_short(_value(c['value']))!r} ({c['author'] or '-'}, {_at(c['at'])})")
+    if dups:
+        if conflicts:
+            say()
+        say(
+            f"{len(dups)} case(s) recorded more than once (same natural key): keep one, "
+            "delete or correct the others. Reports count the copy marked 'counted'."
+        )
+        for group in dups:
+            say(f"  {group['checklist_id']} {group['natural_key']}")
+            for r in group["records"]:
+                say(
+                    f"    {r['record_id']}  {r['inspector'] or '-'}, {r['status'] or '-'}, "
+                    f"observed {r['observed_at'] or '-'}" + ("  counted" if r["counted"] else "")
+                )
+
+
+def _at(iso: str | None) -> str:
+    return "-" if not iso else iso.replace("T", " ").replace("+00:00", " UTC")
+
+
+class Keep(StrEnum):
+    winner = "winner"
+    other = "other"
+
+
+@command("settle")
+def settle_cli(
+    change_id: Annotated[
+        str, typer.Argument(metavar="CHANGE_ID", help="The conflict's change id (see conflicts).")
+    ],
+    keep: Annotated[Keep, typer.Option(help="Keep the winning value or the other one.")],
+    db: DbOption = None,
+) -> None:
+    """Settle a value conflict. The settling is a logged change: merge it like any other."""
+    path = resolve_db(db)
+    with Store.open(path) as store:
+        row = next((c for c in value_conflicts(store.conn) if c["change_id"] == change_id), None)
+        if row is None:
+            raise BadInput(f"no open conflict {change_id!r} (see `fieldkit conflicts`)")
+        store.settle(change_id, keep=keep.value)
+    kept = row["winner_value"] if keep is Keep.winner else row["value"]
+    field = row["field"] + (f"[{row['rkey']}]" if row["rkey"] else "")
+    out.print(
+        f"settled {field} on record {row['record_id']}: kept {_value(kept)!r}",
+        highlight=False,
+        markup=False,
+    )

@@ -1,0 +1,315 @@
+"""Merging fieldkit databases: union the change logs, then fold the new changes.
+
+`merge(sources, into)` checks every source, reads what is new in each (ATTACHed read-only,
+never changed) into temp tables, then folds it all into the target in ONE transaction, so a
+failure or a kill leaves the target exactly as it was. Current state (cells, conflicts,
+records) is a function of the change log alone (fieldkit/sql/state.sql), which is what
+makes merging idempotent, commutative and associative.
+
+Everything happens in SQL (`ATTACH` + `INSERT … SELECT`); the fold rebuilds only the cells
+the new changes touch. A source is read for its change log, checklist definitions and the
+append-only tables; its derived tables (cells, records, conflicts) are never trusted.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from fieldkit import sql
+from fieldkit.errors import BadDatabase, BadInput
+from fieldkit.store import connection, schema, views
+from fieldkit.store.log import FOLD_STEPS, begin_fold, fold_incoming
+from fieldkit.store.store import Store
+
+Q = sql.queries("merge")
+STATE = sql.queries("state")
+
+# Tables merged by plain union (INSERT OR IGNORE) when both databases have them: rows never
+# changed once written, keyed so that two databases holding a key hold the same row.
+# The register's tables (fieldkit.register.APPEND_ONLY_TABLES; a test keeps them listed).
+APPEND_ONLY_TABLES: tuple[str, ...] = (
+    "register_entries",
+    "rec_events",
+    "plans",
+    "plan_themes",
+    "plan_objectives",
+    "plan_events",
+    "plan_links",
+)
+# Checklist definitions: databases on different versions of a checklist keep both.
+DEFINITION_TABLES: tuple[str, ...] = ("checklists", "items", "natural_key_items")
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, what): called as each step of a merge starts."""
+
+STEP_LABELS = {
+    "touch": "finding what changed",
+    "append": "adding to the change log",
+    "fold_cells": "updating current values",
+    "fold_conflicts": "finding conflicts",
+    "fold_records": "updating records",
+}
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    """What one source brought to the target."""
+
+    source_file: str
+    source_db_id: str
+    new_changes: int
+    new_records: int
+    new_answers: int  # answers new to the target, or whose value the merge changed
+    new_conflicts: int
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: Path
+    database_id: str
+
+
+# ------------------------------------------------------------------------ opening files
+def _uri(path: Path, mode: str) -> str:
+    return f"file:{quote(path.resolve().as_posix())}?mode={mode}"
+
+
+def _read(path: Path) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(connection.read_uri(path), uri=True, isolation_level=None)
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{path}: cannot open ({e})") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _tables(conn: sqlite3.Connection, schema_name: str) -> set[str]:
+    rows = conn.execute(f"SELECT name FROM {schema_name}.sqlite_master WHERE type = 'table'")
+    return {r[0] for r in rows}
+
+
+def _columns(conn: sqlite3.Connection, schema_name: str, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f'PRAGMA {schema_name}.table_info("{table}")')]
+
+
+def _check(path: Path, *, quick_check: bool) -> tuple[str, int]:
+    """(database id, schema version) of a fieldkit database this fieldkit can read, or one
+    clear error (connection.require_fieldkit, then an integrity check). Writes nothing."""
+    version = connection.require_fieldkit(path, schema.SCHEMA_VERSION)
+    conn = _read(path)
+    try:
+        try:
+            tables = _tables(conn, "main")
+            if not {"meta", "changes"} <= tables:
+                raise BadDatabase(f"{path}: not a fieldkit database")
+            problems = [r[0] for r in conn.execute("PRAGMA quick_check")] if quick_check else ["ok"]
+            if problems != ["ok"]:
+                raise BadDatabase(
+                    f"{path}: corrupt database ({problems[0]}); restore it from a copy"
+                )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+            raise BadDatabase(f"{path}: corrupt database ({e}); restore it from a copy") from None
+    finally:
+        conn.close()
+    if not row or not row[0]:
+        raise BadDatabase(f"{path}: not a fieldkit database (no database id)")
+    return str(row[0]), int(version)
+
+
+def check_source(path: Path, target: Path, target_id: str | None) -> _Source:
+    """Refuse, with one clear line, a source that is missing, not a fieldkit database,
+    corrupt, from a newer fieldkit, or the target itself (or a copy of it)."""
+    if _same_file(path, target):
+        raise BadInput(f"{path}: is the target database itself")
+    database_id, _ = _check(path, quick_check=True)
+    if target_id is not None and database_id == target_id:
+        raise BadInput(f"{path}: is a copy of the target database (same database id {database_id})")
+    return _Source(path, database_id)
+
+
+def open_target(path: Path) -> sqlite3.Connection:
+    """A writing connection to a fieldkit database that can ATTACH read-only URIs."""
+    try:
+        conn = sqlite3.connect(
+            _uri(path, "rw"),
+            uri=True,
+            isolation_level=None,
+            timeout=connection.BUSY_TIMEOUT_MS / 1000,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {connection.BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{path}: cannot open ({e})") from None
+    return conn
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with suppress(OSError):
+            Path(f"{path}{suffix}").unlink()
+
+
+# ------------------------------------------------------------------------------ merging
+def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> list[MergeSummary]:
+    """Merge the sources' changes into `into` (created if missing), all or nothing.
+
+    Every source is checked before anything is written: one that is missing, not a
+    fieldkit database, corrupt, from a newer fieldkit, or the target itself raises
+    BadDatabase / BadInput (exit code 2) and nothing is written. Returns one summary per
+    source, in order; each is also a row of the target's `merges` table."""
+    into = Path(into)
+    paths = [Path(s) for s in sources]
+    if not paths:
+        raise BadInput("nothing to merge: name at least one source database")
+    total = 2 * len(paths) + len(FOLD_STEPS) + 1
+    done = 0
+
+    def tick(what: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(done, total, what)
+        done += 1
+
+    created = not into.exists()
+    target_id, target_version = (None, 0) if created else _check(into, quick_check=False)
+    checked: list[_Source] = []
+    for path in paths:
+        tick(f"checking {path.name}")
+        checked.append(check_source(path, into, target_id))
+
+    # Only now is anything written: a new target, or an older one migrated (with a backup).
+    if created:
+        Store.create(into).close()
+    elif target_version < schema.SCHEMA_VERSION:
+        Store.open(into).close()
+    try:
+        conn = open_target(into)
+        try:
+            summaries = _merge(conn, checked, tick)
+        finally:
+            conn.close()
+    except BaseException:
+        if created:
+            _remove(into)
+        raise
+    if progress is not None:
+        progress(total, total, "done")
+    return summaries
+
+
+@contextmanager
+def _attached(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", (connection.read_uri(path),))
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{path}: cannot open ({e})") from None
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute("DETACH DATABASE src")
+
+
+def _stage_tables(conn: sqlite3.Connection, n: int, tables: tuple[str, ...]) -> list[str]:
+    """Copy the attached source's rows of plain-union tables into temp tables; return the
+    statements that add them to the target (run inside the transaction). Only the columns
+    both databases have are copied."""
+    inserts: list[str] = []
+    main_tables = _tables(conn, "main")
+    src_tables = _tables(conn, "src")
+    for table in tables:
+        if table not in main_tables or table not in src_tables:
+            continue
+        src_cols = set(_columns(conn, "src", table))
+        cols = ", ".join(f'"{c}"' for c in _columns(conn, "main", table) if c in src_cols)
+        staged = f"merge_stage_{n}_{table}"
+        conn.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
+        conn.execute(f'CREATE TEMP TABLE "{staged}" AS SELECT {cols} FROM src."{table}"')
+        inserts.append(
+            f'INSERT OR IGNORE INTO main."{table}" ({cols}) SELECT {cols} FROM temp."{staged}"'
+        )
+    return inserts
+
+
+def _by_src(conn: sqlite3.Connection, query: str) -> dict[int, int]:
+    return {int(s): int(n) for s, n in conn.execute(query) if s is not None}
+
+
+def _merge(
+    conn: sqlite3.Connection, sources: list[_Source], tick: Callable[[str], None]
+) -> list[MergeSummary]:
+    # 1. Read: each source's new changes into temp.incoming (its rows tagged with its
+    # number), one read transaction per source so its log is read as one snapshot.
+    # SQLite cannot DETACH inside a transaction (and attaches at most 10 files), so the
+    # reading happens before the target's write transaction.
+    begin_fold(conn)
+    version_before = conn.execute("PRAGMA data_version").fetchone()[0]
+    inserts: list[str] = []
+    for n, source in enumerate(sources):
+        tick(f"reading {source.path.name}")
+        try:
+            with _attached(conn, source.path):
+                conn.execute("BEGIN")
+                conn.execute(Q["read_changes"], {"src": n})
+                conn.execute(Q["read_parents"])
+                inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
+                conn.execute("COMMIT")
+        except sqlite3.DatabaseError as e:
+            raise BadDatabase(f"{source.path}: unreadable ({e})") from None
+
+    # 2. Fold, all in one write transaction.
+    with connection.transaction(conn):
+        if conn.execute("PRAGMA data_version").fetchone()[0] != version_before:
+            # Another connection wrote the target while the sources were read.
+            connection.run_script(conn, STATE["drop_known"])
+        versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
+        for stmt in inserts:
+            conn.execute(stmt)
+        new_versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
+        connection.run_script(conn, Q["before_fold"])
+        changes = _by_src(conn, Q["count_changes"])
+        fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
+        tick("saving")
+        records = _by_src(conn, Q["count_records"])
+        answers = _by_src(conn, Q["count_answers"])
+        conflicts = _by_src(conn, Q["count_conflicts"])
+        merged_at = datetime.now(UTC).isoformat(timespec="seconds")
+        summaries = []
+        for n, source in enumerate(sources):
+            summary = MergeSummary(
+                source_file=str(source.path),
+                source_db_id=source.database_id,
+                new_changes=changes.get(n, 0),
+                new_records=records.get(n, 0),
+                new_answers=answers.get(n, 0),
+                new_conflicts=conflicts.get(n, 0),
+            )
+            summaries.append(summary)
+            conn.execute(
+                Q["record_merge"],
+                {
+                    **summary.__dict__,
+                    "source_file": str(source.path.resolve()),
+                    "merged_at": merged_at,
+                },
+            )
+        if new_versions != versions:
+            views.refresh(conn)
+    return summaries

@@ -9,8 +9,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
     KINDS,
@@ -201,6 +199,8 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
 
 
 def load_file(path: Path) -> Checklist:
+    import yaml  # only needed when reading the shipped files
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:

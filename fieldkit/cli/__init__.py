@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from fieldkit.cli import core  # noqa: F401  (registers commands)
+from fieldkit.cli import capture as _capture  # noqa: F401
+from fieldkit.cli import (
+    core,  # noqa: F401  (registers commands)
+    privacy,  # noqa: F401
+    register,  # noqa: F401
+    report,  # noqa: F401
+)
+from fieldkit.cli import merge as _merge  # noqa: F401
 from fieldkit.cli.base import DbOption, app, version_callback
 
 

@@ -6,32 +6,39 @@ import hashlib
 import json
 import sqlite3
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
 
 from fieldkit import forces as forces_data
 from fieldkit import sql
 from fieldkit.checklists import Checklist, load_all
+from fieldkit.store import views
 from fieldkit.store.connection import APPLICATION_ID, run_script
 
 STEPS = sql.schema_steps()
 SCHEMA_VERSION = len(STEPS)
 
-migrations = Migrations("fieldkit")
 
+@cache
+def _migrations() -> Migrations:
+    """The schema steps as a sqlite-utils Migrations set (built on first use: importing
+    sqlite-utils costs start-up time the capture app does not need)."""
+    from sqlite_utils.migrations import Migrations
 
-def _register(name: str, text: str) -> None:
-    def step(db: sqlite_utils.Database) -> None:
-        run_script(db.conn, text)
+    migrations = Migrations("fieldkit")
+    for name, text in STEPS:
 
-    step.__name__ = name
-    migrations(name=name)(step)
+        def step(db: sqlite_utils.Database, text: str = text) -> None:
+            run_script(db.conn, text)
 
-
-for _name, _text in STEPS:
-    _register(_name, _text)
+        step.__name__ = name
+        migrations(name=name)(step)
+    return migrations
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -39,13 +46,16 @@ def migrate(conn: sqlite3.Connection) -> int:
 
     The caller has already checked the database is not from a newer fieldkit and, for an
     existing database, written a backup."""
+    import sqlite_utils
+
     db = sqlite_utils.Database(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        migrations.apply(db)
+        _migrations().apply(db)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         install_reference(conn)
+        views.refresh(conn)
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -83,15 +93,18 @@ def install_reference(conn: sqlite3.Connection) -> None:
         forces_data.alias_rows(),
     )
     for checklist in load_all().values():
-        install_checklist(conn, checklist)
+        install_checklist(conn, checklist, refresh_views=False)
 
 
 def checklist_hash(checklist: Checklist) -> str:
     return hashlib.sha256(checklist.definition_json().encode()).hexdigest()
 
 
-def install_checklist(conn: sqlite3.Connection, checklist: Checklist) -> None:
-    """Store a checklist definition and its items, unless that id and version are there."""
+def install_checklist(
+    conn: sqlite3.Connection, checklist: Checklist, *, refresh_views: bool = True
+) -> None:
+    """Store a checklist definition and its items, unless that id and version are there
+    (and then rebuild the views, which have a wide view per checklist version)."""
     cur = conn.execute(
         "INSERT OR IGNORE INTO checklists (id, version, title, definition, hash) VALUES (?, ?, ?, ?, ?)",
         (
@@ -140,3 +153,5 @@ def install_checklist(conn: sqlite3.Connection, checklist: Checklist) -> None:
         " VALUES (?, ?, ?, ?)",
         [(checklist.id, checklist.version, i, k) for i, k in enumerate(checklist.natural_key)],
     )
+    if refresh_views:
+        views.refresh(conn)

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import uuid6
-
 from fieldkit import forces
 from fieldkit.checklists import (
     NA,
@@ -63,6 +61,8 @@ class IncompleteRecord(FieldkitError):
 
 def new_id() -> str:
     """A globally unique, time-ordered record id (UUIDv7)."""
+    import uuid6  # imported when first needed: keeps the capture app's start-up quick
+
     return str(uuid6.uuid7())
 
 
@@ -98,7 +98,7 @@ class Store:
                     [
                         ("app", "fieldkit"),
                         ("database_id", new_id()),
-                        ("device_id", uuid6.uuid7().hex[-12:]),
+                        ("device_id", new_id().replace("-", "")[-12:]),
                         ("created_at", now),
                         ("inspector", inspector or ""),
                         ("seq", "0"),

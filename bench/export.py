@@ -1,0 +1,150 @@
+"""Benchmark: `fieldkit export xlsx` against writing the same cells with openpyxl directly.
+
+Builds (or reuses) a demo database at --scale, then, in the same process:
+
+  export    fieldkit.export.export_xlsx(store, out): SQL views, readable values, formula
+            guard, styles, widths, charts, splitting, the whole thing;
+  baseline  the same sheets' rows pulled from the same generators OUTSIDE the clock, then
+            written with plain openpyxl write-only `ws.append` (timed), and saved (timed).
+
+Prints both times and the ratio export/baseline (target: at most 1.5). Then runs the export
+alone in a fresh process per scale in --memory-scales and prints each one's peak resident
+memory (ru_maxrss), which must stay flat as the database grows.
+
+    /tmp/venv/bin/python bench/export.py --scale 10
+    /tmp/venv/bin/python bench/export.py --scale 10 --workdir /tmp/fkx   # keep the databases
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from fieldkit.export.xlsx import build_sheets, export_xlsx
+from fieldkit.store import Store
+
+CHUNK = 20_000
+
+CHILD = """
+import resource, sys, time
+from pathlib import Path
+from fieldkit.export import export_xlsx
+from fieldkit.store import Store
+t = time.perf_counter()
+with Store.open(Path(sys.argv[1]), readonly=True) as s:
+    written = export_xlsx(s, Path(sys.argv[2]))
+took = time.perf_counter() - t
+# VmHWM: this process's own peak (ru_maxrss on Linux carries the parent's peak across exec)
+kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/status") as fh:
+        kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
+print(kb, sum(written.values()), round(took, 1))
+"""
+
+
+def build(path: Path, scale: int) -> None:
+    if path.exists():
+        return
+    print(f"building demo database at scale {scale} ({path}) ...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "fieldkit", "demo", "--db", str(path), "--scale", str(scale)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def baseline(store: Store, out: Path) -> tuple[float, int]:
+    """Seconds spent in openpyxl writing the export's cells, and the number of cells."""
+    sheets, about = build_sheets(store)
+    wb = Workbook(write_only=True)
+    spent = 0.0
+    cells = 0
+    for spec in sheets + [about([s.title for s in sheets])]:
+        ws = wb.create_sheet()
+        n = 0
+        rows = iter(spec.rows)
+        head = ([spec.ids] if spec.ids else []) + [spec.header]
+        t = time.perf_counter()
+        for row in head:
+            ws.append(row)
+        spent += time.perf_counter() - t
+        while True:
+            chunk = [list(r) for r in islice(rows, CHUNK)]  # produced outside the clock
+            if not chunk:
+                break
+            t = time.perf_counter()
+            for row in chunk:
+                if n >= 1_048_575 - len(head):
+                    ws = wb.create_sheet()
+                    n = 0
+                ws.append(row)
+                n += 1
+            spent += time.perf_counter() - t
+            cells += sum(len(r) for r in chunk)
+    t = time.perf_counter()
+    wb.save(str(out))
+    spent += time.perf_counter() - t
+    return spent, cells
+
+
+def peak(db: Path, out: Path) -> tuple[int, int, float]:
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, str(db), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    kb, rows, took = res.stdout.split()
+    return int(kb), int(rows), float(took)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--memory-scales", default="1,{scale}", help="comma-separated scales")
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--memory-only", action="store_true", help="skip the timing comparison")
+    args = ap.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="fieldkit-bench-export-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / f"demo-scale{args.scale}.db"
+    build(db, args.scale)
+
+    if not args.memory_only:
+        compare(db, work, args.scale)
+
+    scales = sorted({int(s) for s in args.memory_scales.format(scale=args.scale).split(",")})
+    print("peak memory of the export alone (fresh process each):")
+    for scale in scales:
+        path = work / f"demo-scale{scale}.db"
+        build(path, scale)
+        kb, rows, took = peak(path, work / f"peak{scale}.xlsx")
+        print(f"  scale {scale:3d}: {kb / 1024:7.1f} MiB peak RSS, {rows:,} rows, {took:.1f} s")
+
+
+def compare(db: Path, work: Path, scale: int) -> None:
+    with Store.open(db, readonly=True) as store:
+        t = time.perf_counter()
+        written = export_xlsx(store, work / "export.xlsx")
+        t_export = time.perf_counter() - t
+        t_base, cells = baseline(store, work / "baseline.xlsx")
+    print(
+        f"scale {scale}: {sum(written.values()):,} rows, {cells:,} cells in {len(written)} sheets"
+    )
+    print(f"  export   {t_export:8.1f} s")
+    print(f"  baseline {t_base:8.1f} s  (openpyxl write-only, same cells)")
+    print(f"  ratio    {t_export / t_base:8.2f}x  (target: at most 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

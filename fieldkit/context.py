@@ -1,0 +1,110 @@
+"""The inspection context remembered between runs of the capture app.
+
+One small JSON file in the per-user config directory (the same directory as the default
+database: `$XDG_CONFIG_HOME/fieldkit` on Linux). It holds who is observing what: the
+inspection's name, the force being inspected, the inspector and their observer role, and
+the display theme. No Textual here: the CLI and tests read it too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from fieldkit import forces
+
+FILENAME = "context.json"
+ROLE_LABELS = {
+    "hmic_staff": "HMIC staff",
+    "force_peer_specialist": "Peer specialist from another force",
+    "voluntary_sector_expert": "Voluntary-sector expert",
+    "other": "Other",
+}
+
+
+@dataclass(frozen=True)
+class InspectionContext:
+    inspection: str = ""
+    force_code: str = ""
+    inspector: str = ""
+    observer_role: str = "hmic_staff"
+    theme: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """Enough to create records: an inspection, a known force and an inspector."""
+        return bool(self.inspection.strip() and self.inspector.strip()) and (
+            self.force_code in forces.NAMES
+        )
+
+    @property
+    def force_name(self) -> str:
+        return forces.NAMES.get(self.force_code, self.force_code)
+
+    def problems(self) -> list[str]:
+        """What is missing or wrong, one short phrase each (empty when complete)."""
+        out = []
+        if not self.inspection.strip():
+            out.append("an inspection name")
+        if self.force_code not in forces.NAMES:
+            out.append("a force (one of the 43)")
+        if not self.inspector.strip():
+            out.append("your name as inspector")
+        if self.observer_role not in ROLE_LABELS:
+            out.append("an observer role")
+        return out
+
+    def with_(self, **changes: Any) -> InspectionContext:
+        return replace(self, **changes)
+
+
+def config_dir() -> Path:
+    """The per-user fieldkit directory (respects XDG_CONFIG_HOME and HOME): the same one
+    `typer.get_app_dir("fieldkit")` gives the CLI for its default database."""
+    from click import get_app_dir  # what typer.get_app_dir calls; already loaded by the store
+
+    return Path(get_app_dir("fieldkit"))
+
+
+def default_path() -> Path:
+    return config_dir() / FILENAME
+
+
+def load(path: Path | None = None) -> InspectionContext:
+    """The remembered context, or an empty one when there is none (or it is unreadable)."""
+    path = path or default_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return InspectionContext()
+    if not isinstance(data, dict):
+        return InspectionContext()
+    known = {f.name for f in fields(InspectionContext)}
+    clean = {k: str(v) for k, v in data.items() if k in known and v is not None}
+    ctx = InspectionContext(**clean)
+    if ctx.force_code and ctx.force_code not in forces.NAMES:
+        ctx = ctx.with_(force_code=forces.resolve(ctx.force_code) or "")
+    return ctx
+
+
+def save(ctx: InspectionContext, path: Path | None = None) -> Path:
+    """Write the context atomically (a temporary file renamed over the old one), owner-only."""
+    path = path or default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(asdict(ctx), indent=2, sort_keys=True) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".context-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

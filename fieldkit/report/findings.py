@@ -1,0 +1,136 @@
+"""Evidence figures (every yes/no item) and scale figures (every 1-4 item), read from the
+views so that the terminal, Datasette and Excel show the same numbers."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from fieldkit.errors import BadInput
+from fieldkit.report import numbers
+from fieldkit.store import resolve_force, views
+
+
+def _rows(conn: sqlite3.Connection, query: str, args: list[Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(query, args)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+def check_checklist(conn: sqlite3.Connection, checklist: str | None) -> None:
+    if checklist is None:
+        return
+    known = [r[0] for r in conn.execute("SELECT DISTINCT id FROM checklists ORDER BY id")]
+    if checklist not in known:
+        raise BadInput(f"unknown checklist {checklist!r} (known: {', '.join(known)})")
+
+
+def _filters(
+    checklist: str | None, force: str | None, in_scope: bool
+) -> tuple[list[str], list[Any]]:
+    where = ["in_scope = ?"]
+    args: list[Any] = [1 if in_scope else 0]
+    if checklist:
+        where.append("checklist_id = ?")
+        args.append(checklist)
+    if force:
+        where.append("force_code = ?")
+        args.append(resolve_force(force))
+    return where, args
+
+
+def evidence(
+    conn: sqlite3.Connection,
+    *,
+    checklist: str | None = None,
+    by_force: bool = False,
+    force: str | None = None,
+    in_scope: bool = True,
+) -> list[dict[str, Any]]:
+    """Every yes/no(/not applicable) item: applicable, completed, percent and label, pooled
+    over forces (or one row per force with `by_force`), by the Table 2 rule.
+
+    `in_scope=False` gives the case files outside the DA analysis (burglary, not DA)."""
+    views.ensure(conn)
+    check_checklist(conn, checklist)
+    where, args = _filters(checklist, force, in_scope)
+    per_force = by_force or force is not None
+    source = "evidence_by_force" if per_force else "evidence_summary"
+    order = "checklist_id, force_code, position" if per_force else "checklist_id, position"
+    out = []
+    for r in _rows(
+        conn, f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}", args
+    ):
+        row: dict[str, Any] = {"checklist_id": r["checklist_id"]}
+        if per_force:
+            row["force"] = r["force_code"]
+            row["force_name"] = r["force_name"]
+        row.update(
+            item_id=r["item_id"],
+            question=r["question"],
+            section=r["section_title"],
+            applicable=r["applicable"],
+            completed=r["completed"],
+            percent=numbers.percent(r["completed"], r["applicable"]),
+            label=numbers.label(r["completed"], r["applicable"]),
+            not_applicable=r["not_applicable"],
+            unknown=r["unknown"],
+            blank=r["blank"],
+            files=r["files"],
+            percent_of_files=numbers.percent(r["completed"], r["files"]),
+        )
+        out.append(row)
+    return out
+
+
+def scales(
+    conn: sqlite3.Connection,
+    *,
+    checklist: str | None = None,
+    by_force: bool = False,
+    force: str | None = None,
+    in_scope: bool = True,
+) -> list[dict[str, Any]]:
+    """Every 1-4 scale item: how many scored, the mean, and the share scoring 3 or more."""
+    views.ensure(conn)
+    check_checklist(conn, checklist)
+    where, args = _filters(checklist, force, in_scope)
+    per_force = by_force or force is not None
+    source = "scale_by_force" if per_force else "scale_summary"
+    order = "checklist_id, force_code, position" if per_force else "checklist_id, position"
+    out = []
+    for r in _rows(
+        conn, f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}", args
+    ):
+        row: dict[str, Any] = {"checklist_id": r["checklist_id"]}
+        if per_force:
+            row["force"] = r["force_code"]
+            row["force_name"] = r["force_name"]
+        row.update(
+            item_id=r["item_id"],
+            question=r["question"],
+            section=r["section_title"],
+            scored=r["scored"],
+            mean=numbers.mean_text(r["total"], r["scored"]),
+            met=r["met"],
+            percent_met=numbers.percent(r["met"], r["scored"]),
+            label=numbers.label(r["met"], r["scored"], empty="no scored records"),
+            not_applicable=r["not_applicable"],
+        )
+        out.append(row)
+    return out
+
+
+def not_counted(conn: sqlite3.Connection, checklist: str | None = None) -> dict[str, int]:
+    """Records left out of every figure: drafts, and final duplicates of a counted record."""
+    views.ensure(conn)
+    where, args = "deleted = 0", []
+    if checklist:
+        where += " AND checklist_id = ?"
+        args.append(checklist)
+    drafts, dups = conn.execute(
+        "SELECT coalesce(sum(status = 'draft'), 0),"
+        f" coalesce(sum(status = 'final' AND counted = 0), 0) FROM record_facts WHERE {where}",
+        args,
+    ).fetchone()
+    return {"drafts": drafts, "duplicates": dups}

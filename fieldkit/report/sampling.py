@@ -1,0 +1,92 @@
+"""Coverage: records done per checklist, stratum and force, against the sample targets.
+
+The rule lives in the `coverage` view (fieldkit/sql/views.sql): a team lead's target
+(Store.set_target, the `targets` view) wins over the default; a force-specific target wins
+over one for every force ('*'), and one for the stratum over one for the whole checklist.
+Defaults: call listening 10 per force; case-file review 10 per offence category per force;
+front-desk checks and MARAC observations as recorded (target None).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from fieldkit.errors import BadInput
+from fieldkit.report.findings import check_checklist
+from fieldkit.store import resolve_force, views
+
+# The item whose answer is a checklist's sampling stratum (kept in step with the view).
+STRATIFIERS = {"case_file_review": "cf_offence_category"}
+DEFAULT_TARGETS = {"call_listening": 10, "case_file_review": 10}
+
+
+def coverage(conn: sqlite3.Connection, force: str | None = None) -> list[dict[str, Any]]:
+    """One row per (checklist, stratum, force) with a target or any records: keys
+    checklist_id, stratum, force_code, target (None = as recorded), final (counted records),
+    drafts, plus force_name and remaining (target − final, never below 0)."""
+    views.ensure(conn)
+    where, args = "", []
+    if force:
+        where, args = "WHERE force_code = ?", [resolve_force(force)]
+    cur = conn.execute(
+        "SELECT checklist_id, stratum, force_code, target, final, drafts, force_name, remaining"
+        f" FROM coverage {where} ORDER BY checklist_id, force_code, stratum",
+        args,
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+def strata(conn: sqlite3.Connection, checklist_id: str) -> list[str]:
+    """The strata a checklist is sampled by ([] when it is not stratified)."""
+    item = STRATIFIERS.get(checklist_id)
+    if item is None:
+        return []
+    rows = conn.execute(
+        "SELECT DISTINCT json_extract(j.value, '$.code') FROM items i, json_each(i.choices) j"
+        " WHERE i.checklist_id = ? AND i.item_id = ? ORDER BY j.key",
+        (checklist_id, item),
+    )
+    return [r[0] for r in rows]
+
+
+def check_target(conn: sqlite3.Connection, checklist_id: str, stratum: str) -> None:
+    """Refuse (BadInput) a target for an unknown checklist or stratum."""
+    check_checklist(conn, checklist_id)
+    if stratum:
+        known = strata(conn, checklist_id)
+        if stratum not in known:
+            if not known:
+                raise BadInput(f"{checklist_id} is not sampled by stratum; leave out --stratum")
+            raise BadInput(
+                f"unknown stratum {stratum!r} for {checklist_id} (known: {', '.join(known)})"
+            )
+
+
+def targets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The targets a team lead has set, plus the defaults that apply where none is set."""
+    rows: list[dict[str, Any]] = [
+        {
+            "checklist_id": cid,
+            "stratum": "(each)" if cid in STRATIFIERS else "",
+            "force_code": "*",
+            "target": n,
+            "source": "default",
+        }
+        for cid, n in DEFAULT_TARGETS.items()
+    ]
+    for cid, stratum, force_code, target in conn.execute(
+        "SELECT checklist_id, stratum, force_code, target FROM targets"
+        " ORDER BY checklist_id, stratum, force_code"
+    ):
+        rows.append(
+            {
+                "checklist_id": cid,
+                "stratum": stratum,
+                "force_code": force_code,
+                "target": target,
+                "source": "set",
+            }
+        )
+    return rows

@@ -1,0 +1,58 @@
+-- Datasette canned queries (fieldkit serve, and plain `datasette team.db` with the plugin).
+-- Titles and descriptions are in fieldkit/datasette/metadata.py. Every one reads the views
+-- in views.sql, so the numbers are the ones `fieldkit report` and the Excel export show.
+-- A parameter left empty means "all".
+
+-- name: evidence
+SELECT checklist_id, item_id, question, applicable, completed, percent, label,
+       not_applicable, blank, files, percent_of_files
+FROM evidence_summary
+WHERE in_scope = 1 AND (:checklist = '' OR checklist_id = :checklist)
+ORDER BY checklist_id, position;
+
+-- name: table_2
+SELECT item_id, question AS evidence, applicable, completed, percent, label,
+       not_applicable, files
+FROM evidence_summary
+WHERE checklist_id = 'case_file_review' AND in_scope = 1 AND item_id LIKE 'cf_t2_%'
+ORDER BY position;
+
+-- name: evidence_per_force
+SELECT force_code AS force, force_name, checklist_id, item_id, question, applicable,
+       completed, percent, label, not_applicable, blank
+FROM evidence_by_force
+WHERE in_scope = 1
+  AND (:checklist = '' OR checklist_id = :checklist)
+  AND (:force = '' OR force_code = :force)
+ORDER BY checklist_id, position, force_code;
+
+-- name: excluded_case_files
+SELECT item_id, question, applicable, completed, percent, label, not_applicable, files
+FROM evidence_summary
+WHERE checklist_id = 'case_file_review' AND in_scope = 0
+ORDER BY position;
+
+-- name: coverage_against_targets
+SELECT force_code AS force, force_name, checklist_id, stratum, target, final, remaining,
+       drafts
+FROM coverage
+WHERE (:force = '' OR force_code = :force)
+ORDER BY checklist_id, force_code, stratum;
+
+-- name: conflicts_to_settle
+SELECT change_id, record_id, checklist_id, force_code AS force, natural_key, field, rkey,
+       question, kept_value, other_value, other_author
+FROM open_conflicts
+ORDER BY checklist_id, force_code, record_id, field;
+
+-- name: call_listening_scores_by_force
+SELECT force_code AS force, force_name, item_id, question, scored, round(mean, 1) AS mean,
+       met AS scored_3_or_more, percent_met, not_applicable
+FROM scale_by_force
+WHERE checklist_id = 'call_listening' AND in_scope = 1
+ORDER BY position, force_code;
+
+-- name: duplicate_case_files
+SELECT checklist_id, natural_key, record_id, force_code AS force, inspector, counted
+FROM duplicate_records
+ORDER BY checklist_id, natural_key, counted DESC, created_hlc;

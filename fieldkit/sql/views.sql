@@ -1,0 +1,306 @@
+-- The reporting views. fieldkit.store.views.refresh() drops and recreates them (and one wide
+-- view per checklist version, generated from the items table) after every migration, checklist
+-- install and merge. `fieldkit report`, `fieldkit serve` (Datasette) and `fieldkit export xlsx`
+-- all read these, so the three can never disagree.
+--
+-- The counting rule (DOMAIN.md 4.3, the report's Table 2):
+--   * only final, non-deleted records count;
+--   * one record per (checklist, natural key): when two inspectors recorded the same case file
+--     (same force and crime reference), the earliest (created_hlc, then record_id) counts;
+--   * applicable = answers yes or no (not applicable and unknown are left out of both counts),
+--     completed = answers yes;
+--   * national and team figures are pooled (sums of counts), never averages of percentages;
+--   * percent = 100 * completed / applicable rounded half up, computed exactly in integers:
+--     (200 * completed + applicable) / (2 * applicable) is floor(100 c / a + 1/2).
+--   * case files count towards the evidence summary only when DA-flagged and sampled under
+--     rape, serious violence or ABH (in_scope = 1); the rest are reported separately
+--     (in_scope = 0).
+
+-- name: record_facts
+-- Every record with its stratum (the offence category for case files), whether it is in the
+-- scope of the evidence summary, and whether it is the one counted copy of its natural key.
+CREATE VIEW record_facts AS
+SELECT
+  r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
+  r.observer_role, r.observed_at, r.subject_ref, r.status, r.deleted, r.created_hlc,
+  r.updated_hlc, r.natural_key, s.stratum,
+  CASE
+    WHEN r.checklist_id <> 'case_file_review' THEN 1
+    WHEN s.stratum IN ('rape', 'serious_violence', 'abh') AND s.da_flag = 'yes' THEN 1
+    ELSE 0
+  END AS in_scope,
+  CASE
+    WHEN r.status = 'final' AND r.deleted = 0 AND row_number() OVER (
+      PARTITION BY r.checklist_id, r.status = 'final' AND r.deleted = 0,
+        CASE
+          WHEN replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') = ''
+            THEN r.record_id
+          ELSE r.natural_key
+        END
+      ORDER BY r.created_hlc, r.record_id
+    ) = 1 THEN 1
+    ELSE 0
+  END AS counted
+FROM records r
+JOIN (
+  SELECT
+    x.record_id,
+    CASE WHEN x.checklist_id = 'case_file_review' THEN coalesce((
+      SELECT c.value FROM cells c
+      WHERE c.record_id = x.record_id AND c.kind = 'answer'
+        AND c.field = 'cf_offence_category' AND c.rkey = ''
+    ), '') ELSE '' END AS stratum,
+    CASE WHEN x.checklist_id = 'case_file_review' THEN (
+      SELECT c.value FROM cells c
+      WHERE c.record_id = x.record_id AND c.kind = 'answer' AND c.field = 'cf_da_flag' AND c.rkey = ''
+    ) END AS da_flag
+  FROM records x
+) s ON s.record_id = r.record_id;
+
+-- name: counted_records
+-- The counted set every figure reads: final, non-deleted, one per natural key.
+CREATE VIEW counted_records AS
+SELECT
+  record_id, checklist_id, checklist_version, inspection, force_code, inspector, observer_role,
+  observed_at, subject_ref, created_hlc, natural_key, stratum, in_scope
+FROM record_facts
+WHERE counted = 1;
+
+-- name: duplicate_records
+-- Final records that share a natural key with another final record (two inspectors on the
+-- same case file): only the one with counted = 1 is in the figures.
+CREATE VIEW duplicate_records AS
+SELECT f.checklist_id, f.natural_key, f.record_id, f.force_code, f.inspector, f.created_hlc,
+       f.counted
+FROM record_facts f
+WHERE f.status = 'final' AND f.deleted = 0
+  AND replace(substr(f.natural_key, instr(f.natural_key, '|') + 1), '|', '') <> ''
+  AND EXISTS (
+    SELECT 1 FROM records o
+    WHERE o.checklist_id = f.checklist_id AND o.natural_key = f.natural_key
+      AND o.record_id <> f.record_id AND o.status = 'final' AND o.deleted = 0
+  );
+
+-- name: item_info
+-- One row per item id (the latest checklist version that has it): question text and order.
+CREATE VIEW item_info AS
+SELECT checklist_id, item_id, max(checklist_version) AS checklist_version, position,
+       section_id, section_title, repeat_key, prompt, kind
+FROM items
+GROUP BY checklist_id, item_id;
+
+-- name: evidence_by_force
+-- Every yes/no(/not applicable) item, per force: applicable, completed, percent.
+-- `files` = counted records in scope that have the item; `blank` = those with no answer
+-- (only possible for legacy imports; NULL for repeat groups, which count instances).
+-- CROSS JOIN fixes the join order: each counted record, its items, then a seek per cell.
+CREATE VIEW evidence_by_force AS
+WITH
+base AS (
+  SELECT checklist_id, checklist_version, in_scope, force_code, count(*) AS n
+  FROM counted_records
+  GROUP BY checklist_id, checklist_version, in_scope, force_code
+),
+expected AS (
+  SELECT b.checklist_id, b.in_scope, b.force_code, i.item_id, sum(b.n) AS files
+  FROM base b
+  JOIN items i ON i.checklist_id = b.checklist_id AND i.checklist_version = b.checklist_version
+  WHERE i.kind IN ('yn', 'ynna')
+  GROUP BY b.checklist_id, b.in_scope, b.force_code, i.item_id
+),
+tally AS (
+  SELECT r.checklist_id, r.in_scope, r.force_code, a.field AS item_id,
+    sum(a.value IN ('yes', 'no')) AS applicable,
+    sum(a.value = 'yes') AS completed,
+    sum(a.value = 'na') AS not_applicable,
+    sum(a.value = 'unknown') AS unknown,
+    count(*) AS answers
+  FROM counted_records r
+  CROSS JOIN items i
+    ON i.checklist_id = r.checklist_id AND i.checklist_version = r.checklist_version
+  CROSS JOIN cells a ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = i.item_id
+  WHERE i.kind IN ('yn', 'ynna') AND a.value IS NOT NULL
+  GROUP BY r.checklist_id, r.in_scope, r.force_code, a.field
+)
+SELECT
+  e.checklist_id, e.in_scope, e.force_code, fo.name AS force_name, e.item_id,
+  ii.prompt AS question, ii.position, ii.section_title,
+  coalesce(t.applicable, 0) AS applicable,
+  coalesce(t.completed, 0) AS completed,
+  CASE WHEN t.applicable > 0 THEN (200 * t.completed + t.applicable) / (2 * t.applicable) END
+    AS percent,
+  CASE WHEN t.applicable > 0 THEN
+    ((200 * t.completed + t.applicable) / (2 * t.applicable)) || '% (' || t.completed || ' of '
+      || t.applicable || ')'
+  ELSE 'no applicable records' END AS label,
+  CASE WHEN t.applicable > 0 THEN CAST(t.completed AS REAL) / t.applicable END AS ratio,
+  coalesce(t.not_applicable, 0) AS not_applicable,
+  coalesce(t.unknown, 0) AS unknown,
+  CASE WHEN ii.repeat_key IS NULL THEN e.files - coalesce(t.answers, 0) END AS blank,
+  e.files
+FROM expected e
+LEFT JOIN tally t
+  ON t.checklist_id = e.checklist_id AND t.in_scope = e.in_scope
+ AND t.force_code = e.force_code AND t.item_id = e.item_id
+JOIN item_info ii ON ii.checklist_id = e.checklist_id AND ii.item_id = e.item_id
+LEFT JOIN forces fo ON fo.code = e.force_code;
+
+-- name: evidence_summary
+-- The same, pooled across forces (sums of counts, never averages): the shape of Table 2.
+-- percent_of_files is completed / all files in scope, the 2014 report's denominator.
+CREATE VIEW evidence_summary AS
+WITH pooled AS (
+  SELECT checklist_id, in_scope, item_id, question, position, section_title,
+    sum(applicable) AS applicable, sum(completed) AS completed,
+    sum(not_applicable) AS not_applicable, sum(unknown) AS unknown, sum(blank) AS blank,
+    sum(files) AS files, count(*) AS forces
+  FROM evidence_by_force
+  GROUP BY checklist_id, in_scope, item_id
+)
+SELECT
+  checklist_id, in_scope, item_id, question, position, section_title, applicable, completed,
+  CASE WHEN applicable > 0 THEN (200 * completed + applicable) / (2 * applicable) END AS percent,
+  CASE WHEN applicable > 0 THEN
+    ((200 * completed + applicable) / (2 * applicable)) || '% (' || completed || ' of '
+      || applicable || ')'
+  ELSE 'no applicable records' END AS label,
+  CASE WHEN applicable > 0 THEN CAST(completed AS REAL) / applicable END AS ratio,
+  not_applicable, unknown, blank, files,
+  CASE WHEN files > 0 THEN (200 * completed + files) / (2 * files) END AS percent_of_files,
+  forces
+FROM pooled;
+
+-- name: scale_by_force
+-- Scale (1-4) items per force: how many scored, the mean, and the share meeting the standard
+-- (a score of 3, adequate, or more). Not applicable is left out.
+CREATE VIEW scale_by_force AS
+SELECT
+  r.checklist_id, r.in_scope, r.force_code, fo.name AS force_name, a.field AS item_id,
+  ii.prompt AS question, ii.position, ii.section_title,
+  sum(typeof(a.value) = 'integer') AS scored,
+  sum(CASE WHEN typeof(a.value) = 'integer' THEN a.value END) AS total,
+  CAST(sum(CASE WHEN typeof(a.value) = 'integer' THEN a.value END) AS REAL)
+    / nullif(sum(typeof(a.value) = 'integer'), 0) AS mean,
+  sum(typeof(a.value) = 'integer' AND a.value >= 3) AS met,
+  CASE WHEN sum(typeof(a.value) = 'integer') > 0 THEN
+    (200 * sum(typeof(a.value) = 'integer' AND a.value >= 3) + sum(typeof(a.value) = 'integer'))
+      / (2 * sum(typeof(a.value) = 'integer'))
+  END AS percent_met,
+  sum(a.value = 'na') AS not_applicable
+FROM counted_records r
+CROSS JOIN items i
+  ON i.checklist_id = r.checklist_id AND i.checklist_version = r.checklist_version
+CROSS JOIN cells a ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = i.item_id
+JOIN item_info ii ON ii.checklist_id = r.checklist_id AND ii.item_id = a.field
+LEFT JOIN forces fo ON fo.code = r.force_code
+WHERE i.kind = 'q4' AND a.value IS NOT NULL
+GROUP BY r.checklist_id, r.in_scope, r.force_code, a.field;
+
+-- name: scale_summary
+CREATE VIEW scale_summary AS
+SELECT
+  checklist_id, in_scope, item_id, question, position, section_title,
+  sum(scored) AS scored, sum(total) AS total,
+  CAST(sum(total) AS REAL) / nullif(sum(scored), 0) AS mean,
+  sum(met) AS met,
+  CASE WHEN sum(scored) > 0 THEN (200 * sum(met) + sum(scored)) / (2 * sum(scored)) END
+    AS percent_met,
+  CASE WHEN sum(scored) > 0 THEN
+    ((200 * sum(met) + sum(scored)) / (2 * sum(scored))) || '% (' || sum(met) || ' of '
+      || sum(scored) || ')'
+  ELSE 'no scored records' END AS label,
+  sum(not_applicable) AS not_applicable,
+  count(*) AS forces
+FROM scale_by_force
+GROUP BY checklist_id, in_scope, item_id;
+
+-- name: coverage
+-- Records done against the sample targets, per checklist, stratum and force. A team lead's
+-- target (the `targets` view) wins over the default; a force-specific target wins over one
+-- for every force ('*'), and one for the stratum over one for the whole checklist ('').
+-- Defaults: 10 calls per force; 10 case files per offence category per force; front-desk
+-- checks and MARAC observations as recorded (target NULL).
+CREATE VIEW coverage AS
+WITH
+stratifier(checklist_id, item_id) AS (VALUES ('case_file_review', 'cf_offence_category')),
+default_targets(checklist_id, target) AS (VALUES ('call_listening', 10), ('case_file_review', 10)),
+strata AS (
+  SELECT DISTINCT c.id AS checklist_id, coalesce(json_extract(j.value, '$.code'), '') AS stratum
+  FROM checklists c
+  LEFT JOIN stratifier s ON s.checklist_id = c.id
+  LEFT JOIN items i
+    ON i.checklist_id = c.id AND i.checklist_version = c.version AND i.item_id = s.item_id
+  LEFT JOIN json_each(i.choices) j
+),
+planned AS (
+  SELECT s.checklist_id, s.stratum, f.code AS force_code,
+    coalesce(
+      (SELECT t.target FROM targets t WHERE t.checklist_id = s.checklist_id
+         AND t.stratum = s.stratum AND t.force_code = f.code),
+      (SELECT t.target FROM targets t WHERE t.checklist_id = s.checklist_id
+         AND t.stratum = '' AND t.force_code = f.code),
+      (SELECT t.target FROM targets t WHERE t.checklist_id = s.checklist_id
+         AND t.stratum = s.stratum AND t.force_code = '*'),
+      (SELECT t.target FROM targets t WHERE t.checklist_id = s.checklist_id
+         AND t.stratum = '' AND t.force_code = '*'),
+      d.target
+    ) AS target
+  FROM strata s
+  CROSS JOIN forces f
+  LEFT JOIN default_targets d ON d.checklist_id = s.checklist_id
+),
+done AS (
+  SELECT checklist_id, stratum, force_code, count(*) AS final, sum(in_scope) AS in_scope
+  FROM counted_records
+  GROUP BY checklist_id, stratum, force_code
+),
+drafts AS (
+  SELECT checklist_id, stratum, force_code, count(*) AS drafts
+  FROM record_facts
+  WHERE status = 'draft' AND deleted = 0
+  GROUP BY checklist_id, stratum, force_code
+),
+keyset AS (
+  SELECT checklist_id, stratum, force_code FROM planned WHERE target IS NOT NULL
+  UNION SELECT checklist_id, stratum, force_code FROM done
+  UNION SELECT checklist_id, stratum, force_code FROM drafts
+)
+SELECT
+  k.checklist_id, k.stratum, k.force_code, fo.name AS force_name, p.target,
+  coalesce(d.final, 0) AS final,
+  coalesce(r.drafts, 0) AS drafts,
+  CASE WHEN p.target IS NOT NULL THEN max(p.target - coalesce(d.final, 0), 0) END AS remaining,
+  coalesce(d.in_scope, 0) AS in_scope
+FROM keyset k
+LEFT JOIN planned p
+  ON p.checklist_id = k.checklist_id AND p.stratum = k.stratum AND p.force_code = k.force_code
+LEFT JOIN done d
+  ON d.checklist_id = k.checklist_id AND d.stratum = k.stratum AND d.force_code = k.force_code
+LEFT JOIN drafts r
+  ON r.checklist_id = k.checklist_id AND r.stratum = k.stratum AND r.force_code = k.force_code
+LEFT JOIN forces fo ON fo.code = k.force_code;
+
+-- name: open_conflicts
+-- Values that lost a concurrent edit, with the record and question they belong to.
+CREATE VIEW open_conflicts AS
+SELECT
+  f.change_id, f.record_id, r.checklist_id, r.force_code, r.natural_key, f.kind, f.field,
+  f.rkey, ii.prompt AS question, f.winner_value AS kept_value, f.value AS other_value,
+  f.author AS other_author, f.device_id AS other_device, f.hlc
+FROM conflicts f
+LEFT JOIN records r ON r.record_id = f.record_id
+LEFT JOIN item_info ii ON ii.checklist_id = r.checklist_id AND ii.item_id = f.field
+  AND f.kind IN ('answer', 'note');
+
+-- name: answers_long
+-- Every answer of every non-deleted record, one row per answer, with its question.
+CREATE VIEW answers_long AS
+SELECT
+  r.record_id, r.checklist_id, r.checklist_version, r.force_code, r.status, a.field AS item_id,
+  a.rkey, i.prompt AS question, i.kind, a.value
+FROM records r
+JOIN cells a ON a.record_id = r.record_id AND a.kind = 'answer'
+LEFT JOIN items i
+  ON i.checklist_id = r.checklist_id AND i.checklist_version = r.checklist_version
+ AND i.item_id = a.field
+WHERE r.deleted = 0 AND a.value IS NOT NULL;

@@ -1,0 +1,1 @@
+"""The capture app (Textual). Start it with `make_app(db_path)` from fieldkit.tui.app."""

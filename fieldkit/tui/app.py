@@ -1,0 +1,236 @@
+"""The capture app: `make_app(db_path)` is used by both `fieldkit capture` and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from fieldkit import context as context_mod
+from fieldkit.checklists import apply_rules
+from fieldkit.context import InspectionContext
+from fieldkit.store import Store
+from fieldkit.tui import messages as msg
+from fieldkit.tui.form_model import visit_answers
+from fieldkit.tui.screens.dashboard import INSTRUMENTS, DashboardScreen
+
+THEMES = ("textual-dark", "textual-light")
+
+
+class FieldkitApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "fieldkit"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "toggle_help", "Keys", priority=True),
+        Binding("f2", "toggle_theme", "Theme", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        context_path: Path | None = None,
+        now: Callable[[], datetime] | None = None,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.context_path = context_path
+        self.ctx = context_mod.load(context_path)
+        self.now = now or (lambda: datetime.now().replace(second=0, microsecond=0))
+        self.cursor_blink = cursor_blink
+        if self.ctx.theme in THEMES:
+            self.theme = self.ctx.theme
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys on a form are handled to the end, one at a time, before the next key is
+        # looked at (widgets have their own queues: forwarding could reorder answers).
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            handler = getattr(self.screen, "sync_key", None)
+            if handler is not None and await handler(event):
+                return
+        await super().on_event(event)
+
+    # ----------------------------------------------------------------- start
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen(self.store, self.ctx)
+
+    def on_mount(self) -> None:
+        if not self.ctx.complete:
+            self.action_context()
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+    @property
+    def dashboard(self) -> DashboardScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                return screen
+        return None
+
+    def _to_dashboard(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+
+    # ------------------------------------------------------------- context
+    def action_context(self) -> None:
+        from fieldkit.tui.screens.context import ContextScreen
+
+        def done(ctx: InspectionContext | None) -> None:
+            if ctx is None:
+                return
+            self.set_context(ctx)
+
+        self.push_screen(ContextScreen(self.ctx), done)
+
+    def set_context(self, ctx: InspectionContext) -> None:
+        self.ctx = ctx
+        context_mod.save(ctx, self.context_path)
+        dash = self.dashboard
+        if dash is not None:
+            dash.set_context(ctx)
+
+    # -------------------------------------------------------------- records
+    def new_record(self, checklist_id: str) -> str | None:
+        """Create a draft for the current context (visit-scope sections carried over from
+        the inspector's last record of this checklist at this force) and open it."""
+        ctx = self.ctx
+        if not ctx.complete:
+            self.notify("Set the inspection context first (c).", severity="warning")
+            self.action_context()
+            return None
+        checklist = self.store.checklist(checklist_id)
+        carried: dict = {}
+        carried_from = ""
+        if any(s.scope == "visit" for s in checklist.sections):
+            mine = [
+                r
+                for r in self.store.records(checklist=checklist_id, force=ctx.force_code)
+                if (r["inspector"] or "") == ctx.inspector
+            ]
+            mine.sort(key=lambda r: r["created_hlc"] or 0, reverse=True)
+            if mine:
+                last = mine[0]
+                carried = visit_answers(checklist, self.store.answers(last["record_id"]))
+                carried_from = last["subject_ref"] or last["record_id"][:8]
+                for key, value in apply_rules(checklist, carried).items():
+                    if value is not None:
+                        carried[key] = value
+        rid = self.store.create_record(
+            checklist_id,
+            ctx.force_code,
+            inspection=ctx.inspection,
+            inspector=ctx.inspector,
+            observer_role=ctx.observer_role,
+            observed_at=self.now().isoformat(timespec="minutes"),
+            answers=carried,
+        )
+        message = ""
+        if carried:
+            message = (
+                f"New draft saved. Visit answers carried over from {carried_from}; "
+                "the form starts at the first unanswered question."
+            )
+        else:
+            message = "New draft saved. Every answer is saved the moment you give it."
+        self.open_record(rid, message=message)
+        return rid
+
+    def open_record(self, record_id: str, *, message: str = "") -> None:
+        from fieldkit.tui.screens.form import FormScreen
+
+        self.push_screen(FormScreen(self.store, record_id, now=self.now, message=message))
+
+    def on_record_chosen(self, event: msg.RecordChosen) -> None:
+        self.open_record(event.record_id)
+
+    # ------------------------------------------------------------- screens
+    def action_records(self) -> None:
+        from fieldkit.tui.screens.records import RecordsScreen
+
+        self.push_screen(RecordsScreen(self.store, self.ctx))
+
+    def action_conflicts(self) -> None:
+        from fieldkit.tui.screens.conflicts import ConflictsScreen
+
+        self.push_screen(ConflictsScreen(self.store))
+
+    def action_targets(self) -> None:
+        from fieldkit.tui.screens.targets import TargetsScreen
+
+        self.push_screen(TargetsScreen(self.store, self.ctx))
+
+    def action_dashboard(self) -> None:
+        self._to_dashboard()
+
+    # ----------------------------------------------------------- help, theme
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+        self.ctx = self.ctx.with_(theme=self.theme)
+        context_mod.save(self.ctx, self.context_path)
+
+    async def action_quit(self) -> None:
+        flush = getattr(self.screen, "flush", None)
+        if callable(flush):
+            flush()
+        await super().action_quit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        names = {
+            "call_listening": "call listening",
+            "front_desk": "front-desk check",
+            "marac_observation": "MARAC observation",
+            "case_file_review": "case-file review",
+        }
+        for n, cid in enumerate(INSTRUMENTS, 1):
+            yield SystemCommand(
+                f"New {names[cid]} record",
+                f"Start a new draft ({n} on the dashboard)",
+                lambda cid=cid: self._new_from_palette(cid),
+            )
+        yield SystemCommand("Dashboard", "Coverage, drafts and conflicts", self.action_dashboard)
+        yield SystemCommand(
+            "Records", "Find, open, duplicate or delete records", self.action_records
+        )
+        yield SystemCommand(
+            "Conflicts", "Settle values that clashed in a merge", self.action_conflicts
+        )
+        yield SystemCommand("Targets", "Set sample targets for the team", self.action_targets)
+        yield SystemCommand(
+            "Inspection context", "Inspection, force, inspector, role", self.action_context
+        )
+        yield SystemCommand(
+            "Light/dark theme", "Switch between light and dark", self.action_toggle_theme
+        )
+        yield from super().get_system_commands(screen)
+
+    def _new_from_palette(self, checklist_id: str) -> None:
+        self._to_dashboard()
+        self.new_record(checklist_id)
+
+
+def make_app(
+    db_path: Path,
+    *,
+    context_path: Path | None = None,
+    now: Callable[[], datetime] | None = None,
+    cursor_blink: bool = True,
+) -> FieldkitApp:
+    """The capture app on the database at `db_path` (created if missing). Opening the
+    database happens here, so a bad file fails before the terminal is taken over."""
+    ctx = context_mod.load(context_path)
+    store = Store.open(db_path, create=True, inspector=ctx.inspector or None)
+    return FieldkitApp(store, context_path=context_path, now=now, cursor_blink=cursor_blink)

@@ -1,0 +1,205 @@
+"""What a form shows, independent of how it is drawn: the entries (item x repeat key) in
+order, which ones the relevance rules make not applicable, progress per group, and how
+number keys pick choices. No Textual here, so it can be tested and reasoned about alone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldkit.checklists import AnswerKey, Checklist, Item, Section
+from fieldkit.checklists.model import instance_keys, missing_required, rule_applies
+
+
+@dataclass(frozen=True)
+class Group:
+    """One navigable block of the form: a section, or one instance of a repeat section."""
+
+    section: Section
+    rkey: str
+    title: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.section.id}--{self.rkey}" if self.rkey else self.section.id
+
+
+@dataclass(frozen=True)
+class Entry:
+    group: Group
+    item: Item
+    number: int  # position in the checklist (1-based), shown beside the question
+
+    @property
+    def key(self) -> AnswerKey:
+        return (self.item.id, self.group.rkey)
+
+    @property
+    def rkey(self) -> str:
+        return self.group.rkey
+
+
+@dataclass
+class FormModel:
+    checklist: Checklist
+    answers: dict[AnswerKey, Any] = field(default_factory=dict)
+    notes: dict[AnswerKey, str] = field(default_factory=dict)
+    added: dict[str, list[str]] = field(default_factory=dict)  # open-repeat keys added here
+
+    # -------------------------------------------------------------- structure
+    def instance_keys(self, section: Section) -> list[str]:
+        keys = instance_keys(section, self.answers)
+        if section.repeat is None or section.repeat.fixed:
+            return keys  # fixed instances keep the checklist's order
+        for k in self.added.get(section.id, []):
+            if k not in keys:
+                keys.append(k)
+        return sorted(keys, key=lambda k: (len(k), k))
+
+    def groups(self) -> list[Group]:
+        out: list[Group] = []
+        for section in self.checklist.sections:
+            if section.repeat is None:
+                out.append(Group(section, "", section.title))
+                continue
+            labels = {c.code: c.label for c in section.repeat.instances}
+            for k in self.instance_keys(section):
+                name = labels.get(k, f"{section.repeat.key} {k}")
+                out.append(Group(section, k, f"{section.title}: {name}"))
+        return out
+
+    def open_repeats(self) -> list[Section]:
+        return [s for s in self.checklist.sections if s.repeat and not s.repeat.fixed]
+
+    def add_instance(self, section: Section) -> str:
+        """A new key for an open repeat section (shown at once, stored with its first answer)."""
+        keys = self.instance_keys(section)
+        n = max((int(k) for k in keys if k.isdigit()), default=0) + 1
+        key = str(n)
+        self.added.setdefault(section.id, []).append(key)
+        return key
+
+    def entries(self) -> list[Entry]:
+        out: list[Entry] = []
+        for g in self.groups():
+            for item in g.section.items:
+                out.append(Entry(g, item, item.position))
+        return out
+
+    # ----------------------------------------------------------------- state
+    def value(self, entry: Entry) -> Any:
+        return self.answers.get(entry.key)
+
+    def note(self, entry: Entry) -> str:
+        return self.notes.get(entry.key, "")
+
+    def auto_na(self, entry: Entry) -> bool:
+        """The relevance rule holds: the item is not applicable and navigation skips it."""
+        return rule_applies(self.checklist, entry.item, self.answers, entry.rkey)
+
+    def navigable(self, entry: Entry) -> bool:
+        return entry.item.answerable and not self.auto_na(entry)
+
+    def answered(self, entry: Entry) -> bool:
+        v = self.value(entry)
+        return v is not None and v != ""
+
+    def progress(self, group: Group) -> tuple[int, int]:
+        """(answered, required) for a group; rule-NA items count as answered."""
+        done = total = 0
+        for item in group.section.items:
+            if not item.required or not item.answerable:
+                continue
+            total += 1
+            e = Entry(group, item, item.position)
+            if self.answered(e) or self.auto_na(e):
+                done += 1
+        return done, total
+
+    def totals(self) -> tuple[int, int]:
+        done = total = 0
+        for g in self.groups():
+            d, t = self.progress(g)
+            done += d
+            total += t
+        return done, total
+
+    def missing(self) -> list[AnswerKey]:
+        return missing_required(self.checklist, self.answers)
+
+    # ------------------------------------------------------------ navigation
+    def step(self, entries: list[Entry], index: int, delta: int) -> int:
+        """The index of the next (delta=1) or previous (-1) navigable entry; `index` if none."""
+        i = index + delta
+        while 0 <= i < len(entries):
+            if self.navigable(entries[i]):
+                return i
+            i += delta
+        return index
+
+    def first_navigable(self, entries: list[Entry], start: int = 0) -> int:
+        for i in range(start, len(entries)):
+            if self.navigable(entries[i]):
+                return i
+        return 0
+
+    def first_unanswered(self, entries: list[Entry]) -> int:
+        for i, e in enumerate(entries):
+            if self.navigable(e) and e.item.required and not self.answered(e):
+                return i
+        return self.first_navigable(entries)
+
+
+def rule_text(checklist: Checklist, item: Item) -> str:
+    """'n/a (auto: ...)' wording for an item whose relevance rule holds."""
+    rule = item.na_when
+    if rule is None:
+        return ""
+    target = checklist.item_map.get(rule.item)
+    names = []
+    for v in rule.values:
+        c = target.choice_for(v) if target is not None and target.choices else None
+        names.append(c.label if c else v)
+    vals = ", ".join(names)
+    words = {"equals": "=", "not_equals": "≠", "in": "is one of", "not_in": "is not one of"}
+    return f"{rule.item} {words[rule.op]} {vals}"
+
+
+def digit_pick(count: int, buffer: str) -> tuple[int | None, str]:
+    """Number keys pick the Nth choice. With more than nine choices a digit that could
+    start a longer number waits for the next digit (or Enter).
+
+    Returns (1-based choice or None, the buffer to keep)."""
+    if not buffer.isdigit():
+        return None, ""
+    n = int(buffer)
+    if n < 1 or n > count:
+        return None, ""
+    if n * 10 <= count:  # could still become 1x, 2x ...
+        return None, buffer
+    return n, ""
+
+
+def multi_toggle(item: Item, current: Any, index: int) -> list[str]:
+    """The codes of a multi item after toggling its `index`-th (1-based) choice."""
+    try:
+        codes = json.loads(current) if isinstance(current, str) and current != "na" else []
+    except ValueError:
+        codes = []
+    if not isinstance(codes, list):
+        codes = []
+    code = item.choices[index - 1].code
+    if code in codes:
+        codes.remove(code)
+    else:
+        codes.append(code)
+    order = [c.code for c in item.choices]
+    return sorted((c for c in codes if c in order), key=order.index)
+
+
+def visit_answers(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> dict[AnswerKey, Any]:
+    """The answers of a record's `scope: visit` sections (carried to the next record)."""
+    ids = {i.id for s in checklist.sections if s.scope == "visit" for i in s.items}
+    return {k: v for k, v in answers.items() if k[0] in ids and v is not None}

@@ -1,0 +1,605 @@
+"""The form: one record of one checklist, answered by keys, saved as typed."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from fieldkit import forces
+from fieldkit.checklists import AnswerKey
+from fieldkit.errors import FieldkitError
+from fieldkit.store import IncompleteRecord, Store
+from fieldkit.tui import messages as msg
+from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
+from fieldkit.tui.screens.note import NoteScreen
+from fieldkit.tui.screens.picker import ChoicePicker
+from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, display
+from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
+
+AUTOSAVE_SECONDS = 1.0
+NAV_MIN_WIDTH = 100
+Row = ChoiceRow | TextRow
+
+
+def widget_id(prefix: str, *parts: str) -> str:
+    return prefix + "-" + "--".join(re.sub(r"[^A-Za-z0-9_-]", "_", p) for p in parts)
+
+
+class AddInstance(Widget, can_focus=True):
+    """'Add another <case>' at the end of an open repeat section (Enter adds)."""
+
+    DEFAULT_CSS = """
+    AddInstance { height: 1; padding: 0 4; color: $text-muted; }
+    AddInstance:focus { color: $text; background: $boost; text-style: bold; }
+    """
+
+    def __init__(self, section_id: str, label: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.section_id = section_id
+        self.label = label
+
+    def render(self) -> str:
+        return f"+ add {self.label} (Enter)"
+
+
+class FormScreen(Screen[None]):
+    """One record. Every answer goes through Store.set_answer the moment it is given."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,tab", "move(1)", "Next", show=False, priority=True),
+        Binding("up,shift+tab", "move(-1)", "Previous", show=False, priority=True),
+        Binding("pagedown", "group(1)", "Next section", show=False, priority=True),
+        Binding("pageup", "group(-1)", "Prev section", show=False, priority=True),
+        Binding("ctrl+f,f9", "finalise", "Finalise", priority=True),
+        Binding("ctrl+r", "reopen", "Reopen", priority=True),
+        Binding("ctrl+n", "note", "Note", priority=True),
+        Binding("ctrl+t", "now", "Now", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(
+        self, store: Store, record_id: str, *, now: Callable[[], datetime], message: str = ""
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.record_id = record_id
+        self._now = now
+        self._opening_message = message
+        rec = store.record(record_id)
+        self.record = rec
+        self.checklist = store.checklist(rec["checklist_id"], rec["checklist_version"])
+        self.model = FormModel(self.checklist, store.answers(record_id), store.notes(record_id))
+        self.entries: list[Entry] = []
+        self.rows: dict[AnswerKey, Row] = {}
+        self.index = 0
+        self._autosave_timers: dict[AnswerKey, Timer] = {}
+        self._ready = False
+        self._early_keys: list[events.Key] = []
+        self._shown: dict[str, Content] = {}
+
+    # --------------------------------------------------------------- layout
+    @property
+    def final(self) -> bool:
+        return self.record.get("status") == "final"
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="form-head")
+        with Horizontal(id="form-body"):
+            yield SectionNav(self.model, id="section-nav")
+            with VerticalScroll(id="items"):
+                yield from self._build()
+        yield SaveStatus(id="save-status")
+        yield Footer()
+
+    def _build(self) -> list[Widget]:
+        """The widgets of the form, section by section (open repeat sections end with an
+        'add another' line, and show only that line while they have no instances)."""
+        self.entries = self.model.entries()
+        self.rows = {}
+        by_group: dict[Group, list[Entry]] = {}
+        for entry in self.entries:
+            by_group.setdefault(entry.group, []).append(entry)
+        out: list[Widget] = []
+        for section in self.checklist.sections:
+            groups = [g for g in by_group if g.section is section]
+            if not groups and section.repeat is not None and not section.repeat.fixed:
+                out.append(Static(group_title(self.model, None, section), classes="group-title"))
+            for group in groups:
+                out.append(
+                    Static(
+                        group_title(self.model, group),
+                        id=widget_id("group", group.id),
+                        classes="group-title",
+                    )
+                )
+                for entry in by_group[group]:
+                    row_id = widget_id("row", *entry.key)
+                    row: Row
+                    if entry.item.kind in TEXT_KINDS:
+                        row = TextRow(entry, now=self._now, id=row_id)
+                    else:
+                        row = ChoiceRow(entry, id=row_id)
+                    row.add_class("item-row")
+                    self._set_row(row, entry)
+                    self.rows[entry.key] = row
+                    out.append(row)
+            if section.repeat is not None and not section.repeat.fixed:
+                out.append(
+                    AddInstance(section.id, section.repeat.key, id=widget_id("add", section.id))
+                )
+        return out
+
+    async def on_mount(self) -> None:
+        self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
+        self.index = (
+            self.model.first_navigable(self.entries)
+            if self.final
+            else self.model.first_unanswered(self.entries)
+        )
+        self._focus_index(self.index)
+        status = self.query_one(SaveStatus)
+        if self._opening_message:
+            status.show(self._opening_message, "info")
+        elif self.final:
+            status.show("This record is final: ctrl+r reopens it to edit.", "warning")
+        else:
+            status.show("Every answer is saved the moment you give it.", "info")
+        self._ready = True
+        early, self._early_keys = self._early_keys, []
+        for event in early:
+            await self.sync_key(event)
+
+    def _title(self) -> Content:
+        rec = self.record
+        done, total = self.model.totals()
+        ref = rec.get("subject_ref") or "(no reference yet)"
+        status = rec.get("status") or "draft"
+        return Content.assemble(
+            (self.checklist.title, "bold"),
+            (f" · {forces.NAMES.get(rec.get('force_code') or '', '')} · {ref} · ", ""),
+            (status.upper(), "bold reverse $success" if status == "final" else "bold $warning"),
+            (f" · {done}/{total} done", "$text-muted"),
+        )
+
+    # ---------------------------------------------------------------- state
+    def _set_row(self, row: Row, entry: Entry) -> None:
+        auto = self.model.auto_na(entry)
+        row.auto = rule_text(self.checklist, entry.item) if auto else ""
+        row.value = self.model.value(entry)
+        row.note = self.model.note(entry)
+
+    def _reload(self) -> None:
+        self.record = self.store.record(self.record_id)
+        self.model.answers = self.store.answers(self.record_id)
+        self.model.notes = self.store.notes(self.record_id)
+        for entry in self.entries:
+            row = self.rows.get(entry.key)
+            if row is not None:
+                self._set_row(row, entry)
+        self._refresh_chrome()
+
+    def _update(self, selector: str, content: Content) -> None:
+        """Update a Static only when its text changes (each update costs a layout)."""
+        if self._shown.get(selector) == content:
+            return
+        try:
+            self.query_one(selector, Static).update(content)
+        except NoMatches:  # not mounted yet
+            return
+        self._shown[selector] = content
+
+    def _refresh_chrome(self) -> None:
+        self._update("#form-head", self._title())
+        for g in {e.group for e in self.entries}:
+            self._update("#" + widget_id("group", g.id), group_title(self.model, g))
+        nav = self.query_one(SectionNav)
+        if self.entries:
+            nav.current = self.entries[self.index].group.id
+        nav.refresh()
+
+    # ------------------------------------------------------------ navigation
+    def _focus_index(self, index: int) -> None:
+        if not self.entries:
+            return
+        index = max(0, min(index, len(self.entries) - 1))
+        self.index = index
+        row = self.rows[self.entries[index].key]
+        # set_focus, not widget.focus(): the latter waits for the next turn of the loop,
+        # and the next key must already go to the new question
+        self.set_focus(row.input if isinstance(row, TextRow) else row, scroll_visible=False)
+        self.call_after_refresh(self._scroll_to, row)
+        self._refresh_chrome()
+
+    def _scroll_to(self, row: Widget) -> None:
+        items = self.query_one("#items", VerticalScroll)
+        items.scroll_to_center(row, animate=False, immediate=True)
+
+    def _row_of(self, widget: Widget | None) -> Row | None:
+        node = widget
+        while node is not None:
+            if isinstance(node, ChoiceRow | TextRow):
+                return node
+            node = node.parent  # type: ignore[assignment]
+        return None
+
+    def on_descendant_focus(self, event: Any) -> None:
+        row = self._row_of(getattr(event, "widget", None) or self.focused)
+        if row is None:
+            return
+        for i, e in enumerate(self.entries):
+            if e.key == row.entry.key:
+                if i != self.index:
+                    self.index = i
+                    self._refresh_chrome()
+                break
+
+    def _save_if_dirty(self) -> bool:
+        """Save the text being typed in the focused row (before focus leaves it)."""
+        row = self._row_of(self.focused)
+        if isinstance(row, TextRow) and row.dirty and not row.auto and not self.final:
+            text = row.input.value
+            return self._save(row.entry.key, text if text.strip() else None)
+        return True
+
+    def action_move(self, delta: int) -> None:
+        """To the next (1) or previous (-1) question that can be answered, in screen
+        order; 'add another ...' lines of open repeat sections are stops too."""
+        if not self._save_if_dirty():
+            return
+        focused = self.focused
+        here: Widget | None = focused if isinstance(focused, AddInstance) else None
+        if here is None and self.entries:
+            here = self.rows[self.entries[self.index].key]
+        target = self._dom_step(here, delta) if here is not None else None
+        if target is None:
+            if delta > 0:
+                self.query_one(SaveStatus).show(
+                    "Last question. ctrl+f finalises the record; Esc goes back.", "info"
+                )
+            return
+        if isinstance(target, AddInstance):
+            self.set_focus(target, scroll_visible=False)
+            self.call_after_refresh(self._scroll_to, target)
+            return
+        self._focus_key(target.entry.key)
+
+    def _dom_step(self, widget: Widget, delta: int) -> Widget | None:
+        children = list(self.query_one("#items", VerticalScroll).children)
+        try:
+            i = children.index(widget)
+        except ValueError:
+            return None
+        j = i + delta
+        while 0 <= j < len(children):
+            w = children[j]
+            if isinstance(w, AddInstance):
+                return w
+            if isinstance(w, ChoiceRow | TextRow) and self.model.navigable(w.entry):
+                return w
+            j += delta
+        return None
+
+    def _focus_key(self, key: AnswerKey) -> None:
+        for i, e in enumerate(self.entries):
+            if e.key == key:
+                self._focus_index(i)
+                return
+
+    def action_group(self, delta: int) -> None:
+        if not self.entries or not self._save_if_dirty():
+            return
+        groups: list[Group] = []
+        for e in self.entries:
+            if not groups or groups[-1] != e.group:
+                groups.append(e.group)
+        current = self.entries[self.index].group
+        gi = groups.index(current) + delta
+        if not 0 <= gi < len(groups):
+            return
+        target = groups[gi]
+        for i, e in enumerate(self.entries):
+            if e.group == target:
+                self._focus_index(self.model.first_navigable(self.entries, i))
+                return
+
+    def _advance_from(self, key: AnswerKey) -> None:
+        for i, e in enumerate(self.entries):
+            if e.key == key:
+                self.index = i
+                break
+        self.action_move(1)
+
+    # ------------------------------------------------------------------ keys
+    NAV_KEYS: ClassVar[dict[str, str]] = {
+        "down": "move(1)",
+        "tab": "move(1)",
+        "up": "move(-1)",
+        "shift+tab": "move(-1)",
+        "pagedown": "group(1)",
+        "pageup": "group(-1)",
+        "ctrl+f": "finalise",
+        "f9": "finalise",
+        "ctrl+r": "reopen",
+        "ctrl+n": "note",
+        "ctrl+t": "now",
+        "escape": "back",
+    }
+
+    async def sync_key(self, event: events.Key) -> bool:
+        """Every key on the form is handled here, one at a time and to the end (saved,
+        focus moved) before the next is looked at: the app calls this in key order, so
+        typing ahead never lands on the wrong question. False: not a form key."""
+        if not self._ready:
+            self._early_keys.append(event)  # typed while the form was opening
+            return True
+        key, char = event.key, event.character or ""
+        action = self.NAV_KEYS.get(key)
+        if action is not None:
+            await self.run_action(action)
+            return True
+        focused = self.focused
+        if isinstance(focused, AddInstance):
+            if key == "enter":
+                await self._add_instance(focused.section_id)
+                return True
+            return False
+        row = self._row_of(focused)
+        if isinstance(row, ChoiceRow):
+            intent = row.intent(key, char)
+            if intent is None:
+                return False
+            await self._apply(intent)
+            return True
+        if isinstance(row, TextRow) and focused is row.input:
+            inp = row.input
+            if self.final and (event.is_printable or key in ("enter", "backspace", "delete")):
+                self.query_one(SaveStatus).show(
+                    "This record is final: ctrl+r reopens it to edit.", "warning"
+                )
+                self.app.bell()
+                return True
+            if key == "enter":
+                for intent in row.submit_intents():
+                    if not await self._apply(intent):
+                        break
+                return True
+            if event.is_printable and char:
+                if inp.selection.is_empty:
+                    inp.insert_text_at_cursor(char)
+                else:
+                    inp.replace(char, *inp.selection)
+                return True
+            for binding in inp._bindings.key_to_bindings.get(key, []):
+                await inp.run_action(binding.action)
+                return True
+        return False
+
+    async def _apply(self, intent: Message) -> bool:
+        """Carry out what a key meant; False when it was refused (stop there)."""
+        if isinstance(intent, msg.AnswerGiven):
+            with self.app.batch_update():
+                ok = self._save(intent.key, intent.raw)
+                if ok and intent.advance:
+                    self._advance_from(intent.key)
+            return ok
+        if isinstance(intent, msg.AnswerCleared):
+            if self.model.answers.get(intent.key) is not None:
+                return self._save(intent.key, None)
+            return True
+        if isinstance(intent, msg.MoveRequested):
+            self.action_move(intent.delta)
+            return True
+        if isinstance(intent, msg.PickRequested):
+            self._open_picker(intent.key)
+            return True
+        if isinstance(intent, msg.Rejected):
+            self.query_one(SaveStatus).show(intent.reason, "error")
+            self.app.bell()
+            return False
+        return False
+
+    # --------------------------------------------------------------- saving
+    def _save(self, key: AnswerKey, raw: Any) -> bool:
+        """Write one answer through the store; mark it saved only once the store returned."""
+        status = self.query_one(SaveStatus)
+        row = self.rows.get(key)
+        if self.final:
+            status.show("This record is final: ctrl+r reopens it to edit.", "warning")
+            self.app.bell()
+            return False
+        timer = self._autosave_timers.pop(key, None)
+        if timer is not None:
+            timer.stop()
+        item_id, rkey = key
+        item = self.checklist.item(item_id)
+        try:
+            written = self.store.set_answer(self.record_id, item_id, raw, rkey)
+        except FieldkitError as e:
+            text = str(e).removeprefix(f"{item_id}: ")
+            if row is not None:
+                row.error = text
+                row.state = "error"
+            status.show(f"Not saved: {text}", "error")
+            self.app.bell()
+            return False
+        except sqlite3.OperationalError as e:
+            if row is not None:
+                row.state = "error"
+            status.show(f"Not saved (database busy: {e}); try again", "error")
+            return False
+        if item_id in self.checklist.natural_key and not rkey:
+            value = written.get(key)
+            self.store.set_field(self.record_id, "subject_ref", value)
+        self._reload()
+        if row is not None:
+            row.error = ""
+            row.state = "saved"
+            if isinstance(row, TextRow):
+                row.warning = row.warning  # keep the privacy warning while it still applies
+        others = [k for k in written if k != key]
+        value = written.get(key)
+        shown = display(item, value) if value is not None else "(cleared)"
+        text = f"Saved {item_id}{f'[{rkey}]' if rkey else ''} = {shown}"
+        if others:
+            auto = [k[0] for k, v in written.items() if k != key and v is not None]
+            cleared = [k[0] for k, v in written.items() if k != key and v is None]
+            if auto:
+                text += f"; n/a (auto) on {', '.join(auto)}"
+            if cleared:
+                text += f"; no longer n/a: {', '.join(cleared)}"
+        status.show(text, "saved")
+        return True
+
+    @on(msg.AnswerGiven)
+    async def _answer_given(self, event: msg.AnswerGiven) -> None:
+        event.stop()  # posted when a text field is left with unsaved text
+        await self._apply(event)
+
+    @on(msg.TextEdited)
+    def _text_edited(self, event: msg.TextEdited) -> None:
+        event.stop()
+        key = event.key
+        old = self._autosave_timers.pop(key, None)
+        if old is not None:
+            old.stop()
+        if self.final:
+            return
+        self._autosave_timers[key] = self.set_timer(AUTOSAVE_SECONDS, lambda: self._autosave(key))
+
+    def _autosave(self, key: AnswerKey) -> None:
+        self._autosave_timers.pop(key, None)
+        row = self.rows.get(key)
+        if not isinstance(row, TextRow) or not row.dirty:
+            return
+        text = row.input.value
+        item = row.item
+        try:
+            item.parse(text)
+        except ValueError:
+            return  # not a complete number or date yet: saved on Enter or when leaving
+        self._save(key, text if text.strip() else None)
+
+    def flush(self) -> None:
+        """Save whatever is typed but not yet saved (before leaving or finalising)."""
+        for key, row in self.rows.items():
+            if isinstance(row, TextRow) and row.dirty and not row.auto and not self.final:
+                self._save(key, row.input.value if row.input.value.strip() else None)
+
+    def _open_picker(self, key: AnswerKey) -> None:
+        item = self.checklist.item(key[0])
+        if self.final:
+            self._save(key, None)  # shows the 'final' warning
+            return
+
+        def picked(result: Any) -> None:
+            if result is None:
+                return
+            if item.kind == "multi":
+                ok = self._save(key, list(result) or None)
+            else:
+                ok = self._save(key, result)
+            if ok:
+                self._advance_from(key)
+
+        self.app.push_screen(ChoicePicker(item, self.model.answers.get(key)), picked)
+
+    async def _add_instance(self, section_id: str) -> None:
+        section = next(s for s in self.checklist.sections if s.id == section_id)
+        new_key = self.model.add_instance(section)
+        items = self.query_one("#items", VerticalScroll)
+        await items.remove_children()
+        self._shown.clear()
+        await items.mount_all(self._build())
+        for i, e in enumerate(self.entries):
+            if e.group.section.id == section.id and e.rkey == new_key:
+                self._focus_index(i)
+                break
+        self.query_one(SaveStatus).show(
+            f"Added {section.repeat.key if section.repeat else 'instance'} {new_key}: "
+            "it is stored with its first answer.",
+            "info",
+        )
+
+    # ---------------------------------------------------------------- actions
+    def action_finalise(self) -> None:
+        status = self.query_one(SaveStatus)
+        if self.final:
+            status.show("Already final. ctrl+r reopens it.", "info")
+            return
+        self.flush()
+        try:
+            self.store.finalise(self.record_id)
+        except IncompleteRecord as e:
+            n = len(e.missing)
+            first = e.missing[0]
+            for i, entry in enumerate(self.entries):
+                if entry.key == first:
+                    self._focus_index(i)
+                    break
+            status.show(
+                f"Cannot finalise: {n} required item{'s' if n != 1 else ''} unanswered; "
+                "this is the first.",
+                "error",
+            )
+            self.app.bell()
+            return
+        self._reload()
+        ref = self.record.get("subject_ref") or self.record_id[:8]
+        self.app.notify(f"{self.checklist.title} {ref} is final.", title="Finalised")
+        self.dismiss(None)
+
+    def action_reopen(self) -> None:
+        status = self.query_one(SaveStatus)
+        if not self.final:
+            status.show("This record is a draft already.", "info")
+            return
+        self.store.reopen(self.record_id)
+        self._reload()
+        status.show("Reopened: the record is a draft again (logged).", "saved")
+
+    def action_note(self) -> None:
+        if not self.entries:
+            return
+        entry = self.entries[self.index]
+        if self.final:
+            self.query_one(SaveStatus).show("This record is final: ctrl+r reopens it.", "warning")
+            return
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            self.store.set_note(self.record_id, entry.item.id, text or None, entry.rkey)
+            self._reload()
+            self.query_one(SaveStatus).show(
+                f"Saved note on {entry.item.id}" if text else f"Cleared note on {entry.item.id}",
+                "saved",
+            )
+
+        self.app.push_screen(NoteScreen(entry.item.prompt, self.model.note(entry)), done)
+
+    async def action_now(self) -> None:
+        row = self._row_of(self.focused)
+        intent = row.now_intent() if isinstance(row, TextRow) else None
+        if intent is None:
+            self.query_one(SaveStatus).show("ctrl+t fills the date/time on date items.", "info")
+            return
+        await self._apply(intent)
+
+    def action_back(self) -> None:
+        self.flush()
+        self.dismiss(None)

@@ -1,0 +1,53 @@
+"""Attach a note to an answer (any item), with the privacy check as it is typed."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from fieldkit.tui.widgets.inputs import Field
+from fieldkit.tui.widgets.item_row import privacy_warning
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Returns the note text ('' clears it) or None if cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str, note: str) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note", classes="dialog"):
+            yield Label("Note on: " + self.prompt, classes="dialog-title")
+            yield Label("Enter saves (empty clears), Esc cancels", classes="dialog-help")
+            yield Field(value=self.note, placeholder="note", id="note-text")
+            yield Static("", id="note-warning", classes="privacy-warning")
+
+    def on_mount(self) -> None:
+        self._check(self.note)
+        self.query_one(Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._check(event.value)
+
+    def _check(self, text: str) -> None:
+        warning = privacy_warning(text)
+        box = self.query_one("#note-warning", Static)
+        box.update(Content.styled("⚠ privacy: " + warning, "bold $warning") if warning else "")
+        box.display = bool(warning)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,187 @@
+"""The records list: filter, search, open, duplicate as new, delete (soft) and undo."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Select, Static
+
+from fieldkit import forces
+from fieldkit.context import InspectionContext
+from fieldkit.store import Store
+from fieldkit.tui import messages as msg
+from fieldkit.tui.screens.dashboard import INSTRUMENTS
+from fieldkit.tui.widgets.inputs import Field
+
+ALL = "*"
+STATUSES = (("Any status", ALL), ("Draft", "draft"), ("Final", "final"), ("Deleted", "deleted"))
+
+
+class RecordsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "duplicate", "Duplicate as new"),
+        Binding("x,delete", "delete", "Delete"),
+        Binding("u", "undo", "Undo delete"),
+        Binding("slash", "search", "Search"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, store: Store, ctx: InspectionContext) -> None:
+        super().__init__()
+        self.store = store
+        self.ctx = ctx
+        self.deleted_stack: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "Records: filter with the boxes, / searches references and notes", id="records-head"
+        )
+        titles = [(self.store.checklist(c).title, c) for c in INSTRUMENTS]
+        force_opts = [
+            (name, code) for code, name in sorted(forces.NAMES.items(), key=lambda x: x[1])
+        ]
+        with Horizontal(id="filters"):
+            yield Select(
+                [("All instruments", ALL), *titles],
+                value=ALL,
+                allow_blank=False,
+                compact=True,
+                id="f-checklist",
+            )
+            yield Select(
+                [("All forces", ALL), *force_opts],
+                value=self.ctx.force_code or ALL,
+                allow_blank=False,
+                compact=True,
+                id="f-force",
+            )
+            yield Select(list(STATUSES), value=ALL, allow_blank=False, compact=True, id="f-status")
+            yield Field(compact=True, placeholder="search ref / notes", id="f-search")
+        yield DataTable(id="records-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="records-count")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Instrument", "Force", "Reference", "Status", "Inspector", "Observed")
+        self.reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def _filters(self) -> dict[str, Any]:
+        def val(wid: str) -> str:
+            v = self.query_one(wid, Select).value
+            return v if isinstance(v, str) else ALL
+
+        checklist, force, status = val("#f-checklist"), val("#f-force"), val("#f-status")
+        search = self.query_one("#f-search", Field).value.strip()
+        return {
+            "checklist": None if checklist == ALL else checklist,
+            "force": None if force == ALL else force,
+            "status": None if status in (ALL, "deleted") else status,
+            "deleted": status == "deleted",
+            "search": search or None,
+        }
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        keep = self._current_id()
+        self.rows = self.store.records(**self._filters())
+        table.clear()
+        titles: dict[tuple[str, int], str] = {}
+        for r in self.rows:
+            key = (r["checklist_id"], r["checklist_version"])
+            if key not in titles:
+                titles[key] = self.store.checklist(*key).title
+            table.add_row(
+                titles[key],
+                forces.NAMES.get(r["force_code"], r["force_code"] or ""),
+                r["subject_ref"] or "",
+                "deleted" if r["deleted"] else (r["status"] or ""),
+                r["inspector"] or "",
+                (r["observed_at"] or "")[:16],
+                key=r["record_id"],
+            )
+        n = len(self.rows)
+        self.query_one("#records-count", Static).update(
+            f" {n} record{'s' if n != 1 else ''}"
+            + ("  ·  Enter open · d duplicate · x delete · u undo" if n else "")
+        )
+        if keep is not None:
+            ids = [r["record_id"] for r in self.rows]
+            if keep in ids:
+                table.move_cursor(row=ids.index(keep))
+
+    def _current_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]["record_id"]
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.reload()
+
+    def on_input_changed(self, event: Field.Changed) -> None:
+        self.reload()
+
+    def on_input_submitted(self, event: Field.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        rid = self._current_id()
+        if rid is not None:
+            self.post_message(msg.RecordChosen(rid))
+
+    def action_duplicate(self) -> None:
+        rid = self._current_id()
+        if rid is None:
+            return
+        new = self.store.duplicate(rid)
+        self.notify("Duplicated as a new draft (without its reference).", title="Duplicate")
+        self.post_message(msg.RecordChosen(new))
+
+    def action_delete(self) -> None:
+        rid = self._current_id()
+        if rid is None:
+            return
+        rec = self.store.record(rid)
+        if rec["deleted"]:
+            self.notify("Already deleted: u restores it.")
+            return
+        self.store.delete(rid)
+        self.deleted_stack.append(rid)
+        self.reload()
+        self.notify(
+            f"Deleted {rec['subject_ref'] or rid[:8]} (logged): u undoes it.", title="Deleted"
+        )
+
+    def action_undo(self) -> None:
+        rid: str | None = None
+        if self._filters()["deleted"]:
+            rid = self._current_id()
+        elif self.deleted_stack:
+            rid = self.deleted_stack.pop()
+        if rid is None:
+            self.notify("Nothing to undo.")
+            return
+        self.store.restore(rid)
+        self.reload()
+        rec = self.store.record(rid)
+        self.notify(f"Restored {rec['subject_ref'] or rid[:8]}.", title="Undo")
+
+    def action_search(self) -> None:
+        self.query_one("#f-search", Field).focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,469 @@
+"""One question of a form.
+
+Two kinds of row: `ChoiceRow` (yes/no, scales, choice lists: answered with single keys)
+and `TextRow` (text, numbers, dates: typed into an Input). The form screen sets their
+attributes (value, auto, state, note, error); they post messages when the user answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from fieldkit.checklists import NA, UNKNOWN, Item
+from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
+from fieldkit.privacy import scan
+from fieldkit.tui import messages as msg
+from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
+from fieldkit.tui.widgets.inputs import Field
+
+TEXT_KINDS = ("text", "count", "minutes", "date", "time", "datetime")
+NOW_KINDS = ("date", "time", "datetime")
+PRIVACY_WORDS = {
+    "name": "a personal name",
+    "phone": "a phone number",
+    "email": "an email address",
+    "postcode": "a postcode",
+    "dob": "a date of birth",
+}
+
+
+def privacy_warning(text: str) -> str:
+    """One line naming what looks personal in `text` ('' when nothing does)."""
+    if not text:
+        return ""
+    found = scan(text)
+    if not found:
+        return ""
+    parts = []
+    for f in found[:3]:
+        parts.append(f"{PRIVACY_WORDS.get(f.kind, f.kind)} ({f.text!r})")
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return (
+        "Looks like "
+        + ", ".join(parts)
+        + more
+        + ": use references only, never names or contact details."
+    )
+
+
+def now_text(kind: str, now: datetime) -> str:
+    if kind == "date":
+        return now.date().isoformat()
+    if kind == "time":
+        return now.strftime("%H:%M")
+    return now.strftime("%Y-%m-%dT%H:%M")
+
+
+def meta_text(item: Item) -> str:
+    kind = KIND_LABELS.get(item.kind, item.kind)
+    bits = [kind, "required" if item.required else "optional"]
+    if item.na:
+        bits.append("n/a allowed")
+    if item.unknown:
+        bits.append("unknown allowed")
+    return " · ".join(bits)
+
+
+def options_text(item: Item, value: Any) -> Content:
+    """The keys that answer this item, e.g. 'y yes  n no  a n/a' or '1 Poor  2 Weak ...'."""
+    parts: list[tuple[str, str] | str] = []
+
+    def add(key: str, label: str, on: bool = False) -> None:
+        if parts:
+            parts.append("  ")
+        parts.append((key, "bold $accent"))
+        parts.append((f" {label}", "bold reverse" if on else ""))
+
+    if item.kind in YESNO_KINDS:
+        add("y", "yes", value == "yes")
+        add("n", "no", value == "no")
+    elif item.kind == "q4":
+        for n, label in Q4_LABELS.items():
+            add(str(n), label, value == n)
+    elif item.kind == "choice":
+        for n, c in enumerate(item.choices, 1):
+            add(str(n), c.label, value == c.code)
+    elif item.kind == "multi":
+        chosen = _codes(value)
+        for n, c in enumerate(item.choices, 1):
+            add(str(n), ("[x] " if c.code in chosen else "[ ] ") + c.label, c.code in chosen)
+    if item.na:
+        add("a", "n/a", value == NA)
+    if item.unknown:
+        add("u", "unknown", value == UNKNOWN)
+    return Content.assemble(*parts)
+
+
+def _codes(value: Any) -> list[str]:
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            out = json.loads(value)
+        except ValueError:
+            return []
+        return out if isinstance(out, list) else []
+    return []
+
+
+def hint_lines(item: Item, *, auto: str, with_options: bool, value: Any) -> list[Content]:
+    lines: list[Content] = []
+    if with_options:
+        opts = options_text(item, value)
+        if opts.plain:
+            lines.append(opts)
+        if item.kind == "multi":
+            lines.append(Content.styled("digits toggle · Enter confirms", "$text-muted"))
+        elif item.kind == "choice":
+            lines.append(Content.styled("digit picks · Enter opens the list", "$text-muted"))
+    if item.help:
+        lines.append(Content.styled(item.help, "italic $text-muted"))
+    if item.na and not auto:
+        lines.append(Content.styled(f"n/a when: {item.na}", "$text-muted"))
+    return lines
+
+
+class ChoiceRow(Widget, can_focus=True):
+    """A question answered with single keys: y/n/a, digits, Enter for the list."""
+
+    DEFAULT_CSS = """
+    ChoiceRow { height: auto; padding: 0 1 0 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "noop", "yes", show=False),
+        Binding("n", "noop", "no", show=False),
+        Binding("a", "noop", "n/a", show=False),
+        Binding("1,2,3,4,5,6,7,8,9", "noop", "pick", show=False),
+        Binding("enter", "noop", "list / next", show=False),
+        Binding("backspace", "noop", "clear", show=False),
+    ]
+
+    value: reactive[Any] = reactive(None, layout=True)
+    auto: reactive[str] = reactive("", layout=True)
+    state: reactive[str] = reactive("")
+    note: reactive[str] = reactive("", layout=True)
+    error: reactive[str] = reactive("", layout=True)
+    pending: reactive[str] = reactive("")
+
+    def __init__(self, entry: Entry, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.entry = entry
+        self.item = entry.item
+
+    def action_noop(self) -> None:
+        """Keys are handled in on_key; the bindings only document them."""
+
+    # ------------------------------------------------------------------ keys
+    def intent(self, key: str, char: str) -> Message | None:
+        """What a key press means on this question (None: not a key for it).
+
+        The form calls this synchronously, in key order, so fast typing never answers
+        the wrong question."""
+        item = self.item
+        entry_key = self.entry.key
+        if key == "enter":
+            if self.pending:
+                return self._pick(int(self.pending))
+            if item.kind == "choice" or (item.kind == "multi" and not _codes(self.value)):
+                return msg.PickRequested(entry_key)
+            return msg.MoveRequested(1)
+        if key in ("backspace", "delete"):
+            self.pending = ""
+            return msg.AnswerCleared(entry_key)
+        if char in ("y", "Y", "n", "N") and item.kind in YESNO_KINDS:
+            return self._answer("yes" if char.lower() == "y" else "no")
+        if char in ("a", "A"):
+            if item.na:
+                return self._answer(NA)
+            if item.na_when is not None:
+                return msg.Rejected(
+                    entry_key,
+                    f"n/a is set automatically (when {item.na_when.describe()}), not by hand",
+                )
+            return msg.Rejected(entry_key, "not applicable is not allowed here")
+        if char in ("u", "U") and item.unknown:
+            return self._answer(UNKNOWN)
+        if len(char) == 1 and char.isdigit():
+            return self._digit(char)
+        if len(char) == 1 and char.isprintable():
+            return msg.Rejected(entry_key, self._keys_hint())
+        return None
+
+    def _keys_hint(self) -> str:
+        item = self.item
+        if item.kind in YESNO_KINDS:
+            keys = "y or n"
+        elif item.kind == "q4":
+            keys = "1 to 4"
+        else:
+            keys = f"1 to {len(item.choices)}"
+        return f"answer with {keys}" + (" (a = n/a)" if item.na else "")
+
+    def _digit(self, char: str) -> Message | None:
+        item = self.item
+        if item.kind == "q4":
+            if char in "1234":
+                return self._answer(int(char))
+            return msg.Rejected(self.entry.key, "a score is 1 to 4")
+        if item.kind not in ("choice", "multi"):
+            return msg.Rejected(self.entry.key, self._keys_hint())
+        n, buffer = digit_pick(len(item.choices), self.pending + char)
+        if n is None and not buffer and self.pending:
+            n, buffer = digit_pick(len(item.choices), char)  # start again with this digit
+        self.pending = buffer
+        if n is not None:
+            return self._pick(n)
+        if not buffer:
+            return msg.Rejected(self.entry.key, f"choose 1 to {len(item.choices)}")
+        return msg.Rejected(self.entry.key, f"{buffer}…: next digit, or Enter for {buffer}")
+
+    def _pick(self, n: int) -> Message | None:
+        self.pending = ""
+        item = self.item
+        if not 1 <= n <= len(item.choices):
+            return None
+        if item.kind == "multi":
+            codes = multi_toggle(item, self.value, n)
+            return msg.AnswerGiven(self.entry.key, codes or None, advance=False)
+        return self._answer(item.choices[n - 1].code)
+
+    def _answer(self, raw: Any) -> Message:
+        self.pending = ""
+        return msg.AnswerGiven(self.entry.key, raw, advance=True)
+
+    # -------------------------------------------------------------- drawing
+    def on_focus(self) -> None:
+        self.refresh(layout=True)
+
+    def on_blur(self) -> None:
+        self.pending = ""
+        self.refresh(layout=True)
+
+    def render(self) -> Content:
+        return Content("\n").join(row_lines(self, focused=self.has_focus, with_options=True))
+
+
+def row_lines(row: Any, *, focused: bool, with_options: bool) -> list[Content]:
+    """The lines of a row: question, answer line, then (when focused) the hints."""
+    item: Item = row.item
+    entry: Entry = row.entry
+    req = ("" if item.required else "  (optional)", "$text-muted")
+    lines = [Content.assemble((item.prompt, "bold"), req)]
+    if row.auto:
+        lines.append(
+            Content.assemble(
+                (f"  {entry.number} · ", "$text-muted"),
+                (f"n/a (auto: {row.auto})", "italic $text-muted"),
+            )
+        )
+        return lines
+    if with_options:
+        shown = display(item, row.value)
+        answer = Content.assemble(
+            (f"  {entry.number} · ", "$text-muted"),
+            (meta_text(item), "$text-muted"),
+            ("   ", ""),
+            ("▸ " + shown, "bold $success") if shown else ("— unanswered", "$text-muted"),
+            (f"  {row.pending}…", "bold $warning") if getattr(row, "pending", "") else ("", ""),
+            ("  " + state_mark(row.state), state_style(row.state)),
+        )
+        lines.append(answer)
+    if row.error:
+        lines.append(Content.assemble(("  ! ", "bold $error"), (row.error, "$error")))
+    if row.note:
+        lines.append(Content.assemble(("  note: ", "bold $text-muted"), (row.note, "italic")))
+    if focused:
+        for line in hint_lines(item, auto=row.auto, with_options=with_options, value=row.value):
+            lines.append(Content("  ") + line)
+    return lines
+
+
+def display(item: Item, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return item.display(value)
+
+
+def state_mark(state: str) -> str:
+    return {"saved": "✓ saved", "editing": "● not saved yet", "error": "✗ not saved"}.get(state, "")
+
+
+def state_style(state: str) -> str:
+    return {"saved": "$success", "editing": "bold $warning", "error": "bold $error"}.get(state, "")
+
+
+class AnswerInput(Field):
+    """The Input of a text row (up/down move between questions, not the cursor)."""
+
+    DEFAULT_CSS = """
+    AnswerInput { border: none; height: 1; padding: 0 1; width: 1fr; }
+    AnswerInput:focus { border: none; }
+    """
+
+
+class TextRow(Vertical):
+    """A question answered by typing: text, numbers, dates and times."""
+
+    DEFAULT_CSS = """
+    TextRow { height: auto; }
+    TextRow > .answer-line { height: 1; }
+    TextRow .meta { width: auto; padding: 0 1 0 2; color: $text-muted; }
+    TextRow .mark { width: auto; min-width: 2; padding: 0 0 0 1; }
+    TextRow .hints { height: auto; }
+    """
+
+    value: reactive[Any] = reactive(None, layout=True)
+    auto: reactive[str] = reactive("")
+    state: reactive[str] = reactive("")
+    note: reactive[str] = reactive("")
+    error: reactive[str] = reactive("")
+    warning: reactive[str] = reactive("")
+    readonly: reactive[bool] = reactive(False)
+
+    def __init__(self, entry: Entry, *, now: Callable[[], datetime], id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.entry = entry
+        self.item = entry.item
+        self._now = now
+        self._syncing = False
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._question(), classes="question")
+        with Horizontal(classes="answer-line"):
+            yield Static(f"{self.entry.number} · {meta_text(self.item)}", classes="meta")
+            yield AnswerInput(placeholder=self._placeholder(), select_on_focus=False)
+            yield Static("", classes="mark")
+        yield Static("", classes="hints")
+
+    @property
+    def input(self) -> AnswerInput:
+        return self.query_one(AnswerInput)
+
+    def _question(self) -> Content:
+        return row_lines(self, focused=False, with_options=False)[0]
+
+    def _placeholder(self) -> str:
+        kind = self.item.kind
+        if kind in NOW_KINDS:
+            fmt = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[kind]
+            return f"{fmt}  (Enter on empty = now)"
+        if kind in ("count", "minutes"):
+            extra = ", 'unknown'" if self.item.unknown else ""
+            return f"a whole number{extra}" + (", 'na'" if self.item.na_allowed else "")
+        return "type; Enter saves" + ("" if self.item.required else " (optional)")
+
+    # ----------------------------------------------------------------- state
+    def saved_text(self) -> str:
+        v = self.value
+        if v is None:
+            return ""
+        if v == NA:
+            return "na"
+        return str(v)
+
+    @property
+    def dirty(self) -> bool:
+        return self.input.value.strip() != self.saved_text()
+
+    def watch_value(self, _old: Any, _new: Any) -> None:
+        if not self._ready:
+            return
+        text = self.saved_text()
+        inp = self.input
+        if inp.value.strip() != text:
+            self._syncing = True
+            inp.value = text
+            self._syncing = False
+        self._redraw()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.watch_value(None, self.value)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if not self._ready:
+            return
+        inp = self.input
+        inp.disabled = bool(self.auto)
+        self.query_one(".answer-line").display = not self.auto
+        self.query_one(".mark", Static).update(
+            Content.styled(state_mark(self.state), state_style(self.state))
+        )
+        lines = row_lines(self, focused=self.has_focus_within, with_options=False)[1:]
+        if self.warning:
+            lines.append(
+                Content.assemble(("  ⚠ privacy: ", "bold $warning"), (self.warning, "$warning"))
+            )
+        hints = self.query_one(".hints", Static)
+        hints.update(Content("\n").join(lines))
+        hints.display = bool(lines)
+
+    def watch_auto(self) -> None:
+        self._redraw()
+
+    def watch_state(self) -> None:
+        self._redraw()
+
+    def watch_note(self) -> None:
+        self._redraw()
+
+    def watch_error(self) -> None:
+        self._redraw()
+
+    def watch_warning(self) -> None:
+        self._redraw()
+
+    def on_descendant_focus(self) -> None:
+        self._redraw()
+
+    def on_descendant_blur(self) -> None:
+        self._redraw()
+        if self.dirty and not self.auto:
+            self.post_message(msg.AnswerGiven(self.entry.key, self.input.value, advance=False))
+
+    # ---------------------------------------------------------------- input
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._syncing:
+            return
+        if self.item.kind == "text":
+            self.warning = privacy_warning(event.value)
+        if self.dirty:
+            self.state = "editing"
+            self.post_message(msg.TextEdited(self.entry.key, event.value))
+        elif self.state == "editing":
+            self.state = "saved" if self.value is not None else ""
+
+    def submit_intents(self) -> list[Message]:
+        """What Enter means here: save what is typed (or 'now' on an empty date) and move on."""
+        text = self.input.value.strip()
+        if not text and self.item.kind in NOW_KINDS and self.value is None:
+            text = now_text(self.item.kind, self._now())
+        if not text:
+            out: list[Message] = []
+            if self.value is not None:
+                out.append(msg.AnswerCleared(self.entry.key))
+            out.append(msg.MoveRequested(1))
+            return out
+        return [msg.AnswerGiven(self.entry.key, text, advance=True)]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter is handled by the form, in key order (submit_intents)
+
+    def now_intent(self) -> Message | None:
+        """The current date/time (the one-key default for date and time items)."""
+        if self.item.kind not in NOW_KINDS:
+            return None
+        return msg.AnswerGiven(self.entry.key, now_text(self.item.kind, self._now()), advance=True)

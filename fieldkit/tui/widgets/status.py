@@ -1,0 +1,83 @@
+"""Small display widgets: the save indicator and the section list beside a form."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from fieldkit.checklists import Section
+from fieldkit.tui.form_model import FormModel, Group
+
+
+class SaveStatus(Static):
+    """One line saying what was last saved (only ever after the store returned) or why not."""
+
+    DEFAULT_CSS = """
+    SaveStatus { height: 1; padding: 0 1; background: $panel; }
+    """
+
+    message: reactive[str] = reactive("")
+    level: reactive[str] = reactive("info")  # info | saved | error | warning
+
+    def render(self) -> Content:
+        style = {
+            "saved": "bold $success",
+            "error": "bold $error",
+            "warning": "bold $warning",
+        }.get(self.level, "$text-muted")
+        mark = {"saved": "✓ ", "error": "✗ ", "warning": "⚠ "}.get(self.level, "")
+        return Content.styled(mark + self.message, style)
+
+    def show(self, message: str, level: str = "info") -> None:
+        self.message = message
+        self.level = level
+
+
+class SectionNav(Static):
+    """The form's groups with progress; the current one marked."""
+
+    DEFAULT_CSS = """
+    SectionNav { width: 30; height: 1fr; padding: 0 1; border-right: vkey $primary 40%; }
+    """
+
+    current: reactive[str] = reactive("")
+
+    def __init__(self, model: FormModel, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.model = model
+
+    def render(self) -> Content:
+        lines = [Content.styled("Sections (PgUp/PgDn)", "bold $text-muted")]
+        for g in self.model.groups():
+            done, total = self.model.progress(g)
+            mark = "✓" if done == total else " "
+            here = g.id == self.current
+            title = g.title if len(g.title) <= 18 else g.title[:17] + "…"
+            lines.append(
+                Content.assemble(
+                    ("▸" if here else " ", "bold $accent"),
+                    (f"{mark} ", "$success"),
+                    (f"{title:<18}", "bold" if here else ""),
+                    (f" {done}/{total}", "$text-muted"),
+                )
+            )
+        return Content("\n").join(lines)
+
+    def refresh_progress(self) -> None:
+        self.refresh()
+
+
+def group_title(model: FormModel, group: Group | None, section: Section | None = None) -> Content:
+    """A group's heading with its progress; for an open repeat section with no instance
+    yet (group None), the section's title and how to add one."""
+    if group is None:
+        title = section.title if section is not None else ""
+        return Content.assemble(
+            (title, "bold"), ("  none yet: Enter below adds one", "$text-muted")
+        )
+    done, total = model.progress(group)
+    style = "$success" if done == total else "$warning"
+    return Content.assemble(
+        (group.title, "bold"), ("  ", ""), (f"{done}/{total} required answered", style)
+    )

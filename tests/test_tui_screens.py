@@ -1,0 +1,326 @@
+"""The capture app's other screens: first start, dashboard, records list, conflicts,
+targets, help and theme; and the `fieldkit capture` command."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, OptionList
+
+from fieldkit import context as context_mod
+from fieldkit.context import InspectionContext, save
+from fieldkit.store import Store
+from fieldkit.store.log import write_stamped
+from fieldkit.tui.app import FieldkitApp, make_app
+from fieldkit.tui.screens.conflicts import ConflictsScreen
+from fieldkit.tui.screens.context import ContextScreen
+from fieldkit.tui.screens.dashboard import DashboardScreen
+from fieldkit.tui.screens.form import FormScreen
+from fieldkit.tui.screens.records import RecordsScreen
+from fieldkit.tui.screens.targets import TargetsScreen
+
+NOW = datetime(2015, 6, 1, 9, 30)
+
+
+def typed(text: str) -> list[str]:
+    names = {" ": "space", "-": "minus", ".": "full_stop"}
+    return [names.get(ch, ch) for ch in text]
+
+
+def app_for(db: Path) -> FieldkitApp:
+    return make_app(db, now=lambda: NOW, cursor_blink=False)
+
+
+@pytest.fixture
+def ctx() -> InspectionContext:
+    c = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
+    save(c)
+    return c
+
+
+def screen_text(app: FieldkitApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_first_start_asks_for_the_context_and_remembers_it(db_path: Path) -> None:
+    assert not context_mod.default_path().exists()
+    app = app_for(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ContextScreen)
+        await pilot.press("1")  # keys go to the form, not to the dashboard behind it
+        assert isinstance(app.screen, ContextScreen)
+        await pilot.press("backspace", *typed("PEEL 2015"), "enter")
+        await pilot.press(*typed("Kent Police"), "enter")
+        await pilot.press("enter")  # no inspector yet: refused with a reason
+        assert isinstance(app.screen, ContextScreen)
+        assert "your name as inspector" in screen_text(app, "#context-error")
+        await pilot.press(*typed("A. Inspector"), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "Kent Police" in screen_text(app, "#dash-head")
+    saved = context_mod.load()
+    assert saved == InspectionContext("PEEL 2015", "kent", "A. Inspector", "hmic_staff")
+    # and the next run starts on the dashboard
+    app = app_for(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_dashboard_coverage_drafts_and_conflicts(
+    db_path: Path, ctx: InspectionContext
+) -> None:
+    with Store.create(db_path, inspector="A. Inspector") as store:
+        done = store.create_record("call_listening", "kent", subject_ref="CR-1")
+        store.set_field(done, "status", "final")
+        store.create_record("call_listening", "kent", subject_ref="CR-2")
+        store.create_record("front_desk", "kent", subject_ref="FD-1")
+        store.create_record("call_listening", "essex", subject_ref="CR-ESSEX")
+        store.set_target("call_listening", 12)
+    app = app_for(db_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        cov = screen_text(app, "#coverage")
+        for title in (
+            "Call listening",
+            "Front-desk check",
+            "MARAC observation",
+            "Case-file review",
+        ):
+            assert title in cov
+        assert "1 / 12" in cov  # the team lead's target, not the default 10
+        assert "as recorded" in cov
+        assert "Rape" in cov and "Burglary" in cov
+        drafts = app.screen.query_one("#drafts", OptionList)
+        labels = [str(drafts.get_option_at_index(i).prompt) for i in range(drafts.option_count)]
+        assert any("CR-2" in x for x in labels) and any("FD-1" in x for x in labels)
+        assert not any("CR-ESSEX" in x for x in labels)  # another force
+        assert "No conflicts waiting" in screen_text(app, "#conflicts-line")
+        # Enter resumes the highlighted draft
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+
+
+async def test_records_filter_search_delete_undo_duplicate(
+    db_path: Path, ctx: InspectionContext
+) -> None:
+    with Store.create(db_path, inspector="A. Inspector") as store:
+        a = store.create_record("call_listening", "kent")
+        store.set_answer(a, "cl_call_ref", "CR-100")
+        store.set_field(a, "subject_ref", "CR-100")
+        store.set_answer(a, "cl_ctx_intel_staff", "none")
+        b = store.create_record("front_desk", "kent", subject_ref="FD-7")
+        store.set_note(b, store.checklist("front_desk").items[0].id, "busy reception")
+        store.create_record("front_desk", "essex", subject_ref="FD-ESSEX")
+    app = app_for(db_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RecordsScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2  # the current force by default
+        # search over notes
+        await pilot.press("slash", *typed("busy"))
+        await pilot.pause()
+        assert [r["subject_ref"] for r in screen.rows] == ["FD-7"]
+        await pilot.press("ctrl+a", "ctrl+k", *typed("CR-1"), "enter")
+        await pilot.pause()
+        assert [r["subject_ref"] for r in screen.rows] == ["CR-100"]
+        # delete (soft, logged) and undo
+        await pilot.press("x")
+        await pilot.pause()
+        assert screen.rows == []
+        with Store.open(db_path, readonly=True) as s:
+            assert s.record(a)["deleted"] == 1
+        await pilot.press("u")
+        await pilot.pause()
+        assert [r["record_id"] for r in screen.rows] == [a]
+        # duplicate as new: opens the copy, without its call reference
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        copy = app.screen.record_id
+        assert copy != a
+    with Store.open(db_path, readonly=True) as s:
+        assert s.record(a)["deleted"] == 0
+        answers = s.answers(copy)
+        assert answers[("cl_ctx_intel_staff", "")] == "none"
+        assert ("cl_call_ref", "") not in answers
+        fields = [
+            v
+            for (v,) in s.conn.execute(
+                "SELECT value FROM changes WHERE record_id = ? AND field = 'deleted' ORDER BY seq",
+                (a,),
+            )
+        ]
+        assert fields == [0, 1, 0]
+
+
+async def test_records_filter_by_status_and_checklist(
+    db_path: Path, ctx: InspectionContext
+) -> None:
+    with Store.create(db_path, inspector="A. Inspector") as store:
+        f = store.create_record("call_listening", "kent", subject_ref="CR-F")
+        store.set_field(f, "status", "final")
+        store.create_record("call_listening", "kent", subject_ref="CR-D")
+        store.create_record("marac_observation", "kent", subject_ref="MO-1")
+    app = app_for(db_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RecordsScreen)
+        screen.query_one("#f-status").value = "final"
+        await pilot.pause()
+        assert [r["subject_ref"] for r in screen.rows] == ["CR-F"]
+        screen.query_one("#f-status").value = "*"
+        screen.query_one("#f-checklist").value = "marac_observation"
+        await pilot.pause()
+        assert [r["subject_ref"] for r in screen.rows] == ["MO-1"]
+
+
+def _sync(src: Path, dst: Path) -> None:
+    """Carry every change of `src` into `dst`, as a merge does."""
+    conn = sqlite3.connect(src)
+    rows = conn.execute(
+        "SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent"
+        " FROM changes"
+    ).fetchall()
+    conn.close()
+    with Store.open(dst) as store, store.writing() as c:
+        write_stamped(c, rows)
+
+
+async def test_conflicts_screen_settles(
+    db_path: Path, tmp_path: Path, ctx: InspectionContext
+) -> None:
+    other = tmp_path / "laptop.db"
+    with Store.create(db_path, inspector="Lead") as lead:
+        rid = lead.create_record("call_listening", "kent", subject_ref="CR-9")
+        lead.set_answer(rid, "cl_call_ref", "CR-9")
+    with Store.create(other, inspector="B. Inspector"):
+        pass
+    _sync(db_path, other)
+    with Store.open(db_path) as lead:
+        lead.set_answer(rid, "cl_empathy", 2)
+    with Store.open(other) as laptop:
+        laptop.set_answer(rid, "cl_empathy", 4)  # neither saw the other's change
+    _sync(other, db_path)
+    with Store.open(db_path, readonly=True) as s:
+        (conflict,) = s.conflicts()
+        winner, loser = conflict["winner_value"], conflict["value"]
+    app = app_for(db_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert "1 conflict waiting" in screen_text(app, "#conflicts-line")
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConflictsScreen)
+        detail = screen_text(app, "#conflict-detail")
+        assert "Did the handler show empathy?" in detail
+        assert "Call listening: CR-9" in detail
+        assert f"winning: {winner}" in detail and f"other: {loser}" in detail
+        who = "B. Inspector" if loser == 4 else "Lead"
+        assert who in detail
+        await pilot.press("o")
+        await pilot.pause()
+        assert screen.rows == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "No conflicts waiting" in screen_text(app, "#conflicts-line")
+    with Store.open(db_path, readonly=True) as s:
+        assert s.conflicts() == []
+        assert s.answers(rid)[("cl_empathy", "")] == loser
+
+
+async def test_targets_screen_sets_a_target(db_path: Path, ctx: InspectionContext) -> None:
+    app = app_for(db_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TargetsScreen)
+        await pilot.press("enter", "1", "5", "enter")  # first row: call listening
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "0 / 15" in screen_text(app, "#coverage")
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute("SELECT checklist_id, stratum, force_code, target FROM targets").fetchall()
+    conn.close()
+    assert rows == [("call_listening", "", "*", 15)]
+
+
+async def test_help_theme_and_palette(db_path: Path, ctx: InspectionContext) -> None:
+    app = app_for(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+        theme = app.theme
+        await pilot.press("f2")
+        assert app.theme != theme
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for t in ("New call listening record", "Records", "Conflicts", "Targets"):
+            assert t in titles
+    assert json.loads(context_mod.default_path().read_text())["theme"] == app.theme
+
+
+async def test_saved_means_committed(db_path: Path, ctx: InspectionContext) -> None:
+    """What the screen shows as saved is already in the file, readable by another
+    connection while the app is still running (so killing it then loses nothing)."""
+    app = app_for(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        await pilot.press("enter", "y")
+        await pilot.pause()
+        assert "Saved cl_visit_unannounced = yes" in screen_text(app, "#save-status")
+        conn = sqlite3.connect(db_path)
+        got = conn.execute(
+            "SELECT value FROM cells WHERE record_id = ? AND field = 'cl_visit_unannounced'",
+            (screen.record_id,),
+        ).fetchone()
+        conn.close()
+        assert got == ("yes",)
+
+
+def test_capture_refuses_a_bad_database(tmp_path: Path, cli) -> None:  # noqa: ANN001
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database")
+    result = cli("capture", "--db", bad)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert bad.read_text() == "not a database"
+
+
+def test_fieldkit_with_no_command_opens_capture_on_the_default_database(
+    cli,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+) -> None:
+    opened: list[Path] = []
+
+    def fake_run(self: FieldkitApp) -> None:
+        opened.append(self.store.path)
+
+    monkeypatch.setattr(FieldkitApp, "run", fake_run)
+    result = cli()
+    assert result.exit_code == 0, result.output
+    assert opened == [context_mod.config_dir() / "fieldkit.db"]
+    assert opened[0].exists()
+    result = cli("capture", "--db", opened[0].parent / "other.db")
+    assert result.exit_code == 0, result.output
+    assert opened[1].name == "other.db"

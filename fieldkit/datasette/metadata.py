@@ -291,6 +291,17 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 CANNED = {
+    "recommendation_timeline": (
+        "Recommendation timeline",
+        "Every dated status and comment of a recommendation, oldest first, with its current "
+        "status (the latest status event). Give a reference such as eb2014:2, or a register "
+        "id such as 2321; leave empty for all.",
+    ),
+    "action_plans_by_force_and_status": (
+        "Action plans by force and status",
+        "Forces' action-plan objectives with their latest RAG status. Leave force or rag empty "
+        "for all.",
+    ),
     "evidence": (
         "Evidence summary",
         "Every yes/no item, pooled across forces, by the Table 2 rule. Leave checklist empty "
@@ -336,6 +347,10 @@ FACETS = {
     "coverage": ["checklist_id", "force_code"],
     "open_conflicts": ["checklist_id", "force_code"],
     "items": ["checklist_id", "kind"],
+    "rec_status": ["current_status", "lead_org", "source_report"],
+    "rec_timeline": ["ref", "kind", "status_slug"],
+    "plans_by_force": ["force_code", "plan", "rag", "theme"],
+    "plan_rag_summary": ["force_code", "rag"],
 }
 HIDDEN = ("_sqlite_migrations", views.STAMP_VIEW)
 

@@ -643,6 +643,9 @@ def build_sheets(
         notes_sheet(conn, titles, code, redact),
         conflicts_sheet(conn, titles, items, code, redact),
     ]
+    from fieldkit.export.register_sheets import register_sheets  # it builds on this module
+
+    sheets += register_sheets(conn, redact=redact, force=code)
     return sheets, lambda written: about_sheet(store, code, redact, written)
 
 

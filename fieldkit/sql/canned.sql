@@ -56,3 +56,18 @@ ORDER BY position, force_code;
 SELECT checklist_id, natural_key, record_id, force_code AS force, inspector, counted
 FROM duplicate_records
 ORDER BY checklist_id, natural_key, counted DESC, created_hlc;
+
+-- name: recommendation_timeline
+SELECT ref, title, lead_org, position, event_date, date_text, kind, status_slug,
+       comment_text, source, current_status
+FROM rec_timeline
+WHERE (:recommendation = '' OR ref = :recommendation OR rec_id = :recommendation
+       OR reg_id = :recommendation)
+ORDER BY rec_id, position;
+
+-- name: action_plans_by_force_and_status
+SELECT force_code AS force, force_name, plan, theme, objective_id, objective, owner, due,
+       rag, rag_since, rag_note, evidence_notes, recommendations
+FROM plans_by_force
+WHERE (:force = '' OR force_code = :force) AND (:rag = '' OR rag = :rag)
+ORDER BY force_code, plan, position;

@@ -167,6 +167,11 @@ class FieldkitApp(App[None]):
 
         self.push_screen(TargetsScreen(self.store, self.ctx))
 
+    def action_recommendations(self) -> None:
+        from fieldkit.tui.screens.recommendations import RecommendationsScreen
+
+        self.push_screen(RecommendationsScreen(self.store))
+
     def action_dashboard(self) -> None:
         self._to_dashboard()
 
@@ -209,6 +214,11 @@ class FieldkitApp(App[None]):
             "Conflicts", "Settle values that clashed in a merge", self.action_conflicts
         )
         yield SystemCommand("Targets", "Set sample targets for the team", self.action_targets)
+        yield SystemCommand(
+            "Recommendations",
+            "Browse the register and add a dated status or comment",
+            self.action_recommendations,
+        )
         yield SystemCommand(
             "Inspection context", "Inspection, force, inspector, role", self.action_context
         )

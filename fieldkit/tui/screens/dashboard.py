@@ -100,6 +100,7 @@ class DashboardScreen(Screen[None]):
         Binding("r", "app.records", "Records"),
         Binding("x", "app.conflicts", "Conflicts"),
         Binding("t", "app.targets", "Targets"),
+        Binding("g", "app.recommendations", "Recommendations"),
         Binding("c", "app.context", "Context"),
         Binding("q", "app.quit", "Quit"),
     ]

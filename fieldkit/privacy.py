@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import uuid6
-
-from fieldkit import forces
+from fieldkit import forces, sql
 from fieldkit.errors import BadInput
 from fieldkit.store import Store, connection
 from fieldkit.store.log import Q as STATE
@@ -409,57 +407,8 @@ def scan(text: str) -> list[Finding]:
 
 
 # ------------------------------------------------------------------ the database
-# Free text in a fieldkit database: notes, answers to 'text' items, and subject references.
-# `{src}` is the table: `cells` (current values) or `changes` (the whole history).
-_FREE_TEXT = """
-  ({src}.kind = 'note'
-   OR ({src}.kind = 'record' AND {src}.field = 'subject_ref')
-   OR ({src}.kind = 'answer'
-       AND {src}.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
-"""
-_PII_CANDIDATES = f"""
-SELECT 'current' AS source, c.record_id, r.checklist_id, r.force_code, c.kind, c.field, c.rkey,
-       c.value
-FROM main.cells c
-LEFT JOIN main.records r ON r.record_id = c.record_id
-WHERE typeof(c.value) = 'text' AND {_FREE_TEXT.format(src="c")}
-UNION ALL
-SELECT 'earlier' AS source, c.record_id, r.checklist_id, r.force_code, c.kind, c.field, c.rkey,
-       c.value
-FROM main.changes c
-JOIN main.cells w
-  ON w.record_id = c.record_id AND w.kind = c.kind AND w.field = c.field AND w.rkey = c.rkey
-LEFT JOIN main.records r ON r.record_id = c.record_id
-WHERE typeof(c.value) = 'text' AND {_FREE_TEXT.format(src="c")} AND w.change_id <> c.id
-ORDER BY 2, 5, 6, 7, 1
-"""
-# What scrub rewrites: free text, except the literal 'na' / 'unknown' of a text item.
-_SCRUBBED = f"""
-  {{src}}.value IS NOT NULL AND {_FREE_TEXT}
-  AND NOT ({{src}}.kind = 'answer' AND {{src}}.value IN ('na', 'unknown'))
-"""
-# Text items that are part of a record's natural key (crime reference, station name): their
-# values become pseudonyms, equal where the originals were equal (after the natural key's own
-# lower(trim(...))), so duplicates are still recognised and counted once.
-_KEY_TEXT_ITEMS = """
-  (SELECT k.item_id FROM main.natural_key_items k
-   JOIN main.items i ON i.checklist_id = k.checklist_id
-     AND i.checklist_version = k.checklist_version AND i.item_id = k.item_id
-   WHERE i.kind = 'text')
-"""
-_SCRUB = f"""
-INSERT OR IGNORE INTO temp.touched (record_id, kind, field, rkey)
-SELECT DISTINCT record_id, kind, field, rkey FROM main.changes c
-WHERE {_SCRUBBED.format(src="c")};
-INSERT OR IGNORE INTO temp.touched_records (record_id)
-SELECT DISTINCT record_id FROM temp.touched WHERE kind IN ('record', 'answer');
-UPDATE main.changes SET value = CASE
-  WHEN kind = 'answer' AND field IN {_KEY_TEXT_ITEMS}
-    THEN fieldkit_pseudonym(lower(trim(value)))
-  ELSE NULL
-END
-WHERE {_SCRUBBED.format(src="changes")};
-"""
+# The SQL (what counts as free text, what scrub rewrites) is in fieldkit/sql/privacy.sql.
+PRIVACY = sql.queries("privacy")
 
 
 @dataclass(frozen=True)
@@ -481,7 +430,9 @@ def find_pii(conn: sqlite3.Connection) -> list[PiiHit]:
     """Everything in the free text of a database (current values, and earlier values the
     change log still holds) that `scan` flags."""
     hits: list[PiiHit] = []
-    for source, rid, checklist, force, kind, field, rkey, value in conn.execute(_PII_CANDIDATES):
+    for source, rid, checklist, force, kind, field, rkey, value in conn.execute(
+        PRIVACY["pii_candidates"]
+    ):
         where = "subject_ref" if kind == "record" else kind
         for f in scan(value):
             hits.append(PiiHit(rid, checklist, force, field, rkey, where, source, f.kind, f.text))
@@ -523,8 +474,7 @@ def scrub(src: Path | str, dst: Path | str) -> dict[str, int]:
 
 
 def _count(conn: sqlite3.Connection, table: str) -> int:
-    sql = f"SELECT count(*) FROM main.{table} WHERE {_SCRUBBED.format(src=table)}"
-    return int(conn.execute(sql).fetchone()[0])
+    return int(conn.execute(PRIVACY[f"count_scrubbed_{table}"]).fetchone()[0])
 
 
 def _scrub_copy(conn: sqlite3.Connection, source_id: str) -> dict[str, int]:
@@ -544,7 +494,7 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str) -> dict[str, int]:
     counts = {"changes": _count(conn, "changes"), "cells": _count(conn, "cells")}
     with connection.transaction(conn):
         begin_fold(conn)
-        connection.run_script(conn, _SCRUB)
+        connection.run_script(conn, PRIVACY["scrub"])
         for step in ("recompute_cells", "recompute_conflicts", "recompute_records"):
             connection.run_script(conn, STATE[step])
         conn.executemany(
@@ -553,7 +503,7 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str) -> dict[str, int]:
             [
                 ("scrubbed_from", source_id),
                 ("database_id", new_id()),
-                ("device_id", uuid6.uuid7().hex[-12:]),
+                ("device_id", new_id().replace("-", "")[-12:]),
                 ("seq", "0"),
             ],
         )

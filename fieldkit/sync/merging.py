@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
+from fieldkit.register import APPEND_ONLY_TABLES as REGISTER_TABLES
 from fieldkit.store import connection, schema, views
 from fieldkit.store.log import FOLD_STEPS, begin_fold, fold_incoming
 from fieldkit.store.store import Store
@@ -32,17 +33,9 @@ Q = sql.queries("merge")
 STATE = sql.queries("state")
 
 # Tables merged by plain union (INSERT OR IGNORE) when both databases have them: rows never
-# changed once written, keyed so that two databases holding a key hold the same row.
-# The register's tables (fieldkit.register.APPEND_ONLY_TABLES; a test keeps them listed).
-APPEND_ONLY_TABLES: tuple[str, ...] = (
-    "register_entries",
-    "rec_events",
-    "plans",
-    "plan_themes",
-    "plan_objectives",
-    "plan_events",
-    "plan_links",
-)
+# changed once written, keyed so that two databases holding a key hold the same row. They
+# are the register's (recommendation events, action plans); it names them.
+APPEND_ONLY_TABLES: tuple[str, ...] = REGISTER_TABLES
 # Checklist definitions: databases on different versions of a checklist keep both.
 DEFINITION_TABLES: tuple[str, ...] = ("checklists", "items", "natural_key_items")
 

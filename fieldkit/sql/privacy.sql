@@ -1,0 +1,85 @@
+-- Personal data in free text: listing it (fieldkit pii) and scrubbing it (fieldkit scrub).
+-- Free text is notes, answers to 'text' items, and subject references; scrub rewrites it
+-- (except a text item's literal 'na' / 'unknown'), in the change log first, and text items
+-- that are part of a natural key become pseudonyms (fieldkit_pseudonym), so duplicates are
+-- still recognised.
+
+-- name: pii_candidates
+-- Current values, and earlier values the change log still holds.
+SELECT 'current' AS source, c.record_id, r.checklist_id, r.force_code, c.kind, c.field, c.rkey,
+       c.value
+FROM main.cells c
+LEFT JOIN main.records r ON r.record_id = c.record_id
+WHERE typeof(c.value) = 'text' AND
+  (c.kind = 'note'
+   OR (c.kind = 'record' AND c.field = 'subject_ref')
+   OR (c.kind = 'answer'
+       AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+
+UNION ALL
+SELECT 'earlier' AS source, c.record_id, r.checklist_id, r.force_code, c.kind, c.field, c.rkey,
+       c.value
+FROM main.changes c
+JOIN main.cells w
+  ON w.record_id = c.record_id AND w.kind = c.kind AND w.field = c.field AND w.rkey = c.rkey
+LEFT JOIN main.records r ON r.record_id = c.record_id
+WHERE typeof(c.value) = 'text' AND
+  (c.kind = 'note'
+   OR (c.kind = 'record' AND c.field = 'subject_ref')
+   OR (c.kind = 'answer'
+       AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+ AND w.change_id <> c.id
+ORDER BY 2, 5, 6, 7, 1;
+
+-- name: count_scrubbed_changes
+SELECT count(*) FROM main.changes WHERE changes.value IS NOT NULL AND
+(changes.kind = 'note'
+ OR (changes.kind = 'record' AND changes.field = 'subject_ref')
+ OR (changes.kind = 'answer'
+     AND changes.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+
+AND NOT (changes.kind = 'answer' AND changes.value IN ('na', 'unknown'));
+
+-- name: count_scrubbed_cells
+SELECT count(*) FROM main.cells WHERE cells.value IS NOT NULL AND
+(cells.kind = 'note'
+ OR (cells.kind = 'record' AND cells.field = 'subject_ref')
+ OR (cells.kind = 'answer'
+     AND cells.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+
+AND NOT (cells.kind = 'answer' AND cells.value IN ('na', 'unknown'));
+
+-- name: scrub
+-- Marks what the rewrite touches (for the state rebuild), then rewrites the log.
+INSERT OR IGNORE INTO temp.touched (record_id, kind, field, rkey)
+SELECT DISTINCT record_id, kind, field, rkey FROM main.changes c
+WHERE
+  c.value IS NOT NULL AND
+  (c.kind = 'note'
+   OR (c.kind = 'record' AND c.field = 'subject_ref')
+   OR (c.kind = 'answer'
+       AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+
+  AND NOT (c.kind = 'answer' AND c.value IN ('na', 'unknown'))
+;
+INSERT OR IGNORE INTO temp.touched_records (record_id)
+SELECT DISTINCT record_id FROM temp.touched WHERE kind IN ('record', 'answer');
+UPDATE main.changes SET value = CASE
+  WHEN kind = 'answer' AND field IN
+  (SELECT k.item_id FROM main.natural_key_items k
+   JOIN main.items i ON i.checklist_id = k.checklist_id
+     AND i.checklist_version = k.checklist_version AND i.item_id = k.item_id
+   WHERE i.kind = 'text')
+
+    THEN fieldkit_pseudonym(lower(trim(value)))
+  ELSE NULL
+END
+WHERE
+  changes.value IS NOT NULL AND
+  (changes.kind = 'note'
+   OR (changes.kind = 'record' AND changes.field = 'subject_ref')
+   OR (changes.kind = 'answer'
+       AND changes.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+
+  AND NOT (changes.kind = 'answer' AND changes.value IN ('na', 'unknown'))
+;

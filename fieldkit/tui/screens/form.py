@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -21,7 +22,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from fieldkit import forces
-from fieldkit.checklists import AnswerKey
+from fieldkit.checklists import AnswerKey, check_consistency
+from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import FieldkitError
 from fieldkit.store import IncompleteRecord, Store
 from fieldkit.tui import messages as msg
@@ -33,7 +35,35 @@ from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
 
 AUTOSAVE_SECONDS = 1.0
 NAV_MIN_WIDTH = 100
+# Another program (a merge, a second capture app) may be writing the database. A save
+# waits this long for it (the screen is still meanwhile), then the answer is kept on
+# screen and queued; queued answers are retried every RETRY_SECONDS, each try waiting at
+# most RETRY_WAIT_SECONDS, so the form stays usable while the other writer works.
+SAVE_WAIT_SECONDS = 2.0
+RETRY_SECONDS = 1.0
+RETRY_WAIT_SECONDS = 0.25
+LAST_TRY_SECONDS = 10.0  # leaving the form by a way that cannot be refused (the palette)
 Row = ChoiceRow | TextRow
+Op = tuple[str, str, str]  # (kind: answer | note | ref, item id, repeat key)
+
+
+def is_busy(error: sqlite3.DatabaseError) -> bool:
+    """Another connection holds the database ("database is locked" / SQLITE_BUSY)."""
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+@contextmanager
+def waiting_at_most(store: Store, seconds: float) -> Iterator[None]:
+    """Let the store's writes wait at most `seconds` for another writer (SQLite's busy
+    timeout, a setting of the connection, put back afterwards)."""
+    conn = store.conn
+    before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 def widget_id(prefix: str, *parts: str) -> str:
@@ -73,9 +103,25 @@ class FormScreen(Screen[None]):
     ]
 
     def __init__(
-        self, store: Store, record_id: str, *, now: Callable[[], datetime], message: str = ""
+        self,
+        store: Store,
+        record_id: str,
+        *,
+        now: Callable[[], datetime],
+        message: str = "",
+        save_wait: float | None = None,
+        retry_every: float | None = None,
+        retry_wait: float | None = None,
     ) -> None:
         super().__init__()
+        self.save_wait = SAVE_WAIT_SECONDS if save_wait is None else save_wait
+        self.retry_every = RETRY_SECONDS if retry_every is None else retry_every
+        self.retry_wait = RETRY_WAIT_SECONDS if retry_wait is None else retry_wait
+        # writes the database refused for now (busy), oldest first, kept on screen
+        self._pending: dict[Op, Any] = {}
+        self._blocked = ""  # why the oldest pending write failed: "busy", or SQLite's error
+        self._retry_timer: Timer | None = None
+        self._leave_armed = False
         self.store = store
         self.record_id = record_id
         self._now = now
@@ -185,8 +231,23 @@ class FormScreen(Screen[None]):
 
     def _reload(self) -> None:
         self.record = self.store.record(self.record_id)
-        self.model.answers = self.store.answers(self.record_id)
-        self.model.notes = self.store.notes(self.record_id)
+        answers = self.store.answers(self.record_id)
+        notes = self.store.notes(self.record_id)
+        for (kind, item_id, rkey), value in self._pending.items():
+            key = (item_id, rkey)
+            if kind == "answer":
+                parsed = self.checklist.item(item_id).parse(value)  # checked when queued
+                if parsed is None:
+                    answers.pop(key, None)
+                else:
+                    answers[key] = parsed
+            elif kind == "note":
+                if value:
+                    notes[key] = value
+                else:
+                    notes.pop(key, None)
+        self.model.answers = answers
+        self.model.notes = notes
         for entry in self.entries:
             row = self.rows.get(entry.key)
             if row is not None:
@@ -348,6 +409,10 @@ class FormScreen(Screen[None]):
             self._early_keys.append(event)  # typed while the form was opening
             return True
         key, char = event.key, event.character or ""
+        if key == "ctrl+q":  # the app's quit: not while answers wait for the database
+            return not self._may_leave("ctrl+q")
+        if key != "escape":
+            self._leave_armed = False
         action = self.NAV_KEYS.get(key)
         if action is not None:
             await self.run_action(action)
@@ -415,9 +480,12 @@ class FormScreen(Screen[None]):
 
     # --------------------------------------------------------------- saving
     def _save(self, key: AnswerKey, raw: Any) -> bool:
-        """Write one answer through the store; mark it saved only once the store returned."""
+        """Write one answer through the store; mark it saved only once the store returned.
+
+        When another program holds the database, the answer is kept on screen and queued
+        (saved as soon as the database is free): True, as for a saved answer. False when
+        the answer was refused (the reason is shown) or the database cannot be written."""
         status = self.query_one(SaveStatus)
-        row = self.rows.get(key)
         if self.final:
             status.show("This record is final: ctrl+r reopens it to edit.", "warning")
             self.app.bell()
@@ -425,35 +493,164 @@ class FormScreen(Screen[None]):
         timer = self._autosave_timers.pop(key, None)
         if timer is not None:
             timer.stop()
-        item_id, rkey = key
+        op: Op = ("answer", *key)
+        if self._pending:
+            # The database was busy a moment ago: this answer waits behind the others,
+            # so check it here (the store would, but it is not reached yet).
+            problem = self._problem(key, raw)
+            if problem:
+                self._refuse(key, problem)
+                return False
+        self._pending.pop(op, None)
+        self._pending[op] = raw
+        first = len(self._pending) == 1
+        refused = self._flush_pending(self.save_wait if first else self.retry_wait, op)
+        if op in refused:
+            return False
+        if op in self._pending:
+            return self._blocked == "busy"  # kept and queued; False: cannot write at all
+        return True
+
+    def _problem(self, key: AnswerKey, raw: Any) -> str:
+        """Why the store would refuse this answer ('' if it would take it)."""
+        item_id, _ = key
         item = self.checklist.item(item_id)
         try:
-            written = self.store.set_answer(self.record_id, item_id, raw, rkey)
-        except FieldkitError as e:
-            text = str(e).removeprefix(f"{item_id}: ")
+            value = item.parse(raw)
+        except AnswerError as e:
+            return str(e).removeprefix(f"{item_id}: ")
+        answers = dict(self.model.answers)
+        answers[key] = value
+        for k, text in check_consistency(self.checklist, answers):
+            if k == key:
+                return text
+        return ""
+
+    def _refuse(self, key: AnswerKey, text: str) -> None:
+        row = self.rows.get(key)
+        if row is not None:
+            row.error = text
+            row.state = "error"
+        self.query_one(SaveStatus).show(f"Not saved: {text}", "error")
+        self.app.bell()
+
+    def _write(self, op: Op, value: Any, wait: float) -> dict[AnswerKey, Any]:
+        """One write through the store, waiting at most `wait` seconds for another writer.
+        Returns the answers written (for an answer)."""
+        kind, item_id, rkey = op
+        written: dict[AnswerKey, Any] = {}
+        with waiting_at_most(self.store, wait):
+            if kind == "answer":
+                written = self.store.set_answer(self.record_id, item_id, value, rkey)
+            elif kind == "note":
+                self.store.set_note(self.record_id, item_id, value or None, rkey)
+            else:
+                self.store.set_field(self.record_id, "subject_ref", value)
+        if kind == "answer" and item_id in self.checklist.natural_key and not rkey:
+            # the record's reference follows its natural-key answer (a write of its own)
+            self._pending[("ref", "subject_ref", "")] = written.get((item_id, rkey))
+        return written
+
+    def _flush_pending(self, wait: float, current: Op | None = None) -> set[Op]:
+        """Write what waits, oldest first, until done or the database refuses; then say
+        what happened. Returns the writes the store refused (invalid answers)."""
+        saved: list[tuple[Op, Any, dict[AnswerKey, Any]]] = []
+        refused: dict[Op, str] = {}
+        before = (self._blocked, len(self._pending))
+        self._blocked = ""
+        while self._pending:
+            op, value = next(iter(self._pending.items()))
+            try:
+                written = self._write(op, value, wait)
+            except FieldkitError as e:
+                del self._pending[op]
+                refused[op] = str(e).removeprefix(f"{op[1]}: ")
+                continue
+            except sqlite3.DatabaseError as e:
+                self._blocked = "busy" if is_busy(e) else str(e)
+                break
+            del self._pending[op]
+            saved.append((op, value, written))
+        unchanged = not saved and not refused and (self._blocked, len(self._pending)) == before
+        if current is None and unchanged:
+            pass  # a retry that changed nothing: leave the status line to other messages
+        else:
+            self._reload()  # what was saved, and the queued values
+            self._show_outcome(saved, refused, current)
+        if self._pending:
+            self._arm_retry()
+        elif self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+        return set(refused)
+
+    def _show_outcome(
+        self,
+        saved: list[tuple[Op, Any, dict[AnswerKey, Any]]],
+        refused: dict[Op, str],
+        current: Op | None,
+    ) -> None:
+        status = self.query_one(SaveStatus)
+        for op, _value, _written in saved:
+            row = self.rows.get((op[1], op[2])) if op[0] == "answer" else None
+            if row is not None:
+                row.error = ""
+                row.state = "saved"
+                if isinstance(row, TextRow):
+                    row.waiting = False
+                    row.warning = row.warning  # keep the privacy warning while it applies
+        for op, text in refused.items():
+            row = self.rows.get((op[1], op[2])) if op[0] == "answer" else None
             if row is not None:
                 row.error = text
                 row.state = "error"
-            status.show(f"Not saved: {text}", "error")
-            self.app.bell()
-            return False
-        except sqlite3.OperationalError as e:
+                if isinstance(row, TextRow):
+                    row.waiting = False
+        waiting = [op for op in self._pending if op[0] != "ref"]
+        for op in waiting:
+            row = self.rows.get((op[1], op[2])) if op[0] == "answer" else None
             if row is not None:
-                row.state = "error"
-            status.show(f"Not saved (database busy: {e}); try again", "error")
-            return False
-        if item_id in self.checklist.natural_key and not rkey:
-            value = written.get(key)
-            self.store.set_field(self.record_id, "subject_ref", value)
-        self._reload()
-        if row is not None:
-            row.error = ""
-            row.state = "saved"
-            if isinstance(row, TextRow):
-                row.warning = row.warning  # keep the privacy warning while it still applies
+                row.error = ""
+                row.state = "waiting" if self._blocked == "busy" else "error"
+                if isinstance(row, TextRow):
+                    row.waiting = True
+        n = len(waiting)
+        answers = f"{n} answer{'s' if n != 1 else ''}" if n else "the record's reference"
+        if current is not None and current in refused:
+            status.show(f"Not saved: {refused[current]}", "error")
+            self.app.bell()
+        elif self._pending and self._blocked == "busy":
+            status.show(
+                f"Database busy (another program): {answers} waiting, saved when it is free.",
+                "warning",
+            )
+        elif self._pending:
+            status.show(f"NOT saved ({self._blocked}): {answers} kept, retrying.", "error")
+            self.app.bell()
+        elif refused:
+            op, text = next(iter(refused.items()))
+            status.show(f"Not saved ({op[1]}): {text}", "error")
+            self.app.bell()
+        elif saved:
+            shown = [s for s in saved if s[0][0] != "ref"] or saved
+            text = self._saved_text(*shown[-1])
+            if len(shown) > 1:
+                text = f"Database free again: saved {len(shown)} waiting changes; last: {text}"
+            elif current is None:
+                text = f"Database free again: {text}"
+            status.show(text, "saved")
+
+    def _saved_text(self, op: Op, value: Any, written: dict[AnswerKey, Any]) -> str:
+        kind, item_id, rkey = op
+        if kind == "note":
+            return f"Saved note on {item_id}" if value else f"Cleared note on {item_id}"
+        if kind == "ref":
+            return f"Saved the record's reference: {value or '(none)'}"
+        key = (item_id, rkey)
+        item = self.checklist.item(item_id)
         others = [k for k in written if k != key]
-        value = written.get(key)
-        shown = display(item, value) if value is not None else "(cleared)"
+        saved_value = written.get(key)
+        shown = display(item, saved_value) if saved_value is not None else "(cleared)"
         text = f"Saved {item_id}{f'[{rkey}]' if rkey else ''} = {shown}"
         if others:
             auto = [k[0] for k, v in written.items() if k != key and v is not None]
@@ -462,8 +659,21 @@ class FormScreen(Screen[None]):
                 text += f"; n/a (auto) on {', '.join(auto)}"
             if cleared:
                 text += f"; no longer n/a: {', '.join(cleared)}"
-        status.show(text, "saved")
-        return True
+        return text
+
+    def _arm_retry(self) -> None:
+        if self._retry_timer is None:
+            self._retry_timer = self.set_timer(self.retry_every, self._retry)
+
+    def _retry(self) -> None:
+        self._retry_timer = None
+        if self._pending:
+            self._flush_pending(self.retry_wait)
+
+    @property
+    def waiting(self) -> int:
+        """How many writes are queued, waiting for the database."""
+        return len(self._pending)
 
     @on(msg.AnswerGiven)
     async def _answer_given(self, event: msg.AnswerGiven) -> None:
@@ -494,11 +704,34 @@ class FormScreen(Screen[None]):
             return  # not a complete number or date yet: saved on Enter or when leaving
         self._save(key, text if text.strip() else None)
 
-    def flush(self) -> None:
-        """Save whatever is typed but not yet saved (before leaving or finalising)."""
+    def flush(self) -> bool:
+        """Save whatever is typed but not yet saved (before leaving or finalising), and
+        what waits for a busy database. False while something is still not saved."""
         for key, row in self.rows.items():
             if isinstance(row, TextRow) and row.dirty and not row.auto and not self.final:
                 self._save(key, row.input.value if row.input.value.strip() else None)
+        if self._pending:
+            self._flush_pending(self.save_wait)
+        return not self._pending
+
+    def _may_leave(self, how: str) -> bool:
+        """Leaving drops answers still waiting for the database: only on a second ask."""
+        if self.flush() or self._leave_armed:
+            if self._retry_timer is not None:
+                self._retry_timer.stop()
+                self._retry_timer = None
+            self._pending.clear()
+            return True
+        self._leave_armed = True
+        n = len([op for op in self._pending if op[0] != "ref"]) or 1
+        self.query_one(SaveStatus).show(
+            f"{n} change{'s' if n != 1 else ''} NOT saved yet (database "
+            f"{'busy' if self._blocked == 'busy' else 'not writable'}). "
+            f"{how} again leaves WITHOUT {'them' if n != 1 else 'it'}.",
+            "error",
+        )
+        self.app.bell()
+        return False
 
     def _open_picker(self, key: AnswerKey) -> None:
         item = self.checklist.item(key[0])
@@ -541,9 +774,16 @@ class FormScreen(Screen[None]):
         if self.final:
             status.show("Already final. ctrl+r reopens it.", "info")
             return
-        self.flush()
+        if not self.flush():
+            status.show("Not finalised: answers still wait for the database.", "error")
+            self.app.bell()
+            return
         try:
-            self.store.finalise(self.record_id)
+            with waiting_at_most(self.store, self.save_wait):
+                self.store.finalise(self.record_id)
+        except sqlite3.DatabaseError as e:
+            self._write_failed(e, "Not finalised")
+            return
         except IncompleteRecord as e:
             n = len(e.missing)
             first = e.missing[0]
@@ -568,7 +808,12 @@ class FormScreen(Screen[None]):
         if not self.final:
             status.show("This record is a draft already.", "info")
             return
-        self.store.reopen(self.record_id)
+        try:
+            with waiting_at_most(self.store, self.save_wait):
+                self.store.reopen(self.record_id)
+        except sqlite3.DatabaseError as e:
+            self._write_failed(e, "Not reopened")
+            return
         self._reload()
         status.show("Reopened: the record is a draft again (logged).", "saved")
 
@@ -583,12 +828,11 @@ class FormScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None:
                 return
-            self.store.set_note(self.record_id, entry.item.id, text or None, entry.rkey)
-            self._reload()
-            self.query_one(SaveStatus).show(
-                f"Saved note on {entry.item.id}" if text else f"Cleared note on {entry.item.id}",
-                "saved",
-            )
+            op: Op = ("note", entry.item.id, entry.rkey)
+            self._pending.pop(op, None)
+            self._pending[op] = text or None
+            first = len(self._pending) == 1
+            self._flush_pending(self.save_wait if first else self.retry_wait, op)
 
         self.app.push_screen(NoteScreen(entry.item.prompt, self.model.note(entry)), done)
 
@@ -601,5 +845,42 @@ class FormScreen(Screen[None]):
         await self._apply(intent)
 
     def action_back(self) -> None:
-        self.flush()
-        self.dismiss(None)
+        if self._may_leave("Esc"):
+            self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        """Left without asking (the command palette's Dashboard, the app closing) while
+        changes wait for the database: one last, longer try, and say so if it fails."""
+        if not self._pending:
+            return
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+        busy = True
+        while self._pending:
+            op, value = next(iter(self._pending.items()))
+            try:
+                self._write(op, value, LAST_TRY_SECONDS)
+            except FieldkitError:
+                pass  # refused: nothing to save
+            except sqlite3.Error as e:  # still busy, not writable, or the store is closed
+                busy = is_busy(e)
+                break
+            del self._pending[op]
+        n = len(self._pending)
+        if n:
+            what = "busy" if busy else "not writable"
+            self.app.notify(
+                f"{n} change{'s' if n != 1 else ''} could not be saved (database {what}).",
+                title="Not saved",
+                severity="error",
+                timeout=30,
+            )
+
+    def _write_failed(self, error: sqlite3.DatabaseError, what: str) -> None:
+        if is_busy(error):
+            text = f"{what}: database busy (another program is writing); try again."
+        else:
+            text = f"{what}: cannot write the database ({error})."
+        self.query_one(SaveStatus).show(text, "error")
+        self.app.bell()

@@ -295,11 +295,21 @@ def display(item: Item, value: Any) -> str:
 
 
 def state_mark(state: str) -> str:
-    return {"saved": "✓ saved", "editing": "● not saved yet", "error": "✗ not saved"}.get(state, "")
+    return {
+        "saved": "✓ saved",
+        "editing": "● not saved yet",
+        "waiting": "… waiting",
+        "error": "✗ not saved",
+    }.get(state, "")
 
 
 def state_style(state: str) -> str:
-    return {"saved": "$success", "editing": "bold $warning", "error": "bold $error"}.get(state, "")
+    return {
+        "saved": "$success",
+        "editing": "bold $warning",
+        "waiting": "bold $warning",
+        "error": "bold $error",
+    }.get(state, "")
 
 
 class AnswerInput(Field):
@@ -337,6 +347,7 @@ class TextRow(Vertical):
         self._now = now
         self._syncing = False
         self._ready = False
+        self.waiting = False  # the shown value is queued for a busy database, not saved
 
     def compose(self) -> ComposeResult:
         yield Static(self._question(), classes="question")
@@ -444,7 +455,10 @@ class TextRow(Vertical):
             self.state = "editing"
             self.post_message(msg.TextEdited(self.entry.key, event.value))
         elif self.state == "editing":
-            self.state = "saved" if self.value is not None else ""
+            if self.waiting:
+                self.state = "waiting"
+            else:
+                self.state = "saved" if self.value is not None else ""
 
     def submit_intents(self) -> list[Message]:
         """What Enter means here: save what is typed (or 'now' on an empty date) and move on."""

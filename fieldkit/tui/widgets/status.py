@@ -14,7 +14,10 @@ class SaveStatus(Static):
     """One line saying what was last saved (only ever after the store returned) or why not."""
 
     DEFAULT_CSS = """
-    SaveStatus { height: 1; padding: 0 1; background: $panel; }
+    SaveStatus {
+        height: 1; padding: 0 1; background: $panel;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     message: reactive[str] = reactive("")

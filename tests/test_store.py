@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -244,3 +245,30 @@ def test_db_option_falls_back_to_env_then_user_default(cli, tmp_path: Path, monk
     default = Path(cli("where").output.strip())
     assert default.name == "fieldkit.db"
     assert str(tmp_path) in str(default)  # under the (isolated) per-user config dir
+
+
+def test_rules_hold_when_another_writer_changes_the_record_meanwhile(db_path: Path) -> None:
+    """set_answer reads, applies the relevance rules and writes in one transaction, so a
+    second writer cannot slip a change in between and leave the record inconsistent."""
+    from fieldkit.checklists import check_consistency
+
+    a = Store.create(db_path, inspector="a")
+    rid = a.create_record("call_listening", "kent")
+    b = Store.open(db_path)
+    original = b.answers
+
+    def answers_then_race(record_id: str) -> dict:
+        seen = original(record_id)
+        # the other app answers while b is between reading and writing; with b holding the
+        # write lock it has to wait (and here gives up), which is the point
+        with contextlib.suppress(sqlite3.OperationalError):
+            a.set_answer(rid, "cl_ctx_auto_repeat_id", "yes")
+        return seen
+
+    b.answers = answers_then_race  # type: ignore[method-assign]
+    b.conn.execute("PRAGMA busy_timeout = 100")
+    a.conn.execute("PRAGMA busy_timeout = 100")
+    b.set_answer(rid, "cl_ctx_repeat_id_fallback", "handler_asks_caller")
+    assert check_consistency(a.checklist("call_listening"), a.answers(rid)) == []
+    a.close()
+    b.close()

@@ -279,14 +279,21 @@ class Store:
             value = item.parse(raw)
         except AnswerError as e:
             raise BadInput(str(e)) from None
-        answers = self.answers(record_id)
-        answers[(item_id, rkey)] = value
-        problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
-        if problems:
-            raise BadInput(f"{item_id}: {problems[0][1]}")
-        written = {(item_id, rkey): value}
-        written.update(apply_rules(checklist, answers))
-        self.write(Change(record_id, "answer", i, v, k) for (i, k), v in written.items())
+        # Read, check and write in one write transaction: another writer (a second app, a
+        # merge) cannot change the record between the rules being worked out and applied.
+        with self.writing() as conn:
+            answers = self.answers(record_id)
+            answers[(item_id, rkey)] = value
+            problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
+            if problems:
+                raise BadInput(f"{item_id}: {problems[0][1]}")
+            written = {(item_id, rkey): value}
+            written.update(apply_rules(checklist, answers))
+            write_local(
+                conn,
+                (Change(record_id, "answer", i, v, k) for (i, k), v in written.items()),
+                author=self.inspector or None,
+            )
         return written
 
     def set_note(self, record_id: str, item_id: str, text: str | None, rkey: str = "") -> None:

@@ -19,6 +19,7 @@ from fieldkit.store import Store
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import visit_answers
 from fieldkit.tui.screens.dashboard import INSTRUMENTS, DashboardScreen
+from fieldkit.tui.writes import attempt
 
 THEMES = ("textual-dark", "textual-light")
 
@@ -123,15 +124,21 @@ class FieldkitApp(App[None]):
                 for key, value in apply_rules(checklist, carried).items():
                     if value is not None:
                         carried[key] = value
-        rid = self.store.create_record(
-            checklist_id,
-            ctx.force_code,
-            inspection=ctx.inspection,
-            inspector=ctx.inspector,
-            observer_role=ctx.observer_role,
-            observed_at=self.now().isoformat(timespec="minutes"),
-            answers=carried,
+        done, rid = attempt(
+            self,
+            "New record",
+            lambda: self.store.create_record(
+                checklist_id,
+                ctx.force_code,
+                inspection=ctx.inspection,
+                inspector=ctx.inspector,
+                observer_role=ctx.observer_role,
+                observed_at=self.now().isoformat(timespec="minutes"),
+                answers=carried,
+            ),
         )
+        if not done or rid is None:
+            return None
         message = ""
         if carried:
             message = (

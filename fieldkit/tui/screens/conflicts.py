@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.store.log import hlc_ms
+from fieldkit.tui.writes import attempt
 
 
 def when(hlc: int | None) -> str:
@@ -141,7 +142,9 @@ class ConflictsScreen(Screen[None]):
         c = self._current()
         if c is None:
             return
-        self.store.settle(c["change_id"], keep=keep)
+        done, _ = attempt(self, "Settle", lambda: self.store.settle(c["change_id"], keep=keep))
+        if not done:
+            return
         d = self.describe(c)
         kept = d["winner"] if keep == "winner" else d["other"]
         self.notify(f"Settled {d['question'][:40]}: kept {kept}.", title="Conflict settled")

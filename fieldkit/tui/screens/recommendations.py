@@ -11,10 +11,10 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select, Static
 
-from fieldkit.errors import FieldkitError
 from fieldkit.register.recs import add_event, known_statuses, list_recommendations, timeline
 from fieldkit.store import Store
 from fieldkit.tui.widgets.inputs import Field
+from fieldkit.tui.writes import attempt
 
 
 class RecommendationsScreen(Screen[None]):
@@ -120,10 +120,10 @@ class RecommendationsScreen(Screen[None]):
             return
         kind = self.query_one("#recs-kind", Select).value
         on = self.query_one("#recs-date", Field).value.strip()
-        try:
-            result = add_event(self.store, rec, on, **{str(kind): text})
-        except FieldkitError as e:
-            self.notify(str(e), severity="error")
+        done, result = attempt(
+            self, "Event", lambda: add_event(self.store, rec, on, **{str(kind): text})
+        )
+        if not done or result is None:
             return
         for warning in result.warnings:
             self.notify(warning, severity="warning")

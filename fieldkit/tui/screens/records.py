@@ -16,6 +16,7 @@ from fieldkit.store import Store
 from fieldkit.tui import messages as msg
 from fieldkit.tui.screens.dashboard import INSTRUMENTS
 from fieldkit.tui.widgets.inputs import Field
+from fieldkit.tui.writes import attempt
 
 ALL = "*"
 STATUSES = (("Any status", ALL), ("Draft", "draft"), ("Final", "final"), ("Deleted", "deleted"))
@@ -147,7 +148,9 @@ class RecordsScreen(Screen[None]):
         rid = self._current_id()
         if rid is None:
             return
-        new = self.store.duplicate(rid)
+        done, new = attempt(self, "Duplicate", lambda: self.store.duplicate(rid))
+        if not done or new is None:
+            return
         self.notify("Duplicated as a new draft (without its reference).", title="Duplicate")
         self.post_message(msg.RecordChosen(new))
 
@@ -159,7 +162,8 @@ class RecordsScreen(Screen[None]):
         if rec["deleted"]:
             self.notify("Already deleted: u restores it.")
             return
-        self.store.delete(rid)
+        if not attempt(self, "Delete", lambda: self.store.delete(rid))[0]:
+            return
         self.deleted_stack.append(rid)
         self.reload()
         self.notify(
@@ -175,7 +179,8 @@ class RecordsScreen(Screen[None]):
         if rid is None:
             self.notify("Nothing to undo.")
             return
-        self.store.restore(rid)
+        if not attempt(self, "Restore", lambda: self.store.restore(rid))[0]:
+            return
         self.reload()
         rec = self.store.record(rid)
         self.notify(f"Restored {rec['subject_ref'] or rid[:8]}.", title="Undo")

@@ -11,11 +11,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select, Static
 
 from fieldkit.context import InspectionContext
-from fieldkit.errors import FieldkitError
 from fieldkit.report import coverage, strata, targets
 from fieldkit.store import Store
 from fieldkit.tui.screens.dashboard import INSTRUMENTS, STRATUM_LABELS
 from fieldkit.tui.widgets.inputs import Field
+from fieldkit.tui.writes import attempt
 
 
 class TargetsScreen(Screen[None]):
@@ -99,10 +99,12 @@ class TargetsScreen(Screen[None]):
         cid, stratum = self.keys[table.cursor_row]
         scope = self.query_one("#target-scope", Select).value
         force = self.ctx.force_code if scope == "here" and self.ctx.force_code else "*"
-        try:
-            self.store.set_target(cid, int(text), stratum=stratum, force=force)
-        except FieldkitError as e:
-            self.notify(str(e), severity="error")
+        done, _ = attempt(
+            self,
+            "Target",
+            lambda: self.store.set_target(cid, int(text), stratum=stratum, force=force),
+        )
+        if not done:
             return
         where = "every force" if force == "*" else self.ctx.force_name
         self.notify(f"Target {text} set for {cid} {stratum} at {where}.", title="Target saved")

@@ -4,6 +4,7 @@ views so that the terminal, Datasette and Excel show the same numbers."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from fieldkit.errors import BadInput
@@ -39,6 +40,33 @@ def _filters(
     return where, args
 
 
+def _item_rows(
+    conn: sqlite3.Connection,
+    kind: str,
+    checklist: str | None,
+    by_force: bool,
+    force: str | None,
+    in_scope: bool,
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Rows of the `<kind>_summary` view (or `<kind>_by_force`), filtered, in form order,
+    each with the start of its output row: checklist, force when per force, item."""
+    views.ensure(conn)
+    check_checklist(conn, checklist)
+    where, args = _filters(checklist, force, in_scope)
+    per_force = by_force or force is not None
+    source = f"{kind}_by_force" if per_force else f"{kind}_summary"
+    order = "checklist_id, force_code, position" if per_force else "checklist_id, position"
+    for r in _rows(
+        conn, f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}", args
+    ):
+        row: dict[str, Any] = {"checklist_id": r["checklist_id"]}
+        if per_force:
+            row["force"] = r["force_code"]
+            row["force_name"] = r["force_name"]
+        row.update(item_id=r["item_id"], question=r["question"], section=r["section_title"])
+        yield r, row
+
+
 def evidence(
     conn: sqlite3.Connection,
     *,
@@ -51,24 +79,9 @@ def evidence(
     over forces (or one row per force with `by_force`), by the Table 2 rule.
 
     `in_scope=False` gives the case files outside the DA analysis (burglary, not DA)."""
-    views.ensure(conn)
-    check_checklist(conn, checklist)
-    where, args = _filters(checklist, force, in_scope)
-    per_force = by_force or force is not None
-    source = "evidence_by_force" if per_force else "evidence_summary"
-    order = "checklist_id, force_code, position" if per_force else "checklist_id, position"
     out = []
-    for r in _rows(
-        conn, f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}", args
-    ):
-        row: dict[str, Any] = {"checklist_id": r["checklist_id"]}
-        if per_force:
-            row["force"] = r["force_code"]
-            row["force_name"] = r["force_name"]
+    for r, row in _item_rows(conn, "evidence", checklist, by_force, force, in_scope):
         row.update(
-            item_id=r["item_id"],
-            question=r["question"],
-            section=r["section_title"],
             applicable=r["applicable"],
             completed=r["completed"],
             percent=numbers.percent(r["completed"], r["applicable"]),
@@ -92,24 +105,9 @@ def scales(
     in_scope: bool = True,
 ) -> list[dict[str, Any]]:
     """Every 1-4 scale item: how many scored, the mean, and the share scoring 3 or more."""
-    views.ensure(conn)
-    check_checklist(conn, checklist)
-    where, args = _filters(checklist, force, in_scope)
-    per_force = by_force or force is not None
-    source = "scale_by_force" if per_force else "scale_summary"
-    order = "checklist_id, force_code, position" if per_force else "checklist_id, position"
     out = []
-    for r in _rows(
-        conn, f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}", args
-    ):
-        row: dict[str, Any] = {"checklist_id": r["checklist_id"]}
-        if per_force:
-            row["force"] = r["force_code"]
-            row["force_name"] = r["force_name"]
+    for r, row in _item_rows(conn, "scale", checklist, by_force, force, in_scope):
         row.update(
-            item_id=r["item_id"],
-            question=r["question"],
-            section=r["section_title"],
             scored=r["scored"],
             mean=numbers.mean_text(r["total"], r["scored"]),
             met=r["met"],

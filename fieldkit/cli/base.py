@@ -14,7 +14,7 @@ from rich.console import Console
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError
-from fieldkit.store.connection import one_line
+from fieldkit.store.connection import is_busy, one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,7 +70,7 @@ def clean_errors(fn: F) -> F:
         except FieldkitError as e:
             raise fail(str(e), e.exit_code) from None
         except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):
+            if is_busy(e):
                 raise fail(
                     "the database is busy (another fieldkit is writing it); try again", 3
                 ) from None

@@ -88,6 +88,12 @@ def read_uri(path: Path) -> str:
     return _ro_uri(path, immutable=not _has_wal(path))
 
 
+def is_busy(error: BaseException) -> bool:
+    """Another connection holds the database ("database is locked" / SQLITE_BUSY)."""
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
 def one_line(text: str, limit: int = 300) -> str:
     """An error message as one printable line (SQLite quotes schema text, newlines and all)."""
     flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())

@@ -204,6 +204,17 @@ class Store:
         with connection.transaction(self.conn) as conn:
             yield conn
 
+    @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Let writes inside wait at most `seconds` for another writer (SQLite's busy
+        timeout, a setting of this connection, put back afterwards)."""
+        before = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(before)}")
+
     def write(self, changes: Iterable[Change], *, author: str | None = None) -> int:
         """Write changes in one transaction; the building block of every other write."""
         with self.writing() as conn:

@@ -10,6 +10,7 @@ from typing import TypeVar
 from textual.dom import DOMNode
 
 from fieldkit.errors import FieldkitError
+from fieldkit.store.connection import is_busy
 
 T = TypeVar("T")
 
@@ -22,8 +23,7 @@ def attempt(node: DOMNode, what: str, write: Callable[[], T]) -> tuple[bool, T |
     except FieldkitError as e:
         node.notify(f"{what}: {e}", severity="error")
     except sqlite3.OperationalError as e:
-        text = str(e)
-        if "locked" in text or "busy" in text:
+        if is_busy(e):
             node.notify(
                 f"{what}: not done, the database is busy (another program, e.g. a merge, is "
                 "writing it). Try again in a moment.",
@@ -31,7 +31,7 @@ def attempt(node: DOMNode, what: str, write: Callable[[], T]) -> tuple[bool, T |
                 timeout=8,
             )
         else:
-            node.notify(f"{what}: not done ({text}).", severity="error", timeout=8)
+            node.notify(f"{what}: not done ({e}).", severity="error", timeout=8)
     except sqlite3.DatabaseError as e:
         node.notify(f"{what}: not done ({e}).", severity="error", timeout=8)
     return False, None

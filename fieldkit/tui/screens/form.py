@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ from fieldkit.checklists import AnswerKey, check_consistency
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import FieldkitError
 from fieldkit.store import IncompleteRecord, Store
+from fieldkit.store.connection import is_busy
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
 from fieldkit.tui.screens.note import NoteScreen
@@ -45,25 +45,6 @@ RETRY_WAIT_SECONDS = 0.25
 LAST_TRY_SECONDS = 10.0  # leaving the form by a way that cannot be refused (the palette)
 Row = ChoiceRow | TextRow
 Op = tuple[str, str, str]  # (kind: answer | note | ref, item id, repeat key)
-
-
-def is_busy(error: sqlite3.DatabaseError) -> bool:
-    """Another connection holds the database ("database is locked" / SQLITE_BUSY)."""
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
-
-
-@contextmanager
-def waiting_at_most(store: Store, seconds: float) -> Iterator[None]:
-    """Let the store's writes wait at most `seconds` for another writer (SQLite's busy
-    timeout, a setting of the connection, put back afterwards)."""
-    conn = store.conn
-    before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    conn.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 def widget_id(prefix: str, *parts: str) -> str:
@@ -539,7 +520,7 @@ class FormScreen(Screen[None]):
         Returns the answers written (for an answer)."""
         kind, item_id, rkey = op
         written: dict[AnswerKey, Any] = {}
-        with waiting_at_most(self.store, wait):
+        with self.store.waiting_at_most(wait):
             if kind == "answer":
                 written = self.store.set_answer(self.record_id, item_id, value, rkey)
             elif kind == "note":
@@ -779,7 +760,7 @@ class FormScreen(Screen[None]):
             self.app.bell()
             return
         try:
-            with waiting_at_most(self.store, self.save_wait):
+            with self.store.waiting_at_most(self.save_wait):
                 self.store.finalise(self.record_id)
         except sqlite3.DatabaseError as e:
             self._write_failed(e, "Not finalised")
@@ -809,7 +790,7 @@ class FormScreen(Screen[None]):
             status.show("This record is a draft already.", "info")
             return
         try:
-            with waiting_at_most(self.store, self.save_wait):
+            with self.store.waiting_at_most(self.save_wait):
                 self.store.reopen(self.record_id)
         except sqlite3.DatabaseError as e:
             self._write_failed(e, "Not reopened")

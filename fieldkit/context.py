@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import forces
+from fieldkit.paths import config_dir
 
 FILENAME = "context.json"
 ROLE_LABELS = {
@@ -60,14 +61,6 @@ class InspectionContext:
 
     def with_(self, **changes: Any) -> InspectionContext:
         return replace(self, **changes)
-
-
-def config_dir() -> Path:
-    """The per-user fieldkit directory (respects XDG_CONFIG_HOME and HOME): the same one
-    `typer.get_app_dir("fieldkit")` gives the CLI for its default database."""
-    from click import get_app_dir  # what typer.get_app_dir calls; already loaded by the store
-
-    return Path(get_app_dir("fieldkit"))
 
 
 def default_path() -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from fieldkit.cli import app
+from fieldkit.cli.commands import app
 from fieldkit.demo import write_demo
 from fieldkit.store import Store
 

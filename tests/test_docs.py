@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from fieldkit.cli import app
+from fieldkit.cli.commands import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

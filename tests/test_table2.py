@@ -97,7 +97,7 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The merged team database (built once for the module)."""
     from typer.testing import CliRunner
 
-    from fieldkit.cli import app
+    from fieldkit.cli.commands import app
 
     runner = CliRunner()
 

@@ -4,7 +4,10 @@ targets, help and theme; and the `fieldkit capture` command."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -324,3 +327,41 @@ def test_fieldkit_with_no_command_opens_capture_on_the_default_database(
     result = cli("capture", "--db", opened[0].parent / "other.db")
     assert result.exit_code == 0, result.output
     assert opened[1].name == "other.db"
+
+
+def test_fieldkit_alone_opens_the_database_named_by_the_environment(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The console script with no arguments goes straight to the app (no Typer)."""
+    from fieldkit.cli import main
+
+    opened: list[Path] = []
+    monkeypatch.setattr(FieldkitApp, "run", lambda self: opened.append(self.store.path))
+    monkeypatch.setenv("FIELDKIT_DB", str(tmp_path / "team.db"))
+    monkeypatch.setattr("sys.argv", ["fieldkit"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 0
+    assert opened == [tmp_path / "team.db"]
+
+
+def test_fieldkit_alone_refuses_a_bad_database_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_bytes(b"not a database at all, just notes" * 10)
+    before = bad.read_bytes()
+    env = dict(os.environ, FIELDKIT_DB=str(bad), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    done = subprocess.run(
+        [sys.executable, "-c", "from fieldkit.cli import main; main()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fieldkit: "), done.stderr
+    assert "not" in lines[0] and "Traceback" not in done.stderr
+    assert bad.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]

@@ -1,43 +1,21 @@
-"""fieldkit's command line: a thin Typer layer over plain functions."""
+"""fieldkit's command line: a thin Typer layer over plain functions (fieldkit.cli.commands).
+
+`main()` is the `fieldkit` console script. `fieldkit` with no arguments, which is how an
+inspector opens the capture app, has nothing to parse: it opens the app without loading
+the Typer app and every command module first (Typer coerces options through pydantic,
+which alone costs the first screen some 60 ms). Everything else goes through Typer.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from fieldkit.cli import capture as _capture  # noqa: F401
-from fieldkit.cli import (
-    core,  # noqa: F401  (registers commands)
-    privacy,  # noqa: F401
-    register,  # noqa: F401
-    report,  # noqa: F401
-)
-from fieldkit.cli import merge as _merge  # noqa: F401
-from fieldkit.cli.base import DbOption, app, version_callback
-
-
-@app.callback(invoke_without_command=True)
-def _root(
-    ctx: typer.Context,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=version_callback, is_eager=True, help="Show the version."
-        ),
-    ] = False,
-) -> None:
-    """Terminal-first, SQLite-first toolkit for domestic-abuse inspection fieldwork.
-
-    Run with no command to open the capture app on the default database."""
-    if ctx.invoked_subcommand is None:
-        from fieldkit.cli.capture import capture
-
-        capture(db=None)
+import sys
 
 
 def main() -> None:
+    if len(sys.argv) <= 1:
+        from fieldkit.cli.launch import open_capture
+
+        raise SystemExit(open_capture(None))
+    from fieldkit.cli.commands import app
+
     app()
-
-
-__all__ = ["DbOption", "app", "main"]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -13,8 +11,7 @@ import typer
 from rich.console import Console
 
 from fieldkit import __version__
-from fieldkit.errors import FieldkitError
-from fieldkit.store.connection import is_busy, one_line
+from fieldkit.cli.failures import explain, say
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +25,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     Path | None,
@@ -40,23 +36,9 @@ DbOption = Annotated[
 ]
 
 
-def default_db() -> Path:
-    return Path(typer.get_app_dir("fieldkit")) / "fieldkit.db"
-
-
-def resolve_db(db: Path | None) -> Path:
-    """--db, else $FIELDKIT_DB, else the per-user default file."""
-    if db is not None:
-        return db
-    env = os.environ.get("FIELDKIT_DB")
-    if env:
-        return Path(env)
-    return default_db()
-
-
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clean line on stderr; return the Exit to raise."""
-    err.print(f"[bold red]fieldkit:[/] {_escape(one_line(message))}", highlight=False, markup=True)
+    say(message)
     return typer.Exit(code)
 
 
@@ -67,19 +49,11 @@ def clean_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except FieldkitError as e:
-            raise fail(str(e), e.exit_code) from None
-        except sqlite3.OperationalError as e:
-            if is_busy(e):
-                raise fail(
-                    "the database is busy (another fieldkit is writing it); try again", 3
-                ) from None
-            raise fail(f"database error: {e}", 2) from None
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
-            raise fail(f"the database is damaged or not a fieldkit database ({e})", 2) from None
-        except OSError as e:
-            where = f"{e.filename}: " if e.filename else ""
-            raise fail(f"{where}{e.strerror or e}", 2) from None
+        except Exception as e:
+            found = explain(e)
+            if found is None:
+                raise
+            raise fail(*found) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -94,10 +68,6 @@ def command(
         return fn
 
     return deco
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
 
 
 def version_callback(value: bool) -> None:

@@ -14,7 +14,8 @@ from rich.table import Table
 from fieldkit.checklists import get as get_checklist
 from fieldkit.checklists import load_all
 from fieldkit.checklists.model import KIND_LABELS
-from fieldkit.cli.base import DbOption, app, command, fail, out, resolve_db
+from fieldkit.cli.base import DbOption, app, command, fail, out
+from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 
 checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)

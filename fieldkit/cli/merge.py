@@ -10,8 +10,10 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fieldkit.cli.base import DbOption, command, err, out, resolve_db
+from fieldkit.cli.base import DbOption, command, out
+from fieldkit.cli.failures import err
 from fieldkit.errors import BadInput
+from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 from fieldkit.sync import duplicates, merge, value_conflicts
 

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fieldkit.cli.base import DbOption, command, out, resolve_db
+from fieldkit.cli.base import DbOption, command, out
+from fieldkit.paths import resolve_db
 from fieldkit.privacy import find_pii, scrub
 from fieldkit.store import Store
 

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fieldkit.cli.base import DbOption, app, command, err, out, resolve_db
+from fieldkit.cli.base import DbOption, app, command, out
+from fieldkit.cli.failures import err
+from fieldkit.paths import resolve_db
 from fieldkit.register import plans as plans_mod
 from fieldkit.register import recs
 from fieldkit.register.plan_xlsx import import_plan_xlsx

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fieldkit.cli.base import DbOption, app, command, fail, out, resolve_db
+from fieldkit.cli.base import DbOption, app, command, fail, out
 from fieldkit.errors import BadInput
+from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 
 report_app = typer.Typer(

@@ -365,3 +365,38 @@ def test_fieldkit_alone_refuses_a_bad_database_in_one_line(tmp_path: Path) -> No
     assert "not" in lines[0] and "Traceback" not in done.stderr
     assert bad.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
+
+
+async def test_the_key_bar_follows_keys_that_change_and_is_not_rebuilt_when_they_do_not() -> None:
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.widgets import Input
+    from textual.widgets._footer import FooterKey
+
+    from fieldkit.tui.widgets.footer import KeysFooter
+
+    class Keys(App[None]):
+        BINDINGS = [Binding("ctrl+s", "save", "Save")]
+        can_save = True
+
+        def compose(self) -> ComposeResult:
+            yield Input(id="a")
+            yield Input(id="b")
+            yield KeysFooter()
+
+        def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+            return None if action == "save" and not self.can_save else True
+
+    app = Keys()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        first = [k for k in app.query(FooterKey) if k.key == "ctrl+s"]
+        assert first and not first[0].has_class("-disabled")
+        await pilot.press("tab")  # focus moves, the keys shown stay the same
+        await pilot.pause()
+        assert [k for k in app.query(FooterKey) if k.key == "ctrl+s"] == first
+        app.can_save = False
+        app.refresh_bindings()
+        await pilot.pause()
+        now = [k for k in app.query(FooterKey) if k.key == "ctrl+s"]
+        assert now and now[0].has_class("-disabled")

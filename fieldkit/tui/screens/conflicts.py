@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.store.log import hlc_ms
+from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.writes import attempt
 
 
@@ -42,7 +43,7 @@ class ConflictsScreen(Screen[None]):
         )
         yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="conflict-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -10,10 +10,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from fieldkit import forces
 from fieldkit.context import ROLE_LABELS, InspectionContext
+from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 
 
@@ -67,7 +68,7 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
             )
             yield Static("", id="context-error")
             yield Label("Enter on the last field or ctrl+s saves.", classes="dialog-help")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#inspection", Field).focus()

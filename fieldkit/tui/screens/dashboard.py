@@ -11,13 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fieldkit.context import ROLE_LABELS, InspectionContext
 from fieldkit.report import coverage
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
+from fieldkit.tui.widgets.footer import KeysFooter
 
 INSTRUMENTS = ("call_listening", "front_desk", "marac_observation", "case_file_review")
 STRATUM_LABELS = {
@@ -118,7 +119,7 @@ class DashboardScreen(Screen[None]):
             yield Static("", id="conflicts-line")
             yield Label("Drafts waiting (Enter resumes)", id="drafts-title", classes="panel-title")
             yield OptionList(id="drafts")
-        yield Footer()
+        yield KeysFooter()
 
     def on_screen_resume(self) -> None:
         # also sent when the dashboard is first shown

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fieldkit import forces
 from fieldkit.checklists import AnswerKey, check_consistency
@@ -30,6 +30,7 @@ from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
+from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, display
 from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
 
@@ -131,7 +132,7 @@ class FormScreen(Screen[None]):
             with VerticalScroll(id="items"):
                 yield from self._build()
         yield SaveStatus(id="save-status")
-        yield Footer()
+        yield KeysFooter()
 
     def _build(self) -> list[Widget]:
         """The widgets of the form, section by section (open repeat sections end with an

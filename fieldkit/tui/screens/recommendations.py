@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Select, Static
+from textual.widgets import DataTable, Label, Select, Static
 
 from fieldkit.register.recs import add_event, known_statuses, list_recommendations, timeline
 from fieldkit.store import Store
+from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
 
@@ -49,7 +50,7 @@ class RecommendationsScreen(Screen[None]):
             )
             yield Field(compact=True, value=self.today.isoformat(), id="recs-date")
             yield Field(compact=True, placeholder="status slug or comment text", id="recs-text")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#recs-table", DataTable)

@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from fieldkit import forces
 from fieldkit.context import InspectionContext
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
 from fieldkit.tui.screens.dashboard import INSTRUMENTS
+from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
 
@@ -65,7 +66,7 @@ class RecordsScreen(Screen[None]):
             yield Field(compact=True, placeholder="search ref / notes", id="f-search")
         yield DataTable(id="records-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="records-count")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Select, Static
+from textual.widgets import DataTable, Label, Select, Static
 
 from fieldkit.context import InspectionContext
 from fieldkit.report import coverage, strata, targets
 from fieldkit.store import Store
 from fieldkit.tui.screens.dashboard import INSTRUMENTS, STRATUM_LABELS
+from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
 
@@ -49,7 +50,7 @@ class TargetsScreen(Screen[None]):
                 compact=True,
                 id="target-scope",
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -1,6 +1,12 @@
 """Checklist definitions: the four instruments as data files plus a small model."""
 
-from fieldkit.checklists.loader import ChecklistError, get, load_all, parse_checklist
+from fieldkit.checklists.loader import (
+    ChecklistError,
+    get,
+    load_all,
+    parse_checklist,
+    parse_stored,
+)
 from fieldkit.checklists.model import (
     NA,
     UNKNOWN,
@@ -33,4 +39,5 @@ __all__ = [
     "load_all",
     "missing_required",
     "parse_checklist",
+    "parse_stored",
 ]

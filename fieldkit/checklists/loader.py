@@ -198,6 +198,15 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
     return checklist
 
 
+@lru_cache(maxsize=64)
+def parse_stored(definition: str, label: str) -> Checklist:
+    """A checklist from the JSON text a database stores for it. Each distinct text is
+    parsed once per process: the store, the views and every screen ask for the same few.
+    Raises ValueError or TypeError for text that is not JSON, ChecklistError for a
+    definition that does not validate."""
+    return parse_checklist(json.loads(definition), label)
+
+
 def load_file(path: Path) -> Checklist:
     import yaml  # only needed when reading the shipped files
 

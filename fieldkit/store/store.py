@@ -7,7 +7,6 @@ that was committed.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from fieldkit.checklists import (
     check_consistency,
     get,
     missing_required,
-    parse_checklist,
+    parse_stored,
 )
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
@@ -184,12 +183,12 @@ class Store:
             if row is None:
                 raise ChecklistError(f"unknown checklist {checklist_id!r} version {version}")
             try:
-                definition = json.loads(row[0])
+                parsed = parse_stored(row[0], f"{checklist_id} v{version}")
             except (TypeError, ValueError):
                 raise BadDatabase(
                     f"{self.path}: the stored definition of {checklist_id} v{version} is damaged"
                 ) from None
-            self._checklists[key] = parse_checklist(definition, f"{checklist_id} v{version}")
+            self._checklists[key] = parsed
         return self._checklists[key]
 
     def checklist_of(self, record_id: str) -> Checklist:

@@ -14,12 +14,11 @@ fieldkit version, it creates the current definitions as TEMP views on that conne
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from dataclasses import dataclass
 
 from fieldkit import sql
-from fieldkit.checklists import Checklist, ChecklistError, Item, parse_checklist
+from fieldkit.checklists import Checklist, ChecklistError, Item, parse_stored
 from fieldkit.errors import BadDatabase
 from fieldkit.store.connection import transaction
 
@@ -145,7 +144,7 @@ def stored_checklists(conn: sqlite3.Connection) -> dict[str, dict[int, Checklist
         "SELECT id, version, definition FROM main.checklists ORDER BY id, version"
     ):
         try:
-            checklist = parse_checklist(json.loads(definition), f"{cid} v{version}")
+            checklist = parse_stored(definition, f"{cid} v{version}")
         except (ValueError, TypeError, ChecklistError) as e:
             problem = " ".join(str(e).split())[:200]
             raise BadDatabase(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -18,6 +19,14 @@ class KeysFooter(Footer):
     are the same."""
 
     _last_shown: list[Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        # Textual's footer first composes empty and fills itself in when the screen
+        # signals its bindings; that costs the whole screen a second layout before it is
+        # first shown. The keys are known already: show them now.
+        self._bindings_ready = True
+        self._last_shown = shown_keys(self.screen)
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen) -> None:
         shown = shown_keys(screen)

@@ -17,7 +17,6 @@ memory (ru_maxrss), which must stay flat as the database grows.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import time
 from itertools import islice
 from pathlib import Path
 
+import typer
 from openpyxl import Workbook
 
 from fieldkit.export.xlsx import build_sheets, export_xlsx
@@ -108,28 +108,28 @@ def peak(db: Path, out: Path) -> tuple[int, int, float]:
     return int(kb), int(rows), float(took)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scale", type=int, default=10)
-    ap.add_argument("--memory-scales", default="1,{scale}", help="comma-separated scales")
-    ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--memory-only", action="store_true", help="skip the timing comparison")
-    args = ap.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="fieldkit-bench-export-"))
+def main(
+    scale: int = 10,
+    memory_scales: str = typer.Option("1,{scale}", help="comma-separated scales"),
+    workdir: Path | None = typer.Option(None, help="keep (and reuse) the databases here"),
+    memory_only: bool = typer.Option(False, help="skip the timing comparison"),
+) -> None:
+    """Time `fieldkit export xlsx` against openpyxl writing the same cells."""
+    work = workdir or Path(tempfile.mkdtemp(prefix="fieldkit-bench-export-"))
     work.mkdir(parents=True, exist_ok=True)
-    db = work / f"demo-scale{args.scale}.db"
-    build(db, args.scale)
+    db = work / f"demo-scale{scale}.db"
+    build(db, scale)
 
-    if not args.memory_only:
-        compare(db, work, args.scale)
+    if not memory_only:
+        compare(db, work, scale)
 
-    scales = sorted({int(s) for s in args.memory_scales.format(scale=args.scale).split(",")})
+    scales = sorted({int(s) for s in memory_scales.format(scale=scale).split(",")})
     print("peak memory of the export alone (fresh process each):")
-    for scale in scales:
-        path = work / f"demo-scale{scale}.db"
-        build(path, scale)
-        kb, rows, took = peak(path, work / f"peak{scale}.xlsx")
-        print(f"  scale {scale:3d}: {kb / 1024:7.1f} MiB peak RSS, {rows:,} rows, {took:.1f} s")
+    for n in scales:
+        path = work / f"demo-scale{n}.db"
+        build(path, n)
+        kb, rows, took = peak(path, work / f"peak{n}.xlsx")
+        print(f"  scale {n:3d}: {kb / 1024:7.1f} MiB peak RSS, {rows:,} rows, {took:.1f} s")
 
 
 def compare(db: Path, work: Path, scale: int) -> None:
@@ -147,4 +147,4 @@ def compare(db: Path, work: Path, scale: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

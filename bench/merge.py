@@ -18,7 +18,6 @@ again/merge (target: at most 0.2).
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sqlite3
 import subprocess
@@ -27,6 +26,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import typer
 
 from fieldkit.store import Store
 from fieldkit.store.connection import read_uri
@@ -100,22 +101,23 @@ def count(path: Path, table: str) -> int:
         conn.close()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sources", type=int, default=10)
-    ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--jobs", type=int, default=2, help="demo databases built at once")
-    ap.add_argument("--workdir", type=Path, help="keep the sources here (reused if present)")
-    args = ap.parse_args()
-
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fieldkit-bench-merge-"))
+def main(
+    sources_n: int = typer.Option(10, "--sources", help="how many source databases"),
+    scale: int = typer.Option(1, help="demo scale of each source"),
+    jobs: int = typer.Option(2, help="demo databases built at once"),
+    keep: Path | None = typer.Option(
+        None, "--workdir", help="keep the sources here (reused if present)"
+    ),
+) -> None:
+    """Time merging N inspectors' databases against a plain copy of the same rows."""
+    workdir = keep or Path(tempfile.mkdtemp(prefix="fieldkit-bench-merge-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    sources = [workdir / f"source{n:02d}.db" for n in range(args.sources)]
+    sources = [workdir / f"source{n:02d}.db" for n in range(sources_n)]
     started = time.perf_counter()
-    with ThreadPoolExecutor(args.jobs) as pool:
-        list(pool.map(lambda n: build(sources[n], 1000 + n, args.scale), range(args.sources)))
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(lambda n: build(sources[n], 1000 + n, scale), range(sources_n)))
     print(
-        f"{len(sources)} sources (demo --scale {args.scale}) ready in "
+        f"{len(sources)} sources (demo --scale {scale}) ready in "
         f"{time.perf_counter() - started:.1f}s"
     )
     total = sum(rows(s) for s in sources)
@@ -149,9 +151,9 @@ def main() -> None:
         for name in ("baseline.db", "team.db"):
             for suffix in ("", "-wal", "-shm"):
                 Path(workdir / f"{name}{suffix}").unlink(missing_ok=True)
-        if args.workdir is None:
+        if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -21,6 +21,7 @@ from fieldkit.checklists.model import (
     snake,
 )
 from fieldkit.errors import FieldkitError
+from fieldkit.yamlfile import safe_load
 
 HERE = Path(__file__).parent
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -211,7 +212,7 @@ def load_file(path: Path) -> Checklist:
     import yaml  # only needed when reading the shipped files
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise ChecklistError(f"{path.name}: not valid YAML ({e})") from None
     checklist = parse_checklist(data, path.name)

@@ -15,6 +15,7 @@ from fieldkit import reference as files
 from fieldkit.errors import BadInput, FieldkitError
 from fieldkit.register.ids import digest, iso_date, norm
 from fieldkit.register.parse import format_date
+from fieldkit.yamlfile import safe_load
 
 OPENING_CHARS = 60  # how much of a recommendation's opening must match an entry's text
 
@@ -72,7 +73,7 @@ def rec_id(report: str, number: int) -> str:
 
 def _load_yaml(name: str) -> Any:
     try:
-        return yaml.safe_load(files.path(name).read_text(encoding="utf-8"))
+        return safe_load(files.path(name).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise ReferenceError(f"reference/{name}: cannot read ({e})") from None
 

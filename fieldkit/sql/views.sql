@@ -19,6 +19,8 @@
 -- name: record_facts
 -- Every record with its stratum (the offence category for case files), whether it is in the
 -- scope of the evidence summary, and whether it is the one counted copy of its natural key.
+-- A natural key starts with the force code, so partitioning by force as well changes nothing
+-- but lets SQLite push a force filter (the dashboard's, Datasette's facets) into the scan.
 CREATE VIEW record_facts AS
 SELECT
   r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
@@ -31,7 +33,7 @@ SELECT
   END AS in_scope,
   CASE
     WHEN r.status = 'final' AND r.deleted = 0 AND row_number() OVER (
-      PARTITION BY r.checklist_id, r.status = 'final' AND r.deleted = 0,
+      PARTITION BY r.checklist_id, r.force_code, r.status = 'final' AND r.deleted = 0,
         CASE
           WHEN replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') = ''
             THEN r.record_id
@@ -219,7 +221,8 @@ GROUP BY checklist_id, in_scope, item_id;
 -- target (the `targets` view) wins over the default; a force-specific target wins over one
 -- for every force ('*'), and one for the stratum over one for the whole checklist ('').
 -- Defaults: 10 calls per force; 10 case files per offence category per force; front-desk
--- checks and MARAC observations as recorded (target NULL).
+-- checks and MARAC observations as recorded (target NULL). One pass over record_facts: the
+-- keys with a target and the counted and draft records are stacked and summed per key.
 CREATE VIEW coverage AS
 WITH
 stratifier(checklist_id, item_id) AS (VALUES ('case_file_review', 'cf_offence_category')),
@@ -249,36 +252,26 @@ planned AS (
   CROSS JOIN forces f
   LEFT JOIN default_targets d ON d.checklist_id = s.checklist_id
 ),
-done AS (
-  SELECT checklist_id, stratum, force_code, count(*) AS final, sum(in_scope) AS in_scope
-  FROM counted_records
-  GROUP BY checklist_id, stratum, force_code
-),
-drafts AS (
-  SELECT checklist_id, stratum, force_code, count(*) AS drafts
+facts AS (
+  SELECT checklist_id, stratum, force_code, target, 0 AS final, 0 AS drafts, 0 AS in_scope
+  FROM planned WHERE target IS NOT NULL
+  UNION ALL
+  SELECT checklist_id, stratum, force_code, NULL, counted, status = 'draft' AND deleted = 0,
+    counted * in_scope
   FROM record_facts
-  WHERE status = 'draft' AND deleted = 0
-  GROUP BY checklist_id, stratum, force_code
+  WHERE counted = 1 OR (status = 'draft' AND deleted = 0)
 ),
-keyset AS (
-  SELECT checklist_id, stratum, force_code FROM planned WHERE target IS NOT NULL
-  UNION SELECT checklist_id, stratum, force_code FROM done
-  UNION SELECT checklist_id, stratum, force_code FROM drafts
+totals AS (
+  SELECT checklist_id, stratum, force_code, max(target) AS target, sum(final) AS final,
+    sum(drafts) AS drafts, sum(in_scope) AS in_scope
+  FROM facts
+  GROUP BY checklist_id, stratum, force_code
 )
 SELECT
-  k.checklist_id, k.stratum, k.force_code, fo.name AS force_name, p.target,
-  coalesce(d.final, 0) AS final,
-  coalesce(r.drafts, 0) AS drafts,
-  CASE WHEN p.target IS NOT NULL THEN max(p.target - coalesce(d.final, 0), 0) END AS remaining,
-  coalesce(d.in_scope, 0) AS in_scope
-FROM keyset k
-LEFT JOIN planned p
-  ON p.checklist_id = k.checklist_id AND p.stratum = k.stratum AND p.force_code = k.force_code
-LEFT JOIN done d
-  ON d.checklist_id = k.checklist_id AND d.stratum = k.stratum AND d.force_code = k.force_code
-LEFT JOIN drafts r
-  ON r.checklist_id = k.checklist_id AND r.stratum = k.stratum AND r.force_code = k.force_code
-LEFT JOIN forces fo ON fo.code = k.force_code;
+  t.checklist_id, t.stratum, t.force_code, fo.name AS force_name, t.target, t.final, t.drafts,
+  CASE WHEN t.target IS NOT NULL THEN max(t.target - t.final, 0) END AS remaining, t.in_scope
+FROM totals t
+LEFT JOIN forces fo ON fo.code = t.force_code;
 
 -- name: open_conflicts
 -- Values that lost a concurrent edit, with the record and question they belong to.

@@ -451,8 +451,12 @@ class Store:
             "records": q("SELECT count(*) FROM records WHERE deleted = 0").fetchone()[0],
             "answers": q("SELECT count(*) FROM cells WHERE kind = 'answer'").fetchone()[0],
             "changes": q("SELECT count(*) FROM changes").fetchone()[0],
-            "conflicts": q("SELECT count(*) FROM conflicts").fetchone()[0],
+            "conflicts": self.conflict_count(),
         }
+
+    def conflict_count(self) -> int:
+        """Values waiting to be settled (what the dashboard shows)."""
+        return int(self.conn.execute("SELECT count(*) FROM conflicts").fetchone()[0])
 
 
 def answers_with_rules(checklist: Checklist, answers: dict[AnswerKey, Any]) -> dict[AnswerKey, Any]:

@@ -39,11 +39,12 @@ class FieldkitApp(App[None]):
         context_path: Path | None = None,
         now: Callable[[], datetime] | None = None,
         cursor_blink: bool = True,
+        ctx: InspectionContext | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.context_path = context_path
-        self.ctx = context_mod.load(context_path)
+        self.ctx = ctx if ctx is not None else context_mod.load(context_path)
         self.now = now or (lambda: datetime.now().replace(second=0, microsecond=0))
         self.cursor_blink = cursor_blink
         if self.ctx.theme in THEMES:
@@ -250,4 +251,6 @@ def make_app(
     database happens here, so a bad file fails before the terminal is taken over."""
     ctx = context_mod.load(context_path)
     store = Store.open(db_path, create=True, inspector=ctx.inspector or None)
-    return FieldkitApp(store, context_path=context_path, now=now, cursor_blink=cursor_blink)
+    return FieldkitApp(
+        store, context_path=context_path, now=now, cursor_blink=cursor_blink, ctx=ctx
+    )

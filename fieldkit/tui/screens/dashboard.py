@@ -142,7 +142,7 @@ class DashboardScreen(Screen[None]):
         self.query_one("#coverage", Static).update(
             Content("\n").join(coverage_lines(self.store, ctx.force_code))
         )
-        n_conf = self.store.counts()["conflicts"]
+        n_conf = self.store.conflict_count()
         conf = (
             Content.assemble(
                 (f" {n_conf} conflict{'s' if n_conf != 1 else ''} waiting", "bold $error"),

@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 
 import pytest
+from shared_files import COPIES, SHARED, copied_files, shared_file
 
 from fieldkit.checklists import ChecklistError, get, load_all, parse_checklist
 from fieldkit.checklists.model import AnswerError, apply_rules, missing_required
 
-DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "domain" / "DOMAIN.md"
+DOMAIN = shared_file("domain/DOMAIN.md")
 PREFIX_TO_CHECKLIST = {
     "cl_": "call_listening",
     "fd_": "front_desk",
@@ -139,3 +139,12 @@ def test_cli_checklists_list_and_show(cli) -> None:
     r = cli("checklists", "show", "nope")
     assert r.exit_code == 2
     assert "unknown checklist 'nope'" in r.stderr
+
+
+@pytest.mark.parametrize("relative", copied_files())
+def test_shared_copies_match_the_originals(relative: str) -> None:
+    """tests/fixtures/shared stands in for ../shared on a bare clone: it must not drift."""
+    original = SHARED / relative
+    if not original.exists():
+        pytest.skip("no ../shared beside this checkout to compare with")
+    assert (COPIES / relative).read_bytes() == original.read_bytes()

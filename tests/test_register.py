@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from shared_files import shared_file
 
 from fieldkit import sql
 from fieldkit.errors import BadInput
@@ -27,8 +28,7 @@ from fieldkit.register.parse import parse_date
 from fieldkit.register.reference import reference_sql
 from fieldkit.store import Store
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-SEED_000 = SEEDS / "000_df0ad699e43dac57.txt"
+SEED_000 = shared_file("seeds/000_df0ad699e43dac57.txt")
 SEED_TEXT = SEED_000.read_text(encoding="utf-8")
 LEADS = {
     1: "Home Office",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from shared_files import shared_file
 from textual.widgets import DataTable
 
 from fieldkit.export.xlsx import export_xlsx
@@ -15,7 +16,7 @@ from fieldkit.register.recs import import_register, timeline
 from fieldkit.store import Store
 from fieldkit.tui.app import make_app
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_df0ad699e43dac57.txt"
+SEED = shared_file("seeds/000_df0ad699e43dac57.txt")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_files import shared_file
 
 from fieldkit.register import (
     APPEND_ONLY_TABLES,
@@ -24,9 +25,7 @@ from fieldkit.register import (
 )
 from fieldkit.store import Store
 
-SEED_000 = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "seeds" / "000_df0ad699e43dac57.txt"
-)
+SEED_000 = shared_file("seeds/000_df0ad699e43dac57.txt")
 
 
 def union(target: Path, source: Path) -> None:

@@ -407,14 +407,12 @@ def _bad_source(kind: str, tmp_path: Path, team: Path) -> Path:
         path.write_bytes(bytes(data))
     elif kind == "itself":
         return team
-    elif kind == "copy-of-target":
-        shutil.copyfile(team, path)
     elif kind == "missing":
         pass
     return path
 
 
-BAD = ["text", "empty", "plain-sqlite", "newer", "corrupt", "itself", "copy-of-target", "missing"]
+BAD = ["text", "empty", "plain-sqlite", "newer", "corrupt", "itself", "missing"]
 
 
 @pytest.mark.parametrize("kind", BAD)
@@ -432,7 +430,7 @@ def test_bad_source_one_line_exit_2_nothing_written(cli, tmp_path: Path, kind: s
     assert bad.name in result.stderr and "Traceback" not in result.stderr
     assert {p.name: sha(p) for p in tmp_path.iterdir()} == before
 
-    if kind not in ("itself", "copy-of-target"):
+    if kind != "itself":
         new_team = tmp_path / "new-team.db"
         assert cli("merge", good, bad, "--into", new_team).exit_code == 2
         assert not new_team.exists()
@@ -513,3 +511,73 @@ def test_merge_needs_a_source(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="nothing to merge"):
         merge([], tmp_path / "team.db")
     assert not (tmp_path / "team.db").exists()
+
+
+def _answers(path: Path) -> dict[tuple[str, str], object]:
+    with Store.open(path, readonly=True) as s:
+        return {
+            (r, f): v
+            for r, f, v in s.conn.execute(
+                "SELECT record_id, field, value FROM cells WHERE kind = 'answer'"
+            )
+        }
+
+
+def test_a_database_copied_by_hand_and_written_on_both_loses_nothing(tmp_path: Path) -> None:
+    """The team lead hands out copies of team.db instead of merging it back: both copies
+    carry one device id and count the same sequence numbers from there."""
+    team, amy, bob = tmp_path / "team.db", tmp_path / "amy.db", tmp_path / "bob.db"
+    with Store.create(team, inspector="lead") as s:
+        shared = s.create_record("call_listening", "kent", subject_ref="CALL-1")
+    shutil.copy(team, amy)
+    shutil.copy(team, bob)
+    with Store.open(amy, inspector="amy") as s:
+        s.set_answer(shared, "cl_visit_unannounced", "yes")
+        mine = s.create_record("front_desk", "kent")
+        s.set_answer(mine, "fd_open_at_visit", "yes")
+    with Store.open(bob, inspector="bob") as s:
+        s.set_answer(shared, "cl_visit_unannounced", "no")
+        theirs = s.create_record("front_desk", "essex")
+        s.set_answer(theirs, "fd_open_at_visit", "no")
+    merge([amy, bob], team)
+    got = _answers(team)
+    assert got[(mine, "fd_open_at_visit")] == "yes"
+    assert got[(theirs, "fd_open_at_visit")] == "no"
+    kept = got[(shared, "cl_visit_unannounced")]
+    assert kept in ("yes", "no")
+    with Store.open(team, readonly=True) as s:  # the two edits clashed: one kept, one listed
+        assert [(c["field"], c["value"]) for c in s.conflicts()] == [
+            ("cl_visit_unannounced", {"yes": "no", "no": "yes"}[kept])
+        ]
+        assert {r["record_id"] for r in s.records()} == {shared, mine, theirs}
+
+
+def test_a_laptop_restored_from_a_backup_and_written_again_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    laptop, backup, team = tmp_path / "laptop.db", tmp_path / "backup.db", tmp_path / "team.db"
+    with Store.create(laptop, inspector="amy") as s:
+        first = s.create_record("front_desk", "kent")
+    shutil.copy(laptop, backup)
+    with Store.open(laptop) as s:
+        s.set_answer(first, "fd_open_at_visit", "yes")
+    merge([laptop], team)
+    shutil.copy(backup, laptop)  # in place: the same file, its counters back where they were
+    with Store.open(laptop) as s:
+        again = s.create_record("front_desk", "essex")
+        s.set_answer(again, "fd_open_at_visit", "no")
+    merge([laptop], team)
+    got = _answers(team)
+    assert got[(first, "fd_open_at_visit")] == "yes"
+    assert got[(again, "fd_open_at_visit")] == "no"
+
+
+def test_an_unchanged_copy_of_the_target_brings_nothing(tmp_path: Path) -> None:
+    a, b = two_inspectors(tmp_path)
+    team, copy_ = tmp_path / "team.db", tmp_path / "team-copy.db"
+    merge([a, b], team)
+    shutil.copy(team, copy_)
+    before = dump(team)
+    summary = merge([copy_], team)[0]
+    assert (summary.new_changes, summary.new_records, summary.new_answers) == (0, 0, 0)
+    assert dump(team) == before

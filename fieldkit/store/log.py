@@ -6,6 +6,7 @@ Both local writes and merges end in `fold_incoming`, so there is one definition 
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -31,8 +32,12 @@ def hlc_ms(hlc: int) -> int:
     return hlc >> COUNTER_BITS
 
 
-def change_id(device_id: str, seq: int) -> str:
-    return f"{device_id}:{seq:012d}"
+def change_id(device_id: str, seq: int, salt: str = "") -> str:
+    """`device:seq`, plus `.salt` for local writes: a database copied by hand, or restored
+    from a backup, and then written again counts the same sequence numbers under the same
+    device id, and without the salt its new changes would take ids its old ones already
+    have elsewhere (a merge keeps the first change with an id and ignores the other)."""
+    return f"{device_id}:{seq:012d}" + (f".{salt}" if salt else "")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ def write_local(
     if not last:
         return 0
     device = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
+    salt = secrets.token_hex(4)  # one per write transaction: see change_id
     seq = _meta_int(conn, "seq")
     hlc = _meta_int(conn, "hlc")
     rows = []
@@ -107,7 +113,7 @@ def write_local(
         hlc = hlc_now(hlc, wall_ms)
         rows.append(
             (
-                change_id(device, seq),
+                change_id(device, seq, salt),
                 device,
                 seq,
                 hlc,

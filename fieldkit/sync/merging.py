@@ -124,14 +124,14 @@ def _check(path: Path, *, quick_check: bool) -> tuple[str, int]:
     return str(row[0]), int(version)
 
 
-def check_source(path: Path, target: Path, target_id: str | None) -> _Source:
+def check_source(path: Path, target: Path) -> _Source:
     """Refuse, with one clear line, a source that is missing, not a fieldkit database,
-    corrupt, from a newer fieldkit, or the target itself (or a copy of it)."""
+    corrupt, from a newer fieldkit, or the target file itself. A copy of the target is a
+    source like any other: unchanged it brings nothing; written since, it brings what was
+    written (copies handed out instead of merged back are a way teams work)."""
     if _same_file(path, target):
         raise BadInput(f"{path}: is the target database itself")
     database_id, _ = _check(path, quick_check=True)
-    if target_id is not None and database_id == target_id:
-        raise BadInput(f"{path}: is a copy of the target database (same database id {database_id})")
     return _Source(path, database_id)
 
 
@@ -180,11 +180,11 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
         done += 1
 
     created = not into.exists()
-    target_id, target_version = (None, 0) if created else _check(into, quick_check=False)
+    target_version = 0 if created else _check(into, quick_check=False)[1]
     checked: list[_Source] = []
     for path in paths:
         tick(f"checking {path.name}")
-        checked.append(check_source(path, into, target_id))
+        checked.append(check_source(path, into))
 
     # Only now is anything written: a new target, or an older one migrated (with a backup).
     if created:

@@ -178,6 +178,37 @@ def test_targets_cli_set_and_list(cli: Cli, db_path: Path) -> None:
     assert res.exit_code == 0 and "Kent Police" in res.output
 
 
+def test_clearing_a_target_lets_the_broader_one_or_the_default_apply(store: Store) -> None:
+    store.set_target("call_listening", 12)
+    store.set_target("call_listening", 5, force="essex")
+
+    def essex() -> int | None:
+        rows = report.coverage(store.conn, force="essex")
+        return next(r["target"] for r in rows if r["checklist_id"] == "call_listening")
+
+    assert essex() == 5
+    assert store.clear_target("call_listening", force="Essex") is True
+    assert essex() == 12
+    assert store.clear_target("call_listening", force="essex") is False  # nothing left there
+    assert store.clear_target("call_listening") is True
+    assert essex() == 10  # the default
+    log = store.conn.execute(
+        "SELECT rkey, value FROM changes WHERE kind = 'setting' ORDER BY seq"
+    ).fetchall()
+    assert log == [("@*", 12), ("@essex", 5), ("@essex", None), ("@*", None)]
+
+
+def test_targets_cli_clear(cli: Cli, db_path: Path) -> None:
+    small_db(db_path)
+    assert cli("targets", "set", "call_listening", "7", "--db", db_path).exit_code == 0
+    res = cli("targets", "clear", "call_listening", "--db", db_path)
+    assert res.exit_code == 0 and "target cleared: call_listening for every force" in res.output
+    res = cli("targets", "clear", "call_listening", "--db", db_path)
+    assert res.exit_code == 1 and "no target is set" in res.output
+    rows = json.loads(cli("targets", "list", "--db", db_path, "--json").output)
+    assert all(r["source"] == "default" for r in rows)
+
+
 def test_targets_cli_refuses_nonsense_and_changes_nothing(cli: Cli, db_path: Path) -> None:
     small_db(db_path)
     with Store.open(db_path) as s:

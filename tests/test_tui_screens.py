@@ -262,6 +262,26 @@ async def test_targets_screen_sets_a_target(db_path: Path, ctx: InspectionContex
     assert rows == [("call_listening", "", "*", 15)]
 
 
+async def test_targets_screen_clears_a_target(db_path: Path, ctx: InspectionContext) -> None:
+    with Store.open(db_path, create=True) as s:
+        s.set_target("call_listening", 15)
+    app = app_for(db_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert "0 / 15" in screen_text(app, "#coverage")
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("delete")  # first row: call listening, every force
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert table.get_row_at(0)[2:] == ["", "", "10"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "0 / 10" in screen_text(app, "#coverage")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM targets").fetchone() == (0,)
+    conn.close()
+
+
 async def test_help_theme_and_palette(db_path: Path, ctx: InspectionContext) -> None:
     app = app_for(db_path)
     async with app.run_test(size=(80, 24)) as pilot:

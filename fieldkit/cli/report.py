@@ -295,6 +295,26 @@ def _targets_set(checklist: str, n: int, stratum: str, force: str, db: Path | No
     out.print(f"target set: {n} {what}{checklist} record(s) for {where}")
 
 
+@command("clear", parent=targets_app)
+def targets_clear(
+    checklist: Annotated[str, typer.Argument(metavar="CHECKLIST", help="Checklist id.")],
+    stratum: Annotated[str, typer.Option(help="Stratum the target was set for.")] = "",
+    force: Annotated[str, typer.Option(help="Force code or name; '*' = every force.")] = "*",
+    db: DbOption = None,
+) -> None:
+    """Take a target back out: the broader target, else the default, applies again."""
+    from fieldkit.report.sampling import check_target
+
+    with Store.open(resolve_db(db)) as store:
+        check_target(store.conn, checklist, stratum)
+        cleared = store.clear_target(checklist, stratum=stratum, force=force)
+    where = "every force" if force == "*" else force
+    what = f"{stratum.replace('_', ' ')} " if stratum else ""
+    if not cleared:
+        raise fail(f"no target is set for {what}{checklist} at {where}", 1)
+    out.print(f"target cleared: {what}{checklist} for {where}")
+
+
 @command("list", parent=targets_app)
 def targets_list(db: DbOption = None, json_: JsonOption = False) -> None:
     """The targets set, and the defaults where none is set."""

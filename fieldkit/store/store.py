@@ -367,6 +367,22 @@ class Store:
             raise BadInput("a target is a number of 0 or more")
         self.write([Change("target", "setting", checklist_id, int(target), f"{stratum}@{code}")])
 
+    def clear_target(self, checklist_id: str, *, stratum: str = "", force: str = "*") -> bool:
+        """Take a target back out (a logged change, so it merges like setting one): the
+        next broader target applies again, else the default. False if none was set."""
+        self.checklist(checklist_id)
+        code = "*" if force == "*" else resolve_force(force)
+        rkey = f"{stratum}@{code}"
+        row = self.conn.execute(
+            "SELECT value FROM cells WHERE record_id = 'target' AND kind = 'setting'"
+            " AND field = ? AND rkey = ?",
+            (checklist_id, rkey),
+        ).fetchone()
+        if row is None or row[0] is None:
+            return False
+        self.write([Change("target", "setting", checklist_id, None, rkey)])
+        return True
+
     def settle(self, change_id: str, keep: str = "winner") -> None:
         """Settle a conflict: keep the winning value or the other one. The settling is a
         logged change that has seen both, so it merges like any other."""

@@ -21,6 +21,7 @@ from fieldkit.tui.writes import attempt
 
 class TargetsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("delete", "clear", "Clear target"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -37,7 +38,8 @@ class TargetsScreen(Screen[None]):
         )
         yield DataTable(id="targets-table", cursor_type="row")
         yield Static(
-            "Enter on a row edits its target; blank targets count 'as recorded'.",
+            "Enter on a row sets its target, Delete clears it (for the scope chosen below);"
+            " without one the broader target or the default applies.",
             id="targets-help",
         )
         with Horizontal(id="filters"):
@@ -98,8 +100,7 @@ class TargetsScreen(Screen[None]):
             table.focus()
             return
         cid, stratum = self.keys[table.cursor_row]
-        scope = self.query_one("#target-scope", Select).value
-        force = self.ctx.force_code if scope == "here" and self.ctx.force_code else "*"
+        force = self._scope()
         done, _ = attempt(
             self,
             "Target",
@@ -112,6 +113,31 @@ class TargetsScreen(Screen[None]):
         event.input.value = ""
         self.reload()
         table.focus()
+
+    def action_clear(self) -> None:
+        table = self.query_one(DataTable)
+        if table.cursor_row is None or not self.keys:
+            return
+        cid, stratum = self.keys[table.cursor_row]
+        force = self._scope()
+        where = "every force" if force == "*" else self.ctx.force_name
+        done, cleared = attempt(
+            self,
+            "Target",
+            lambda: self.store.clear_target(cid, stratum=stratum, force=force),
+        )
+        if not done:
+            return
+        if cleared:
+            self.notify(f"Target cleared for {cid} {stratum} at {where}.", title="Target cleared")
+        else:
+            self.notify(f"No target was set for {cid} {stratum} at {where}.", severity="warning")
+        self.reload()
+
+    def _scope(self) -> str:
+        """The force the scope selector names ('*' for every force)."""
+        scope = self.query_one("#target-scope", Select).value
+        return self.ctx.force_code if scope == "here" and self.ctx.force_code else "*"
 
     def action_back(self) -> None:
         self.dismiss(None)

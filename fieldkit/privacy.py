@@ -418,9 +418,9 @@ class PiiHit:
     record_id: str
     checklist_id: str | None
     force_code: str | None
-    item_id: str  # the item, or 'subject_ref'
+    item_id: str  # the item, 'subject_ref', a comment's date or a plan's objective
     rkey: str
-    where: str  # 'answer' | 'note' | 'subject_ref'
+    where: str  # 'answer' | 'note' | 'subject_ref' | 'register comment' | 'plan evidence' | ...
     source: str  # 'current' | 'earlier' (a value since replaced, still in the change log)
     kind: str
     text: str
@@ -451,7 +451,11 @@ def scrub(src: Path | str, dst: Path | str) -> dict[str, int]:
     database and device ids, so writing to it never reuses the source's change ids) with
     meta 'scrubbed_from' naming the source.
 
-    Returns {'changes': values rewritten in the log, 'cells': current values rewritten}."""
+    The register's comments and the plans' notes, evidence and owners (staff names) are
+    blanked too; the recommendations, statuses, objectives and RAG ratings stay.
+
+    Returns {'changes': values rewritten in the log, 'cells': current values rewritten,
+    'register': register and plan values blanked}."""
     src, dst = Path(src), Path(dst)
     if dst.exists() or dst.is_symlink():
         raise BadInput(f"{dst}: already exists; scrub writes a new file")
@@ -491,10 +495,15 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str) -> dict[str, int]:
     conn.create_function("fieldkit_pseudonym", 1, pseudonym, deterministic=True)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute("PRAGMA secure_delete = ON")
-    counts = {"changes": _count(conn, "changes"), "cells": _count(conn, "cells")}
+    counts = {
+        "changes": _count(conn, "changes"),
+        "cells": _count(conn, "cells"),
+        "register": _count(conn, "register"),
+    }
     with connection.transaction(conn):
         begin_fold(conn)
         connection.run_script(conn, PRIVACY["scrub"])
+        connection.run_script(conn, PRIVACY["scrub_register"])
         for step in ("recompute_cells", "recompute_conflicts", "recompute_records"):
             connection.run_script(conn, STATE[step])
         conn.executemany(

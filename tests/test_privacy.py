@@ -12,6 +12,8 @@ import pytest
 
 from fieldkit.demo import NOTES, SLIPS
 from fieldkit.privacy import find_pii, scrub
+from fieldkit.register.plans import add_evidence, assign, new_plan, set_rag
+from fieldkit.register.recs import add_event
 from fieldkit.store import Store
 from fieldkit.store.log import write_stamped
 
@@ -27,6 +29,10 @@ SECRETS = (
     "INC-XYZ-42",
     "Loser note from the other laptop",
     "Winner note on this laptop",
+    "Spoke to Karen Whitfield on 07700 900982",
+    "survivor.feedback@example.net",
+    "Rag note naming Delia Moss",
+    "Owner Priya Raman",
 )
 
 
@@ -62,6 +68,11 @@ def sensitive(tmp_path: Path) -> Path:
         s.set_note(clean, "cl_call_ref", "Call back to Mrs Patel logged.")
         s.delete(clean)
         s.set_target("call_listening", 12)
+        add_event(s, "eb2014:2", "2015-03-01", comment="Spoke to Karen Whitfield on 07700 900982")
+        new_plan(s, "kent")
+        add_evidence(s, "kent:p02", "2018-06-03", "Survey: survivor.feedback@example.net")
+        set_rag(s, "kent:s02", "2018-06-01", "amber", note="Rag note naming Delia Moss")
+        assign(s, "kent:s02", "2018-06-01", owner="Owner Priya Raman")
         # A concurrent edit of one note on another laptop: an open conflict.
         other_path = tmp_path / "other.db"
         with Store.create(other_path, inspector="bo") as other:
@@ -92,7 +103,15 @@ def test_pii_finds_current_and_earlier_values(sensitive: Path) -> None:
     assert ("cf_victim_injured", "note", "earlier", "name", "Tracy Baker") in found
     # clean text is not reported; references are not names
     assert not any("Handler" in h.text or "INC-" in h.text or "CR/15" in h.text for h in hits)
-    assert {h.checklist_id for h in hits} == {"case_file_review", "call_listening"}
+    assert {h.checklist_id for h in hits} == {"case_file_review", "call_listening", None}
+    # the register's typed comments and the plans' notes and evidence are free text too
+    assert ("2015-03-01", "register comment", "current", "name", "Karen Whitfield") in found
+    assert ("2015-03-01", "register comment", "current", "phone", "07700 900982") in found
+    email = ("p02", "plan evidence", "current", "email", "survivor.feedback@example.net")
+    assert email in found
+    assert ("s02", "plan note", "current", "name", "Delia Moss") in found
+    register = {h.record_id for h in hits if h.checklist_id is None}
+    assert register == {"everyones_business_2014:2", "kent:stop-2018"}
 
 
 def test_pii_cli_json_and_text(cli, sensitive: Path) -> None:

@@ -26,8 +26,9 @@ def pii_cli(
     """List free text that looks like personal data.
 
     Notes, free-text answers and subject references (and earlier values the change log
-    still holds) that look like names, phone numbers, email addresses, postcodes or dates
-    of birth. A report: exits 0 whatever it finds."""
+    still holds), comments typed on recommendations and notes and evidence on action
+    plans, that look like names, phone numbers, email addresses, postcodes or dates of
+    birth. A report: exits 0 whatever it finds."""
     path = resolve_db(db)
     with Store.open(path, readonly=True) as store:
         hits = find_pii(store.conn)
@@ -52,10 +53,11 @@ def pii_cli(
             highlight=False,
         )
     by_kind = Counter(h.kind for h in hits)
-    records = len({h.record_id for h in hits})
+    places = len({h.record_id for h in hits})
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items()))
     out.print(
-        f"{len(hits)} possible item(s) of personal data in {records} record(s): {kinds}. "
+        f"{len(hits)} possible item(s) of personal data in {places} record(s), "
+        f"recommendation(s) or plan(s): {kinds}. "
         "Edit them, or share a copy made with `fieldkit scrub`."
     )
 
@@ -71,12 +73,14 @@ def scrub_cli(
     """Write a copy of the database without free text, to share.
 
     No notes, free-text answers or subject references, in current values, the change log
-    or free pages. References that identify a record (crime reference, station name)
+    or free pages; no comments on recommendations, and no notes, evidence or owners on
+    action plans. References that identify a record (crime reference, station name)
     become opaque pseudonyms, so duplicates still count once. The source is not changed."""
     path = resolve_db(db)
     counts = scrub(path, out_path)
     out.print(
         f"wrote {out_path}: {counts['cells']} current and "
         f"{counts['changes'] - counts['cells']} earlier free-text value(s) removed "
-        f"(record references replaced by pseudonyms); {path} unchanged"
+        f"(record references replaced by pseudonyms), {counts['register']} register comment(s)"
+        f" and plan note(s), evidence and owner(s) blanked; {path} unchanged"
     )

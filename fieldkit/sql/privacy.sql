@@ -2,7 +2,10 @@
 -- Free text is notes, answers to 'text' items, and subject references; scrub rewrites it
 -- (except a text item's literal 'na' / 'unknown'), in the change log first, and text items
 -- that are part of a natural key become pseudonyms (fieldkit_pseudonym), so duplicates are
--- still recognised.
+-- still recognised. In the register and action plans, free text is the comments on
+-- recommendations, the notes and evidence on plan objectives, and their owners (staff
+-- names): what `fieldkit export xlsx --redact` leaves out. Comments and evidence typed or
+-- imported from a force's spreadsheet are listed by pii; scrub blanks all of it.
 
 -- name: pii_candidates
 -- Current values, and earlier values the change log still holds.
@@ -29,6 +32,23 @@ WHERE typeof(c.value) = 'text' AND
    OR (c.kind = 'answer'
        AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
  AND w.change_id <> c.id
+
+UNION ALL
+SELECT 'current', e.rec_id, NULL, NULL, 'register comment', e.event_date, '', e.comment_text
+FROM main.rec_events e
+WHERE e.kind = 'comment' AND e.source = 'manual'
+
+UNION ALL
+SELECT 'current', p.plan_id, NULL, p.force_code, 'plan ' || e.kind, e.objective_id, '', e.value
+FROM main.plan_events e
+JOIN main.plans p ON p.plan_id = e.plan_id
+WHERE e.kind = 'evidence' AND e.source <> 'template'
+
+UNION ALL
+SELECT 'current', p.plan_id, NULL, p.force_code, 'plan note', e.objective_id, '', e.note
+FROM main.plan_events e
+JOIN main.plans p ON p.plan_id = e.plan_id
+WHERE e.note IS NOT NULL AND e.source <> 'template'
 ORDER BY 2, 5, 6, 7, 1;
 
 -- name: count_scrubbed_changes
@@ -83,3 +103,15 @@ WHERE
 
   AND NOT (changes.kind = 'answer' AND changes.value IN ('na', 'unknown'))
 ;
+
+-- name: count_scrubbed_register
+SELECT
+  (SELECT count(*) FROM main.rec_events WHERE kind = 'comment')
+  + (SELECT count(*) FROM main.plan_events WHERE note IS NOT NULL)
+  + (SELECT count(*) FROM main.plan_events WHERE kind IN ('evidence', 'owner'));
+
+-- name: scrub_register
+-- The register's and plans' free text (rows keep their ids: a scrubbed copy still merges).
+UPDATE main.rec_events SET comment_text = '(scrubbed)' WHERE kind = 'comment';
+UPDATE main.plan_events SET note = NULL WHERE note IS NOT NULL;
+UPDATE main.plan_events SET value = '(scrubbed)' WHERE kind IN ('evidence', 'owner');

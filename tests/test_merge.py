@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -479,6 +480,22 @@ def test_a_kill_mid_merge_leaves_the_target_as_it_was(tmp_path: Path) -> None:
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     merge([b], team)
     assert len(dump(team)["records"]) == 3
+
+
+def test_a_kill_mid_merge_into_a_new_target_leaves_no_team_database(tmp_path: Path) -> None:
+    """The new team database is built beside its name and appears whole or not at all."""
+    a, b = two_inspectors(tmp_path)
+    team = tmp_path / "team.db"
+    for at in ("reading amy.db", "updating records", "saving"):
+        kill = KILL.replace('"updating records"', repr(at))
+        proc = subprocess.run([sys.executable, "-c", kill, str(a), str(team)], check=False)
+        assert proc.returncode == -9
+        assert not team.exists(), at
+    merge([a, b], team)  # a later run is not put off by what the killed one left
+    assert len(dump(team)["records"]) == 3
+    with Store.open(team) as s:
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert stat.S_IMODE(team.stat().st_mode) == 0o600
 
 
 # -------------------------------------------------------------------------------- CLI

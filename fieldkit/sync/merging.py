@@ -187,23 +187,47 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
         checked.append(check_source(path, into))
 
     # Only now is anything written: a new target, or an older one migrated (with a backup).
+    # A new target is built under a hidden name beside it and given its name once whole,
+    # so a merge killed half way leaves no team database that is not one.
+    building = into.with_name(f".{into.name}.merging-{os.getpid()}") if created else into
     if created:
-        Store.create(into).close()
+        _remove(building)
+        Store.create(building).close()
     elif target_version < schema.SCHEMA_VERSION:
         Store.open(into).close()
     try:
-        conn = open_target(into)
+        conn = open_target(building)
         try:
             summaries = _merge(conn, checked, tick)
+            if created:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
+        if created:
+            _publish(building, into)
     except BaseException:
         if created:
-            _remove(into)
+            _remove(building)
         raise
     if progress is not None:
         progress(total, total, "done")
     return summaries
+
+
+def _publish(building: Path, into: Path) -> None:
+    """Give the finished new database its name, never over a file that appeared there in
+    the meantime (a hard link where the file system has them, else a checked rename)."""
+    if Path(f"{building}-wal").exists() and Path(f"{building}-wal").stat().st_size:
+        raise BadDatabase(f"{building}: the merged database was not fully written; try again")
+    try:
+        os.link(building, into)
+    except FileExistsError:
+        raise BadInput(f"{into}: was created by something else during the merge") from None
+    except OSError:  # no hard links here (e.g. a FAT-formatted USB stick)
+        if into.exists():
+            raise BadInput(f"{into}: was created by something else during the merge") from None
+        os.replace(building, into)
+    _remove(building)
 
 
 @contextmanager

@@ -420,3 +420,32 @@ async def test_the_key_bar_follows_keys_that_change_and_is_not_rebuilt_when_they
         await pilot.pause()
         now = [k for k in app.query(FooterKey) if k.key == "ctrl+s"]
         assert now and now[0].has_class("-disabled")
+
+
+async def test_a_new_draft_left_untouched_is_discarded(db_path: Path, ctx: InspectionContext) -> None:
+    app = app_for(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")  # a front-desk check by mistake
+        await pilot.pause()
+        mistaken = app.screen.record_id
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        drafts = app.screen.query_one("#drafts", OptionList)
+        assert [str(drafts.get_option_at_index(i).prompt) for i in range(drafts.option_count)] == [
+            "No drafts waiting at this force."
+        ]
+        await pilot.press("2", "y")  # this one gets an answer: it stays a draft
+        await pilot.pause()
+        kept = app.screen.record_id
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Drafts waiting at this force: 1" in screen_text(app, "#drafts-title")
+    with Store.open(db_path, readonly=True) as s:
+        assert s.record(mistaken)["deleted"] == 1
+        assert s.record(kept)["deleted"] == 0 and s.record(kept)["status"] == "draft"
+        deleted = s.conn.execute(  # a logged change, so undoable and merged like any other
+            "SELECT value FROM changes WHERE record_id = ? AND field = 'deleted' ORDER BY seq",
+            (mistaken,),
+        ).fetchall()
+        assert deleted == [(0,), (1,)]

@@ -148,13 +148,13 @@ class FieldkitApp(App[None]):
             )
         else:
             message = "New draft saved. Every answer is saved the moment you give it."
-        self.open_record(rid, message=message)
+        self.open_record(rid, message=message, new=True)
         return rid
 
-    def open_record(self, record_id: str, *, message: str = "") -> None:
+    def open_record(self, record_id: str, *, message: str = "", new: bool = False) -> None:
         from fieldkit.tui.screens.form import FormScreen
 
-        self.push_screen(FormScreen(self.store, record_id, now=self.now, message=message))
+        self.push_screen(FormScreen(self.store, record_id, now=self.now, message=message, new=new))
 
     def on_record_chosen(self, event: msg.RecordChosen) -> None:
         self.open_record(event.record_id)

@@ -33,6 +33,7 @@ from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, display
 from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
+from fieldkit.tui.writes import attempt
 
 AUTOSAVE_SECONDS = 1.0
 NAV_MIN_WIDTH = 100
@@ -91,6 +92,7 @@ class FormScreen(Screen[None]):
         *,
         now: Callable[[], datetime],
         message: str = "",
+        new: bool = False,
         save_wait: float | None = None,
         retry_every: float | None = None,
         retry_wait: float | None = None,
@@ -104,6 +106,8 @@ class FormScreen(Screen[None]):
         self._blocked = ""  # why the oldest pending write failed: "busy", or SQLite's error
         self._retry_timer: Timer | None = None
         self._leave_armed = False
+        # a draft made for this form and left without anything written is discarded
+        self._untouched_new = new
         self.store = store
         self.record_id = record_id
         self._now = now
@@ -521,6 +525,7 @@ class FormScreen(Screen[None]):
         Returns the answers written (for an answer)."""
         kind, item_id, rkey = op
         written: dict[AnswerKey, Any] = {}
+        self._untouched_new = False
         with self.store.waiting_at_most(wait):
             if kind == "answer":
                 written = self.store.set_answer(self.record_id, item_id, value, rkey)
@@ -828,7 +833,23 @@ class FormScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self._may_leave("Esc"):
+            self._discard_if_untouched()
             self.dismiss(None)
+
+    def _discard_if_untouched(self) -> None:
+        """A new draft left before anything was written to it (a key pressed by mistake on
+        the dashboard) is deleted, as a logged and undoable change, not left waiting."""
+        if not self._untouched_new or self.final:
+            return
+        done, _ = attempt(
+            self, "Discarding the empty draft", lambda: self.store.delete(self.record_id)
+        )
+        if done:
+            self.app.notify(
+                "Nothing was written on the new draft, so it was discarded "
+                "(Records, status Deleted, lists it to restore).",
+                title="Empty draft discarded",
+            )
 
     def on_unmount(self) -> None:
         """Left without asking (the command palette's Dashboard, the app closing) while

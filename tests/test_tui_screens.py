@@ -422,7 +422,9 @@ async def test_the_key_bar_follows_keys_that_change_and_is_not_rebuilt_when_they
         assert now and now[0].has_class("-disabled")
 
 
-async def test_a_new_draft_left_untouched_is_discarded(db_path: Path, ctx: InspectionContext) -> None:
+async def test_a_new_draft_left_untouched_is_discarded(
+    db_path: Path, ctx: InspectionContext
+) -> None:
     app = app_for(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")  # a front-desk check by mistake

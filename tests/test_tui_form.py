@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from fieldkit.checklists import NA, apply_rules, get
 from fieldkit.context import InspectionContext, save
@@ -29,6 +32,20 @@ def ctx() -> InspectionContext:
 
 def app_for(db: Path) -> FieldkitApp:
     return make_app(db, now=lambda: NOW, cursor_blink=False)
+
+
+@asynccontextmanager
+async def new_form(
+    db: Path, key: str = "1", size: tuple[int, int] = (100, 40)
+) -> AsyncIterator[tuple[FieldkitApp, Pilot, FormScreen]]:
+    """The app on `db`, with a new record started from the dashboard by `key` (1-4)."""
+    app = app_for(db)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        yield app, pilot, screen
 
 
 def typed(text: str) -> list[str]:
@@ -215,12 +232,7 @@ async def test_second_call_carries_the_visit_context(db_path: Path, ctx: Inspect
         store.set_answer(first, "cl_ctx_auto_repeat_id", "no")
         store.set_answer(first, "cl_ctx_intel_staff", "none")
         store.set_answer(first, "cl_call_ref", "CR-1")
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path) as (app, pilot, screen):
         rid = screen.record_id
         # starts at the first unanswered question, not the carried ones
         assert screen._row_of(app.focused).entry.item.id == "cl_visit_datetime"
@@ -234,12 +246,7 @@ async def test_second_call_carries_the_visit_context(db_path: Path, ctx: Inspect
 async def test_relevance_rule_hides_and_says_so(db_path: Path, ctx: InspectionContext) -> None:
     """No injury: injury photographs, body map and medical evidence become n/a (auto),
     say so, and navigation skips them; an injury after all brings them back."""
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("4")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path, "4") as (app, pilot, screen):
         rid = screen.record_id
         injured = screen.rows[("cf_victim_injured", "")]
         injured.focus()
@@ -276,12 +283,7 @@ async def test_relevance_rule_hides_and_says_so(db_path: Path, ctx: InspectionCo
 async def test_finalise_blocked_jumps_to_first_missing(
     db_path: Path, ctx: InspectionContext
 ) -> None:
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path) as (app, pilot, screen):
         rid = screen.record_id
         await pilot.press("enter", "y", "y")  # visit time (now), two yes/no answers
         screen.rows[("cl_call_ref", "")].input.focus()
@@ -421,12 +423,7 @@ async def test_whole_case_file_review_by_keys(db_path: Path, ctx: InspectionCont
 
 
 async def test_note_on_an_answer(db_path: Path, ctx: InspectionContext) -> None:
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path) as (app, pilot, screen):
         rid = screen.record_id
         await pilot.press("enter")  # visit time: now
         await pilot.press("ctrl+n", *typed("arrived 09:10"), "enter")
@@ -436,12 +433,7 @@ async def test_note_on_an_answer(db_path: Path, ctx: InspectionContext) -> None:
 
 
 async def test_privacy_warning_while_typing(db_path: Path, ctx: InspectionContext) -> None:
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path) as (app, pilot, screen):
         row = screen.rows[("cl_ctx_notes", "")]
         assert isinstance(row, TextRow)
         row.input.focus()
@@ -461,12 +453,7 @@ async def test_typed_text_is_saved_when_leaving_the_field(
     db_path: Path, ctx: InspectionContext
 ) -> None:
     """Text typed and left (arrow down) is saved, not only text followed by Enter."""
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path) as (app, pilot, screen):
         rid = screen.record_id
         row = screen.rows[("cl_call_ref", "")]
         row.input.focus()
@@ -480,12 +467,7 @@ async def test_typed_text_is_saved_when_leaving_the_field(
 
 
 async def test_bad_number_is_refused_with_a_reason(db_path: Path, ctx: InspectionContext) -> None:
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path) as (app, pilot, screen):
         rid = screen.record_id
         row = screen.rows[("cl_ctx_systems_count", "")]
         row.input.focus()
@@ -538,12 +520,7 @@ async def test_typing_ahead_keeps_key_order(db_path: Path, ctx: InspectionContex
 
 async def test_marac_repeat_groups(db_path: Path, ctx: InspectionContext) -> None:
     """Attendance has one group per agency; cases are added with Enter on 'add case'."""
-    app = app_for(db_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("3")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path, "3") as (app, pilot, screen):
         rid = screen.record_id
         assert ("mo_att_status", "police") in screen.rows
         assert ("mo_att_status", "idva") in screen.rows
@@ -581,12 +558,7 @@ async def test_marac_repeat_groups(db_path: Path, ctx: InspectionContext) -> Non
 
 
 async def test_enter_opens_the_choice_list(db_path: Path, ctx: InspectionContext) -> None:
-    app = app_for(db_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+    async with new_form(db_path, size=(80, 24)) as (app, pilot, screen):
         rid = screen.record_id
         screen.rows[("cl_caller_type", "")].focus()
         await pilot.pause()

@@ -451,3 +451,23 @@ async def test_a_new_draft_left_untouched_is_discarded(
             (mistaken,),
         ).fetchall()
         assert deleted == [(0,), (1,)]
+
+
+async def test_keys_typed_ahead_of_a_tab_land_in_the_next_field(db_path: Path) -> None:
+    """A burst of keys (a fast typist, a key macro) arrives before the screen has moved
+    focus for the Tab among them: the characters after the Tab still go to the next field."""
+    from textual import events
+    from textual.widgets import Input
+
+    app = app_for(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ContextScreen)
+        burst = [*"PEEL 2015 DA", "tab", "tab", *"Amy", "shift+tab", *"Kent"]
+        for key in burst:
+            char = key if len(key) == 1 else None
+            name = {" ": "space"}.get(key, key.lower()) if char else key
+            app.post_message(events.Key(name, char))
+        await pilot.pause()
+        fields = [w.value for w in app.screen.query(Input)]
+    assert fields[:3] == ["PEEL 2015 DA", "Kent", "Amy"]

@@ -11,6 +11,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 
 from fieldkit import context as context_mod
 from fieldkit.checklists import apply_rules
@@ -22,6 +23,7 @@ from fieldkit.tui.screens.dashboard import INSTRUMENTS, DashboardScreen
 from fieldkit.tui.writes import attempt
 
 THEMES = ("textual-dark", "textual-light")
+FOCUS_MOVES = {"tab": 1, "shift+tab": -1}
 
 
 class FieldkitApp(App[None]):
@@ -57,7 +59,23 @@ class FieldkitApp(App[None]):
             handler = getattr(self.screen, "sync_key", None)
             if handler is not None and await handler(event):
                 return
+            if self._move_focus_now(event.key):
+                return
         await super().on_event(event)
+
+    def _move_focus_now(self, key: str) -> bool:
+        """Tab (and a dialog's own field keys) out of a text field moves focus before the
+        next key is looked at. Left to the bindings, the move waits a turn while the keys
+        typed after it are already on their way to the field being left."""
+        moves = {**FOCUS_MOVES, **getattr(self.screen, "FOCUS_MOVES", {})}
+        step = moves.get(key)
+        if step is None or not isinstance(self.focused, Input):
+            return False
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+        return True
 
     # ----------------------------------------------------------------- start
     def get_default_screen(self) -> Screen:

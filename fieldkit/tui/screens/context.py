@@ -27,6 +27,8 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
         Binding("down", "app.focus_next", "Next field", show=False),
         Binding("up", "app.focus_previous", "Previous field", show=False),
     ]
+    # moved at once from a text field, like Tab (see FieldkitApp._move_focus_now)
+    FOCUS_MOVES: ClassVar[dict[str, int]] = {"down": 1, "up": -1}
 
     def __init__(self, ctx: InspectionContext) -> None:
         super().__init__()

@@ -463,11 +463,17 @@ async def test_keys_typed_ahead_of_a_tab_land_in_the_next_field(db_path: Path) -
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ContextScreen)
-        burst = [*"PEEL 2015 DA", "tab", "tab", *"Amy", "shift+tab", *"Kent"]
+        burst = [*"PEEL 2015 DA", "tab", "tab", *"Amy", "shift+tab", *"Kent Polie"]
+        burst += ["backspace", *"ce"]  # a field's own key, in its place among the characters
         for key in burst:
             char = key if len(key) == 1 else None
             name = {" ": "space"}.get(key, key.lower()) if char else key
             app.post_message(events.Key(name, char))
         await pilot.pause()
         fields = [w.value for w in app.screen.query(Input)]
-    assert fields[:3] == ["PEEL 2015 DA", "Kent", "Amy"]
+        assert fields[:3] == ["PEEL 2015 DA", "Kent Police", "Amy"]
+        for key in ["tab", "end", *"ton", "ctrl+s"]:  # the save sees the last keys typed
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+    assert context_mod.load().inspector == "Amyton"

@@ -20,6 +20,7 @@ from fieldkit.store import Store
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import visit_answers
 from fieldkit.tui.screens.dashboard import INSTRUMENTS, DashboardScreen
+from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.writes import attempt
 
 THEMES = ("textual-dark", "textual-light")
@@ -59,23 +60,35 @@ class FieldkitApp(App[None]):
             handler = getattr(self.screen, "sync_key", None)
             if handler is not None and await handler(event):
                 return
-            if self._move_focus_now(event.key):
+            if await self._key_in_text_field(event):
                 return
         await super().on_event(event)
 
-    def _move_focus_now(self, key: str) -> bool:
-        """Tab (and a dialog's own field keys) out of a text field moves focus before the
-        next key is looked at. Left to the bindings, the move waits a turn while the keys
-        typed after it are already on their way to the field being left."""
-        moves = {**FOCUS_MOVES, **getattr(self.screen, "FOCUS_MOVES", {})}
-        step = moves.get(key)
-        if step is None or not isinstance(self.focused, Input):
+    async def _key_in_text_field(self, event: events.Key) -> bool:
+        """In a text field (outside the form, which does this itself), a key is applied
+        before the next one is read: a character typed, one of the field's own keys, or
+        Tab (and a dialog's up/down) moving focus. Left to Textual, characters queue at
+        the field while Tab and shortcuts run at once, so keys typed ahead could land in
+        the field being left or miss a save. Keys bound with priority go the usual way."""
+        field = self.focused
+        if not isinstance(field, Input) or self._has_priority_binding(event.key):
             return False
-        if step > 0:
-            self.screen.focus_next()
-        else:
-            self.screen.focus_previous()
-        return True
+        moves = {**FOCUS_MOVES, **getattr(self.screen, "FOCUS_MOVES", {})}
+        step = moves.get(event.key)
+        if step is not None:
+            if step > 0:
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return True
+        return await apply_key(field, event)
+
+    def _has_priority_binding(self, key: str) -> bool:
+        return any(
+            binding.priority
+            for node in (self, self.screen)
+            for binding in node._bindings.key_to_bindings.get(key, [])
+        )
 
     # ----------------------------------------------------------------- start
     def get_default_screen(self) -> Screen:

@@ -31,6 +31,7 @@ from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.footer import KeysFooter
+from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, display
 from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
 from fieldkit.tui.writes import attempt
@@ -429,15 +430,7 @@ class FormScreen(Screen[None]):
                     if not await self._apply(intent):
                         break
                 return True
-            if event.is_printable and char:
-                if inp.selection.is_empty:
-                    inp.insert_text_at_cursor(char)
-                else:
-                    inp.replace(char, *inp.selection)
-                return True
-            for binding in inp._bindings.key_to_bindings.get(key, []):
-                await inp.run_action(binding.action)
-                return True
+            return await apply_key(inp, event)
         return False
 
     async def _apply(self, intent: Message) -> bool:

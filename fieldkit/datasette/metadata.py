@@ -139,7 +139,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "changes": (
         "The append-only change log: every value ever set, by which device, when.",
         {
-            "id": "device id ':' sequence number.",
+            "id": "device id ':' sequence number, then '.' and a salt for each write "
+            "(so a copied or restored database never reuses an id).",
             "device_id": "The device (database) that made the change.",
             "seq": "Sequence number on that device.",
             "hlc": "Hybrid logical clock: unix ms << 16 | counter.",

@@ -101,7 +101,7 @@ class DashboardScreen(Screen[None]):
         Binding("r", "app.records", "Records"),
         Binding("x", "app.conflicts", "Conflicts"),
         Binding("t", "app.targets", "Targets"),
-        Binding("g", "app.recommendations", "Recommendations"),
+        Binding("g", "app.recommendations", "Register"),
         Binding("c", "app.context", "Context"),
         Binding("q", "app.quit", "Quit"),
     ]

@@ -25,9 +25,9 @@ STATUSES = (("Any status", ALL), ("Draft", "draft"), ("Final", "final"), ("Delet
 
 class RecordsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "duplicate", "Duplicate as new"),
+        Binding("d", "duplicate", "Duplicate"),
         Binding("x,delete", "delete", "Delete"),
-        Binding("u", "undo", "Undo delete"),
+        Binding("u", "undo", "Undo"),
         Binding("slash", "search", "Search"),
         Binding("escape", "back", "Back"),
     ]

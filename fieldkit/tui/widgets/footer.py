@@ -20,6 +20,10 @@ class KeysFooter(Footer):
 
     _last_shown: list[Any] | None = None
 
+    def __init__(self, *, compact: bool = True, **kwargs: Any) -> None:
+        # compact: every key of the dashboard, Quit and F1 included, fits in 80 columns
+        super().__init__(compact=compact, **kwargs)
+
     def compose(self) -> ComposeResult:
         # Textual's footer first composes empty and fills itself in when the screen
         # signals its bindings; that costs the whole screen a second layout before it is

@@ -45,3 +45,35 @@ def test_readme_set_up_commands_match_ci() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert '.venv/bin/pip install -q -e ".[test]"' in ci
     assert ".venv/bin/python -m pytest" in ci
+
+
+def test_the_console_script_loads_each_command_from_its_own_module() -> None:
+    """fieldkit.cli.main imports only the module of the command being run: the table it
+    uses must name, for every top-level command, the module that defines it."""
+    from fieldkit.cli import COMMAND_MODULES
+
+    defined: dict[str, str] = {}
+    for info in app.registered_commands:
+        defined[info.name or ""] = info.callback.__module__
+    for group in app.registered_groups:
+        typer_app = group.typer_instance
+        modules = {c.callback.__module__ for c in typer_app.registered_commands}
+        assert len(modules) == 1, group.name
+        defined[group.name or ""] = modules.pop()
+    assert {k: f"fieldkit.cli.{v}" for k, v in COMMAND_MODULES.items()} == defined
+
+
+def test_each_command_runs_with_only_its_own_module_loaded() -> None:
+    """What a user runs: the console script in a fresh process, one command each."""
+    import subprocess
+    import sys
+
+    from fieldkit.cli import COMMAND_MODULES
+
+    script = "import sys; from fieldkit.cli import main; sys.argv[0] = 'fieldkit'; main()"
+    for name in COMMAND_MODULES:
+        done = subprocess.run(
+            [sys.executable, "-c", script, name, "--help"], capture_output=True, text=True
+        )
+        assert done.returncode == 0, (name, done.stderr)
+        assert f"Usage: fieldkit {name}" in done.stdout, name

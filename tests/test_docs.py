@@ -77,3 +77,25 @@ def test_each_command_runs_with_only_its_own_module_loaded() -> None:
         )
         assert done.returncode == 0, (name, done.stderr)
         assert f"Usage: fieldkit {name}" in done.stdout, name
+
+
+def test_shell_completion_goes_to_typer_not_to_the_app() -> None:
+    """The shell runs `fieldkit` with no arguments to ask for completions: that must not
+    open the capture app."""
+    import os
+    import subprocess
+    import sys
+
+    script = "import sys; from fieldkit.cli import main; sys.argv[0] = 'fieldkit'; main()"
+    env = dict(os.environ, _FIELDKIT_COMPLETE="complete_bash", COMP_WORDS="fieldkit me")
+    env["COMP_CWORD"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["merge"]

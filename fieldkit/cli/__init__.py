@@ -10,6 +10,7 @@ them all.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 
@@ -36,11 +37,12 @@ COMMAND_MODULES = {
 
 
 def main() -> None:
-    if len(sys.argv) <= 1:
+    completing = "_FIELDKIT_COMPLETE" in os.environ  # the shell asking Typer for completions
+    if len(sys.argv) <= 1 and not completing:
         from fieldkit.cli.launch import open_capture
 
         raise SystemExit(open_capture(None))
-    module = COMMAND_MODULES.get(sys.argv[1])
+    module = None if completing else COMMAND_MODULES.get(sys.argv[1])
     if module is None:
         import_module("fieldkit.cli.commands")
     else:

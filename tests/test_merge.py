@@ -117,7 +117,14 @@ edit = st.one_of(
     st.tuples(st.just("restore"), device, pick),
     st.tuples(st.just("settle"), device, pick, st.sampled_from(["winner", "other"])),
 )
-sync = st.tuples(st.just("merge"), device, device)
+sync = st.one_of(
+    st.tuples(st.just("merge"), device, device),
+    st.tuples(st.just("merge"), device, device),
+    st.tuples(st.just("merge"), device, device),
+    # A database file copied over another (after taking in what that one held): both
+    # then write as one device, counting the same sequence numbers.
+    st.tuples(st.just("clone"), device, device),
+)
 
 
 def _flatten(rounds: list[tuple[list[tuple], list[tuple]]]) -> list[tuple]:
@@ -158,6 +165,17 @@ def play(paths: list[Path], ops: list[tuple]) -> None:
                 other = step[2] % len(paths)
                 if other != dev:
                     merge([paths[dev]], paths[other])
+            elif kind == "clone":
+                other = step[2] % len(paths)
+                if other != dev:
+                    merge([paths[other]], paths[dev])
+                    stores[other].close()
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{paths[other]}{suffix}").unlink(missing_ok=True)
+                    copy_ = sqlite3.connect(paths[other])
+                    s.conn.backup(copy_)
+                    copy_.close()
+                    stores[other] = Store.open(paths[other])
             elif kind == "settle":
                 open_ = sorted(c["change_id"] for c in s.conflicts())
                 if open_:

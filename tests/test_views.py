@@ -239,3 +239,24 @@ def test_refresh_is_idempotent_and_leaves_other_views_alone(store: Store) -> Non
     views.refresh(store.conn)
     views.refresh(store.conn)
     assert names(store.conn) == before
+
+
+def test_init_stores_this_fieldkits_views_in_a_file_an_older_one_made(cli, db_path: Path) -> None:
+    with Store.create(db_path) as s:
+        call(s, "kent", "INC-1", cl_non_judgemental="yes")
+        with s.writing() as conn:  # as an older fieldkit left it: another coverage view
+            conn.execute("DROP VIEW coverage")
+            conn.execute("CREATE VIEW coverage AS SELECT 'old' AS checklist_id")
+            conn.execute(f"DROP VIEW {views.STAMP_VIEW}")
+            conn.execute(f"CREATE VIEW {views.STAMP_VIEW} AS SELECT 'older' AS version")
+        assert not views.current(s.conn)
+    result = cli("init", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert "views updated" in result.output
+    plain = sqlite3.connect(db_path)  # no fieldkit: what the file itself holds
+    try:
+        got = {r[0] for r in plain.execute("SELECT DISTINCT checklist_id FROM coverage")}
+        assert "old" not in got and "call_listening" in got
+    finally:
+        plain.close()
+    assert "views updated" not in cli("init", "--db", db_path).output

@@ -27,13 +27,16 @@ def init_cli(
     db: DbOption = None,
     inspector: Annotated[str, typer.Option(help="Your name as it appears on records.")] = "",
 ) -> None:
-    """Create a new fieldkit database (owner-only, WAL mode), or check an existing one."""
+    """Create a new fieldkit database (owner-only, WAL mode), or check an existing one
+    (migrating it, and updating its views, if an older fieldkit made them)."""
     path = resolve_db(db)
     if path.exists():
         with Store.open(path) as store:
             out.print(
                 f"{path}: fieldkit database {store.database_id} (inspector {store.inspector or '-'})"
             )
+            if store.update_views():
+                out.print("views updated to this fieldkit's definitions")
         return
     with Store.create(path, inspector=inspector or None) as store:
         out.print(f"created {path} (database {store.database_id}, device {store.device_id})")

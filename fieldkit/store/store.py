@@ -28,7 +28,7 @@ from fieldkit.checklists import (
 )
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
-from fieldkit.store import connection, schema
+from fieldkit.store import connection, schema, views
 from fieldkit.store.log import Change, write_local
 
 RECORD_FIELDS = (
@@ -202,6 +202,21 @@ class Store:
             raise FieldkitError(f"{self.path}: opened read-only")
         with connection.transaction(self.conn) as conn:
             yield conn
+
+    def update_views(self) -> bool:
+        """Store this fieldkit's view definitions in the file if it holds other ones (made
+        by an older fieldkit: readers then use TEMP copies on each connection, and plain
+        SQLite tools see the old ones). True if they were replaced."""
+        if views.current(self.conn):
+            return False
+        try:
+            with self.writing() as conn:
+                views.refresh(conn)
+        except sqlite3.OperationalError as e:
+            if "readonly" in str(e).replace(" ", "").lower():
+                return False  # a write-protected file: readers keep using TEMP copies
+            raise
+        return True
 
     @contextmanager
     def waiting_at_most(self, seconds: float) -> Iterator[None]:

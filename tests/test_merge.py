@@ -509,8 +509,10 @@ def test_a_kill_mid_merge_into_a_new_target_leaves_no_team_database(tmp_path: Pa
         proc = subprocess.run([sys.executable, "-c", kill, str(a), str(team)], check=False)
         assert proc.returncode == -9
         assert not team.exists(), at
-    merge([a, b], team)  # a later run is not put off by what the killed one left
+    assert list(tmp_path.glob(".team.db.merging-*"))  # what the killed runs left
+    merge([a, b], team)  # a later run is not put off by it, and clears it away
     assert len(dump(team)["records"]) == 3
+    assert not list(tmp_path.glob(".team.db.merging-*"))
     with Store.open(team) as s:
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert stat.S_IMODE(team.stat().st_mode) == 0o600

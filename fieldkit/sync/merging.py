@@ -191,6 +191,7 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
     # so a merge killed half way leaves no team database that is not one.
     building = into.with_name(f".{into.name}.merging-{os.getpid()}") if created else into
     if created:
+        _remove_abandoned(into)
         _remove(building)
         Store.create(building).close()
     elif target_version < schema.SCHEMA_VERSION:
@@ -212,6 +213,28 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
     if progress is not None:
         progress(total, total, "done")
     return summaries
+
+
+def _remove_abandoned(into: Path) -> None:
+    """What merges into `into` that were killed before it existed left beside it (their
+    process is gone): copies of sensitive data nobody would think to look for."""
+    for path in into.parent.glob(f".{into.name}.merging-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        _remove(path)
+
+
+def _running(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but not ours, or no way to tell: leave its file alone
+        return True
+    return True
 
 
 def _publish(building: Path, into: Path) -> None:

@@ -477,3 +477,17 @@ async def test_keys_typed_ahead_of_a_tab_land_in_the_next_field(db_path: Path) -
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
     assert context_mod.load().inspector == "Amyton"
+
+
+async def test_the_command_palette_takes_typed_commands(
+    db_path: Path, ctx: InspectionContext
+) -> None:
+    app = app_for(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*typed("Targets"))
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TargetsScreen)

@@ -100,27 +100,35 @@ def checklist_hash(checklist: Checklist) -> str:
     return hashlib.sha256(checklist.definition_json().encode()).hexdigest()
 
 
-def install_checklist(
-    conn: sqlite3.Connection, checklist: Checklist, *, refresh_views: bool = True
-) -> None:
-    """Store a checklist definition and its items, unless that id and version are there
-    (and then rebuild the views, which have a wide view per checklist version)."""
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO checklists (id, version, title, definition, hash) VALUES (?, ?, ?, ?, ?)",
-        (
-            checklist.id,
-            checklist.version,
-            checklist.title,
-            checklist.definition_json(),
-            checklist_hash(checklist),
-        ),
-    )
-    if cur.rowcount == 0:
-        return
-    rows = []
+ITEM_COLUMNS = (
+    "checklist_id",
+    "checklist_version",
+    "item_id",
+    "position",
+    "section_id",
+    "section_title",
+    "repeat_key",
+    "prompt",
+    "kind",
+    "choices",
+    "na_allowed",
+    "na_when",
+    "required",
+    "help",
+    "basis",
+    "source",
+)
+KEY_ITEM_COLUMNS = ("checklist_id", "checklist_version", "position", "item_id")
+
+
+def checklist_rows(checklist: Checklist) -> tuple[list[tuple], list[tuple]]:
+    """The `items` and `natural_key_items` rows a definition derives (columns as in
+    ITEM_COLUMNS and KEY_ITEM_COLUMNS): the one way they are made, so a merge can check a
+    source's rows against its definitions (fieldkit.sync.checks)."""
+    items = []
     for section in checklist.sections:
         for item in section.items:
-            rows.append(
+            items.append(
                 (
                     checklist.id,
                     checklist.version,
@@ -142,16 +150,39 @@ def install_checklist(
                     item.source or None,
                 )
             )
+    key_items = [
+        (checklist.id, checklist.version, i, k) for i, k in enumerate(checklist.natural_key)
+    ]
+    return items, key_items
+
+
+def install_checklist(
+    conn: sqlite3.Connection, checklist: Checklist, *, refresh_views: bool = True
+) -> None:
+    """Store a checklist definition and its items, unless that id and version are there
+    (and then rebuild the views, which have a wide view per checklist version)."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO checklists (id, version, title, definition, hash) VALUES (?, ?, ?, ?, ?)",
+        (
+            checklist.id,
+            checklist.version,
+            checklist.title,
+            checklist.definition_json(),
+            checklist_hash(checklist),
+        ),
+    )
+    if cur.rowcount == 0:
+        return
+    items, key_items = checklist_rows(checklist)
     conn.executemany(
-        "INSERT OR IGNORE INTO items (checklist_id, checklist_version, item_id, position, section_id,"
-        " section_title, repeat_key, prompt, kind, choices, na_allowed, na_when, required, help,"
-        " basis, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        f"INSERT OR IGNORE INTO items ({', '.join(ITEM_COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(ITEM_COLUMNS))})",
+        items,
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO natural_key_items (checklist_id, checklist_version, position, item_id)"
+        f"INSERT OR IGNORE INTO natural_key_items ({', '.join(KEY_ITEM_COLUMNS)})"
         " VALUES (?, ?, ?, ?)",
-        [(checklist.id, checklist.version, i, k) for i, k in enumerate(checklist.natural_key)],
+        key_items,
     )
     if refresh_views:
         views.refresh(conn)

@@ -28,6 +28,7 @@ from fieldkit.register import APPEND_ONLY_TABLES as REGISTER_TABLES
 from fieldkit.store import connection, schema, views
 from fieldkit.store.log import FOLD_STEPS, begin_fold, fold_incoming
 from fieldkit.store.store import Store
+from fieldkit.sync import checks
 
 Q = sql.queries("merge")
 STATE = sql.queries("state")
@@ -185,6 +186,7 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
     for path in paths:
         tick(f"checking {path.name}")
         checked.append(check_source(path, into))
+    checks.check_sources(paths, into)  # definitions and register rows (fieldkit/sync/checks.py)
 
     # Only now is anything written: a new target, or an older one migrated (with a backup).
     # A new target is built under a hidden name beside it and given its name once whole,

@@ -6,25 +6,35 @@
 - prepare_connection: the current view definitions (as TEMP views when the file's own are
   missing or stale, never writing the file), fieldkit_percent()/fieldkit_label() SQL
   functions (the same half-up rounding as the report), and query_only;
-- render_cell: answers shown readably (n/a, choice labels, "3 Adequate").
+- render_cell: answers shown readably (n/a, choice labels, "3 Adequate");
+- register_routes, forbidden: when `fieldkit serve --public` set a password, the `/-/login`
+  page checks it once (in a worker thread, one check at a time, so guesses never hold up
+  other requests) and sets Datasette's signed `ds_actor` cookie for SESSION_HOURS; a
+  visitor without it is sent there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
 import threading
+import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from datasette import hookimpl
+from datasette.utils import baseconv
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from fieldkit.checklists.model import NA, UNKNOWN
 from fieldkit.datasette.metadata import INSTANCE, DatabaseInfo, database_info, is_fieldkit
 from fieldkit.errors import FieldkitError
 from fieldkit.report import numbers
-from fieldkit.store import views
+from fieldkit.store import connection, views
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int], DatabaseInfo | None]] = {}
@@ -54,7 +64,7 @@ def _info(path: str | None) -> DatabaseInfo | None:
             return hit[1]
     info: DatabaseInfo | None = None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(connection.read_uri(Path(path)), uri=True)
         try:
             if is_fieldkit(conn):
                 info = database_info(conn)
@@ -157,3 +167,79 @@ def render_cell(
     if text == str(value):
         return None
     return Markup(f'<span title="stored as {escape(str(value))}">{escape(text)}</span>')
+
+
+# --------------------------------------------------------------------------- logging in
+_verifying = threading.Lock()  # one password check at a time, whatever the guessing
+
+
+def _login_config(datasette: Any) -> dict[str, Any] | None:
+    config = datasette.plugin_config("fieldkit") or {}
+    return config if config.get("password_hash") else None
+
+
+def _check(password: str, stored: str) -> bool:
+    from datasette_auth_passwords.utils import verify_password
+
+    with _verifying:
+        return bool(verify_password(password, stored))
+
+
+def _next_path(value: Any) -> str:
+    """Where to go after logging in: a path on this server, never another site."""
+    text = str(value or "/")
+    return text if text.startswith("/") and not text.startswith("//") else "/"
+
+
+def _login_page(request: Any, error: str | None, next_path: str) -> str:
+    token = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
+    message = f'<p class="message-error">{escape(error)}</p>' if error else ""
+    return (
+        "<!DOCTYPE html><html><head><title>fieldkit: log in</title></head><body>"
+        "<h1>Log in</h1>"
+        f"{message}"
+        f'<form action="login" method="post">'
+        f'<input type="hidden" name="csrftoken" value="{escape(token)}">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        '<p><label>Password <input type="password" name="password" autofocus></label></p>'
+        '<p><input type="submit" value="Log in"></p>'
+        "</form></body></html>"
+    )
+
+
+async def login(request: Any, datasette: Any) -> Response:
+    config = _login_config(datasette)
+    if config is None:
+        return Response.text("Not found", status=404)
+    error = None
+    next_path = _next_path(request.args.get("next"))
+    if request.method == "POST":
+        form = await request.post_vars()
+        next_path = _next_path(form.get("next"))
+        password = str(form.get("password") or "")
+        if await asyncio.to_thread(_check, password, config["password_hash"]):
+            hours = float(config.get("session_hours") or 12)
+            expires = baseconv.base62.encode(int(time.time() + hours * 3600))
+            actor = {"a": {"id": config.get("account") or "fieldkit"}, "e": expires}
+            response = Response.redirect(datasette.urls.path(next_path))
+            response.set_cookie(
+                "ds_actor", datasette.sign(actor, "actor"), httponly=True, samesite="lax"
+            )
+            return response
+        error = "Wrong password."
+    html = _login_page(request, error, next_path)
+    return Response.html(html, status=401 if error else 200)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/login$", login)]
+
+
+@hookimpl
+def forbidden(datasette: Any, request: Any, message: str) -> Any:
+    """A visitor who has not logged in is sent to the login page (and back after)."""
+    if _login_config(datasette) is None or request.actor:
+        return None
+    back = quote(request.full_path, safe="/")
+    return Response.redirect(datasette.urls.path("/-/login") + f"?next={back}")

@@ -4,7 +4,6 @@ one real server over HTTP."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import socket
@@ -174,25 +173,6 @@ def test_loopback_only_unless_public_with_a_password(cli: Cli, db_path: Path) ->
     assert res.exit_code == 2 and "needs a password" in res.output
     res = cli("serve", "--db", db_path.with_name("nope.db"))
     assert res.exit_code == 2 and "no such database" in res.output
-
-
-async def test_public_serving_requires_the_password(db_path: Path, plugins: None) -> None:
-    small(db_path)
-    ds = make_datasette([db_path], password="correct horse battery")
-    config = await ds.client.get("/-/metadata.json", headers=_auth("correct horse battery"))
-    assert config.status_code == 200
-    assert "correct horse" not in config.text  # only the hash is kept
-    assert (await ds.client.get("/test/evidence.json")).status_code == 401
-    assert (await ds.client.get("/", headers=_auth("wrong password!"))).status_code == 401
-    res = await ds.client.get(
-        "/test/evidence.json?_shape=array", headers=_auth("correct horse battery")
-    )
-    assert res.status_code == 200
-
-
-def _auth(password: str) -> dict[str, str]:
-    token = base64.b64encode(f"fieldkit:{password}".encode()).decode()
-    return {"authorization": f"Basic {token}"}
 
 
 def _free_port() -> int:

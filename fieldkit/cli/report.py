@@ -358,8 +358,8 @@ def serve_cli(
         bool,
         typer.Option(
             "--public",
-            help="Allow a non-loopback --host. Needs a password: $FIELDKIT_SERVE_PASSWORD "
-            "or a prompt. Everyone must then log in.",
+            help="Allow a non-loopback --host. Needs a password of 12 characters or more: "
+            "$FIELDKIT_SERVE_PASSWORD or a prompt. Everyone must then log in (/-/login).",
         ),
     ] = False,
 ) -> None:
@@ -385,14 +385,15 @@ def serve_cli(
             raise fail(
                 "--public needs a password: set FIELDKIT_SERVE_PASSWORD or run interactively", 2
             )
-        if len(password) < 10:
-            raise fail("the password must be at least 10 characters", 2)
+        serve.check_password(password)
     ds = serve.make_datasette(paths, password=password)
+    sock = serve.bind(host, port)  # a busy port is one line, before anything is printed
     out.print(
-        f"serving {', '.join(str(p) for p in paths)} read-only at "
-        f"http://{host}:{port}/ (Ctrl+C stops)" + ("; log in as 'fieldkit'" if password else "")
+        f"serving {', '.join(str(p) for p in paths)} read-only at {serve.url(sock)} "
+        "(Ctrl+C stops)" + ("; log in at /-/login" if password else ""),
+        markup=False,
     )
-    serve.run(ds, host=host, port=port)
+    serve.run(ds, sock)
 
 
 # ------------------------------------------------------------------------------- export

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from fieldkit import __version__
-from fieldkit.cli.failures import explain, say
+from fieldkit.cli.failures import SafeConsole, explain, say
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,7 +23,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console(soft_wrap=True)
+out = SafeConsole(soft_wrap=True)  # every command prints through it (or `err`)
 
 DbOption = Annotated[
     Path | None,

@@ -6,10 +6,15 @@ reports a bad database exactly as every command does without loading the Typer a
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console
+from rich.segment import Segment
+from rich.text import Text
 
 from fieldkit.errors import FieldkitError
+from fieldkit.safetext import safe_text
 from fieldkit.store.connection import is_busy, one_line
 
 
@@ -30,10 +35,29 @@ def explain(e: BaseException) -> tuple[str, int] | None:
     return None
 
 
-err = Console(stderr=True, soft_wrap=True)
+class SafeConsole(Console):
+    """A Rich console that prints no control character it was not asked to: every piece
+    of text (table cells, stored values, file names, error lines, JSON) goes through
+    `safe_text` on its way out, so a stored `ESC ]52` cannot reach the terminal. Rich's
+    own styling and cursor control are kept (they are styles and control segments, not
+    text). Strings are cleaned as they become Rich text (before Rich drops BEL and CR on
+    its own, which would leave an escape sequence without its end), and every segment
+    again as it is written."""
+
+    def render_str(self, text: str, **kw: Any) -> Text:
+        return super().render_str(safe_text(text), **kw)
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            Segment(safe_text(text) if control is None else text, style, control)
+            for text, style, control in buffer
+        )
+
+
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 
 def say(message: str) -> None:
     """Print `fieldkit: message` as one line on stderr."""
-    text = one_line(message).replace("[", "\\[")
+    text = one_line(safe_text(message)).replace("[", "\\[")
     err.print(f"[bold red]fieldkit:[/] {text}", highlight=False, markup=True)

@@ -18,6 +18,7 @@ from fieldkit.register import recs
 from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
+from fieldkit.safetext import safe_text
 from fieldkit.store import Store
 
 register_app = typer.Typer(
@@ -220,7 +221,7 @@ def register_export(
         ids = [recs.resolve_rec(store.conn, r) for r in recs_] if recs_ else None
         text = recs.export_entries(store.conn, ids)
     if output is None:
-        typer.echo(text)
+        typer.echo(safe_text(text))  # a terminal gets no control characters
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}", highlight=False)

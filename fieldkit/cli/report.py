@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.table import Table
 from fieldkit.cli.base import DbOption, app, command, fail, out
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
+from fieldkit.safetext import json_text
 from fieldkit.store import Store
 
 report_app = typer.Typer(
@@ -41,7 +41,7 @@ SCOPE_TITLES = {
 
 
 def _emit_json(rows: Any) -> None:
-    typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    typer.echo(json_text(rows, indent=2))
 
 
 def _titles(store: Store) -> dict[str, str]:

@@ -46,7 +46,19 @@ def safe_text(text: str, *, multiline: bool = True) -> str:
     return (_CONTROLS if multiline else _CONTROLS_ONE_LINE).sub("", text)
 
 
+def shown(value: Any) -> Any:
+    """A stored value as something a terminal table or JSON can show: binary as
+    "<binary, N bytes>" (merged content may hold it where text belongs); text and Rich
+    renderables as they are; anything else as its text."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"<binary, {len(bytes(value))} bytes>"
+    if value is None or isinstance(value, str) or hasattr(value, "__rich_console__"):
+        return value
+    return str(value)
+
+
 def json_text(data: Any, **kw: Any) -> str:
-    """json.dumps (non-ASCII kept) with DEL and C1 controls escaped as well as C0."""
-    text = json.dumps(data, ensure_ascii=False, **kw)
+    """json.dumps (non-ASCII kept) with DEL and C1 controls escaped as well as C0, and
+    binary values shown as "<binary, N bytes>"."""
+    text = json.dumps(data, ensure_ascii=False, default=shown, **kw)
     return _JSON_CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

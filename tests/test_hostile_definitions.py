@@ -263,6 +263,21 @@ def test_a_definition_that_is_not_json_is_refused(cli: Cli, folder: Path, text: 
     refused(cli, folder, "forged version 1", "not valid JSON")
 
 
+def test_a_register_row_holding_binary_is_refused(cli: Cli, folder: Path) -> None:
+    """Even with a key computed over it: readers expect text."""
+    from fieldkit.register.ids import digest
+
+    parts = ("everyones_business_2014:7", None, "2015-11-01", "1 Nov 2015", 0, "comment")
+    blob = b"\x01\x02"
+    key = digest("rec_event", *parts, None, blob, "manual", None, None)
+    run_sql(
+        folder / "src.db",
+        "INSERT INTO rec_events VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 'manual', NULL, NULL)",
+        params=(key, *parts, blob),
+    )
+    refused(cli, folder, "rec_events row", "binary")
+
+
 def test_two_sources_with_different_definitions_of_one_version(cli: Cli, folder: Path) -> None:
     """Neither is held by the team yet: the second is refused, naming the first."""
     other = folder / "other.db"

@@ -11,10 +11,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 
 from fieldkit.errors import FieldkitError
-from fieldkit.safetext import safe_text
+from fieldkit.safetext import safe_text, shown
 from fieldkit.store.connection import is_busy, one_line
 
 
@@ -55,6 +56,14 @@ class SafeConsole(Console):
 
 
 err = SafeConsole(stderr=True, soft_wrap=True)
+
+
+class SafeTable(Table):
+    """A Rich table whose cells may hold whatever a merged database holds: a value that is
+    not text (binary, a number where text belongs) is shown as text, never a crash."""
+
+    def add_row(self, *cells: Any, **kw: Any) -> None:
+        super().add_row(*(c if c is None or isinstance(c, str) else shown(c) for c in cells), **kw)
 
 
 def say(message: str) -> None:

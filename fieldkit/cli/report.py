@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from fieldkit.cli.base import DbOption, app, command, fail, out
+from fieldkit.cli.failures import SafeTable as Table
+from fieldkit.cli.failures import err
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.safetext import json_text
@@ -424,7 +425,16 @@ def _export_xlsx(
     if out_file.exists() and not overwrite:
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
+    unreadable: list[str] = []
     with Store.open(path, readonly=True) as store:
-        summary = export_xlsx(store, out_file, redact=redact, force=force)
+        summary = export_xlsx(store, out_file, redact=redact, force=force, unreadable=unreadable)
     sheets = ", ".join(f"{name} ({n})" for name, n in summary.items())
     out.print(f"wrote {out_file}: {sheets}")
+    if unreadable:
+        shown = ", ".join(unreadable[:10]) + (", ..." if len(unreadable) > 10 else "")
+        err.print(
+            f"warning: {len(unreadable)} binary value(s) the database holds where text or a "
+            f"number belongs, written as '<binary, N bytes>': {shown}",
+            highlight=False,
+            markup=False,
+        )

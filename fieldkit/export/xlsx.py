@@ -512,6 +512,7 @@ class Writer:
         self.max_rows = max_rows
         self.used: set[str] = set()
         self.written: dict[str, int] = {}
+        self.unreadable: list[str] = []  # cells holding what a workbook cannot ("Answers!H5")
 
     def _start(self, spec: Sheet, title: str, widths: list[int]) -> Any:
         ws = self.wb.create_sheet(title)
@@ -564,6 +565,9 @@ class Writer:
             for i, v in enumerate(out):
                 if type(v) is str and (v[:1] in RISKY_START or ILLEGAL_CHARACTERS_RE.search(v)):
                     out[i] = safe_text(ws, v)
+                elif isinstance(v, bytes):  # merged content of the wrong type: say what it is
+                    out[i] = f"<binary, {len(v)} bytes>"
+                    self.unreadable.append(f"{titles[-1]}!{get_column_letter(i + 1)}{n + 1}")
             for i, f in fmt:
                 v = out[i]
                 if v is not None and not isinstance(v, Cell):
@@ -656,9 +660,11 @@ def export_xlsx(
     redact: bool = False,
     force: str | None = None,
     max_rows: int = EXCEL_MAX_ROWS,
+    unreadable: list[str] | None = None,
 ) -> dict[str, int]:
     """Write the workbook to `out` (owner-only, replaced atomically); returns the data rows
-    written per sheet."""
+    written per sheet. Values a workbook cannot hold (binary) are written as "<binary, N
+    bytes>" and their cells ("Answers!H5") added to `unreadable` when given."""
     out = Path(out)
     sheets, about = build_sheets(store, redact=redact, force=force)
     writer = Writer(max_rows=max_rows)
@@ -666,6 +672,8 @@ def export_xlsx(
     for spec in sheets:
         names += writer.add(spec)
     writer.add(about(names + ["About"]))
+    if unreadable is not None:
+        unreadable += writer.unreadable
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)

@@ -289,6 +289,8 @@ def _check_register(
     if in_target:
         query += f' EXCEPT SELECT {cols} FROM held."{table}"'
     for key, *parts in conn.execute(query):
+        if any(isinstance(v, bytes) for v in (key, *parts)):
+            raise BadInput(f"{path}: {table} row {_short(key)} holds a binary value")
         plan = spec.label is None  # a plan's key is its force and name
         expected = f"{parts[0]}:{parts[1]}" if plan else digest(spec.label, *parts)
         if key != expected:

@@ -139,3 +139,20 @@ def test_merge_summaries_and_error_lines(cli: Cli, team: Path, tmp_path: Path) -
 def test_safe_text(raw: str, shown: str) -> None:
     assert safe_text(raw) == shown
     assert not CONTROLS.findall(json_text({"v": raw}))
+
+
+def test_stored_text_that_looks_like_markup(cli: Cli, db_path: Path) -> None:
+    """Brackets in stored text are shown as written (they crashed `register show`), and
+    no hyperlink reaches the terminal."""
+    from io import StringIO
+
+    from fieldkit.cli.failures import SafeConsole
+
+    with Store.create(db_path, inspector="x") as s:
+        add_event(s, "eb2014:2", "2018-01-10", comment="see [/x] and [link=http://evil]here[/link]")
+    res = cli("register", "show", "eb2014:2", "--db", db_path)
+    assert res.exit_code == 0 and "[/x]" in clean(res)
+    buffer = StringIO()
+    SafeConsole(file=buffer, force_terminal=True).print("[link=http://evil]here[/link] [bold]b[/]")
+    assert "here" in buffer.getvalue() and "\x1b[1m" in buffer.getvalue()  # styles kept
+    assert "\x1b]8" not in buffer.getvalue() and "evil" not in buffer.getvalue()

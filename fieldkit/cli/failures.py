@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
+from rich.errors import MarkupError
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
@@ -43,14 +44,26 @@ class SafeConsole(Console):
     own styling and cursor control are kept (they are styles and control segments, not
     text). Strings are cleaned as they become Rich text (before Rich drops BEL and CR on
     its own, which would leave an escape sequence without its end), and every segment
-    again as it is written."""
+    again as it is written.
+
+    Stored text may also look like Rich markup: text whose brackets are not valid markup
+    is shown as written (it raised MarkupError), and no hyperlink is ever written (fieldkit
+    makes none; `[link=...]` in stored text would otherwise become an OSC 8 sequence)."""
 
     def render_str(self, text: str, **kw: Any) -> Text:
-        return super().render_str(safe_text(text), **kw)
+        text = safe_text(text)
+        try:
+            return super().render_str(text, **kw)
+        except MarkupError:
+            return super().render_str(text, **{**kw, "markup": False})
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         return super()._render_buffer(
-            Segment(safe_text(text) if control is None else text, style, control)
+            Segment(
+                safe_text(text) if control is None else text,
+                style.update_link(None) if style is not None and style.link else style,
+                control,
+            )
             for text, style, control in buffer
         )
 

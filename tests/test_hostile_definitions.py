@@ -180,6 +180,10 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
         ("rec_events row",),
     ),
+    "comment blanked as scrub would, in a source that is no scrubbed copy": (
+        ("UPDATE rec_events SET comment_text = '(scrubbed)' WHERE kind = 'comment'",),
+        ("rec_events row",),
+    ),
     "status event moved to another recommendation": (
         ("UPDATE rec_events SET rec_id = 'everyones_business_2014:3' WHERE kind = 'status'",),
         ("rec_events row",),
@@ -276,6 +280,25 @@ def test_a_register_row_holding_binary_is_refused(cli: Cli, folder: Path) -> Non
         params=(key, *parts, blob),
     )
     refused(cli, folder, "rec_events row", "binary")
+
+
+def test_a_scrubbed_copy_merges_but_not_edited_further(cli: Cli, folder: Path) -> None:
+    """Scrub blanks comments under their keys; those rows are taken from a scrubbed copy,
+    any other mismatch is still refused."""
+    copy = folder / "copy.db"
+    assert cli("scrub", "--db", folder / "src.db", "--out", copy).exit_code == 0
+    clean = folder / "clean-team.db"
+    assert cli("merge", copy, "--into", clean).exit_code == 0
+    clean.unlink()
+    run_sql(
+        copy, "UPDATE rec_events SET rec_id = 'everyones_business_2014:3' WHERE kind = 'status'"
+    )
+    before = files(folder)
+    result = cli("merge", copy, "--into", folder / "team.db")
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "copy.db" in line and "rec_events row" in line
+    assert files(folder) == before
 
 
 def test_two_sources_with_different_definitions_of_one_version(cli: Cli, folder: Path) -> None:

@@ -12,9 +12,11 @@ from rich.table import Table
 
 from fieldkit.cli.base import DbOption, app, command, out
 from fieldkit.cli.failures import err
+from fieldkit.errors import FieldkitError
 from fieldkit.paths import resolve_db
 from fieldkit.register import plans as plans_mod
 from fieldkit.register import recs
+from fieldkit.register.output import write_output
 from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
@@ -38,6 +40,13 @@ app.add_typer(plans_app, name="plans")
 STATUSES = ", ".join(load().status_slugs)
 RAGS = ", ".join(code for code, _, _ in load().rag_values)
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+AllowFuture = Annotated[
+    bool,
+    typer.Option("--allow-future", help="Accept a date after today (refused otherwise)."),
+]
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the output file if it exists.")
+]
 OnOption = Annotated[
     str,
     typer.Option("--on", help="Date: 2017-08-11 or 11th August 2017.", show_default=False),
@@ -172,10 +181,23 @@ def register_show(
         out.print(e["text"], highlight=False, markup=False)
     if data["timeline"]:
         t = Table(
-            "date", "kind", "status / comment", "source", title="Timeline", title_justify="left"
+            "date",
+            "kind",
+            "status / comment",
+            "source",
+            "event",
+            title="Timeline",
+            title_justify="left",
         )
         for ev in data["timeline"]:
-            t.add_row(ev["event_date"], ev["kind"], ev["body"], ev["source"])
+            body = ev["body"]
+            if ev["withdrawn"]:
+                body = f"[withdrawn] {body}" + (
+                    f" (corrected by {ev['replaced_by'][:10]})" if ev["replaced_by"] else ""
+                )
+                if ev["withdrawn_reason"]:
+                    body += f": {ev['withdrawn_reason']}"
+            t.add_row(ev["event_date"], ev["kind"], body, ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
         out.print(
@@ -190,18 +212,77 @@ def register_add_event(
     on: OnOption,
     status: Annotated[
         str | None,
-        typer.Option(help=f"A status slug ({STATUSES}); others are kept, with a warning."),
+        typer.Option(help=f"A status slug, one of: {STATUSES}."),
     ] = None,
     comment: Annotated[str | None, typer.Option(help="A comment (free text).")] = None,
+    allow_future: AllowFuture = False,
     db: DbOption = None,
 ) -> None:
-    """Append a dated status or comment event to a recommendation (events are never
-    changed or removed; the latest status event is the current status)."""
+    """Append a dated status or comment event to a recommendation (the latest status event
+    is the current status). A mistake is put right with `register correct` or `register
+    withdraw`, which keep the original in the history."""
     with _open_write(db) as store:
-        result = recs.add_event(store, rec, on, status=status, comment=comment)
-    _warn(result.warnings)
+        result = recs.add_event(
+            store, rec, on, status=status, comment=comment, allow_future=allow_future
+        )
     what = "added" if result.added else "already recorded"
     out.print(f"{result.rec_id}: event {what} ({result.event_id})", highlight=False)
+
+
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", help="Why (kept in the history).", show_default=False)
+]
+
+
+@command("withdraw", parent=register_app)
+def register_withdraw(
+    event: Annotated[
+        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
+    ],
+    reason: ReasonOption = None,
+    db: DbOption = None,
+) -> None:
+    """Withdraw an event typed by mistake: it stays in the history, shown as withdrawn, and
+    leaves the current status and exports (`register export --include-withdrawn` keeps it)."""
+    with _open_write(db) as store:
+        result = recs.withdraw_event(store, event, reason=reason)
+    out.print(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn", highlight=False)
+
+
+@command("correct", parent=register_app)
+def register_correct(
+    event: Annotated[
+        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
+    ],
+    on: Annotated[
+        str | None, typer.Option("--on", help="The corrected date.", show_default=False)
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help=f"The corrected status ({STATUSES}).", show_default=False)
+    ] = None,
+    comment: Annotated[
+        str | None, typer.Option(help="The corrected comment text.", show_default=False)
+    ] = None,
+    reason: ReasonOption = None,
+    allow_future: AllowFuture = False,
+    db: DbOption = None,
+) -> None:
+    """Correct an event's date, status or comment: a new event replaces it and the original
+    stays in the history, shown as withdrawn in favour of the correction."""
+    with _open_write(db) as store:
+        result = recs.correct_event(
+            store,
+            event,
+            on=on,
+            status=status,
+            comment=comment,
+            reason=reason,
+            allow_future=allow_future,
+        )
+    out.print(
+        f"{short_ref(result.rec_id)}: event {result.withdrawn} corrected by {result.replaced_by}",
+        highlight=False,
+    )
 
 
 @command("export", parent=register_app)
@@ -211,18 +292,41 @@ def register_export(
         typer.Argument(metavar="[ID]...", help="Only these recommendations.", show_default=False),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (default: stdout); owner-only, never over an existing "
+            "file unless --overwrite.",
+        ),
     ] = None,
+    overwrite: OverwriteOption = False,
+    include_withdrawn: Annotated[
+        bool, typer.Option("--include-withdrawn", help="Keep withdrawn events too.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Write imported register entries, with their events, back in the register's format."""
+    """Write imported register entries, with their events, back in the register's format
+    (importing the file again adds nothing). Withdrawn events are left out."""
     with _open_read(db) as store:
         ids = [recs.resolve_rec(store.conn, r) for r in recs_] if recs_ else None
-        text = recs.export_entries(store.conn, ids)
+        text = recs.export_entries(store.conn, ids, include_withdrawn=include_withdrawn)
+        if not text:
+            if ids:
+                named = ", ".join(short_ref(i) for i in ids)
+                raise FieldkitError(
+                    f"nothing to export: no register entry is imported for {named} "
+                    "(export writes imported entries; `register show` prints any "
+                    "recommendation's events)"
+                )
+            raise FieldkitError(
+                "nothing to export: no register entry is imported in this database "
+                "(`register import FILE` first)"
+            )
     if output is None:
         typer.echo(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text, overwrite=overwrite)
         out.print(f"wrote {output}", highlight=False)
 
 

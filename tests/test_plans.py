@@ -94,13 +94,55 @@ def test_rag_history_latest_by_date_wins(store: Store) -> None:
     assert not set_rag(store, "kent:s02", "2018-09-01", "green").added  # the same again
 
 
-def test_unknown_rag_kept_with_warning(cli, db_path: Path) -> None:
+def test_unknown_rag_is_an_error_naming_the_known_values(cli, db_path: Path) -> None:
     cli("plans", "new", "--force", "kent", "--db", db_path)
-    r = cli("plans", "status", "kent:s01", "--on", "2018-06-01", "--rag", "Purple", "--db", db_path)
+    for typo in ("Purple", "ambre"):
+        r = cli("plans", "status", "kent:s01", "--on", "2018-06-01", "--rag", typo, "--db", db_path)
+        assert r.exit_code == 2
+        assert f"unknown RAG status {typo!r} (known: red, amber, green" in r.stderr
+    rows = json.loads(cli("plans", "list", "--json", "--db", db_path).stdout)
+    assert {r["rag"] for r in rows} == {None}
+
+
+def test_future_rag_refused_and_a_mistake_withdrawn_or_corrected(cli, db_path: Path) -> None:
+    cli("plans", "new", "--force", "kent", "--db", db_path)
+    r = cli("plans", "status", "kent:s01", "--on", "2030-01-01", "--rag", "red", "--db", db_path)
+    assert r.exit_code == 2 and "is in the future" in r.stderr and "--allow-future" in r.stderr
+    r = cli(
+        "plans",
+        "status",
+        "kent:s01",
+        "--on",
+        "2030-01-01",
+        "--rag",
+        "red",
+        "--allow-future",
+        "--db",
+        db_path,
+    )
     assert r.exit_code == 0
-    assert "unknown RAG status 'Purple', kept as written" in r.stderr
-    rows = json.loads(cli("plans", "list", "--status", "Purple", "--json", "--db", db_path).stdout)
-    assert [(r["objective_id"], r["unknown_rag"]) for r in rows] == [("s01", 1)]
+    cli("plans", "status", "kent:s01", "--on", "2018-06-01", "--rag", "green", "--db", db_path)
+    show = json.loads(cli("plans", "show", "kent:s01", "--json", "--db", db_path).stdout)
+    assert show["rag"] == "red"  # the mistaken 2030 rating wins until withdrawn
+    bad = next(h for h in show["history"] if h["event_date"] == "2030-01-01")
+    r = cli("plans", "withdraw", bad["event_id"][:8], "--reason", "typo", "--db", db_path)
+    assert r.exit_code == 0 and "withdrawn" in r.stdout
+    show = json.loads(cli("plans", "show", "kent:s01", "--json", "--db", db_path).stdout)
+    assert (show["rag"], show["rag_since"]) == ("green", "2018-06-01")
+    kept = next(h for h in show["history"] if h["event_date"] == "2030-01-01")
+    assert kept["withdrawn"] == 1  # still in the history, shown as withdrawn
+    assert "[withdrawn] red" in cli("plans", "show", "kent:s01", "--db", db_path).stdout
+    # a correction: the green rating was really amber
+    green = next(h for h in show["history"] if h["value"] == "green")
+    r = cli("plans", "withdraw", green["event_id"], "--rag", "ambre", "--db", db_path)
+    assert r.exit_code == 2 and "unknown RAG status 'ambre'" in r.stderr
+    r = cli("plans", "withdraw", green["event_id"], "--rag", "amber", "--db", db_path)
+    assert r.exit_code == 0 and "corrected by" in r.stdout
+    rows = json.loads(cli("plans", "list", "--json", "--db", db_path).stdout)
+    s01 = next(r for r in rows if r["objective_id"] == "s01")
+    assert (s01["rag"], s01["rag_since"]) == ("amber", "2018-06-01")
+    again = cli("plans", "withdraw", green["event_id"], "--db", db_path)
+    assert again.exit_code == 2 and "already withdrawn" in again.stderr
 
 
 def test_objective_names_and_bad_input(cli, db_path: Path) -> None:

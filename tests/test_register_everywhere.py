@@ -104,12 +104,14 @@ async def test_tui_browses_recommendations_and_adds_an_event(
         table = app.screen.query_one("#recs-table", DataTable)
         assert table.row_count == 11
         await pilot.press("down")  # eb2014:2
-        assert app.screen.query_one("#recs-timeline", DataTable).row_count == 3
+        assert (
+            app.screen.query_one("#recs-timeline", DataTable).row_count == 5
+        )  # seed 000 + seed 001 update + Annex E
         await pilot.press("e")
-        await pilot.press(*"reopened-for-review", "enter")
+        await pilot.press(*"in-progress", "enter")
         await pilot.pause()
-        assert app.screen.query_one("#recs-timeline", DataTable).row_count == 4
+        assert app.screen.query_one("#recs-timeline", DataTable).row_count == 6
     with Store.open(register_db, readonly=True) as s:
         events = timeline(s.conn, "everyones_business_2014:2")
-    assert events[-1]["status_slug"] == "reopened-for-review"
+    assert events[-1]["status_slug"] == "in-progress"
     assert events[-1]["event_date"] == date.today().isoformat()

@@ -122,7 +122,7 @@ def test_merging_a_merge_into_a_device_converges(tmp_path: Path) -> None:
 EVENT = st.tuples(
     st.integers(1, 11),
     st.dates(min_value=date(2014, 3, 1), max_value=date(2018, 12, 31)),
-    st.sampled_from(["awaiting-review", "outstanding", "complete", "odd-one", None]),
+    st.sampled_from(["awaiting-review", "outstanding", "complete", "limited-progress", None]),
 )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from fieldkit.cli.base import DbOption, app, command, out
@@ -197,7 +198,7 @@ def register_show(
                 )
                 if ev["withdrawn_reason"]:
                     body += f": {ev['withdrawn_reason']}"
-            t.add_row(ev["event_date"], ev["kind"], body, ev["source"], ev["event_id"][:10])
+            t.add_row(ev["event_date"], ev["kind"], escape(body), ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
         out.print(
@@ -406,12 +407,13 @@ def plans_list(
     if json_:
         _json(rows)
         return
-    t = Table("objective", "RAG", "since", "owner", "due", "recs", "objective text")
+    t = Table("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
     t.columns[0].no_wrap = True
     for r in rows:
         links = "; ".join(short_ref(x) for x in (r["recommendations"] or "").split("; ") if x)
         t.add_row(
             r["objective_ref"],
+            f"{r['theme']} {r['theme_title'] or ''}".strip(),
             (r["rag"] or "-") + (" (?)" if r["unknown_rag"] else ""),
             r["rag_since"] or "",
             r["owner"] or "",
@@ -445,25 +447,85 @@ def plans_show(
         f"recommendations: {data['recommendations'] or '-'}",
         highlight=False,
     )
-    t = Table("date", "kind", "value", "note", "source", title="History", title_justify="left")
+    if data.get("theme_includes"):
+        out.print("This includes:", highlight=False)
+        for line in data["theme_includes"].splitlines():
+            out.print(f"  • {line}", highlight=False, markup=False)
+    t = Table(
+        "date", "kind", "value", "note", "source", "event", title="History", title_justify="left"
+    )
     for h in data["history"]:
-        t.add_row(h["event_date"], h["kind"], h["value"], h["note"] or "", h["source"])
+        value = h["value"]
+        if h["withdrawn"]:
+            value = f"[withdrawn] {value}" + (
+                f" (corrected by {h['replaced_by'][:10]})" if h["replaced_by"] else ""
+            )
+        t.add_row(
+            h["event_date"],
+            h["kind"],
+            escape(value),
+            escape(h["note"] or ""),
+            h["source"],
+            h["event_id"][:10],
+        )
     out.print(t)
+
+
+@command("withdraw", parent=plans_app)
+def plans_withdraw(
+    event: Annotated[
+        str, typer.Argument(metavar="EVENT", help="Event id from `plans show` (6+ characters).")
+    ],
+    rag: Annotated[
+        str | None,
+        typer.Option("--rag", help=f"Correct it to this RAG status ({RAGS}).", show_default=False),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Correct it to this date.", show_default=False)
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (kept in the history).", show_default=False)
+    ] = None,
+    allow_future: AllowFuture = False,
+    db: DbOption = None,
+) -> None:
+    """Withdraw an objective's RAG rating (or evidence, owner, due entry) recorded by
+    mistake; with --rag or --on, replace it by a corrected one. The original stays in the
+    history, shown as withdrawn, and no longer counts as the current rating."""
+    with _open_write(db) as store:
+        gone, new = plans_mod.withdraw_plan_event(
+            store, event, reason=reason, correct_rag=rag, on=on, allow_future=allow_future
+        )
+    if new:
+        out.print(f"event {gone} corrected by {new}", highlight=False)
+    else:
+        out.print(f"event {gone} withdrawn", highlight=False)
 
 
 @command("status", parent=plans_app)
 def plans_status(
     objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
     on: OnOption,
-    rag: Annotated[str, typer.Option("--rag", help=f"{RAGS}; others are kept, with a warning.")],
+    rag: Annotated[str, typer.Option("--rag", help=f"One of: {RAGS}.")],
     note: Annotated[str | None, typer.Option(help="A note on the rating.")] = None,
     force: ForceOption = None,
     plan: PlanOption = None,
+    allow_future: AllowFuture = False,
     db: DbOption = None,
 ) -> None:
-    """Record an objective's RAG status as at a date."""
+    """Record an objective's RAG status as at a date (`plans withdraw` puts a mistake
+    right)."""
     with _open_write(db) as store:
-        result = plans_mod.set_rag(store, objective, on, rag, note=note, force=force, plan=plan)
+        result = plans_mod.set_rag(
+            store,
+            objective,
+            on,
+            rag,
+            note=note,
+            force=force,
+            plan=plan,
+            allow_future=allow_future,
+        )
     _warn(result.warnings)
     out.print(
         f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",

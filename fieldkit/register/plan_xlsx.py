@@ -392,9 +392,10 @@ def _row_events(
     if row.due and row.due != current("due"):
         add("due", row.due)
     if row.status:
-        value, known = P.normal_rag(conn, row.status)
-        if not known:
-            warnings.append(P.rag_warning(value, at))
+        try:
+            value, _ = P.normal_rag(conn, row.status)
+        except BadInput as e:
+            raise BadInput(f"{at}: {e}") from None
         if value != current("rag"):
             add("rag", value)
     if row.evidence:

@@ -44,7 +44,7 @@ ORDER BY rec_id, position;
 
 -- name: plan_rows
 SELECT force_code, force_name, plan, theme, theme_title, objective_id, objective, owner, due,
-       rag, rag_since, rag_note, evidence_notes, last_evidence, recommendations
+       rag, rag_since, rag_note, rag_history, evidence_notes, last_evidence, recommendations
 FROM plans_by_force
 ORDER BY force_code, plan, position, objective_id;
 
@@ -56,7 +56,8 @@ FROM plans_by_force
 ORDER BY force_code, plan, position, objective_id;
 
 -- name: plan_history
-SELECT position, event_date, kind, value, note, source, author, event_id
+SELECT position, event_date, kind, value, note, source, author, event_id, withdrawn,
+       withdrawn_at, replaced_by, withdrawn_reason
 FROM plan_timeline
 WHERE plan_id = ? AND objective_id = ?
 ORDER BY position;

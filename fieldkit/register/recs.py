@@ -22,7 +22,8 @@ from fieldkit.register.parse import Entry, format_date, parse_text
 from fieldkit.store import Store
 
 Q = sql.queries("register")
-MAX_FILE_BYTES = 20_000_000
+IMPORT_CACHE_KIB = -262_144  # SQLite page cache during an import: 256 MiB at most
+MAX_FILE_BYTES = 100_000_000  # a register of 100k entries is about 35 MB
 
 
 @dataclass
@@ -225,6 +226,23 @@ def import_register(
             items.append(item)
         per_file.append((path, sha, items))
     planned = [i for _, _, items in per_file for i in items]
+    cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    # digest keys land on random pages: a big import keeps its indexes in memory
+    store.conn.execute(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
+    try:
+        _store_planned(store, per_file, result)
+    finally:
+        store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    result.files = len(files)
+    result.entries = len(planned)
+    result.matched = [(i.entry.reg_id, i.row["rec_id"]) for i in planned]
+    return result
+
+
+def _store_planned(
+    store: Store, per_file: list[tuple[Path, str, list[_Planned]]], result: ImportResult
+) -> None:
+    planned = [i for _, _, items in per_file for i in items]
     with store.writing() as conn:
         reference.install_reference(conn)
         _check_stored_entries(conn, planned)
@@ -238,10 +256,6 @@ def import_register(
                 " VALUES (?, 'register', ?, ?, ?, ?)",
                 (now_iso(), str(path), sha, len(items), new_entries + added),
             )
-    result.files = len(files)
-    result.entries = len(planned)
-    result.matched = [(i.entry.reg_id, i.row["rec_id"]) for i in planned]
-    return result
 
 
 def _check_stored_entries(conn: sqlite3.Connection, planned: list[_Planned]) -> None:

@@ -331,6 +331,49 @@ def register_export(
         out.print(f"wrote {output}", highlight=False)
 
 
+@command("report", parent=register_app)
+def register_report(
+    since: Annotated[
+        str,
+        typer.Option("--since", help="First day of the period (2014-06-01).", show_default=False),
+    ],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="Last day of the period (default: today).", show_default=False
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="update.md, update.html or update.docx (default: Markdown on stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    overwrite: OverwriteOption = False,
+    db: DbOption = None,
+) -> None:
+    """The quarterly progress update in the National Oversight Group's structure (seed 001):
+    each recommendation (2 and 3 together) with its full text, lead, status at the start and
+    end of the period and how it changed, the period's comments and events in date order,
+    linked action-plan RAG counts; a summary table; forces' RAG counts."""
+    from fieldkit.register.update import build_update, render
+
+    with _open_read(db) as store:
+        update = build_update(store.conn, since, until)
+    if out_file is None:
+        typer.echo(render(update, ".md"), nl=False)
+        return
+    data = render(update, out_file.suffix.lower())
+    write_output(out_file, data, overwrite=overwrite)
+    out.print(
+        f"wrote {out_file} ({update.since} to {update.until}, {len(update.sections)} sections)",
+        highlight=False,
+    )
+
+
 # --------------------------------------------------------------------------------- plans
 @command("new", parent=plans_app)
 def plans_new(

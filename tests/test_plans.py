@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from fieldkit.errors import BadInput
 from fieldkit.register import (
@@ -363,11 +363,11 @@ def test_optional_columns_id_evidence_recommendations_date(store: Store, tmp_pat
 GOOD = ["P", "Fine objective.", "x", None, "green"]
 BAD_SHEETS = [
     (HEADER, [GOOD, ["S", "", "x", None, "Amber"]], "row 5: no objective"),
-    (HEADER, [GOOD, ["", "Something", "x", None, "Amber"]], "row 5: no theme"),
+    (HEADER, [["", "Something", "x", None, "Amber"], GOOD], "row 4: no theme"),
     (
         HEADER,
         [GOOD, ["Safeguarding things", "Something", "x", None, "Amber"]],
-        "row 5: theme 'Safeguarding things' is not a code",
+        "theme 'Safeguarding things' (row 5) is not a code",
     ),
     (
         HEADER + ["Recommendations"],
@@ -470,3 +470,79 @@ def test_theme_title_must_name_the_plans_theme(store: Store, tmp_path: Path) -> 
     bad = [["T - Training", "Another objective.", "x", None, "Amber"]]
     with pytest.raises(BadInput, match=r"row 4: theme T is 'Tackle offenders utilising"):
         import_plan_xlsx(store, workbook(tmp_path / "bad.xlsx", bad), "kent", plan="stop-2018")
+
+
+# ------------------------------------------------------- real plans (issues 11 and 16)
+def test_stray_far_cell_is_refused_before_reading(cli, db_path: Path, tmp_path: Path) -> None:
+    f = workbook(tmp_path / "far.xlsx", [GOOD])
+    wb = load_workbook(f)
+    wb.active["XFD3000"] = "stray"
+    wb.save(f)
+    assert f.stat().st_size < 10_000
+    r = cli("plans", "import", f, "--force", "kent", "--db", db_path)
+    assert r.exit_code == 2
+    assert "spans 3000 rows x 16384 columns" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_theme_merged_over_several_rows(store: Store, tmp_path: Path) -> None:
+    f = workbook(
+        tmp_path / "merged.xlsx",
+        [
+            ["S", "First safeguarding objective.", "A", None, "green"],
+            [None, "Second safeguarding objective.", "B", None, "amber"],
+            ["T", "A tackling objective.", "C", None, "red"],
+            [None, "Another tackling objective.", "D", None, "red"],
+        ],
+    )
+    wb = load_workbook(f)
+    wb.active.merge_cells("A4:A5")
+    wb.active.merge_cells("A6:A7")
+    wb.save(f)
+    import_plan_xlsx(store, f, "kent", on="2018-06-30")
+    got = objectives(store)
+    assert sorted(got) == ["s01", "s02", "t01", "t02"]
+    assert got["s02"]["rag"] == "amber" and got["t02"]["theme"] == "T"
+
+
+def test_force_theme_names_mapped_and_plan_matched(cli, db_path: Path, tmp_path: Path) -> None:
+    rows = [
+        ["Safeguarding", "Risk assessments are checked by a supervisor.", "A", None, "amber"],
+        ["Learning", "Lessons from reviews reach staff.", "B", None, "green"],
+    ]
+    f = workbook(tmp_path / "kent-da-plan.xlsx", rows)
+    r = cli("plans", "import", f, "--force", "kent", "--on", "2018-06-30", "--db", db_path)
+    assert r.exit_code == 2
+    assert "theme 'Safeguarding' (row 4), 'Learning' (row 5) is not a code" in r.stderr
+    assert "--theme 'Safeguarding=S'" in r.stderr
+    r = cli("plans", "import", f, "--force", "kent", "--theme", "Safeguarding=S",
+            "--theme", "Learning=L", "--on", "2018-06-30", "--db", db_path)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "plan kent:kent-da-plan: new, named after the file" in r.stdout
+    # version 2 of the same file updates the force's plan, and says so
+    g = workbook(tmp_path / "kent-da-plan-v2.xlsx", [[*rows[0][:4], "green"], rows[1]])
+    r = cli("plans", "import", g, "--force", "kent", "--theme", "Safeguarding=S",
+            "--theme", "Learning=L", "--on", "2018-09-30", "--db", db_path)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "plan kent:kent-da-plan: the force's only plan" in r.stdout
+    data = json.loads(cli("plans", "list", "--json", "--db", db_path).stdout)
+    assert {(d["plan"], d["theme"], d["theme_title"]) for d in data} == {
+        ("kent-da-plan", "S", "Safeguard people from domestic abuse."),
+        ("kent-da-plan", "L", "Learning"),
+    }
+    assert {d["rag"] for d in data} == {"green"}
+    table = cli("plans", "list", "--db", db_path).stdout
+    assert "┃ theme" in table and "theme L Learning" in table
+    # a second plan: from then on the force's plans must be named
+    cli("plans", "new", "--force", "kent", "--db", db_path)
+    r = cli("plans", "import", g, "--force", "kent", "--theme", "Safeguarding=S",
+            "--theme", "Learning=L", "--db", db_path)  # fmt: skip
+    assert r.exit_code == 2 and "kent has 2 plans (kent-da-plan, stop-2018)" in r.stderr
+
+
+def test_show_prints_the_theme_includes_lines(cli, db_path: Path) -> None:
+    cli("plans", "new", "--force", "kent", "--db", db_path)
+    shown = cli("plans", "show", "kent:t03", "--db", db_path).stdout
+    tpl = next(t for t in template("stop-2018").themes if t.code == "T")
+    assert "This includes:" in shown
+    assert all(line[:40] in shown.replace("\n", " ") for line in tpl.includes)

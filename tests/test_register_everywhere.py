@@ -24,6 +24,7 @@ def register_db(db_path: Path) -> Path:
     with Store.create(db_path, inspector="lee") as s:
         import_register(s, [SEED])
         new_plan(s, force="kent")
+        set_rag(s, "kent:s03", "2018-06-01", "red")
         set_rag(s, "kent:s03", "2018-09-01", "amber", note="training half done")
     return db_path
 
@@ -80,6 +81,10 @@ def test_excel_gains_recommendations_and_action_plans(register_db: Path, tmp_pat
     s03 = next(r for r in plans[1:] if r[ph.index("Objective id")] == "s03")
     assert s03[ph.index("RAG status")] == "amber"
     assert s03[ph.index("Status note")] == "training half done"
+    # the RAG history, not only a count of evidence notes
+    assert s03[ph.index("RAG history (date status; oldest first)")] == (
+        "2018-06-01 red; 2018-09-01 amber"
+    )
     # redacted: comments and notes go, statuses stay
     red = tmp_path / "red.xlsx"
     with Store.open(register_db, readonly=True) as s:

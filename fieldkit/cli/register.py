@@ -4,6 +4,7 @@ action plans): thin wrappers over fieldkit.register."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from fieldkit.cli.base import DbOption, app, command, out
 from fieldkit.cli.failures import err
-from fieldkit.errors import FieldkitError
+from fieldkit.errors import BadInput, FieldkitError
 from fieldkit.paths import resolve_db
 from fieldkit.register import plans as plans_mod
 from fieldkit.register import recs
@@ -404,7 +405,18 @@ def plans_import(
         typer.Option(
             "--plan",
             "-p",
-            help="Plan name (default: the file name, e.g. kent-da-plan).",
+            help="Plan name. Default: the force's only plan; for a force without a plan, "
+            "the file name (kent-da-plan).",
+            show_default=False,
+        ),
+    ] = None,
+    theme: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--theme",
+            help="Map a force's own theme name to a theme code: --theme 'Safeguarding=S' "
+            "(repeat for each; a new code makes a new theme). On a terminal, fieldkit asks "
+            "for names it does not know.",
             show_default=False,
         ),
     ] = None,
@@ -423,13 +435,31 @@ def plans_import(
     status (optional: id, evidence, recommendations, date). All or nothing: a bad row is
     reported with its sheet row number and nothing is stored. Importing the same sheet again
     adds nothing; an updated sheet adds what changed."""
+    mapping: dict[str, str] = {}
+    for item in theme or ():
+        name, sep, code = item.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise BadInput(f"--theme {item!r}: write it as 'Theme name=S'")
+        mapping[name.strip()] = code.strip()
+    ask = _ask_theme if sys.stdin.isatty() and sys.stdout.isatty() else None
     with _open_write(db) as store:
-        result = import_plan_xlsx(store, file, force, plan=plan, sheet=sheet, on=on)
+        result = import_plan_xlsx(
+            store, file, force, plan=plan, sheet=sheet, on=on, themes=mapping, ask_theme=ask
+        )
     _warn(result.warnings)
+    out.print(f"plan {result.plan_id}: {result.plan_note}", highlight=False)
     out.print(
         f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
         f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links",
         highlight=False,
+    )
+
+
+def _ask_theme(name: str, known: list[str]) -> str:
+    return str(
+        typer.prompt(
+            f"Theme {name!r} is which theme? ({', '.join(known)}, or a new code)", err=True
+        )
     )
 
 
@@ -456,7 +486,7 @@ def plans_list(
         links = "; ".join(short_ref(x) for x in (r["recommendations"] or "").split("; ") if x)
         t.add_row(
             r["objective_ref"],
-            f"{r['theme']} {r['theme_title'] or ''}".strip(),
+            r["theme"],
             (r["rag"] or "-") + (" (?)" if r["unknown_rag"] else ""),
             r["rag_since"] or "",
             r["owner"] or "",
@@ -465,6 +495,9 @@ def plans_list(
             r["objective"],
         )
     out.print(t)
+    legend = {(r["theme"], r["theme_title"] or "") for r in rows}
+    for code, title in sorted(legend):
+        out.print(f"theme {code} {title}", highlight=False, markup=False, soft_wrap=True)
     out.print(f"{len(rows)} objective(s)", highlight=False)
 
 

@@ -113,7 +113,7 @@ def test_withdrawn_comment_leaves_the_export_but_stays_in_the_history(store: Sto
     import_register(store, [SEED_000])
     added = add_event(store, "2321", "2018-01-01", comment="Spoke to Jane Doe at home.")
     assert "Jane Doe" in export_entries(store.conn)
-    withdraw_event(store, added.event_id, reason="a name in a comment")
+    withdraw_event(store, added.event_id, reason="personal-data")
     assert "Jane Doe" not in export_entries(store.conn)
     assert "Jane Doe" in export_entries(store.conn, include_withdrawn=True)
     history = [e for e in timeline(store.conn, REC2) if e["source"] == "manual"]
@@ -176,3 +176,15 @@ def test_round_trip_is_byte_identical_after_any_history(ops: list[tuple]) -> Non
         with Store.open(tmp / "b.db", create=True) as b:
             import_register(b, [tmp / "out.txt"])
             assert export_entries(b.conn) == first
+
+
+def test_withdrawal_reason_is_from_a_list_not_free_text(cli, db_path: Path) -> None:
+    cli("register", "import", SEED_000, "--db", db_path)
+    r = cli(
+        "register", "add-event", "2321", "--on", "2018-01-01", "--comment", "x", "--db", db_path
+    )
+    event_id = r.stdout.strip().rsplit("(", 1)[1].rstrip(")")
+    r = cli("register", "withdraw", event_id, "--reason", "Jane Doe asked", "--db", db_path)
+    assert r.exit_code == 2 and "unknown reason 'Jane Doe asked' (known: typo" in r.stderr
+    r = cli("register", "withdraw", event_id, "--reason", "personal data", "--db", db_path)
+    assert r.exit_code == 0 and "withdrawn" in r.stdout

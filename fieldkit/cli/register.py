@@ -22,6 +22,7 @@ from fieldkit.register.output import write_output
 from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
+from fieldkit.register.withdrawals import REASONS
 from fieldkit.store import Store
 
 register_app = typer.Typer(
@@ -232,7 +233,8 @@ def register_add_event(
 
 
 ReasonOption = Annotated[
-    str | None, typer.Option("--reason", help="Why (kept in the history).", show_default=False)
+    str | None,
+    typer.Option("--reason", help=f"Why: {', '.join(REASONS)}.", show_default=False),
 ]
 
 
@@ -559,9 +561,7 @@ def plans_withdraw(
     on: Annotated[
         str | None, typer.Option("--on", help="Correct it to this date.", show_default=False)
     ] = None,
-    reason: Annotated[
-        str | None, typer.Option("--reason", help="Why (kept in the history).", show_default=False)
-    ] = None,
+    reason: ReasonOption = None,
     allow_future: AllowFuture = False,
     db: DbOption = None,
 ) -> None:

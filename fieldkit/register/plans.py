@@ -567,7 +567,7 @@ def withdraw_plan_event(
                 row["kind"],
                 value,
                 row["note"],
-                "correction",
+                "manual",
                 author,
                 now_iso(),
             )
@@ -578,7 +578,7 @@ def withdraw_plan_event(
             W.withdrawal_row(
                 "plan_event",
                 row["event_id"],
-                reason=reason.strip() if reason and reason.strip() else None,
+                reason=reason,
                 replaced_by=replaced_by,
                 author=author,
             ),

@@ -529,7 +529,7 @@ def correct_event(
             day,
             status=new_status,
             comment=new_comment,
-            source="correction",
+            source="manual",  # typed, like any manual event (so `pii` reads it)
             author=who,
         )
         if new["event_id"] == row["event_id"] or not added:
@@ -553,7 +553,7 @@ def correct_event(
 
 
 def _reason(text: str | None) -> str | None:
-    return text.strip() if text and text.strip() else None
+    return W.check_reason(text)
 
 
 def list_recommendations(

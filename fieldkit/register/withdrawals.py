@@ -14,6 +14,22 @@ from fieldkit.errors import BadInput
 from fieldkit.register.ids import digest, now_iso
 
 MIN_PREFIX = 6
+# Why an event was withdrawn: a fixed list, not free text (free text here would escape
+# `pii`, `scrub` and `--redact`, which read comments and notes only).
+REASONS = ("typo", "wrong-date", "wrong-status", "wrong-recommendation", "personal-data",
+           "duplicate", "other")  # fmt: skip
+
+
+def check_reason(reason: str | None) -> str | None:
+    """A withdrawal reason from REASONS (None when not given); BadInput naming them."""
+    if reason is None or not reason.strip():
+        return None
+    r = reason.strip().lower().replace(" ", "-")
+    if r not in REASONS:
+        raise BadInput(f"unknown reason {reason!r} (known: {', '.join(REASONS)})")
+    return r
+
+
 TARGETS = {"rec_event": "rec_event_history", "plan_event": "plan_event_history"}
 
 
@@ -50,6 +66,7 @@ def withdrawal_row(
     author: str | None,
 ) -> dict[str, Any]:
     """A register_withdrawals row with its digest id."""
+    reason = check_reason(reason)
     recorded = now_iso()
     parts = (target, target_id, replaced_by, reason, author, recorded)
     return {

@@ -166,3 +166,53 @@ def test_fieldkit_merge_unions_the_register_in_any_order(cli, tmp_path: Path) ->
     assert cli("merge", b, "--db", two).exit_code == 0  # again: nothing new
     assert content(one) == content(two)
     assert dict(content(one)["status"])["everyones_business_2014:2"] == "complete"
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(st.lists(EVENT, min_size=1, max_size=5), st.lists(st.integers(0, 9), max_size=2)),
+        min_size=2,
+        max_size=3,
+    )
+)
+def test_withdrawals_merge_in_any_order(tmp_path_factory, devices) -> None:
+    """Devices type events and withdraw some (one of theirs, or a shipped one); merged in
+    any order the statuses agree, and a withdrawn event is withdrawn everywhere, even
+    where the same event also arrived from another device."""
+    from fieldkit.register import timeline, withdraw_event
+
+    tmp = tmp_path_factory.mktemp("withdraw")
+    paths, gone = [], set()
+    for i, (events, picks) in enumerate(devices):
+        path = tmp / f"d{i}.db"
+        with Store.create(path, inspector=f"i{i}") as s:
+            for rec, day, status in events:
+                kind = {"status": status} if status else {"comment": "note"}
+                add_event(s, f"eb2014:{rec}", day.isoformat(), **kind)
+            rec_id = f"everyones_business_2014:{events[0][0]}"
+            for k in picks:
+                live = [e for e in timeline(s.conn, rec_id) if not e["withdrawn"]]
+                if live:
+                    e = live[k % len(live)]
+                    withdraw_event(s, e["event_id"])
+                    gone.add((rec_id, e["event_date"], e["kind"], e["body"]))
+        paths.append(path)
+    forward = copy(paths[0], tmp / "fwd.db")
+    for p in paths[1:]:
+        union(forward, p)
+    backward = copy(paths[-1], tmp / "bwd.db")
+    for p in reversed(paths[:-1]):
+        union(backward, p)
+    assert content(forward) == content(backward)
+    with Store.open(forward, readonly=True) as s:
+        rows = s.conn.execute(
+            "SELECT rec_id, event_date, kind, trim(coalesce(status_slug, comment_text))"
+            " FROM rec_events_current"
+        ).fetchall()
+    assert not gone & set(rows)

@@ -216,3 +216,29 @@ def test_withdrawals_merge_in_any_order(tmp_path_factory, devices) -> None:
             " FROM rec_events_current"
         ).fetchall()
     assert not gone & set(rows)
+
+
+def test_every_register_row_has_the_key_its_content_gives(tmp_path: Path) -> None:
+    """The key derivation documented in fieldkit/register/ids.py holds for every row the
+    register and plans write (imports, typed events, corrections, withdrawals, links)."""
+    from fieldkit.register import correct_event, withdraw_event
+    from fieldkit.register.ids import ROW_KEYS, row_key
+
+    a, b, c = three_devices(tmp_path)
+    with Store.open(a) as s:
+        first = add_event(s, "eb2014:6", "2016-01-01", status="outstanding")
+        correct_event(s, first.event_id, on="2016-01-02", reason="wrong-date")
+        other = add_event(s, "eb2014:6", "2016-02-01", comment="A note.")
+        withdraw_event(s, other.event_id)
+    for p in (b, c):
+        union(a, p)
+    conn = sqlite3.connect(a)
+    conn.row_factory = sqlite3.Row
+    try:
+        for table in [*ROW_KEYS, "plans"]:
+            key = ROW_KEYS[table][0] if table in ROW_KEYS else "plan_id"
+            rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+            assert rows, table
+            assert all(r[key] == row_key(table, r) for r in rows), table
+    finally:
+        conn.close()

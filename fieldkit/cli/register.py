@@ -182,6 +182,9 @@ def register_show(
     for e in data["entries"]:
         out.print(f"\nRegister entry {e['reg_id']}: {e['heading']}\n", highlight=False)
         out.print(e["text"], highlight=False, markup=False)
+    if not data["entries"] and data.get("full_text"):
+        out.print("")
+        out.print(data["full_text"], highlight=False, markup=False)
     if data["timeline"]:
         t = Table(
             "date",

@@ -90,3 +90,26 @@ def test_installed_in_a_new_database(db_path: Path) -> None:
             "SELECT count(*) FROM items WHERE checklist_id = 'pcc_checklist'"
         ).fetchone()[0]
     assert n == len(get("pcc_checklist").items)
+
+
+def test_a_question_not_covered_makes_its_sub_questions_na(store: Store) -> None:
+    """A review covering only question 1: the other nine answered n/a leave nothing of
+    theirs unanswered (it used to report 65 unanswered required items)."""
+    c = store.checklist("pcc_checklist")
+    rid = store.create_record("pcc_checklist", "Kent Police", observed_at="2016-03-14")
+    store.set_answer(rid, "pcc_review_date", "2016-03-14")
+    store.set_answer(rid, "pcc_review_ref", "Scrutiny board, March 2016")
+    store.set_answer(rid, "pcc_review_by", "Police and crime commissioner")
+    for item in c.items:
+        if re.fullmatch(r"pcc_q01(_[a-e])?", item.id):
+            store.set_answer(rid, item.id, "3" if item.kind == "q4" else "yes")
+    written: dict = {}
+    for n in range(2, 11):
+        written.update(store.set_answer(rid, f"pcc_q{n:02d}", "na"))
+    subs = {i.id for i in c.items if re.fullmatch(r"pcc_q(0[2-9]|10)_[a-h]\d?", i.id)}
+    assert len(subs) == sum(SUBS.values()) - SUBS[1] + 8
+    assert {k for (k, _), v in written.items() if v == "na"} >= subs
+    for d in range(1, 9):
+        store.set_answer(rid, f"pcc_d{d}", "provided")
+    store.finalise(rid)  # nothing required is left unanswered
+    assert store.record(rid)["status"] == "final"

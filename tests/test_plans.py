@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from fieldkit.errors import BadInput
 from fieldkit.register import (
@@ -94,13 +94,55 @@ def test_rag_history_latest_by_date_wins(store: Store) -> None:
     assert not set_rag(store, "kent:s02", "2018-09-01", "green").added  # the same again
 
 
-def test_unknown_rag_kept_with_warning(cli, db_path: Path) -> None:
+def test_unknown_rag_is_an_error_naming_the_known_values(cli, db_path: Path) -> None:
     cli("plans", "new", "--force", "kent", "--db", db_path)
-    r = cli("plans", "status", "kent:s01", "--on", "2018-06-01", "--rag", "Purple", "--db", db_path)
+    for typo in ("Purple", "ambre"):
+        r = cli("plans", "status", "kent:s01", "--on", "2018-06-01", "--rag", typo, "--db", db_path)
+        assert r.exit_code == 2
+        assert f"unknown RAG status {typo!r} (known: red, amber, green" in r.stderr
+    rows = json.loads(cli("plans", "list", "--json", "--db", db_path).stdout)
+    assert {r["rag"] for r in rows} == {None}
+
+
+def test_future_rag_refused_and_a_mistake_withdrawn_or_corrected(cli, db_path: Path) -> None:
+    cli("plans", "new", "--force", "kent", "--db", db_path)
+    r = cli("plans", "status", "kent:s01", "--on", "2030-01-01", "--rag", "red", "--db", db_path)
+    assert r.exit_code == 2 and "is in the future" in r.stderr and "--allow-future" in r.stderr
+    r = cli(
+        "plans",
+        "status",
+        "kent:s01",
+        "--on",
+        "2030-01-01",
+        "--rag",
+        "red",
+        "--allow-future",
+        "--db",
+        db_path,
+    )
     assert r.exit_code == 0
-    assert "unknown RAG status 'Purple', kept as written" in r.stderr
-    rows = json.loads(cli("plans", "list", "--status", "Purple", "--json", "--db", db_path).stdout)
-    assert [(r["objective_id"], r["unknown_rag"]) for r in rows] == [("s01", 1)]
+    cli("plans", "status", "kent:s01", "--on", "2018-06-01", "--rag", "green", "--db", db_path)
+    show = json.loads(cli("plans", "show", "kent:s01", "--json", "--db", db_path).stdout)
+    assert show["rag"] == "red"  # the mistaken 2030 rating wins until withdrawn
+    bad = next(h for h in show["history"] if h["event_date"] == "2030-01-01")
+    r = cli("plans", "withdraw", bad["event_id"][:8], "--reason", "typo", "--db", db_path)
+    assert r.exit_code == 0 and "withdrawn" in r.stdout
+    show = json.loads(cli("plans", "show", "kent:s01", "--json", "--db", db_path).stdout)
+    assert (show["rag"], show["rag_since"]) == ("green", "2018-06-01")
+    kept = next(h for h in show["history"] if h["event_date"] == "2030-01-01")
+    assert kept["withdrawn"] == 1  # still in the history, shown as withdrawn
+    assert "[withdrawn] red" in cli("plans", "show", "kent:s01", "--db", db_path).stdout
+    # a correction: the green rating was really amber
+    green = next(h for h in show["history"] if h["value"] == "green")
+    r = cli("plans", "withdraw", green["event_id"], "--rag", "ambre", "--db", db_path)
+    assert r.exit_code == 2 and "unknown RAG status 'ambre'" in r.stderr
+    r = cli("plans", "withdraw", green["event_id"], "--rag", "amber", "--db", db_path)
+    assert r.exit_code == 0 and "corrected by" in r.stdout
+    rows = json.loads(cli("plans", "list", "--json", "--db", db_path).stdout)
+    s01 = next(r for r in rows if r["objective_id"] == "s01")
+    assert (s01["rag"], s01["rag_since"]) == ("amber", "2018-06-01")
+    again = cli("plans", "withdraw", green["event_id"], "--db", db_path)
+    assert again.exit_code == 2 and "already withdrawn" in again.stderr
 
 
 def test_objective_names_and_bad_input(cli, db_path: Path) -> None:
@@ -321,11 +363,11 @@ def test_optional_columns_id_evidence_recommendations_date(store: Store, tmp_pat
 GOOD = ["P", "Fine objective.", "x", None, "green"]
 BAD_SHEETS = [
     (HEADER, [GOOD, ["S", "", "x", None, "Amber"]], "row 5: no objective"),
-    (HEADER, [GOOD, ["", "Something", "x", None, "Amber"]], "row 5: no theme"),
+    (HEADER, [["", "Something", "x", None, "Amber"], GOOD], "row 4: no theme"),
     (
         HEADER,
         [GOOD, ["Safeguarding things", "Something", "x", None, "Amber"]],
-        "row 5: theme 'Safeguarding things' is not a code",
+        "theme 'Safeguarding things' (row 5) is not a code",
     ),
     (
         HEADER + ["Recommendations"],
@@ -428,3 +470,79 @@ def test_theme_title_must_name_the_plans_theme(store: Store, tmp_path: Path) -> 
     bad = [["T - Training", "Another objective.", "x", None, "Amber"]]
     with pytest.raises(BadInput, match=r"row 4: theme T is 'Tackle offenders utilising"):
         import_plan_xlsx(store, workbook(tmp_path / "bad.xlsx", bad), "kent", plan="stop-2018")
+
+
+# ------------------------------------------------------- real plans (issues 11 and 16)
+def test_stray_far_cell_is_refused_before_reading(cli, db_path: Path, tmp_path: Path) -> None:
+    f = workbook(tmp_path / "far.xlsx", [GOOD])
+    wb = load_workbook(f)
+    wb.active["XFD3000"] = "stray"
+    wb.save(f)
+    assert f.stat().st_size < 10_000
+    r = cli("plans", "import", f, "--force", "kent", "--db", db_path)
+    assert r.exit_code == 2
+    assert "spans 3000 rows x 16384 columns" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_theme_merged_over_several_rows(store: Store, tmp_path: Path) -> None:
+    f = workbook(
+        tmp_path / "merged.xlsx",
+        [
+            ["S", "First safeguarding objective.", "A", None, "green"],
+            [None, "Second safeguarding objective.", "B", None, "amber"],
+            ["T", "A tackling objective.", "C", None, "red"],
+            [None, "Another tackling objective.", "D", None, "red"],
+        ],
+    )
+    wb = load_workbook(f)
+    wb.active.merge_cells("A4:A5")
+    wb.active.merge_cells("A6:A7")
+    wb.save(f)
+    import_plan_xlsx(store, f, "kent", on="2018-06-30")
+    got = objectives(store)
+    assert sorted(got) == ["s01", "s02", "t01", "t02"]
+    assert got["s02"]["rag"] == "amber" and got["t02"]["theme"] == "T"
+
+
+def test_force_theme_names_mapped_and_plan_matched(cli, db_path: Path, tmp_path: Path) -> None:
+    rows = [
+        ["Safeguarding", "Risk assessments are checked by a supervisor.", "A", None, "amber"],
+        ["Learning", "Lessons from reviews reach staff.", "B", None, "green"],
+    ]
+    f = workbook(tmp_path / "kent-da-plan.xlsx", rows)
+    r = cli("plans", "import", f, "--force", "kent", "--on", "2018-06-30", "--db", db_path)
+    assert r.exit_code == 2
+    assert "theme 'Safeguarding' (row 4), 'Learning' (row 5) is not a code" in r.stderr
+    assert "--theme 'Safeguarding=S'" in r.stderr
+    r = cli("plans", "import", f, "--force", "kent", "--theme", "Safeguarding=S",
+            "--theme", "Learning=L", "--on", "2018-06-30", "--db", db_path)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "plan kent:kent-da-plan: new, named after the file" in r.stdout
+    # version 2 of the same file updates the force's plan, and says so
+    g = workbook(tmp_path / "kent-da-plan-v2.xlsx", [[*rows[0][:4], "green"], rows[1]])
+    r = cli("plans", "import", g, "--force", "kent", "--theme", "Safeguarding=S",
+            "--theme", "Learning=L", "--on", "2018-09-30", "--db", db_path)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "plan kent:kent-da-plan: the force's only plan" in r.stdout
+    data = json.loads(cli("plans", "list", "--json", "--db", db_path).stdout)
+    assert {(d["plan"], d["theme"], d["theme_title"]) for d in data} == {
+        ("kent-da-plan", "S", "Safeguard people from domestic abuse."),
+        ("kent-da-plan", "L", "Learning"),
+    }
+    assert {d["rag"] for d in data} == {"green"}
+    table = cli("plans", "list", "--db", db_path).stdout
+    assert "┃ theme" in table and "theme L Learning" in table
+    # a second plan: from then on the force's plans must be named
+    cli("plans", "new", "--force", "kent", "--db", db_path)
+    r = cli("plans", "import", g, "--force", "kent", "--theme", "Safeguarding=S",
+            "--theme", "Learning=L", "--db", db_path)  # fmt: skip
+    assert r.exit_code == 2 and "kent has 2 plans (kent-da-plan, stop-2018)" in r.stderr
+
+
+def test_show_prints_the_theme_includes_lines(cli, db_path: Path) -> None:
+    cli("plans", "new", "--force", "kent", "--db", db_path)
+    shown = cli("plans", "show", "kent:t03", "--db", db_path).stdout
+    tpl = next(t for t in template("stop-2018").themes if t.code == "T")
+    assert "This includes:" in shown
+    assert all(line[:40] in shown.replace("\n", " ") for line in tpl.includes)

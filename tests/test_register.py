@@ -99,7 +99,8 @@ def test_import_seed_000_is_recommendation_2_and_idempotent(cli, db_path: Path) 
     assert rec2["register_ids"] == "2321"
     assert rec2["current_status"] == "no-further-action-needed"
     assert rec2["status_since"] == "2017-08-11"
-    assert (rec2["events"], rec2["comments"], rec2["first_event"]) == (3, 1, "2014-03-27")
+    # seed 000: 3 events; shipped: seed 001's December 2014 update and the Annex E status
+    assert (rec2["events"], rec2["comments"], rec2["first_event"]) == (5, 2, "2014-03-27")
     with Store.open(db_path, readonly=True) as s:
         [text] = s.conn.execute("SELECT text FROM register_entries").fetchone()
         assert (
@@ -219,7 +220,8 @@ def test_several_entries_in_one_file_including_one_without_events(
     ]
     assert any("register entry 77 does not match its report" in w for w in result.warnings)
     rows = by_ref(list_recommendations(store.conn))
-    assert rows["eb2014:8"]["events"] == 0 and rows["eb2014:8"]["register_ids"] == "2400"
+    # no events of its own: only the shipped ones (seed 001's update, the Annex E status)
+    assert rows["eb2014:8"]["events"] == 2 and rows["eb2014:8"]["register_ids"] == "2400"
     assert rows["register:77"]["current_status"] == "in-progress"
     assert rows["register:77"]["title"] == "Some later report"
     assert len(rows) == 12
@@ -249,12 +251,36 @@ def test_eleven_recommendations_ship_with_their_lead(cli, db_path: Path) -> None
     assert [r["ref"] for r in rows] == [f"eb2014:{n}" for n in range(1, 12)]
     assert {r["rec_number"]: r["lead_org"] for r in rows} == LEADS
     assert all(r["source_report"] == "everyones_business_2014" for r in rows)
-    assert by_ref(rows)["eb2014:1"]["comments"] == 2  # seed 001: NOG met 10 June, 4 September 2014
+    # seed 001: NOG met 10 June, 4 September 2014, and the December 2014 update
+    assert by_ref(rows)["eb2014:1"]["comments"] == 3
     assert by_ref(rows)["eb2014:10"]["annex_e_status"] is None  # Annex E has no update for it
+    # Annex E (2015) statuses are dated status events: 10 of the 11 have one
+    statuses = {r["ref"]: (r["current_status"], r["status_since"]) for r in rows}
+    assert statuses["eb2014:11"] == ("limited-progress", "2015-12-01")
+    assert statuses["eb2014:10"] == (None, None)
+    assert sum(1 for st, _ in statuses.values() if st) == 10
+    found = json.loads(
+        cli("register", "list", "--status", "limited-progress", "--json", "--db", db_path).stdout
+    )
+    assert [r["ref"] for r in found] == ["eb2014:11"]
+    bogus = cli("register", "list", "--status", "bogus", "--db", db_path)
+    assert bogus.exit_code == 2 and "unknown status 'bogus' (known: awaiting-review" in bogus.stderr
+
+
+def test_full_texts_ship_with_the_recommendations(store: Store) -> None:
+    rows = by_ref(list_recommendations(store.conn))
+    full = store.conn.execute(
+        "SELECT rec_number, full_text, update_group FROM recommendations ORDER BY rec_number"
+    ).fetchall()
+    assert len(full) == 11 and all(t and len(t) > 150 for _, t, _ in full)
+    assert full[1][1].startswith("By September 2014, every police force in England and Wales")
+    assert "  • after close consideration of all the recommendations in this report;" in full[1][1]
+    assert full[2][2] == 2  # Recommendation 3 is reported with 2, as seed 001 does
+    assert rows["eb2014:3"]["lead_org"] == "HMIC"
 
 
 def test_schema_step_reference_block_matches_the_yaml() -> None:
-    text = sql.read("0002_register.sql")
+    text = sql.read("0003_register_events.sql")
     block = re.search(r"-- BEGIN reference\n(.*?)-- END reference", text, re.S)
     assert block is not None
     assert block.group(1) == reference_sql()
@@ -272,7 +298,8 @@ def test_current_status_is_the_latest_status_event_by_date(store: Store) -> None
         "2016-06-30",
         "2016-07-01",
     )
-    assert [e["event_date"] for e in timeline(store.conn, "everyones_business_2014:6")] == [
+    mine = [e for e in timeline(store.conn, "everyones_business_2014:6") if e["source"] == "manual"]
+    assert [e["event_date"] for e in mine] == [
         "2015-01-10",
         "2015-05-05",
         "2016-06-30",
@@ -286,24 +313,25 @@ def test_same_day_statuses_later_one_wins(store: Store) -> None:
     assert by_ref(list_recommendations(store.conn))["eb2014:4"]["current_status"] == "complete"
 
 
-def test_add_event_cli_and_unknown_status_warning(cli, db_path: Path) -> None:
+def test_add_event_cli_and_unknown_status_is_an_error(cli, db_path: Path) -> None:
     cli("register", "import", SEED_000, "--db", db_path)
-    r = cli(
-        "register",
-        "add-event",
-        "2321",
-        "--on",
-        "1st May 2018",
-        "--status",
-        "Under Review",
-        "--db",
-        db_path,
-    )
-    assert r.exit_code == 0
-    assert "warning:" in r.stderr and "unknown status 'Under Review', kept as written" in r.stderr
+    for typo in ("Under Review", "done-ish"):
+        r = cli(
+            "register",
+            "add-event",
+            "2321",
+            "--on",
+            "1st May 2018",
+            "--status",
+            typo,
+            "--db",
+            db_path,
+        )
+        assert r.exit_code == 2
+        assert f"unknown status {typo!r} (known: awaiting-review, in-progress" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
     rows = by_ref(json.loads(cli("register", "list", "--json", "--db", db_path).stdout))
-    assert rows["eb2014:2"]["current_status"] == "Under Review"
-    assert rows["eb2014:2"]["unknown_status"] == 1
+    assert rows["eb2014:2"]["current_status"] == "no-further-action-needed"
     r = cli(
         "register",
         "add-event",
@@ -349,7 +377,10 @@ def test_add_event_again_is_a_no_op(store: Store) -> None:
     first = add_event(store, "eb2014:9", "2016-04-01", comment="Statutory guidance issued.")
     again = add_event(store, "eb2014:9", "2016-04-01", comment="Statutory guidance issued.")
     assert first.added and not again.added and first.event_id == again.event_id
-    assert len(timeline(store.conn, "everyones_business_2014:9")) == 1
+    manual = [
+        e for e in timeline(store.conn, "everyones_business_2014:9") if e["source"] == "manual"
+    ]
+    assert len(manual) == 1
 
 
 def test_list_status_filter(cli, db_path: Path) -> None:
@@ -368,9 +399,10 @@ def test_list_status_filter(cli, db_path: Path) -> None:
     done = json.loads(
         cli("register", "list", "--status", "complete", "--json", "--db", db_path).stdout
     )
-    assert [r["ref"] for r in done] == ["eb2014:5"]
+    # Annex E (2015) gives 3 as complete; 5 is complete by the event just added
+    assert [r["ref"] for r in done] == ["eb2014:3", "eb2014:5"]
     none = json.loads(cli("register", "list", "--status", "none", "--json", "--db", db_path).stdout)
-    assert len(none) == 9
+    assert [r["ref"] for r in none] == ["eb2014:10"]
     table = cli("register", "list", "--db", db_path).stdout
     assert "eb2014:11" in table and "11 recommendation(s)" in table
 
@@ -382,8 +414,9 @@ def test_show_prints_text_and_timeline(cli, db_path: Path) -> None:
     assert "self-assessments.The action plan" in r.stdout
     assert "awaiting-review" in r.stdout and "2017-07-17" in r.stdout
     data = json.loads(cli("register", "show", "eb2014:2", "--json", "--db", db_path).stdout)
-    assert [e["kind"] for e in data["timeline"]] == ["status", "comment", "status"]
-    assert data["timeline"][1]["body"].startswith("This area of activity")  # trimmed for display
+    mine = [e for e in data["timeline"] if e["source"] == "register"]
+    assert [e["kind"] for e in mine] == ["status", "comment", "status"]
+    assert mine[1]["body"].startswith("This area of activity")  # trimmed for display
 
 
 # ----------------------------------------------------------------- views and rows
@@ -396,9 +429,11 @@ def test_timeline_view_and_export_rows(store: Store) -> None:
     ).fetchall()
     assert [r[:3] for r in rows] == [
         (1, "2014-03-27", "status"),
-        (2, "2017-07-17", "comment"),
-        (3, "2017-08-11", "status"),
-        (4, "2018-01-01", "comment"),
+        (2, "2014-12-01", "comment"),  # seed 001's update
+        (3, "2015-12-01", "status"),  # Annex E: complete
+        (4, "2017-07-17", "comment"),
+        (5, "2017-08-11", "status"),
+        (6, "2018-01-01", "comment"),
     ]
     assert {r[4] for r in rows} == {"no-further-action-needed"}
     assert rows[0][5] == "Force DA action plans"
@@ -408,7 +443,9 @@ def test_timeline_view_and_export_rows(store: Store) -> None:
         sheet[1]["current_status"] == "no-further-action-needed" and sheet[1]["lead_org"] == "HMIC"
     )
     events = rec_event_rows(store.conn)
-    assert len(events) == 2 + 4  # seed 001's two comments on Rec 1, four on Rec 2
+    # shipped: 3 comments of seed 001 and an Annex E status on Rec 1, 2 + 2 on each of
+    # the other 10 bar Rec 10 (no Annex E status); 4 more on Rec 2
+    assert len(events) == (3 + 1) + 9 * 2 + 1 + 4
     assert recommendation(store.conn, "2321")["entries"][0]["reg_id"] == "2321"
 
 

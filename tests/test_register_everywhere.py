@@ -24,6 +24,7 @@ def register_db(db_path: Path) -> Path:
     with Store.create(db_path, inspector="lee") as s:
         import_register(s, [SEED])
         new_plan(s, force="kent")
+        set_rag(s, "kent:s03", "2018-06-01", "red")
         set_rag(s, "kent:s03", "2018-09-01", "amber", note="training half done")
     return db_path
 
@@ -80,6 +81,10 @@ def test_excel_gains_recommendations_and_action_plans(register_db: Path, tmp_pat
     s03 = next(r for r in plans[1:] if r[ph.index("Objective id")] == "s03")
     assert s03[ph.index("RAG status")] == "amber"
     assert s03[ph.index("Status note")] == "training half done"
+    # the RAG history, not only a count of evidence notes
+    assert s03[ph.index("RAG history (date status; oldest first)")] == (
+        "2018-06-01 red; 2018-09-01 amber"
+    )
     # redacted: comments and notes go, statuses stay
     red = tmp_path / "red.xlsx"
     with Store.open(register_db, readonly=True) as s:
@@ -104,12 +109,14 @@ async def test_tui_browses_recommendations_and_adds_an_event(
         table = app.screen.query_one("#recs-table", DataTable)
         assert table.row_count == 11
         await pilot.press("down")  # eb2014:2
-        assert app.screen.query_one("#recs-timeline", DataTable).row_count == 3
+        assert (
+            app.screen.query_one("#recs-timeline", DataTable).row_count == 5
+        )  # seed 000 + seed 001 update + Annex E
         await pilot.press("e")
-        await pilot.press(*"reopened-for-review", "enter")
+        await pilot.press(*"in-progress", "enter")
         await pilot.pause()
-        assert app.screen.query_one("#recs-timeline", DataTable).row_count == 4
+        assert app.screen.query_one("#recs-timeline", DataTable).row_count == 6
     with Store.open(register_db, readonly=True) as s:
         events = timeline(s.conn, "everyones_business_2014:2")
-    assert events[-1]["status_slug"] == "reopened-for-review"
+    assert events[-1]["status_slug"] == "in-progress"
     assert events[-1]["event_date"] == date.today().isoformat()

@@ -96,8 +96,9 @@ def demo_cli(
     ] = 2015,
     scale: Annotated[int, typer.Option(min=1, help="Multiply the amount of fieldwork.")] = 1,
 ) -> None:
-    """Write realistic synthetic fieldwork (several inspectors, 43 forces, all four
-    instruments) into a database, creating it if needed."""
+    """Write realistic synthetic fieldwork (several inspectors, 43 forces) into a database,
+    creating it if needed: the four fieldwork instruments (call listening, front desk, MARAC,
+    case files). It writes no PCC checklist reviews, the fifth instrument."""
     from fieldkit.demo import write_demo
 
     path = resolve_db(db)

@@ -4,21 +4,26 @@ action plans): thin wrappers over fieldkit.register."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from fieldkit.cli.base import DbOption, app, command, out
 from fieldkit.cli.failures import err
+from fieldkit.errors import BadInput, FieldkitError
 from fieldkit.paths import resolve_db
 from fieldkit.register import plans as plans_mod
 from fieldkit.register import recs
+from fieldkit.register.output import write_output
 from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
 from fieldkit.safetext import safe_text
+from fieldkit.register.withdrawals import REASONS
 from fieldkit.store import Store
 
 register_app = typer.Typer(
@@ -39,6 +44,13 @@ app.add_typer(plans_app, name="plans")
 STATUSES = ", ".join(load().status_slugs)
 RAGS = ", ".join(code for code, _, _ in load().rag_values)
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+AllowFuture = Annotated[
+    bool,
+    typer.Option("--allow-future", help="Accept a date after today (refused otherwise)."),
+]
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the output file if it exists.")
+]
 OnOption = Annotated[
     str,
     typer.Option("--on", help="Date: 2017-08-11 or 11th August 2017.", show_default=False),
@@ -171,12 +183,28 @@ def register_show(
     for e in data["entries"]:
         out.print(f"\nRegister entry {e['reg_id']}: {e['heading']}\n", highlight=False)
         out.print(e["text"], highlight=False, markup=False)
+    if not data["entries"] and data.get("full_text"):
+        out.print("")
+        out.print(data["full_text"], highlight=False, markup=False)
     if data["timeline"]:
         t = Table(
-            "date", "kind", "status / comment", "source", title="Timeline", title_justify="left"
+            "date",
+            "kind",
+            "status / comment",
+            "source",
+            "event",
+            title="Timeline",
+            title_justify="left",
         )
         for ev in data["timeline"]:
-            t.add_row(ev["event_date"], ev["kind"], ev["body"], ev["source"])
+            body = ev["body"]
+            if ev["withdrawn"]:
+                body = f"[withdrawn] {body}" + (
+                    f" (corrected by {ev['replaced_by'][:10]})" if ev["replaced_by"] else ""
+                )
+                if ev["withdrawn_reason"]:
+                    body += f": {ev['withdrawn_reason']}"
+            t.add_row(ev["event_date"], ev["kind"], escape(body), ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
         out.print(
@@ -191,18 +219,78 @@ def register_add_event(
     on: OnOption,
     status: Annotated[
         str | None,
-        typer.Option(help=f"A status slug ({STATUSES}); others are kept, with a warning."),
+        typer.Option(help=f"A status slug, one of: {STATUSES}."),
     ] = None,
     comment: Annotated[str | None, typer.Option(help="A comment (free text).")] = None,
+    allow_future: AllowFuture = False,
     db: DbOption = None,
 ) -> None:
-    """Append a dated status or comment event to a recommendation (events are never
-    changed or removed; the latest status event is the current status)."""
+    """Append a dated status or comment event to a recommendation (the latest status event
+    is the current status). A mistake is put right with `register correct` or `register
+    withdraw`, which keep the original in the history."""
     with _open_write(db) as store:
-        result = recs.add_event(store, rec, on, status=status, comment=comment)
-    _warn(result.warnings)
+        result = recs.add_event(
+            store, rec, on, status=status, comment=comment, allow_future=allow_future
+        )
     what = "added" if result.added else "already recorded"
     out.print(f"{result.rec_id}: event {what} ({result.event_id})", highlight=False)
+
+
+ReasonOption = Annotated[
+    str | None,
+    typer.Option("--reason", help=f"Why: {', '.join(REASONS)}.", show_default=False),
+]
+
+
+@command("withdraw", parent=register_app)
+def register_withdraw(
+    event: Annotated[
+        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
+    ],
+    reason: ReasonOption = None,
+    db: DbOption = None,
+) -> None:
+    """Withdraw an event typed by mistake: it stays in the history, shown as withdrawn, and
+    leaves the current status and exports (`register export --include-withdrawn` keeps it)."""
+    with _open_write(db) as store:
+        result = recs.withdraw_event(store, event, reason=reason)
+    out.print(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn", highlight=False)
+
+
+@command("correct", parent=register_app)
+def register_correct(
+    event: Annotated[
+        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
+    ],
+    on: Annotated[
+        str | None, typer.Option("--on", help="The corrected date.", show_default=False)
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help=f"The corrected status ({STATUSES}).", show_default=False)
+    ] = None,
+    comment: Annotated[
+        str | None, typer.Option(help="The corrected comment text.", show_default=False)
+    ] = None,
+    reason: ReasonOption = None,
+    allow_future: AllowFuture = False,
+    db: DbOption = None,
+) -> None:
+    """Correct an event's date, status or comment: a new event replaces it and the original
+    stays in the history, shown as withdrawn in favour of the correction."""
+    with _open_write(db) as store:
+        result = recs.correct_event(
+            store,
+            event,
+            on=on,
+            status=status,
+            comment=comment,
+            reason=reason,
+            allow_future=allow_future,
+        )
+    out.print(
+        f"{short_ref(result.rec_id)}: event {result.withdrawn} corrected by {result.replaced_by}",
+        highlight=False,
+    )
 
 
 @command("export", parent=register_app)
@@ -212,19 +300,85 @@ def register_export(
         typer.Argument(metavar="[ID]...", help="Only these recommendations.", show_default=False),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (default: stdout); owner-only, never over an existing "
+            "file unless --overwrite.",
+        ),
     ] = None,
+    overwrite: OverwriteOption = False,
+    include_withdrawn: Annotated[
+        bool, typer.Option("--include-withdrawn", help="Keep withdrawn events too.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Write imported register entries, with their events, back in the register's format."""
+    """Write imported register entries, with their events, back in the register's format
+    (importing the file again adds nothing). Withdrawn events are left out."""
     with _open_read(db) as store:
         ids = [recs.resolve_rec(store.conn, r) for r in recs_] if recs_ else None
-        text = recs.export_entries(store.conn, ids)
+        text = recs.export_entries(store.conn, ids, include_withdrawn=include_withdrawn)
+        if not text:
+            if ids:
+                named = ", ".join(short_ref(i) for i in ids)
+                raise FieldkitError(
+                    f"nothing to export: no register entry is imported for {named} "
+                    "(export writes imported entries; `register show` prints any "
+                    "recommendation's events)"
+                )
+            raise FieldkitError(
+                "nothing to export: no register entry is imported in this database "
+                "(`register import FILE` first)"
+            )
     if output is None:
         typer.echo(safe_text(text))  # a terminal gets no control characters
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text, overwrite=overwrite)
         out.print(f"wrote {output}", highlight=False)
+
+
+@command("report", parent=register_app)
+def register_report(
+    since: Annotated[
+        str,
+        typer.Option("--since", help="First day of the period (2014-06-01).", show_default=False),
+    ],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="Last day of the period (default: today).", show_default=False
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="update.md, update.html or update.docx (default: Markdown on stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    overwrite: OverwriteOption = False,
+    db: DbOption = None,
+) -> None:
+    """The quarterly progress update in the National Oversight Group's structure (seed 001):
+    each recommendation (2 and 3 together) with its full text, lead, status at the start and
+    end of the period and how it changed, the period's comments and events in date order,
+    linked action-plan RAG counts; a summary table; forces' RAG counts."""
+    from fieldkit.register.update import build_update, render
+
+    with _open_read(db) as store:
+        update = build_update(store.conn, since, until)
+    if out_file is None:
+        typer.echo(render(update, ".md"), nl=False)
+        return
+    data = render(update, out_file.suffix.lower())
+    write_output(out_file, data, overwrite=overwrite)
+    out.print(
+        f"wrote {out_file} ({update.since} to {update.until}, {len(update.sections)} sections)",
+        highlight=False,
+    )
 
 
 # --------------------------------------------------------------------------------- plans
@@ -257,7 +411,18 @@ def plans_import(
         typer.Option(
             "--plan",
             "-p",
-            help="Plan name (default: the file name, e.g. kent-da-plan).",
+            help="Plan name. Default: the force's only plan; for a force without a plan, "
+            "the file name (kent-da-plan).",
+            show_default=False,
+        ),
+    ] = None,
+    theme: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--theme",
+            help="Map a force's own theme name to a theme code: --theme 'Safeguarding=S' "
+            "(repeat for each; a new code makes a new theme). On a terminal, fieldkit asks "
+            "for names it does not know.",
             show_default=False,
         ),
     ] = None,
@@ -276,13 +441,31 @@ def plans_import(
     status (optional: id, evidence, recommendations, date). All or nothing: a bad row is
     reported with its sheet row number and nothing is stored. Importing the same sheet again
     adds nothing; an updated sheet adds what changed."""
+    mapping: dict[str, str] = {}
+    for item in theme or ():
+        name, sep, code = item.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise BadInput(f"--theme {item!r}: write it as 'Theme name=S'")
+        mapping[name.strip()] = code.strip()
+    ask = _ask_theme if sys.stdin.isatty() and sys.stdout.isatty() else None
     with _open_write(db) as store:
-        result = import_plan_xlsx(store, file, force, plan=plan, sheet=sheet, on=on)
+        result = import_plan_xlsx(
+            store, file, force, plan=plan, sheet=sheet, on=on, themes=mapping, ask_theme=ask
+        )
     _warn(result.warnings)
+    out.print(f"plan {result.plan_id}: {result.plan_note}", highlight=False)
     out.print(
         f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
         f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links",
         highlight=False,
+    )
+
+
+def _ask_theme(name: str, known: list[str]) -> str:
+    return str(
+        typer.prompt(
+            f"Theme {name!r} is which theme? ({', '.join(known)}, or a new code)", err=True
+        )
     )
 
 
@@ -303,12 +486,13 @@ def plans_list(
     if json_:
         _json(rows)
         return
-    t = Table("objective", "RAG", "since", "owner", "due", "recs", "objective text")
+    t = Table("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
     t.columns[0].no_wrap = True
     for r in rows:
         links = "; ".join(short_ref(x) for x in (r["recommendations"] or "").split("; ") if x)
         t.add_row(
             r["objective_ref"],
+            r["theme"],
             (r["rag"] or "-") + (" (?)" if r["unknown_rag"] else ""),
             r["rag_since"] or "",
             r["owner"] or "",
@@ -317,6 +501,9 @@ def plans_list(
             r["objective"],
         )
     out.print(t)
+    legend = {(r["theme"], r["theme_title"] or "") for r in rows}
+    for code, title in sorted(legend):
+        out.print(f"theme {code} {title}", highlight=False, markup=False, soft_wrap=True)
     out.print(f"{len(rows)} objective(s)", highlight=False)
 
 
@@ -342,25 +529,83 @@ def plans_show(
         f"recommendations: {data['recommendations'] or '-'}",
         highlight=False,
     )
-    t = Table("date", "kind", "value", "note", "source", title="History", title_justify="left")
+    if data.get("theme_includes"):
+        out.print("This includes:", highlight=False)
+        for line in data["theme_includes"].splitlines():
+            out.print(f"  • {line}", highlight=False, markup=False)
+    t = Table(
+        "date", "kind", "value", "note", "source", "event", title="History", title_justify="left"
+    )
     for h in data["history"]:
-        t.add_row(h["event_date"], h["kind"], h["value"], h["note"] or "", h["source"])
+        value = h["value"]
+        if h["withdrawn"]:
+            value = f"[withdrawn] {value}" + (
+                f" (corrected by {h['replaced_by'][:10]})" if h["replaced_by"] else ""
+            )
+        t.add_row(
+            h["event_date"],
+            h["kind"],
+            escape(value),
+            escape(h["note"] or ""),
+            h["source"],
+            h["event_id"][:10],
+        )
     out.print(t)
+
+
+@command("withdraw", parent=plans_app)
+def plans_withdraw(
+    event: Annotated[
+        str, typer.Argument(metavar="EVENT", help="Event id from `plans show` (6+ characters).")
+    ],
+    rag: Annotated[
+        str | None,
+        typer.Option("--rag", help=f"Correct it to this RAG status ({RAGS}).", show_default=False),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Correct it to this date.", show_default=False)
+    ] = None,
+    reason: ReasonOption = None,
+    allow_future: AllowFuture = False,
+    db: DbOption = None,
+) -> None:
+    """Withdraw an objective's RAG rating (or evidence, owner, due entry) recorded by
+    mistake; with --rag or --on, replace it by a corrected one. The original stays in the
+    history, shown as withdrawn, and no longer counts as the current rating."""
+    with _open_write(db) as store:
+        gone, new = plans_mod.withdraw_plan_event(
+            store, event, reason=reason, correct_rag=rag, on=on, allow_future=allow_future
+        )
+    if new:
+        out.print(f"event {gone} corrected by {new}", highlight=False)
+    else:
+        out.print(f"event {gone} withdrawn", highlight=False)
 
 
 @command("status", parent=plans_app)
 def plans_status(
     objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
     on: OnOption,
-    rag: Annotated[str, typer.Option("--rag", help=f"{RAGS}; others are kept, with a warning.")],
+    rag: Annotated[str, typer.Option("--rag", help=f"One of: {RAGS}.")],
     note: Annotated[str | None, typer.Option(help="A note on the rating.")] = None,
     force: ForceOption = None,
     plan: PlanOption = None,
+    allow_future: AllowFuture = False,
     db: DbOption = None,
 ) -> None:
-    """Record an objective's RAG status as at a date."""
+    """Record an objective's RAG status as at a date (`plans withdraw` puts a mistake
+    right)."""
     with _open_write(db) as store:
-        result = plans_mod.set_rag(store, objective, on, rag, note=note, force=force, plan=plan)
+        result = plans_mod.set_rag(
+            store,
+            objective,
+            on,
+            rag,
+            note=note,
+            force=force,
+            plan=plan,
+            allow_future=allow_future,
+        )
     _warn(result.warnings)
     out.print(
         f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",

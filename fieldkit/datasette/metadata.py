@@ -25,7 +25,7 @@ INSTANCE = {
         "counts; pooled across forces, never averaged; percentages rounded half up."
     ),
     "source": "fieldkit",
-    "about": "DOMAIN.md section 4.3: the aggregation rule",
+    "about": "docs/counting.md: the aggregation rule",
 }
 
 _ENVELOPE_COLUMNS = {

@@ -45,6 +45,7 @@ _PLANS = [
     ("rag", "RAG status"),
     ("rag_since", "Status since"),
     ("rag_note", "Status note"),
+    ("rag_history", "RAG history (date status; oldest first)"),
     ("evidence_notes", "Evidence notes (count)"),
     ("recommendations", "Linked recommendations"),
 ]

@@ -475,7 +475,7 @@ def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]
             "inspectors recorded the same case). Applicable = yes or no; not applicable and "
             "unknown are left out of both counts. Pooled across forces (sums of counts, never "
             "averages of percentages). Percentages are exact values formatted to whole "
-            "percent; labels are rounded half up (DOMAIN.md 4.3).",
+            "percent; labels are rounded half up (docs/counting.md in fieldkit).",
         ],
         [
             "Case files",

@@ -27,9 +27,11 @@ from fieldkit.register.plans import (
     set_rag,
 )
 from fieldkit.register.recs import (
+    ChangeResult,
     EventResult,
     ImportResult,
     add_event,
+    correct_event,
     export_entries,
     import_register,
     known_statuses,
@@ -40,6 +42,7 @@ from fieldkit.register.recs import (
     resolve_rec,
     short_ref,
     timeline,
+    withdraw_event,
 )
 from fieldkit.register.reference import install_reference
 
@@ -52,10 +55,14 @@ APPEND_ONLY_TABLES = (
     "plan_objectives",
     "plan_events",
     "plan_links",
+    "register_withdrawals",
 )
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "ChangeResult",
+    "correct_event",
+    "withdraw_event",
     "Entry",
     "Event",
     "EventResult",

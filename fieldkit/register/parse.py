@@ -25,7 +25,6 @@ from datetime import date
 
 from fieldkit.errors import BadInput
 
-TITLE_RE = re.compile(r"^(?P<heading>\S.*?)\s*\((?P<reg_id>\d+)\)[ \t]*$")
 ON_OPEN = "[on]"
 ON_CLOSE = "[/on]"
 BODY_TAGS = ("status", "comment")
@@ -99,6 +98,24 @@ def current_status(events: tuple[Event, ...] | list[Event]) -> str | None:
     if not statuses:
         return None
     return max(statuses, key=lambda e: (e.date, e.seq)).body
+
+
+def match_title(line: str) -> dict[str, str] | None:
+    """`<heading> (<register id>)` split into heading and reg_id, else None.
+
+    Written without a regular expression: the pattern it replaces (a lazy heading, then
+    spaces, then the bracketed id) backtracked quadratically on a long line of spaces."""
+    s = line.rstrip(" \t")
+    if not s or s[0].isspace() or not s.endswith(")"):
+        return None
+    i = s.rfind("(")
+    reg_id = s[i + 1 : -1]
+    if i <= 0 or not reg_id or not (reg_id.isascii() and reg_id.isdigit()):
+        return None
+    heading = s[:i].rstrip()
+    if not heading or "\n" in heading:
+        return None
+    return {"heading": heading, "reg_id": reg_id}
 
 
 def ordinal(day: int) -> str:
@@ -186,7 +203,7 @@ class _Reader:
             line = self.text[pos:end]
             before_blank = pos >= 2 and self.text[pos - 2 : pos] == "\n\n"
             after = self.text[end + 1 : self.line_end(end + 1)] if end < len(self.text) else ""
-            if before_blank and TITLE_RE.match(line) and after.strip() == "":
+            if before_blank and match_title(line) and after.strip() == "":
                 return pos
             pos = end + 1
         return -1
@@ -205,7 +222,7 @@ class _Reader:
     def entry(self, start: int) -> tuple[Entry, int]:
         end = self.line_end(start)
         title_line = self.text[start:end]
-        m = TITLE_RE.match(title_line)
+        m = match_title(title_line)
         if not m:
             raise self.fail(
                 start,
@@ -236,7 +253,7 @@ class _Reader:
                     continue
                 if after < len(self.text):
                     title_start = self.text.rfind("\n", 0, after) + 1
-                    if title_start != after or not TITLE_RE.match(
+                    if title_start != after or not match_title(
                         self.text[after : self.line_end(after)]
                     ):
                         raise self.fail(

@@ -4,9 +4,16 @@ The sheet has a header row with the columns theme, objective, owner, due and sta
 optionally id (objective id, e.g. s03), evidence (a note), recommendations (e.g.
 "eb2014:2; eb2014:3") and date (the date the row's status is as at). One row per objective.
 
-A theme cell is a code (S), a code and title ("S - Safeguard people from domestic abuse")
-or a title the plan already has. Objectives without an id are matched to the plan's
-objectives by text, else numbered on from the theme's last (s11, s12 ...).
+A theme cell is a code (S), a code and title ("S - Safeguard people from domestic abuse"),
+a title the plan already has, or a force's own name for a theme mapped with `themes`
+(`--theme "Safeguarding=S"`; a new code makes a new theme with that title). A theme written
+once over several rows (merged cells) holds for the rows below it until the next one.
+Objectives without an id are matched to the plan's objectives by text, else numbered on from
+the theme's last (s11, s12 ...).
+
+The workbook is read in openpyxl's read-only, streaming mode, and a sheet whose dimensions
+exceed MAX_ROWS x MAX_COLUMNS is refused before a row is read (a 5 KB file with one cell at
+XFD3000 would otherwise expand to millions of cells).
 
 All or nothing: the first bad row raises BadInput naming the file, sheet and row number,
 and nothing is stored. Importing the same sheet again adds nothing: owner, due date and
@@ -19,6 +26,7 @@ import hashlib
 import re
 import sqlite3
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -51,6 +59,7 @@ ALIASES = {
 }
 THEME_WITH_TITLE = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,2})\s*[-:\u2013\u2014.)]\s+(\S.*)$", re.S)
 MAX_ROWS = 10_000
+MAX_COLUMNS = 64
 Q_CURRENT_LINK = P.Q["current_link"]
 
 
@@ -62,6 +71,7 @@ class PlanImportResult:
     new_events: int = 0
     new_links: int = 0
     warnings: list[str] = field(default_factory=list)
+    plan_note: str = ""  # how the plan was chosen
 
 
 def _header_key(value: Any) -> str:
@@ -87,7 +97,7 @@ def _open(path: Path, sheet: str | None) -> tuple[Any, str]:
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     try:
-        wb = load_workbook(path, data_only=True)
+        wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
         raise BadInput(f"{path}: not an Excel .xlsx workbook ({e.__class__.__name__})") from None
     except Exception as e:  # openpyxl raises InvalidFileException and friends
@@ -98,6 +108,16 @@ def _open(path: Path, sheet: str | None) -> tuple[Any, str]:
         ws = wb[sheet]
     else:
         raise BadInput(f"{path}: no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
+    try:
+        rows, cols = ws.max_row, ws.max_column
+    except Exception:  # a malformed dimension tag: the streaming limits below still hold
+        rows, cols = None, None
+    if (rows or 0) > MAX_ROWS or (cols or 0) > MAX_COLUMNS:
+        raise BadInput(
+            f"{path.name}: sheet {ws.title!r} spans {rows} rows x {cols} columns "
+            f"(at most {MAX_ROWS} x {MAX_COLUMNS}); is this an action plan? "
+            "Delete the stray cells far from the table"
+        )
     return ws, ws.title
 
 
@@ -146,7 +166,9 @@ def _read_rows(path: Path, ws: Any, title: str, default_on: str) -> list[_Row]:
     columns: dict[str, int] = {}
     rows: list[_Row] = []
     first_text: tuple[int, str] | None = None
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    last_theme = ""
+    rows_iter = ws.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True)
+    for number, values in enumerate(rows_iter, start=1):
         if number > MAX_ROWS:
             raise BadInput(f"{where}: more than {MAX_ROWS} rows; is this an action plan?")
         cells = list(values)
@@ -166,10 +188,11 @@ def _read_rows(path: Path, ws: Any, title: str, default_on: str) -> list[_Row]:
             return cells[i] if i is not None and i < len(cells) else None
 
         at = f"{where} row {number}"
-        theme_raw = _text(cell("theme"))
+        theme_raw = _text(cell("theme")) or last_theme  # merged over several rows
         objective = _text(cell("objective"))
         if not theme_raw:
             raise BadInput(f"{at}: no theme")
+        last_theme = theme_raw
         if not objective:
             raise BadInput(f"{at}: no objective")
         theme, theme_title = theme_raw, None
@@ -230,18 +253,26 @@ def import_plan_xlsx(
     plan: str | None = None,
     sheet: str | None = None,
     on: str | None = None,
+    themes: dict[str, str] | None = None,
+    ask_theme: Callable[[str, list[str]], str] | None = None,
 ) -> PlanImportResult:
-    """Import (or update) a force's plan from an Excel sheet. See the module docstring."""
+    """Import (or update) a force's plan from an Excel sheet. See the module docstring.
+
+    Without `plan`, the force's only plan is updated, or a force without plans gets one
+    named after the file; a force with several plans must name one. `themes` maps a force's
+    own theme names to theme codes; `ask_theme(name, known)` is asked for a name it lacks
+    (the CLI prompts on a terminal), else the import is refused naming every such name."""
     path = Path(path)
     code = resolve_force(force)
-    pname = P.check_plan_name(plan or slug(path.stem) or "plan")
-    pid = P.plan_id(code, pname)
     default_on = iso_date(on) if on else today_iso()
     ws, title = _open(path, sheet)
     rows = _read_rows(path, ws, title, default_on)
     where = f"{path.name}: sheet {title!r}"
-    result = PlanImportResult(plan_id=pid, rows=len(rows))
+    pname, how = _plan_name(store.conn, code, plan, path)
+    pid = P.plan_id(code, pname)
+    result = PlanImportResult(plan_id=pid, rows=len(rows), plan_note=how)
     tpl_titles = {t.code: t.title for t in reference.template("stop-2018").themes}
+    mapping = {norm(k): v.strip().upper() for k, v in (themes or {}).items()}
     with store.writing() as conn:
         reference.install_reference(conn)
         P.insert_plan(conn, P.plan_row(code, pname))
@@ -268,11 +299,13 @@ def import_plan_xlsx(
         events: list[dict[str, Any]] = []
         links: list[dict[str, Any]] = []
         seen_ids: dict[str, int] = {}
+        _map_theme_names(rows, themes, tpl_titles, mapping, ask_theme, where)
         for row in rows:
             at = f"{where} row {row.number}"
-            theme = _theme_code(row, themes, tpl_titles, at)
+            theme = _theme_code(row, themes, tpl_titles, at, mapping)
             if theme not in themes:
-                ttitle = row.theme_title or tpl_titles.get(theme, theme)
+                own = row.theme if norm(row.theme) in mapping else None
+                ttitle = row.theme_title or tpl_titles.get(theme) or own or theme
                 new_themes.append(P.theme_row(pid, theme, ttitle, (), len(themes) + 1))
                 themes[theme] = (ttitle, len(themes) + 1)
             elif row.theme_title and not _same_title(row.theme_title, themes[theme][0]):
@@ -329,10 +362,9 @@ def _same_title(given: str, stored: str) -> bool:
     return a == b or b.startswith(a) or a.startswith(b)
 
 
-def _theme_code(
-    row: _Row, themes: dict[str, tuple[str, int]], tpl_titles: dict[str, str], at: str
-) -> str:
-    raw = row.theme
+def _known_theme(
+    raw: str, themes: dict[str, tuple[str, int]], tpl_titles: dict[str, str]
+) -> str | None:
     if P.THEME_CODE_RE.match(raw):
         return raw.upper()
     n = norm(raw)
@@ -342,10 +374,82 @@ def _theme_code(
     for code, title in tpl_titles.items():
         if norm(title) == n:
             return code
-    raise BadInput(
-        f"{at}: theme {raw!r} is not a code (S, T, O, P), a code and title ('S - Safeguard "
-        "people from domestic abuse') or a theme this plan has"
-    )
+    return None
+
+
+def _map_theme_names(
+    rows: list[_Row],
+    themes: dict[str, tuple[str, int]],
+    tpl_titles: dict[str, str],
+    mapping: dict[str, str],
+    ask: Callable[[str, list[str]], str] | None,
+    where: str,
+) -> None:
+    """Complete `mapping` for the sheet's own theme names (asking, when it can), or refuse
+    the import naming every name that is not a theme."""
+    unknown: dict[str, int] = {}
+    for row in rows:
+        if norm(row.theme) in mapping or _known_theme(row.theme, themes, tpl_titles):
+            continue
+        unknown.setdefault(row.theme, row.number)
+    known = sorted(set(themes) | set(tpl_titles))
+    for name in list(unknown):
+        if ask is None:
+            continue
+        answer = ask(name, known).strip().upper()
+        if not P.THEME_CODE_RE.match(answer):
+            raise BadInput(f"{where}: {answer!r} is not a theme code (letters, like S)")
+        mapping[norm(name)] = answer
+        del unknown[name]
+    for code in mapping.values():
+        if not P.THEME_CODE_RE.match(code):
+            raise BadInput(f"--theme: {code!r} is not a theme code (letters, like S)")
+    if unknown:
+        names = ", ".join(f"{n!r} (row {r})" for n, r in unknown.items())
+        example = next(iter(unknown))
+        raise BadInput(
+            f"{where}: theme {names} is not a code (S, T, O, P), a code and title "
+            f"('S - Safeguard people from domestic abuse') or a theme this plan has; map "
+            f"a force's own theme names with --theme '{example}=S' (themes: "
+            f"{', '.join(known)}; a new code makes a new theme)"
+        )
+
+
+def _theme_code(
+    row: _Row,
+    themes: dict[str, tuple[str, int]],
+    tpl_titles: dict[str, str],
+    at: str,
+    mapping: dict[str, str],
+) -> str:
+    mapped = mapping.get(norm(row.theme))
+    if mapped is not None:
+        return mapped
+    code = _known_theme(row.theme, themes, tpl_titles)
+    if code is None:  # _map_theme_names has refused these already
+        raise BadInput(f"{at}: theme {row.theme!r} is not a code")
+    return code
+
+
+def _plan_name(
+    conn: sqlite3.Connection, code: str, plan: str | None, path: Path
+) -> tuple[str, str]:
+    """The plan a sheet updates, and how it was chosen (said to the user)."""
+    if plan:
+        name = P.check_plan_name(plan)
+        exists = conn.execute(
+            "SELECT 1 FROM plans WHERE plan_id = ?", (P.plan_id(code, name),)
+        ).fetchone()
+        return name, "named by --plan" + ("" if exists else ", new")
+    have = [r[0] for r in conn.execute(
+        "SELECT name FROM plans WHERE force_code = ? ORDER BY name", (code,)
+    )]  # fmt: skip
+    if len(have) == 1:
+        return have[0], "the force's only plan (use --plan to make another)"
+    if have:
+        raise BadInput(f"{code} has {len(have)} plans ({', '.join(have)}): say which with --plan")
+    name = P.check_plan_name(slug(path.stem) or "plan")
+    return name, "new, named after the file (use --plan to choose the name)"
 
 
 def _objective_id(row: _Row, theme: str, objectives: dict[str, tuple[str, str]], at: str) -> str:
@@ -392,9 +496,10 @@ def _row_events(
     if row.due and row.due != current("due"):
         add("due", row.due)
     if row.status:
-        value, known = P.normal_rag(conn, row.status)
-        if not known:
-            warnings.append(P.rag_warning(value, at))
+        try:
+            value, _ = P.normal_rag(conn, row.status)
+        except BadInput as e:
+            raise BadInput(f"{at}: {e}") from None
         if value != current("rag"):
             add("rag", value)
     if row.evidence:

@@ -106,12 +106,8 @@ def normal_rag(conn: sqlite3.Connection | None, text: str) -> tuple[str, bool]:
         row = conn.execute("SELECT code FROM plan_rag_values WHERE code = ?", (low,)).fetchone()
         if row:
             return row[0], True
-    return t, False
-
-
-def rag_warning(value: str, where: str) -> str:
     known = ", ".join(c for c, _, _ in reference.load().rag_values)
-    return f"{where}: unknown RAG status {value!r}, kept as written (known: {known})"
+    raise BadInput(f"unknown RAG status {t!r} (known: {known})")
 
 
 # ------------------------------------------------------------------------ row builders
@@ -339,12 +335,15 @@ def _record(
     plan: str | None,
     source: str,
     author: str | None,
-    unknown_rag: bool = False,
+    allow_future: bool = False,
 ) -> PlanEventResult:
+    from fieldkit.register.recs import check_not_future
+
     day = iso_date(on)
+    check_not_future(day, allow_future)
     with store.writing() as conn:
         pid, obj = resolve_objective(conn, ref, force=force, plan=plan)
-        warnings = [rag_warning(value, f"{pid}:{obj}")] if unknown_rag else []
+        warnings: list[str] = []
         same = conn.execute(
             "SELECT 1 FROM plan_events WHERE plan_id = ? AND objective_id = ? AND kind = ?"
             " AND event_date = ? AND value = ? AND note IS ?",
@@ -381,10 +380,11 @@ def set_rag(
     plan: str | None = None,
     source: str = "manual",
     author: str | None = None,
+    allow_future: bool = False,
 ) -> PlanEventResult:
-    """Record an objective's RAG status on a date (with an optional note). An unknown value
-    is kept as written, with a warning."""
-    value, known = normal_rag(store.conn, rag)
+    """Record an objective's RAG status on a date (with an optional note). A value outside
+    the vocabulary, or a date after today (unless `allow_future`), is refused."""
+    value, _ = normal_rag(store.conn, rag)
     note = note.strip() if note and note.strip() else None
     return _record(
         store,
@@ -397,7 +397,7 @@ def set_rag(
         plan=plan,
         source=source,
         author=author,
-        unknown_rag=not known,
+        allow_future=allow_future,
     )
 
 
@@ -528,6 +528,64 @@ def link(
     return out
 
 
+# ------------------------------------------------------------------- withdraw, correct
+def withdraw_plan_event(
+    store: Store,
+    event: str,
+    *,
+    reason: str | None = None,
+    correct_rag: str | None = None,
+    on: str | None = None,
+    allow_future: bool = False,
+) -> tuple[str, str | None]:
+    """Withdraw an objective's RAG rating (or evidence, owner, due entry) recorded by
+    mistake, or with `correct_rag`/`on` replace it by a corrected one. The original stays
+    in the history, shown as withdrawn. Returns (withdrawn id, replacement id or None)."""
+    from fieldkit.register import withdrawals as W
+    from fieldkit.register.recs import check_not_future
+
+    with store.writing() as conn:
+        row = W.find_event(conn, "plan_event", event)
+        author = store.inspector or None
+        replaced_by = None
+        if correct_rag is not None or on is not None:
+            if row["kind"] != "rag" and correct_rag is not None:
+                raise BadInput(f"event {row['event_id']} is a {row['kind']}, not a RAG rating")
+            day = iso_date(on) if on else row["event_date"]
+            check_not_future(day, allow_future)
+            value = normal_rag(conn, correct_rag)[0] if correct_rag is not None else row["value"]
+            if (day, value) == (row["event_date"], row["value"]):
+                raise BadInput(f"event {row['event_id']}: the correction changes nothing")
+            seq = conn.execute(
+                Q["next_plan_seq"], (row["plan_id"], row["objective_id"], row["kind"], day)
+            ).fetchone()[0]
+            new = event_row(
+                row["plan_id"],
+                row["objective_id"],
+                day,
+                seq,
+                row["kind"],
+                value,
+                row["note"],
+                "manual",
+                author,
+                now_iso(),
+            )
+            insert_events(conn, [new])
+            replaced_by = new["event_id"]
+        W.insert_withdrawal(
+            conn,
+            W.withdrawal_row(
+                "plan_event",
+                row["event_id"],
+                reason=reason,
+                replaced_by=replaced_by,
+                author=author,
+            ),
+        )
+    return row["event_id"], replaced_by
+
+
 # ------------------------------------------------------------------------------ reading
 def list_objectives(
     conn: sqlite3.Connection,
@@ -563,6 +621,11 @@ def objective(
         r for r in _rows(conn.execute(Q["list_objectives"])) if r["objective_ref"] == f"{pid}:{obj}"
     ]
     out = dict(rows[0])
+    inc = conn.execute(
+        "SELECT includes FROM plan_themes WHERE plan_id = ? AND code = ? ORDER BY row_id LIMIT 1",
+        (pid, out["theme"]),
+    ).fetchone()
+    out["theme_includes"] = inc[0] if inc else None
     out["history"] = _rows(conn.execute(Q["plan_history"], (pid, obj)))
     out["links"] = _rows(
         conn.execute(

@@ -16,12 +16,14 @@ from typing import Any
 from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.register import reference
-from fieldkit.register.ids import digest, iso_date, now_iso, slug
+from fieldkit.register import withdrawals as W
+from fieldkit.register.ids import digest, iso_date, now_iso, slug, today_iso
 from fieldkit.register.parse import Entry, format_date, parse_text
 from fieldkit.store import Store
 
 Q = sql.queries("register")
-MAX_FILE_BYTES = 20_000_000
+IMPORT_CACHE_KIB = -262_144  # SQLite page cache during an import: 256 MiB at most
+MAX_FILE_BYTES = 100_000_000  # a register of 100k entries is about 35 MB
 
 
 @dataclass
@@ -61,9 +63,20 @@ def known_statuses(conn: sqlite3.Connection | None = None) -> list[str]:
     return list(reference.load().status_slugs)
 
 
-def _status_warning(slug_: str, where: str) -> str:
+def unknown_status(slug_: str, where: str = "") -> BadInput:
+    """The one-line error for a status outside the vocabulary, naming the known ones."""
     known = ", ".join(reference.load().status_slugs)
-    return f"{where}: unknown status {slug_!r}, kept as written (known: {known})"
+    prefix = f"{where}: " if where else ""
+    return BadInput(f"{prefix}unknown status {slug_!r} (known: {known})")
+
+
+def check_not_future(day: str, allow_future: bool, what: str = "date") -> None:
+    """Refuse a date after today (a typo like 2081 would be the current status for ever)."""
+    if not allow_future and day > today_iso():
+        raise BadInput(
+            f"{what} {day} is in the future (today is {today_iso()}); "
+            "use --allow-future if you mean it"
+        )
 
 
 # ---------------------------------------------------------------------------- reading
@@ -134,7 +147,7 @@ def _plan_entry(
     last = ""
     for ev in entry.events:
         if ev.kind == "status" and ev.body not in known:
-            warnings.append(_status_warning(ev.body, f"{entry.origin}: entry {entry.reg_id}"))
+            raise unknown_status(ev.body, f"{entry.origin}: entry {entry.reg_id}")
         if ev.date < last:
             warnings.append(
                 f"{entry.origin}: entry {entry.reg_id}: event {ev.seq} ({ev.date_text}) is "
@@ -213,43 +226,105 @@ def import_register(
             items.append(item)
         per_file.append((path, sha, items))
     planned = [i for _, _, items in per_file for i in items]
-    insert_entry = (
-        f"INSERT OR IGNORE INTO register_entries ({', '.join(ENTRY_COLUMNS)})"
-        f" VALUES ({', '.join(':' + c for c in ENTRY_COLUMNS)})"
-    )
+    cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    # digest keys land on random pages: a big import keeps its indexes in memory
+    store.conn.execute(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
+    try:
+        _store_planned(store, per_file, result)
+    finally:
+        store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    result.files = len(files)
+    result.entries = len(planned)
+    result.matched = [(i.entry.reg_id, i.row["rec_id"]) for i in planned]
+    return result
+
+
+def _store_planned(
+    store: Store, per_file: list[tuple[Path, str, list[_Planned]]], result: ImportResult
+) -> None:
+    planned = [i for _, _, items in per_file for i in items]
     with store.writing() as conn:
         reference.install_reference(conn)
-        stored: dict[str, list[tuple[str, str]]] = {}
-        for reg_id, entry_id, rec_id_ in conn.execute(
-            "SELECT reg_id, entry_id, rec_id FROM register_entries"
-        ):
-            stored.setdefault(reg_id, []).append((entry_id, rec_id_))
-        for item in planned:
-            have = stored.get(item.entry.reg_id)
-            if have and all(entry_id != item.row["entry_id"] for entry_id, _ in have):
-                raise BadInput(
-                    f"{item.entry.origin}: register entry {item.entry.reg_id} is already stored "
-                    f"(as {have[0][1]}) with a different heading, text or recommendation; "
-                    "nothing imported"
-                )
+        _check_stored_entries(conn, planned)
         for path, sha, items in per_file:
-            before = conn.total_changes
-            conn.executemany(insert_entry, [i.row for i in items])
-            new_entries = conn.total_changes - before
-            events = [ev for i in items for ev in i.events]
-            added = reference.insert_events(conn, events)
+            new_entries, added, read = _write_entries(conn, items)
             result.new_entries += new_entries
             result.new_events += added
-            result.events += len(events)
+            result.events += read
             conn.execute(
                 "INSERT INTO register_imports (imported_at, kind, file, sha256, rows, new_rows)"
                 " VALUES (?, 'register', ?, ?, ?, ?)",
                 (now_iso(), str(path), sha, len(items), new_entries + added),
             )
-    result.files = len(files)
-    result.entries = len(planned)
-    result.matched = [(i.entry.reg_id, i.row["rec_id"]) for i in planned]
-    return result
+
+
+def _check_stored_entries(conn: sqlite3.Connection, planned: list[_Planned]) -> None:
+    """Refuse an entry whose register id is stored with another text (nothing imported)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_entry_ids (reg_id TEXT, entry_id TEXT)")
+    conn.execute("DELETE FROM temp.import_entry_ids")
+    conn.executemany(
+        "INSERT INTO temp.import_entry_ids VALUES (?, ?)",
+        [(i.entry.reg_id, i.row["entry_id"]) for i in planned],
+    )
+    clash = conn.execute(Q["entry_clash"]).fetchone()
+    conn.execute("DELETE FROM temp.import_entry_ids")
+    if clash:
+        item = next(i for i in planned if i.entry.reg_id == clash[0])
+        raise BadInput(
+            f"{item.entry.origin}: register entry {item.entry.reg_id} is already stored "
+            f"(as {clash[1]}) with a different heading, text or recommendation; "
+            "nothing imported"
+        )
+
+
+def _write_entries(conn: sqlite3.Connection, items: list[_Planned]) -> tuple[int, int, int]:
+    """Insert entries and their events in bulk (temp tables, then INSERT ... SELECT): an event
+    whose identity (recommendation, date, kind, text) is already held is not added again,
+    however it arrived. Returns (new entries, new events, events read)."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS import_entries AS SELECT * FROM main.register_entries"
+        " WHERE 0"
+    )
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS import_events AS SELECT * FROM main.rec_events WHERE 0"
+    )
+    conn.execute("DELETE FROM temp.import_entries")
+    conn.execute("DELETE FROM temp.import_events")
+    conn.executemany(
+        f"INSERT INTO temp.import_entries ({', '.join(ENTRY_COLUMNS)})"
+        f" VALUES ({', '.join(':' + c for c in ENTRY_COLUMNS)})",
+        [i.row for i in items],
+    )
+    seen: set[tuple[str, str, str, str]] = set()
+    events: list[dict[str, Any]] = []
+    read = 0
+    for item in items:
+        for ev in item.events:
+            read += 1
+            key = (
+                ev["rec_id"],
+                ev["event_date"],
+                ev["kind"],
+                ev["status_slug"] or ev["comment_text"],
+            )
+            if key not in seen:
+                seen.add(key)
+                events.append(ev)
+    cols = reference.EVENT_COLUMNS
+    conn.executemany(
+        f"INSERT INTO temp.import_events ({', '.join(cols)})"
+        f" VALUES ({', '.join(':' + c for c in cols)})",
+        events,
+    )
+    before = conn.total_changes
+    conn.execute(Q["insert_new_entries"])
+    new_entries = conn.total_changes - before
+    before = conn.total_changes
+    conn.execute(Q["insert_new_events"])
+    added = conn.total_changes - before
+    conn.execute("DELETE FROM temp.import_entries")
+    conn.execute("DELETE FROM temp.import_events")
+    return new_entries, added, read
 
 
 # ---------------------------------------------------------------------- recommendations
@@ -317,7 +392,7 @@ def _normal_status(conn: sqlite3.Connection, text: str) -> tuple[str, bool]:
     candidate = slug(s)
     if candidate in known:
         return candidate, True
-    return s, False
+    raise unknown_status(s)
 
 
 def add_event(
@@ -329,46 +404,156 @@ def add_event(
     comment: str | None = None,
     source: str = "manual",
     author: str | None = None,
+    allow_future: bool = False,
 ) -> EventResult:
     """Append one dated event (a status or a comment) to a recommendation.
 
-    An unknown status slug is kept, with a warning. The same event (recommendation, date,
-    kind, text) recorded again is a no-op."""
+    A status outside the vocabulary, or a date after today (unless `allow_future`), is
+    refused. The same event (recommendation, date, kind, text) recorded again is a no-op."""
     if (status is None) == (comment is None):
         raise BadInput("give either a status or a comment")
     day = iso_date(on)
+    check_not_future(day, allow_future)
     with store.writing() as conn:
         reference.install_reference(conn)
         rec_id_ = resolve_rec(conn, rec)
-        warnings: list[str] = []
-        if status is not None:
-            kind = "status"
-            body, known = _normal_status(conn, status)
-            if not known:
-                warnings.append(_status_warning(body, rec_id_))
-        else:
-            kind = "comment"
-            body = comment or ""
-            if not body.strip():
-                raise BadInput("a comment needs some text")
-        same = conn.execute(Q["same_event"], (rec_id_, day, kind, body, body)).fetchone()
-        if same:
-            return EventResult(rec_id=rec_id_, event_id=same[0], added=False, warnings=warnings)
-        seq = conn.execute(Q["next_event_seq"], (rec_id_, day)).fetchone()[0]
-        row = reference.event_row(
-            rec=rec_id_,
-            reg_id=None,
-            on=day,
-            date_text=format_date(day),
-            seq=seq,
-            kind=kind,
-            body=body,
-            source=source,
-            author=author if author is not None else (store.inspector or None),
-            recorded_at=now_iso(),
+        row, added = _append_event(
+            conn, store, rec_id_, day, status=status, comment=comment, source=source, author=author
         )
-        reference.insert_events(conn, [row])
-    return EventResult(rec_id=rec_id_, event_id=row["event_id"], added=True, warnings=warnings)
+    return EventResult(rec_id=rec_id_, event_id=row["event_id"], added=added)
+
+
+def _append_event(
+    conn: sqlite3.Connection,
+    store: Store,
+    rec_id_: str,
+    day: str,
+    *,
+    status: str | None,
+    comment: str | None,
+    source: str,
+    author: str | None,
+) -> tuple[dict[str, Any], bool]:
+    if status is not None:
+        kind = "status"
+        body, _ = _normal_status(conn, status)
+    else:
+        kind = "comment"
+        body = comment or ""
+        if not body.strip():
+            raise BadInput("a comment needs some text")
+    same = conn.execute(Q["same_event"], (rec_id_, day, kind, body, body)).fetchone()
+    if same:
+        if same[1]:
+            raise BadInput(
+                f"{short_ref(rec_id_)}: that event ({same[0]}) was withdrawn; "
+                "it cannot be added again with the same date and text"
+            )
+        return {"event_id": same[0]}, False
+    seq = conn.execute(Q["next_event_seq"], (rec_id_, day)).fetchone()[0]
+    row = reference.event_row(
+        rec=rec_id_,
+        reg_id=None,
+        on=day,
+        date_text=format_date(day),
+        seq=seq,
+        kind=kind,
+        body=body,
+        source=source,
+        author=author if author is not None else (store.inspector or None),
+        recorded_at=now_iso(),
+    )
+    reference.insert_events(conn, [row])
+    return row, True
+
+
+@dataclass
+class ChangeResult:
+    """A withdrawal or correction: the event withdrawn and its replacement, if any."""
+
+    rec_id: str
+    withdrawn: str
+    replaced_by: str | None = None
+
+
+def withdraw_event(
+    store: Store, event: str, *, reason: str | None = None, author: str | None = None
+) -> ChangeResult:
+    """Withdraw a recommendation's event (a logged change: the event stays in the history,
+    shown as withdrawn, and leaves the current status and exports)."""
+    with store.writing() as conn:
+        row = W.find_event(conn, "rec_event", event)
+        W.insert_withdrawal(
+            conn,
+            W.withdrawal_row(
+                "rec_event",
+                row["event_id"],
+                reason=_reason(reason),
+                replaced_by=None,
+                author=author if author is not None else (store.inspector or None),
+            ),
+        )
+    return ChangeResult(rec_id=row["rec_id"], withdrawn=row["event_id"])
+
+
+def correct_event(
+    store: Store,
+    event: str,
+    *,
+    on: str | None = None,
+    status: str | None = None,
+    comment: str | None = None,
+    reason: str | None = None,
+    author: str | None = None,
+    allow_future: bool = False,
+) -> ChangeResult:
+    """Replace an event by a corrected one (another date, status or comment text): the
+    original is withdrawn, naming its correction; both stay in the history."""
+    if status is not None and comment is not None:
+        raise BadInput("give a status or a comment, not both")
+    with store.writing() as conn:
+        row = W.find_event(conn, "rec_event", event)
+        day = iso_date(on) if on else row["event_date"]
+        check_not_future(day, allow_future)
+        if row["kind"] == "status" and comment is not None:
+            raise BadInput(f"event {row['event_id']} is a status: correct it with --status")
+        if row["kind"] == "comment" and status is not None:
+            raise BadInput(f"event {row['event_id']} is a comment: correct it with --comment")
+        new_status = (status or row["status_slug"]) if row["kind"] == "status" else None
+        new_comment = (comment or row["comment_text"]) if row["kind"] == "comment" else None
+        who = author if author is not None else (store.inspector or None)
+        new, added = _append_event(
+            conn,
+            store,
+            row["rec_id"],
+            day,
+            status=new_status,
+            comment=new_comment,
+            source="manual",  # typed, like any manual event (so `pii` reads it)
+            author=who,
+        )
+        if new["event_id"] == row["event_id"] or not added:
+            raise BadInput(
+                f"event {row['event_id']}: the correction says what it already says "
+                "(or repeats another event); nothing changed"
+            )
+        W.insert_withdrawal(
+            conn,
+            W.withdrawal_row(
+                "rec_event",
+                row["event_id"],
+                reason=_reason(reason),
+                replaced_by=new["event_id"],
+                author=who,
+            ),
+        )
+    return ChangeResult(
+        rec_id=row["rec_id"], withdrawn=row["event_id"], replaced_by=new["event_id"]
+    )
+
+
+def _reason(text: str | None) -> str | None:
+    return W.check_reason(text)
 
 
 def list_recommendations(
@@ -383,6 +568,9 @@ def list_recommendations(
     want = status.strip()
     if want.lower() in ("none", "-", ""):
         return [r for r in rows if r["current_status"] is None]
+    known = known_statuses(conn)
+    if want not in known and slug(want) not in known:
+        raise BadInput(f"unknown status {want!r} (known: {', '.join(known)}, or none)")
     return [r for r in rows if r["current_status"] in (want, slug(want))]
 
 
@@ -426,11 +614,27 @@ def rec_event_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return _rows(conn.execute(Q["rec_event_rows"]))
 
 
-def export_entries(conn: sqlite3.Connection, rec_ids: Iterable[str] | None = None) -> str:
-    """Imported register entries and their register events in the register's own format."""
+def export_entries(
+    conn: sqlite3.Connection,
+    rec_ids: Iterable[str] | None = None,
+    *,
+    include_withdrawn: bool = False,
+) -> str:
+    """Imported register entries with their events in the register's own format.
+
+    An entry carries its own events and those added to its recommendation since (typed,
+    corrected), one per event identity; withdrawn events only with `include_withdrawn`.
+    Events of the shipped reference data (seed 001, Annex E) are not register events and
+    are left out, so an entry exports as it was imported plus what was added to it."""
     from fieldkit.register.parse import Entry, Event, format_entry
 
     wanted = set(rec_ids) if rec_ids is not None else None
+    ref_sources = {str(e["source"]) for e in reference.load().events}
+    by_rec: dict[str, list[dict[str, Any]]] = {}
+    for r in _rows(conn.execute(Q["export_events"], (1 if include_withdrawn else 0,))):
+        if r["source"] in ref_sources and r["reg_id"] is None:
+            continue
+        by_rec.setdefault(r["rec_id"], []).append(r)
     parts: list[str] = []
     for e in _rows(conn.execute("SELECT * FROM register_entries ORDER BY reg_id, entry_id")):
         if wanted is not None and e["rec_id"] not in wanted:
@@ -443,13 +647,8 @@ def export_entries(conn: sqlite3.Connection, rec_ids: Iterable[str] | None = Non
                 body=r["status_slug"] if r["kind"] == "status" else r["comment_text"],
                 seq=r["seq"],
             )
-            for r in _rows(
-                conn.execute(
-                    "SELECT * FROM rec_events WHERE rec_id = ? AND (reg_id = ? OR reg_id IS NULL)"
-                    " ORDER BY event_date, seq, event_id",
-                    (e["rec_id"], e["reg_id"]),
-                )
-            )
+            for r in by_rec.get(e["rec_id"], ())
+            if r["reg_id"] in (None, e["reg_id"])
         )
         parts.append(
             format_entry(
@@ -463,3 +662,10 @@ def export_entries(conn: sqlite3.Connection, rec_ids: Iterable[str] | None = Non
             )
         )
     return "\n\n".join(parts)
+
+
+def entries_for(conn: sqlite3.Connection, rec_id_: str) -> int:
+    """How many imported register entries a recommendation has."""
+    return conn.execute(
+        "SELECT count(*) FROM register_entries WHERE rec_id = ?", (rec_id_,)
+    ).fetchone()[0]

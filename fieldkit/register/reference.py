@@ -17,7 +17,8 @@ from fieldkit.register.ids import digest, iso_date, norm
 from fieldkit.register.parse import format_date
 from fieldkit.yamlfile import safe_load
 
-OPENING_CHARS = 60  # how much of a recommendation's opening must match an entry's text
+OPENING_CHARS = 60
+TEXT_REPORT = "everyones_business_2014"  # the report whose full texts are shipped  # how much of a recommendation's opening must match an entry's text
 
 
 class ReferenceError(FieldkitError):
@@ -45,6 +46,8 @@ class Recommendation:
     openings: tuple[str, ...]
     register_ids: tuple[str, ...]
     source: str
+    text: str = ""  # the full text as printed (reference/eb2014_text.yaml)
+    group: int | None = None  # the number whose heading it shares in an update (3 -> 2)
 
     @property
     def rec_id(self) -> str:
@@ -115,6 +118,7 @@ def event_row(
 def load() -> Reference:
     """The shipped reference data, validated."""
     data = _load_yaml("recommendations.yaml")
+    texts = {int(k): str(v) for k, v in (_load_yaml("eb2014_text.yaml")["texts"]).items()}
     reports = tuple(
         Report(
             id=str(r["id"]),
@@ -141,6 +145,8 @@ def load() -> Reference:
             openings=tuple(str(o) for o in r.get("openings") or ()),
             register_ids=tuple(str(i) for i in r.get("register_ids") or ()),
             source=str(r.get("source") or ""),
+            text=texts.get(int(r["number"]), "") if r["report"] == TEXT_REPORT else "",
+            group=int(r["update_group"]) if r.get("update_group") is not None else None,
         )
         if rec.report not in report_ids:
             raise ReferenceError(f"recommendations.yaml: {rec.rec_id}: unknown report")
@@ -151,6 +157,22 @@ def load() -> Reference:
         seen.add(rec.rec_id)
         recs.append(rec)
     events = []
+    annex = data["annex_e"]
+    annex_on = iso_date(str(annex["date"]))
+    for rec in recs:
+        if rec.annex_e_status:
+            events.append(
+                event_row(
+                    rec=rec.rec_id,
+                    reg_id=None,
+                    on=annex_on,
+                    date_text=format_date(annex_on),
+                    seq=0,
+                    kind="status",
+                    body=rec.annex_e_status,
+                    source=str(annex["source"]),
+                )
+            )
     for e in data.get("events") or ():
         if e["rec"] not in seen:
             raise ReferenceError(f"recommendations.yaml: event for unknown {e['rec']}")
@@ -222,7 +244,7 @@ def _rows() -> dict[str, list[tuple[Any, ...]]]:
             (slug, label, i) for i, (slug, label) in enumerate(ref.statuses, 1)
         ],
         "recommendations (rec_id, source_report, rec_number, title_short, gist, lead_org,"
-        " annex_e_status, annex_e, source)": [
+        " annex_e_status, annex_e, source, full_text, update_group)": [
             (
                 r.rec_id,
                 r.report,
@@ -233,6 +255,8 @@ def _rows() -> dict[str, list[tuple[Any, ...]]]:
                 r.annex_e_status,
                 r.annex_e,
                 r.source,
+                r.text or None,
+                r.group,
             )
             for r in ref.recommendations
         ],

@@ -14,7 +14,7 @@ author, when it was typed, its position in a file), so the same event typed on a
 imported from an exported register file has two keys. What makes it ONE event is its content:
 (recommendation, date, kind, status slug or comment text) for `rec_events`, and (plan,
 objective, kind, date, value, note) for `plan_events`. The views `rec_event_history` and
-`plan_event_history` (schema step 0003) show each identity once (the row with the smallest
+`plan_event_history` (schema step 0004) show each identity once (the row with the smallest
 key); `register import` skips an event whose identity is already held; a withdrawal withdraws
 the identity, whichever of its rows it names."""
 

@@ -314,6 +314,12 @@ class _Reader:
         out["prefix"] = fk.get("prefix", "")
         if fk.get("natural_key"):
             out["natural_key"] = fk["natural_key"].split()
+        else:
+            self.notices.append(
+                f"{s.at('fieldkit::natural_key')}: none given, so records are told apart only"
+                " by force (a CSV import takes one record per force); name the questions that"
+                " identify a record, e.g. 'case_ref'"
+            )
         app: dict[str, Any] = {}
         if fk.get("app_order"):
             if not fk["app_order"].isdigit():
@@ -562,7 +568,7 @@ class _Reader:
             if scope == "visit":
                 group["scope"] = "visit"
         if kind == "repeat":
-            repeat: dict[str, Any] = {"key": row.get("fieldkit::repeat_key") or "instance"}
+            repeat: dict[str, Any] = {"key": row.get("fieldkit::repeat_key") or sid}
             inst = row.get("fieldkit::instances")
             count = row.get("repeat_count")
             if inst:

@@ -113,19 +113,28 @@ def scope_sql(checklist: Checklist) -> str | None:
     return expr.condition_sql(checklist.scope.when, lambda ref: value_sql(checklist, ref))
 
 
-def _column_sql(col: WideColumn, checklist: Checklist) -> str:
+def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> str:
+    """A wide view column. With `carry` (the view over every version), an item declared
+    `renamed_from` another also shows the answers records of older versions gave under
+    the old id: its answers carry over."""
     item = col.item
     if item.kind == "derived":
         return f"{value_sql(checklist, item.id)} AS {_q(col.name)}"
+    old = item.renamed_from if carry else ""
     if col.rkey is None:
         value = "o.value"
         if item.kind == "multi":
             value = "CASE WHEN json_valid(o.value) THEN json(o.value) ELSE o.value END"
+        field = (
+            f"o.field IN ({_lit(item.id)}, {_lit(old)})" if old else f"o.field = {_lit(item.id)}"
+        )
         return (
             f"(SELECT nullif(json_group_object(o.rkey, {value}), '{{}}') FROM cells o"
             " WHERE o.record_id = r.record_id AND o.kind = 'answer'"
-            f" AND o.field = {_lit(item.id)} AND o.value IS NOT NULL) AS {_q(col.name)}"
+            f" AND {field} AND o.value IS NOT NULL) AS {_q(col.name)}"
         )
+    if old:
+        return f"coalesce({_cell(item.id, col.rkey)}, {_cell(old, col.rkey)}) AS {_q(col.name)}"
     return f"{_cell(item.id, col.rkey)} AS {_q(col.name)}"
 
 
@@ -140,7 +149,8 @@ def wide_view_sql(name: str, checklist: Checklist, version: int | None) -> str:
     if version is not None:
         where += f" AND r.checklist_version = {int(version)}"
     cols = ",\n  ".join(
-        [f"r.{c}" for c in ENVELOPE] + [_column_sql(c, checklist) for c in wide_columns(checklist)]
+        [f"r.{c}" for c in ENVELOPE]
+        + [_column_sql(c, checklist, version is None) for c in wide_columns(checklist)]
     )
     return f"CREATE VIEW {_q(name)} AS\nSELECT\n  {cols}\nFROM record_facts r\nWHERE {where}"
 

@@ -289,25 +289,28 @@ def _null(v: Any) -> Any:
 
 
 def _num(v: Any) -> Any:
+    """A value in arithmetic: a number, else null (text is null, as in the SQL)."""
     v = _null(v)
-    if v is None or isinstance(v, bool):
-        return None
-    if isinstance(v, int | float):
-        return v
-    try:
-        return float(v) if "." in str(v) else int(v)
-    except ValueError:
-        return None
+    return v if _is_number(v) else None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool | None:
+    """Compare as SQLite does: numbers with numbers, text with text, and any number
+    before any text; null with anything is null."""
     a, b = _null(a), _null(b)
     if a is None or b is None:
         return None
-    na, nb = _num(a), _num(b)
-    if na is not None and nb is not None and not (isinstance(a, str) and isinstance(b, str)):
-        a, b = na, nb
-    else:
+    if isinstance(a, bool):
+        a = "yes" if a else "no"
+    if isinstance(b, bool):
+        b = "yes" if b else "no"
+    if _is_number(a) != _is_number(b):
+        a, b = (0, 1) if _is_number(a) else (1, 0)  # a number sorts before text
+    elif not _is_number(a):
         a, b = str(a), str(b)
     return {
         "=": a == b,
@@ -317,6 +320,12 @@ def _cmp(op: str, a: Any, b: Any) -> bool | None:
         ">": a > b,
         ">=": a >= b,
     }[op]
+
+
+def _numeric_only(v: Any) -> Any:
+    """A value compared with a number literal: a number, else null (as the SQL does)."""
+    v = _null(v)
+    return v if _is_number(v) else None
 
 
 def _codes(v: Any) -> list[str] | None:
@@ -340,6 +349,10 @@ def _minutes(t: Any) -> int | None:
     return int(m.group(1)) * 60 + int(m.group(2)) if m else None
 
 
+def _is_literal_number(n: Node) -> bool:
+    return n.op == "lit" and _is_number(n.args[0])
+
+
 def _eval(n: Node, val: Callable[[str], Any]) -> Any:
     op, args = n.op, n.args
     if op == "lit":
@@ -360,7 +373,12 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
         a = truth(_eval(args[0], val))
         return None if a is None else not a
     if op.startswith("cmp"):
-        return _cmp(op[3:], _eval(args[0], val), _eval(args[1], val))
+        a, b = _eval(args[0], val), _eval(args[1], val)
+        if _is_literal_number(args[1]):
+            a = _numeric_only(a)
+        if _is_literal_number(args[0]):
+            b = _numeric_only(b)
+        return _cmp(op[3:], a, b)
     if op in ("in", "notin"):
         v = _null(_eval(args[0], val))
         if v is None:
@@ -402,7 +420,7 @@ def truth(v: Any) -> bool | None:
         return None
     if isinstance(v, bool):
         return v
-    if v in ("yes", "no"):
+    if isinstance(v, str):
         return v == "yes"
     return bool(v)
 

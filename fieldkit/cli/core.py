@@ -1,25 +1,17 @@
-"""Foundation commands: init, import, demo, checklists, where."""
+"""Foundation commands: init, import, demo, where."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from fieldkit.checklists import Checklist, dashboard_order, load_all
 from fieldkit.checklists import get as get_checklist
-from fieldkit.checklists.model import KIND_LABELS
-from fieldkit.cli.base import DbOption, app, command, fail, out
+from fieldkit.cli.base import DbOption, command, fail, out
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
-
-checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
-app.add_typer(checklists_app, name="checklists")
 
 
 @command("init")
@@ -111,92 +103,3 @@ def demo_cli(
         f"{path}: {parts}; {counts['records']} records, {counts['answers']} answers "
         f"in the database ({took:.1f}s)"
     )
-
-
-def _known_checklists(db: Path | None) -> dict[str, Checklist]:
-    """The shipped checklists, and (when the database exists) the ones installed in it,
-    which win: the latest installed version of each."""
-    from fieldkit.checklists import installed
-
-    known = dict(load_all())
-    path = resolve_db(db)
-    if path.exists():
-        with Store.open(path, readonly=True) as store:
-            for c in installed(store.conn):
-                known[c.id] = c
-    return known
-
-
-@command("list", parent=checklists_app)
-def checklists_list(
-    db: DbOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
-) -> None:
-    """List the checklists fieldkit ships and those installed in the database."""
-    rows = [
-        {
-            "id": c.id,
-            "version": c.version,
-            "title": c.title,
-            "sections": len(c.sections),
-            "items": len(c.items),
-        }
-        for c in dashboard_order(_known_checklists(db).values())
-    ]
-    if json_:
-        out.print_json(json.dumps(rows))
-        return
-    t = Table("id", "version", "title", "sections", "items")
-    for r in rows:
-        t.add_row(r["id"], str(r["version"]), r["title"], str(r["sections"]), str(r["items"]))
-    out.print(t)
-
-
-@command("show", parent=checklists_app)
-def checklists_show(
-    checklist_id: Annotated[str, typer.Argument(metavar="ID", help="Checklist id.")],
-    db: DbOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
-) -> None:
-    """Show one checklist's sections and items (as installed in the database, else as
-    shipped)."""
-    all_ = _known_checklists(db)
-    if checklist_id not in all_:
-        raise fail(f"unknown checklist {checklist_id!r} (known: {', '.join(sorted(all_))})", 2)
-    c = all_[checklist_id]
-    if json_:
-        out.print_json(json.dumps(c.source, ensure_ascii=False))
-        return
-    out.print(f"[bold]{escape(c.title)}[/] ({c.id} v{c.version})", highlight=False)
-    out.print(escape(c.description), highlight=False)
-    if c.scope.when is not None:
-        out.print(f"[dim]in scope when {escape(c.scope.rule)}[/]", highlight=False)
-    for s in c.sections:
-        extra = f" (repeats per {s.repeat.key})" if s.repeat else ""
-        extra += " (once per visit)" if s.scope == "visit" else ""
-        out.print(f"\n[bold underline]{escape(s.title + extra)}[/]", highlight=False)
-        for i in s.items:
-            kind = KIND_LABELS[i.kind]
-            if i.choices:
-                kind += ": " + ", ".join(ch.code for ch in i.choices)
-            flags = []
-            if not i.required and i.answerable:
-                flags.append("optional")
-            if i.na:
-                flags.append(f"n/a when: {i.na}")
-            if i.has_rule:
-                flags.append(f"auto n/a when {i.rule_text()}")
-            if i.formula:
-                flags.append(f"computed: {i.formula}")
-            if i.minimum is not None or i.maximum is not None:
-                flags.append(
-                    f"range {i.minimum if i.minimum is not None else '…'} to "
-                    f"{i.maximum if i.maximum is not None else '…'}"
-                )
-            out.print(f"[bold cyan]{i.id}[/]  [green]{escape(kind)}[/]", highlight=False)
-            out.print(f"    {escape(i.prompt)}", highlight=False)
-            for f in flags:
-                out.print(f"    [dim]{escape(f)}[/]", highlight=False)
-
-
-from fieldkit.cli import instruments as _instruments  # noqa: E402,F401  (checklists import/export/diff)

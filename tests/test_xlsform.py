@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -444,3 +444,36 @@ def test_exported_workbook_is_plain_xlsform_with_fieldkit_columns_beside(tmp_pat
     assert header[:3] == ["type", "name", "label"]
     types = [r[0] for r in wb["survey"].iter_rows(min_row=2, values_only=True)]
     assert "begin repeat" in types and "calculate" in types
+
+
+@pytest.fixture
+def plugins() -> Iterator[None]:
+    from datasette.plugins import pm
+
+    before = {name for name, _ in pm.list_name_plugin()}
+    yield
+    for name in ("fieldkit", "auth_passwords"):
+        if name not in before and pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+
+
+async def test_an_imported_checklist_is_served_by_datasette_with_its_questions(
+    tmp_path: Path, cli: Cli, plugins: None
+) -> None:
+    from fieldkit.datasette.serve import make_datasette
+
+    db = tmp_path / "team.db"
+    assert (
+        cli("checklists", "import", custody_visit(tmp_path / "c.xlsx"), "--db", db).exit_code == 0
+    )
+    csv_path = _answers_csv(tmp_path / "answers.csv")
+    assert cli("import", csv_path, "--checklist", "custody_visit", "--db", db).exit_code == 0
+    ds = make_datasette([db])
+    res = await ds.client.get("/team/wide_custody_visit.json?_shape=array")
+    assert res.status_code == 200, res.text
+    assert sorted(r["suite_ref"] for r in res.json()) == ["ESX-1", "KEN-1"]
+    res = await ds.client.get("/team/evidence.json?_shape=array&checklist=custody_visit")
+    assert res.status_code == 200, res.text
+    assert {r["item_id"]: r["label"] for r in res.json()}["unannounced"] == "50% (1 of 2)"
+    html = (await ds.client.get("/team/wide_custody_visit")).text
+    assert "Was the visit unannounced?" in html  # question text beside the item column

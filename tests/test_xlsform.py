@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers.xlsforms import custody_visit, row, small_form
+from helpers.xlsforms import SURVEY_HEADER, custody_visit, row, small_form, write_form
 from typer.testing import Result
 
 from fieldkit.checklists import load_all
@@ -188,8 +188,6 @@ def test_an_unsupported_feature_is_refused_in_one_line_naming_sheet_row_and_colu
     extra: list[list[object]], message: str, tmp_path: Path, cli: Cli
 ) -> None:
     if extra[0][0] == "begin repeat":
-        from helpers.xlsforms import SURVEY_HEADER, write_form
-
         survey = [row("integer", "count", "How many", "Sawl"), *extra]
         survey.insert(0, row("text", "a", "A", "A"))
         survey.insert(0, row("text", "b", "B", "B"))
@@ -208,8 +206,6 @@ def test_an_unsupported_feature_is_refused_in_one_line_naming_sheet_row_and_colu
 
 
 def test_an_unknown_column_is_refused_not_dropped(tmp_path: Path) -> None:
-    from helpers.xlsforms import SURVEY_HEADER, write_form
-
     survey = [row("text", "a", "A", "A") + ["x"]]
     form = write_form(tmp_path / "f.xlsx", survey, header=[*SURVEY_HEADER, "default"])
     with pytest.raises(XLSFormError, match=r"survey sheet, row 2, column default: .*not supported"):
@@ -477,3 +473,33 @@ async def test_an_imported_checklist_is_served_by_datasette_with_its_questions(
     assert {r["item_id"]: r["label"] for r in res.json()}["unannounced"] == "50% (1 of 2)"
     html = (await ds.client.get("/team/wide_custody_visit")).text
     assert "Was the visit unannounced?" in html  # question text beside the item column
+
+
+def test_forward_references_numeric_choices_and_if_follow_the_spec(tmp_path: Path) -> None:
+    """Forms written elsewhere: a relevant naming a later question, choices coded 1/2/3
+    compared with numbers, if() in a calculation, a form_id with capitals and dashes."""
+    survey = [
+        row("begin group", "G1", "Start", "Dechrau"),
+        row("text", "Why", "Why not?", "Pam?", relevant="${Attended} = 2"),
+        row("select_one att", "Attended", "Attended?", "Mynychu?", required="yes"),
+        row("calculate", "Score", "", "", calculation="if(${Attended} = 1, 10, 0)"),
+        row("end group"),
+    ]
+    choices = [
+        ["list_name", "name", "label::English (en)", "label::Cymraeg (cy)"],
+        ["att", "1", "Yes, in person", "Do"],
+        ["att", "2", "No", "Na"],
+        ["att", "3", "By phone", "Ffôn"],
+    ]
+    form = write_form(
+        tmp_path / "f.xlsx", survey, choices, {"form_id": "Visit-Form", "version": "2024011501"}
+    )
+    imported = read_xlsform(form)
+    c = imported.checklist
+    assert (c.id, c.version) == ("visit_form", 2024011501)
+    assert any("installed as 'visit_form'" in n for n in imported.notices)
+    assert [i.id for i in c.items] == ["why", "attended", "score"]
+    assert apply_rules(c, {("attended", ""): "1"}) == {("why", ""): "na"}
+    assert apply_rules(c, {("attended", ""): "2"}) == {}
+    assert c.computed_value("score", {("attended", ""): "1"}) == 10
+    assert c.computed_value("score", {("attended", ""): "3"}) == 0

@@ -503,3 +503,39 @@ def test_forward_references_numeric_choices_and_if_follow_the_spec(tmp_path: Pat
     assert apply_rules(c, {("attended", ""): "2"}) == {}
     assert c.computed_value("score", {("attended", ""): "1"}) == 10
     assert c.computed_value("score", {("attended", ""): "3"}) == 0
+
+
+def test_init_brings_the_field_trial_fixes_to_a_database_made_before_them(
+    tmp_path: Path, cli: Cli
+) -> None:
+    from fieldkit.checklists import parse_checklist
+    from fieldkit.store import schema, views
+
+    db = tmp_path / "old.db"
+    shipped = load_all()["call_listening"]
+    with Store.create(db, inspector="x") as s:
+        with s.writing() as conn:
+            for table, col in (("checklists", "id"), ("items", "checklist_id")):
+                conn.execute(f"DELETE FROM {table} WHERE {col} = 'call_listening'")
+            conn.execute("DELETE FROM natural_key_items WHERE checklist_id = 'call_listening'")
+            old = json.loads(json.dumps(shipped.source))
+            old["version"] = shipped.version - 1
+            for section in old["sections"]:
+                for item in section["items"]:
+                    if item.get("choices"):
+                        item["choices"] = [
+                            c
+                            for c in item["choices"]
+                            if not (isinstance(c, dict) and c.get("exclusive"))
+                        ]
+            schema.install_checklist(conn, parse_checklist(old, "old"), refresh_views=False)
+            views.refresh(conn)
+        rid = s.create_record("call_listening", "kent")
+        assert s.record(rid)["checklist_version"] == shipped.version - 1
+    result = cli("init", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert f"installed call_listening v{shipped.version}" in result.output
+    with Store.open(db, readonly=True) as s:
+        assert s.checklist("call_listening") == shipped
+        assert s.checklist_of(rid).version == shipped.version - 1
+    assert "installed" not in cli("init", "--db", db).output  # nothing more to do

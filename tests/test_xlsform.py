@@ -366,7 +366,9 @@ def test_import_refuses_a_breaking_version_unless_accepted_and_old_answers_stay(
     changes = json.loads(diff.output)["changes"]
     removed = next(c for c in changes if c["what"] == "choice removed")
     assert (removed["choice"], removed["answers"], removed["breaking"]) == ("substance", 1, True)
-    renamed = next(c for c in changes if c["what"] == "item renamed")
+    renamed = next(
+        c for c in changes if c["what"] == "item renamed" and c["item"] == "cell_temperature"
+    )
     assert renamed["answers"] == 1  # the answers that carry over
 
     before = db.read_bytes()
@@ -539,3 +541,18 @@ def test_init_brings_the_field_trial_fixes_to_a_database_made_before_them(
         assert s.checklist("call_listening") == shipped
         assert s.checklist_of(rid).version == shipped.version - 1
     assert "installed" not in cli("init", "--db", db).output  # nothing more to do
+
+
+def test_a_renamed_item_counts_its_old_answers_in_the_evidence(tmp_path: Path, cli: Cli) -> None:
+    db = tmp_path / "team.db"
+    assert (
+        cli("checklists", "import", custody_visit(tmp_path / "v1.xlsx"), "--db", db).exit_code == 0
+    )
+    csv_path = _answers_csv(tmp_path / "answers.csv")
+    assert cli("import", csv_path, "--checklist", "custody_visit", "--db", db).exit_code == 0
+    v2 = custody_visit(tmp_path / "v2.xlsx", version=2)
+    assert cli("checklists", "import", v2, "--db", db, "--accept-breaking").exit_code == 0
+    report = cli("report", "evidence", "--db", db, "--checklist", "custody_visit", "--json")
+    rows = {r["item_id"]: r for r in json.loads(report.output)}
+    assert "unannounced" not in rows
+    assert rows["was_unannounced"]["label"] == "50% (1 of 2)"  # answered under v1's name

@@ -9,9 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from helpers.content import dump
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_merge import dump
 
 from fieldkit.store import Change, Store
 from fieldkit.store.log import COUNTER_BITS, write_local

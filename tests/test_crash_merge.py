@@ -7,8 +7,15 @@ import random
 import shutil
 from pathlib import Path
 
-from crashkit import canonical, fieldkit_process, integrity, kill_when, printed, wal_size
-from test_crash_import import big_csv
+from helpers.crash import (
+    big_csv,
+    canonical,
+    fieldkit_process,
+    integrity,
+    kill_when,
+    printed,
+    wal_size,
+)
 
 from fieldkit.store import Store
 

@@ -9,9 +9,9 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from helpers.shared_files import shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shared_files import shared_file
 
 from fieldkit.register import (
     APPEND_ONLY_TABLES,

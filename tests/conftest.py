@@ -7,11 +7,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers.examples import profile_for_environment
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from fieldkit.cli.commands import app
 from fieldkit.demo import write_demo
 from fieldkit.store import Store
+
+# Hypothesis: every test's full example count in CI, a third in the everyday loop
+# (tests/helpers/examples.py; --hypothesis-profile=ci or dev overrides).
+settings.load_profile(profile_for_environment())
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers.content import dump, dump_conn
+from helpers.examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -176,7 +177,7 @@ def play(paths: list[Path], ops: list[tuple]) -> None:
             s.close()
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(n=st.integers(2, 4), ops=history)
 def test_merge_laws_over_random_histories(n: int, ops: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,6 +6,7 @@ import random
 import shutil
 from pathlib import Path
 
+import pytest
 from helpers.crash import (
     ROWS,
     big_csv,
@@ -18,6 +19,9 @@ from helpers.crash import (
 )
 
 from fieldkit.store import Store
+
+# Each test runs fieldkit about ten times in a real process and kills it.
+pytestmark = pytest.mark.slow
 
 
 def test_kill_during_import_is_all_or_nothing(tmp_path: Path) -> None:

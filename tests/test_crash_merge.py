@@ -7,6 +7,7 @@ import random
 import shutil
 from pathlib import Path
 
+import pytest
 from helpers.crash import (
     big_csv,
     canonical,
@@ -18,6 +19,9 @@ from helpers.crash import (
 )
 
 from fieldkit.store import Store
+
+# Each test runs fieldkit about ten times in a real process and kills it.
+pytestmark = pytest.mark.slow
 
 
 def sha(path: Path) -> str:

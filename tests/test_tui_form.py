@@ -58,6 +58,7 @@ def only_record(db: Path) -> str:
     return rid
 
 
+@pytest.mark.slow
 async def test_whole_call_record_by_keys(db_path: Path, ctx: InspectionContext) -> None:
     app = app_for(db_path)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -278,6 +279,7 @@ def _case_file_plan() -> tuple[list[tuple[str, list[str]]], dict[tuple[str, str]
     return keys, answers
 
 
+@pytest.mark.slow
 async def test_whole_case_file_review_by_keys(db_path: Path, ctx: InspectionContext) -> None:
     keys, expected = _case_file_plan()
     app = app_for(db_path)

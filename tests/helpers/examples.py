@@ -1,7 +1,7 @@
 """How many examples a hypothesis test tries.
 
-Two profiles, chosen in tests/conftest.py: `ci` (when the CI environment variable is set, as
-.ci/run sets it, or with --hypothesis-profile=ci) runs every test's full count; `dev`, the
+Two profiles, chosen in tests/conftest.py: `ci` (with --hypothesis-profile=ci, as .ci/run
+passes, or when the CI environment variable is set) runs every test's full count; `dev`, the
 everyday loop, runs a third of it. A test says its full count: @settings(max_examples=examples(60)).
 Neither profile has a deadline: a loaded machine is slow, not wrong.
 """

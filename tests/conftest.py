@@ -7,11 +7,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers.examples import profile_for_environment
+from helpers.once import built_once
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from fieldkit.cli.commands import app
 from fieldkit.demo import write_demo
 from fieldkit.store import Store
+
+# Hypothesis: every test's full example count in CI, a third in the everyday loop
+# (tests/helpers/examples.py; --hypothesis-profile=ci or dev overrides).
+settings.load_profile(profile_for_environment())
 
 
 @pytest.fixture(autouse=True)
@@ -35,12 +42,14 @@ def store(db_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default demo database (seed 2015), built once. Copy it before writing."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    with Store.create(path, inspector="demo") as s:
-        write_demo(s, seed=2015, scale=1)
-    return path
+def demo_db(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default demo database (seed 2015), built once per run. Copy it before writing."""
+
+    def build(path: Path) -> None:
+        with Store.create(path, inspector="demo") as s:
+            write_demo(s, seed=2015, scale=1)
+
+    return built_once(pytestconfig, tmp_path_factory, "demo.db", build)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.examples import examples
 from hypothesis import HealthCheck, Phase, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import Result
@@ -26,7 +27,7 @@ from fieldkit.store import SCHEMA_VERSION, Store
 
 FUZZ = settings(
     derandomize=True,
-    max_examples=60,
+    max_examples=examples(60),
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

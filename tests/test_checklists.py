@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from shared_files import COPIES, SHARED, copied_files, shared_file
+from helpers.shared_files import COPIES, SHARED, copied_files, shared_file
 
 from fieldkit.checklists import ChecklistError, get, load_all, parse_checklist
 from fieldkit.checklists.model import AnswerError, apply_rules, missing_required

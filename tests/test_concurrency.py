@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_tui_form import CALL, cells, record_row
+from helpers.form import CALL, cells, record_row
 from textual.pilot import Pilot
 from textual.widgets import Static
 

@@ -9,9 +9,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from helpers.content import dump
+from helpers.examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_merge import dump
 
 from fieldkit.store import Change, Store
 from fieldkit.store.log import COUNTER_BITS, write_local
@@ -63,7 +64,7 @@ def test_concurrent_edits_later_clock_wins_and_the_other_is_kept(tmp_path: Path)
             assert c["at"] is not None and c["hlc"] >> COUNTER_BITS == now
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(edits=st.lists(st.lists(st.sampled_from(["yes", "no"]), max_size=3), min_size=2, max_size=4))
 def test_concurrent_edits_on_many_devices(edits: list[list[str]]) -> None:
     """Each device edits one answer a few times without seeing the others: the winner is

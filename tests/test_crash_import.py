@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import random
 import shutil
 from pathlib import Path
 
-from crashkit import canonical, fieldkit_process, integrity, kill_when, printed, wal_size
+import pytest
+from helpers.crash import (
+    ROWS,
+    big_csv,
+    canonical,
+    fieldkit_process,
+    integrity,
+    kill_when,
+    printed,
+    wal_size,
+)
 
 from fieldkit.store import Store
 
-ROWS = 2500
-
-
-def big_csv(path: Path) -> Path:
-    rng = random.Random(11)
-    header = [
-        "force",
-        "observed_at",
-        "status",
-        "cf_crime_ref",
-        "cf_offence_category",
-        "cf_da_flag",
-        "cf_victim_injured",
-        "cf_t2_bwv_used",
-        "cf_notes",
-    ]
-    with path.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        for n in range(ROWS):
-            w.writerow(
-                [
-                    "Kent",
-                    "2015-06-01",
-                    "final",
-                    f"CR/{n:05d}",
-                    "abh",
-                    "yes",
-                    rng.choice(["yes", "no"]),
-                    rng.choice(["yes", "no", "na"]),
-                    "file reviewed in full " * 5,
-                ]
-            )
-    return path
+# Each test runs fieldkit about ten times in a real process and kills it.
+pytestmark = pytest.mark.slow
 
 
 def test_kill_during_import_is_all_or_nothing(tmp_path: Path) -> None:

@@ -7,10 +7,21 @@ import random
 import shutil
 from pathlib import Path
 
-from crashkit import canonical, fieldkit_process, integrity, kill_when, printed, wal_size
-from test_crash_import import big_csv
+import pytest
+from helpers.crash import (
+    big_csv,
+    canonical,
+    fieldkit_process,
+    integrity,
+    kill_when,
+    printed,
+    wal_size,
+)
 
 from fieldkit.store import Store
+
+# Each test runs fieldkit about ten times in a real process and kills it.
+pytestmark = pytest.mark.slow
 
 
 def sha(path: Path) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.examples import examples
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import Result
@@ -23,7 +24,7 @@ FUZZ = settings(
     derandomize=True,
     database=None,
     deadline=None,
-    max_examples=80,
+    max_examples=examples(80),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     # No shrinking: a failure is reported as found, so a failing run stays quick.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
@@ -99,7 +100,7 @@ def expect(text: str) -> str | None:
 # ---------------------------------------------------------------- free text round trip
 
 
-@settings(FUZZ, max_examples=50)
+@settings(FUZZ, max_examples=examples(50))
 @given(
     answer=st.text(max_size=60),
     note=st.text(max_size=60),
@@ -125,7 +126,7 @@ LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.;:'\"-
 ACCENTED = "éèàçñöüßæøÉÀÖÜ"
 
 
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=examples(30))
 @given(
     head=st.text(alphabet=LATIN, max_size=20),
     accent=st.sampled_from(ACCENTED),
@@ -189,7 +190,7 @@ def _base(ref: str) -> str:
     return to_csv(rows)
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=examples(60))
 @given(
     edits=st.lists(
         st.tuples(
@@ -226,7 +227,7 @@ def _gist(message: str) -> str:
     return re.sub(r"\d+", "N", text.split("(")[0].strip())[:50]
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=examples(60))
 @given(data=st.binary(max_size=3000))
 def test_random_bytes(cli, target: Path, data: bytes) -> None:
     """Refused in one line; a line number unless the file is blank, has NUL bytes (see

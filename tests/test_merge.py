@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from helpers.content import dump, dump_conn
+from helpers.examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,30 +30,7 @@ from fieldkit.sync import APPEND_ONLY_TABLES, merge
 from fieldkit.sync import merging as merge_module
 
 # ------------------------------------------------------------------ canonical content
-# Content, not bookkeeping: no meta (ids, counters) and no merges (provenance).
-DUMP = {
-    "changes": "SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author,"
-    " parent FROM changes ORDER BY id",
-    "change_parents": "SELECT child, parent FROM change_parents ORDER BY child, parent",
-    "cells": "SELECT * FROM cells ORDER BY record_id, kind, field, rkey",
-    "conflicts": "SELECT * FROM conflicts ORDER BY change_id",
-    "records": "SELECT * FROM records ORDER BY record_id",
-    "checklists": "SELECT id, version, hash FROM checklists ORDER BY id, version",
-    "items": "SELECT * FROM items ORDER BY checklist_id, checklist_version, item_id",
-    "natural_key_items": "SELECT * FROM natural_key_items ORDER BY 1, 2, 3",
-}
-
-
-def dump_conn(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
-    return {name: conn.execute(q).fetchall() for name, q in DUMP.items()}
-
-
-def dump(path: Path) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(read_uri(path), uri=True)
-    try:
-        return dump_conn(conn)
-    finally:
-        conn.close()
+# (dump and its queries: tests/helpers/content.py)
 
 
 def recomputed(path: Path) -> dict[str, list[tuple]]:
@@ -198,7 +177,7 @@ def play(paths: list[Path], ops: list[tuple]) -> None:
             s.close()
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(n=st.integers(2, 4), ops=history)
 def test_merge_laws_over_random_histories(n: int, ops: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

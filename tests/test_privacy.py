@@ -281,6 +281,7 @@ def test_scrubbed_demo_reports_the_same_figures(
     assert json.loads(copy.stdout) == json.loads(source.stdout)
 
 
+@pytest.mark.slow  # the whole demo merged twice
 def test_scrubbed_demo_merges_into_a_team_database(
     cli, scrubbed_demo: Path, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers.examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,7 +151,7 @@ def test_long_adversarial_text_is_handled() -> None:
     assert sum(f.kind == "postcode" for f in found) == 2_000
 
 
-@settings(derandomize=True, database=None, max_examples=300, deadline=None)
+@settings(derandomize=True, database=None, max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.one_of(

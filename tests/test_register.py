@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from shared_files import shared_file
+from helpers.shared_files import shared_file
 
 from fieldkit import sql
 from fieldkit.errors import BadInput

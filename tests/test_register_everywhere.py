@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from shared_files import shared_file
+from helpers.shared_files import shared_file
 from textual.widgets import DataTable
 
 from fieldkit.export.xlsx import export_xlsx

@@ -9,9 +9,10 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from helpers.examples import examples
+from helpers.shared_files import shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shared_files import shared_file
 
 from fieldkit.register import (
     APPEND_ONLY_TABLES,
@@ -127,7 +128,9 @@ EVENT = st.tuples(
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(12),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(st.lists(EVENT, max_size=6), min_size=2, max_size=3))
 def test_random_events_merge_to_the_same_statuses(tmp_path_factory, devices_events) -> None:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from test_report_data import call, case_file
+from helpers.records import call, case_file
 from typer.testing import Result
 
 from fieldkit import report

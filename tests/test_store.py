@@ -171,6 +171,7 @@ def test_unknown_force_is_one_clear_error(store: Store) -> None:
         (b"force,observed_at\nkent,2015-06-01\n" * 10, "not a SQLite database"),
         (os.urandom(4096), "not a SQLite database"),
     ],
+    ids=["empty", "csv text", "random bytes"],  # the same names in every xdist worker
 )
 def test_not_a_database_is_refused_untouched(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "x.db"

@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers.records import T2
 from openpyxl import load_workbook
-from test_report_data import T2
 from typer.testing import Result
 
 from fieldkit.report import percent

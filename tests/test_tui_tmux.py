@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_tui_form import CALL
+from helpers.form import CALL
 
 from fieldkit.checklists import NA, Item, get
 from fieldkit.checklists.model import AnswerError

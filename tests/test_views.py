@@ -8,7 +8,7 @@ import sqlite3
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from test_report_data import call, case_file, rows_by_item
+from helpers.records import call, case_file, rows_by_item
 
 from fieldkit import report
 from fieldkit.checklists import get, parse_checklist

@@ -1,12 +1,16 @@
-"""Helpers for crash tests: run fieldkit in a real process and SIGKILL it mid-flight."""
+"""Helpers for crash tests: run fieldkit in a real process and SIGKILL it mid-flight, and a
+big CSV to give it something to do."""
 
 from __future__ import annotations
 
+import csv
 import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,14 +24,20 @@ def fieldkit_process(*args: object) -> subprocess.Popen[bytes]:
     )
 
 
+# Between polls: short next to a run (about a second), so kill points still land all through
+# it, and long enough that the poller leaves the CPU to the process it watches.
+POLL_SECONDS = 0.002
+
+
 def kill_when(proc: subprocess.Popen[bytes], ready: Callable[[], bool]) -> bool:
-    """SIGKILL the process as soon as `ready()` holds (polled without sleeping).
+    """SIGKILL the process as soon as `ready()` holds (polled every POLL_SECONDS).
     Returns True if it was killed, False if it finished first."""
     while proc.poll() is None:
         if ready():
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return True
+        time.sleep(POLL_SECONDS)
     return False
 
 
@@ -69,3 +79,40 @@ def printed(proc: subprocess.Popen[bytes]) -> bool:
     os.set_blocking(proc.stdout.fileno(), False)
     chunk = proc.stdout.read(1)
     return bool(chunk)
+
+
+ROWS = 2500
+
+
+def big_csv(path: Path) -> Path:
+    """ROWS final Kent case files (fixed seed): about a second of work for an import or merge."""
+    rng = random.Random(11)
+    header = [
+        "force",
+        "observed_at",
+        "status",
+        "cf_crime_ref",
+        "cf_offence_category",
+        "cf_da_flag",
+        "cf_victim_injured",
+        "cf_t2_bwv_used",
+        "cf_notes",
+    ]
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for n in range(ROWS):
+            w.writerow(
+                [
+                    "Kent",
+                    "2015-06-01",
+                    "final",
+                    f"CR/{n:05d}",
+                    "abh",
+                    "yes",
+                    rng.choice(["yes", "no"]),
+                    rng.choice(["yes", "no", "na"]),
+                    "file reviewed in full " * 5,
+                ]
+            )
+    return path

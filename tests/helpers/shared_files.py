@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-COPIES = Path(__file__).resolve().parent / "fixtures" / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+COPIES = Path(__file__).resolve().parents[1] / "fixtures" / "shared"
 
 
 def shared_file(relative: str) -> Path:

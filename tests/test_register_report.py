@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shared_files import shared_file
+from helpers.shared_files import shared_file
 
 SEED_000 = shared_file("seeds/000_df0ad699e43dac57.txt")
 SEED_001 = shared_file("seeds/001_59df4785b8a122c7.txt").read_text(encoding="utf-8")

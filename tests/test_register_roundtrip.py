@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shared_files import shared_file
+from helpers.shared_files import shared_file
 
 from fieldkit.errors import BadInput
 from fieldkit.register import (

@@ -10,9 +10,9 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from helpers.shared_files import shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers.shared_files import shared_file
 
 from fieldkit.errors import BadInput
 from fieldkit.register import (

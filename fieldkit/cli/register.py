@@ -22,8 +22,8 @@ from fieldkit.register.output import write_output
 from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
-from fieldkit.safetext import safe_text
 from fieldkit.register.withdrawals import REASONS
+from fieldkit.safetext import safe_text
 from fieldkit.store import Store
 
 register_app = typer.Typer(

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from fieldkit import checklists
 from fieldkit.checklists import parse_checklist
 from fieldkit.register import add_event, link, new_plan, set_rag
 from fieldkit.store import Store, schema
@@ -100,6 +101,10 @@ def set_definition(path: Path, cid: str, version: int, edit: Callable[[dict], No
         conn.close()
 
 
+# The shipped case-file review version: the database holds this one.
+CFR = checklists.get("case_file_review").version
+
+
 def first_prompt(data: dict, text: str) -> None:
     data["sections"][0]["items"][0]["prompt"] = text
 
@@ -143,7 +148,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "section_id, section_title, repeat_key, prompt, kind, choices, na_allowed, na_when, "
             "required, help, basis, source FROM items WHERE item_id = 'cf_t2_bwv_used'",
         ),
-        ("case_file_review version 1", "cf_t2_extra"),
+        (f"case_file_review version {CFR}", "cf_t2_extra"),
     ),
     # Case files keyed by the offence instead of the crime reference: duplicates vanish.
     "changed natural key": (
@@ -151,7 +156,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "UPDATE natural_key_items SET item_id = 'cf_offence_category' "
             "WHERE checklist_id = 'case_file_review'",
         ),
-        ("case_file_review version 1", "natural key"),
+        (f"case_file_review version {CFR}", "natural key"),
     ),
     "items of a version it does not define": (
         (
@@ -222,10 +227,10 @@ def test_same_checklist_version_with_another_prompt_is_refused(cli: Cli, folder:
     set_definition(
         folder / "src.db",
         "case_file_review",
-        1,
+        CFR,
         lambda d: first_prompt(d, "Was the file any good?"),
     )
-    line = refused(cli, folder, "case_file_review version 1", "differs")
+    line = refused(cli, folder, f"case_file_review version {CFR}", "differs")
     assert "team.db" in line  # the file that holds the definition it differs from
 
 
@@ -309,18 +314,18 @@ def test_two_sources_with_different_definitions_of_one_version(cli: Cli, folder:
 
     def bump(text: str) -> Callable[[dict], None]:
         def edit(d: dict) -> None:
-            d["version"] = 2
+            d["version"] = CFR + 1
             first_prompt(d, text)
 
         return edit
 
-    set_definition(folder / "src.db", "case_file_review", 1, bump("Version two, Ann's"))
-    set_definition(other, "case_file_review", 1, bump("Version two, Bob's"))
+    set_definition(folder / "src.db", "case_file_review", CFR, bump("Version two, Ann's"))
+    set_definition(other, "case_file_review", CFR, bump("Version two, Bob's"))
     before = files(folder)
     result = cli("merge", folder / "src.db", other, "--into", folder / "team.db")
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
-    assert "other.db" in line and "case_file_review version 2" in line and "src.db" in line
+    assert "other.db" in line and f"case_file_review version {CFR + 1}" in line and "src.db" in line
     assert files(folder) == before
 
 
@@ -329,11 +334,11 @@ def test_a_new_checklist_version_still_merges(cli: Cli, folder: Path) -> None:
     with Store.open(src) as s:
         v1 = s.checklist("case_file_review")
         data = json.loads(v1.definition_json())
-        data["version"] = 2
+        data["version"] = CFR + 1
         first_prompt(data, "Crime reference (as on the file)")
         with s.writing() as conn:
             schema.install_checklist(conn, parse_checklist(data, "v2"))
-        case_file(s, "essex", "CR/9")  # a record on version 2
+        case_file(s, "essex", "CR/9")  # a record on the new version
     result = cli("merge", src, "--into", folder / "team.db")
     assert result.exit_code == 0, result.output
     again = cli("merge", src, "--into", folder / "team.db")
@@ -348,12 +353,13 @@ def test_a_new_checklist_version_still_merges(cli: Cli, folder: Path) -> None:
             "WHERE item_id = 'cf_crime_ref' ORDER BY checklist_version"
         ).fetchall()
         on_v2 = conn.execute(
-            "SELECT count(*) FROM records WHERE checklist_version = 2 AND subject_ref = 'CR/9'"
+            "SELECT count(*) FROM records WHERE checklist_version = ? AND subject_ref = 'CR/9'",
+            (CFR + 1,),
         ).fetchone()[0]
     finally:
         conn.close()
-    assert versions == [(1,), (2,)]
-    assert prompts[1] == (2, "Crime reference (as on the file)")
+    assert versions == [(CFR,), (CFR + 1,)]
+    assert prompts[1] == (CFR + 1, "Crime reference (as on the file)")
     assert prompts[0][1] != prompts[1][1]
     assert on_v2 == 1
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.records import call, case_file
 from openpyxl import load_workbook
-from test_report_data import call, case_file
 from typer.testing import Result
 
 from fieldkit.export import export_xlsx

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_report_data import call, case_file
+from helpers.records import call, case_file
 from typer.testing import Result
 
 from fieldkit import report

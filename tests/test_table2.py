@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers.records import T2
 from openpyxl import load_workbook
-from test_report_data import T2
 from typer.testing import Result
 
 from fieldkit.report import percent
@@ -246,3 +246,27 @@ def test_excel_summary_reproduces_table_2(team: Path, tmp_path: Path) -> None:
                 "percent": percent(round(share.value * applicable), applicable),
             }
     check(rows, "excel")
+
+
+def test_report_summary_table2_prints_table_2(team: Path, cli: Callable[..., Result]) -> None:
+    res = cli("report", "summary", "table2", "--db", team, "--json")
+    data = json.loads(res.output)
+    assert data["files"] == FILES
+    assert [r["item_id"] for r in data["rows"]] == list(T2)
+    check({r["item_id"]: r for r in data["rows"]}, "report summary")
+    md = cli("report", "summary", "table2", "--db", team, "--format", "markdown").output
+    assert md.startswith(
+        "### Table 2: Review of evidence contained in 480 case files for the offences of "
+        "serious violence, rape and actual bodily harm which were identified relating to "
+        "domestic abuse"
+    )
+    assert (
+        "| Evidence | Number of applicable cases (out of 480) "
+        "| % of applicable files where activity completed |"
+    ) in md
+    assert (
+        "| Victim statement taken at time of initial police attendance | 452 | 73% (328 of 452) |"
+        in md
+    )
+    assert "| Was the 999 call recording listened to and exhibited | 395 | 77% (305 of 395) |" in md
+    assert "| Safety measures being considered and documented | 456 | 76% (346 of 456) |" in md

@@ -69,7 +69,11 @@ _EVIDENCE_COLUMNS = {
     "blank": "Counted records with no answer (legacy imports only): shown beside every figure.",
     "files": "Counted records in scope that have this question.",
     "percent_of_files": "completed ÷ all files in scope (the 2014 report's denominator), "
-    "rounded half up. Label it as such.",
+    "rounded half up. Label it as such. Empty for questions asked per agency or per case.",
+    "base": "What '% of all' is out of: the records in scope, or for a question asked per "
+    "agency or per case, the rows answered.",
+    "base_unit": "What the base counts: records, agency rows, case rows.",
+    "percent_of_base": "100 × completed ÷ base, rounded half up: never above 100.",
     "forces": "Forces contributing.",
 }
 

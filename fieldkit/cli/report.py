@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -619,6 +621,34 @@ def export_xlsx_cli(
     _export_xlsx(out_file, db, redact, force, overwrite)
 
 
+@contextlib.contextmanager
+def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
+    """A progress bar on stderr (sheets done of all; the sheet and its rows so far)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("sheets · {task.fields[sheet]}: {task.fields[rows]:,} rows"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Exporting", total=None, sheet="", rows=0)
+        state = {"sheet": "", "rows": 0}
+
+        def tick(sheet: str, done: int, total: int, rows: int) -> None:
+            if sheet != state["sheet"]:
+                state.update(sheet=sheet, rows=0)
+            state["rows"] += rows
+            bar.update(task, total=total, completed=done, sheet=sheet, rows=state["rows"])
+
+        yield tick
+        bar.update(task, completed=bar.tasks[0].total or 0)
+
+
 def _export_xlsx(
     out_file: Path, db: Path | None, redact: bool, force: str | None, overwrite: bool
 ) -> None:
@@ -629,7 +659,7 @@ def _export_xlsx(
     if out_file.exists() and not overwrite:
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
-        summary = export_xlsx(store, out_file, redact=redact, force=force)
+    with Store.open(path, readonly=True) as store, export_progress() as progress:
+        summary = export_xlsx(store, out_file, redact=redact, force=force, progress=progress)
     sheets = ", ".join(f"{name} ({n})" for name, n in summary.items())
     out.print(f"wrote {out_file}: {sheets}")

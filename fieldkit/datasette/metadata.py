@@ -30,8 +30,7 @@ INSTANCE = {
 
 _ENVELOPE_COLUMNS = {
     "record_id": "The record's id (a UUIDv7, unique across every inspector's database).",
-    "checklist_id": "Which instrument: call_listening, front_desk, marac_observation or "
-    "case_file_review.",
+    "checklist_id": "Which instrument (a checklist id: see the checklists table).",
     "checklist_version": "Version of the checklist the record was made with.",
     "inspection": "The inspection the record belongs to.",
     "force_code": "Police force (one of the 43 Home Office forces).",
@@ -312,17 +311,19 @@ CANNED = {
         "Every yes/no item, pooled across forces, by the Table 2 rule. Leave checklist empty "
         "for all.",
     ),
-    "table_2": (
-        "Table 2: evidence in DA case files",
-        "The seven Table 2 items over DA-flagged case files in rape, serious violence and ABH.",
+    "summary_table": (
+        "Summary tables (Table 2)",
+        "Each checklist's named summary tables, items in printed order, over the records in "
+        "scope. Leave summary or checklist empty for all.",
     ),
     "evidence_per_force": (
         "Evidence by force",
         "Every yes/no item per force. Leave checklist or force empty for all.",
     ),
-    "excluded_case_files": (
-        "Case files outside the DA analysis",
-        "Burglary and non-DA case files: sampled, but reported separately from Table 2.",
+    "out_of_scope": (
+        "Records outside the scope rule",
+        "Records sampled but outside their checklist's scope rule (for case files: burglary "
+        "and non-DA files), reported separately. Leave checklist empty for all.",
     ),
     "coverage_against_targets": (
         "Coverage",
@@ -332,9 +333,10 @@ CANNED = {
         "Conflicts",
         "Values that lost a concurrent edit, to settle in fieldkit.",
     ),
-    "call_listening_scores_by_force": (
-        "Call-listening scores by force",
-        "Every 1-4 call-listening item per force: scored, mean, share scoring 3 or more.",
+    "scores_by_force": (
+        "Scores by force",
+        "Every 1-4 item per force: scored, mean, share scoring 3 or more. Leave checklist or "
+        "force empty for all.",
     ),
     "duplicate_case_files": (
         "Duplicates",

@@ -337,7 +337,7 @@ def wide_sheet(
     conn: sqlite3.Connection, view: str, checklist: Checklist, force: str | None, redact: bool
 ) -> Sheet:
     envelope = [(c, h) for c, h in WIDE_ENVELOPE if not (redact and c == "subject_ref")]
-    if checklist.id != "case_file_review":
+    if not checklist.scope.rule:  # every record in scope: the column says nothing
         envelope = [(c, h) for c, h in envelope if c != "in_scope"]
     cols = [
         wc for wc in views.wide_columns(checklist) if not (redact and wc.item.kind in TEXT_KINDS)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldkit.errors import BadInput
-from fieldkit.report.definitions import declared, field_of, latest
+from fieldkit.report.definitions import latest, summaries_of
 from fieldkit.report.findings import evidence
 
 ROW_HEADING = "Evidence"
@@ -29,22 +29,12 @@ class SummaryTable:
 
 def summary_tables(conn: sqlite3.Connection) -> list[SummaryTable]:
     """Every summary table the database's checklists declare (latest version of each),
-    in checklist order."""
+    in dashboard order."""
     out: list[SummaryTable] = []
     for cid, checklist in latest(conn).items():
-        for entry in declared(checklist, "summaries") or []:
-            sid, items = field_of(entry, "id"), field_of(entry, "items")
-            if not sid or not items:
-                continue
-            out.append(
-                SummaryTable(
-                    cid,
-                    str(sid),
-                    str(field_of(entry, "title") or sid),
-                    tuple(i for i in items if i in checklist.item_map),
-                    str(field_of(entry, "row_heading") or ROW_HEADING),
-                )
-            )
+        for entry in summaries_of(checklist):
+            items = tuple(i for i in entry.items if i in checklist.item_map)
+            out.append(SummaryTable(cid, entry.id, entry.title or entry.id, items))
     return out
 
 

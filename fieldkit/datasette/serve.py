@@ -36,6 +36,7 @@ def ensure_plugins() -> None:
     """Register fieldkit's plugin and datasette-auth-passwords when the entry points were
     not loaded (Datasette skips them under tests)."""
     import datasette_auth_passwords
+    import datasette_dashboards
     from datasette.plugins import pm
 
     from fieldkit import datasette_plugin
@@ -43,6 +44,7 @@ def ensure_plugins() -> None:
     for name, module in (
         ("fieldkit", datasette_plugin),
         ("auth_passwords", datasette_auth_passwords),
+        ("datasette_dashboards", datasette_dashboards),
     ):
         if not pm.is_registered(module) and pm.get_plugin(name) is None:
             pm.register(module, name=name)

@@ -324,6 +324,30 @@ def _summary(db: Path | None, name: str | None, force: str | None, ids: bool, fm
     show(frames, fmt)
 
 
+@command("force", parent=report_app)
+def report_force(
+    force: Annotated[str, typer.Argument(metavar="CODE", help="Force code or name.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="The .html file to write.", show_default=False)
+    ],
+    db: DbOption = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+) -> None:
+    """A force briefing: one self-contained printable HTML page (Table 2 against national,
+    the other instruments' findings, coverage, open recommendations, action-plan RAG),
+    charts inline, nothing fetched from the network."""
+    from fieldkit.report.briefing import write_briefing
+
+    if out_file.suffix.lower() not in (".html", ".htm"):
+        raise BadInput(f"{out_file}: the output file must end in .html")
+    if out_file.exists() and not overwrite:
+        raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
+    path = resolve_db(db)
+    with Store.open(path, readonly=True) as store:
+        write_briefing(store.conn, force, out_file, source=path.name)
+    out.print(f"wrote {out_file}")
+
+
 @command("scales", parent=report_app)
 def report_scales(
     db: DbOption = None,

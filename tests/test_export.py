@@ -275,3 +275,22 @@ def test_long_sheets_split_at_the_row_limit(book: tuple[Path, Path], tmp_path: P
         total += ws.max_row - 1
         assert written[name] == ws.max_row - 1
     assert total == answers
+
+
+def test_the_export_reports_its_progress_sheet_by_sheet(
+    book: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, _ = book
+    seen: list[tuple[str, int, int, int]] = []
+    with Store.open(db, readonly=True) as s:
+        written = export_xlsx(s, tmp_path / "p.xlsx", progress=lambda *a: seen.append(a))
+    totals = {a[2] for a in seen}
+    assert len(totals) == 1  # the number of sheets is known from the start
+    done = [a[1] for a in seen]
+    assert done == sorted(done) and done[-1] == totals.pop() - 1
+    started = [a[0] for a in seen if a[3] == 0]
+    assert started[0] == "Summary" and started[-1] == "About"
+    rows = {}
+    for sheet, _, _, n in seen:
+        rows[sheet] = rows.get(sheet, 0) + n
+    assert rows["Answers"] == written["Answers"]  # every row counted once

@@ -868,6 +868,7 @@ def export_xlsx(
         names += writer.add(spec)
     if progress is not None:
         progress("About", total - 1, total, 0)
+        writer.progress = lambda title, rows: progress(title, total - 1, total, rows)
     writer.add(about(names + ["About"]))
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)

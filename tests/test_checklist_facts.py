@@ -100,7 +100,9 @@ def test_coverage_targets_and_strata_come_from_the_definitions(store: Store) -> 
 # ------------------------------------------------------------------ expressions
 
 VALUES = st.one_of(
-    st.none(), st.sampled_from(["yes", "no", "na", "unknown", "a", "b"]), st.integers(0, 9)
+    st.none(),
+    st.sampled_from(["yes", "no", "na", "unknown", "a", "b", "1", "2.5", "3"]),
+    st.integers(0, 9),
 )
 EXPRESSIONS = [
     "x = 'yes'",
@@ -112,6 +114,8 @@ EXPRESSIONS = [
     "y > 3 and x = 'yes'",
     "round(x / y, 1) >= 1",
     "x + y * 2 = 7",
+    "x = 1 or y >= 2.5",
+    "if(x = 'yes', y, 3) > 2",
 ]
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers.xlsforms import custody_visit, row, small_form
+from helpers.xlsforms import SURVEY_HEADER, custody_visit, row, small_form, write_form
 from typer.testing import Result
 
 from fieldkit.checklists import load_all
@@ -188,8 +188,6 @@ def test_an_unsupported_feature_is_refused_in_one_line_naming_sheet_row_and_colu
     extra: list[list[object]], message: str, tmp_path: Path, cli: Cli
 ) -> None:
     if extra[0][0] == "begin repeat":
-        from helpers.xlsforms import SURVEY_HEADER, write_form
-
         survey = [row("integer", "count", "How many", "Sawl"), *extra]
         survey.insert(0, row("text", "a", "A", "A"))
         survey.insert(0, row("text", "b", "B", "B"))
@@ -208,8 +206,6 @@ def test_an_unsupported_feature_is_refused_in_one_line_naming_sheet_row_and_colu
 
 
 def test_an_unknown_column_is_refused_not_dropped(tmp_path: Path) -> None:
-    from helpers.xlsforms import SURVEY_HEADER, write_form
-
     survey = [row("text", "a", "A", "A") + ["x"]]
     form = write_form(tmp_path / "f.xlsx", survey, header=[*SURVEY_HEADER, "default"])
     with pytest.raises(XLSFormError, match=r"survey sheet, row 2, column default: .*not supported"):
@@ -445,3 +441,66 @@ def test_exported_workbook_is_plain_xlsform_with_fieldkit_columns_beside(tmp_pat
     assert header[:3] == ["type", "name", "label"]
     types = [r[0] for r in wb["survey"].iter_rows(min_row=2, values_only=True)]
     assert "begin repeat" in types and "calculate" in types
+
+
+@pytest.fixture
+def plugins() -> Iterator[None]:
+    from datasette.plugins import pm
+
+    before = {name for name, _ in pm.list_name_plugin()}
+    yield
+    for name in ("fieldkit", "auth_passwords"):
+        if name not in before and pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+
+
+async def test_an_imported_checklist_is_served_by_datasette_with_its_questions(
+    tmp_path: Path, cli: Cli, plugins: None
+) -> None:
+    from fieldkit.datasette.serve import make_datasette
+
+    db = tmp_path / "team.db"
+    assert (
+        cli("checklists", "import", custody_visit(tmp_path / "c.xlsx"), "--db", db).exit_code == 0
+    )
+    csv_path = _answers_csv(tmp_path / "answers.csv")
+    assert cli("import", csv_path, "--checklist", "custody_visit", "--db", db).exit_code == 0
+    ds = make_datasette([db])
+    res = await ds.client.get("/team/wide_custody_visit.json?_shape=array")
+    assert res.status_code == 200, res.text
+    assert sorted(r["suite_ref"] for r in res.json()) == ["ESX-1", "KEN-1"]
+    res = await ds.client.get("/team/evidence.json?_shape=array&checklist=custody_visit")
+    assert res.status_code == 200, res.text
+    assert {r["item_id"]: r["label"] for r in res.json()}["unannounced"] == "50% (1 of 2)"
+    html = (await ds.client.get("/team/wide_custody_visit")).text
+    assert "Was the visit unannounced?" in html  # question text beside the item column
+
+
+def test_forward_references_numeric_choices_and_if_follow_the_spec(tmp_path: Path) -> None:
+    """Forms written elsewhere: a relevant naming a later question, choices coded 1/2/3
+    compared with numbers, if() in a calculation, a form_id with capitals and dashes."""
+    survey = [
+        row("begin group", "G1", "Start", "Dechrau"),
+        row("text", "Why", "Why not?", "Pam?", relevant="${Attended} = 2"),
+        row("select_one att", "Attended", "Attended?", "Mynychu?", required="yes"),
+        row("calculate", "Score", "", "", calculation="if(${Attended} = 1, 10, 0)"),
+        row("end group"),
+    ]
+    choices = [
+        ["list_name", "name", "label::English (en)", "label::Cymraeg (cy)"],
+        ["att", "1", "Yes, in person", "Do"],
+        ["att", "2", "No", "Na"],
+        ["att", "3", "By phone", "Ffôn"],
+    ]
+    form = write_form(
+        tmp_path / "f.xlsx", survey, choices, {"form_id": "Visit-Form", "version": "2024011501"}
+    )
+    imported = read_xlsform(form)
+    c = imported.checklist
+    assert (c.id, c.version) == ("visit_form", 2024011501)
+    assert any("installed as 'visit_form'" in n for n in imported.notices)
+    assert [i.id for i in c.items] == ["why", "attended", "score"]
+    assert apply_rules(c, {("attended", ""): "1"}) == {("why", ""): "na"}
+    assert apply_rules(c, {("attended", ""): "2"}) == {}
+    assert c.computed_value("score", {("attended", ""): "1"}) == 10
+    assert c.computed_value("score", {("attended", ""): "3"}) == 0

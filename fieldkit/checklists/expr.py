@@ -17,7 +17,7 @@ the reports can never disagree.
     atom    := number | 'text' | "text" | item_id | ${item_id} | "(" expr ")"
              | selected(item, 'code') | count_selected(item)
              | minutes_between(start_time, end_time) | round(expr, digits)
-             | not(expr)
+             | if(condition, then, else) | not(expr)
 
 Values: an unanswered item, or one answered not applicable / unknown, is null. Comparisons
 and arithmetic with null give null; `and` / `or` follow SQL's three-valued logic; division
@@ -40,6 +40,7 @@ FUNCTIONS = {
     "count_selected": 1,
     "minutes_between": 2,
     "round": 2,
+    "if": 3,
     "not": 1,
 }
 COMPARE = ("=", "!=", "<>", "<", "<=", ">", ">=")
@@ -322,10 +323,18 @@ def _cmp(op: str, a: Any, b: Any) -> bool | None:
     }[op]
 
 
+_NUMERIC_TEXT = re.compile(r"^[0-9][0-9]*\.?[0-9]*$")
+
+
 def _numeric_only(v: Any) -> Any:
-    """A value compared with a number literal: a number, else null (as the SQL does)."""
+    """A value compared with a number literal: a number, or text that is one (a choice
+    coded 1, 2, 3), else null (as the SQL does)."""
     v = _null(v)
-    return v if _is_number(v) else None
+    if _is_number(v):
+        return v
+    if isinstance(v, str) and _NUMERIC_TEXT.match(v):
+        return float(v) if "." in v else int(v)
+    return None
 
 
 def _codes(v: Any) -> list[str] | None:
@@ -404,6 +413,8 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
     if op == "call:minutes_between":
         a, b = _minutes(_eval(args[0], val)), _minutes(_eval(args[1], val))
         return None if a is None or b is None else (b - a) % 1440
+    if op == "call:if":
+        return _eval(args[1], val) if truth(_eval(args[0], val)) is True else _eval(args[2], val)
     if op == "call:round":
         v = _num(_eval(args[0], val))
         if v is None:
@@ -447,6 +458,15 @@ def _numeric(sql: str) -> str:
     return f"(CASE WHEN typeof({sql}) IN ('integer', 'real') THEN {sql} END)"
 
 
+def _number_like(sql: str) -> str:
+    """A value compared with a number literal: a number, or text that is one."""
+    return (
+        f"(CASE WHEN typeof({sql}) IN ('integer', 'real') THEN {sql}"
+        f" WHEN typeof({sql}) = 'text' AND {sql} GLOB '[0-9]*' AND {sql} NOT GLOB '*[^0-9.]*'"
+        f" AND {sql} NOT GLOB '*.*.*' THEN CAST({sql} AS REAL) END)"
+    )
+
+
 def _sql(n: Node, cell: Callable[[str], str]) -> str:
     op, args = n.op, n.args
     if op == "lit":
@@ -462,9 +482,9 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
         sym = op[3:]
         left, right = _sql(a, cell), _sql(b, cell)
         if a.op == "lit" and isinstance(a.args[0], int | float):
-            right = _numeric(right)
+            right = _number_like(right)
         if b.op == "lit" and isinstance(b.args[0], int | float):
-            left = _numeric(left)
+            left = _number_like(left)
         return f"({left} {sym} {right})"
     if op in ("in", "notin"):
         values = ", ".join(_lit_sql(v) for v in args[1])
@@ -497,6 +517,11 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
             return f"strftime('%s', '2000-01-01 ' || substr({x}, -5))"
 
         return f"((({secs(b)} - {secs(a)} + 86400) % 86400) / 60)"
+    if op == "call:if":
+        return (
+            f"(CASE WHEN {_bool_sql(args[0], cell)} THEN {_sql(args[1], cell)}"
+            f" ELSE {_sql(args[2], cell)} END)"
+        )
     if op == "call:round":
         return f"round({_sql(args[0], cell)}, {int(args[1].args[0])})"
     raise ExprError(f"cannot compile {op}")  # pragma: no cover

@@ -293,11 +293,14 @@ class _Reader:
                 self.notices.append(f"{s.at(key)}: ignored (display only)")
                 continue
             raise XLSFormError(f"{s.at(key)}: setting {key!r} is not supported by fieldkit")
-        form_id = s.get("form_id") or snake(self.path.stem)
+        given = s.get("form_id") or self.path.stem
+        form_id = given if ID_RE.match(given) else snake(given)
         if not ID_RE.match(form_id):
             raise XLSFormError(
-                f"{s.at('form_id')}: {form_id!r} must be snake_case (lower-case letters, digits, _)"
+                f"{s.at('form_id')}: {given!r} cannot be a checklist id (it needs a letter first)"
             )
+        if form_id != given:
+            self.notices.append(f"{s.at('form_id')}: {given!r} is installed as {form_id!r}")
         version_text = s.get("version") or "1"
         if not version_text.isdigit() or int(version_text) < 1:
             raise XLSFormError(
@@ -389,7 +392,7 @@ class _Reader:
             name = m.group(1)
             if name not in self.names:
                 if check_refs:
-                    raise XLSFormError(f"{row.at(column)}: ${{{name}}} names no question before it")
+                    raise XLSFormError(f"{row.at(column)}: ${{{name}}} names no question")
                 return snake(name)
             return self.names[name]
 
@@ -492,6 +495,11 @@ class _Reader:
             sections.append(current)
             return current
 
+        # every question's id first: relevance and calculations may name a later question
+        for row in self.survey:
+            head = row.get("type").lower().split(" ")[0] if row.get("type") else ""
+            if head and not head.startswith(("begin", "end")) and head not in ENVELOPE_TYPES:
+                self.item_id(row)
         for row in self.survey:
             if not any(v.strip() for v in row.cells.values()):
                 continue
@@ -603,7 +611,7 @@ class _Reader:
         lists: dict[str, list[tuple[_Row, str, str, bool]]],
         stack: list[dict[str, Any]],
     ) -> dict[str, Any]:
-        iid = self.item_id(row)
+        iid = self.names[row.get("name")]
         prompt = _text(row, "label", self.language)
         item: dict[str, Any] = {"id": iid}
         fk_kind = row.get("fieldkit::kind")

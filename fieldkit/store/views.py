@@ -119,6 +119,9 @@ def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> s
     the old id: its answers carry over."""
     item = col.item
     if item.kind == "derived":
+        if checklist.scope.rule == f"{item.id} = 'yes'" and item.computed and item.computed.boolean:
+            # the item is the scope rule itself: read the record's in_scope, computed once
+            return f"CASE WHEN r.in_scope = 1 THEN 'yes' ELSE 'no' END AS {_q(col.name)}"
         return f"{value_sql(checklist, item.id)} AS {_q(col.name)}"
     old = item.renamed_from if carry else ""
     if col.rkey is None:

@@ -27,7 +27,7 @@ import typer
 from fieldkit import sql
 from fieldkit.report import coverage, evidence, scales
 from fieldkit.report.summary import summary, summary_tables
-from fieldkit.store import Store
+from fieldkit.store import Store, views
 
 
 def build(path: Path, scale: int) -> None:
@@ -44,6 +44,7 @@ def build(path: Path, scale: int) -> None:
 def tasks(store: Store) -> dict[str, Callable[[], Any]]:
     """Every canned query and report command, as something to call."""
     conn = store.conn
+    views.ensure(conn)  # the current views (as TEMP views when the file's are older)
     rid = conn.execute("SELECT record_id FROM records LIMIT 1").fetchone()[0]
     out: dict[str, Callable[[], Any]] = {}
     for name, text in sql.queries("canned").items():

@@ -80,7 +80,12 @@ async def test_a_record_links_to_its_answers_in_order_with_labels(
     assert by_item["cf_t2_bwv_used"]["answer"] == "n/a"
     assert by_item["cf_da_flag"]["answer"] == "Yes"
     wide = (await ds.client.get("/test/wide_case_file_review")).text
-    assert "Body-worn video cameras used" in wide  # headings relabelled from the questions
+    # the script that heads each column with its question, for this view's columns
+    script = wide[wide.index("var headings = ") :]
+    headings = script[len("var headings = ") : script.index(";\n")]
+    import json
+
+    assert json.loads(headings)["cf_t2_bwv_used"].startswith("Body-worn video cameras used")
     assert "fieldkit-glossary" in wide  # the glossary folded away
 
 
@@ -170,9 +175,28 @@ def test_the_dashboard_renders_in_a_real_browser(tmp_path: Path) -> None:
             text=True,
             timeout=120,
         )
+        wide = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={tmp_path / 'profile2'}",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                f"http://127.0.0.1:{port}/team/wide_case_file_review",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # the wide view as the browser shows it: headed by the questions, the glossary folded
+    head = wide[wide.index('data-column="cf_t2_bwv_used"') :]
+    assert head[: head.index("</th>")].count("Body-worn video cameras used") == 1
+    assert '<details class="fieldkit-glossary">' in wide
     dom = res.stdout
     for chart in ("summary-0", "by-force-0", "coverage"):
         start = dom.index(f'id="chart-{chart}"')

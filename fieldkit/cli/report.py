@@ -640,8 +640,9 @@ def export_xlsx_cli(
     force: ForceOption = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
 ) -> None:
-    """A workbook a report writer can use as it is: Summary (Table 2 shape), By force, one
-    wide sheet per checklist, Answers, Notes, Conflicts and About."""
+    """A workbook a report writer can print as it is: Summary (a table per instrument),
+    Table 2 (the report's shape), Charts, By force, one wide sheet per checklist, Answers,
+    Notes, Conflicts and About. A progress bar on stderr."""
     _export_xlsx(out_file, db, redact, force, overwrite)
 
 

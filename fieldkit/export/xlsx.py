@@ -1,9 +1,12 @@
 """The Excel export: a workbook a report writer can use as it is.
 
-Sheets: Summary (Table 2's shape: counts, and percentages as numbers in % format, with a bar
-chart per checklist), By force, Scales, Scales by force, Coverage, Excluded case files, one
-wide sheet per checklist (question text in the headers), Answers (long form), Notes,
-Conflicts and About (source, time, filters, redaction).
+Sheets: Summary (a title, the source and date, a table per instrument), one sheet per named
+summary table in the report's shape ("Table 2", with its chart), Charts (a bar chart per
+Summary table, a page each), By force, Scales, Scales by force, Coverage, Excluded case
+files, one wide sheet per checklist (question text in the headers), Answers (long form),
+Notes, Conflicts, the register's sheets and About (source, time, filters, redaction); the
+report sheets are in fieldkit/export/report_sheets.py. Every sheet is set up to print: A4,
+one page wide, header rows repeated, a print area and a footer with the source and page.
 
 Everything is written in openpyxl's write-only mode, streaming rows from the views, so memory
 stays flat as the database grows; a sheet that would pass Excel's 1,048,576-row limit goes on
@@ -482,6 +485,10 @@ def conflicts_sheet(
 
 
 def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]) -> Sheet:
+    from fieldkit.report.definitions import scope_labels
+
+    scopes = scope_labels(store.conn)
+    titles = dict(store.conn.execute("SELECT id, title FROM checklists ORDER BY version"))
     rows: list[list[Any]] = [
         ["Source database", str(Path(store.path).resolve())],
         ["Database id", store.database_id],
@@ -502,11 +509,13 @@ def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]
             "averages of percentages). Percentages are exact values formatted to whole "
             "percent; labels are rounded half up (DOMAIN.md 4.3).",
         ],
-        [
-            "Case files",
-            "Summary counts only DA-flagged files in rape, serious violence and ABH; the "
-            "rest (burglary, not DA) are on 'Excluded case files'.",
-        ],
+        *(
+            [
+                titles.get(cid, cid),
+                f"Summary counts only {inside}; the {outside} are on 'Excluded case files'.",
+            ]
+            for cid, (inside, outside) in scopes.items()
+        ),
         ["Sheets", "; ".join(sheets)],
     ]
     return Sheet("About", ["Field", "Value"], rows, filter=False)

@@ -172,3 +172,32 @@ def install(store: Store, checklist: Checklist, *, accept_breaking: bool = False
             author=store.inspector or None,
         )
     return Installed(checklist, "installed", previous, changes)
+
+
+def install_shipped_updates(store: Store) -> list[str]:
+    """Install every shipped checklist version newer than the database's (a database made
+    by an older fieldkit), unless it would break stored answers: then say how to look.
+    Returns one line per checklist it installed or held back."""
+    from fieldkit.checklists import load_all
+
+    lines = []
+    have = dict(store.conn.execute("SELECT id, max(version) FROM checklists GROUP BY id"))
+    for checklist in load_all().values():
+        current = have.get(checklist.id)
+        if current is None or int(current) >= checklist.version:
+            continue
+        try:
+            install(store, checklist)
+        except sqlite3.OperationalError as e:
+            if "readonly" in str(e).replace(" ", "").lower():
+                return lines  # a write-protected file: left as it is
+            raise
+        except BreakingVersion:
+            lines.append(
+                f"{checklist.id} v{checklist.version} not installed: it would break stored"
+                f" answers (see `fieldkit checklists diff {checklist.id} <export of"
+                f" v{checklist.version}> --db`)"
+            )
+            continue
+        lines.append(f"installed {checklist.id} v{checklist.version} (shipped with this fieldkit)")
+    return lines

@@ -367,7 +367,9 @@ def test_import_refuses_a_breaking_version_unless_accepted_and_old_answers_stay(
     changes = json.loads(diff.output)["changes"]
     removed = next(c for c in changes if c["what"] == "choice removed")
     assert (removed["choice"], removed["answers"], removed["breaking"]) == ("substance", 1, True)
-    renamed = next(c for c in changes if c["what"] == "item renamed")
+    renamed = next(
+        c for c in changes if c["what"] == "item renamed" and c["item"] == "cell_temperature"
+    )
     assert renamed["answers"] == 1  # the answers that carry over
 
     before = db.read_bytes()
@@ -504,3 +506,54 @@ def test_forward_references_numeric_choices_and_if_follow_the_spec(tmp_path: Pat
     assert apply_rules(c, {("attended", ""): "2"}) == {}
     assert c.computed_value("score", {("attended", ""): "1"}) == 10
     assert c.computed_value("score", {("attended", ""): "3"}) == 0
+
+
+def test_init_brings_the_field_trial_fixes_to_a_database_made_before_them(
+    tmp_path: Path, cli: Cli
+) -> None:
+    from fieldkit.checklists import parse_checklist
+    from fieldkit.store import schema, views
+
+    db = tmp_path / "old.db"
+    shipped = load_all()["call_listening"]
+    with Store.create(db, inspector="x") as s:
+        with s.writing() as conn:
+            for table, col in (("checklists", "id"), ("items", "checklist_id")):
+                conn.execute(f"DELETE FROM {table} WHERE {col} = 'call_listening'")
+            conn.execute("DELETE FROM natural_key_items WHERE checklist_id = 'call_listening'")
+            old = json.loads(json.dumps(shipped.source))
+            old["version"] = shipped.version - 1
+            for section in old["sections"]:
+                for item in section["items"]:
+                    if item.get("choices"):
+                        item["choices"] = [
+                            c
+                            for c in item["choices"]
+                            if not (isinstance(c, dict) and c.get("exclusive"))
+                        ]
+            schema.install_checklist(conn, parse_checklist(old, "old"), refresh_views=False)
+            views.refresh(conn)
+        rid = s.create_record("call_listening", "kent")
+        assert s.record(rid)["checklist_version"] == shipped.version - 1
+    result = cli("init", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert f"installed call_listening v{shipped.version}" in result.output
+    with Store.open(db, readonly=True) as s:
+        assert s.checklist("call_listening") == shipped
+        assert s.checklist_of(rid).version == shipped.version - 1
+    assert "installed" not in cli("init", "--db", db).output  # nothing more to do
+
+
+def test_a_renamed_item_counts_its_old_answers_in_the_evidence(tmp_path: Path, cli: Cli) -> None:
+    db = tmp_path / "team.db"
+    assert (
+        cli("checklists", "import", custody_visit(tmp_path / "v1.xlsx"), "--db", db).exit_code == 0
+    )
+    csv_path = _answers_csv(tmp_path / "answers.csv")
+    assert cli("import", csv_path, "--checklist", "custody_visit", "--db", db).exit_code == 0
+    v2 = custody_visit(tmp_path / "v2.xlsx", version=2)
+    assert cli("checklists", "import", v2, "--db", db, "--accept-breaking").exit_code == 0
+    report = cli("report", "evidence", "--db", db, "--checklist", "custody_visit", "--json")
+    rows = {r["item_id"]: r for r in json.loads(report.output)}
+    assert "unannounced" not in rows
+    assert rows["was_unannounced"]["label"] == "50% (1 of 2)"  # answered under v1's name

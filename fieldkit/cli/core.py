@@ -29,6 +29,11 @@ def init_cli(
             )
             if store.update_views():
                 out.print("views updated to this fieldkit's definitions")
+            if not store.readonly:
+                from fieldkit.instruments import install_shipped_updates
+
+                for line in install_shipped_updates(store):
+                    out.print(line)
         return
     with Store.create(path, inspector=inspector or None) as store:
         out.print(f"created {path} (database {store.database_id}, device {store.device_id})")

@@ -79,7 +79,9 @@ FROM items
 GROUP BY checklist_id, item_id;
 
 -- name: evidence_by_force
--- Every yes/no(/not applicable) item, per force: applicable, completed, percent.
+-- Every yes/no(/not applicable) item, per force: applicable, completed, percent. An item
+-- renamed in a later version (`renamed_from`, the item_renames view) counts the answers
+-- given under its old id too: its answers carry over.
 -- `files` = counted records in scope that have the item; `blank` = those with no answer
 -- (only possible for legacy imports; NULL for repeat groups, which count instances).
 -- CROSS JOIN fixes the join order: each counted record, its items, then a seek per cell.
@@ -91,14 +93,16 @@ base AS (
   GROUP BY checklist_id, checklist_version, in_scope, force_code
 ),
 expected AS (
-  SELECT b.checklist_id, b.in_scope, b.force_code, i.item_id, sum(b.n) AS files
+  SELECT b.checklist_id, b.in_scope, b.force_code, coalesce(rn.new_id, i.item_id) AS item_id,
+    sum(b.n) AS files
   FROM base b
   JOIN items i ON i.checklist_id = b.checklist_id AND i.checklist_version = b.checklist_version
+  LEFT JOIN item_renames rn ON rn.checklist_id = i.checklist_id AND rn.old_id = i.item_id
   WHERE i.kind IN ('yn', 'ynna')
-  GROUP BY b.checklist_id, b.in_scope, b.force_code, i.item_id
+  GROUP BY b.checklist_id, b.in_scope, b.force_code, coalesce(rn.new_id, i.item_id)
 ),
 tally AS (
-  SELECT r.checklist_id, r.in_scope, r.force_code, a.field AS item_id,
+  SELECT r.checklist_id, r.in_scope, r.force_code, coalesce(rn.new_id, a.field) AS item_id,
     sum(a.value IN ('yes', 'no')) AS applicable,
     sum(a.value = 'yes') AS completed,
     sum(a.value = 'na') AS not_applicable,
@@ -108,8 +112,9 @@ tally AS (
   CROSS JOIN items i
     ON i.checklist_id = r.checklist_id AND i.checklist_version = r.checklist_version
   CROSS JOIN cells a ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = i.item_id
+  LEFT JOIN item_renames rn ON rn.checklist_id = r.checklist_id AND rn.old_id = a.field
   WHERE i.kind IN ('yn', 'ynna') AND a.value IS NOT NULL
-  GROUP BY r.checklist_id, r.in_scope, r.force_code, a.field
+  GROUP BY r.checklist_id, r.in_scope, r.force_code, coalesce(rn.new_id, a.field)
 )
 SELECT
   e.checklist_id, e.in_scope, e.force_code, fo.name AS force_name, e.item_id,

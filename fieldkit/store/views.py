@@ -41,7 +41,11 @@ ENVELOPE = (
     "in_scope",
 )
 
-GENERATED = ("checklist_info", "summary_items")  # views made from the definitions alone
+GENERATED = (
+    "checklist_info",
+    "summary_items",
+    "item_renames",
+)  # views made from the definitions alone
 
 
 @dataclass(frozen=True)
@@ -277,10 +281,35 @@ def generated_views(stored: dict[str, dict[int, Checklist]]) -> list[tuple[str, 
             for n, iid in enumerate(s.items, 1):
                 summary.append((cid, s.id, s.title, n, iid))
     sum_cols = ("checklist_id", "summary_id", "summary_title", "position", "item_id")
+    rename_cols = ("checklist_id", "old_id", "new_id")
+    renames = [
+        (cid, old, new) for cid, versions in stored.items() for old, new in _renames(versions)
+    ]
     return [
         ("checklist_info", f"CREATE VIEW checklist_info AS\n{_select_rows(info_cols, info)}"),
         ("summary_items", f"CREATE VIEW summary_items AS\n{_select_rows(sum_cols, summary)}"),
+        ("item_renames", f"CREATE VIEW item_renames AS\n{_select_rows(rename_cols, renames)}"),
     ]
+
+
+def _renames(versions: dict[int, Checklist]) -> list[tuple[str, str]]:
+    """(old id, id in the latest version) for every item a later version renamed
+    (`renamed_from`), following chains of renames across versions."""
+    to_new: dict[str, str] = {}
+    for _, checklist in sorted(versions.items()):
+        for item in checklist.items:
+            if item.renamed_from and item.renamed_from != item.id:
+                to_new[item.renamed_from] = item.id
+    latest = versions[max(versions)].item_map
+    out = []
+    for old in to_new:
+        new, seen = old, {old}
+        while new in to_new and to_new[new] not in seen:
+            new = to_new[new]
+            seen.add(new)
+        if new in latest and old not in latest:
+            out.append((old, new))
+    return sorted(out)
 
 
 def statements(conn: sqlite3.Connection) -> list[tuple[str, str]]:

@@ -182,6 +182,9 @@ def custody_survey(version: int = 1) -> list[list[Any]]:
         for r in rows:
             if r[1] == "cell_temp":
                 r[1] = "cell_temperature"
+            if r[1] == "unannounced":
+                r[1] = "was_unannounced"
+            r[7] = r[7].replace("${unannounced}", "${was_unannounced}")
         rows.insert(
             -1,
             _row("select_one yn", "leaflets", "Were DA leaflets on display?", "", required="no"),
@@ -250,8 +253,9 @@ def custody_visit(path: Path, version: int = 1) -> Path:
     header = list(SURVEY_HEADER)
     if version == 2:
         header.append("fieldkit::renamed_from")
+        old_names = {"cell_temperature": "cell_temp", "was_unannounced": "unannounced"}
         for r in survey:
-            r.append("cell_temp" if r[1] == "cell_temperature" else "")
+            r.append(old_names.get(r[1], ""))
     return write_form(path, survey, custody_choices(version), settings, header)
 
 

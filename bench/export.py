@@ -7,7 +7,9 @@ Builds (or reuses) a demo database at --scale, then, in the same process:
   baseline  the same sheets' rows pulled from the same generators OUTSIDE the clock, then
             written with plain openpyxl write-only `ws.append` (timed), and saved (timed).
 
-Prints both times and the ratio export/baseline (target: at most 1.5). Then runs the export
+Prints both times and the ratio export/baseline (target: at most 1.5). First it prints the
+report sheets (Summary, Table 2, Charts) with LibreOffice headless and counts each one's
+pages (target: the Summary on at most 4 A4 pages). Then runs the export
 alone in a fresh process per scale in --memory-scales and prints each one's peak resident
 memory (ru_maxrss), which must stay flat as the database grows.
 
@@ -27,7 +29,8 @@ from pathlib import Path
 import typer
 from openpyxl import Workbook
 
-from fieldkit.export.xlsx import build_sheets, export_xlsx
+from fieldkit.export import printed
+from fieldkit.export.xlsx import Heading, build_sheets, export_xlsx
 from fieldkit.store import Store
 
 CHUNK = 20_000
@@ -79,7 +82,9 @@ def baseline(store: Store, out: Path) -> tuple[float, int]:
             ws.append(row)
         spent += time.perf_counter() - t
         while True:
-            chunk = [list(r) for r in islice(rows, CHUNK)]  # produced outside the clock
+            chunk = [  # produced outside the clock
+                [r.text] if isinstance(r, Heading) else list(r) for r in islice(rows, CHUNK)
+            ]
             if not chunk:
                 break
             t = time.perf_counter()
@@ -113,13 +118,17 @@ def main(
     memory_scales: str = typer.Option("1,{scale}", help="comma-separated scales"),
     workdir: Path | None = typer.Option(None, help="keep (and reuse) the databases here"),
     memory_only: bool = typer.Option(False, help="skip the timing comparison"),
+    pages: bool = typer.Option(True, help="print the report sheets with LibreOffice"),
 ) -> None:
-    """Time `fieldkit export xlsx` against openpyxl writing the same cells."""
+    """Time `fieldkit export xlsx` against openpyxl writing the same cells; count the pages
+    the report sheets print on (LibreOffice headless)."""
     work = workdir or Path(tempfile.mkdtemp(prefix="fieldkit-bench-export-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / f"demo-scale{scale}.db"
     build(db, scale)
 
+    if pages:
+        print_pages(db, work, scale)
     if not memory_only:
         compare(db, work, scale)
 
@@ -130,6 +139,23 @@ def main(
         build(path, n)
         kb, rows, took = peak(path, work / f"peak{n}.xlsx")
         print(f"  scale {n:3d}: {kb / 1024:7.1f} MiB peak RSS, {rows:,} rows, {took:.1f} s")
+
+
+def print_pages(db: Path, work: Path, scale: int) -> None:
+    """The report sheets of a full team export as LibreOffice prints them (A4)."""
+    if not printed.available():
+        print("pages: skipped (needs soffice and pdftotext)")
+        return
+    out = work / f"report-scale{scale}.xlsx"
+    with Store.open(db, readonly=True) as store:
+        export_xlsx(store, out, only=["Summary", "Table 2", "Charts"])
+    t = time.perf_counter()
+    pdf = printed.to_pdf(out, work)
+    took = time.perf_counter() - t
+    counts = printed.pages_per_sheet(pdf)
+    shown = ", ".join(f"{name} {n}" for name, n in counts.items())
+    print(f"scale {scale}: printed pages (LibreOffice, {took:.1f} s): {shown}")
+    print(f"  Summary  {counts['Summary']:8d} pages  (target: at most 4)")
 
 
 def compare(db: Path, work: Path, scale: int) -> None:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from datasette import hookimpl
 from datasette.utils import baseconv
@@ -31,7 +32,14 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from fieldkit.checklists.model import NA, UNKNOWN
-from fieldkit.datasette.metadata import INSTANCE, DatabaseInfo, database_info, is_fieldkit
+from fieldkit.datasette import dashboards
+from fieldkit.datasette.metadata import (
+    INSTANCE,
+    DatabaseInfo,
+    database_info,
+    findings_html,
+    is_fieldkit,
+)
 from fieldkit.errors import FieldkitError
 from fieldkit.report import numbers
 from fieldkit.store import connection, views
@@ -91,11 +99,70 @@ def get_metadata(datasette: Any, key: str, database: str | None, table: str | No
     dbs = _databases(datasette)
     if not dbs:
         return {}
+    boards = {}
+    databases = {}
+    for n, (name, info) in enumerate(dbs.items()):
+        slug = dashboards.slug(name, n == 0)
+        boards[slug] = dashboards.dashboard(name, info.summaries)  # fresh: the plugin edits it
+        databases[name] = {**info.metadata, "description_html": findings_html(name, info, slug)}
+    first = dashboards.slug(next(iter(dbs)), True)
     return {
         "title": INSTANCE["title"],
-        "description": INSTANCE["description"],
-        "databases": {name: info.metadata for name, info in dbs.items()},
+        "description_html": (
+            f"<p>{escape(INSTANCE['description'])}</p>"
+            f'<p><strong><a href="/-/dashboards/{first}">Open the findings dashboard</a></strong>'
+            " (Table 2 as bars, evidence by force, coverage against targets), or a database "
+            "below for its findings and tables.</p>"
+        ),
+        "databases": databases,
+        "plugins": {"datasette-dashboards": boards},
     }
+
+
+@hookimpl
+def extra_body_script(
+    template: str, database: str | None, table: str | None, datasette: Any
+) -> str | None:
+    """On a wide checklist view, the column headings become the questions (the item id
+    stays as the tooltip), so no glossary is needed above the rows."""
+    if not (database and table) or template != "table.html":
+        return None
+    db = datasette.databases.get(database)
+    info = _info(getattr(db, "path", None)) if db is not None else None
+    headings = info.headings.get(table) if info is not None else None
+    if not headings:
+        return None
+    return HEADINGS_JS.replace("__HEADINGS__", json.dumps(headings).replace("</", "<\\/"))
+
+
+RECORD_TABLES = ("records", "record_facts", "counted_records")
+
+HEADINGS_JS = """
+(function () {
+  var headings = __HEADINGS__;
+  document.querySelectorAll("th[data-column]").forEach(function (th) {
+    var name = th.getAttribute("data-column");
+    var text = headings[name];
+    if (!text) { return; }
+    th.setAttribute("title", name);
+    var target = th.querySelector("a") || th.querySelector("span") || th;
+    target.textContent = text;
+    th.style.minWidth = "12em";
+    th.style.whiteSpace = "normal";
+  });
+  // the column glossary: folded away, one click to open
+  var glossary = document.querySelector("dl.column-descriptions");
+  if (glossary) {
+    var details = document.createElement("details");
+    details.className = "fieldkit-glossary";
+    var summary = document.createElement("summary");
+    summary.textContent = "Column glossary (" + glossary.querySelectorAll("dt").length + " columns)";
+    details.appendChild(summary);
+    glossary.parentNode.insertBefore(details, glossary);
+    details.appendChild(glossary);
+  }
+})();
+"""
 
 
 def _percent(completed: Any, applicable: Any) -> int | None:
@@ -149,6 +216,14 @@ def render_cell(
         return None
     db = datasette.databases.get(database)
     info = _info(getattr(db, "path", None)) if db is not None else None
+    if info is not None and column == "record_id" and table in RECORD_TABLES:
+        # a record's page (and every list of records) links to its answers, in order
+        href = (
+            datasette.urls.database(database)
+            + "/record_answers?"
+            + urlencode({"record_id": str(value)})
+        )
+        return Markup(f'{escape(str(value))} <a href="{escape(href)}">answers</a>')
     if info is None or table not in info.item_columns:
         return None
     item = info.item_columns[table].get(column)

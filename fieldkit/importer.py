@@ -35,9 +35,61 @@ MAX_ERRORS_SHOWN = 3
 class ImportResult:
     rows: int = 0
     created: int = 0
-    already_present: int = 0
+    already_present: int = 0  # rows whose record is stored, with the same values
     encoding: str = "utf-8"
     record_ids: list[str] = field(default_factory=list)
+    differing: int = 0  # rows whose record is stored with other values
+    changed_answers: int = 0  # answers that differ
+    changed_other: int = 0  # notes and envelope fields (status, observed_at, ...) that differ
+    updated: bool = False  # whether the differences were applied (--update)
+    differences: list[tuple[int, str, str, Any, Any]] = field(default_factory=list)
+    # (line, record id, what, stored value, value in the file)
+
+
+ENVELOPE_FIELDS = {
+    "status": "status",
+    "observed_at": "observed_at",
+    "subject_ref": "subject_ref",
+    "inspection": "inspection",
+    "observer_role": "observer_role",
+}
+
+
+def _differences(
+    store: Store,
+    record_id: str,
+    fields: dict[str, Any],
+    answers: dict[AnswerKey, Any],
+    notes: dict[AnswerKey, str],
+    columns: list[tuple[str, Any]],
+) -> list[tuple[Change, Any]]:
+    """The changes that make a stored record say what a row of the file says, each with
+    the value it replaces. Only the columns in the file count: an item the file has no
+    column for is left as stored; an empty cell clears its answer."""
+    stored = store.record(record_id)
+    have = store.answers(record_id)
+    have_notes = store.notes(record_id)
+    key_items = set(store.checklist_of(record_id).natural_key)
+    out: list[tuple[Change, Any]] = []
+    for name, value in fields.items():
+        if name in stored and (stored[name] or None) != (value or None):
+            if name == "subject_ref" and _same_key(stored[name], value):
+                continue
+            out.append((Change(record_id, "record", name, value), stored[name]))
+    keys = {key for what, key in columns if what == "answer"}
+    keys |= set(answers)  # and the NAs the relevance rules set
+    for key in sorted(keys):
+        new, old = answers.get(key), have.get(key)
+        if key[0] in key_items and _same_key(old, new):
+            continue  # the same record's key, spelt differently: not a correction
+        if new != old:
+            out.append((Change(record_id, "answer", key[0], new, key[1]), old))
+    for what, key in columns:
+        if what == "note" and notes.get(key) != have_notes.get(key):
+            out.append(
+                (Change(record_id, "note", key[0], notes.get(key), key[1]), have_notes.get(key))
+            )
+    return out
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -139,9 +191,15 @@ def import_csv(
     *,
     inspector: str | None = None,
     partial: bool = False,
+    update: bool = False,
 ) -> ImportResult:
     """Read a whole CSV, validate every row, then write every new record in ONE transaction.
-    Any error: nothing is written, and the first error names its line and column."""
+    Any error: nothing is written, and the first error names its line and column.
+
+    A row whose record is already stored (same natural key) and says something else is
+    counted in `differing` (and its cells in `changed_answers`); with `update` the
+    differences are written as logged changes in the same transaction, else nothing of
+    that record changes."""
     checklist = store.checklist(checklist_id)
     try:
         data = path.read_bytes()
@@ -164,13 +222,13 @@ def import_csv(
     columns = _columns(header, checklist, errors)
     errors.raise_if_any()
 
-    existing = {
-        row[0]
-        for row in store.conn.execute(
-            "SELECT natural_key FROM records WHERE checklist_id = ? AND deleted = 0",
-            (checklist.id,),
-        )
-    }
+    existing: dict[str, str] = {}
+    for key, rid in store.conn.execute(
+        "SELECT natural_key, record_id FROM records WHERE checklist_id = ? AND deleted = 0"
+        " ORDER BY created_hlc DESC, record_id DESC",
+        (checklist.id,),
+    ):
+        existing[key] = rid  # the earliest record of a key: the one the figures count
     in_file: dict[str, int] = {}
     all_changes: list[Change] = []
     line = 1
@@ -249,7 +307,23 @@ def import_csv(
                 continue
             in_file[natural_key] = line
             if natural_key in existing:
-                result.already_present += 1
+                fields = {"status": status, "observed_at": observed}
+                for name in ("subject_ref", "inspection", "observer_role"):
+                    if name in env:
+                        fields[name] = env[name] or None
+                diffs = _differences(store, existing[natural_key], fields, answers, notes, columns)
+                if not diffs:
+                    result.already_present += 1
+                    continue
+                result.differing += 1
+                answered = sum(1 for change, _ in diffs if change.kind == "answer")
+                result.changed_answers += answered
+                result.changed_other += len(diffs) - answered
+                for change, old in diffs:
+                    what = change.field + (f"[{change.rkey}]" if change.rkey else "")
+                    result.differences.append((line, change.record_id, what, old, change.value))
+                if update:
+                    all_changes.extend(change for change, _ in diffs)
                 continue
             rid, changes = store.record_changes(
                 checklist,
@@ -273,7 +347,12 @@ def import_csv(
             install_checklist(conn, checklist)
             write_local(conn, all_changes, author=inspector or store.inspector or None)
     result.created = len(result.record_ids)
+    result.updated = update and result.differing > 0
     return result
+
+
+def _same_key(a: Any, b: Any) -> bool:
+    return str(a or "").strip().lower() == str(b or "").strip().lower()
 
 
 def _colname(key: AnswerKey) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers.records import call, case_file
+from helpers.workbook import header_row, table
 from openpyxl import load_workbook
 from typer.testing import Result
 
@@ -84,24 +85,39 @@ def test_summary_sheet_is_the_report_json(cli: Cli, tmp_path: Path) -> None:
     assert "Summary" in res.output and "Answers" in res.output
     rows = json.loads(cli("report", "evidence", "--db", db, "--json").output)
     ws = load_workbook(out)["Summary"]
-    header = [c.value for c in ws[1]]
-    assert header[:7] == [
-        "Checklist",
-        "Item id",
-        "Evidence",
+    assert ws["A1"].value == "Inspection findings: evidence by instrument"
+    assert ws["A2"].value.startswith("Source: team.db (database ")
+    assert "exported" in ws["A2"].value
+    at = header_row(ws, "Question")
+    assert [c.value for c in ws[at]][:8] == [
+        "Question",
         "Applicable",
         "Completed",
-        "% completed (of applicable)",
-        "Label",
+        "% completed",
+        "Figure",
+        "N/A",
+        "Blank",
+        "Of all in scope",
     ]
-    sheet = list(ws.iter_rows(min_row=2))
-    assert len(sheet) == len(rows)
-    for cells, r in zip(sheet, rows, strict=True):
-        assert cells[1].value == r["item_id"]
-        assert cells[2].value == r["question"]
-        assert (cells[3].value, cells[4].value) == (r["applicable"], r["completed"])
-        assert cells[6].value == r["label"]
-        share = cells[5]
+    sheet = table(ws, "Question", "Item id")
+    assert list(sheet) == [r["item_id"] for r in rows]  # every item, questionnaire order
+    headings = [
+        r[0].value
+        for r in ws.iter_rows(min_row=at + 1)
+        if r[0].value and not r[8].value  # a row naming the table under it
+    ]
+    assert headings[0].startswith("Call listening: 2 record(s)"), headings
+    assert any(h.startswith("Case-file review: 11 record(s), DA-flagged") for h in headings)
+    for r in rows:
+        cells = sheet[r["item_id"]]
+        assert cells["Question"].value == r["question"]
+        assert (cells["Applicable"].value, cells["Completed"].value) == (
+            r["applicable"],
+            r["completed"],
+        )
+        assert cells["Figure"].value == r["label"]
+        assert cells["Of all in scope"].value == r["base_label"]
+        share = cells["% completed"]
         if r["applicable"]:
             assert isinstance(share.value, int | float) and share.number_format == "0%"
             assert share.value == pytest.approx(r["completed"] / r["applicable"], abs=1e-12)
@@ -129,10 +145,15 @@ def test_layout_frozen_headers_filters_widths_and_charts(book: tuple[Path, Path]
     ):
         assert name in wb.sheetnames
     summary = wb["Summary"]
-    assert summary.freeze_panes == "A2"
-    assert summary.auto_filter.ref == f"A1:L{summary.max_row}"
-    assert 8 <= summary.column_dimensions["C"].width <= 60
-    assert len(summary._charts) >= 2  # a bar chart per checklist
+    at = header_row(summary, "Question")
+    assert summary.freeze_panes == f"A{at + 1}"
+    assert summary.column_dimensions["A"].width >= 60  # room for the question
+    charts = wb["Charts"]._charts
+    tables = [
+        r[0].value for r in summary.iter_rows(min_row=at + 1) if r[0].value and not r[8].value
+    ]
+    assert len(charts) == len(tables)  # one chart per Summary table
+    assert len(wb["Table 2"]._charts) == 1
     wide = wb["Case-file review"]
     assert wide.freeze_panes == "B3"
     ids = [c.value for c in wide[1]]
@@ -228,8 +249,8 @@ def test_force_filter(tmp_path: Path, cli: Cli) -> None:
     forces = {r[1] for r in wb["Case-file review"].iter_rows(min_row=3, values_only=True)}
     assert forces == {"kent"}
     assert {r[2] for r in wb["Answers"].iter_rows(min_row=2, values_only=True)} == {"kent"}
-    summary = {r[1]: r for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert summary["cf_t2_bwv_used"][6] == "67% (2 of 3)"
+    summary = table(wb["Summary"], "Question", "Item id")
+    assert summary["cf_t2_bwv_used"]["Figure"].value == "67% (2 of 3)"
     about = dict(wb["About"].iter_rows(min_row=2, values_only=True))
     assert about["Force filter"] == "kent"
     res = cli("export", "xlsx", "--db", db, "--out", tmp_path / "x.xlsx", "--force", "Atlantis")
@@ -254,3 +275,22 @@ def test_long_sheets_split_at_the_row_limit(book: tuple[Path, Path], tmp_path: P
         total += ws.max_row - 1
         assert written[name] == ws.max_row - 1
     assert total == answers
+
+
+def test_the_export_reports_its_progress_sheet_by_sheet(
+    book: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, _ = book
+    seen: list[tuple[str, int, int, int]] = []
+    with Store.open(db, readonly=True) as s:
+        written = export_xlsx(s, tmp_path / "p.xlsx", progress=lambda *a: seen.append(a))
+    totals = {a[2] for a in seen}
+    assert len(totals) == 1  # the number of sheets is known from the start
+    done = [a[1] for a in seen]
+    assert done == sorted(done) and done[-1] == totals.pop() - 1
+    started = [a[0] for a in seen if a[3] == 0]
+    assert started[0] == "Summary" and started[-1] == "About"
+    rows = {}
+    for sheet, _, _, n in seen:
+        rows[sheet] = rows.get(sheet, 0) + n
+    assert rows["Answers"] == written["Answers"]  # every row counted once

@@ -80,8 +80,15 @@ def test_evidence_table_in_the_terminal(cli: Cli, db_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "Case-file review: 6 record(s)" in res.output
     assert "60% (3 of 5)" in res.output
-    assert "cf_t2_999_listened_exhibited" in res.output
-    assert "Not counted: 0 draft(s), 0 duplicate(s)" in " ".join(res.output.split())
+    words = " ".join(res.output.replace("│", " ").split())
+    first = " ".join(ln.split("│")[1].strip() for ln in res.output.splitlines() if "│" in ln)
+    assert "Was the 999 call recording listened to and exhibited" in first  # wrapped, whole
+    assert "B. Evidence at the scene" in words  # grouped by section
+    assert "cf_t2_999_listened_exhibited" not in res.output  # ids only on request
+    assert "Not counted: 0 draft(s), 0 duplicate(s)" in words
+    res = cli("report", "evidence", "--db", db_path, "-c", "case_file_review", "--ids")
+    first = "".join(ln.split("│")[1].strip() for ln in res.output.splitlines() if "│" in ln)
+    assert "[cf_t2_999_listened_exhibited]" in first
 
 
 def test_scales_report(cli: Cli, db_path: Path) -> None:

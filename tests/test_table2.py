@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers.records import T2
+from helpers.workbook import table
 from openpyxl import load_workbook
 from typer.testing import Result
 
@@ -228,21 +229,56 @@ def test_excel_summary_reproduces_table_2(team: Path, tmp_path: Path) -> None:
     out = tmp_path / "table2.xlsx"
     with Store.open(team, readonly=True) as s:
         export_xlsx(s, out)
-    ws = load_workbook(out)["Summary"]
-    header = [c.value for c in ws[1]]
-    col = {name: header.index(name) for name in header}
-    rows = {}
-    for row in ws.iter_rows(min_row=2):
-        item = row[col["Item id"]].value
-        if item in TABLE_2:
-            share = row[col["% completed (of applicable)"]]
+    wb = load_workbook(out)
+    for sheet, share_col, first in (
+        ("Summary", "% completed", "Question"),
+        ("Table 2", "% of applicable files where activity completed", "Evidence"),
+    ):
+        found = table(wb[sheet], first, "Item id")
+        rows = {}
+        for item in TABLE_2:
+            cells = found[item]
+            share = cells[share_col]
             assert share.number_format == "0%"
-            applicable = row[col["Applicable"]].value
-            completed = row[col["Completed"]].value
+            applicable = cells[
+                "Applicable" if sheet == "Summary" else "Number of applicable cases (out of 480)"
+            ].value
+            completed = cells["Completed"].value
             assert share.value == pytest.approx(completed / applicable, abs=1e-12)
+            assert (
+                cells["Figure"].value
+                == f"{percent(completed, applicable)}% ({completed} of {applicable})"
+            )
             rows[item] = {
                 "applicable": applicable,
                 "completed": completed,
                 "percent": percent(round(share.value * applicable), applicable),
             }
-    check(rows, "excel")
+        check(rows, f"excel {sheet}")
+    t2 = wb["Table 2"]
+    assert t2["A1"].value.startswith("Table 2: Review of evidence contained in 480 case files")
+    assert list(table(t2, "Evidence", "Item id")) == list(T2)  # the report's order, only
+
+
+def test_report_summary_table2_prints_table_2(team: Path, cli: Callable[..., Result]) -> None:
+    res = cli("report", "summary", "table2", "--db", team, "--json")
+    data = json.loads(res.output)
+    assert data["files"] == FILES
+    assert [r["item_id"] for r in data["rows"]] == list(T2)
+    check({r["item_id"]: r for r in data["rows"]}, "report summary")
+    md = cli("report", "summary", "table2", "--db", team, "--format", "markdown").output
+    assert md.startswith(
+        "### Table 2: Review of evidence contained in 480 case files for the offences of "
+        "serious violence, rape and actual bodily harm which were identified relating to "
+        "domestic abuse"
+    )
+    assert (
+        "| Evidence | Number of applicable cases (out of 480) "
+        "| % of applicable files where activity completed |"
+    ) in md
+    assert (
+        "| Victim statement taken at time of initial police attendance | 452 | 73% (328 of 452) |"
+        in md
+    )
+    assert "| Was the 999 call recording listened to and exhibited | 395 | 77% (305 of 395) |" in md
+    assert "| Safety measures being considered and documented | 456 | 76% (346 of 456) |" in md

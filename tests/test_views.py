@@ -123,7 +123,8 @@ def test_not_applicable_and_unknown_are_left_out_of_both_counts(store: Store) ->
     row = rows_by_item(report.evidence(store.conn, checklist="case_file_review"))["cf_t2_bwv_used"]
     assert (row["applicable"], row["completed"], row["not_applicable"]) == (3, 2, 2)
     assert row["percent"] == 67 and row["label"] == "67% (2 of 3)"
-    assert row["files"] == 5 and row["percent_of_files"] == 40  # the 2014 denominator
+    assert row["files"] == 5 and row["percent_of_base"] == 40  # the 2014 denominator
+    assert row["base_label"] == "40% (2 of 5 records)"
     view = store.conn.execute(
         "SELECT applicable, completed, percent, label FROM evidence_summary"
         " WHERE item_id = 'cf_t2_bwv_used' AND in_scope = 1"

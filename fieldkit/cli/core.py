@@ -57,10 +57,19 @@ def import_cli(
         bool, typer.Option(help="Legacy data: accept final rows with unanswered items.")
     ] = False,
     create: Annotated[bool, typer.Option(help="Create the database if it is missing.")] = True,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Apply a corrected file: records already stored take the file's values "
+            "(as logged changes). Without it they are left as they are, and counted.",
+        ),
+    ] = False,
 ) -> None:
     """Import records from a CSV: columns force, observed_at, status, optional subject_ref,
     then one column per item id (`item[KEY]` for repeat groups, `note:item` for notes).
-    All or nothing; importing the same file again adds nothing."""
+    All or nothing; importing the same file again adds nothing. Rows for records already
+    stored that say something else are reported; `--update` applies them."""
     from fieldkit.importer import import_csv
 
     path = resolve_db(db)
@@ -72,7 +81,9 @@ def import_cli(
     try:
         with Store.open(path, create=create) as store:
             store.checklist(checklist)
-            result = import_csv(store, file, checklist, inspector=inspector, partial=partial)
+            result = import_csv(
+                store, file, checklist, inspector=inspector, partial=partial, update=update
+            )
     except BaseException:
         if created:  # leave things as they were: no half-made database behind
             for suffix in ("", "-wal", "-shm"):
@@ -83,6 +94,10 @@ def import_cli(
         f"{result.already_present} already present"
         + (f" (read as {result.encoding})" if result.encoding != "utf-8" else "")
     )
+    if result.differing:
+        from fieldkit.cli.imports import report_differences
+
+        report_differences(result)
 
 
 @command("demo")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from fieldkit.cli.base import DbOption, app, command, fail, out
 from fieldkit.cli.failures import SafeTable as Table
 from fieldkit.cli.failures import err
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
+from fieldkit.report.render import FORMATS, Column, Frame, cell, to_csv, to_markdown
 from fieldkit.safetext import json_text
 from fieldkit.store import Store
 
@@ -30,19 +34,36 @@ app.add_typer(export_app, name="export")
 ChecklistOption = Annotated[
     str | None, typer.Option("--checklist", "-c", help="Only this checklist.", show_default=False)
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (= --format json).")]
 ForceOption = Annotated[
     str | None, typer.Option("--force", "-f", help="Only this force.", show_default=False)
 ]
-
-SCOPE_TITLES = {
-    (True, "case_file_review"): "DA-flagged files in rape, serious violence and ABH",
-    (False, "case_file_review"): "files outside the DA analysis (burglary, or not DA)",
-}
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (the terminal), csv (every figure in its own column), markdown or json.",
+    ),
+]
+IdsOption = Annotated[
+    bool, typer.Option("--ids", help="Show each question's item id beside its text.")
+]
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="'force': a row per force.", show_default=False)
+]
 
 
 def _emit_json(rows: Any) -> None:
     typer.echo(json_text(rows, indent=2))
+
+
+def _format(fmt: str, json_: bool) -> str:
+    if json_:
+        return "json"
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
+    return fmt
 
 
 def _titles(store: Store) -> dict[str, str]:
@@ -60,11 +81,6 @@ def _caption(store: Store, checklist: str | None) -> str:
     )
 
 
-def _wide_enough() -> bool:
-    """Room for the question text beside the numbers (else the item id alone)."""
-    return out.width >= 110
-
-
 def _by(by: str | None) -> bool:
     if by is None:
         return False
@@ -73,25 +89,101 @@ def _by(by: str | None) -> bool:
     return True
 
 
+def show(frames: list[Frame], fmt: str) -> None:
+    """Print report tables in the chosen format (never json: the caller emits its data)."""
+    if fmt == "csv":
+        typer.echo(to_csv(frames), nl=False)
+        return
+    if fmt == "markdown":
+        typer.echo(to_markdown(frames), nl=False)
+        return
+    for f in frames:
+        t = Table(
+            title=f.title,
+            title_justify="left",
+            title_style="bold",
+            caption=f.caption or None,
+            caption_justify="left",
+            expand=out.width >= 100,
+        )
+        for c in f.columns:
+            if c.wrap:
+                t.add_column(c.heading, ratio=1, min_width=20, overflow="fold")
+            else:
+                # never narrower than its longest value or heading word: headings wrap,
+                # figures do not
+                cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
+                words = [len(w) for w in c.heading.split()]
+                t.add_column(
+                    c.heading,
+                    justify="right" if c.numeric else "left",
+                    min_width=max(cells + words) if c.numeric else max(words),
+                    max_width=max(cells + words) if c.numeric else None,
+                )
+        group = None
+        for r in f.rows:
+            if f.group and r.get(f.group) != group:
+                group = r.get(f.group)
+                t.add_row(*([Text(cell(group), style="bold italic")] + [""] * (len(f.columns) - 1)))
+            t.add_row(*(Text(cell(r.get(c.key))) for c in f.columns))
+        out.print(t)
+        for n in f.notes:
+            out.print(n)
+
+
+def _question(r: dict[str, Any], ids: bool) -> str:
+    return f"{r['question']} [{r['item_id']}]" if ids else r["question"]
+
+
+def _of_all(r: dict[str, Any]) -> str:
+    if r["percent_of_base"] is None:
+        return ""
+    unit = "" if r["repeat"] is None else f"\n{r['base_unit']}"
+    return f"{r['percent_of_base']}% of {r['base']}{unit}"
+
+
+EVIDENCE_DATA = [
+    Column("checklist", "checklist"),
+    Column("force", "force"),
+    Column("section", "section"),
+    Column("item_id", "item_id"),
+    Column("question", "question"),
+    Column("applicable", "applicable", True),
+    Column("completed", "completed", True),
+    Column("percent", "percent", True),
+    Column("label", "label"),
+    Column("not_applicable", "not_applicable", True),
+    Column("unknown", "unknown", True),
+    Column("blank", "blank", True),
+    Column("base", "base", True),
+    Column("base_unit", "base_unit"),
+    Column("percent_of_base", "percent_of_base", True),
+]
+OF_ALL_NOTE = (
+    "% of all: completed over every record in scope (the 2014 report's denominator); for "
+    "questions asked per agency or per case, over the rows answered."
+)
+
+
 @command("evidence", parent=report_app)
 def report_evidence(
     db: DbOption = None,
     checklist: ChecklistOption = None,
-    by: Annotated[
-        str | None, typer.Option("--by", help="'force': a row per force.", show_default=False)
-    ] = None,
+    by: ByOption = None,
     force: ForceOption = None,
     excluded: Annotated[
         bool,
         typer.Option(
             "--excluded",
-            help="Case files outside the DA analysis (burglary, not DA) instead.",
+            help="Records outside the checklist's scope (case files: burglary, not DA) instead.",
         ),
     ] = False,
+    ids: IdsOption = False,
+    fmt: FormatOption = "table",
     json_: JsonOption = False,
 ) -> None:
-    """Every yes/no item: applicable, completed and percent ("77% (305 of 395)")."""
-    _evidence(db, checklist, by, force, excluded, json_)
+    """Every yes/no question: completed of applicable ("77% (305 of 395)"), by section."""
+    _evidence(db, checklist, by, force, excluded, ids, _format(fmt, json_))
 
 
 def _evidence(
@@ -100,11 +192,14 @@ def _evidence(
     by: str | None,
     force: str | None,
     excluded: bool,
-    json_: bool,
+    ids: bool,
+    fmt: str,
 ) -> None:
     from fieldkit.report import evidence
+    from fieldkit.report.definitions import scope_labels
 
     by_force = _by(by)
+    per_force = by_force or force is not None
     with Store.open(resolve_db(db), readonly=True) as store:
         rows = evidence(
             store.conn,
@@ -113,108 +208,223 @@ def _evidence(
             force=force,
             in_scope=not excluded,
         )
-        if json_:
+        if fmt == "json":
             _emit_json(rows)
             return
         titles = _titles(store)
         caption = _caption(store, checklist)
+        scopes = scope_labels(store.conn)
     if not rows:
         out.print("No counted records yet.")
         return
-    wide = _wide_enough()
+    frames = []
     for cid in dict.fromkeys(r["checklist_id"] for r in rows):
-        part = [r for r in rows if r["checklist_id"] == cid]
-        scope = SCOPE_TITLES.get((not excluded, cid), "")
+        part = [
+            {**r, "checklist": titles.get(cid, cid), "question_shown": _question(r, ids)}
+            for r in rows
+            if r["checklist_id"] == cid
+        ]
+        for r in part:
+            r["of_all"] = _of_all(r)
+            r["force"] = r.get("force_name") or r.get("force")
+        scope = scopes.get(cid, ("", ""))[1 if excluded else 0]
         files = max((r["files"] for r in part), default=0)
-        title = f"{titles.get(cid, cid)}"
-        if not (by_force or force):
+        title = titles.get(cid, cid)
+        if not per_force:
             title += f": {files} record(s)" + (f", {scope}" if scope else "")
         elif scope:
             title += f": {scope}"
-        t = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
-        if by_force or force:
-            t.add_column("force", no_wrap=True)
-        t.add_column("item", no_wrap=True, min_width=max(len(r["item_id"]) for r in part))
-        if wide:
-            t.add_column("question", ratio=1, min_width=10)
-        for name, width in (
-            ("applicable", 10),
-            ("completed", 9),
-            ("%", 18),
-            ("n/a", 4),
-            ("blank", 5),
-        ):
-            t.add_column(name, justify="right", no_wrap=True, min_width=width)
-        for r in part:
-            cells = [r["force"]] if (by_force or force) else []
-            cells += [
-                r["item_id"],
-                *([r["question"]] if wide else []),
-                str(r["applicable"]),
-                str(r["completed"]),
-                r["label"],
-                str(r["not_applicable"]),
-                "" if r["blank"] is None else str(r["blank"]),
-            ]
-            t.add_row(*cells)
-        out.print(t)
+        columns = [Column("force", "Force")] if per_force else []
+        columns += [
+            Column("question_shown", "Question", wrap=True),
+            Column("label", "Completed of applicable", True),
+            Column("not_applicable", "N/A", True),
+            Column("blank", "Blank", True),
+            Column("of_all", "% of all", True),
+        ]
+        data = [c for c in EVIDENCE_DATA if per_force or c.key != "force"]
+        if not ids:
+            data = [c for c in data if c.key != "item_id"]
+        frames.append(
+            Frame(
+                title,
+                columns,
+                part,
+                caption=caption,
+                data=data,
+                group=None if per_force else "section",
+            )
+        )
+    if fmt == "table" and frames:
+        frames[-1].notes = [OF_ALL_NOTE]
+    show(frames, fmt)
+
+
+SUMMARY_DATA = [
+    Column("item_id", "item_id"),
+    Column("question", "evidence"),
+    Column("applicable", "applicable", True),
+    Column("completed", "completed", True),
+    Column("percent", "percent", True),
+    Column("label", "label"),
+    Column("not_applicable", "not_applicable", True),
+    Column("blank", "blank", True),
+]
+
+
+@command("summary", parent=report_app)
+def report_summary(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[NAME]",
+            help="A summary table a checklist defines (e.g. table2). Default: every one.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    force: ForceOption = None,
+    ids: IdsOption = False,
+    fmt: FormatOption = "table",
+    json_: JsonOption = False,
+) -> None:
+    """A named summary table in the shape the report printed it (Table 2: evidence, number
+    of applicable cases out of the files in scope, % of applicable files completed)."""
+    _summary(db, name, force, ids, _format(fmt, json_))
+
+
+def _summary(db: Path | None, name: str | None, force: str | None, ids: bool, fmt: str) -> None:
+    from fieldkit.report.summary import find_summary, summary, summary_tables
+
+    with Store.open(resolve_db(db), readonly=True) as store:
+        tables = [find_summary(store.conn, name)] if name else summary_tables(store.conn)
+        if not tables:
+            raise BadInput("no checklist in this database defines a summary table")
+        found = [summary(store.conn, t, force=force) for t in tables]
+        captions = {t.checklist_id: _caption(store, t.checklist_id) for t in tables}
+    if fmt == "json":
+        _emit_json(found if name is None else found[0])
+        return
+    frames = []
+    for s in found:
+        rows = [{**r, "question_shown": _question(r, ids)} for r in s["rows"]]
+        title = s["title"] + (f" ({rows[0]['force_name']})" if force and rows else "")
+        frames.append(
+            Frame(
+                title,
+                [
+                    Column("question_shown", s["row_heading"], wrap=True),
+                    Column("applicable", f"Number of applicable cases (out of {s['files']})", True),
+                    Column("label", "% of applicable files where activity completed", True),
+                ],
+                rows,
+                caption=captions[s["checklist_id"]],
+                data=[c for c in SUMMARY_DATA if ids or c.key != "item_id"],
+            )
+        )
+    show(frames, fmt)
+
+
+@command("force", parent=report_app)
+def report_force(
+    force: Annotated[str, typer.Argument(metavar="CODE", help="Force code or name.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="The .html file to write.", show_default=False)
+    ],
+    db: DbOption = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+) -> None:
+    """A force briefing: one self-contained printable HTML page (Table 2 against national,
+    the other instruments' findings, coverage, open recommendations, action-plan RAG),
+    charts inline, nothing fetched from the network."""
+    from fieldkit.report.briefing import write_briefing
+
+    if out_file.suffix.lower() not in (".html", ".htm"):
+        raise BadInput(f"{out_file}: the output file must end in .html")
+    if out_file.exists() and not overwrite:
+        raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
+    path = resolve_db(db)
+    with Store.open(path, readonly=True) as store:
+        write_briefing(store.conn, force, out_file, source=path.name)
+    out.print(f"wrote {out_file}")
 
 
 @command("scales", parent=report_app)
 def report_scales(
     db: DbOption = None,
     checklist: ChecklistOption = None,
-    by: Annotated[
-        str | None, typer.Option("--by", help="'force': a row per force.", show_default=False)
-    ] = None,
+    by: ByOption = None,
     force: ForceOption = None,
+    ids: IdsOption = False,
+    fmt: FormatOption = "table",
     json_: JsonOption = False,
 ) -> None:
-    """Every 1-4 scale item: how many scored, the mean, and the share scoring 3 or more."""
-    _scales(db, checklist, by, force, json_)
+    """Every 1-4 scale question: how many scored, the mean, and the share scoring 3 or more."""
+    _scales(db, checklist, by, force, ids, _format(fmt, json_))
+
+
+SCALE_DATA = [
+    Column("checklist", "checklist"),
+    Column("force", "force"),
+    Column("section", "section"),
+    Column("item_id", "item_id"),
+    Column("question", "question"),
+    Column("scored", "scored", True),
+    Column("mean", "mean", True),
+    Column("met", "scored_3_or_more", True),
+    Column("percent_met", "percent_3_or_more", True),
+    Column("label", "label"),
+    Column("not_applicable", "not_applicable", True),
+]
 
 
 def _scales(
-    db: Path | None, checklist: str | None, by: str | None, force: str | None, json_: bool
+    db: Path | None, checklist: str | None, by: str | None, force: str | None, ids: bool, fmt: str
 ) -> None:
     from fieldkit.report import scales
 
     by_force = _by(by)
+    per_force = by_force or force is not None
     with Store.open(resolve_db(db), readonly=True) as store:
         rows = scales(store.conn, checklist=checklist, by_force=by_force, force=force)
         titles = _titles(store)
-    if json_:
+    if fmt == "json":
         _emit_json(rows)
         return
     if not rows:
         out.print("No scored records yet.")
         return
-    wide = _wide_enough()
+    frames = []
     for cid in dict.fromkeys(r["checklist_id"] for r in rows):
-        t = Table(
-            title=f"{titles.get(cid, cid)}: scale items (3 = adequate, 4 = good)",
-            title_justify="left",
+        part = [
+            {
+                **r,
+                "checklist": titles.get(cid, cid),
+                "question_shown": _question(r, ids),
+                "force": r.get("force_name") or r.get("force"),
+            }
+            for r in rows
+            if r["checklist_id"] == cid
+        ]
+        columns = [Column("force", "Force")] if per_force else []
+        columns += [
+            Column("question_shown", "Question", wrap=True),
+            Column("scored", "Scored", True),
+            Column("mean", "Mean", True),
+            Column("label", "Scoring 3 or more", True),
+            Column("not_applicable", "N/A", True),
+        ]
+        data = [c for c in SCALE_DATA if (per_force or c.key != "force")]
+        frames.append(
+            Frame(
+                f"{titles.get(cid, cid)}: scale questions (3 = adequate, 4 = good)",
+                columns,
+                part,
+                data=[c for c in data if ids or c.key != "item_id"],
+                group=None if per_force else "section",
+            )
         )
-        part = [r for r in rows if r["checklist_id"] == cid]
-        if by_force or force:
-            t.add_column("force", no_wrap=True)
-        t.add_column("item", no_wrap=True, min_width=max(len(r["item_id"]) for r in part))
-        if wide:
-            t.add_column("question", ratio=1, min_width=10)
-        for name, width in (("scored", 6), ("mean", 4), ("3 or more", 18), ("n/a", 4)):
-            t.add_column(name, justify="right", no_wrap=True, min_width=width)
-        for r in part:
-            cells = [r["force"]] if (by_force or force) else []
-            cells += [
-                r["item_id"],
-                *([r["question"]] if wide else []),
-                str(r["scored"]),
-                r["mean"],
-                r["label"],
-                str(r["not_applicable"]),
-            ]
-            t.add_row(*cells)
-        out.print(t)
+    show(frames, fmt)
 
 
 @command("coverage", parent=report_app)
@@ -222,13 +432,14 @@ def report_coverage(
     db: DbOption = None,
     force: ForceOption = None,
     checklist: ChecklistOption = None,
+    fmt: FormatOption = "table",
     json_: JsonOption = False,
 ) -> None:
     """Records done per force, checklist and stratum against the sample targets."""
-    _coverage(db, force, checklist, json_)
+    _coverage(db, force, checklist, _format(fmt, json_))
 
 
-def _coverage(db: Path | None, force: str | None, checklist: str | None, json_: bool) -> None:
+def _coverage(db: Path | None, force: str | None, checklist: str | None, fmt: str) -> None:
     from fieldkit.report import coverage
     from fieldkit.report.findings import check_checklist
 
@@ -240,31 +451,52 @@ def _coverage(db: Path | None, force: str | None, checklist: str | None, json_: 
             if not checklist or r["checklist_id"] == checklist
         ]
         titles = _titles(store)
-    if json_:
+    if fmt == "json":
         _emit_json(rows)
         return
-    t = Table(
-        title="Coverage: counted (final) records against targets",
-        title_justify="left",
-        caption="Target '-' = as recorded. Drafts are not counted until final.",
-        caption_justify="left",
+    shown = [
+        {
+            **r,
+            "force": r["force_name"] or r["force_code"],
+            "checklist": titles.get(r["checklist_id"], r["checklist_id"]),
+            "stratum_shown": r["stratum"].replace("_", " "),
+            "target_shown": "-" if r["target"] is None else r["target"],
+            "to_do": ""
+            if r["remaining"] is None
+            else ("done" if not r["remaining"] else r["remaining"]),
+            "drafts_shown": r["drafts"] or "",
+        }
+        for r in rows
+    ]
+    show(
+        [
+            Frame(
+                "Coverage: counted (final) records against targets",
+                [
+                    Column("force", "Force"),
+                    Column("checklist", "Checklist"),
+                    Column("stratum_shown", "Stratum"),
+                    Column("final", "Final", True),
+                    Column("target_shown", "Target", True),
+                    Column("to_do", "To do", True),
+                    Column("drafts_shown", "Drafts", True),
+                ],
+                shown,
+                caption="Target '-' = as recorded. Drafts are not counted until final.",
+                data=[
+                    Column("force_code", "force_code"),
+                    Column("force_name", "force_name"),
+                    Column("checklist_id", "checklist_id"),
+                    Column("stratum", "stratum"),
+                    Column("final", "final", True),
+                    Column("target", "target", True),
+                    Column("remaining", "remaining", True),
+                    Column("drafts", "drafts", True),
+                ],
+            )
+        ],
+        fmt,
     )
-    for name in ("force", "checklist", "stratum"):
-        t.add_column(name, overflow="ellipsis")
-    for name in ("final", "target", "to do", "drafts"):
-        t.add_column(name, justify="right", no_wrap=True)
-    for r in rows:
-        short = r["remaining"]
-        t.add_row(
-            r["force_name"] or r["force_code"],
-            titles.get(r["checklist_id"], r["checklist_id"]),
-            r["stratum"].replace("_", " "),
-            str(r["final"]),
-            "-" if r["target"] is None else str(r["target"]),
-            "" if short is None else ("[green]done[/]" if short == 0 else str(short)),
-            str(r["drafts"]) if r["drafts"] else "",
-        )
-    out.print(t)
 
 
 # ------------------------------------------------------------------------------ targets
@@ -410,9 +642,38 @@ def export_xlsx_cli(
     force: ForceOption = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
 ) -> None:
-    """A workbook a report writer can use as it is: Summary (Table 2 shape), By force, one
-    wide sheet per checklist, Answers, Notes, Conflicts and About."""
+    """A workbook a report writer can print as it is: Summary (a table per instrument),
+    Table 2 (the report's shape), Charts, By force, one wide sheet per checklist, Answers,
+    Notes, Conflicts and About. A progress bar on stderr."""
     _export_xlsx(out_file, db, redact, force, overwrite)
+
+
+@contextlib.contextmanager
+def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
+    """A progress bar on stderr (sheets done of all; the sheet and its rows so far)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("sheets · {task.fields[sheet]}: {task.fields[rows]:,} rows"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Exporting", total=None, sheet="", rows=0)
+        state = {"sheet": "", "rows": 0}
+
+        def tick(sheet: str, done: int, total: int, rows: int) -> None:
+            if sheet != state["sheet"]:
+                state.update(sheet=sheet, rows=0)
+            state["rows"] += rows
+            bar.update(task, total=total, completed=done, sheet=sheet, rows=state["rows"])
+
+        yield tick
+        bar.update(task, completed=bar.tasks[0].total or 0)
 
 
 def _export_xlsx(
@@ -426,8 +687,10 @@ def _export_xlsx(
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
     unreadable: list[str] = []
-    with Store.open(path, readonly=True) as store:
-        summary = export_xlsx(store, out_file, redact=redact, force=force, unreadable=unreadable)
+    with Store.open(path, readonly=True) as store, export_progress() as progress:
+        summary = export_xlsx(
+            store, out_file, redact=redact, force=force, progress=progress, unreadable=unreadable
+        )
     sheets = ", ".join(f"{name} ({n})" for name, n in summary.items())
     out.print(f"wrote {out_file}: {sheets}")
     if unreadable:

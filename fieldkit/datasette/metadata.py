@@ -10,7 +10,9 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from functools import cache
+from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from fieldkit import sql
 from fieldkit.checklists import Item
@@ -30,8 +32,7 @@ INSTANCE = {
 
 _ENVELOPE_COLUMNS = {
     "record_id": "The record's id (a UUIDv7, unique across every inspector's database).",
-    "checklist_id": "Which instrument: call_listening, front_desk, marac_observation or "
-    "case_file_review.",
+    "checklist_id": "Which instrument (a checklist id: see the checklists table).",
     "checklist_version": "Version of the checklist the record was made with.",
     "inspection": "The inspection the record belongs to.",
     "force_code": "Police force (one of the 43 Home Office forces).",
@@ -69,7 +70,11 @@ _EVIDENCE_COLUMNS = {
     "blank": "Counted records with no answer (legacy imports only): shown beside every figure.",
     "files": "Counted records in scope that have this question.",
     "percent_of_files": "completed ÷ all files in scope (the 2014 report's denominator), "
-    "rounded half up. Label it as such.",
+    "rounded half up. Label it as such. Empty for questions asked per agency or per case.",
+    "base": "What '% of all' is out of: the records in scope, or for a question asked per "
+    "agency or per case, the rows answered.",
+    "base_unit": "What the base counts: records, agency rows, case rows.",
+    "percent_of_base": "100 × completed ÷ base, rounded half up: never above 100.",
     "forces": "Forces contributing.",
 }
 
@@ -292,6 +297,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 CANNED = {
+    "record_answers": (
+        "A record's answers",
+        "One record's answers in questionnaire order, with choice labels (give its record "
+        "id; a record's page links here).",
+    ),
     "recommendation_timeline": (
         "Recommendation timeline",
         "Every dated status and comment of a recommendation, oldest first, with its current "
@@ -356,7 +366,24 @@ FACETS = {
     "plans_by_force": ["force_code", "plan", "rag", "theme"],
     "plan_rag_summary": ["force_code", "rag"],
 }
-HIDDEN = ("_sqlite_migrations", views.STAMP_VIEW)
+HIDDEN = (
+    "_sqlite_migrations",
+    views.STAMP_VIEW,
+    "change_parents",
+    "meta",
+    "natural_key_items",
+    "force_aliases",
+    "cells",
+)
+# Canned queries in the order the database page lists them: the findings first.
+FIRST = (
+    "summary_table",
+    "evidence",
+    "evidence_per_force",
+    "coverage_against_targets",
+    "scores_by_force",
+    "out_of_scope",
+)
 
 
 _CREATE = re.compile(
@@ -404,12 +431,18 @@ class DatabaseInfo:
     # table -> column -> Item, for readable answers
     item_columns: dict[str, dict[str, Item]] = field(default_factory=dict)
     items: dict[str, Item] = field(default_factory=dict)
+    # (checklist id, summary id, title) for every named summary table (Table 2)
+    summaries: list[tuple[str, str, str]] = field(default_factory=list)
+    # wide view -> column -> the heading shown (question text)
+    headings: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def canned_queries() -> dict[str, dict[str, Any]]:
+    found = sql.queries("canned")
     out = {}
-    for name, text in sql.queries("canned").items():
+    for name in [*FIRST, *(n for n in found if n not in FIRST)]:
         title, description = CANNED[name]
+        text = found[name]
         out[name] = {"sql": text.rstrip().rstrip(";"), "title": title, "description": description}
     return out
 
@@ -449,13 +482,18 @@ def database_info(conn: sqlite3.Connection) -> DatabaseInfo:
             )
             col_docs = {c: d for c, d in _ENVELOPE_COLUMNS.items() if c in cols}
             per_item: dict[str, Item] = {}
+            headings: dict[str, str] = {}
             for wc in views.wide_columns(checklist):
                 col_docs[wc.name] = f"{wc.header} ({wc.item.id})"
+                headings[wc.name] = wc.header
                 per_item[wc.name] = wc.item
             info.item_columns[name] = per_item
+            info.headings[name] = headings
+            # The column headings are the questions (the plugin relabels them, the item id
+            # is the tooltip) and the glossary is folded away under the rows' heading.
             entry: dict[str, Any] = {
                 "title": f"{checklist.title}: one row per record",
-                "description": desc,
+                "description": desc + " Column headings are the questions; hover for the id.",
                 "columns": col_docs,
                 "facets": ["force_code", "status"],
             }
@@ -487,7 +525,39 @@ def database_info(conn: sqlite3.Connection) -> DatabaseInfo:
             info.item_columns.setdefault(name, {})
     info.metadata["queries"] = canned_queries()
     info.metadata["description"] = INSTANCE["description"]
+    info.summaries = _summaries(conn)
     return info
+
+
+def _summaries(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    from fieldkit.report.definitions import latest, summaries_of
+
+    try:
+        found = latest(conn)
+    except (sqlite3.DatabaseError, FieldkitError, ValueError):
+        return []
+    return [
+        (cid, s.id, s.title.replace(" {files}", "").replace("{files}", ""))
+        for cid, c in found.items()
+        for s in summaries_of(c)
+    ]
+
+
+def findings_html(database: str, info: DatabaseInfo, dashboard: str) -> str:
+    """The links a database page opens with: the findings before the tables."""
+    links = [
+        (f"/-/dashboards/{dashboard}", "Dashboard: Table 2 as bars, evidence by force, coverage")
+    ]
+    for cid, sid, title in info.summaries:
+        q = urlencode({"summary": sid, "checklist": cid})
+        links.append((f"/{database}/summary_table?{q}", title.split(":")[0]))
+    for name in FIRST[1:]:
+        links.append((f"/{database}/{name}", CANNED[name][0]))
+    items = "".join(f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for href, text in links)
+    return (
+        f"<p>{escape(INSTANCE['description'])}</p><p><strong>Findings</strong></p><ul>{items}</ul>"
+        "<p>Below: the tables and views behind them (housekeeping tables are hidden).</p>"
+    )
 
 
 def _safe_checklists(conn: sqlite3.Connection) -> dict[str, Any]:

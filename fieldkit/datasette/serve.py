@@ -49,12 +49,17 @@ def ensure_plugins() -> None:
     them under tests), and take datasette-auth-passwords out of this process: its hooks
     would check an HTTP basic-auth header on every request (a full password hash each) and
     its `/-/login` page would shadow fieldkit's."""
+    import datasette_dashboards
     from datasette.plugins import pm
 
     from fieldkit import datasette_plugin
 
-    if not pm.is_registered(datasette_plugin) and pm.get_plugin("fieldkit") is None:
-        pm.register(datasette_plugin, name="fieldkit")
+    for name, module in (
+        ("fieldkit", datasette_plugin),
+        ("datasette_dashboards", datasette_dashboards),
+    ):
+        if not pm.is_registered(module) and pm.get_plugin(name) is None:
+            pm.register(module, name=name)
     if pm.get_plugin("auth_passwords") is not None:
         pm.unregister(name="auth_passwords")
 

@@ -27,12 +27,15 @@ def fraction(completed: int, applicable: int) -> float | None:
     return int(completed) / int(applicable)
 
 
-def label(completed: int, applicable: int, empty: str = "no applicable records") -> str:
-    """'77% (305 of 395)': the percentage with both counts, never just '77% (n)'."""
+def label(
+    completed: int, applicable: int, empty: str = "no applicable records", unit: str = ""
+) -> str:
+    """'77% (305 of 395)': the percentage with both counts, never just '77% (n)'. With a
+    unit, what the base counts: '70% (272 of 388 agency rows)'."""
     p = percent(completed, applicable)
     if p is None:
-        return empty
-    return f"{p}% ({completed} of {applicable})"
+        return f"no {unit}" if unit else empty
+    return f"{p}% ({completed} of {applicable}{' ' + unit if unit else ''})"
 
 
 def mean_text(total: int | None, count: int | None) -> str:

@@ -4,10 +4,20 @@
 -- A parameter left empty means "all".
 
 -- name: evidence
+-- "% of all" has a true base: the records in scope, or for a question asked per agency or
+-- per case the rows answered (never the records, which gave figures above 100%).
 SELECT checklist_id, item_id, question, applicable, completed, percent, label,
-       not_applicable, blank, files, percent_of_files
-FROM evidence_summary
-WHERE in_scope = 1 AND (:checklist = '' OR checklist_id = :checklist)
+       not_applicable, blank, base, base_unit,
+       CASE WHEN base > 0 THEN (200 * completed + base) / (2 * base) END AS percent_of_base
+FROM (
+  SELECT e.*,
+    CASE WHEN i.repeat_key IS NULL THEN e.files
+      ELSE e.applicable + e.not_applicable + e.unknown END AS base,
+    CASE WHEN i.repeat_key IS NULL THEN 'records' ELSE i.repeat_key || ' rows' END AS base_unit
+  FROM evidence_summary e
+  JOIN item_info i ON i.checklist_id = e.checklist_id AND i.item_id = e.item_id
+  WHERE e.in_scope = 1 AND (:checklist = '' OR e.checklist_id = :checklist)
+)
 ORDER BY checklist_id, position;
 
 -- name: summary_table
@@ -79,3 +89,30 @@ SELECT force_code AS force, force_name, plan, theme, objective_id, objective, ow
 FROM plans_by_force
 WHERE (:force = '' OR force_code = :force) AND (:rag = '' OR rag = :rag)
 ORDER BY force_code, plan, position;
+
+-- name: record_answers
+-- One record's answers in questionnaire order, with the question and the answer as read
+-- (choice labels, Yes/No, n/a), not the stored codes.
+SELECT i.position, i.section_title AS section, i.prompt AS question,
+       nullif(a.rkey, '') AS instance,
+       CASE
+         WHEN a.value = 'na' THEN 'n/a'
+         WHEN a.value = 'unknown' THEN 'unknown'
+         WHEN i.kind IN ('yn', 'ynna') THEN
+           CASE a.value WHEN 'yes' THEN 'Yes' WHEN 'no' THEN 'No' ELSE a.value END
+         WHEN i.kind = 'choice' THEN coalesce((
+           SELECT json_extract(j.value, '$.label') FROM json_each(i.choices) j
+           WHERE json_extract(j.value, '$.code') = a.value), a.value)
+         WHEN i.kind = 'multi' AND json_valid(a.value) THEN (
+           SELECT group_concat(coalesce((
+             SELECT json_extract(c.value, '$.label') FROM json_each(i.choices) c
+             WHERE json_extract(c.value, '$.code') = m.value), m.value), '; ')
+           FROM json_each(a.value) m)
+         ELSE a.value
+       END AS answer,
+       a.value AS stored, i.item_id
+FROM records r
+JOIN items i ON i.checklist_id = r.checklist_id AND i.checklist_version = r.checklist_version
+JOIN cells a ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = i.item_id
+WHERE r.record_id = :record_id AND a.value IS NOT NULL
+ORDER BY i.position, a.rkey;

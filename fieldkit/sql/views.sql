@@ -141,7 +141,8 @@ LEFT JOIN forces fo ON fo.code = e.force_code;
 
 -- name: evidence_summary
 -- The same, pooled across forces (sums of counts, never averages): the shape of Table 2.
--- percent_of_files is completed / all files in scope, the 2014 report's denominator.
+-- percent_of_files is completed / all files in scope, the 2014 report's denominator (NULL for
+-- items asked per agency or per case, whose base is the rows: see the `evidence` query).
 CREATE VIEW evidence_summary AS
 WITH pooled AS (
   SELECT checklist_id, in_scope, item_id, question, position, section_title,
@@ -160,7 +161,8 @@ SELECT
   ELSE 'no applicable records' END AS label,
   CASE WHEN applicable > 0 THEN CAST(completed AS REAL) / applicable END AS ratio,
   not_applicable, unknown, blank, files,
-  CASE WHEN files > 0 THEN (200 * completed + files) / (2 * files) END AS percent_of_files,
+  CASE WHEN files > 0 AND blank IS NOT NULL THEN (200 * completed + files) / (2 * files) END
+    AS percent_of_files,
   forces
 FROM pooled;
 

@@ -1,0 +1,196 @@
+"""Dashboards for analysts (datasette-dashboards, which ships Vega locally, so they work
+offline): per database, each named summary table (Table 2) as bars, the same items by
+force, and coverage against the sample targets, all with a force filter.
+
+Built from the database's own definitions (the summary tables its checklists declare);
+every chart reads the same views as `fieldkit report`, and the bar lengths are the same
+rounded-half-up percentages the report prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PERCENT = "((200 * sum(e.completed) + sum(e.applicable)) / (2 * sum(e.applicable)))"
+LABEL = (
+    f"CASE WHEN sum(e.applicable) > 0 THEN {PERCENT} || '% (' || sum(e.completed) || ' of ' "
+    "|| sum(e.applicable) || ')' ELSE 'no applicable records' END"
+)
+FORCE = "[[ AND e.force_code = :force ]]"
+
+
+def _lit(text: str) -> str:
+    """A value from a definition as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def slug(database: str, first: bool) -> str:
+    return "findings" if first else f"findings-{database}"
+
+
+def _summary_bars(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
+    query = (
+        "SELECT s.position, e.item_id, e.question AS evidence, sum(e.applicable) AS applicable,"
+        f" sum(e.completed) AS completed, {PERCENT} AS percent, {LABEL} AS label"
+        " FROM summary_items s JOIN evidence_by_force e ON e.checklist_id = s.checklist_id"
+        " AND e.item_id = s.item_id AND e.in_scope = 1"
+        f" WHERE s.checklist_id = {_lit(checklist_id)} AND s.summary_id = {_lit(summary_id)}"
+        f" {FORCE} GROUP BY s.position, e.item_id ORDER BY s.position"
+    )
+    return {
+        "title": title,
+        "db": db,
+        "query": query,
+        "library": "vega-lite",
+        "display": {
+            "height": {"step": 34},
+            "layer": [
+                {"mark": {"type": "bar", "tooltip": True, "color": "#2f6f9f"}},
+                {
+                    "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11},
+                    "encoding": {"text": {"field": "label", "type": "nominal"}},
+                },
+            ],
+            "encoding": {
+                "y": {
+                    "field": "evidence",
+                    "type": "nominal",
+                    "sort": {"field": "position"},
+                    "title": None,
+                    "axis": {"labelLimit": 420, "labelFontSize": 11},
+                },
+                "x": {
+                    "field": "percent",
+                    "type": "quantitative",
+                    "scale": {"domain": [0, 100]},
+                    "title": "% of applicable files where activity completed",
+                },
+                "tooltip": [
+                    {"field": "evidence", "title": "Evidence"},
+                    {"field": "label", "title": "Completed of applicable"},
+                ],
+            },
+        },
+    }
+
+
+def _by_force(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
+    query = (
+        "SELECT s.position, e.force_code, coalesce(e.force_name, e.force_code) AS force,"
+        f" e.question AS evidence, {PERCENT} AS percent, {LABEL} AS label"
+        " FROM summary_items s JOIN evidence_by_force e ON e.checklist_id = s.checklist_id"
+        " AND e.item_id = s.item_id AND e.in_scope = 1"
+        f" WHERE s.checklist_id = {_lit(checklist_id)} AND s.summary_id = {_lit(summary_id)}"
+        f" AND e.applicable > 0 {FORCE}"
+        " GROUP BY s.position, e.item_id, e.force_code ORDER BY e.force_code, s.position"
+    )
+    return {
+        "title": f"{title.split(':')[0]} by force",
+        "db": db,
+        "query": query,
+        "library": "vega-lite",
+        "display": {
+            "mark": {"type": "rect", "tooltip": True},
+            "height": {"step": 26},
+            "encoding": {
+                "x": {"field": "force", "type": "nominal", "title": None},
+                "y": {
+                    "field": "evidence",
+                    "type": "nominal",
+                    "sort": {"field": "position"},
+                    "title": None,
+                    "axis": {"labelLimit": 300},
+                },
+                "color": {
+                    "field": "percent",
+                    "type": "quantitative",
+                    "scale": {"domain": [0, 100], "scheme": "blues"},
+                    "title": "%",
+                },
+                "tooltip": [
+                    {"field": "force", "title": "Force"},
+                    {"field": "evidence", "title": "Evidence"},
+                    {"field": "label", "title": "Completed of applicable"},
+                ],
+            },
+        },
+    }
+
+
+def _coverage(db: str) -> dict[str, Any]:
+    query = (
+        "SELECT coalesce(c.force_name, c.force_code) AS force, coalesce(i.label, i.title,"
+        " c.checklist_id) AS checklist, sum(c.final) AS final, sum(c.target) AS target,"
+        " sum(c.final) || ' of ' || sum(c.target) AS label"
+        " FROM coverage c LEFT JOIN checklist_info i ON i.checklist_id = c.checklist_id"
+        " WHERE c.target IS NOT NULL [[ AND c.force_code = :force ]]"
+        " GROUP BY c.force_code, c.checklist_id ORDER BY c.force_code, checklist"
+    )
+    return {
+        "title": "Coverage: counted records against the sample targets",
+        "db": db,
+        "query": query,
+        "library": "vega-lite",
+        "display": {
+            "height": {"step": 9},
+            "encoding": {
+                "y": {"field": "force", "type": "nominal", "title": None},
+                "yOffset": {"field": "checklist"},
+                "tooltip": [
+                    {"field": "force", "title": "Force"},
+                    {"field": "checklist", "title": "Checklist"},
+                    {"field": "label", "title": "Final of target"},
+                ],
+            },
+            "layer": [
+                {
+                    "mark": {"type": "bar", "tooltip": True},
+                    "encoding": {
+                        "x": {"field": "final", "type": "quantitative", "title": "Final records"},
+                        "color": {"field": "checklist", "type": "nominal", "title": "Checklist"},
+                    },
+                },
+                {
+                    "mark": {"type": "tick", "color": "#222", "thickness": 2},
+                    "encoding": {"x": {"field": "target", "type": "quantitative"}},
+                },
+            ],
+        },
+    }
+
+
+def _intro(summaries: list[tuple[str, str, str]]) -> dict[str, Any]:
+    names = ", ".join(title.split(":")[0] for _, _, title in summaries) or "the findings"
+    return {
+        "library": "markdown",
+        "display": (
+            f"**{names}**, evidence by force and coverage. Final, non-deleted records, one "
+            "per case; not applicable left out of both counts; pooled across forces; "
+            "rounded half up. Choose a force above to see one force's figures."
+        ),
+    }
+
+
+def dashboard(db: str, summaries: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """One database's dashboard; `summaries`: (checklist id, summary id, title)."""
+    charts: dict[str, Any] = {"intro": _intro(summaries)}
+    layout: list[list[str]] = [["intro"]]
+    for n, (cid, sid, title) in enumerate(summaries):
+        charts[f"summary-{n}"] = _summary_bars(db, cid, sid, title)
+        charts[f"by-force-{n}"] = _by_force(db, cid, sid, title)
+        layout += [[f"summary-{n}"], [f"by-force-{n}"]]
+    charts["coverage"] = _coverage(db)
+    layout.append(["coverage"])
+    return {
+        "title": f"Findings: {db}",
+        "description": "Table 2 as bars, evidence by force, coverage against targets.",
+        "layout": layout,
+        "filters": {
+            "force": {
+                "name": "Force",
+                "type": "select",
+                "db": db,
+                "query": "SELECT code FROM forces ORDER BY code",
+            }
+        },
+        "charts": charts,
+    }

@@ -1,0 +1,130 @@
+"""The workbook, the terminal report, Datasette (canned queries and the dashboard) and the
+force briefing show the same numbers for the same database (issue 13, done-when)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from helpers.workbook import table
+from openpyxl import load_workbook
+from typer.testing import Result
+
+from fieldkit.export import export_xlsx
+from fieldkit.store import Store
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def plugins() -> Iterator[None]:
+    from datasette.plugins import pm
+
+    before = {name for name, _ in pm.list_name_plugin()}
+    yield
+    for name in ("fieldkit", "auth_passwords", "datasette_dashboards"):
+        if name not in before and pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+
+
+class Rows(HTMLParser):
+    """The briefing's table rows, as lists of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str, list[str]]] = []  # (the heading above, cells)
+        self.heading = ""
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "tr":
+            self.rows.append((self.heading, []))
+        elif tag in ("td", "h2"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.rows[-1][1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "h2" and self._cell is not None:
+            self.heading = "".join(self._cell).strip()
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+async def test_every_output_shows_the_same_numbers(
+    demo_db: Path, cli: Cli, tmp_path: Path, plugins: None
+) -> None:
+    # the terminal report (CSV form of the same table), pooled and for one force
+    res = cli("report", "evidence", "--db", demo_db, "--format", "csv", "--ids")
+    terminal = {r["item_id"]: r["label"] for r in csv.DictReader(io.StringIO(res.output))}
+    res = cli("report", "evidence", "--db", demo_db, "-f", "kent", "--format", "csv", "--ids")
+    terminal_kent = {
+        (r["checklist"], r["question"]): (r["item_id"], r["label"])
+        for r in csv.DictReader(io.StringIO(res.output))
+    }
+    t2 = json.loads(cli("report", "summary", "table2", "--db", demo_db, "--json").output)
+    t2_terminal = {r["item_id"]: r["label"] for r in t2["rows"]}
+    assert len(terminal) > 100 and len(t2_terminal) == 7
+
+    # the workbook
+    out = tmp_path / "demo.xlsx"
+    with Store.open(demo_db, readonly=True) as s:
+        export_xlsx(s, out, only=["Summary", "Table 2"])
+    wb = load_workbook(out)
+    workbook = {
+        k: c["Figure"].value for k, c in table(wb["Summary"], "Question", "Item id").items()
+    }
+    t2_workbook = {
+        k: c["Figure"].value for k, c in table(wb["Table 2"], "Evidence", "Item id").items()
+    }
+    assert workbook == terminal
+    assert t2_workbook == t2_terminal
+
+    # Datasette: the canned queries and the dashboard's Table 2 chart
+    from fieldkit.datasette.serve import make_datasette
+
+    ds = make_datasette([demo_db])
+    res = await ds.client.get("/demo/evidence.json?_shape=array&_size=max&checklist=")
+    datasette = {r["item_id"]: r["label"] for r in res.json()}
+    assert datasette == terminal
+    res = await ds.client.get(
+        "/demo/summary_table.json?"
+        + urlencode({"summary": "table2", "checklist": "", "_shape": "array"})
+    )
+    assert {r["item_id"]: r["label"] for r in res.json()} == t2_terminal
+    board = (await ds.client.get("/-/metadata.json")).json()["plugins"]["datasette-dashboards"]
+    query = re.sub(r"\[\[.*?\]\]", "", board["findings"]["charts"]["summary-0"]["query"])
+    res = await ds.client.get("/demo.json?" + urlencode({"sql": query, "_shape": "array"}))
+    assert {r["item_id"]: r["label"] for r in res.json()} == t2_terminal
+
+    # the force briefing: the force's figure and the national one, row by row
+    page = tmp_path / "kent.html"
+    assert cli("report", "force", "kent", "--out", page, "--db", demo_db).exit_code == 0
+    parsed = Rows()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    compared = 0
+    for heading, row in parsed.rows:
+        checklist = heading.removesuffix(": findings")
+        key = (checklist, row[0] if row else "")
+        if len(row) == 3 and key in terminal_kent:
+            item_id, kent_label = terminal_kent[key]
+            assert row[1] == kent_label, (heading, row)
+            assert row[2] == terminal[item_id], (heading, row)  # national
+            compared += 1
+        elif len(row) == 3 and heading.startswith("Table 2"):
+            item_id, kent_label = next(v for (_, q), v in terminal_kent.items() if q == row[0])
+            assert row[1] == kent_label, row
+            assert row[2] == t2_terminal[item_id], row
+            compared += 1
+    assert compared >= 40, compared

@@ -30,9 +30,11 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
     # moved at once from a text field, like Tab (see FieldkitApp._move_focus_now)
     FOCUS_MOVES: ClassVar[dict[str, int]] = {"down": 1, "up": -1}
 
-    def __init__(self, ctx: InspectionContext) -> None:
+    def __init__(self, ctx: InspectionContext, *, new_database: bool = False) -> None:
         super().__init__()
         self.ctx = ctx
+        # a database not given a context yet: what is shown is a suggestion to confirm
+        self.new_database = new_database
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -40,7 +42,9 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
         with Vertical(id="context", classes="dialog"):
             yield Label("Inspection context", classes="dialog-title")
             yield Label(
-                "Set once; remembered between runs and written on every new record.",
+                "New database: check these (filled in from the last one used) and save."
+                if self.new_database
+                else "Set once per database; remembered, and written on every new record.",
                 classes="dialog-help",
             )
             yield Label("Inspection")
@@ -69,7 +73,10 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
                 id="role",
             )
             yield Static("", id="context-error")
-            yield Label("Enter on the last field or ctrl+s saves.", classes="dialog-help")
+            yield Label(
+                "Enter in Inspector, or ctrl+s anywhere, saves. Tab moves on.",
+                classes="dialog-help",
+            )
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -102,11 +109,11 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
         self.dismiss(ctx)
 
     def action_cancel(self) -> None:
-        if self.ctx.complete:
+        if self.ctx.complete and not self.new_database:
             self.dismiss(None)
         else:
             self.query_one("#context-error", Static).update(
                 Content.styled(
-                    "Set the context first (ctrl+q quits without saving).", "bold $error"
+                    "Save the context for this database first (ctrl+q quits).", "bold $error"
                 )
             )

@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Select, Static
 
 from fieldkit import forces
 from fieldkit.context import InspectionContext
+from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
-from fieldkit.tui.screens.dashboard import INSTRUMENTS
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
@@ -43,7 +43,7 @@ class RecordsScreen(Screen[None]):
         yield Static(
             "Records: filter with the boxes, / searches references and notes", id="records-head"
         )
-        titles = [(self.store.checklist(c).title, c) for c in INSTRUMENTS]
+        titles = [(i.label, i.id) for i in self.app.instruments]  # type: ignore[attr-defined]
         force_opts = [
             (name, code) for code, name in sorted(forces.NAMES.items(), key=lambda x: x[1])
         ]
@@ -101,14 +101,14 @@ class RecordsScreen(Screen[None]):
         for r in self.rows:
             key = (r["checklist_id"], r["checklist_version"])
             if key not in titles:
-                titles[key] = self.store.checklist(*key).title
+                titles[key] = checklist_title(self.store, *key)
             table.add_row(
                 titles[key],
                 forces.NAMES.get(r["force_code"], r["force_code"] or ""),
                 r["subject_ref"] or "",
                 "deleted" if r["deleted"] else (r["status"] or ""),
                 r["inspector"] or "",
-                (r["observed_at"] or "")[:16],
+                (r["observed_at"] or "")[:10],
                 key=r["record_id"],
             )
         n = len(self.rows)
@@ -191,3 +191,11 @@ class RecordsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def checklist_title(store: Store, checklist_id: str, version: Any) -> str:
+    """A checklist's title; one this fieldkit cannot read (merged content) is named."""
+    try:
+        return store.checklist(checklist_id, version).title
+    except (FieldkitError, TypeError, ValueError):
+        return f"? {checklist_id} v{version}"

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -24,6 +23,7 @@ from textual.widgets import Input, Static
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
 from fieldkit.privacy import scan
+from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.widgets.inputs import Field
@@ -164,7 +164,7 @@ class ChoiceRow(Widget, can_focus=True):
         """Keys are handled in on_key; the bindings only document them."""
 
     # ------------------------------------------------------------------ keys
-    def intent(self, key: str, char: str) -> Message | None:
+    def intent(self, key: str, char: str) -> it.Intent | None:
         """What a key press means on this question (None: not a key for it).
 
         The form calls this synchronously, in key order, so fast typing never answers
@@ -175,28 +175,28 @@ class ChoiceRow(Widget, can_focus=True):
             if self.pending:
                 return self._pick(int(self.pending))
             if item.kind == "choice" or (item.kind == "multi" and not _codes(self.value)):
-                return msg.PickRequested(entry_key)
-            return msg.MoveRequested(1)
+                return it.Pick(entry_key)
+            return it.Move(1)
         if key in ("backspace", "delete"):
             self.pending = ""
-            return msg.AnswerCleared(entry_key)
+            return it.Clear(entry_key)
         if char in ("y", "Y", "n", "N") and item.kind in YESNO_KINDS:
             return self._answer("yes" if char.lower() == "y" else "no")
         if char in ("a", "A"):
             if item.na:
                 return self._answer(NA)
             if item.na_when is not None:
-                return msg.Rejected(
+                return it.Reject(
                     entry_key,
                     f"n/a is set automatically (when {item.na_when.describe()}), not by hand",
                 )
-            return msg.Rejected(entry_key, "not applicable is not allowed here")
+            return it.Reject(entry_key, "not applicable is not allowed here")
         if char in ("u", "U") and item.unknown:
             return self._answer(UNKNOWN)
         if len(char) == 1 and char.isdigit():
             return self._digit(char)
         if len(char) == 1 and char.isprintable():
-            return msg.Rejected(entry_key, self._keys_hint())
+            return it.Reject(entry_key, self._keys_hint())
         return None
 
     def _keys_hint(self) -> str:
@@ -209,14 +209,14 @@ class ChoiceRow(Widget, can_focus=True):
             keys = f"1 to {len(item.choices)}"
         return f"answer with {keys}" + (" (a = n/a)" if item.na else "")
 
-    def _digit(self, char: str) -> Message | None:
+    def _digit(self, char: str) -> it.Intent | None:
         item = self.item
         if item.kind == "q4":
             if char in "1234":
                 return self._answer(int(char))
-            return msg.Rejected(self.entry.key, "a score is 1 to 4")
+            return it.Reject(self.entry.key, "a score is 1 to 4")
         if item.kind not in ("choice", "multi"):
-            return msg.Rejected(self.entry.key, self._keys_hint())
+            return it.Reject(self.entry.key, self._keys_hint())
         n, buffer = digit_pick(len(item.choices), self.pending + char)
         if n is None and not buffer and self.pending:
             n, buffer = digit_pick(len(item.choices), char)  # start again with this digit
@@ -224,22 +224,22 @@ class ChoiceRow(Widget, can_focus=True):
         if n is not None:
             return self._pick(n)
         if not buffer:
-            return msg.Rejected(self.entry.key, f"choose 1 to {len(item.choices)}")
-        return msg.Rejected(self.entry.key, f"{buffer}…: next digit, or Enter for {buffer}")
+            return it.Reject(self.entry.key, f"choose 1 to {len(item.choices)}")
+        return it.Reject(self.entry.key, f"{buffer}…: next digit, or Enter for {buffer}")
 
-    def _pick(self, n: int) -> Message | None:
+    def _pick(self, n: int) -> it.Intent | None:
         self.pending = ""
         item = self.item
         if not 1 <= n <= len(item.choices):
             return None
         if item.kind == "multi":
             codes = multi_toggle(item, self.value, n)
-            return msg.AnswerGiven(self.entry.key, codes or None, advance=False)
+            return it.Answer(self.entry.key, codes or None, advance=False)
         return self._answer(item.choices[n - 1].code)
 
-    def _answer(self, raw: Any) -> Message:
+    def _answer(self, raw: Any) -> it.Intent:
         self.pending = ""
-        return msg.AnswerGiven(self.entry.key, raw, advance=True)
+        return it.Answer(self.entry.key, raw, advance=True)
 
     # -------------------------------------------------------------- drawing
     def on_focus(self) -> None:
@@ -442,7 +442,9 @@ class TextRow(Vertical):
     def on_descendant_blur(self) -> None:
         self._redraw()
         if self.dirty and not self.auto:
-            self.post_message(msg.AnswerGiven(self.entry.key, self.input.value, advance=False))
+            self.post_message(
+                msg.AnswerGiven(it.Answer(self.entry.key, self.input.value, advance=False))
+            )
 
     # ---------------------------------------------------------------- input
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -460,24 +462,24 @@ class TextRow(Vertical):
             else:
                 self.state = "saved" if self.value is not None else ""
 
-    def submit_intents(self) -> list[Message]:
+    def submit_intents(self) -> list[it.Intent]:
         """What Enter means here: save what is typed (or 'now' on an empty date) and move on."""
         text = self.input.value.strip()
         if not text and self.item.kind in NOW_KINDS and self.value is None:
             text = now_text(self.item.kind, self._now())
         if not text:
-            out: list[Message] = []
+            out: list[it.Intent] = []
             if self.value is not None:
-                out.append(msg.AnswerCleared(self.entry.key))
-            out.append(msg.MoveRequested(1))
+                out.append(it.Clear(self.entry.key))
+            out.append(it.Move(1))
             return out
-        return [msg.AnswerGiven(self.entry.key, text, advance=True)]
+        return [it.Answer(self.entry.key, text, advance=True)]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()  # Enter is handled by the form, in key order (submit_intents)
 
-    def now_intent(self) -> Message | None:
+    def now_intent(self) -> it.Intent | None:
         """The current date/time (the one-key default for date and time items)."""
         if self.item.kind not in NOW_KINDS:
             return None
-        return msg.AnswerGiven(self.entry.key, now_text(self.item.kind, self._now()), advance=True)
+        return it.Answer(self.entry.key, now_text(self.item.kind, self._now()), advance=True)

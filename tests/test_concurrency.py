@@ -166,7 +166,7 @@ async def test_a_database_that_refuses_writes_says_so_and_keeps_the_answer(
         assert "Not finalised" in status_of(screen)
         app.store.conn.execute("PRAGMA query_only = OFF")  # e.g. the disk is back
         await until(pilot, lambda: screen.waiting == 0)
-        assert "Saved cl_visit_datetime = 2015-06-01T09:30" in status_of(screen)
+        assert "Saved 1 (Date and time the visit…) = 2015-06-01T09:30" in status_of(screen)
     assert cells(db_path, rid)[("cl_visit_datetime", "")] == "2015-06-01T09:30"
 
 

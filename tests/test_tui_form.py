@@ -267,7 +267,7 @@ async def test_relevance_rule_hides_and_says_so(db_path: Path, ctx: InspectionCo
         await pilot.pause()
         assert screen._row_of(app.focused).entry.item.id == "cf_t2_house_to_house"
         status = str(screen.query_one("SaveStatus").render())
-        assert "Saved cf_t2_victim_statement_initial = yes" in status
+        assert "Saved 18 (Victim statement taken at…) = yes" in status
         stored = cells(db_path, rid)
         for item in ("cf_t2_injury_photos", "cf_body_map", "cf_medical_evidence"):
             assert stored[(item, "")] == NA

@@ -313,7 +313,7 @@ async def test_saved_means_committed(db_path: Path, ctx: InspectionContext) -> N
         assert isinstance(screen, FormScreen)
         await pilot.press("enter", "y")
         await pilot.pause()
-        assert "Saved cl_visit_unannounced = yes" in screen_text(app, "#save-status")
+        assert "Saved 2 (Was the visit unannounced?) = yes" in screen_text(app, "#save-status")
         conn = sqlite3.connect(db_path)
         got = conn.execute(
             "SELECT value FROM cells WHERE record_id = ? AND field = 'cl_visit_unannounced'",

@@ -49,4 +49,12 @@ class Reject:
     reason: str
 
 
-Intent = Answer | Clear | Pick | Move | Reject
+@dataclass(frozen=True)
+class Prompt:
+    """Not an answer yet: what the key started and what comes next (not an error)."""
+
+    key: AnswerKey
+    text: str
+
+
+Intent = Answer | Clear | Pick | Move | Reject | Prompt

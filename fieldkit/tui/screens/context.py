@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -42,7 +43,11 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
         with Vertical(id="context", classes="dialog"):
             yield Label("Inspection context", classes="dialog-title")
             yield Label(
-                "New database: check these (filled in from the last one used) and save."
+                (
+                    "New database: check these (from the last one used) and save."
+                    if ctx.inspection
+                    else "New database: what is being inspected, and by whom?"
+                )
                 if self.new_database
                 else "Set once per database; remembered, and written on every new record.",
                 classes="dialog-help",
@@ -82,12 +87,19 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
     def on_mount(self) -> None:
         self.query_one("#inspection", Field).focus()
 
-    def on_input_submitted(self, event: Field.Submitted) -> None:
-        event.stop()
-        if event.input.id == "inspector":
+    async def sync_key(self, event: events.Key) -> bool:
+        """Enter in a text field, at once (before the next key is read, so text typed
+        ahead lands in the next field): in Inspector it saves, elsewhere it moves on."""
+        if event.key != "enter" or not isinstance(self.focused, Field):
+            return False
+        if self.focused.id == "inspector":
             self.action_save()
         else:
             self.focus_next()
+        return True
+
+    def on_input_submitted(self, event: Field.Submitted) -> None:
+        event.stop()  # Enter is handled in sync_key
 
     def _read(self) -> InspectionContext:
         force_text = self.query_one("#force", Field).value.strip()

@@ -31,7 +31,14 @@ from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
-from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, display
+from fieldkit.tui.widgets.item_row import (
+    TEXT_KINDS,
+    ChoiceRow,
+    TextRow,
+    display,
+    privacy_warning,
+    short,
+)
 from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 from fieldkit.tui.writes import attempt
@@ -92,6 +99,7 @@ class FormScreen(Screen[None]):
         self.queue = WriteQueue(self._write, self.timings)
         self._retry_timer: Timer | None = None
         self._leave_armed = False
+        self._privacy_armed = False  # finalising over free text that looks personal: asked
         # a draft made for this form and left without anything written is discarded
         self._untouched_new = new
         self.store = store
@@ -258,6 +266,15 @@ class FormScreen(Screen[None]):
         self.call_after_refresh(self._scroll_to, row)
         self._refresh_chrome()
 
+    def on_resize(self) -> None:
+        """After the terminal changes size the focused question is still on screen."""
+        self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
+        focused = self.focused
+        row = self._row_of(focused) if focused is not None else None
+        target = row if row is not None else focused
+        if target is not None:
+            self.call_after_refresh(self._scroll_to, target)
+
     def _scroll_to(self, row: Widget) -> None:
         items = self.query_one("#items", VerticalScroll)
         items.scroll_to_center(row, animate=False, immediate=True)
@@ -370,6 +387,8 @@ class FormScreen(Screen[None]):
             return not self._may_leave("ctrl+q")
         if key != "escape":
             self._leave_armed = False
+        if NAV_KEYS.get(key) != "finalise":
+            self._privacy_armed = False
         action = NAV_KEYS.get(key)
         if action is not None:
             await self.run_action(action)
@@ -420,6 +439,9 @@ class FormScreen(Screen[None]):
             return True
         if isinstance(intent, it.Pick):
             self._open_picker(intent.key)
+            return True
+        if isinstance(intent, it.Prompt):
+            self.query_one(SaveStatus).show(intent.text, "info")
             return True
         if isinstance(intent, it.Reject):
             self.query_one(SaveStatus).show(intent.reason, "error")
@@ -563,27 +585,32 @@ class FormScreen(Screen[None]):
                 text = f"Database free again: saved {len(shown)} waiting changes; last: {text}"
             elif current is None:
                 text = f"Database free again: {text}"
+            row = self.rows.get((shown[-1][0][1], shown[-1][0][2]))
+            if isinstance(row, TextRow) and row.warning:
+                status.show(f"Saved, but {row.warning[0].lower()}{row.warning[1:]}", "warning")
+                return
             status.show(text, "saved")
 
     def _saved_text(self, op: Op, value: Any, written: dict[AnswerKey, Any]) -> str:
+        """'Saved 2 (Was the visit unannounced?) = yes': the question by its number and
+        words, not its id; what the rules changed, as a count."""
         kind, item_id, rkey = op
-        if kind == "note":
-            return f"Saved note on {item_id}" if value else f"Cleared note on {item_id}"
         if kind == "ref":
             return f"Saved the record's reference: {value or '(none)'}"
-        key = (item_id, rkey)
         item = self.checklist.item(item_id)
-        others = [k for k in written if k != key]
+        where = f"{item.position}{f' [{rkey}]' if rkey else ''} ({short(item.prompt, 30)})"
+        if kind == "note":
+            return f"Saved the note on {where}" if value else f"Cleared the note on {where}"
+        key = (item_id, rkey)
         saved_value = written.get(key)
         shown = display(item, saved_value) if saved_value is not None else "(cleared)"
-        text = f"Saved {item_id}{f'[{rkey}]' if rkey else ''} = {shown}"
-        if others:
-            auto = [k[0] for k, v in written.items() if k != key and v is not None]
-            cleared = [k[0] for k, v in written.items() if k != key and v is None]
-            if auto:
-                text += f"; n/a (auto) on {', '.join(auto)}"
-            if cleared:
-                text += f"; no longer n/a: {', '.join(cleared)}"
+        text = f"Saved {where} = {shown}"
+        auto = sum(1 for k, v in written.items() if k != key and v is not None)
+        back = sum(1 for k, v in written.items() if k != key and v is None)
+        if auto:
+            text += f"; now n/a (auto): {auto} question{'s' if auto != 1 else ''}"
+        if back:
+            text += f"; no longer n/a: {back}"
         return text
 
     def _arm_retry(self) -> None:
@@ -609,6 +636,10 @@ class FormScreen(Screen[None]):
     def _text_edited(self, event: msg.TextEdited) -> None:
         event.stop()
         key = event.key
+        row = self.rows.get(key)
+        if isinstance(row, TextRow) and row.warning:
+            # the status line is always on screen, wherever the field is
+            self.query_one(SaveStatus).show(row.warning, "warning")
         old = self._autosave_timers.pop(key, None)
         if old is not None:
             old.stop()
@@ -705,6 +736,18 @@ class FormScreen(Screen[None]):
             status.show("Not finalised: answers still wait for the database.", "error")
             self.app.bell()
             return
+        flagged = self._personal_text()
+        if flagged and not self._privacy_armed:
+            self._privacy_armed = True
+            self._focus_key(flagged[0])
+            n = len(flagged)
+            status.show(
+                f"{n} answer{'s' if n != 1 else ''} may name a person or contact details "
+                "(this one first): ctrl+f again finalises anyway.",
+                "warning",
+            )
+            self.app.bell()
+            return
         try:
             with self.store.waiting_at_most(self.timings.save_wait):
                 self.store.finalise(self.record_id)
@@ -729,6 +772,15 @@ class FormScreen(Screen[None]):
         ref = self.record.get("subject_ref") or self.record_id[:8]
         self.app.notify(f"{self.checklist.title} {ref} is final.", title="Finalised")
         self.dismiss(None)
+
+    def _personal_text(self) -> list[AnswerKey]:
+        """Free-text answers that look like they hold a name or contact details."""
+        out = []
+        for entry in self.entries:
+            value = self.model.answers.get(entry.key)
+            if entry.item.kind == "text" and isinstance(value, str) and privacy_warning(value):
+                out.append(entry.key)
+        return out
 
     def action_reopen(self) -> None:
         status = self.query_one(SaveStatus)

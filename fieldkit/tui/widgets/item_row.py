@@ -58,6 +58,14 @@ def privacy_warning(text: str) -> str:
     )
 
 
+def short(text: str, width: int) -> str:
+    """`text` cut to `width` characters at a word boundary, with … when cut."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:(")
+    return cut + "…"
+
+
 def now_text(kind: str, now: datetime) -> str:
     if kind == "date":
         return now.date().isoformat()
@@ -72,7 +80,7 @@ def meta_text(item: Item) -> str:
     if item.na:
         bits.append("n/a allowed")
     if item.unknown:
-        bits.append("unknown allowed")
+        bits.append("u = unknown")
     return " · ".join(bits)
 
 
@@ -93,8 +101,9 @@ def options_text(item: Item, value: Any) -> Content:
         for n, label in Q4_LABELS.items():
             add(str(n), label, value == n)
     elif item.kind == "choice":
+        letters = {yes_no_choice(item, "y"): "/y", yes_no_choice(item, "n"): "/n"}
         for n, c in enumerate(item.choices, 1):
-            add(str(n), c.label, value == c.code)
+            add(str(n) + letters.get(n, ""), c.label, value == c.code)
     elif item.kind == "multi":
         chosen = _codes(value)
         for n, c in enumerate(item.choices, 1):
@@ -104,6 +113,16 @@ def options_text(item: Item, value: Any) -> Content:
     if item.unknown:
         add("u", "unknown", value == UNKNOWN)
     return Content.assemble(*parts)
+
+
+def yes_no_choice(item: Item, letter: str) -> int:
+    """The (1-based) choice a y or n key picks on a choice question worded yes/no (a
+    choice labelled Yes or No); 0 when there is none."""
+    word = {"y": "yes", "n": "no"}[letter]
+    for n, c in enumerate(item.choices, 1):
+        if c.label.strip().lower() == word or c.code.lower() == word:
+            return n
+    return 0
 
 
 def _codes(value: Any) -> list[str]:
@@ -182,6 +201,10 @@ class ChoiceRow(Widget, can_focus=True):
             return it.Clear(entry_key)
         if char in ("y", "Y", "n", "N") and item.kind in YESNO_KINDS:
             return self._answer("yes" if char.lower() == "y" else "no")
+        if char in ("y", "Y", "n", "N") and item.kind == "choice":
+            n = yes_no_choice(item, char.lower())
+            if n:
+                return self._pick(n)
         if char in ("a", "A"):
             if item.na:
                 return self._answer(NA)
@@ -203,6 +226,8 @@ class ChoiceRow(Widget, can_focus=True):
         item = self.item
         if item.kind in YESNO_KINDS:
             keys = "y or n"
+        elif item.kind == "choice" and yes_no_choice(item, "y") and yes_no_choice(item, "n"):
+            keys = f"y, n or 1 to {len(item.choices)}"
         elif item.kind == "q4":
             keys = "1 to 4"
         else:
@@ -225,7 +250,7 @@ class ChoiceRow(Widget, can_focus=True):
             return self._pick(n)
         if not buffer:
             return it.Reject(self.entry.key, f"choose 1 to {len(item.choices)}")
-        return it.Reject(self.entry.key, f"{buffer}…: next digit, or Enter for {buffer}")
+        return it.Prompt(self.entry.key, f"{buffer}…: type the next digit, or Enter for {buffer}")
 
     def _pick(self, n: int) -> it.Intent | None:
         self.pending = ""
@@ -370,8 +395,8 @@ class TextRow(Vertical):
             fmt = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[kind]
             return f"{fmt}  (Enter on empty = now)"
         if kind in ("count", "minutes"):
-            extra = ", 'unknown'" if self.item.unknown else ""
-            return f"a whole number{extra}" + (", 'na'" if self.item.na_allowed else "")
+            extra = ", or u if unknown" if self.item.unknown else ""
+            return f"a whole number{extra}" + (", na if n/a" if self.item.na_allowed else "")
         return "type; Enter saves" + ("" if self.item.required else " (optional)")
 
     # ----------------------------------------------------------------- state
@@ -467,6 +492,8 @@ class TextRow(Vertical):
         text = self.input.value.strip()
         if not text and self.item.kind in NOW_KINDS and self.value is None:
             text = now_text(self.item.kind, self._now())
+        if text.lower() in ("u", "?") and self.item.unknown:
+            text = UNKNOWN  # the short way to say it, as on choice questions
         if not text:
             out: list[it.Intent] = []
             if self.value is not None:

@@ -24,6 +24,7 @@ from fieldkit.tui.screens.conflicts import ConflictsScreen
 from fieldkit.tui.screens.context import ContextScreen
 from fieldkit.tui.screens.dashboard import DashboardScreen
 from fieldkit.tui.screens.form import FormScreen
+from fieldkit.tui.screens.help import HelpScreen
 from fieldkit.tui.screens.records import RecordsScreen
 from fieldkit.tui.screens.targets import TargetsScreen
 
@@ -289,10 +290,10 @@ async def test_help_theme_and_palette(db_path: Path, ctx: InspectionContext) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
-        assert app.screen.query("HelpPanel")
+        assert isinstance(app.screen, HelpScreen)
         await pilot.press("f1")
         await pilot.pause()
-        assert not app.screen.query("HelpPanel")
+        assert isinstance(app.screen, DashboardScreen)
         theme = app.theme
         await pilot.press("f2")
         assert app.theme != theme
@@ -346,7 +347,7 @@ def test_fieldkit_with_no_command_opens_capture_on_the_default_database(
     assert result.exit_code == 0, result.output
     assert opened == [context_mod.config_dir() / "fieldkit.db"]
     assert opened[0].exists()
-    result = cli("capture", "--db", opened[0].parent / "other.db")
+    result = cli("capture", "--db", opened[0].parent / "other.db", input="y\n")
     assert result.exit_code == 0, result.output
     assert opened[1].name == "other.db"
 
@@ -360,6 +361,7 @@ def test_fieldkit_alone_opens_the_database_named_by_the_environment(
 
     opened: list[Path] = []
     monkeypatch.setattr(FieldkitApp, "run", lambda self: opened.append(self.store.path))
+    Store.create(tmp_path / "team.db").close()  # (a missing one is asked about first)
     monkeypatch.setenv("FIELDKIT_DB", str(tmp_path / "team.db"))
     monkeypatch.setattr("sys.argv", ["fieldkit"])
     with pytest.raises(SystemExit) as done:

@@ -34,7 +34,7 @@ class FieldkitApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "fieldkit"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "toggle_help", "Keys", priority=True),
+        Binding("f1", "toggle_help", "Help", priority=True),
         Binding("f2", "toggle_theme", "Theme", priority=True, show=False),
     ]
 
@@ -244,10 +244,14 @@ class FieldkitApp(App[None]):
 
     # ----------------------------------------------------------- help, theme
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        """fieldkit's own help (not Textual's key panel), for the screen it is shown on."""
+        from fieldkit.tui.screens.form import FormScreen
+        from fieldkit.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.screen, form=isinstance(self.screen, FormScreen)))
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]

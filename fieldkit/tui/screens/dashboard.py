@@ -237,7 +237,7 @@ def draft_label(store: Store, rec: dict[str, Any]) -> str:
     try:
         title = store.checklist(rec["checklist_id"], rec["checklist_version"]).title
     except (FieldkitError, TypeError, ValueError):
-        title = f"? {rec['checklist_id']} v{rec['checklist_version']} (cannot be read)"
+        title = f"? {rec['checklist_id']} version {rec['checklist_version']} (cannot be read)"
     ref = rec.get("subject_ref") or "(no reference)"
     who = rec.get("inspector") or "?"
     return f"{title:<18} {ref:<20} {who}"

@@ -317,10 +317,9 @@ class FormScreen(Screen[None]):
             here = self.rows[self.entries[self.index].key]
         target = self._dom_step(here, delta) if here is not None else None
         if target is None:
-            if delta > 0:
-                self.query_one(SaveStatus).show(
-                    "Last question. ctrl+f finalises the record; Esc goes back.", "info"
-                )
+            status = self.query_one(SaveStatus)
+            if delta > 0 and status.level != "warning":  # a privacy warning stays
+                status.show("Last question. ctrl+f finalises the record; Esc goes back.", "info")
             return
         if isinstance(target, AddInstance):
             self.set_focus(target, scroll_visible=False)

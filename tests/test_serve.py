@@ -100,8 +100,8 @@ async def test_canned_queries_read_the_same_numbers_as_the_report(
         "evidence_per_force",
         "coverage_against_targets",
         "conflicts_to_settle",
-        "call_listening_scores_by_force",
-        "table_2",
+        "scores_by_force",
+        "summary_table",
     } <= set(queries)
     for name in queries:
         res = await ds.client.get(f"/demo/{name}.json?_shape=array")
@@ -214,7 +214,7 @@ def test_a_real_server_answers_a_canned_query_over_http(db_path: Path, tmp_path:
         cwd=tmp_path,
     )
     try:
-        url = f"http://127.0.0.1:{port}/test/table_2.json?_shape=array"
+        url = f"http://127.0.0.1:{port}/test/summary_table.json?_shape=array"
         rows = None
         for _ in range(300):
             if proc.poll() is not None:

@@ -212,7 +212,7 @@ async def test_datasette_canned_query_reproduces_table_2(team: Path, plugins: No
     from fieldkit.datasette.serve import make_datasette
 
     ds = make_datasette([team])
-    res = await ds.client.get("/team/table_2.json?_shape=array")
+    res = await ds.client.get("/team/summary_table.json?_shape=array&summary=table2")
     assert res.status_code == 200, res.text
     rows = {r["item_id"]: r for r in res.json()}
     assert list(rows) == list(T2)

@@ -9,15 +9,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from fieldkit.checklists.expr import Expr, ExprError
+from fieldkit.checklists.expr import parse as parse_expr
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
     KINDS,
+    AppInfo,
     Checklist,
     Choice,
     Item,
     Repeat,
     Rule,
+    Scope,
     Section,
+    Summary,
+    Targets,
     snake,
 )
 from fieldkit.errors import FieldkitError
@@ -26,6 +32,39 @@ from fieldkit.yamlfile import safe_load
 HERE = Path(__file__).parent
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RULE_OPS = ("equals", "not_equals", "in", "not_in")
+NUMBER_KINDS = ("count", "minutes", "q4", "decimal")
+TOP_KEYS = (
+    "id",
+    "version",
+    "title",
+    "description",
+    "prefix",
+    "natural_key",
+    "sections",
+    "app",
+    "targets",
+    "scope",
+    "summaries",
+    "language",
+)
+ITEM_KEYS = (
+    "id",
+    "prompt",
+    "kind",
+    "choices",
+    "help",
+    "na",
+    "na_when",
+    "relevant",
+    "unknown",
+    "required",
+    "formula",
+    "min",
+    "max",
+    "renamed_from",
+    "basis",
+    "source",
+)
 
 
 class ChecklistError(FieldkitError):
@@ -39,11 +78,16 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
         raise ChecklistError(f"{where}: choices must be a non-empty list")
     out: list[Choice] = []
     for c in raw:
+        exclusive = False
         if isinstance(c, Mapping):
             if "label" not in c:
                 raise ChecklistError(f"{where}: a choice needs a label")
+            stray = [k for k in c if k not in ("code", "label", "exclusive")]
+            if stray:
+                raise ChecklistError(f"{where}: a choice has unknown key {stray[0]!r}")
             label = str(c["label"])
             code = str(c.get("code") or snake(label))
+            exclusive = bool(c.get("exclusive", False))
         else:
             label = str(c)
             code = snake(label)
@@ -51,7 +95,7 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
             raise ChecklistError(f"{where}: choice {label!r} has an empty code")
         if any(o.code == code for o in out):
             raise ChecklistError(f"{where}: duplicate choice code {code!r}")
-        out.append(Choice(code=code, label=label))
+        out.append(Choice(code=code, label=label, exclusive=exclusive))
     return tuple(out)
 
 
@@ -75,6 +119,138 @@ def _rule(raw: Any, where: str) -> Rule:
     return Rule(item=str(raw["item"]), op=op, values=tuple(text(v) for v in values))
 
 
+def _expression(raw: Any, where: str) -> Expr:
+    try:
+        return parse_expr(str(raw))
+    except ExprError as e:
+        raise ChecklistError(f"{where}: {e}") from None
+
+
+def _number(raw: Any, where: str) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ChecklistError(f"{where}: must be a number, not {raw!r}")
+    return raw
+
+
+def _mapping(data: Mapping[str, Any], key: str, origin: str, keys: tuple[str, ...]) -> Mapping:
+    raw = data.get(key) or {}
+    if not isinstance(raw, Mapping):
+        raise ChecklistError(f"{origin}: {key} must be a mapping")
+    unknown = [k for k in raw if k not in keys]
+    if unknown:
+        raise ChecklistError(f"{origin}: {key} has unknown key {unknown[0]!r} ({', '.join(keys)})")
+    return raw
+
+
+def _app(data: Mapping[str, Any], origin: str) -> AppInfo:
+    raw = _mapping(data, "app", origin, ("order", "label", "noun"))
+    order = raw.get("order")
+    if order is not None and (not isinstance(order, int) or isinstance(order, bool) or order < 1):
+        raise ChecklistError(f"{origin}: app.order must be a whole number of 1 or more")
+    return AppInfo(order=order, label=str(raw.get("label") or ""), noun=str(raw.get("noun") or ""))
+
+
+def _targets(data: Mapping[str, Any], origin: str) -> Targets:
+    raw = _mapping(data, "targets", origin, ("default", "stratify_by"))
+    default = raw.get("default")
+    if default is not None and (
+        not isinstance(default, int) or isinstance(default, bool) or default < 0
+    ):
+        raise ChecklistError(f"{origin}: targets.default must be a whole number of 0 or more")
+    by = raw.get("stratify_by")
+    return Targets(default=default, stratify_by=str(by) if by else None)
+
+
+def _scope(data: Mapping[str, Any], origin: str) -> Scope:
+    raw = _mapping(data, "scope", origin, ("when", "in_label", "out_label"))
+    when = _expression(raw["when"], f"{origin}: scope.when") if raw.get("when") else None
+    return Scope(
+        when=when,
+        in_label=str(raw.get("in_label") or "in scope"),
+        out_label=str(raw.get("out_label") or "out of scope"),
+    )
+
+
+def _summaries(data: Mapping[str, Any], origin: str) -> tuple[Summary, ...]:
+    raw = data.get("summaries") or []
+    if not isinstance(raw, list):
+        raise ChecklistError(f"{origin}: summaries must be a list")
+    out: list[Summary] = []
+    for s in raw:
+        if not isinstance(s, Mapping) or not s.get("id") or not s.get("items"):
+            raise ChecklistError(f"{origin}: a summary needs an id, a title and items")
+        sid = str(s["id"])
+        if not ID_RE.match(sid):
+            raise ChecklistError(f"{origin}: summary id {sid!r} is not snake_case")
+        if any(o.id == sid for o in out):
+            raise ChecklistError(f"{origin}: duplicate summary id {sid!r}")
+        if not isinstance(s["items"], list):
+            raise ChecklistError(f"{origin}: summary {sid}: items must be a list")
+        out.append(
+            Summary(id=sid, title=str(s.get("title") or sid), items=tuple(map(str, s["items"])))
+        )
+    return tuple(out)
+
+
+def _check_expression(checklist: Checklist, e: Expr, where: str, own: str = "") -> None:
+    items = checklist.item_map
+    for ref in e.refs:
+        if ref not in items:
+            raise ChecklistError(f"{where} names missing item {ref!r}")
+        if ref == own:
+            raise ChecklistError(f"{where} names the item itself")
+        if items[ref].kind == "note":
+            raise ChecklistError(f"{where} names {ref!r}, a note with no answer")
+
+
+def _check_facts(checklist: Checklist, origin: str) -> None:
+    """The per-checklist keys name only items the checklist has, of a fitting kind."""
+    items = checklist.item_map
+    by = checklist.targets.stratify_by
+    if by is not None:
+        if by not in items:
+            raise ChecklistError(f"{origin}: targets.stratify_by names missing item {by!r}")
+        if items[by].kind != "choice":
+            raise ChecklistError(
+                f"{origin}: targets.stratify_by item {by!r} is a {items[by].kind} item, not a choice"
+            )
+    if checklist.scope.when is not None:
+        _check_expression(checklist, checklist.scope.when, f"{origin}: scope.when")
+    for summary in checklist.summaries:
+        for iid in summary.items:
+            if iid not in items:
+                raise ChecklistError(f"{origin}: summary {summary.id} names missing item {iid!r}")
+    for item in checklist.items:
+        where = f"{origin}: item {item.id}"
+        if item.relevant is not None:
+            _check_expression(checklist, item.relevant, f"{where}: relevant", item.id)
+        if item.computed is not None:
+            _check_expression(checklist, item.computed, f"{where}: formula", item.id)
+    _check_cycles(checklist, origin)
+
+
+def _check_cycles(checklist: Checklist, origin: str) -> None:
+    deps = {i.id: i.computed.refs for i in checklist.items if i.computed is not None}
+    state: dict[str, int] = {}
+
+    def visit(iid: str, path: tuple[str, ...]) -> None:
+        if state.get(iid) == 2 or iid not in deps:
+            return
+        if state.get(iid) == 1:
+            raise ChecklistError(
+                f"{origin}: computed items depend on each other: {' -> '.join(path)}"
+            )
+        state[iid] = 1
+        for ref in deps[iid]:
+            visit(ref, (*path, ref))
+        state[iid] = 2
+
+    for iid in deps:
+        visit(iid, (iid,))
+
+
 def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Checklist:
     """Build a Checklist from its parsed definition, validating as it goes."""
     if not isinstance(data, Mapping):
@@ -85,6 +261,9 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
     cid = str(data["id"])
     if not ID_RE.match(cid):
         raise ChecklistError(f"{origin}: checklist id {cid!r} is not snake_case")
+    unknown = [k for k in data if k not in TOP_KEYS]
+    if unknown:
+        raise ChecklistError(f"{origin}: unknown key {unknown[0]!r} (known: {', '.join(TOP_KEYS)})")
     version = data["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ChecklistError(f"{origin}: version must be a whole number of 1 or more")
@@ -110,6 +289,9 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
         for i_raw in s_raw.get("items") or []:
             iid = str(i_raw.get("id", ""))
             where = f"{origin}: item {iid or '?'}"
+            stray = [k for k in i_raw if k not in ITEM_KEYS]
+            if stray:
+                raise ChecklistError(f"{where}: unknown key {stray[0]!r}")
             if not ID_RE.match(iid):
                 raise ChecklistError(f"{where}: item id must be snake_case")
             if prefix and not iid.startswith(prefix):
@@ -128,6 +310,26 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
             elif "choices" in i_raw:
                 raise ChecklistError(f"{where}: choices given for a {kind} item")
             rule = _rule(i_raw["na_when"], where) if i_raw.get("na_when") else None
+            relevant = (
+                _expression(i_raw["relevant"], f"{where}: relevant")
+                if i_raw.get("relevant")
+                else None
+            )
+            if rule is not None and relevant is not None:
+                raise ChecklistError(f"{where}: give na_when or relevant, not both")
+            computed = None
+            if kind == "derived":
+                if not i_raw.get("formula"):
+                    raise ChecklistError(f"{where}: a derived item needs a formula")
+                computed = _expression(i_raw["formula"], f"{where}: formula")
+            elif i_raw.get("formula"):
+                raise ChecklistError(f"{where}: formula given for a {kind} item (derived only)")
+            lo = _number(i_raw.get("min"), f"{where}: min")
+            hi = _number(i_raw.get("max"), f"{where}: max")
+            if (lo is not None or hi is not None) and kind not in NUMBER_KINDS:
+                raise ChecklistError(f"{where}: min/max given for a {kind} item")
+            if lo is not None and hi is not None and lo > hi:
+                raise ChecklistError(f"{where}: min is more than max")
             position += 1
             items.append(
                 Item(
@@ -141,10 +343,16 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
                     na=str(i_raw.get("na") or "").strip(),
                     na_when=rule,
                     unknown=bool(i_raw.get("unknown", False)),
-                    required=bool(i_raw.get("required", kind != "derived")) and kind != "derived",
+                    required=bool(i_raw.get("required", kind not in ("derived", "note")))
+                    and kind not in ("derived", "note"),
                     formula=str(i_raw.get("formula") or "").strip(),
                     basis=str(i_raw.get("basis") or ""),
                     source=str(i_raw.get("source") or ""),
+                    relevant=relevant,
+                    computed=computed,
+                    minimum=lo,
+                    maximum=hi,
+                    renamed_from=str(i_raw.get("renamed_from") or ""),
                 )
             )
         sections.append(
@@ -167,11 +375,24 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
         natural_key=tuple(str(k) for k in data.get("natural_key") or ()),
         sections=tuple(sections),
         source=json.loads(json.dumps(data, default=str)),
+        app=_app(data, origin),
+        targets=_targets(data, origin),
+        scope=_scope(data, origin),
+        summaries=_summaries(data, origin),
     )
     items = checklist.item_map
     for key in checklist.natural_key:
         if key not in items:
             raise ChecklistError(f"{origin}: natural_key names missing item {key!r}")
+    _check_facts(checklist, origin)
+    renamed = [i.renamed_from for i in checklist.items if i.renamed_from]
+    for item in checklist.items:
+        if item.renamed_from and item.renamed_from in items:
+            raise ChecklistError(
+                f"{origin}: item {item.id}: renamed_from {item.renamed_from!r} is still an item"
+            )
+    if len(set(renamed)) != len(renamed):
+        raise ChecklistError(f"{origin}: two items are renamed from the same item")
     for item in checklist.items:
         if item.na_when is None:
             continue
@@ -199,13 +420,63 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
     return checklist
 
 
+FACT_KEYS = ("app", "targets", "scope", "summaries")
+
+
+def _legacy(data: Any) -> Any:
+    """A definition stored before checklists carried their own facts (app, targets, scope,
+    summaries; computed items' formulas as expressions): version 1 of a shipped checklist
+    with none of those keys. It takes them from the shipped file of the same id, so records
+    made then are counted by the same rules."""
+    if not isinstance(data, dict) or any(k in data for k in FACT_KEYS) or data.get("version") != 1:
+        return data
+    shipped = load_all().get(str(data.get("id")))
+    if shipped is None:
+        return data
+    out = dict(data)
+    for key in FACT_KEYS:
+        if key in shipped.source:
+            out[key] = shipped.source[key]
+    formulas = {i.id: i.formula for i in shipped.items if i.formula}
+    sections = []
+    for s in out.get("sections") or []:
+        if not isinstance(s, dict):
+            return data
+        items = []
+        for i in s.get("items") or []:
+            if isinstance(i, dict) and i.get("kind") == "derived" and i.get("id") in formulas:
+                i = {**i, "formula": formulas[i["id"]]}
+            items.append(i)
+        sections.append({**s, "items": items})
+    out["sections"] = sections
+    return out
+
+
 @lru_cache(maxsize=64)
 def parse_stored(definition: str, label: str) -> Checklist:
     """A checklist from the JSON text a database stores for it. Each distinct text is
     parsed once per process: the store, the views and every screen ask for the same few.
     Raises ValueError or TypeError for text that is not JSON, ChecklistError for a
     definition that does not validate."""
-    return parse_checklist(json.loads(definition), label)
+    return parse_checklist(_legacy(json.loads(definition)), label)
+
+
+def dashboard_order(checklists: Any) -> list[Checklist]:
+    """Checklists in dashboard order: app.order first (1, 2, ...), then the rest by title."""
+    return sorted(
+        checklists,
+        key=lambda c: (c.app.order is None, c.app.order or 0, c.title.lower(), c.id),
+    )
+
+
+def installed(conn: Any) -> list[Checklist]:
+    """Every checklist installed in a database (its latest version), in dashboard order.
+    `conn` is an sqlite3 connection to a fieldkit database."""
+    rows = conn.execute(
+        "SELECT c.id, c.version, c.definition FROM checklists c"
+        " WHERE c.version = (SELECT max(o.version) FROM checklists o WHERE o.id = c.id)"
+    ).fetchall()
+    return dashboard_order(parse_stored(d, f"{cid} v{v}") for cid, v, d in rows)
 
 
 def load_file(path: Path) -> Checklist:

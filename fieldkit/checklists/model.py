@@ -14,6 +14,9 @@ from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
+from fieldkit.checklists import expr as _expr
+from fieldkit.checklists.expr import Expr
+
 KINDS = (
     "yn",
     "ynna",
@@ -26,6 +29,8 @@ KINDS = (
     "text",
     "choice",
     "multi",
+    "decimal",
+    "note",
     "derived",
 )
 CHOICE_KINDS = ("choice", "multi")
@@ -46,8 +51,11 @@ KIND_LABELS = {
     "text": "text",
     "choice": "one of",
     "multi": "any of",
+    "decimal": "decimal number",
+    "note": "note (no answer)",
     "derived": "computed",
 }
+UNANSWERED_KINDS = ("derived", "note")  # shown, never answered
 
 Q4_LABELS = {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good"}
 
@@ -65,6 +73,7 @@ class AnswerError(ValueError):
 class Choice:
     code: str
     label: str
+    exclusive: bool = False  # multi only: cannot be chosen with another ("None")
 
 
 @dataclass(frozen=True)
@@ -114,14 +123,32 @@ class Item:
     formula: str = ""
     basis: str = ""
     source: str = ""
+    relevant: Expr | None = None  # NA is set automatically when this expression is false
+    computed: Expr | None = None  # derived items: the parsed formula
+    minimum: float | None = None  # number kinds: the smallest value allowed
+    maximum: float | None = None  # number kinds: the largest value allowed
+    renamed_from: str = ""  # the item id this one replaces (answers carry over)
 
     @property
     def na_allowed(self) -> bool:
-        return bool(self.na) or self.na_when is not None
+        return bool(self.na) or self.na_when is not None or self.relevant is not None
 
     @property
     def answerable(self) -> bool:
-        return self.kind != "derived"
+        return self.kind not in UNANSWERED_KINDS
+
+    @property
+    def has_rule(self) -> bool:
+        """Whether NA can be set automatically (an na_when rule or a relevance expression)."""
+        return self.na_when is not None or self.relevant is not None
+
+    def rule_text(self) -> str:
+        """The automatic-NA condition in words ("" when there is none)."""
+        if self.na_when is not None:
+            return self.na_when.describe()
+        if self.relevant is not None:
+            return f"not ({self.relevant.text})"
+        return ""
 
     def choice_for(self, text: str) -> Choice | None:
         t = text.strip().lower()
@@ -168,7 +195,19 @@ class Item:
                 raise AnswerError(f"{self.id}: expected a score from 1 to 4, got {n}")
             if n < 0:
                 raise AnswerError(f"{self.id}: expected a number of 0 or more, got {n}")
+            self._check_range(n)
             return n
+        if k == "decimal":
+            try:
+                x = float(text)
+            except ValueError:
+                raise AnswerError(f"{self.id}: expected a number, got {text!r}") from None
+            if x != x or x in (float("inf"), float("-inf")):
+                raise AnswerError(f"{self.id}: expected a number, got {text!r}")
+            self._check_range(x)
+            return x
+        if k == "note":
+            raise AnswerError(f"{self.id}: is a note, not answered")
         if k == "date":
             try:
                 return date.fromisoformat(text).isoformat()
@@ -202,9 +241,18 @@ class Item:
                     raise AnswerError(f"{self.id}: {p!r} is not one of {self.codes_text()}")
                 if c.code not in codes:
                     codes.append(c.code)
+            alone = [c.label for c in self.choices if c.exclusive and c.code in codes]
+            if alone and len(codes) > 1:
+                raise AnswerError(f"{self.id}: {alone[0]!r} cannot be chosen with another answer")
             order = [c.code for c in self.choices]
             return json.dumps(sorted(codes, key=order.index))
         return text  # text
+
+    def _check_range(self, n: float) -> None:
+        lo, hi = self.minimum, self.maximum
+        if (lo is not None and n < lo) or (hi is not None and n > hi):
+            rng = f"{_num_text(lo) if lo is not None else '…'} to {_num_text(hi) if hi is not None else '…'}"
+            raise AnswerError(f"{self.id}: expected a number from {rng}, got {_num_text(n)}")
 
     def codes_text(self) -> str:
         return ", ".join(c.code for c in self.choices)
@@ -257,6 +305,45 @@ class Section:
 
 
 @dataclass(frozen=True)
+class AppInfo:
+    """How the capture app shows a checklist."""
+
+    order: int | None  # dashboard position (1-9 is also its key); None = after the rest
+    label: str  # short label (dashboard line, key bar)
+    noun: str  # what one record is called in messages ("case-file review")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Sampling: the default target per force, per stratum when stratified."""
+
+    default: int | None = None  # None = as recorded (no target)
+    stratify_by: str | None = None  # a choice item: coverage and targets per choice
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which final records the evidence figures count ("in scope")."""
+
+    when: Expr | None = None  # None = every final record is in scope
+    in_label: str = "in scope"
+    out_label: str = "out of scope"
+
+    @property
+    def rule(self) -> str:
+        return self.when.text if self.when is not None else ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A named summary table (Table 2): items in the order the table prints them."""
+
+    id: str
+    title: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Checklist:
     id: str
     version: int
@@ -266,6 +353,75 @@ class Checklist:
     natural_key: tuple[str, ...]
     sections: tuple[Section, ...]
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    app: AppInfo = AppInfo(None, "", "")
+    targets: Targets = Targets()
+    scope: Scope = Scope()
+    summaries: tuple[Summary, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The short label (app.label, else the title)."""
+        return self.app.label or self.title
+
+    @property
+    def noun(self) -> str:
+        """What one record is called (app.noun, else the title in lower case)."""
+        return self.app.noun or self.title.lower()
+
+    @property
+    def stratifier(self) -> Item | None:
+        """The item whose answer is a record's sampling stratum, if stratified."""
+        sid = self.targets.stratify_by
+        return self.item_map[sid] if sid else None
+
+    def strata(self) -> tuple[Choice, ...]:
+        """The strata (choices of the stratify_by item; () when not stratified)."""
+        item = self.stratifier
+        return item.choices if item is not None else ()
+
+    def summary(self, summary_id: str) -> Summary:
+        for s in self.summaries:
+            if s.id == summary_id:
+                return s
+        raise KeyError(f"{self.id} has no summary {summary_id!r}")
+
+    def in_scope(self, answers: Mapping[AnswerKey, Any]) -> bool:
+        """Whether a record with these answers counts in the evidence figures."""
+        if self.scope.when is None:
+            return True
+        return _expr.holds(self.scope.when, self._reader(answers))
+
+    def computed_value(self, item_id: str, answers: Mapping[AnswerKey, Any], rkey: str = "") -> Any:
+        """The stored-style value of a computed item (None when it cannot be computed yet):
+        a rule gives 'yes'/'no', a number a number."""
+        item = self.item(item_id)
+        if item.computed is None:
+            return None
+        value = item.computed.evaluate(self._reader(answers, rkey))
+        if item.computed.boolean:
+            return "yes" if _expr.truth(value) is True else "no"
+        return value
+
+    def computed_values(self, answers: Mapping[AnswerKey, Any]) -> dict[AnswerKey, Any]:
+        """Every computed item's value for a record: {(item_id, rkey): value}."""
+        out: dict[AnswerKey, Any] = {}
+        for section in self.sections:
+            for rkey in instance_keys(section, answers):
+                for item in section.items:
+                    if item.computed is not None:
+                        out[(item.id, rkey)] = self.computed_value(item.id, answers, rkey)
+        return out
+
+    def _reader(self, answers: Mapping[AnswerKey, Any], rkey: str = "") -> Any:
+        base = _expr.value_of(answers, rkey)
+
+        def read(item_id: str) -> Any:
+            item = self.item_map.get(item_id)
+            if item is not None and item.computed is not None:
+                return self.computed_value(item_id, answers, rkey)
+            return base(item_id)
+
+        return read
 
     @cached_property
     def items(self) -> tuple[Item, ...]:
@@ -292,16 +448,26 @@ class Checklist:
         return json.dumps(self.source, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _num_text(n: float | None) -> str:
+    if n is None:
+        return ""
+    return str(int(n)) if float(n).is_integer() else str(n)
+
+
 AnswerKey = tuple[str, str]  # (item_id, repeat_key)
 
 
 def rule_applies(
     checklist: Checklist, item: Item, answers: Mapping[AnswerKey, Any], rkey: str
 ) -> bool:
-    """Does the item's relevance rule hold, given the record's answers?
+    """Does the item's relevance rule hold (NA set automatically), given the record's
+    answers? An na_when rule holds when its item's answer matches; a `relevant`
+    expression when it is false (not merely unknown).
 
     A rule naming an item in the same repeat group reads that item in the same
     instance; otherwise it reads the record-level answer."""
+    if item.relevant is not None and item.na_when is None:
+        return _expr.fails(item.relevant, checklist._reader(answers, rkey))
     rule = item.na_when
     if rule is None:
         return False
@@ -348,13 +514,13 @@ def check_consistency(
         if value is None or value == "":
             continue
         item = checklist.item_map.get(iid)
-        if item is None or item.na_when is None:
+        if item is None or not item.has_rule:
             continue
         fires = rule_applies(checklist, item, answers, rkey)
         if fires and value != NA:
-            problems.append(((iid, rkey), f"must be na when {item.na_when.describe()}"))
+            problems.append(((iid, rkey), f"must be na when {item.rule_text()}"))
         elif not fires and value == NA and not item.na:
-            problems.append(((iid, rkey), f"can be na only when {item.na_when.describe()}"))
+            problems.append(((iid, rkey), f"can be na only when {item.rule_text()}"))
     return problems
 
 
@@ -372,7 +538,7 @@ def apply_rules(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> dict[
         for section in checklist.sections:
             for rkey in instance_keys(section, current):
                 for item in section.items:
-                    if item.na_when is None:
+                    if not item.has_rule:
                         continue
                     key = (item.id, rkey)
                     value = current.get(key)

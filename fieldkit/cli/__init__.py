@@ -21,7 +21,7 @@ COMMAND_MODULES = {
     "where": "core",
     "import": "core",
     "demo": "core",
-    "checklists": "core",
+    "checklists": "checklists",
     "merge": "merge",
     "conflicts": "merge",
     "settle": "merge",

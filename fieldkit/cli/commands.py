@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fieldkit.cli import capture as _capture  # noqa: F401
 from fieldkit.cli import (
+    checklists,  # noqa: F401
     core,  # noqa: F401  (registers commands)
     privacy,  # noqa: F401
     register,  # noqa: F401

@@ -1,27 +1,19 @@
-"""Foundation commands: init, import, demo, checklists, where."""
+"""Foundation commands: init, import, demo, where."""
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from fieldkit.checklists import get as get_checklist
-from fieldkit.checklists import load_all
-from fieldkit.checklists.model import KIND_LABELS
-from fieldkit.cli.base import DbOption, app, command, fail, out
+from fieldkit.cli.base import DbOption, command, fail, out
 from fieldkit.cli.launch import confirm_create
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
-
-checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
-app.add_typer(checklists_app, name="checklists")
 
 
 @command("init")
@@ -113,63 +105,3 @@ def demo_cli(
         f"{path}: {parts}; {counts['records']} records, {counts['answers']} answers "
         f"in the database ({took:.1f}s)"
     )
-
-
-@checklists_app.command("list")
-def checklists_list(
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
-) -> None:
-    """List the checklists fieldkit ships."""
-    rows = [
-        {
-            "id": c.id,
-            "version": c.version,
-            "title": c.title,
-            "sections": len(c.sections),
-            "items": len(c.items),
-        }
-        for c in load_all().values()
-    ]
-    if json_:
-        out.print_json(json.dumps(rows))
-        return
-    t = Table("id", "version", "title", "sections", "items")
-    for r in rows:
-        t.add_row(r["id"], str(r["version"]), r["title"], str(r["sections"]), str(r["items"]))
-    out.print(t)
-
-
-@checklists_app.command("show")
-def checklists_show(
-    checklist_id: Annotated[str, typer.Argument(metavar="ID", help="Checklist id.")],
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
-) -> None:
-    """Show one checklist's sections and items."""
-    all_ = load_all()
-    if checklist_id not in all_:
-        raise fail(f"unknown checklist {checklist_id!r} (known: {', '.join(sorted(all_))})", 2)
-    c = all_[checklist_id]
-    if json_:
-        out.print_json(json.dumps(c.source, ensure_ascii=False))
-        return
-    out.print(f"[bold]{c.title}[/] ({c.id} v{c.version})", highlight=False)
-    out.print(escape(c.description), highlight=False)
-    for s in c.sections:
-        extra = f" (repeats per {s.repeat.key})" if s.repeat else ""
-        extra += " (once per visit)" if s.scope == "visit" else ""
-        out.print(f"\n[bold underline]{escape(s.title + extra)}[/]", highlight=False)
-        for i in s.items:
-            kind = KIND_LABELS[i.kind]
-            if i.choices:
-                kind += ": " + ", ".join(ch.code for ch in i.choices)
-            flags = []
-            if not i.required and i.answerable:
-                flags.append("optional")
-            if i.na:
-                flags.append(f"n/a when: {i.na}")
-            if i.na_when:
-                flags.append(f"auto n/a when {i.na_when.describe()}")
-            out.print(f"[bold cyan]{i.id}[/]  [green]{escape(kind)}[/]", highlight=False)
-            out.print(f"    {escape(i.prompt)}", highlight=False)
-            for f in flags:
-                out.print(f"    [dim]{escape(f)}[/]", highlight=False)

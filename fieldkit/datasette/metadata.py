@@ -308,17 +308,19 @@ CANNED = {
         "Every yes/no item, pooled across forces, by the Table 2 rule. Leave checklist empty "
         "for all.",
     ),
-    "table_2": (
-        "Table 2: evidence in DA case files",
-        "The seven Table 2 items over DA-flagged case files in rape, serious violence and ABH.",
+    "summary_table": (
+        "Summary tables (Table 2)",
+        "Each checklist's named summary tables, items in printed order, over the records in "
+        "scope. Leave summary or checklist empty for all.",
     ),
     "evidence_per_force": (
         "Evidence by force",
         "Every yes/no item per force. Leave checklist or force empty for all.",
     ),
-    "excluded_case_files": (
-        "Case files outside the DA analysis",
-        "Burglary and non-DA case files: sampled, but reported separately from Table 2.",
+    "out_of_scope": (
+        "Records outside the scope rule",
+        "Records sampled but outside their checklist's scope rule (for case files: burglary "
+        "and non-DA files), reported separately. Leave checklist empty for all.",
     ),
     "coverage_against_targets": (
         "Coverage",
@@ -328,9 +330,10 @@ CANNED = {
         "Conflicts",
         "Values that lost a concurrent edit, to settle in fieldkit.",
     ),
-    "call_listening_scores_by_force": (
-        "Call-listening scores by force",
-        "Every 1-4 call-listening item per force: scored, mean, share scoring 3 or more.",
+    "scores_by_force": (
+        "Scores by force",
+        "Every 1-4 item per force: scored, mean, share scoring 3 or more. Leave checklist or "
+        "force empty for all.",
     ),
     "duplicate_case_files": (
         "Duplicates",

@@ -3,8 +3,9 @@
 The rule lives in the `coverage` view (fieldkit/sql/views.sql): a team lead's target
 (Store.set_target, the `targets` view) wins over the default; a force-specific target wins
 over one for every force ('*'), and one for the stratum over one for the whole checklist.
-Defaults: call listening 10 per force; case-file review 10 per offence category per force;
-front-desk checks and MARAC observations as recorded (target None).
+Defaults and strata come from each checklist's definition (`targets.default`, per stratum
+when `targets.stratify_by` names a choice item; no default = as recorded, target None),
+through the `checklist_info` view, so any installed checklist is covered.
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from typing import Any
 from fieldkit.errors import BadInput
 from fieldkit.report.findings import check_checklist
 from fieldkit.store import resolve_force, views
-
-# The item whose answer is a checklist's sampling stratum (kept in step with the view).
-STRATIFIERS = {"case_file_review": "cf_offence_category"}
-DEFAULT_TARGETS = {"call_listening": 10, "case_file_review": 10}
 
 
 def coverage(conn: sqlite3.Connection, force: str | None = None) -> list[dict[str, Any]]:
@@ -39,14 +36,15 @@ def coverage(conn: sqlite3.Connection, force: str | None = None) -> list[dict[st
 
 
 def strata(conn: sqlite3.Connection, checklist_id: str) -> list[str]:
-    """The strata a checklist is sampled by ([] when it is not stratified)."""
-    item = STRATIFIERS.get(checklist_id)
-    if item is None:
-        return []
+    """The strata a checklist is sampled by ([] when it is not stratified): the choices of
+    its stratify_by item in its latest version, in their order."""
+    views.ensure(conn)
     rows = conn.execute(
-        "SELECT DISTINCT json_extract(j.value, '$.code') FROM items i, json_each(i.choices) j"
-        " WHERE i.checklist_id = ? AND i.item_id = ? ORDER BY j.key",
-        (checklist_id, item),
+        "SELECT json_extract(j.value, '$.code') FROM checklist_info c"
+        " JOIN items i ON i.checklist_id = c.checklist_id AND i.checklist_version = c.version"
+        " AND i.item_id = c.stratify_by, json_each(i.choices) j"
+        " WHERE c.checklist_id = ? ORDER BY j.key",
+        (checklist_id,),
     )
     return [r[0] for r in rows]
 
@@ -66,15 +64,19 @@ def check_target(conn: sqlite3.Connection, checklist_id: str, stratum: str) -> N
 
 def targets(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """The targets a team lead has set, plus the defaults that apply where none is set."""
+    views.ensure(conn)
     rows: list[dict[str, Any]] = [
         {
             "checklist_id": cid,
-            "stratum": "(each)" if cid in STRATIFIERS else "",
+            "stratum": "(each)" if by else "",
             "force_code": "*",
             "target": n,
             "source": "default",
         }
-        for cid, n in DEFAULT_TARGETS.items()
+        for cid, n, by in conn.execute(
+            "SELECT checklist_id, default_target, stratify_by FROM checklist_info"
+            " WHERE default_target IS NOT NULL ORDER BY checklist_id"
+        )
     ]
     for cid, stratum, force_code, target in conn.execute(
         "SELECT checklist_id, stratum, force_code, target FROM targets"

@@ -10,12 +10,17 @@ FROM evidence_summary
 WHERE in_scope = 1 AND (:checklist = '' OR checklist_id = :checklist)
 ORDER BY checklist_id, position;
 
--- name: table_2
-SELECT item_id, question AS evidence, applicable, completed, percent, label,
-       not_applicable, files
-FROM evidence_summary
-WHERE checklist_id = 'case_file_review' AND in_scope = 1 AND item_id LIKE 'cf_t2_%'
-ORDER BY position;
+-- name: summary_table
+-- A checklist's named summary table (its `summaries` key: Table 2), items in printed order,
+-- over the records in scope.
+SELECT s.checklist_id, s.summary_id, s.summary_title, s.item_id, e.question AS evidence,
+       e.applicable, e.completed, e.percent, e.label, e.not_applicable, e.files
+FROM summary_items s
+JOIN evidence_summary e
+  ON e.checklist_id = s.checklist_id AND e.item_id = s.item_id AND e.in_scope = 1
+WHERE (:summary = '' OR s.summary_id = :summary)
+  AND (:checklist = '' OR s.checklist_id = :checklist)
+ORDER BY s.checklist_id, s.summary_id, s.position;
 
 -- name: evidence_per_force
 SELECT force_code AS force, force_name, checklist_id, item_id, question, applicable,
@@ -26,11 +31,13 @@ WHERE in_scope = 1
   AND (:force = '' OR force_code = :force)
 ORDER BY checklist_id, position, force_code;
 
--- name: excluded_case_files
-SELECT item_id, question, applicable, completed, percent, label, not_applicable, files
+-- name: out_of_scope
+-- Records outside their checklist's scope rule: sampled, but reported separately.
+SELECT checklist_id, item_id, question, applicable, completed, percent, label,
+       not_applicable, files
 FROM evidence_summary
-WHERE checklist_id = 'case_file_review' AND in_scope = 0
-ORDER BY position;
+WHERE in_scope = 0 AND (:checklist = '' OR checklist_id = :checklist)
+ORDER BY checklist_id, position;
 
 -- name: coverage_against_targets
 SELECT force_code AS force, force_name, checklist_id, stratum, target, final, remaining,
@@ -45,12 +52,13 @@ SELECT change_id, record_id, checklist_id, force_code AS force, natural_key, fie
 FROM open_conflicts
 ORDER BY checklist_id, force_code, record_id, field;
 
--- name: call_listening_scores_by_force
-SELECT force_code AS force, force_name, item_id, question, scored, round(mean, 1) AS mean,
-       met AS scored_3_or_more, percent_met, not_applicable
+-- name: scores_by_force
+SELECT force_code AS force, force_name, checklist_id, item_id, question, scored,
+       round(mean, 1) AS mean, met AS scored_3_or_more, percent_met, not_applicable
 FROM scale_by_force
-WHERE checklist_id = 'call_listening' AND in_scope = 1
-ORDER BY position, force_code;
+WHERE in_scope = 1 AND (:checklist = '' OR checklist_id = :checklist)
+  AND (:force = '' OR force_code = :force)
+ORDER BY checklist_id, position, force_code;
 
 -- name: duplicate_case_files
 SELECT checklist_id, natural_key, record_id, force_code AS force, inspector, counted

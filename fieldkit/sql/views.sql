@@ -12,25 +12,26 @@
 --   * national and team figures are pooled (sums of counts), never averages of percentages;
 --   * percent = 100 * completed / applicable rounded half up, computed exactly in integers:
 --     (200 * completed + applicable) / (2 * applicable) is floor(100 c / a + 1/2).
---   * case files count towards the evidence summary only when DA-flagged and sampled under
---     rape, serious violence or ABH (in_scope = 1); the rest are reported separately
---     (in_scope = 0).
+--   * a record counts towards the evidence summary only when its checklist's scope rule holds
+--     (in_scope = 1; the case-file review's: DA-flagged and sampled under rape, serious
+--     violence or ABH); the rest are reported separately (in_scope = 0). A checklist with
+--     no scope rule has every record in scope.
 
 -- name: record_facts
--- Every record with its stratum (the offence category for case files), whether it is in the
--- scope of the evidence summary, and whether it is the one counted copy of its natural key.
+-- Every record with its stratum (the answer to its checklist's `targets.stratify_by` item),
+-- whether it is in the scope of the evidence summary (its checklist's `scope.when` rule;
+-- every record when there is none), and whether it is the one counted copy of its natural
+-- key. The two placeholders in braces are filled in by fieldkit.store.views from the
+-- checklist definitions stored in the database (a CASE arm per checklist version with a rule).
 -- A natural key starts with the force code, so partitioning by force as well changes nothing
 -- but lets SQLite push a force filter (the dashboard's, Datasette's facets) into the scan.
 CREATE VIEW record_facts AS
 SELECT
   r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
   r.observer_role, r.observed_at, r.subject_ref, r.status, r.deleted, r.created_hlc,
-  r.updated_hlc, r.natural_key, s.stratum,
-  CASE
-    WHEN r.checklist_id <> 'case_file_review' THEN 1
-    WHEN s.stratum IN ('rape', 'serious_violence', 'abh') AND s.da_flag = 'yes' THEN 1
-    ELSE 0
-  END AS in_scope,
+  r.updated_hlc, r.natural_key,
+  {stratum} AS stratum,
+  {in_scope} AS in_scope,
   CASE
     WHEN r.status = 'final' AND r.deleted = 0 AND row_number() OVER (
       PARTITION BY r.checklist_id, r.force_code, r.status = 'final' AND r.deleted = 0,
@@ -43,21 +44,7 @@ SELECT
     ) = 1 THEN 1
     ELSE 0
   END AS counted
-FROM records r
-JOIN (
-  SELECT
-    x.record_id,
-    CASE WHEN x.checklist_id = 'case_file_review' THEN coalesce((
-      SELECT c.value FROM cells c
-      WHERE c.record_id = x.record_id AND c.kind = 'answer'
-        AND c.field = 'cf_offence_category' AND c.rkey = ''
-    ), '') ELSE '' END AS stratum,
-    CASE WHEN x.checklist_id = 'case_file_review' THEN (
-      SELECT c.value FROM cells c
-      WHERE c.record_id = x.record_id AND c.kind = 'answer' AND c.field = 'cf_da_flag' AND c.rkey = ''
-    ) END AS da_flag
-  FROM records x
-) s ON s.record_id = r.record_id;
+FROM records r;
 
 -- name: counted_records
 -- The counted set every figure reads: final, non-deleted, one per natural key.
@@ -220,13 +207,19 @@ GROUP BY checklist_id, in_scope, item_id;
 -- Records done against the sample targets, per checklist, stratum and force. A team lead's
 -- target (the `targets` view) wins over the default; a force-specific target wins over one
 -- for every force ('*'), and one for the stratum over one for the whole checklist ('').
--- Defaults: 10 calls per force; 10 case files per offence category per force; front-desk
--- checks and MARAC observations as recorded (target NULL). One pass over record_facts: the
--- keys with a target and the counted and draft records are stacked and summed per key.
+-- Defaults and strata come from each checklist's `targets` (default per force, per stratum
+-- when stratified by a choice item; none = as recorded, target NULL), via checklist_info.
+-- One pass over record_facts: the keys with a target and the counted and draft records are
+-- stacked and summed per key.
 CREATE VIEW coverage AS
 WITH
-stratifier(checklist_id, item_id) AS (VALUES ('case_file_review', 'cf_offence_category')),
-default_targets(checklist_id, target) AS (VALUES ('call_listening', 10), ('case_file_review', 10)),
+stratifier AS (
+  SELECT checklist_id, stratify_by AS item_id FROM checklist_info WHERE stratify_by IS NOT NULL
+),
+default_targets AS (
+  SELECT checklist_id, default_target AS target FROM checklist_info
+  WHERE default_target IS NOT NULL
+),
 strata AS (
   SELECT DISTINCT c.id AS checklist_id, coalesce(json_extract(j.value, '$.code'), '') AS stratum
   FROM checklists c

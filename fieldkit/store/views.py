@@ -3,7 +3,9 @@
 `refresh(conn)` drops and recreates every fieldkit view in the database: the fixed ones in
 `fieldkit/sql/views.sql` (counted_records, evidence_summary, coverage, ...) and one wide view
 per checklist version, generated from the checklist definitions stored in the database itself
-(so a merged database on other checklist versions gets views too). The store calls it after
+(so a merged database on other checklist versions gets views too). Nothing here knows a
+checklist: the scope rules, strata, default targets, summary tables and computed items are
+read from the definitions (checklist_info, summary_items, record_facts' generated parts). The store calls it after
 migrating and after installing a new checklist version; the merge calls it after merging.
 
 `ensure(conn)` is for readers: when the database's views are missing or were made by another
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fieldkit import sql
-from fieldkit.checklists import Checklist, ChecklistError, Item, parse_stored
+from fieldkit.checklists import Checklist, ChecklistError, Item, expr, parse_stored
 from fieldkit.errors import BadDatabase
 from fieldkit.store.connection import transaction
 
@@ -37,19 +41,7 @@ ENVELOPE = (
     "in_scope",
 )
 
-# Computed ("derived") items: their value in the wide views, as SQL over the record's other
-# columns. `{name}` stands for the SQL of another item's value in the same record.
-DERIVED = {
-    "cf_in_da_analysis": "CASE WHEN r.in_scope = 1 THEN 'yes' ELSE 'no' END",
-    "mo_minutes_per_case": (
-        "CASE WHEN typeof({mo_cases_heard}) = 'integer' AND {mo_cases_heard} > 0"
-        " AND {mo_start_time} IS NOT NULL AND {mo_end_time} IS NOT NULL"
-        " AND {mo_start_time} <> 'na' AND {mo_end_time} <> 'na' THEN round(("
-        "(strftime('%s', '2000-01-01 ' || {mo_end_time})"
-        " - strftime('%s', '2000-01-01 ' || {mo_start_time}) + 86400) % 86400)"
-        " / 60.0 / {mo_cases_heard}, 1) END"
-    ),
-}
+GENERATED = ("checklist_info", "summary_items")  # views made from the definitions alone
 
 
 @dataclass(frozen=True)
@@ -101,23 +93,48 @@ def _cell(item_id: str, rkey: str = "") -> str:
     )
 
 
-def _column_sql(col: WideColumn) -> str:
+def value_sql(checklist: Checklist, item_id: str, rkey: str = "") -> str:
+    """SQL for an item's value in a record `r`: its stored answer, or for a computed item
+    its formula compiled to SQL (a rule gives 'yes'/'no', as the capture app shows it)."""
+    item = checklist.item(item_id)
+    if item.computed is None:
+        return _cell(item_id, rkey)
+    body = item.computed.to_sql(lambda ref: value_sql(checklist, ref, rkey))
+    if item.computed.boolean:
+        cond = expr.condition_sql(item.computed, lambda ref: value_sql(checklist, ref, rkey))
+        return f"(CASE WHEN {cond} THEN 'yes' ELSE 'no' END)"
+    return body
+
+
+def scope_sql(checklist: Checklist) -> str | None:
+    """SQL that is true when a record `r` of the checklist is in scope (None: all are)."""
+    if checklist.scope.when is None:
+        return None
+    return expr.condition_sql(checklist.scope.when, lambda ref: value_sql(checklist, ref))
+
+
+def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> str:
+    """A wide view column. With `carry` (the view over every version), an item declared
+    `renamed_from` another also shows the answers records of older versions gave under
+    the old id: its answers carry over."""
     item = col.item
     if item.kind == "derived":
-        formula = DERIVED.get(item.id)
-        if formula is None:
-            return f"NULL AS {_q(col.name)}"
-        names = {part.split("}")[0] for part in formula.split("{")[1:] if not part.startswith("{")}
-        return f"{formula.format(**{n: _cell(n) for n in names})} AS {_q(col.name)}"
+        return f"{value_sql(checklist, item.id)} AS {_q(col.name)}"
+    old = item.renamed_from if carry else ""
     if col.rkey is None:
         value = "o.value"
         if item.kind == "multi":
             value = "CASE WHEN json_valid(o.value) THEN json(o.value) ELSE o.value END"
+        field = (
+            f"o.field IN ({_lit(item.id)}, {_lit(old)})" if old else f"o.field = {_lit(item.id)}"
+        )
         return (
             f"(SELECT nullif(json_group_object(o.rkey, {value}), '{{}}') FROM cells o"
             " WHERE o.record_id = r.record_id AND o.kind = 'answer'"
-            f" AND o.field = {_lit(item.id)} AND o.value IS NOT NULL) AS {_q(col.name)}"
+            f" AND {field} AND o.value IS NOT NULL) AS {_q(col.name)}"
         )
+    if old:
+        return f"coalesce({_cell(item.id, col.rkey)}, {_cell(old, col.rkey)}) AS {_q(col.name)}"
     return f"{_cell(item.id, col.rkey)} AS {_q(col.name)}"
 
 
@@ -132,7 +149,8 @@ def wide_view_sql(name: str, checklist: Checklist, version: int | None) -> str:
     if version is not None:
         where += f" AND r.checklist_version = {int(version)}"
     cols = ",\n  ".join(
-        [f"r.{c}" for c in ENVELOPE] + [_column_sql(c) for c in wide_columns(checklist)]
+        [f"r.{c}" for c in ENVELOPE]
+        + [_column_sql(c, checklist, version is None) for c in wide_columns(checklist)]
     )
     return f"CREATE VIEW {_q(name)} AS\nSELECT\n  {cols}\nFROM record_facts r\nWHERE {where}"
 
@@ -155,10 +173,12 @@ def stored_checklists(conn: sqlite3.Connection) -> dict[str, dict[int, Checklist
     return out
 
 
-def wide_views(conn: sqlite3.Connection) -> list[tuple[str, Checklist, int | None]]:
+def wide_views(
+    conn: sqlite3.Connection, stored: dict[str, dict[int, Checklist]] | None = None
+) -> list[tuple[str, Checklist, int | None]]:
     """(view name, checklist, version or None for all versions) for every wide view."""
     out: list[tuple[str, Checklist, int | None]] = []
-    for cid, versions in stored_checklists(conn).items():
+    for cid, versions in (stored if stored is not None else stored_checklists(conn)).items():
         latest = max(versions)
         out.append((wide_view_name(cid), versions[latest], None))
         if len(versions) > 1:
@@ -167,11 +187,110 @@ def wide_views(conn: sqlite3.Connection) -> list[tuple[str, Checklist, int | Non
     return out
 
 
+def _version_arms(
+    stored: dict[str, dict[int, Checklist]], sql_of: Callable[[Checklist], str | None]
+) -> str:
+    arms = []
+    for cid, versions in stored.items():
+        for v, checklist in sorted(versions.items()):
+            got = sql_of(checklist)
+            if got is not None:
+                arms.append(
+                    f"WHEN r.checklist_id = {_lit(cid)} AND r.checklist_version = {int(v)}"
+                    f" THEN {got}"
+                )
+    return "\n    ".join(arms)
+
+
+def record_facts_parts(stored: dict[str, dict[int, Checklist]]) -> dict[str, str]:
+    """The generated parts of record_facts: the stratum and in_scope expressions."""
+
+    def stratum(c: Checklist) -> str | None:
+        by = c.targets.stratify_by
+        return f"coalesce({_cell(by)}, '')" if by else None
+
+    def in_scope(c: Checklist) -> str | None:
+        cond = scope_sql(c)
+        return f"CASE WHEN {cond} THEN 1 ELSE 0 END" if cond else None
+
+    s_arms, i_arms = _version_arms(stored, stratum), _version_arms(stored, in_scope)
+    return {
+        "{stratum}": f"CASE {s_arms} ELSE '' END" if s_arms else "''",
+        "{in_scope}": f"CASE {i_arms} ELSE 1 END" if i_arms else "1",
+    }
+
+
+def _select_rows(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    def lit(v: Any) -> str:
+        if v is None:
+            return "NULL"
+        if isinstance(v, int):
+            return str(v)
+        return _lit(str(v))
+
+    if not rows:
+        return "SELECT " + ", ".join(f"NULL AS {c}" for c in columns) + " WHERE 0"
+    return "\nUNION ALL ".join(
+        "SELECT " + ", ".join(f"{lit(v)} AS {c}" for v, c in zip(row, columns, strict=True))
+        for row in rows
+    )
+
+
+def generated_views(stored: dict[str, dict[int, Checklist]]) -> list[tuple[str, str]]:
+    """checklist_info (one row per checklist, its latest version's facts) and summary_items
+    (the items of each named summary table, in printed order)."""
+    info_cols = (
+        "checklist_id",
+        "version",
+        "title",
+        "label",
+        "noun",
+        "app_order",
+        "default_target",
+        "stratify_by",
+        "scope_rule",
+        "in_label",
+        "out_label",
+    )
+    info, summary = [], []
+    for cid, versions in stored.items():
+        c = versions[max(versions)]
+        info.append(
+            (
+                cid,
+                c.version,
+                c.title,
+                c.label,
+                c.noun,
+                c.app.order,
+                c.targets.default,
+                c.targets.stratify_by,
+                c.scope.rule or None,
+                c.scope.in_label,
+                c.scope.out_label,
+            )
+        )
+        for s in c.summaries:
+            for n, iid in enumerate(s.items, 1):
+                summary.append((cid, s.id, s.title, n, iid))
+    sum_cols = ("checklist_id", "summary_id", "summary_title", "position", "item_id")
+    return [
+        ("checklist_info", f"CREATE VIEW checklist_info AS\n{_select_rows(info_cols, info)}"),
+        ("summary_items", f"CREATE VIEW summary_items AS\n{_select_rows(sum_cols, summary)}"),
+    ]
+
+
 def statements(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(view name, CREATE VIEW statement) for every fieldkit view, in dependency order,
     ending with the stamp view that records which definitions these are."""
-    stmts = list(sql.queries("views").items())
-    stmts += [(name, wide_view_sql(name, c, v)) for name, c, v in wide_views(conn)]
+    stored = stored_checklists(conn)
+    parts = record_facts_parts(stored)
+    stmts = generated_views(stored)
+    for name, text in sql.queries("views").items():
+        for key, value in parts.items():
+            text = text.replace(key, value)
+        stmts.append((name, text))
+    stmts += [(name, wide_view_sql(name, c, v)) for name, c, v in wide_views(conn, stored)]
     digest = hashlib.sha256("\n;\n".join(s for _, s in stmts).encode()).hexdigest()[:16]
     stmts.append((STAMP_VIEW, f"CREATE VIEW {STAMP_VIEW} AS SELECT {_lit(digest)} AS version"))
     return stmts
@@ -182,7 +301,7 @@ def _stamp(stmts: list[tuple[str, str]]) -> str:
 
 
 def _existing(conn: sqlite3.Connection, schema: str) -> list[str]:
-    known = set(sql.queries("views")) | {STAMP_VIEW}
+    known = set(sql.queries("views")) | {STAMP_VIEW, *GENERATED}
     return [
         name
         for (name,) in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'view'")

@@ -1,0 +1,243 @@
+"""Write a checklist as an XLSForm workbook (survey, choices, settings) a person can edit
+in Excel and import again with `fieldkit checklists import`.
+
+Every fact XLSForm has a column for goes in that column (type, name, label, hint,
+required, relevant, constraint, calculation, repeat_count; settings form_id, form_title,
+version). What XLSForm has no column for goes in `fieldkit::...` columns, which other
+XLSForm tools ignore: an na_when rule (also written as the equivalent `relevant`), the
+n/a reason, unknown, basis and source, the answer kind where XLSForm's is wider (q4,
+minutes), a visit-scoped section, a repeat's key and named instances, an exclusive choice,
+and the checklist's app, targets, scope and summaries. import(export(x)) gives x again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fieldkit.checklists.model import Checklist, Item, Section
+from fieldkit.checklists.xlsform_read import rule_as_relevant
+
+SURVEY_HEADER = [
+    "type",
+    "name",
+    "label",
+    "hint",
+    "required",
+    "relevant",
+    "constraint",
+    "calculation",
+    "repeat_count",
+    "fieldkit::kind",
+    "fieldkit::na",
+    "fieldkit::na_when",
+    "fieldkit::unknown",
+    "fieldkit::basis",
+    "fieldkit::source",
+    "fieldkit::renamed_from",
+    "fieldkit::scope",
+    "fieldkit::repeat_key",
+    "fieldkit::instances",
+]
+CHOICES_HEADER = ["list_name", "name", "label", "fieldkit_exclusive"]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_NA = [("yes", "Yes"), ("no", "No"), ("na", "Not applicable")]
+TYPES = {
+    "count": "integer",
+    "minutes": "integer",
+    "q4": "integer",
+    "decimal": "decimal",
+    "text": "text",
+    "date": "date",
+    "time": "time",
+    "datetime": "dateTime",
+    "note": "note",
+    "derived": "calculate",
+}
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_]*")
+
+
+def refs_as_xlsform(text: str, ids: set[str]) -> str:
+    """An expression with item ids written as XLSForm references (${id})."""
+
+    def sub(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return "${" + word + "}" if word in ids else word
+
+    return _TOKEN.sub(sub, text)
+
+
+def _num(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else str(n)
+
+
+def _constraint(item: Item) -> str:
+    parts = []
+    if item.kind == "q4":
+        return ". >= 1 and . <= 4"
+    if item.minimum is not None:
+        parts.append(f". >= {_num(item.minimum)}")
+    if item.maximum is not None:
+        parts.append(f". <= {_num(item.maximum)}")
+    return " and ".join(parts)
+
+
+def _group_row(section: Section, kind: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"type": f"begin {kind}", "name": section.id, "label": section.title}
+    if section.scope == "visit":
+        row["fieldkit::scope"] = "visit"
+    if section.repeat is not None:
+        row["fieldkit::repeat_key"] = section.repeat.key
+        if section.repeat.fixed:
+            row["fieldkit::instances"] = json.dumps(
+                [{"code": c.code, "label": c.label} for c in section.repeat.instances],
+                ensure_ascii=False,
+            )
+            row["repeat_count"] = len(section.repeat.instances)
+    return row
+
+
+def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """(survey rows, choices rows, settings) for a checklist."""
+    ids = set(checklist.item_map)
+    survey: list[dict[str, Any]] = []
+    choices: list[dict[str, Any]] = []
+    lists_written: set[str] = set()
+
+    def add_list(name: str, entries: list[tuple[str, str, bool]]) -> None:
+        if name in lists_written:
+            return
+        lists_written.add(name)
+        for code, label, exclusive in entries:
+            row = {"list_name": name, "name": code, "label": label}
+            if exclusive:
+                row["fieldkit_exclusive"] = "yes"
+            choices.append(row)
+
+    for section in checklist.sections:
+        kind = "repeat" if section.repeat is not None else "group"
+        survey.append(_group_row(section, kind))
+        for item in section.items:
+            row: dict[str, Any] = {"name": item.id, "label": item.prompt}
+            if item.kind == "yn":
+                row["type"] = "select_one yes_no"
+                add_list("yes_no", [(c, lbl, False) for c, lbl in YES_NO])
+            elif item.kind == "ynna":
+                row["type"] = "select_one yes_no_na"
+                row["fieldkit::kind"] = "ynna"  # n/a by judgement only with fieldkit::na
+                add_list("yes_no_na", [(c, lbl, False) for c, lbl in YES_NO_NA])
+            elif item.kind in ("choice", "multi"):
+                row["type"] = (
+                    "select_one " if item.kind == "choice" else "select_multiple "
+                ) + item.id
+                add_list(item.id, [(c.code, c.label, c.exclusive) for c in item.choices])
+                if item.kind == "choice" and {c.code for c in item.choices} & {"yes", "no"}:
+                    row["fieldkit::kind"] = "choice"  # not to be read back as yes/no
+            else:
+                row["type"] = TYPES[item.kind]
+                if item.kind in ("q4", "minutes"):
+                    row["fieldkit::kind"] = item.kind
+            if item.help:
+                row["hint"] = item.help
+            if item.answerable:
+                row["required"] = "yes" if item.required else "no"
+            if item.computed is not None:
+                row["calculation"] = refs_as_xlsform(item.formula, ids)
+            if item.kind in ("count", "minutes", "q4", "decimal"):
+                row["constraint"] = _constraint(item)
+            if item.na:
+                row["fieldkit::na"] = item.na
+            if item.na_when is not None:
+                rule = {"item": item.na_when.item}
+                op = item.na_when.op
+                values = list(item.na_when.values)
+                rule[op] = values if op in ("in", "not_in") else values[0]
+                row["fieldkit::na_when"] = json.dumps(rule, ensure_ascii=False)
+                row["relevant"] = refs_as_xlsform(rule_as_relevant(rule), ids)
+            elif item.relevant is not None:
+                row["relevant"] = refs_as_xlsform(item.relevant.text, ids)
+            if item.unknown:
+                row["fieldkit::unknown"] = "yes"
+            for key in ("basis", "source", "renamed_from"):
+                if getattr(item, key):
+                    row[f"fieldkit::{key}"] = getattr(item, key)
+            survey.append(row)
+        survey.append({"type": f"end {kind}"})
+
+    settings: dict[str, Any] = {
+        "form_id": checklist.id,
+        "form_title": checklist.title,
+        "version": checklist.version,
+    }
+    extra = {
+        "description": checklist.description,
+        "prefix": checklist.prefix,
+        "natural_key": " ".join(checklist.natural_key),
+        "app_order": checklist.app.order,
+        "app_label": checklist.app.label,
+        "app_noun": checklist.app.noun,
+        "target_default": checklist.targets.default,
+        "stratify_by": checklist.targets.stratify_by,
+        "scope_when": refs_as_xlsform(checklist.scope.rule, ids) if checklist.scope.rule else "",
+    }
+    if checklist.scope.in_label != "in scope":
+        extra["scope_in_label"] = checklist.scope.in_label
+    if checklist.scope.out_label != "out of scope":
+        extra["scope_out_label"] = checklist.scope.out_label
+    if checklist.summaries:
+        extra["summaries"] = json.dumps(
+            [{"id": s.id, "title": s.title, "items": list(s.items)} for s in checklist.summaries],
+            ensure_ascii=False,
+        )
+    for key, value in extra.items():
+        if value not in (None, ""):
+            settings[f"fieldkit::{key}"] = value
+    return survey, choices, settings
+
+
+def _cell(ws: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def write_xlsform(checklist: Checklist, out: Path) -> Path:
+    """Write the workbook (owner-only, atomically: a temp file beside it, then renamed)."""
+    from openpyxl import Workbook
+
+    survey, choices, settings = rows(checklist)
+    wb = Workbook(write_only=True)
+    for title, header, data in (
+        ("survey", SURVEY_HEADER, survey),
+        ("choices", CHOICES_HEADER, choices),
+        ("settings", list(settings), [settings]),
+    ):
+        ws = wb.create_sheet(title)
+        used = [
+            h
+            for h in header
+            if any(h in r for r in data) or h in ("type", "name", "label", "list_name", "form_id")
+        ]
+        ws.append(used)
+        for r in data:
+            ws.append([_cell(ws, r.get(h)) for h in used])
+    out = Path(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent or ".")
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o600)
+        wb.save(tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out

@@ -1,0 +1,174 @@
+"""Instruments as data: load a checklist definition from a file or a database, compare two
+versions against the answers a database holds, and install a new one.
+
+Installing is a logged change like any other write: the definition goes into the
+`checklists` and `items` tables (which merges copy between databases) and a setting change
+(record 'checklist', field the checklist id, key `v<version>`, value the definition's
+hash) goes into the change log, in one transaction. Old versions stay installed, so
+records made under them keep reading their answers under their own version.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldkit.checklists import Checklist, ChecklistError, get, parse_checklist
+from fieldkit.checklists.diff import Change as DiffChange
+from fieldkit.checklists.diff import breaking, count_answers, diff
+from fieldkit.errors import FieldkitError
+from fieldkit.store import Change, Store
+from fieldkit.store.log import write_local
+from fieldkit.store.schema import checklist_hash, install_checklist
+
+FILE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".yaml", ".yml", ".json")
+_REF = re.compile(r"^([a-z][a-z0-9_]*)(?:[@:]v?(\d+))?$")
+
+
+class BreakingVersion(FieldkitError):
+    """A new version that would strand stored answers (exit 1, like a failing check)."""
+
+    exit_code = 1
+
+
+def load_file(path: Path, *, language: str | None = None) -> Checklist:
+    """A checklist from an XLSForm workbook, a YAML file or a JSON definition."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        from fieldkit.checklists.xlsform_read import read_xlsform
+
+        return read_xlsform(path, language=language).checklist
+    if suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise ChecklistError(f"{path.name}: not valid JSON ({e})") from None
+        return parse_checklist(data, path.name)
+    if suffix in (".yaml", ".yml"):
+        import yaml
+
+        from fieldkit.yamlfile import safe_load
+
+        try:
+            data = safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            raise ChecklistError(
+                f"{path.name}: not valid YAML ({' '.join(str(e).split())})"
+            ) from None
+        return parse_checklist(data, path.name)
+    raise ChecklistError(f"{path.name}: not a checklist file (.xlsx, .xls, .yaml or .json)")
+
+
+def resolve(ref: str, store: Store | None, *, language: str | None = None) -> Checklist:
+    """A checklist named by a file path, or by `ID` / `ID@VERSION` (installed in the
+    database when one is given, else shipped with fieldkit)."""
+    path = Path(ref)
+    if path.exists() or "/" in ref or path.suffix.lower() in FILE_SUFFIXES:
+        if not path.exists():
+            raise ChecklistError(f"{ref}: no such file")
+        return load_file(path, language=language)
+    m = _REF.match(ref)
+    if not m:
+        raise ChecklistError(
+            f"{ref!r} is neither a checklist file nor a checklist id (ID or ID@VERSION)"
+        )
+    cid, version = m.group(1), m.group(2)
+    if store is not None:
+        have = store.conn.execute("SELECT 1 FROM checklists WHERE id = ?", (cid,)).fetchone()
+        if have:
+            return store.checklist(cid, int(version) if version else None)
+    shipped = get(cid)
+    if version and int(version) != shipped.version:
+        raise ChecklistError(
+            f"{cid} v{version} is not installed here (fieldkit ships v{shipped.version}; use --db)"
+        )
+    return shipped
+
+
+def answer_counter(conn: sqlite3.Connection, checklist_id: str) -> Callable[[str, str | None], int]:
+    """counter(item_id, choice) -> stored answers (of non-deleted records of the checklist,
+    any version) to the item, or that use the choice (a choice or multi answer)."""
+
+    def count(item_id: str, choice: str | None) -> int:
+        args: list[object] = [checklist_id, item_id]
+        extra = ""
+        if choice is not None:
+            extra = (
+                " AND (c.value = ? OR (json_valid(c.value) AND json_type(c.value) = 'array'"
+                " AND EXISTS (SELECT 1 FROM json_each(c.value) j WHERE j.value = ?)))"
+            )
+            args += [choice, choice]
+        row = conn.execute(
+            "SELECT count(*) FROM cells c JOIN records r ON r.record_id = c.record_id"
+            " WHERE r.checklist_id = ? AND r.deleted = 0 AND c.kind = 'answer' AND c.field = ?"
+            " AND c.value IS NOT NULL" + extra,
+            args,
+        ).fetchone()
+        return int(row[0])
+
+    return count
+
+
+def compare(old: Checklist, new: Checklist, store: Store | None = None) -> list[DiffChange]:
+    """The changes from old to new; with a database, how many answers each touches."""
+    changes = diff(old, new)
+    if store is not None:
+        renamed = {i.id: i.renamed_from for i in new.items if i.renamed_from in old.item_map}
+        count_answers(changes, answer_counter(store.conn, old.id), renamed)
+    return changes
+
+
+@dataclass
+class Installed:
+    checklist: Checklist
+    status: str  # "installed" or "already installed"
+    previous: int | None = None  # the version it replaces as the latest, if any
+    changes: list[DiffChange] = field(default_factory=list)
+
+
+def install(store: Store, checklist: Checklist, *, accept_breaking: bool = False) -> Installed:
+    """Install a checklist version into the database (a logged change)."""
+    cid, version = checklist.id, checklist.version
+    rows = store.conn.execute(
+        "SELECT version, hash FROM checklists WHERE id = ? ORDER BY version", (cid,)
+    ).fetchall()
+    hashes = {int(v): h for v, h in rows}
+    if version in hashes:
+        if (
+            hashes[version] == checklist_hash(checklist)
+            or store.checklist(cid, version) == checklist
+        ):
+            return Installed(checklist, "already installed")
+        raise ChecklistError(
+            f"{cid} v{version} is already installed with a different definition; "
+            "give the new one a higher version (settings sheet, version column)"
+        )
+    previous = max(hashes) if hashes else None
+    changes: list[DiffChange] = []
+    if previous is not None:
+        if version < previous:
+            raise ChecklistError(f"{cid} v{version} is older than the installed v{previous}")
+        changes = compare(store.checklist(cid, previous), checklist, store)
+        broken = breaking(changes)
+        if broken and not accept_breaking:
+            listed = "; ".join(
+                f"{c.what} {c.item}{' ' + c.choice if c.choice else ''}"
+                + (f" ({c.answers} answers)" if c.answers is not None else "")
+                for c in broken
+            )
+            raise BreakingVersion(
+                f"{cid} v{version} breaks v{previous}: {listed}. Answers stay readable under"
+                " their version; to install it anyway, use --accept-breaking"
+            )
+    with store.writing() as conn:
+        install_checklist(conn, checklist)
+        write_local(
+            conn,
+            [Change("checklist", "setting", cid, checklist_hash(checklist), f"v{version}")],
+            author=store.inspector or None,
+        )
+    return Installed(checklist, "installed", previous, changes)

@@ -396,3 +396,23 @@ async def test_every_installed_checklist_can_be_started(db_path: Path) -> None:
         assert isinstance(screen, FormScreen)
         assert screen.checklist.id == "pcc_checklist"
         assert get("pcc_checklist").title in screen_text(app)
+
+
+async def test_a_computed_item_shows_its_value(db_path: Path) -> None:
+    """'In scope for the DA analysis' is computed from other answers: the form shows it."""
+    app = app_for(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key_of(app, "case_file_review"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        derived = [e for e in screen.entries if e.item.kind == "derived"]
+        assert derived
+        row = screen.rows[derived[0].key]
+        assert row.value != "yes"
+        await pilot.press(*typed("CF-1"), "enter", "1")  # crime reference, offence: rape
+        await go_to(pilot, "cf_da_flag")
+        await pilot.press("y")
+        await pilot.pause()
+        assert row.value == "yes"
+        assert "▸ " in str(row.render()) and "unanswered" not in str(row.render())

@@ -18,7 +18,6 @@ from textual.widgets.option_list import Option
 from fieldkit.context import ROLE_LABELS, InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.report import coverage
-from fieldkit.report.sampling import strata
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
 from fieldkit.tui.catalogue import Instrument
@@ -70,23 +69,10 @@ def coverage_lines(store: Store, force: str, instruments: list[Instrument]) -> l
 
 
 def stratum_labels(store: Store, inst: Instrument) -> dict[str, str]:
-    """Stratum code -> the label of that choice, in the checklist's choice order."""
-    codes = strata(store.conn, inst.id)
-    if not codes:
-        return {}
+    """Stratum code -> its label, in the order the definition gives (its stratify_by
+    choice's order); {} when the checklist is not sampled by stratum."""
     checklist = store.checklist(inst.id, inst.version)
-    item_id = getattr(getattr(checklist, "targets", None), "stratify_by", None)
-    out: dict[str, str] = {}
-    for code in codes:
-        out[code] = code.replace("_", " ").capitalize()
-        for item in checklist.items:
-            if item_id and item.id != item_id:
-                continue
-            choice = item.choice_for(code) if item.choices else None
-            if choice is not None:
-                out[code] = choice.label
-                break
-    return out
+    return {c.code: c.label for c in checklist.strata()}
 
 
 def _counts(label: str, r: dict[str, Any], *, draft_col: bool) -> list[tuple[str, str]]:

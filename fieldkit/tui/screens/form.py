@@ -206,7 +206,10 @@ class FormScreen(Screen[None]):
     def _set_row(self, row: Row, entry: Entry) -> None:
         auto = self.model.auto_na(entry)
         row.auto = rule_text(self.checklist, entry.item) if auto else ""
-        row.value = self.model.value(entry)
+        if entry.item.kind == "derived":  # computed from other answers, never stored
+            row.value = self.checklist.computed_value(entry.item.id, self.model.answers, entry.rkey)
+        else:
+            row.value = self.model.value(entry)
         row.note = self.model.note(entry)
 
     def _reload(self) -> None:

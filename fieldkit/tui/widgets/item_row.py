@@ -28,7 +28,7 @@ from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.widgets.inputs import Field
 
-TEXT_KINDS = ("text", "count", "minutes", "date", "time", "datetime")
+TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime")
 NOW_KINDS = ("date", "time", "datetime")
 PRIVACY_WORDS = {
     "name": "a personal name",
@@ -208,10 +208,10 @@ class ChoiceRow(Widget, can_focus=True):
         if char in ("a", "A"):
             if item.na:
                 return self._answer(NA)
-            if item.na_when is not None:
+            if item.has_rule:
                 return it.Reject(
                     entry_key,
-                    f"n/a is set automatically (when {item.na_when.describe()}), not by hand",
+                    f"n/a is set automatically (when {item.rule_text()}), not by hand",
                 )
             return it.Reject(entry_key, "not applicable is not allowed here")
         if char in ("u", "U") and item.unknown:
@@ -394,6 +394,9 @@ class TextRow(Vertical):
         if kind in NOW_KINDS:
             fmt = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[kind]
             return f"{fmt}  (Enter on empty = now)"
+        if kind == "decimal":
+            extra = ", or u if unknown" if self.item.unknown else ""
+            return f"a number{extra}" + (", na if n/a" if self.item.na_allowed else "")
         if kind in ("count", "minutes"):
             extra = ", or u if unknown" if self.item.unknown else ""
             return f"a whole number{extra}" + (", na if n/a" if self.item.na_allowed else "")

@@ -247,14 +247,19 @@ class FormScreen(Screen[None]):
             return
         self._shown[selector] = content
 
-    def _refresh_chrome(self) -> None:
-        self._update("#form-head", self._title())
-        for g in {e.group for e in self.entries}:
-            self._update("#" + widget_id("group", g.id), group_title(self.model, g))
+    def _refresh_chrome(self, *, data: bool = True) -> None:
+        """The header, group titles and section list; `data=False` after a move only (the
+        answers did not change: only where the focus is)."""
+        if data:
+            self._update("#form-head", self._title())
+            for g in dict.fromkeys(e.group for e in self.entries):
+                self._update("#" + widget_id("group", g.id), group_title(self.model, g))
         nav = self.query_one(SectionNav)
-        if self.entries:
-            nav.current = self.entries[self.index].group.id
-        nav.refresh()
+        current = self.entries[self.index].group.id if self.entries else ""
+        if data or nav.current != current:
+            nav.current = current
+            if nav.display:
+                nav.refresh()
 
     # ------------------------------------------------------------ navigation
     def _focus_index(self, index: int) -> None:
@@ -267,7 +272,7 @@ class FormScreen(Screen[None]):
         # and the next key must already go to the new question
         self.set_focus(row.input if isinstance(row, TextRow) else row, scroll_visible=False)
         self.call_after_refresh(self._scroll_to, row)
-        self._refresh_chrome()
+        self._refresh_chrome(data=False)
 
     def on_resize(self) -> None:
         """After the terminal changes size the focused question is still on screen."""
@@ -298,7 +303,7 @@ class FormScreen(Screen[None]):
             if e.key == row.entry.key:
                 if i != self.index:
                     self.index = i
-                    self._refresh_chrome()
+                    self._refresh_chrome(data=False)
                 break
 
     def _save_if_dirty(self) -> bool:

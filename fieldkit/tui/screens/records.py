@@ -52,7 +52,7 @@ class RecordsScreen(Screen[None]):
         ]
         with Horizontal(id="filters"):
             yield Select(
-                [("All instruments", ALL), *titles],
+                [("All checklists", ALL), *titles],
                 value=ALL,
                 allow_blank=False,
                 compact=True,

@@ -85,3 +85,27 @@ def test_the_form_key_table_is_its_bindings() -> None:
     keys = {k.strip(): b.action for b in FormScreen.BINDINGS for k in b.key.split(",")}  # type: ignore[union-attr]
     assert keys == NAV_KEYS
     assert NAV_KEYS["f9"] == NAV_KEYS["ctrl+f"] == "finalise"
+
+
+def test_the_status_line_names_questions_by_number_and_words() -> None:
+    """What the form says after a flush, without the app."""
+    from fieldkit.checklists import get
+    from fieldkit.tui.form_status import outcome_message
+
+    checklist = get("call_listening")
+    db = Database()
+    queue = WriteQueue(db.write, TIMINGS)
+    queue.put(answer("cl_visit_unannounced"), "yes")
+    said = outcome_message(checklist, queue.flush(2.0), queue, answer("cl_visit_unannounced"))
+    assert said == ("Saved 2 (Was the visit unannounced?) = yes", "saved")
+    queue.put(answer("cl_ctx_systems_count"), "bad")
+    said = outcome_message(checklist, queue.flush(2.0), queue, None)
+    assert said is not None and said[1] == "error"
+    assert said[0].startswith("Not saved (8 (How many separate systems") and "cl_" not in said[0]
+    db.fail = sqlite3.OperationalError("database is locked")
+    queue.put(answer("cl_visit_unannounced"), "no")
+    said = outcome_message(checklist, queue.flush(2.0), queue, answer("cl_visit_unannounced"))
+    assert said == (
+        "Database busy (another program): 1 answer waiting, saved when it is free.",
+        "warning",
+    )

@@ -27,18 +27,12 @@ from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
+from fieldkit.tui.form_status import outcome_message
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
-from fieldkit.tui.widgets.item_row import (
-    TEXT_KINDS,
-    ChoiceRow,
-    TextRow,
-    display,
-    privacy_warning,
-    short,
-)
+from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, privacy_warning
 from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 from fieldkit.tui.writes import attempt
@@ -568,57 +562,18 @@ class FormScreen(Screen[None]):
                 row.state = "waiting" if busy else "error"
                 if isinstance(row, TextRow):
                     row.waiting = True
-        n = len(waiting)
-        answers = f"{n} answer{'s' if n != 1 else ''}" if n else "the record's reference"
-        if current is not None and current in refused:
-            status.show(f"Not saved: {refused[current]}", "error")
+        said = outcome_message(self.checklist, outcome, self.queue, current)
+        if said is None:
+            return
+        text, level = said
+        ops = [op for op, _, _ in outcome.saved if op[0] != "ref"]
+        last = ops[-1] if ops else None
+        row = self.rows.get((last[1], last[2])) if last and level == "saved" else None
+        if isinstance(row, TextRow) and row.warning:  # the privacy warning stays on screen
+            text, level = f"Saved, but {row.warning[0].lower()}{row.warning[1:]}", "warning"
+        status.show(text, level)
+        if level == "error":
             self.app.bell()
-        elif self.queue and busy:
-            status.show(
-                f"Database busy (another program): {answers} waiting, saved when it is free.",
-                "warning",
-            )
-        elif self.queue:
-            status.show(f"NOT saved ({self.queue.reason}): {answers} kept, retrying.", "error")
-            self.app.bell()
-        elif refused:
-            op, text = next(iter(refused.items()))
-            status.show(f"Not saved ({op[1]}): {text}", "error")
-            self.app.bell()
-        elif saved:
-            shown = [s for s in saved if s[0][0] != "ref"] or saved
-            text = self._saved_text(*shown[-1])
-            if len(shown) > 1:
-                text = f"Database free again: saved {len(shown)} waiting changes; last: {text}"
-            elif current is None:
-                text = f"Database free again: {text}"
-            row = self.rows.get((shown[-1][0][1], shown[-1][0][2]))
-            if isinstance(row, TextRow) and row.warning:
-                status.show(f"Saved, but {row.warning[0].lower()}{row.warning[1:]}", "warning")
-                return
-            status.show(text, "saved")
-
-    def _saved_text(self, op: Op, value: Any, written: dict[AnswerKey, Any]) -> str:
-        """'Saved 2 (Was the visit unannounced?) = yes': the question by its number and
-        words, not its id; what the rules changed, as a count."""
-        kind, item_id, rkey = op
-        if kind == "ref":
-            return f"Saved the record's reference: {value or '(none)'}"
-        item = self.checklist.item(item_id)
-        where = f"{item.position}{f' [{rkey}]' if rkey else ''} ({short(item.prompt, 30)})"
-        if kind == "note":
-            return f"Saved the note on {where}" if value else f"Cleared the note on {where}"
-        key = (item_id, rkey)
-        saved_value = written.get(key)
-        shown = display(item, saved_value) if saved_value is not None else "(cleared)"
-        text = f"Saved {where} = {shown}"
-        auto = sum(1 for k, v in written.items() if k != key and v is not None)
-        back = sum(1 for k, v in written.items() if k != key and v is None)
-        if auto:
-            text += f"; now n/a (auto): {auto} question{'s' if auto != 1 else ''}"
-        if back:
-            text += f"; no longer n/a: {back}"
-        return text
 
     def _arm_retry(self) -> None:
         if self._retry_timer is None:

@@ -16,9 +16,9 @@ from fieldkit.context import InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
+from fieldkit.tui.form_status import short
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
-from fieldkit.tui.widgets.item_row import short
 from fieldkit.tui.writes import attempt
 
 ALL = "*"

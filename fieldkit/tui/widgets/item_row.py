@@ -58,14 +58,6 @@ def privacy_warning(text: str) -> str:
     )
 
 
-def short(text: str, width: int) -> str:
-    """`text` cut to `width` characters at a word boundary, with … when cut."""
-    if len(text) <= width:
-        return text
-    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:(")
-    return cut + "…"
-
-
 def now_text(kind: str, now: datetime) -> str:
     if kind == "date":
         return now.date().isoformat()

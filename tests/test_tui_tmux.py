@@ -407,7 +407,7 @@ def test_sigkill_in_a_real_terminal_loses_nothing_shown_as_saved(
     for item_id, keys in SCRIPT[start:]:
         answer(tmux, shown, item_id, keys)
     tmux.keys(["C-f"])
-    until(tmux, shown, on_screen("Drafts waiting at this force: 0"), "the record to be final")
+    until(tmux, shown, on_screen("No drafts waiting at this force"), "the record to be final")
     tmux.keys(["q"])
     deadline = time.monotonic() + WAIT_SECONDS
     while tmux.has_session():

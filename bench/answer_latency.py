@@ -5,16 +5,22 @@ Both apps run in tmux at 80x24 on a tmux server of their own. The minimal app is
 that shows "Saved <n>: <key>" for each key. fieldkit is the `fieldkit` console script on a
 new database: a whole call-listening record is typed (the tests' script,
 tests/test_tui_form.py CALL); for every answer given by one key (y / n / a / a digit) the
-time is taken from `tmux send-keys` to its "Saved <item>" line on screen (the pane is read
-every 2 ms). The minimal app gets the same number of keys. Medians and the ratio are
-printed; the 90th percentile and the worst are printed too.
+time is taken from `tmux send-keys` to its "Saved <number> (...)" line on screen (the pane
+is read every 2 ms). The minimal app gets the same number of keys. Medians and the ratio
+are printed; the 90th percentile and the worst are printed too (target: at most 1.2x).
 
-    /tmp/venv/bin/python bench/answer_latency.py
+Then, does an answer cost more far down a long form? A case-file review (about 100
+questions) is opened twice: at item 5, and at item 95 (every question before it answered
+through the store, the offence outcome a caution so item 95 applies). At each, `up` then
+y / n alternately are sent (the form moves on after an answer; `up` comes back) and the
+time from the y or n to its "Saved" line is taken. Medians at both places are printed
+(target: equal within noise).
+
+    .venv/bin/python bench/answer_latency.py [--repeats 30]
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -30,6 +36,13 @@ import typer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from test_tui_form import CALL  # noqa: E402
+
+from fieldkit.checklists import NA, get  # noqa: E402
+from fieldkit.context import InspectionContext, save  # noqa: E402
+from fieldkit.store import Store  # noqa: E402
+from fieldkit.tui.form_model import FormModel  # noqa: E402
+
+CTX = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
 
 KEYS = {"minus": "-", "colon": ":", "space": " ", "full_stop": ".", "slash": "/"}
 
@@ -80,12 +93,12 @@ class Pane:
         subprocess.run(self.tmux + ["kill-server"], capture_output=True)
 
 
-def saved(item: str, before: str) -> Callable[[str], bool]:
-    """The status line has changed and names `item`."""
+def saved(number: int, before: str) -> Callable[[str], bool]:
+    """The status line has changed and says question `number` was saved."""
 
     def ready(screen: str) -> bool:
         line = screen.splitlines()[-2]
-        return line != before and item in line
+        return line != before and f"Saved {number} (" in line
 
     return ready
 
@@ -97,18 +110,19 @@ def timed(pane: Pane, key: str, shown: Callable[[str], bool]) -> float:
     return time.perf_counter() - start
 
 
+def new_database(work: Path, name: str) -> Path:
+    """A database with the inspection context remembered for it."""
+    db = work / name
+    with Store.create(db) as store:
+        save(CTX, work / "config" / "fieldkit" / "context.json", database_id=store.database_id)
+    return db
+
+
 def fieldkit_run(work: Path, env: dict[str, str]) -> list[float]:
-    config = work / "config" / "fieldkit"
-    config.mkdir(parents=True)
-    context = {
-        "inspection": "PEEL 2015 DA",
-        "force_code": "kent",
-        "inspector": "A. Inspector",
-        "observer_role": "hmic_staff",
-    }
-    (config / "context.json").write_text(json.dumps(context))
+    db = new_database(work, "bench.db")
+    number = {i.id: i.position for i in get("call_listening").items}
     fieldkit = Path(sys.executable).with_name("fieldkit")
-    pane = Pane("fk-bench", str(fieldkit), dict(env, FIELDKIT_DB=str(work / "bench.db")))
+    pane = Pane("fk-bench", str(fieldkit), dict(env, FIELDKIT_DB=str(db)))
     times: list[float] = []
     try:
         pane.wait(lambda s: "New record" in s)
@@ -118,7 +132,7 @@ def fieldkit_run(work: Path, env: dict[str, str]) -> list[float]:
             status = pane.text().splitlines()[-2]
             keys = [KEYS.get(k, k) for k in keys]
             if len(keys) == 1 and keys[0] in "yna123456789":
-                times.append(timed(pane, keys[0], saved(item, status)))
+                times.append(timed(pane, keys[0], saved(number[item], status)))
                 continue
             for k in keys:
                 if k == "enter":
@@ -126,10 +140,92 @@ def fieldkit_run(work: Path, env: dict[str, str]) -> list[float]:
                 else:
                     pane.send(k)
             if value is not None:
-                pane.wait(saved(item, status))
+                pane.wait(saved(number[item], status))
     finally:
         pane.close()
     return times
+
+
+def answers_before(position: int) -> dict[tuple[str, str], object]:
+    """Answers to every required question of a case-file review before `position`, a
+    caution as the outcome (so the caution question applies): what a reviewer would
+    have entered by then."""
+    checklist = get("case_file_review")
+    model = FormModel(checklist)
+    for entry in model.entries():
+        item = entry.item
+        if item.position >= position:
+            break
+        if not item.answerable or not item.required or model.auto_na(entry):
+            continue
+        if item.kind in ("yn", "ynna"):
+            value: object = "yes"
+        elif item.kind == "q4":
+            value = 3
+        elif item.kind == "choice":
+            caution = [c.code for c in item.choices if "caution" in c.label.lower()]
+            value = caution[0] if caution else item.choices[0].code
+        elif item.kind == "multi":
+            value = [item.choices[0].code]
+        elif item.kind in ("count", "minutes", "decimal"):
+            value = 1
+        elif item.kind == "date":
+            value = "2015-05-02"
+        elif item.kind == "time":
+            value = "10:00"
+        elif item.kind == "datetime":
+            value = "2015-05-02T10:00"
+        else:
+            value = "CF-0001"
+        model.answers[entry.key] = value
+    return {k: v for k, v in model.answers.items() if v != NA}
+
+
+def focused_on(number: int) -> Callable[[str], bool]:
+    """The question `number` is the focused one (its row has the thick left bar)."""
+
+    def ready(screen: str) -> bool:
+        return any(line.startswith("█") and f" {number} · " in line for line in screen.splitlines())
+
+    return ready
+
+
+def case_file_run(
+    work: Path, env: dict[str, str], position: int, repeats: int
+) -> tuple[int, list[float]]:
+    """Answer the question at `position` of a case-file review again and again."""
+    checklist = get("case_file_review")
+    # the yes/no question nearest `position` that applies once the form is filled in
+    model = FormModel(checklist, dict(answers_before(10_000)))
+    target = min(
+        (
+            e.item
+            for e in model.entries()
+            if e.item.kind in ("yn", "ynna") and e.item.required and model.navigable(e)
+        ),
+        key=lambda i: abs(i.position - position),
+    )
+    db = new_database(work, f"case-{position}.db")
+    with Store.open(db) as store:
+        rid = store.create_record("case_file_review", "kent", subject_ref=f"CF-{position}")
+        for (item_id, rkey), value in answers_before(target.position).items():
+            store.set_answer(rid, item_id, value, rkey)
+    fieldkit = Path(sys.executable).with_name("fieldkit")
+    pane = Pane(f"fk-bench-{position}", str(fieldkit), dict(env, FIELDKIT_DB=str(db)))
+    times: list[float] = []
+    try:
+        pane.wait(lambda s: "Drafts waiting" in s)
+        pane.send("Enter", literal=False)  # resume the draft: it opens at the question
+        pane.wait(lambda s: f"{target.position} · " in s)
+        for n in range(repeats):
+            status = pane.text().splitlines()[-2]
+            if n:
+                pane.send("Up", literal=False)
+                pane.wait(focused_on(target.position))
+            times.append(timed(pane, "yn"[n % 2], saved(target.position, status)))
+    finally:
+        pane.close()
+    return target.position, times
 
 
 def minimal_run(n: int, env: dict[str, str]) -> list[float]:
@@ -153,20 +249,37 @@ def summary(name: str, times: list[float]) -> str:
     )
 
 
-def main() -> None:
-    """Key to 'saved' on screen in tmux: fieldkit's form against a minimal Textual app."""
+def main(
+    repeats: int = typer.Option(30, help="answers timed at each place in the long form"),
+) -> None:
+    """Key to 'saved' on screen in tmux: fieldkit's form against a minimal Textual app,
+    and at item 5 against item 95 of a case-file review."""
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is needed (apt-get install tmux)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         env = dict(os.environ, XDG_CONFIG_HOME=str(work / "config"), HOME=str(work))
         env.pop("TMUX", None)
+        (work / "config" / "fieldkit").mkdir(parents=True)
         ours = fieldkit_run(work, env)
         base = minimal_run(len(ours), env)
+        early = case_file_run(work, env, 5, repeats)
+        late = case_file_run(work, env, 95, repeats)
     print("key sent to its result on screen, tmux 80x24:")
     print(summary("minimal Textual app", base))
     print(summary("fieldkit form", ours))
-    print(f"ratio of medians: {statistics.median(ours) / statistics.median(base):.2f}x")
+    print(
+        f"ratio of medians: {statistics.median(ours) / statistics.median(base):.2f}x"
+        " (target <= 1.2x)"
+    )
+    print("case-file review (about 100 questions), the same answer again and again:")
+    print(summary(f"at item {early[0]}", early[1]))
+    print(summary(f"at item {late[0]}", late[1]))
+    print(
+        f"item {late[0]} / item {early[0]}: "
+        f"{statistics.median(late[1]) / statistics.median(early[1]):.2f}x"
+        " (target: equal within noise)"
+    )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 One small JSON file in the per-user config directory (the same directory as the default
 database: `$XDG_CONFIG_HOME/fieldkit` on Linux). It holds who is observing what: the
-inspection's name, the force being inspected, the inspector and their observer role, and
-the display theme. No Textual here: the CLI and tests read it too.
+inspection's name, the force being inspected, the inspector and their observer role,
+remembered per database (by its database id, so a copy of the file is the same database
+and another database is asked for its own); the last one given (offered, never used
+unasked, for a database not seen before); and the display theme. No Textual here: the
+CLI and tests read it too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fieldkit import forces
 from fieldkit.paths import config_dir
 
 FILENAME = "context.json"
+DATABASES = "databases"  # database id -> the context given for that database
 ROLE_LABELS = {
     "hmic_staff": "HMIC staff",
     "force_peer_specialist": "Peer specialist from another force",
@@ -67,15 +71,45 @@ def default_path() -> Path:
     return config_dir() / FILENAME
 
 
-def load(path: Path | None = None) -> InspectionContext:
-    """The remembered context, or an empty one when there is none (or it is unreadable)."""
-    path = path or default_path()
+def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return InspectionContext()
-    if not isinstance(data, dict):
-        return InspectionContext()
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def load(path: Path | None = None) -> InspectionContext:
+    """The last context given (for any database), or an empty one when there is none (or
+    the file is unreadable)."""
+    return _parse(_read(path or default_path()))
+
+
+def load_for(database_id: str, path: Path | None = None) -> InspectionContext | None:
+    """The context remembered for the database `database_id` (with the current theme), or
+    None when this database has not been given one yet."""
+    data = _read(path or default_path())
+    per_db = data.get(DATABASES)
+    entry = per_db.get(database_id) if isinstance(per_db, dict) and database_id else None
+    if not isinstance(entry, dict):
+        return None
+    return _parse({**entry, "theme": data.get("theme", "")})
+
+
+def for_database(
+    database_id: str, inspector: str = "", path: Path | None = None
+) -> tuple[InspectionContext, bool]:
+    """The context to start a database with, and whether it was remembered for it. A
+    database not seen before gets the last context given as a suggestion to confirm,
+    with the inspector stored by `fieldkit init --inspector` when there is one."""
+    known = load_for(database_id, path)
+    if known is not None:
+        return known, True
+    last = load(path)
+    return last.with_(inspector=inspector or last.inspector), False
+
+
+def _parse(data: dict[str, Any]) -> InspectionContext:
     known = {f.name for f in fields(InspectionContext)}
     clean = {k: str(v) for k, v in data.items() if k in known and v is not None}
     ctx = InspectionContext(**clean)
@@ -84,11 +118,21 @@ def load(path: Path | None = None) -> InspectionContext:
     return ctx
 
 
-def save(ctx: InspectionContext, path: Path | None = None) -> Path:
-    """Write the context atomically (a temporary file renamed over the old one), owner-only."""
+def save(ctx: InspectionContext, path: Path | None = None, *, database_id: str = "") -> Path:
+    """Write the context as the last one given (and, with `database_id`, as that
+    database's), keeping the other databases' contexts; atomically (a temporary file
+    renamed over the old one), owner-only."""
     path = path or default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(asdict(ctx), indent=2, sort_keys=True) + "\n"
+    old = _read(path)
+    per_db = old.get(DATABASES)
+    per_db = dict(per_db) if isinstance(per_db, dict) else {}
+    if database_id:
+        entry = asdict(ctx)
+        entry.pop("theme")
+        per_db[database_id] = entry
+    data: dict[str, Any] = {**asdict(ctx), DATABASES: per_db}
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".context-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

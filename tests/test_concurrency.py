@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -22,12 +23,12 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from fieldkit.checklists import NA, apply_rules, get
-from fieldkit.context import InspectionContext, save
+from fieldkit.context import InspectionContext
 from fieldkit.store import Store
 from fieldkit.tui import app as app_mod
-from fieldkit.tui.screens import form
 from fieldkit.tui.screens.form import FormScreen
 from fieldkit.tui.widgets.item_row import ChoiceRow
+from fieldkit.tui.write_queue import Timings
 
 NOW = datetime(2015, 6, 1, 9, 30)
 CTX = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
@@ -89,13 +90,10 @@ async def until(pilot: Pilot, done: Callable[[], bool], *, limit: int = 200) -> 
 
 # --------------------------------------------------------------- busy / cannot write
 async def test_busy_database_keeps_answers_and_saves_them_when_free(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_path: Path,
 ) -> None:
-    save(CTX)
-    monkeypatch.setattr(form, "SAVE_WAIT_SECONDS", 0.05)
-    monkeypatch.setattr(form, "RETRY_SECONDS", 0.05)
-    monkeypatch.setattr(form, "RETRY_WAIT_SECONDS", 0.01)
-    app = app_mod.make_app(db_path, now=lambda: NOW, cursor_blink=False)
+    timings = Timings(save_wait=0.05, retry_every=0.05, retry_wait=0.01)
+    app = app_mod.make_app(db_path, now=lambda: NOW, cursor_blink=False, ctx=CTX, timings=timings)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("1")
         await pilot.pause()
@@ -146,11 +144,10 @@ async def test_busy_database_keeps_answers_and_saves_them_when_free(
 
 
 async def test_a_database_that_refuses_writes_says_so_and_keeps_the_answer(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_path: Path,
 ) -> None:
-    save(CTX)
-    monkeypatch.setattr(form, "RETRY_SECONDS", 0.05)
-    app = app_mod.make_app(db_path, now=lambda: NOW, cursor_blink=False)
+    timings = Timings(retry_every=0.05)
+    app = app_mod.make_app(db_path, now=lambda: NOW, cursor_blink=False, ctx=CTX, timings=timings)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("1")
         await pilot.pause()
@@ -169,19 +166,17 @@ async def test_a_database_that_refuses_writes_says_so_and_keeps_the_answer(
         assert "Not finalised" in status_of(screen)
         app.store.conn.execute("PRAGMA query_only = OFF")  # e.g. the disk is back
         await until(pilot, lambda: screen.waiting == 0)
-        assert "Saved cl_visit_datetime = 2015-06-01T09:30" in status_of(screen)
+        assert "Saved 1 (Date and time the visit…) = 2015-06-01T09:30" in status_of(screen)
     assert cells(db_path, rid)[("cl_visit_datetime", "")] == "2015-06-01T09:30"
 
 
 async def test_leaving_by_the_palette_while_busy_says_what_was_not_saved(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_path: Path,
 ) -> None:
     """The palette's Dashboard leaves a form without asking: waiting answers get one last,
     longer try; if the database is still busy the user is told they were not saved."""
-    save(CTX)
-    monkeypatch.setattr(form, "SAVE_WAIT_SECONDS", 0.01)
-    monkeypatch.setattr(form, "LAST_TRY_SECONDS", 0.05)
-    app = app_mod.make_app(db_path, now=lambda: NOW, cursor_blink=False)
+    timings = Timings(save_wait=0.01, last_try=0.05)
+    app = app_mod.make_app(db_path, now=lambda: NOW, cursor_blink=False, ctx=CTX, timings=timings)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("1")
         await pilot.pause()
@@ -217,13 +212,13 @@ DRIVER = r"""
 import json, sqlite3, sys
 from datetime import datetime
 from pathlib import Path
+from fieldkit.context import InspectionContext
 from fieldkit.tui.app import make_app
-from fieldkit.tui.screens import form
+from fieldkit.tui.write_queue import Timings
 
 db, plan = Path(sys.argv[1]), json.loads(sys.argv[2])
-form.SAVE_WAIT_SECONDS = plan["save_wait"]
-form.RETRY_SECONDS = plan["retry_every"]
-form.RETRY_WAIT_SECONDS = plan["retry_wait"]
+timings = Timings(plan["save_wait"], plan["retry_every"], plan["retry_wait"])
+ctx = InspectionContext(**plan["ctx"])
 
 
 probe = sqlite3.connect(db, timeout=0, isolation_level=None)
@@ -271,7 +266,9 @@ async def work(pilot):
     app.exit()
 
 
-make_app(db, now=lambda: datetime(2015, 6, 1, 9, 30), cursor_blink=False).run(
+make_app(
+    db, now=lambda: datetime(2015, 6, 1, 9, 30), cursor_blink=False, ctx=ctx, timings=timings
+).run(
     headless=True, size=(80, 24), auto_pilot=work
 )
 print("DONE", flush=True)
@@ -283,14 +280,14 @@ def capture_process(
 ) -> subprocess.Popen[str]:
     """A capture app in its own process, answering the first questions of a call record by
     keys once `go` exists (headless: the terminal is not what is tested here)."""
-    save(CTX.with_(inspector=inspector), home / "fieldkit" / "context.json")
     full = {
+        "ctx": asdict(CTX.with_(inspector=inspector)),
         "answers": [(i, k) for i, k, _ in CALL[:ANSWERS]],
         "go": str(go),
         "done": str(go) + ".done",
-        "save_wait": form.SAVE_WAIT_SECONDS,
-        "retry_every": form.RETRY_SECONDS,
-        "retry_wait": form.RETRY_WAIT_SECONDS,
+        "save_wait": Timings.save_wait,
+        "retry_every": Timings.retry_every,
+        "retry_wait": Timings.retry_wait,
         **plan,
     }
     return subprocess.Popen(

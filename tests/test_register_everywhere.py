@@ -10,6 +10,7 @@ import pytest
 from helpers.shared_files import shared_file
 from textual.widgets import DataTable
 
+from fieldkit.context import InspectionContext
 from fieldkit.export.xlsx import export_xlsx
 from fieldkit.register.plans import new_plan, set_rag
 from fieldkit.register.recs import import_register, timeline
@@ -99,11 +100,8 @@ def test_excel_gains_recommendations_and_action_plans(register_db: Path, tmp_pat
 async def test_tui_browses_recommendations_and_adds_an_event(
     register_db: Path, tmp_path: Path
 ) -> None:
-    ctx = tmp_path / "ctx.json"
-    ctx.write_text(
-        '{"inspection": "DA", "force_code": "kent", "inspector": "lee", "observer_role": "hmic_staff"}'
-    )
-    app = make_app(register_db, context_path=ctx, cursor_blink=False)
+    ctx = InspectionContext("DA", "kent", "lee", "hmic_staff")
+    app = make_app(register_db, context_path=tmp_path / "ctx.json", cursor_blink=False, ctx=ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("g")
         table = app.screen.query_one("#recs-table", DataTable)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from fieldkit.context import InspectionContext, save
+from fieldkit.context import InspectionContext
 from fieldkit.store import Store
 from fieldkit.tui.app import make_app
 from fieldkit.tui.screens.dashboard import DashboardScreen
 
 
 async def test_new_record_and_delete_while_another_program_writes(db_path: Path) -> None:
-    save(InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff"))
     with Store.create(db_path, inspector="A. Inspector") as s:
         rid = s.create_record("call_listening", "kent", subject_ref="INC-7")
-    app = make_app(db_path, cursor_blink=False)
+    ctx = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
+    app = make_app(db_path, cursor_blink=False, ctx=ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         app.store.conn.execute("PRAGMA busy_timeout = 50")
         other = sqlite3.connect(db_path, isolation_level=None)

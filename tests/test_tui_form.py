@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from helpers.form import CALL, cells, record_row, typed
+from helpers.tui import key_of
 from textual.pilot import Pilot
 
 from fieldkit.checklists import NA, apply_rules, get
-from fieldkit.context import InspectionContext, save
+from fieldkit.context import InspectionContext
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp, make_app
 from fieldkit.tui.form_model import FormModel
@@ -24,25 +25,28 @@ from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
 NOW = datetime(2015, 6, 1, 9, 30)
 
 
+CTX = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
+
+
 @pytest.fixture
 def ctx() -> InspectionContext:
-    c = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
-    save(c)
-    return c
+    return CTX
 
 
-def app_for(db: Path) -> FieldkitApp:
-    return make_app(db, now=lambda: NOW, cursor_blink=False)
+def app_for(db: Path, ctx: InspectionContext | None = None) -> FieldkitApp:
+    """The app on `db`; with `ctx`, started in that context (as if given before)."""
+    return make_app(db, now=lambda: NOW, cursor_blink=False, ctx=ctx)
 
 
 @asynccontextmanager
 async def new_form(
-    db: Path, key: str = "1", size: tuple[int, int] = (100, 40)
+    db: Path, checklist_id: str = "call_listening", size: tuple[int, int] = (100, 40)
 ) -> AsyncIterator[tuple[FieldkitApp, Pilot, FormScreen]]:
-    """The app on `db`, with a new record started from the dashboard by `key` (1-4)."""
-    app = app_for(db)
+    """The app on `db`, with a new record of `checklist_id` started from the dashboard by
+    its key."""
+    app = app_for(db, CTX)
     async with app.run_test(size=size) as pilot:
-        await pilot.press(key)
+        await pilot.press(key_of(app, checklist_id))
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, FormScreen)
@@ -60,7 +64,7 @@ def only_record(db: Path) -> str:
 
 @pytest.mark.slow
 async def test_whole_call_record_by_keys(db_path: Path, ctx: InspectionContext) -> None:
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("1")
         await pilot.pause()
@@ -123,7 +127,7 @@ async def test_second_call_carries_the_visit_context(db_path: Path, ctx: Inspect
 async def test_relevance_rule_hides_and_says_so(db_path: Path, ctx: InspectionContext) -> None:
     """No injury: injury photographs, body map and medical evidence become n/a (auto),
     say so, and navigation skips them; an injury after all brings them back."""
-    async with new_form(db_path, "4") as (app, pilot, screen):
+    async with new_form(db_path, "case_file_review") as (app, pilot, screen):
         rid = screen.record_id
         injured = screen.rows[("cf_victim_injured", "")]
         injured.focus()
@@ -140,7 +144,7 @@ async def test_relevance_rule_hides_and_says_so(db_path: Path, ctx: InspectionCo
         await pilot.pause()
         assert screen._row_of(app.focused).entry.item.id == "cf_t2_house_to_house"
         status = str(screen.query_one("SaveStatus").render())
-        assert "Saved cf_t2_victim_statement_initial = yes" in status
+        assert "Saved 18 (Victim statement taken at…) = yes" in status
         stored = cells(db_path, rid)
         for item in ("cf_t2_injury_photos", "cf_body_map", "cf_medical_evidence"):
             assert stored[(item, "")] == NA
@@ -184,7 +188,7 @@ async def test_reopen_a_final_record(db_path: Path, ctx: InspectionContext) -> N
             if item.required and item.answerable and (item.id, "") not in store.answers(rid):
                 store.set_answer(rid, item.id, _any_answer(item))
         store.finalise(rid)
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         app.open_record(rid)
         await pilot.pause()
@@ -282,9 +286,9 @@ def _case_file_plan() -> tuple[list[tuple[str, list[str]]], dict[tuple[str, str]
 @pytest.mark.slow
 async def test_whole_case_file_review_by_keys(db_path: Path, ctx: InspectionContext) -> None:
     keys, expected = _case_file_plan()
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("4")
+        await pilot.press(key_of(app, "case_file_review"))
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)
         for item_id, k in keys:
@@ -366,7 +370,7 @@ async def test_typing_ahead_keeps_key_order(db_path: Path, ctx: InspectionContex
     answer the right questions, in order."""
     from textual import events
 
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         burst = [("1", "1"), ("enter", "\r"), ("y", "y"), ("n", "n"), ("y", "y")]
@@ -398,7 +402,7 @@ async def test_typing_ahead_keeps_key_order(db_path: Path, ctx: InspectionContex
 
 async def test_marac_repeat_groups(db_path: Path, ctx: InspectionContext) -> None:
     """Attendance has one group per agency; cases are added with Enter on 'add case'."""
-    async with new_form(db_path, "3") as (app, pilot, screen):
+    async with new_form(db_path, "marac_observation") as (app, pilot, screen):
         rid = screen.record_id
         assert ("mo_att_status", "police") in screen.rows
         assert ("mo_att_status", "idva") in screen.rows

@@ -9,12 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fieldkit.context import InspectionContext, save
-
 SCRIPT = r"""
 import os, signal, sys
 from datetime import datetime
 from pathlib import Path
+from fieldkit.context import InspectionContext
 from fieldkit.tui.app import make_app
 
 async def work(pilot):
@@ -28,14 +27,14 @@ async def work(pilot):
     await pilot.press("3", "4")  # typed into the next question, not saved yet
     os.kill(os.getpid(), signal.SIGKILL)  # no clean shutdown, no flush
 
-make_app(Path(sys.argv[1]), now=lambda: datetime(2015, 6, 1, 9, 30)).run(
+ctx = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
+make_app(Path(sys.argv[1]), now=lambda: datetime(2015, 6, 1, 9, 30), ctx=ctx).run(
     headless=True, size=(80, 24), auto_pilot=work
 )
 """
 
 
 def test_kill_loses_nothing_shown_as_saved(db_path: Path) -> None:
-    save(InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff"))
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(db_path)],
         capture_output=True,
@@ -44,7 +43,7 @@ def test_kill_loses_nothing_shown_as_saved(db_path: Path) -> None:
         env=dict(os.environ),
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    assert "Saved cl_ctx_child_protection_access = yes" in proc.stdout
+    assert "Saved 7 (Can the room (handlers or…) = yes" in proc.stdout
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     answers = dict(conn.execute("SELECT field, value FROM cells WHERE kind = 'answer'").fetchall())

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from helpers.tui import key_of
 from textual.widgets import DataTable, OptionList
 
 from fieldkit import context as context_mod
@@ -23,6 +24,7 @@ from fieldkit.tui.screens.conflicts import ConflictsScreen
 from fieldkit.tui.screens.context import ContextScreen
 from fieldkit.tui.screens.dashboard import DashboardScreen
 from fieldkit.tui.screens.form import FormScreen
+from fieldkit.tui.screens.help import HelpScreen
 from fieldkit.tui.screens.records import RecordsScreen
 from fieldkit.tui.screens.targets import TargetsScreen
 
@@ -34,8 +36,9 @@ def typed(text: str) -> list[str]:
     return [names.get(ch, ch) for ch in text]
 
 
-def app_for(db: Path) -> FieldkitApp:
-    return make_app(db, now=lambda: NOW, cursor_blink=False)
+def app_for(db: Path, ctx: InspectionContext | None = None) -> FieldkitApp:
+    """The app on `db`; with `ctx`, started in that context (as if given before)."""
+    return make_app(db, now=lambda: NOW, cursor_blink=False, ctx=ctx)
 
 
 @pytest.fixture
@@ -85,17 +88,12 @@ async def test_dashboard_coverage_drafts_and_conflicts(
         store.create_record("front_desk", "kent", subject_ref="FD-1")
         store.create_record("call_listening", "essex", subject_ref="CR-ESSEX")
         store.set_target("call_listening", 12)
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         cov = screen_text(app, "#coverage")
-        for title in (
-            "Call listening",
-            "Front-desk check",
-            "MARAC observation",
-            "Case-file review",
-        ):
-            assert title in cov
+        for inst in app.instruments:  # every installed checklist, by its short label
+            assert f" {inst.key}  {inst.label}" in cov
         assert "1 / 12" in cov  # the team lead's target, not the default 10
         assert "as recorded" in cov
         assert "Rape" in cov and "Burglary" in cov
@@ -121,7 +119,7 @@ async def test_records_filter_search_delete_undo_duplicate(
         b = store.create_record("front_desk", "kent", subject_ref="FD-7")
         store.set_note(b, store.checklist("front_desk").items[0].id, "busy reception")
         store.create_record("front_desk", "essex", subject_ref="FD-ESSEX")
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("r")
         await pilot.pause()
@@ -174,7 +172,7 @@ async def test_records_filter_by_status_and_checklist(
         store.set_field(f, "status", "final")
         store.create_record("call_listening", "kent", subject_ref="CR-D")
         store.create_record("marac_observation", "kent", subject_ref="MO-1")
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("r")
         await pilot.pause()
@@ -219,7 +217,7 @@ async def test_conflicts_screen_settles(
     with Store.open(db_path, readonly=True) as s:
         (conflict,) = s.conflicts()
         winner, loser = conflict["winner_value"], conflict["value"]
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         assert "1 conflict waiting" in screen_text(app, "#conflicts-line")
@@ -245,7 +243,7 @@ async def test_conflicts_screen_settles(
 
 
 async def test_targets_screen_sets_a_target(db_path: Path, ctx: InspectionContext) -> None:
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("t")
         await pilot.pause()
@@ -265,7 +263,7 @@ async def test_targets_screen_sets_a_target(db_path: Path, ctx: InspectionContex
 async def test_targets_screen_clears_a_target(db_path: Path, ctx: InspectionContext) -> None:
     with Store.open(db_path, create=True) as s:
         s.set_target("call_listening", 15)
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(100, 40)) as pilot:
         assert "0 / 15" in screen_text(app, "#coverage")
         await pilot.press("t")
@@ -283,14 +281,14 @@ async def test_targets_screen_clears_a_target(db_path: Path, ctx: InspectionCont
 
 
 async def test_help_theme_and_palette(db_path: Path, ctx: InspectionContext) -> None:
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
-        assert app.screen.query("HelpPanel")
+        assert isinstance(app.screen, HelpScreen)
         await pilot.press("f1")
         await pilot.pause()
-        assert not app.screen.query("HelpPanel")
+        assert isinstance(app.screen, DashboardScreen)
         theme = app.theme
         await pilot.press("f2")
         assert app.theme != theme
@@ -303,7 +301,7 @@ async def test_help_theme_and_palette(db_path: Path, ctx: InspectionContext) -> 
 async def test_saved_means_committed(db_path: Path, ctx: InspectionContext) -> None:
     """What the screen shows as saved is already in the file, readable by another
     connection while the app is still running (so killing it then loses nothing)."""
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
         await pilot.pause()
@@ -311,7 +309,7 @@ async def test_saved_means_committed(db_path: Path, ctx: InspectionContext) -> N
         assert isinstance(screen, FormScreen)
         await pilot.press("enter", "y")
         await pilot.pause()
-        assert "Saved cl_visit_unannounced = yes" in screen_text(app, "#save-status")
+        assert "Saved 2 (Was the visit unannounced?) = yes" in screen_text(app, "#save-status")
         conn = sqlite3.connect(db_path)
         got = conn.execute(
             "SELECT value FROM cells WHERE record_id = ? AND field = 'cl_visit_unannounced'",
@@ -344,7 +342,7 @@ def test_fieldkit_with_no_command_opens_capture_on_the_default_database(
     assert result.exit_code == 0, result.output
     assert opened == [context_mod.config_dir() / "fieldkit.db"]
     assert opened[0].exists()
-    result = cli("capture", "--db", opened[0].parent / "other.db")
+    result = cli("capture", "--db", opened[0].parent / "other.db", input="y\n")
     assert result.exit_code == 0, result.output
     assert opened[1].name == "other.db"
 
@@ -358,6 +356,7 @@ def test_fieldkit_alone_opens_the_database_named_by_the_environment(
 
     opened: list[Path] = []
     monkeypatch.setattr(FieldkitApp, "run", lambda self: opened.append(self.store.path))
+    Store.create(tmp_path / "team.db").close()  # (a missing one is asked about first)
     monkeypatch.setenv("FIELDKIT_DB", str(tmp_path / "team.db"))
     monkeypatch.setattr("sys.argv", ["fieldkit"])
     with pytest.raises(SystemExit) as done:
@@ -425,9 +424,9 @@ async def test_the_key_bar_follows_keys_that_change_and_is_not_rebuilt_when_they
 async def test_a_new_draft_left_untouched_is_discarded(
     db_path: Path, ctx: InspectionContext
 ) -> None:
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")  # a front-desk check by mistake
+        await pilot.press(key_of(app, "front_desk"))  # a front-desk check by mistake
         await pilot.pause()
         mistaken = app.screen.record_id
         await pilot.press("escape")
@@ -435,9 +434,12 @@ async def test_a_new_draft_left_untouched_is_discarded(
         assert isinstance(app.screen, DashboardScreen)
         drafts = app.screen.query_one("#drafts", OptionList)
         assert [str(drafts.get_option_at_index(i).prompt) for i in range(drafts.option_count)] == [
-            "No drafts waiting at this force."
+            "None: a key above starts a record."
         ]
-        await pilot.press("2", "y")  # this one gets an answer: it stays a draft
+        assert "No drafts waiting" in screen_text(app, "#drafts-title")
+        await pilot.press(
+            key_of(app, "front_desk"), "y"
+        )  # this one gets an answer: it stays a draft
         await pilot.pause()
         kept = app.screen.record_id
         await pilot.press("escape")
@@ -482,7 +484,7 @@ async def test_keys_typed_ahead_of_a_tab_land_in_the_next_field(db_path: Path) -
 async def test_the_command_palette_takes_typed_commands(
     db_path: Path, ctx: InspectionContext
 ) -> None:
-    app = app_for(db_path)
+    app = app_for(db_path, ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()

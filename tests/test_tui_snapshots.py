@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldkit.context import InspectionContext, save
+from fieldkit.context import InspectionContext
 from fieldkit.store import Store
 from fieldkit.tui.app import make_app
 
@@ -18,7 +18,6 @@ SIZES = [(100, 40), (80, 24)]
 def filled_db(db_path: Path) -> tuple[Path, str]:
     """A database with one final call, two drafts and a case file, and the id of the
     draft call (answered up to section C)."""
-    save(InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff"))
     with Store.create(db_path, inspector="A. Inspector") as store:
         done = store.create_record(
             "call_listening", "kent", inspector="A. Inspector", subject_ref="CR-0001"
@@ -47,7 +46,8 @@ def filled_db(db_path: Path) -> tuple[Path, str]:
 
 
 def _app(db: Path):  # noqa: ANN202
-    return make_app(db, now=lambda: datetime(2015, 6, 1, 9, 30), cursor_blink=False)
+    ctx = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
+    return make_app(db, now=lambda: datetime(2015, 6, 1, 9, 30), cursor_blink=False, ctx=ctx)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["100x40", "80x24"])

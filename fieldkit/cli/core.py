@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 
 from fieldkit.checklists import get as get_checklist
 from fieldkit.cli.base import DbOption, command, fail, out
+from fieldkit.cli.launch import confirm_create
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 
@@ -75,7 +77,7 @@ def import_cli(
     path = resolve_db(db)
     created = not path.exists()
     if created:
-        if not create:
+        if not create or (sys.stdin.isatty() and not confirm_create(path)):
             raise fail(f"{path}: no such database", 2)
         get_checklist(checklist)  # refuse an unknown checklist before creating anything
     try:

@@ -16,11 +16,14 @@ from textual.widgets import Input
 from fieldkit import context as context_mod
 from fieldkit.checklists import apply_rules
 from fieldkit.context import InspectionContext
+from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
+from fieldkit.tui import catalogue
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import visit_answers
-from fieldkit.tui.screens.dashboard import INSTRUMENTS, DashboardScreen
+from fieldkit.tui.screens.dashboard import DashboardScreen
 from fieldkit.tui.widgets.inputs import apply_key
+from fieldkit.tui.write_queue import Timings
 from fieldkit.tui.writes import attempt
 
 THEMES = ("textual-dark", "textual-light")
@@ -31,7 +34,7 @@ class FieldkitApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "fieldkit"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "toggle_help", "Keys", priority=True),
+        Binding("f1", "toggle_help", "Help", priority=True),
         Binding("f2", "toggle_theme", "Theme", priority=True, show=False),
     ]
 
@@ -43,11 +46,21 @@ class FieldkitApp(App[None]):
         now: Callable[[], datetime] | None = None,
         cursor_blink: bool = True,
         ctx: InspectionContext | None = None,
+        timings: Timings | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.context_path = context_path
-        self.ctx = ctx if ctx is not None else context_mod.load(context_path)
+        self.timings = timings or Timings()
+        if ctx is None:
+            ctx, self.ctx_known = context_mod.for_database(
+                store.database_id, store.inspector, context_path
+            )
+        else:
+            self.ctx_known = True
+            context_mod.save(ctx, context_path, database_id=store.database_id)
+        self.ctx = ctx
+        self.instruments, self.unreadable = catalogue.installed(store)
         self.now = now or (lambda: datetime.now().replace(second=0, microsecond=0))
         self.cursor_blink = cursor_blink
         if self.ctx.theme in THEMES:
@@ -92,10 +105,12 @@ class FieldkitApp(App[None]):
 
     # ----------------------------------------------------------------- start
     def get_default_screen(self) -> Screen:
-        return DashboardScreen(self.store, self.ctx)
+        return DashboardScreen(self.store, self.ctx, self.instruments)
 
     def on_mount(self) -> None:
-        if not self.ctx.complete:
+        for line in self.unreadable:
+            self.notify(line, title="Not shown", severity="warning", timeout=15)
+        if not self.ctx.complete or not self.ctx_known:
             self.action_context()
 
     def on_unmount(self) -> None:
@@ -121,11 +136,12 @@ class FieldkitApp(App[None]):
                 return
             self.set_context(ctx)
 
-        self.push_screen(ContextScreen(self.ctx), done)
+        self.push_screen(ContextScreen(self.ctx, new_database=not self.ctx_known), done)
 
     def set_context(self, ctx: InspectionContext) -> None:
         self.ctx = ctx
-        context_mod.save(ctx, self.context_path)
+        self.ctx_known = True
+        context_mod.save(ctx, self.context_path, database_id=self.store.database_id)
         dash = self.dashboard
         if dash is not None:
             dash.set_context(ctx)
@@ -185,7 +201,19 @@ class FieldkitApp(App[None]):
     def open_record(self, record_id: str, *, message: str = "", new: bool = False) -> None:
         from fieldkit.tui.screens.form import FormScreen
 
-        self.push_screen(FormScreen(self.store, record_id, now=self.now, message=message, new=new))
+        try:
+            screen = FormScreen(
+                self.store,
+                record_id,
+                now=self.now,
+                message=message,
+                new=new,
+                timings=self.timings,
+            )
+        except FieldkitError as e:  # merged content this fieldkit cannot read
+            self.notify(f"Cannot open this record: {e}", severity="error", timeout=10)
+            return
+        self.push_screen(screen)
 
     def on_record_chosen(self, event: msg.RecordChosen) -> None:
         self.open_record(event.record_id)
@@ -216,15 +244,23 @@ class FieldkitApp(App[None]):
 
     # ----------------------------------------------------------- help, theme
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        """fieldkit's own help (not Textual's key panel), for the screen it is shown on."""
+        from fieldkit.tui.screens.form import FormScreen
+        from fieldkit.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.screen, form=isinstance(self.screen, FormScreen)))
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
         self.ctx = self.ctx.with_(theme=self.theme)
-        context_mod.save(self.ctx, self.context_path)
+        context_mod.save(
+            self.ctx,
+            self.context_path,
+            database_id=self.store.database_id if self.ctx_known else "",
+        )
 
     async def action_quit(self) -> None:
         flush = getattr(self.screen, "flush", None)
@@ -233,17 +269,12 @@ class FieldkitApp(App[None]):
         await super().action_quit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        names = {
-            "call_listening": "call listening",
-            "front_desk": "front-desk check",
-            "marac_observation": "MARAC observation",
-            "case_file_review": "case-file review",
-        }
-        for n, cid in enumerate(INSTRUMENTS, 1):
+        for inst in self.instruments:
+            where = f" ({inst.key} on the dashboard)" if inst.key else ""
             yield SystemCommand(
-                f"New {names[cid]} record",
-                f"Start a new draft ({n} on the dashboard)",
-                lambda cid=cid: self._new_from_palette(cid),
+                f"New {inst.noun} record",
+                f"Start a new draft{where}",
+                lambda cid=inst.id: self._new_from_palette(cid),
             )
         yield SystemCommand("Dashboard", "Coverage, drafts and conflicts", self.action_dashboard)
         yield SystemCommand(
@@ -277,11 +308,20 @@ def make_app(
     context_path: Path | None = None,
     now: Callable[[], datetime] | None = None,
     cursor_blink: bool = True,
+    ctx: InspectionContext | None = None,
+    timings: Timings | None = None,
+    create: bool = True,
 ) -> FieldkitApp:
-    """The capture app on the database at `db_path` (created if missing). Opening the
-    database happens here, so a bad file fails before the terminal is taken over."""
-    ctx = context_mod.load(context_path)
-    store = Store.open(db_path, create=True, inspector=ctx.inspector or None)
+    """The capture app on the database at `db_path` (created if missing and `create`).
+    Opening the database happens here, so a bad file fails before the terminal is taken
+    over. `ctx` starts it with that inspection context (remembered for the database);
+    `timings` sets how long saves wait for a busy database."""
+    store = Store.open(db_path, create=create)
     return FieldkitApp(
-        store, context_path=context_path, now=now, cursor_blink=cursor_blink, ctx=ctx
+        store,
+        context_path=context_path,
+        now=now,
+        cursor_blink=cursor_blink,
+        ctx=ctx,
+        timings=timings,
     )

@@ -156,7 +156,7 @@ def rule_text(checklist: Checklist, item: Item) -> str:
     """'n/a (auto: ...)' wording for an item whose relevance rule holds."""
     rule = item.na_when
     if rule is None:
-        return ""
+        return item.rule_text()  # an XLSForm relevance expression, in words
     target = checklist.item_map.get(rule.item)
     names = []
     for v in rule.values:

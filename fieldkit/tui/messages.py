@@ -1,35 +1,20 @@
-"""Messages widgets post up to their screens ("attributes down, messages up").
-
-A form row also returns these as *intents* from `ChoiceRow.intent(key)` /
-`TextRow.submit_intents()`: the form carries them out at once, in key order, rather
-than through the message queue (which could let a fast typist's next key reach the
-question they just left)."""
+"""Messages widgets post up to their screens ("attributes down, messages up"). What a
+key means on a form row is not a message but an intent (fieldkit.tui.intents)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from textual.message import Message
 
 from fieldkit.checklists import AnswerKey
+from fieldkit.tui.intents import Answer
 
 
 class AnswerGiven(Message):
-    """The user gave an answer (raw text or value, parsed by the store); `advance` moves on."""
+    """A text field was left with unsaved text: save it (the form carries the intent out)."""
 
-    def __init__(self, key: AnswerKey, raw: Any, *, advance: bool = True) -> None:
+    def __init__(self, intent: Answer) -> None:
         super().__init__()
-        self.key = key
-        self.raw = raw
-        self.advance = advance
-
-
-class AnswerCleared(Message):
-    """The user asked to clear an answer (back to unanswered)."""
-
-    def __init__(self, key: AnswerKey) -> None:
-        super().__init__()
-        self.key = key
+        self.intent = intent
 
 
 class TextEdited(Message):
@@ -39,31 +24,6 @@ class TextEdited(Message):
         super().__init__()
         self.key = key
         self.text = text
-
-
-class PickRequested(Message):
-    """Enter on a choice list: open the picker."""
-
-    def __init__(self, key: AnswerKey) -> None:
-        super().__init__()
-        self.key = key
-
-
-class MoveRequested(Message):
-    """Move to the next (1) or previous (-1) item without answering."""
-
-    def __init__(self, delta: int) -> None:
-        super().__init__()
-        self.delta = delta
-
-
-class Rejected(Message):
-    """A key that does not fit the item (e.g. `a` where not-applicable is not allowed)."""
-
-    def __init__(self, key: AnswerKey, reason: str) -> None:
-        super().__init__()
-        self.key = key
-        self.reason = reason
 
 
 class RecordChosen(Message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -30,9 +31,11 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
     # moved at once from a text field, like Tab (see FieldkitApp._move_focus_now)
     FOCUS_MOVES: ClassVar[dict[str, int]] = {"down": 1, "up": -1}
 
-    def __init__(self, ctx: InspectionContext) -> None:
+    def __init__(self, ctx: InspectionContext, *, new_database: bool = False) -> None:
         super().__init__()
         self.ctx = ctx
+        # a database not given a context yet: what is shown is a suggestion to confirm
+        self.new_database = new_database
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -40,7 +43,13 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
         with Vertical(id="context", classes="dialog"):
             yield Label("Inspection context", classes="dialog-title")
             yield Label(
-                "Set once; remembered between runs and written on every new record.",
+                (
+                    "New database: check these (from the last one used) and save."
+                    if ctx.inspection
+                    else "New database: what is being inspected, and by whom?"
+                )
+                if self.new_database
+                else "Set once per database; remembered, and written on every new record.",
                 classes="dialog-help",
             )
             yield Label("Inspection")
@@ -69,18 +78,28 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
                 id="role",
             )
             yield Static("", id="context-error")
-            yield Label("Enter on the last field or ctrl+s saves.", classes="dialog-help")
+            yield Label(
+                "Enter in Inspector, or ctrl+s anywhere, saves. Tab moves on.",
+                classes="dialog-help",
+            )
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#inspection", Field).focus()
 
-    def on_input_submitted(self, event: Field.Submitted) -> None:
-        event.stop()
-        if event.input.id == "inspector":
+    async def sync_key(self, event: events.Key) -> bool:
+        """Enter in a text field, at once (before the next key is read, so text typed
+        ahead lands in the next field): in Inspector it saves, elsewhere it moves on."""
+        if event.key != "enter" or not isinstance(self.focused, Field):
+            return False
+        if self.focused.id == "inspector":
             self.action_save()
         else:
             self.focus_next()
+        return True
+
+    def on_input_submitted(self, event: Field.Submitted) -> None:
+        event.stop()  # Enter is handled in sync_key
 
     def _read(self) -> InspectionContext:
         force_text = self.query_one("#force", Field).value.strip()
@@ -102,11 +121,11 @@ class ContextScreen(ModalScreen[InspectionContext | None]):
         self.dismiss(ctx)
 
     def action_cancel(self) -> None:
-        if self.ctx.complete:
+        if self.ctx.complete and not self.new_database:
             self.dismiss(None)
         else:
             self.query_one("#context-error", Static).update(
                 Content.styled(
-                    "Set the context first (ctrl+q quits without saving).", "bold $error"
+                    "Save the context for this database first (ctrl+q quits).", "bold $error"
                 )
             )

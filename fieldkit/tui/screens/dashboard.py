@@ -1,5 +1,6 @@
-"""The dashboard: the four instruments, coverage against targets for the current force,
-drafts waiting to be finished, and conflicts waiting to be settled."""
+"""The dashboard: every checklist installed in the database (keys 1-9 start a record),
+coverage against targets for the current force, drafts waiting to be finished, and
+conflicts waiting to be settled; the header names the database and what it holds."""
 
 from __future__ import annotations
 
@@ -15,18 +16,13 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fieldkit.context import ROLE_LABELS, InspectionContext
+from fieldkit.errors import FieldkitError
 from fieldkit.report import coverage
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
+from fieldkit.tui.catalogue import Instrument
 from fieldkit.tui.widgets.footer import KeysFooter
 
-INSTRUMENTS = ("call_listening", "front_desk", "marac_observation", "case_file_review")
-STRATUM_LABELS = {
-    "rape": "Rape",
-    "serious_violence": "Serious violence",
-    "abh": "Actual bodily harm",
-    "burglary": "Burglary",
-}
 DRAFTS_SHOWN = 50
 
 
@@ -37,17 +33,17 @@ def bar(done: int, target: int, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def coverage_lines(store: Store, force: str) -> list[Content]:
-    """One line per instrument (and per stratum where it is sampled by stratum)."""
+def coverage_lines(store: Store, force: str, instruments: list[Instrument]) -> list[Content]:
+    """One line per checklist (and per stratum where it is sampled by stratum)."""
     rows = coverage(store.conn, force=force) if force else []
     by_checklist: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_checklist.setdefault(r["checklist_id"], []).append(r)
     lines: list[Content] = []
-    for n, cid in enumerate(INSTRUMENTS, 1):
-        title = store.checklist(cid).title
-        mine = by_checklist.get(cid, [])
-        order = list(STRATUM_LABELS)
+    for inst in instruments:
+        mine = by_checklist.get(inst.id, [])
+        labels = stratum_labels(store, inst)
+        order = list(labels)
         strata = sorted(
             (r for r in mine if r.get("stratum")),
             key=lambda r: (
@@ -56,19 +52,27 @@ def coverage_lines(store: Store, force: str) -> list[Content]:
             ),
         )
         whole = [r for r in mine if not r.get("stratum")]
+        label = inst.label if len(inst.label) <= 22 else inst.label[:21] + "…"
         head: list[tuple[str, str] | str] = [
-            (f" {n} ", "bold reverse $accent"),
-            (f" {title:<22}", "bold"),
+            (f" {inst.key or ' '} ", "bold reverse $accent"),
+            (f" {label:<22}", "bold"),
         ]
         if strata and not whole:
             lines.append(Content.assemble(*head))
             for r in strata:
-                label = STRATUM_LABELS.get(r["stratum"], r["stratum"])
-                lines.append(Content.assemble(("     ", ""), *_counts(label, r, draft_col=True)))
+                name = labels.get(r["stratum"], r["stratum"])
+                lines.append(Content.assemble(("     ", ""), *_counts(name, r, draft_col=True)))
             continue
         r = whole[0] if whole else {"target": None, "final": 0, "drafts": 0}
         lines.append(Content.assemble(*head, *_counts("", r, draft_col=True)))
     return lines
+
+
+def stratum_labels(store: Store, inst: Instrument) -> dict[str, str]:
+    """Stratum code -> its label, in the order the definition gives (its stratify_by
+    choice's order); {} when the checklist is not sampled by stratum."""
+    checklist = store.checklist(inst.id, inst.version)
+    return {c.code: c.label for c in checklist.strata()}
 
 
 def _counts(label: str, r: dict[str, Any], *, draft_col: bool) -> list[tuple[str, str]]:
@@ -94,10 +98,7 @@ def _counts(label: str, r: dict[str, Any], *, draft_col: bool) -> list[tuple[str
 
 class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "new('call_listening')", "Call", show=False),
-        Binding("2", "new('front_desk')", "Front desk", show=False),
-        Binding("3", "new('marac_observation')", "MARAC", show=False),
-        Binding("4", "new('case_file_review')", "Case file", show=False),
+        Binding("1,2,3,4,5,6,7,8,9", "new_at", "New record", show=False),
         Binding("r", "app.records", "Records"),
         Binding("x", "app.conflicts", "Conflicts"),
         Binding("t", "app.targets", "Targets"),
@@ -106,20 +107,28 @@ class DashboardScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, store: Store, ctx: InspectionContext) -> None:
+    def __init__(self, store: Store, ctx: InspectionContext, instruments: list[Instrument]) -> None:
         super().__init__()
         self.store = store
         self.ctx = ctx
+        self.instruments = instruments
 
     def compose(self) -> ComposeResult:
         yield Static("", id="dash-head")
         with Vertical(id="dash-body"):
-            yield Label("New record: press 1-4", id="coverage-title", classes="panel-title")
+            yield Label(self._keys_title(), id="coverage-title", classes="panel-title")
             yield Static("", id="coverage")
             yield Static("", id="conflicts-line")
             yield Label("Drafts waiting (Enter resumes)", id="drafts-title", classes="panel-title")
             yield OptionList(id="drafts")
         yield KeysFooter()
+
+    def _keys_title(self) -> str:
+        keys = [i.key for i in self.instruments if i.key]
+        if not keys:
+            return "No checklist installed in this database"
+        span = keys[0] if len(keys) == 1 else f"{keys[0]}-{keys[-1]}"
+        return f"New record: press {span}"
 
     def on_screen_resume(self) -> None:
         # also sent when the dashboard is first shown
@@ -137,10 +146,13 @@ class DashboardScreen(Screen[None]):
             (f"  {ctx.inspection or '(no inspection set)'}", "bold"),
             (f" · {ctx.force_name or '(no force)'}", ""),
             (f" · {ctx.inspector or '?'} ({role})", "$text-muted"),
+            ("\n", ""),
+            (f"Database {self.store.path.name}", ""),
+            (f" · {record_count(self.store)}", "$text-muted"),
         )
         self.query_one("#dash-head", Static).update(head)
         self.query_one("#coverage", Static).update(
-            Content("\n").join(coverage_lines(self.store, ctx.force_code))
+            Content("\n").join(coverage_lines(self.store, ctx.force_code, self.instruments))
         )
         n_conf = self.store.conflict_count()
         conf = (
@@ -159,13 +171,15 @@ class DashboardScreen(Screen[None]):
         for rec in drafts[:DRAFTS_SHOWN]:
             options.add_option(Option(draft_label(self.store, rec), id=rec["record_id"]))
         if not drafts:
-            options.add_option(Option("No drafts waiting at this force.", disabled=True))
+            options.add_option(Option("None: a key above starts a record.", disabled=True))
         elif len(drafts) > DRAFTS_SHOWN:
             options.add_option(
                 Option(f"... and {len(drafts) - DRAFTS_SHOWN} more (r: records)", disabled=True)
             )
         self.query_one("#drafts-title", Label).update(
             f"Drafts waiting at this force: {len(drafts)} (Enter resumes)"
+            if drafts
+            else "No drafts waiting at this force"
         )
         if drafts:
             options.highlighted = min(highlighted or 0, min(len(drafts), DRAFTS_SHOWN) - 1)
@@ -177,18 +191,39 @@ class DashboardScreen(Screen[None]):
             self.post_message(msg.RecordChosen(event.option.id))
 
     async def sync_key(self, event: events.Key) -> bool:
-        """1-4 start a record at once, so keys typed straight after reach the new form."""
-        if event.key in ("1", "2", "3", "4"):
-            self.action_new(INSTRUMENTS[int(event.key) - 1])
-            return True
-        return False
+        """1-9 start a record at once, so keys typed straight after reach the new form."""
+        inst = self.instrument_for(event.key)
+        if inst is None:
+            return False
+        self.action_new(inst.id)
+        return True
+
+    def instrument_for(self, key: str) -> Instrument | None:
+        return next((i for i in self.instruments if i.key and i.key == key), None)
+
+    def action_new_at(self) -> None:
+        """(Keys 1-9 are handled by sync_key; the binding documents them.)"""
 
     def action_new(self, checklist_id: str) -> None:
         self.app.new_record(checklist_id)  # type: ignore[attr-defined]
 
 
+def record_count(store: Store) -> str:
+    """'12 records (3 drafts)': what the database holds, deleted records not counted."""
+    total, drafts = store.conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'draft') FROM records WHERE deleted = 0"
+    ).fetchone()
+    text = f"{total} record{'s' if total != 1 else ''}"
+    return text + (f" ({drafts} draft{'s' if drafts != 1 else ''})" if drafts else "")
+
+
 def draft_label(store: Store, rec: dict[str, Any]) -> str:
-    title = store.checklist(rec["checklist_id"], rec["checklist_version"]).title
+    """A draft's line: checklist, reference, inspector (a checklist this fieldkit cannot
+    read, e.g. merged from a newer one, is named rather than shown)."""
+    try:
+        title = store.checklist(rec["checklist_id"], rec["checklist_version"]).title
+    except (FieldkitError, TypeError, ValueError):
+        title = f"? {rec['checklist_id']} version {rec['checklist_version']} (cannot be read)"
     ref = rec.get("subject_ref") or "(no reference)"
     who = rec.get("inspector") or "?"
     return f"{title:<18} {ref:<20} {who}"

@@ -14,7 +14,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -23,31 +22,23 @@ from textual.widgets import Static
 from fieldkit import forces
 from fieldkit.checklists import AnswerKey, check_consistency
 from fieldkit.checklists.model import AnswerError
-from fieldkit.errors import FieldkitError
 from fieldkit.store import IncompleteRecord, Store
 from fieldkit.store.connection import is_busy
+from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
+from fieldkit.tui.form_status import outcome_message
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
-from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, display
+from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, privacy_warning
 from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
+from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 from fieldkit.tui.writes import attempt
 
-AUTOSAVE_SECONDS = 1.0
 NAV_MIN_WIDTH = 100
-# Another program (a merge, a second capture app) may be writing the database. A save
-# waits this long for it (the screen is still meanwhile), then the answer is kept on
-# screen and queued; queued answers are retried every RETRY_SECONDS, each try waiting at
-# most RETRY_WAIT_SECONDS, so the form stays usable while the other writer works.
-SAVE_WAIT_SECONDS = 2.0
-RETRY_SECONDS = 1.0
-RETRY_WAIT_SECONDS = 0.25
-LAST_TRY_SECONDS = 10.0  # leaving the form by a way that cannot be refused (the palette)
 Row = ChoiceRow | TextRow
-Op = tuple[str, str, str]  # (kind: answer | note | ref, item id, repeat key)
 
 
 def widget_id(prefix: str, *parts: str) -> str:
@@ -94,19 +85,15 @@ class FormScreen(Screen[None]):
         now: Callable[[], datetime],
         message: str = "",
         new: bool = False,
-        save_wait: float | None = None,
-        retry_every: float | None = None,
-        retry_wait: float | None = None,
+        timings: Timings | None = None,
     ) -> None:
         super().__init__()
-        self.save_wait = SAVE_WAIT_SECONDS if save_wait is None else save_wait
-        self.retry_every = RETRY_SECONDS if retry_every is None else retry_every
-        self.retry_wait = RETRY_WAIT_SECONDS if retry_wait is None else retry_wait
+        self.timings = timings or Timings()
         # writes the database refused for now (busy), oldest first, kept on screen
-        self._pending: dict[Op, Any] = {}
-        self._blocked = ""  # why the oldest pending write failed: "busy", or SQLite's error
+        self.queue = WriteQueue(self._write, self.timings)
         self._retry_timer: Timer | None = None
         self._leave_armed = False
+        self._privacy_armed = False  # finalising over free text that looks personal: asked
         # a draft made for this form and left without anything written is discarded
         self._untouched_new = new
         self.store = store
@@ -213,14 +200,17 @@ class FormScreen(Screen[None]):
     def _set_row(self, row: Row, entry: Entry) -> None:
         auto = self.model.auto_na(entry)
         row.auto = rule_text(self.checklist, entry.item) if auto else ""
-        row.value = self.model.value(entry)
+        if entry.item.kind == "derived":  # computed from other answers, never stored
+            row.value = self.checklist.computed_value(entry.item.id, self.model.answers, entry.rkey)
+        else:
+            row.value = self.model.value(entry)
         row.note = self.model.note(entry)
 
     def _reload(self) -> None:
         self.record = self.store.record(self.record_id)
         answers = self.store.answers(self.record_id)
         notes = self.store.notes(self.record_id)
-        for (kind, item_id, rkey), value in self._pending.items():
+        for (kind, item_id, rkey), value in self.queue.pending.items():
             key = (item_id, rkey)
             if kind == "answer":
                 parsed = self.checklist.item(item_id).parse(value)  # checked when queued
@@ -251,14 +241,19 @@ class FormScreen(Screen[None]):
             return
         self._shown[selector] = content
 
-    def _refresh_chrome(self) -> None:
-        self._update("#form-head", self._title())
-        for g in {e.group for e in self.entries}:
-            self._update("#" + widget_id("group", g.id), group_title(self.model, g))
+    def _refresh_chrome(self, *, data: bool = True) -> None:
+        """The header, group titles and section list; `data=False` after a move only (the
+        answers did not change: only where the focus is)."""
+        if data:
+            self._update("#form-head", self._title())
+            for g in dict.fromkeys(e.group for e in self.entries):
+                self._update("#" + widget_id("group", g.id), group_title(self.model, g))
         nav = self.query_one(SectionNav)
-        if self.entries:
-            nav.current = self.entries[self.index].group.id
-        nav.refresh()
+        current = self.entries[self.index].group.id if self.entries else ""
+        if data or nav.current != current:
+            nav.current = current
+            if nav.display:
+                nav.refresh()
 
     # ------------------------------------------------------------ navigation
     def _focus_index(self, index: int) -> None:
@@ -271,7 +266,16 @@ class FormScreen(Screen[None]):
         # and the next key must already go to the new question
         self.set_focus(row.input if isinstance(row, TextRow) else row, scroll_visible=False)
         self.call_after_refresh(self._scroll_to, row)
-        self._refresh_chrome()
+        self._refresh_chrome(data=False)
+
+    def on_resize(self) -> None:
+        """After the terminal changes size the focused question is still on screen."""
+        self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
+        focused = self.focused
+        row = self._row_of(focused) if focused is not None else None
+        target = row if row is not None else focused
+        if target is not None:
+            self.call_after_refresh(self._scroll_to, target)
 
     def _scroll_to(self, row: Widget) -> None:
         items = self.query_one("#items", VerticalScroll)
@@ -293,7 +297,7 @@ class FormScreen(Screen[None]):
             if e.key == row.entry.key:
                 if i != self.index:
                     self.index = i
-                    self._refresh_chrome()
+                    self._refresh_chrome(data=False)
                 break
 
     def _save_if_dirty(self) -> bool:
@@ -315,10 +319,9 @@ class FormScreen(Screen[None]):
             here = self.rows[self.entries[self.index].key]
         target = self._dom_step(here, delta) if here is not None else None
         if target is None:
-            if delta > 0:
-                self.query_one(SaveStatus).show(
-                    "Last question. ctrl+f finalises the record; Esc goes back.", "info"
-                )
+            status = self.query_one(SaveStatus)
+            if delta > 0 and status.level != "warning":  # a privacy warning stays
+                status.show("Last question. ctrl+f finalises the record; Esc goes back.", "info")
             return
         if isinstance(target, AddInstance):
             self.set_focus(target, scroll_visible=False)
@@ -373,21 +376,6 @@ class FormScreen(Screen[None]):
         self.action_move(1)
 
     # ------------------------------------------------------------------ keys
-    NAV_KEYS: ClassVar[dict[str, str]] = {
-        "down": "move(1)",
-        "tab": "move(1)",
-        "up": "move(-1)",
-        "shift+tab": "move(-1)",
-        "pagedown": "group(1)",
-        "pageup": "group(-1)",
-        "ctrl+f": "finalise",
-        "f9": "finalise",
-        "ctrl+r": "reopen",
-        "ctrl+n": "note",
-        "ctrl+t": "now",
-        "escape": "back",
-    }
-
     async def sync_key(self, event: events.Key) -> bool:
         """Every key on the form is handled here, one at a time and to the end (saved,
         focus moved) before the next is looked at: the app calls this in key order, so
@@ -400,7 +388,9 @@ class FormScreen(Screen[None]):
             return not self._may_leave("ctrl+q")
         if key != "escape":
             self._leave_armed = False
-        action = self.NAV_KEYS.get(key)
+        if NAV_KEYS.get(key) != "finalise":
+            self._privacy_armed = False
+        action = NAV_KEYS.get(key)
         if action is not None:
             await self.run_action(action)
             return True
@@ -433,25 +423,28 @@ class FormScreen(Screen[None]):
             return await apply_key(inp, event)
         return False
 
-    async def _apply(self, intent: Message) -> bool:
+    async def _apply(self, intent: it.Intent) -> bool:
         """Carry out what a key meant; False when it was refused (stop there)."""
-        if isinstance(intent, msg.AnswerGiven):
+        if isinstance(intent, it.Answer):
             with self.app.batch_update():
                 ok = self._save(intent.key, intent.raw)
                 if ok and intent.advance:
                     self._advance_from(intent.key)
             return ok
-        if isinstance(intent, msg.AnswerCleared):
+        if isinstance(intent, it.Clear):
             if self.model.answers.get(intent.key) is not None:
                 return self._save(intent.key, None)
             return True
-        if isinstance(intent, msg.MoveRequested):
+        if isinstance(intent, it.Move):
             self.action_move(intent.delta)
             return True
-        if isinstance(intent, msg.PickRequested):
+        if isinstance(intent, it.Pick):
             self._open_picker(intent.key)
             return True
-        if isinstance(intent, msg.Rejected):
+        if isinstance(intent, it.Prompt):
+            self.query_one(SaveStatus).show(intent.text, "info")
+            return True
+        if isinstance(intent, it.Reject):
             self.query_one(SaveStatus).show(intent.reason, "error")
             self.app.bell()
             return False
@@ -473,21 +466,18 @@ class FormScreen(Screen[None]):
         if timer is not None:
             timer.stop()
         op: Op = ("answer", *key)
-        if self._pending:
+        if self.queue:
             # The database was busy a moment ago: this answer waits behind the others,
             # so check it here (the store would, but it is not reached yet).
             problem = self._problem(key, raw)
             if problem:
                 self._refuse(key, problem)
                 return False
-        self._pending.pop(op, None)
-        self._pending[op] = raw
-        first = len(self._pending) == 1
-        refused = self._flush_pending(self.save_wait if first else self.retry_wait, op)
+        refused = self._flush_pending(self.queue.put(op, raw), op)
         if op in refused:
             return False
-        if op in self._pending:
-            return self._blocked == "busy"  # kept and queued; False: cannot write at all
+        if op in self.queue.pending:
+            return self.queue.blocked is Blocked.BUSY  # queued; False: cannot write at all
         return True
 
     def _problem(self, key: AnswerKey, raw: Any) -> str:
@@ -528,49 +518,27 @@ class FormScreen(Screen[None]):
                 self.store.set_field(self.record_id, "subject_ref", value)
         if kind == "answer" and item_id in self.checklist.natural_key and not rkey:
             # the record's reference follows its natural-key answer (a write of its own)
-            self._pending[("ref", "subject_ref", "")] = written.get((item_id, rkey))
+            self.queue.also(("ref", "subject_ref", ""), written.get((item_id, rkey)))
         return written
 
     def _flush_pending(self, wait: float, current: Op | None = None) -> set[Op]:
-        """Write what waits, oldest first, until done or the database refuses; then say
-        what happened. Returns the writes the store refused (invalid answers)."""
-        saved: list[tuple[Op, Any, dict[AnswerKey, Any]]] = []
-        refused: dict[Op, str] = {}
-        before = (self._blocked, len(self._pending))
-        self._blocked = ""
-        while self._pending:
-            op, value = next(iter(self._pending.items()))
-            try:
-                written = self._write(op, value, wait)
-            except FieldkitError as e:
-                del self._pending[op]
-                refused[op] = str(e).removeprefix(f"{op[1]}: ")
-                continue
-            except sqlite3.DatabaseError as e:
-                self._blocked = "busy" if is_busy(e) else str(e)
-                break
-            del self._pending[op]
-            saved.append((op, value, written))
-        unchanged = not saved and not refused and (self._blocked, len(self._pending)) == before
-        if current is None and unchanged:
-            pass  # a retry that changed nothing: leave the status line to other messages
-        else:
+        """Write what waits (the queue), then say what happened. Returns the writes the
+        store refused (invalid answers)."""
+        outcome = self.queue.flush(wait)
+        if current is not None or outcome.changed:  # a retry that changed nothing is quiet
             self._reload()  # what was saved, and the queued values
-            self._show_outcome(saved, refused, current)
-        if self._pending:
+            self._show_outcome(outcome, current)
+        if self.queue:
             self._arm_retry()
         elif self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
-        return set(refused)
+        return set(outcome.refused)
 
-    def _show_outcome(
-        self,
-        saved: list[tuple[Op, Any, dict[AnswerKey, Any]]],
-        refused: dict[Op, str],
-        current: Op | None,
-    ) -> None:
+    def _show_outcome(self, outcome: Outcome, current: Op | None) -> None:
         status = self.query_one(SaveStatus)
+        saved, refused = outcome.saved, outcome.refused
+        busy = self.queue.blocked is Blocked.BUSY
         for op, _value, _written in saved:
             row = self.rows.get((op[1], op[2])) if op[0] == "answer" else None
             if row is not None:
@@ -586,90 +554,62 @@ class FormScreen(Screen[None]):
                 row.state = "error"
                 if isinstance(row, TextRow):
                     row.waiting = False
-        waiting = [op for op in self._pending if op[0] != "ref"]
+        waiting = self.queue.waiting
         for op in waiting:
             row = self.rows.get((op[1], op[2])) if op[0] == "answer" else None
             if row is not None:
                 row.error = ""
-                row.state = "waiting" if self._blocked == "busy" else "error"
+                row.state = "waiting" if busy else "error"
                 if isinstance(row, TextRow):
                     row.waiting = True
-        n = len(waiting)
-        answers = f"{n} answer{'s' if n != 1 else ''}" if n else "the record's reference"
-        if current is not None and current in refused:
-            status.show(f"Not saved: {refused[current]}", "error")
+        said = outcome_message(self.checklist, outcome, self.queue, current)
+        if said is None:
+            return
+        text, level = said
+        ops = [op for op, _, _ in outcome.saved if op[0] != "ref"]
+        last = ops[-1] if ops else None
+        row = self.rows.get((last[1], last[2])) if last and level == "saved" else None
+        if isinstance(row, TextRow) and row.warning:  # the privacy warning stays on screen
+            text, level = f"Saved, but {row.warning[0].lower()}{row.warning[1:]}", "warning"
+        status.show(text, level)
+        if level == "error":
             self.app.bell()
-        elif self._pending and self._blocked == "busy":
-            status.show(
-                f"Database busy (another program): {answers} waiting, saved when it is free.",
-                "warning",
-            )
-        elif self._pending:
-            status.show(f"NOT saved ({self._blocked}): {answers} kept, retrying.", "error")
-            self.app.bell()
-        elif refused:
-            op, text = next(iter(refused.items()))
-            status.show(f"Not saved ({op[1]}): {text}", "error")
-            self.app.bell()
-        elif saved:
-            shown = [s for s in saved if s[0][0] != "ref"] or saved
-            text = self._saved_text(*shown[-1])
-            if len(shown) > 1:
-                text = f"Database free again: saved {len(shown)} waiting changes; last: {text}"
-            elif current is None:
-                text = f"Database free again: {text}"
-            status.show(text, "saved")
-
-    def _saved_text(self, op: Op, value: Any, written: dict[AnswerKey, Any]) -> str:
-        kind, item_id, rkey = op
-        if kind == "note":
-            return f"Saved note on {item_id}" if value else f"Cleared note on {item_id}"
-        if kind == "ref":
-            return f"Saved the record's reference: {value or '(none)'}"
-        key = (item_id, rkey)
-        item = self.checklist.item(item_id)
-        others = [k for k in written if k != key]
-        saved_value = written.get(key)
-        shown = display(item, saved_value) if saved_value is not None else "(cleared)"
-        text = f"Saved {item_id}{f'[{rkey}]' if rkey else ''} = {shown}"
-        if others:
-            auto = [k[0] for k, v in written.items() if k != key and v is not None]
-            cleared = [k[0] for k, v in written.items() if k != key and v is None]
-            if auto:
-                text += f"; n/a (auto) on {', '.join(auto)}"
-            if cleared:
-                text += f"; no longer n/a: {', '.join(cleared)}"
-        return text
 
     def _arm_retry(self) -> None:
         if self._retry_timer is None:
-            self._retry_timer = self.set_timer(self.retry_every, self._retry)
+            self._retry_timer = self.set_timer(self.timings.retry_every, self._retry)
 
     def _retry(self) -> None:
         self._retry_timer = None
-        if self._pending:
-            self._flush_pending(self.retry_wait)
+        if self.queue:
+            self._flush_pending(self.timings.retry_wait)
 
     @property
     def waiting(self) -> int:
         """How many writes are queued, waiting for the database."""
-        return len(self._pending)
+        return len(self.queue)
 
     @on(msg.AnswerGiven)
     async def _answer_given(self, event: msg.AnswerGiven) -> None:
         event.stop()  # posted when a text field is left with unsaved text
-        await self._apply(event)
+        await self._apply(event.intent)
 
     @on(msg.TextEdited)
     def _text_edited(self, event: msg.TextEdited) -> None:
         event.stop()
         key = event.key
+        row = self.rows.get(key)
+        if isinstance(row, TextRow) and row.warning:
+            # the status line is always on screen, wherever the field is
+            self.query_one(SaveStatus).show(row.warning, "warning")
         old = self._autosave_timers.pop(key, None)
         if old is not None:
             old.stop()
         if self.final:
             return
-        self._autosave_timers[key] = self.set_timer(AUTOSAVE_SECONDS, lambda: self._autosave(key))
+        self._autosave_timers[key] = self.set_timer(
+            self.timings.autosave, lambda: self._autosave(key)
+        )
 
     def _autosave(self, key: AnswerKey) -> None:
         self._autosave_timers.pop(key, None)
@@ -690,9 +630,9 @@ class FormScreen(Screen[None]):
         for key, row in self.rows.items():
             if isinstance(row, TextRow) and row.dirty and not row.auto and not self.final:
                 self._save(key, row.input.value if row.input.value.strip() else None)
-        if self._pending:
-            self._flush_pending(self.save_wait)
-        return not self._pending
+        if self.queue:
+            self._flush_pending(self.timings.save_wait)
+        return not self.queue
 
     def _may_leave(self, how: str) -> bool:
         """Leaving drops answers still waiting for the database: only on a second ask."""
@@ -700,13 +640,13 @@ class FormScreen(Screen[None]):
             if self._retry_timer is not None:
                 self._retry_timer.stop()
                 self._retry_timer = None
-            self._pending.clear()
+            self.queue.drop()
             return True
         self._leave_armed = True
-        n = len([op for op in self._pending if op[0] != "ref"]) or 1
+        n = len(self.queue.waiting) or 1
         self.query_one(SaveStatus).show(
             f"{n} change{'s' if n != 1 else ''} NOT saved yet (database "
-            f"{'busy' if self._blocked == 'busy' else 'not writable'}). "
+            f"{self.queue.blocked.value}). "
             f"{how} again leaves WITHOUT {'them' if n != 1 else 'it'}.",
             "error",
         )
@@ -758,8 +698,20 @@ class FormScreen(Screen[None]):
             status.show("Not finalised: answers still wait for the database.", "error")
             self.app.bell()
             return
+        flagged = self._personal_text()
+        if flagged and not self._privacy_armed:
+            self._privacy_armed = True
+            self._focus_key(flagged[0])
+            n = len(flagged)
+            status.show(
+                f"{n} answer{'s' if n != 1 else ''} may name a person or contact details "
+                "(this one first): ctrl+f again finalises anyway.",
+                "warning",
+            )
+            self.app.bell()
+            return
         try:
-            with self.store.waiting_at_most(self.save_wait):
+            with self.store.waiting_at_most(self.timings.save_wait):
                 self.store.finalise(self.record_id)
         except sqlite3.DatabaseError as e:
             self._write_failed(e, "Not finalised")
@@ -783,13 +735,22 @@ class FormScreen(Screen[None]):
         self.app.notify(f"{self.checklist.title} {ref} is final.", title="Finalised")
         self.dismiss(None)
 
+    def _personal_text(self) -> list[AnswerKey]:
+        """Free-text answers that look like they hold a name or contact details."""
+        out = []
+        for entry in self.entries:
+            value = self.model.answers.get(entry.key)
+            if entry.item.kind == "text" and isinstance(value, str) and privacy_warning(value):
+                out.append(entry.key)
+        return out
+
     def action_reopen(self) -> None:
         status = self.query_one(SaveStatus)
         if not self.final:
             status.show("This record is a draft already.", "info")
             return
         try:
-            with self.store.waiting_at_most(self.save_wait):
+            with self.store.waiting_at_most(self.timings.save_wait):
                 self.store.reopen(self.record_id)
         except sqlite3.DatabaseError as e:
             self._write_failed(e, "Not reopened")
@@ -809,10 +770,7 @@ class FormScreen(Screen[None]):
             if text is None:
                 return
             op: Op = ("note", entry.item.id, entry.rkey)
-            self._pending.pop(op, None)
-            self._pending[op] = text or None
-            first = len(self._pending) == 1
-            self._flush_pending(self.save_wait if first else self.retry_wait, op)
+            self._flush_pending(self.queue.put(op, text or None), op)
 
         self.app.push_screen(NoteScreen(entry.item.prompt, self.model.note(entry)), done)
 
@@ -847,25 +805,14 @@ class FormScreen(Screen[None]):
     def on_unmount(self) -> None:
         """Left without asking (the command palette's Dashboard, the app closing) while
         changes wait for the database: one last, longer try, and say so if it fails."""
-        if not self._pending:
+        if not self.queue:
             return
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
-        busy = True
-        while self._pending:
-            op, value = next(iter(self._pending.items()))
-            try:
-                self._write(op, value, LAST_TRY_SECONDS)
-            except FieldkitError:
-                pass  # refused: nothing to save
-            except sqlite3.Error as e:  # still busy, not writable, or the store is closed
-                busy = is_busy(e)
-                break
-            del self._pending[op]
-        n = len(self._pending)
+        n = self.queue.last_attempt()
         if n:
-            what = "busy" if busy else "not writable"
+            what = self.queue.blocked.value
             self.app.notify(
                 f"{n} change{'s' if n != 1 else ''} could not be saved (database {what}).",
                 title="Not saved",
@@ -880,3 +827,16 @@ class FormScreen(Screen[None]):
             text = f"{what}: cannot write the database ({error})."
         self.query_one(SaveStatus).show(text, "error")
         self.app.bell()
+
+
+def key_table(bindings: list[BindingType]) -> dict[str, str]:
+    """Key -> action, from a screen's BINDINGS (the one place a form key is declared)."""
+    out: dict[str, str] = {}
+    for b in bindings:
+        if isinstance(b, Binding):
+            for key in b.key.split(","):
+                out[key.strip()] = b.action
+    return out
+
+
+NAV_KEYS = key_table(FormScreen.BINDINGS)

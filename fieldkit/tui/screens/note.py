@@ -29,12 +29,15 @@ class NoteScreen(ModalScreen[str | None]):
         with Vertical(id="note", classes="dialog"):
             yield Label("Note on: " + self.prompt, classes="dialog-title")
             yield Label("Enter saves (empty clears), Esc cancels", classes="dialog-help")
-            yield Field(value=self.note, placeholder="note", id="note-text")
+            # the note's text is not selected: the first key adds to it, not replaces it
+            yield Field(value=self.note, placeholder="note", id="note-text", select_on_focus=False)
             yield Static("", id="note-warning", classes="privacy-warning")
 
     def on_mount(self) -> None:
         self._check(self.note)
-        self.query_one(Input).focus()
+        field = self.query_one(Input)
+        field.focus()
+        field.cursor_position = len(field.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._check(event.value)

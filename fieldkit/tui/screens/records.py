@@ -7,14 +7,16 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Select, Static
 
 from fieldkit import forces
 from fieldkit.context import InspectionContext
+from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
-from fieldkit.tui.screens.dashboard import INSTRUMENTS
+from fieldkit.tui.form_status import short
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
@@ -37,19 +39,20 @@ class RecordsScreen(Screen[None]):
         self.store = store
         self.ctx = ctx
         self.deleted_stack: list[str] = []
+        self._armed_delete: str | None = None  # a final record x was pressed on once
         self.rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(
             "Records: filter with the boxes, / searches references and notes", id="records-head"
         )
-        titles = [(self.store.checklist(c).title, c) for c in INSTRUMENTS]
+        titles = [(i.label, i.id) for i in self.app.instruments]  # type: ignore[attr-defined]
         force_opts = [
             (name, code) for code, name in sorted(forces.NAMES.items(), key=lambda x: x[1])
         ]
         with Horizontal(id="filters"):
             yield Select(
-                [("All instruments", ALL), *titles],
+                [("All checklists", ALL), *titles],
                 value=ALL,
                 allow_blank=False,
                 compact=True,
@@ -70,7 +73,13 @@ class RecordsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Instrument", "Force", "Reference", "Status", "Inspector", "Observed")
+        # widths that fit 80 columns: a status and a date are never cut
+        table.add_column("Checklist", width=16)
+        table.add_column("Force", width=11)
+        table.add_column("Reference", width=12)
+        table.add_column("Status", width=7)
+        table.add_column("Inspector", width=10)
+        table.add_column("Observed", width=10)
         self.reload()
         table.focus()
 
@@ -101,14 +110,14 @@ class RecordsScreen(Screen[None]):
         for r in self.rows:
             key = (r["checklist_id"], r["checklist_version"])
             if key not in titles:
-                titles[key] = self.store.checklist(*key).title
+                titles[key] = checklist_title(self.store, *key)
             table.add_row(
-                titles[key],
-                forces.NAMES.get(r["force_code"], r["force_code"] or ""),
-                r["subject_ref"] or "",
-                "deleted" if r["deleted"] else (r["status"] or ""),
-                r["inspector"] or "",
-                (r["observed_at"] or "")[:16],
+                short(titles[key], 16),
+                short(forces.NAMES.get(r["force_code"], r["force_code"] or ""), 11),
+                short(r["subject_ref"] or "", 12),
+                "Deleted" if r["deleted"] else (r["status"] or "").capitalize(),
+                short(r["inspector"] or "", 10),
+                (r["observed_at"] or "")[:10],
                 key=r["record_id"],
             )
         n = len(self.rows)
@@ -163,6 +172,15 @@ class RecordsScreen(Screen[None]):
         if rec["deleted"]:
             self.notify("Already deleted: u restores it.")
             return
+        if rec["status"] == "final" and self._armed_delete != rid:
+            self._armed_delete = rid  # a final record: a second x (or Delete) confirms
+            self._say(
+                f"{rec['subject_ref'] or rid[:8]} is FINAL: press x again to delete it, "
+                "any other key keeps it."
+            )
+            self.app.bell()
+            return
+        self._armed_delete = None
         if not attempt(self, "Delete", lambda: self.store.delete(rid))[0]:
             return
         self.deleted_stack.append(rid)
@@ -170,6 +188,14 @@ class RecordsScreen(Screen[None]):
         self.notify(
             f"Deleted {rec['subject_ref'] or rid[:8]} (logged): u undoes it.", title="Deleted"
         )
+
+    def on_key(self, event: Any) -> None:
+        if event.key not in ("x", "delete") and self._armed_delete is not None:
+            self._armed_delete = None
+            self.reload()
+
+    def _say(self, text: str) -> None:
+        self.query_one("#records-count", Static).update(Content.styled(" " + text, "bold $warning"))
 
     def action_undo(self) -> None:
         rid: str | None = None
@@ -191,3 +217,11 @@ class RecordsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def checklist_title(store: Store, checklist_id: str, version: Any) -> str:
+    """A checklist's title; one this fieldkit cannot read (merged content) is named."""
+    try:
+        return store.checklist(checklist_id, version).title
+    except (FieldkitError, TypeError, ValueError):
+        return f"? {checklist_id} version {version}"

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Label, Select, Static
 from fieldkit.context import InspectionContext
 from fieldkit.report import coverage, strata, targets
 from fieldkit.store import Store
-from fieldkit.tui.screens.dashboard import INSTRUMENTS, STRATUM_LABELS
+from fieldkit.tui.screens.dashboard import stratum_labels
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
@@ -71,15 +71,15 @@ class TargetsScreen(Screen[None]):
             (r["checklist_id"], r["stratum"] or ""): r["target"]
             for r in (coverage(conn, force=self.ctx.force_code) if self.ctx.force_code else [])
         }
-        for cid in INSTRUMENTS:
-            title = self.store.checklist(cid).title
+        for inst in self.app.instruments:  # type: ignore[attr-defined]
+            cid, title, labels = inst.id, inst.label, stratum_labels(self.store, inst)
             for stratum in strata(conn, cid) or [""]:
                 every = _find(set_rows, cid, stratum, "*")
                 mine = _find(set_rows, cid, stratum, self.ctx.force_code)
                 applies = here.get((cid, stratum))
                 table.add_row(
                     title,
-                    STRATUM_LABELS.get(stratum, stratum) or "(whole)",
+                    labels.get(stratum, stratum) or "(whole)",
                     every,
                     mine,
                     "as recorded" if applies is None else str(applies),

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -24,11 +23,12 @@ from textual.widgets import Input, Static
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
 from fieldkit.privacy import scan
+from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.widgets.inputs import Field
 
-TEXT_KINDS = ("text", "count", "minutes", "date", "time", "datetime")
+TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime")
 NOW_KINDS = ("date", "time", "datetime")
 PRIVACY_WORDS = {
     "name": "a personal name",
@@ -72,7 +72,7 @@ def meta_text(item: Item) -> str:
     if item.na:
         bits.append("n/a allowed")
     if item.unknown:
-        bits.append("unknown allowed")
+        bits.append("u = unknown")
     return " · ".join(bits)
 
 
@@ -93,8 +93,9 @@ def options_text(item: Item, value: Any) -> Content:
         for n, label in Q4_LABELS.items():
             add(str(n), label, value == n)
     elif item.kind == "choice":
+        letters = {yes_no_choice(item, "y"): "/y", yes_no_choice(item, "n"): "/n"}
         for n, c in enumerate(item.choices, 1):
-            add(str(n), c.label, value == c.code)
+            add(str(n) + letters.get(n, ""), c.label, value == c.code)
     elif item.kind == "multi":
         chosen = _codes(value)
         for n, c in enumerate(item.choices, 1):
@@ -104,6 +105,16 @@ def options_text(item: Item, value: Any) -> Content:
     if item.unknown:
         add("u", "unknown", value == UNKNOWN)
     return Content.assemble(*parts)
+
+
+def yes_no_choice(item: Item, letter: str) -> int:
+    """The (1-based) choice a y or n key picks on a choice question worded yes/no (a
+    choice labelled Yes or No); 0 when there is none."""
+    word = {"y": "yes", "n": "no"}[letter]
+    for n, c in enumerate(item.choices, 1):
+        if c.label.strip().lower() == word or c.code.lower() == word:
+            return n
+    return 0
 
 
 def _codes(value: Any) -> list[str]:
@@ -164,7 +175,7 @@ class ChoiceRow(Widget, can_focus=True):
         """Keys are handled in on_key; the bindings only document them."""
 
     # ------------------------------------------------------------------ keys
-    def intent(self, key: str, char: str) -> Message | None:
+    def intent(self, key: str, char: str) -> it.Intent | None:
         """What a key press means on this question (None: not a key for it).
 
         The form calls this synchronously, in key order, so fast typing never answers
@@ -175,48 +186,54 @@ class ChoiceRow(Widget, can_focus=True):
             if self.pending:
                 return self._pick(int(self.pending))
             if item.kind == "choice" or (item.kind == "multi" and not _codes(self.value)):
-                return msg.PickRequested(entry_key)
-            return msg.MoveRequested(1)
+                return it.Pick(entry_key)
+            return it.Move(1)
         if key in ("backspace", "delete"):
             self.pending = ""
-            return msg.AnswerCleared(entry_key)
+            return it.Clear(entry_key)
         if char in ("y", "Y", "n", "N") and item.kind in YESNO_KINDS:
             return self._answer("yes" if char.lower() == "y" else "no")
+        if char in ("y", "Y", "n", "N") and item.kind == "choice":
+            n = yes_no_choice(item, char.lower())
+            if n:
+                return self._pick(n)
         if char in ("a", "A"):
             if item.na:
                 return self._answer(NA)
-            if item.na_when is not None:
-                return msg.Rejected(
+            if item.has_rule:
+                return it.Reject(
                     entry_key,
-                    f"n/a is set automatically (when {item.na_when.describe()}), not by hand",
+                    f"n/a is set automatically (when {item.rule_text()}), not by hand",
                 )
-            return msg.Rejected(entry_key, "not applicable is not allowed here")
+            return it.Reject(entry_key, "not applicable is not allowed here")
         if char in ("u", "U") and item.unknown:
             return self._answer(UNKNOWN)
         if len(char) == 1 and char.isdigit():
             return self._digit(char)
         if len(char) == 1 and char.isprintable():
-            return msg.Rejected(entry_key, self._keys_hint())
+            return it.Reject(entry_key, self._keys_hint())
         return None
 
     def _keys_hint(self) -> str:
         item = self.item
         if item.kind in YESNO_KINDS:
             keys = "y or n"
+        elif item.kind == "choice" and yes_no_choice(item, "y") and yes_no_choice(item, "n"):
+            keys = f"y, n or 1 to {len(item.choices)}"
         elif item.kind == "q4":
             keys = "1 to 4"
         else:
             keys = f"1 to {len(item.choices)}"
         return f"answer with {keys}" + (" (a = n/a)" if item.na else "")
 
-    def _digit(self, char: str) -> Message | None:
+    def _digit(self, char: str) -> it.Intent | None:
         item = self.item
         if item.kind == "q4":
             if char in "1234":
                 return self._answer(int(char))
-            return msg.Rejected(self.entry.key, "a score is 1 to 4")
+            return it.Reject(self.entry.key, "a score is 1 to 4")
         if item.kind not in ("choice", "multi"):
-            return msg.Rejected(self.entry.key, self._keys_hint())
+            return it.Reject(self.entry.key, self._keys_hint())
         n, buffer = digit_pick(len(item.choices), self.pending + char)
         if n is None and not buffer and self.pending:
             n, buffer = digit_pick(len(item.choices), char)  # start again with this digit
@@ -224,22 +241,22 @@ class ChoiceRow(Widget, can_focus=True):
         if n is not None:
             return self._pick(n)
         if not buffer:
-            return msg.Rejected(self.entry.key, f"choose 1 to {len(item.choices)}")
-        return msg.Rejected(self.entry.key, f"{buffer}…: next digit, or Enter for {buffer}")
+            return it.Reject(self.entry.key, f"choose 1 to {len(item.choices)}")
+        return it.Prompt(self.entry.key, f"{buffer}…: type the next digit, or Enter for {buffer}")
 
-    def _pick(self, n: int) -> Message | None:
+    def _pick(self, n: int) -> it.Intent | None:
         self.pending = ""
         item = self.item
         if not 1 <= n <= len(item.choices):
             return None
         if item.kind == "multi":
             codes = multi_toggle(item, self.value, n)
-            return msg.AnswerGiven(self.entry.key, codes or None, advance=False)
+            return it.Answer(self.entry.key, codes or None, advance=False)
         return self._answer(item.choices[n - 1].code)
 
-    def _answer(self, raw: Any) -> Message:
+    def _answer(self, raw: Any) -> it.Intent:
         self.pending = ""
-        return msg.AnswerGiven(self.entry.key, raw, advance=True)
+        return it.Answer(self.entry.key, raw, advance=True)
 
     # -------------------------------------------------------------- drawing
     def on_focus(self) -> None:
@@ -369,9 +386,12 @@ class TextRow(Vertical):
         if kind in NOW_KINDS:
             fmt = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[kind]
             return f"{fmt}  (Enter on empty = now)"
+        if kind == "decimal":
+            extra = ", or u if unknown" if self.item.unknown else ""
+            return f"a number{extra}" + (", na if n/a" if self.item.na_allowed else "")
         if kind in ("count", "minutes"):
-            extra = ", 'unknown'" if self.item.unknown else ""
-            return f"a whole number{extra}" + (", 'na'" if self.item.na_allowed else "")
+            extra = ", or u if unknown" if self.item.unknown else ""
+            return f"a whole number{extra}" + (", na if n/a" if self.item.na_allowed else "")
         return "type; Enter saves" + ("" if self.item.required else " (optional)")
 
     # ----------------------------------------------------------------- state
@@ -442,7 +462,9 @@ class TextRow(Vertical):
     def on_descendant_blur(self) -> None:
         self._redraw()
         if self.dirty and not self.auto:
-            self.post_message(msg.AnswerGiven(self.entry.key, self.input.value, advance=False))
+            self.post_message(
+                msg.AnswerGiven(it.Answer(self.entry.key, self.input.value, advance=False))
+            )
 
     # ---------------------------------------------------------------- input
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -460,24 +482,26 @@ class TextRow(Vertical):
             else:
                 self.state = "saved" if self.value is not None else ""
 
-    def submit_intents(self) -> list[Message]:
+    def submit_intents(self) -> list[it.Intent]:
         """What Enter means here: save what is typed (or 'now' on an empty date) and move on."""
         text = self.input.value.strip()
         if not text and self.item.kind in NOW_KINDS and self.value is None:
             text = now_text(self.item.kind, self._now())
+        if text.lower() in ("u", "?") and self.item.unknown:
+            text = UNKNOWN  # the short way to say it, as on choice questions
         if not text:
-            out: list[Message] = []
+            out: list[it.Intent] = []
             if self.value is not None:
-                out.append(msg.AnswerCleared(self.entry.key))
-            out.append(msg.MoveRequested(1))
+                out.append(it.Clear(self.entry.key))
+            out.append(it.Move(1))
             return out
-        return [msg.AnswerGiven(self.entry.key, text, advance=True)]
+        return [it.Answer(self.entry.key, text, advance=True)]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()  # Enter is handled by the form, in key order (submit_intents)
 
-    def now_intent(self) -> Message | None:
+    def now_intent(self) -> it.Intent | None:
         """The current date/time (the one-key default for date and time items)."""
         if self.item.kind not in NOW_KINDS:
             return None
-        return msg.AnswerGiven(self.entry.key, now_text(self.item.kind, self._now()), advance=True)
+        return it.Answer(self.entry.key, now_text(self.item.kind, self._now()), advance=True)

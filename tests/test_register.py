@@ -280,7 +280,7 @@ def test_full_texts_ship_with_the_recommendations(store: Store) -> None:
 
 
 def test_schema_step_reference_block_matches_the_yaml() -> None:
-    text = sql.read("0003_register_events.sql")
+    text = sql.read("0004_register_events.sql")
     block = re.search(r"-- BEGIN reference\n(.*?)-- END reference", text, re.S)
     assert block is not None
     assert block.group(1) == reference_sql()

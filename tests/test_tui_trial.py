@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from helpers.form import CALL  # the one script of a whole call record
 from helpers.tui import key_of, screen_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
@@ -72,8 +73,6 @@ async def go_to(pilot: Pilot, item_id: str) -> None:
 
 def complete_call(store: Store) -> str:
     """A call record with every required answer (the tests' keyed call, as data)."""
-    from test_tui_form import CALL  # the one script of a whole call record
-
     rid = store.create_record("call_listening", "kent", inspector="A. Inspector")
     for item_id, _keys, value in CALL:
         if isinstance(value, str) and value.startswith("["):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -134,23 +135,33 @@ def register_list(
     if json_:
         _json(rows)
         return
-    t = Table("id", "register", "title", "lead", "status", "since", "events", "last event")
-    t.columns[0].no_wrap = True
-    t.columns[4].overflow = "fold"
+    # Readable at 80 columns: ids, statuses and dates never wrap; the title takes what is
+    # left; the register column only when some recommendation has register ids.
+    with_register = any(r["register_ids"] for r in rows)
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("id", no_wrap=True)
+    t.add_column("status", no_wrap=True)
+    t.add_column("since", no_wrap=True)
+    t.add_column("events", justify="right", no_wrap=True)
+    t.add_column("title", ratio=1, min_width=16)
+    t.add_column("lead", max_width=16)
+    if with_register:
+        t.add_column("register", no_wrap=True)
     for r in rows:
         st = r["current_status"] or "-"
         if r["unknown_status"]:
             st += " (?)"
-        t.add_row(
+        cells = [
             r["ref"],
-            r["register_ids"] or "",
-            r["title"],
-            r["lead_org"] or "",
             st,
             r["status_since"] or "",
             str(r["events"]),
-            r["last_event"] or "",
-        )
+            r["title"],
+            r["lead_org"] or "",
+        ]
+        if with_register:
+            cells.append(r["register_ids"] or "")
+        t.add_row(*cells)
     out.print(t)
     out.print(f"{len(rows)} recommendation(s)", highlight=False)
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fieldkit.safetext import shown
+
 FORMATS = ("table", "csv", "markdown", "json")
 
 
@@ -40,6 +42,8 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return shown(value)  # merged content may hold binary where text belongs
     return str(value)
 
 

@@ -45,11 +45,15 @@ def v1_state(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     q = conn.execute
     return {
         "records": q(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY record_id").fetchall(),
+        # A change is named by (device, seq): its id changes form at schema 3.
         "cells": q(
-            "SELECT record_id, kind, field, rkey, value, change_id FROM cells ORDER BY 1, 2, 3, 4"
+            "SELECT c.record_id, c.kind, c.field, c.rkey, c.value, w.device_id, w.seq"
+            " FROM cells c JOIN changes w ON w.id = c.change_id ORDER BY 1, 2, 3, 4"
         ).fetchall(),
         "changes": q(
-            "SELECT id, record_id, kind, field, rkey, value FROM changes ORDER BY id"
+            "SELECT c.device_id, c.seq, c.record_id, c.kind, c.field, c.rkey, c.value,"
+            " p.device_id, p.seq FROM changes c LEFT JOIN changes p ON p.id = c.parent"
+            " ORDER BY 1, 2"
         ).fetchall(),
         "meta": q(
             "SELECT key, value FROM meta WHERE key IN ('database_id', 'device_id', 'inspector')"

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fieldkit.errors import BadDatabase
+from fieldkit.store import digest
 
 APPLICATION_ID = 0x464B4954  # "FKIT"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -150,6 +151,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
     except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
         raise BadDatabase(f"{path}: cannot open ({one_line(str(e))})") from None
+    digest.register(conn)
     return conn
 
 

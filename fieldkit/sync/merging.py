@@ -14,10 +14,13 @@ append-only tables; its derived tables (cells, records, conflicts) are never tru
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import tempfile
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -25,8 +28,8 @@ from urllib.parse import quote
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.register import APPEND_ONLY_TABLES as REGISTER_TABLES
-from fieldkit.store import connection, schema, views
-from fieldkit.store.log import FOLD_STEPS, begin_fold, fold_incoming
+from fieldkit.store import connection, digest, schema, views
+from fieldkit.store.log import COUNTER_BITS, FOLD_STEPS, begin_fold, fold_incoming
 from fieldkit.store.store import Store
 
 Q = sql.queries("merge")
@@ -38,6 +41,10 @@ STATE = sql.queries("state")
 APPEND_ONLY_TABLES: tuple[str, ...] = REGISTER_TABLES
 # Checklist definitions: databases on different versions of a checklist keep both.
 DEFINITION_TABLES: tuple[str, ...] = ("checklists", "items", "natural_key_items")
+
+DAY_MS = 24 * 3600 * 1000
+# How far ahead of this machine's clock a source's changes may be dated, by default.
+DEFAULT_CLOCK_SKEW_MS = DAY_MS
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, what): called as each step of a merge starts."""
@@ -63,10 +70,42 @@ class MergeSummary:
     new_conflicts: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Source:
     path: Path
     database_id: str
+    version: int = schema.SCHEMA_VERSION
+    read_path: Path | None = field(default=None)  # an upgraded private copy of an old source
+
+    @property
+    def reading(self) -> Path:
+        return self.read_path or self.path
+
+
+# ------------------------------------------------------------------------ clock skew
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(y|w|d|h|m|s)", re.I)
+_UNIT_MS = {"y": 365 * DAY_MS, "w": 7 * DAY_MS, "d": DAY_MS, "h": 3600_000, "m": 60_000, "s": 1000}
+
+
+def parse_duration(text: str) -> int:
+    """'36h', '3d', '1d12h', '2w', '1y' as milliseconds; one clear error otherwise."""
+    compact = text.strip().replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not parts or "".join(a + u for a, u in parts).lower() != compact.lower():
+        raise BadInput(f"{text!r}: not a duration (say e.g. 36h, 3d, 2w or 1y)")
+    return int(sum(float(a) * _UNIT_MS[u.lower()] for a, u in parts))
+
+
+def describe_duration(ms: int) -> str:
+    """A duration as people say it: '3 days 4 hours', '2 hours 5 minutes', '5000 years'."""
+    if ms >= 2 * _UNIT_MS["y"]:
+        return f"{ms / _UNIT_MS['y']:,.0f} years"
+    days, rest = divmod(max(ms, 0), DAY_MS)
+    hours, rest = divmod(rest, 3600_000)
+    minutes = rest // 60_000
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    shown = [f"{n} {u}{'s' if n != 1 else ''}" for n, u in parts if n][:2]
+    return " ".join(shown) or "under a minute"
 
 
 # ------------------------------------------------------------------------ opening files
@@ -131,8 +170,26 @@ def check_source(path: Path, target: Path) -> _Source:
     written (copies handed out instead of merged back are a way teams work)."""
     if _same_file(path, target):
         raise BadInput(f"{path}: is the target database itself")
-    database_id, _ = _check(path, quick_check=True)
-    return _Source(path, database_id)
+    database_id, version = _check(path, quick_check=True)
+    return _Source(path, database_id, version)
+
+
+def _upgraded_copy(source: _Source, stack: ExitStack) -> Path:
+    """A source made by an older fieldkit, copied (owner-only, in a private temporary
+    directory removed after the merge) and brought to this schema there: its changes get
+    the ids its own fieldkit will give them when it upgrades. The source is only read."""
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fieldkit-merge-")))
+    copy = tmp / "source.db"
+    connection.create_file(copy)
+    src = sqlite3.connect(connection.read_uri(source.path), uri=True)
+    dst = sqlite3.connect(str(copy))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    Store.open(copy).close()
+    return copy
 
 
 def open_target(path: Path) -> sqlite3.Connection:
@@ -149,6 +206,7 @@ def open_target(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
+    digest.register(conn)
     return conn
 
 
@@ -159,13 +217,32 @@ def _remove(path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ merging
-def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> list[MergeSummary]:
+def merge(
+    sources: list[Path],
+    into: Path,
+    progress: Progress | None = None,
+    *,
+    clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
+) -> list[MergeSummary]:
     """Merge the sources' changes into `into` (created if missing), all or nothing.
 
     Every source is checked before anything is written: one that is missing, not a
     fieldkit database, corrupt, from a newer fieldkit, or the target itself raises
-    BadDatabase / BadInput (exit code 2) and nothing is written. Returns one summary per
-    source, in order; each is also a row of the target's `merges` table."""
+    BadDatabase / BadInput (exit code 2) and nothing is written; so does a source whose
+    log does not hold (_check_source: ids, clocks more than `clock_skew_ms` ahead of this
+    machine, digests and chains). Returns one summary per source, in order; each is also a
+    row of the target's `merges` table."""
+    with ExitStack() as stack:
+        return _merge_files(sources, into, progress, clock_skew_ms, stack)
+
+
+def _merge_files(
+    sources: list[Path],
+    into: Path,
+    progress: Progress | None,
+    clock_skew_ms: int,
+    stack: ExitStack,
+) -> list[MergeSummary]:
     into = Path(into)
     paths = [Path(s) for s in sources]
     if not paths:
@@ -185,6 +262,9 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
     for path in paths:
         tick(f"checking {path.name}")
         checked.append(check_source(path, into))
+    for source in checked:
+        if source.version < schema.SCHEMA_VERSION:
+            source.read_path = _upgraded_copy(source, stack)
 
     # Only now is anything written: a new target, or an older one migrated (with a backup).
     # A new target is built under a hidden name beside it and given its name once whole,
@@ -199,7 +279,7 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
     try:
         conn = open_target(building)
         try:
-            summaries = _merge(conn, checked, tick)
+            summaries = _merge(conn, checked, tick, clock_skew_ms)
             if created:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -293,7 +373,10 @@ def _by_src(conn: sqlite3.Connection, query: str) -> dict[int, int]:
 
 
 def _merge(
-    conn: sqlite3.Connection, sources: list[_Source], tick: Callable[[str], None]
+    conn: sqlite3.Connection,
+    sources: list[_Source],
+    tick: Callable[[str], None],
+    clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
 ) -> list[MergeSummary]:
     # 1. Read: each source's new changes into temp.incoming (its rows tagged with its
     # number), one read transaction per source so its log is read as one snapshot.
@@ -305,10 +388,12 @@ def _merge(
     for n, source in enumerate(sources):
         tick(f"reading {source.path.name}")
         try:
-            with _attached(conn, source.path):
+            with _attached(conn, source.reading):
                 conn.execute("BEGIN")
+                _check_known(conn, source, n, sources)
                 conn.execute(Q["read_changes"], {"src": n})
                 conn.execute(Q["read_parents"])
+                _check_source(conn, source, n, clock_skew_ms, sources)
                 inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
@@ -353,3 +438,137 @@ def _merge(
         if new_versions != versions:
             views.refresh(conn)
     return summaries
+
+
+# ------------------------------------------------------------------- checking a source
+def _check_known(conn: sqlite3.Connection, source: _Source, n: int, sources: list[_Source]) -> None:
+    """A change id the target, or a source read before this one, already holds must come
+    with the same content: two files that disagree on what one change says are refused,
+    naming both (ids are digests of content, so one of them was edited)."""
+    path = source.path
+    row = conn.execute(Q["same_id_other_content_target"]).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
+            f"something else in {_target_name(conn)}; one of the two files was edited: refused"
+        )
+    row = conn.execute(Q["same_id_other_content_sources"], {"src": n}).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
+            f"something else in {sources[row[3]].path}; one of the two files was edited: refused"
+        )
+
+
+def _target_name(conn: sqlite3.Connection) -> str:
+    return next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+
+
+def _check_source(
+    conn: sqlite3.Connection,
+    source: _Source,
+    n: int,
+    clock_skew_ms: int,
+    sources: list[_Source],
+) -> None:
+    """Every check of one source, run on its new changes (temp.incoming, src = n) and its
+    attached file (`src`) before anything is written: the log's ids, clocks, digests and
+    chains. One clear line (BadInput, exit 2) for the first that fails."""
+    _check_log(conn, source.path, n, clock_skew_ms)
+    _check_lineage(conn, source.path, n, sources)
+
+
+def _check_log(conn: sqlite3.Connection, path: Path, n: int, clock_skew_ms: int) -> None:
+    args = {"src": n}
+    row = conn.execute(Q["check_ids"], args).fetchone()
+    if row[0]:
+        raise BadInput(
+            f"{path}: {row[0]:,} change(s) with {'no id' if row[1] else 'a malformed id'} "
+            f"(device {row[2]}); not a log fieldkit wrote: refused"
+        )
+    row = conn.execute(Q["check_clock_types"], args).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: {row[2]:,} change(s) from device {row[0]} have a clock that is {row[1]}, "
+            "not a whole number: refused"
+        )
+    row = conn.execute(Q["check_columns"], args).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) has a "
+            "malformed sequence number, kind or cell: refused"
+        )
+    now_ms = int(time.time() * 1000)
+    limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, digest.HLC_LIMIT)
+    row = conn.execute(Q["check_clocks"], {**args, "limit": limit}).fetchone()
+    if row is not None:
+        device, count, top, low = row
+        if low < 0:
+            raise BadInput(
+                f"{path}: {count:,} change(s) from device {device} are dated before 1970: refused"
+            )
+        if top > digest.HLC_LIMIT:
+            raise BadInput(
+                f"{path}: {count:,} change(s) from device {device} have a clock beyond any "
+                f"real date ({top}): refused"
+            )
+        ahead = (top >> COUNTER_BITS) - now_ms
+        raise BadInput(
+            f"{path}: {count:,} change(s) from device {device} are dated up to "
+            f"{describe_duration(ahead)} ahead of this machine's clock (allowed: "
+            f"{describe_duration(clock_skew_ms)}); if that laptop's clock is known to be "
+            f"wrong, merge with --allow-clock-skew {_round_up_days(ahead)}"
+        )
+    row = conn.execute(Q["check_digests"], args).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) does not "
+            "match its content (edited after it was written): refused"
+        )
+    row = conn.execute(Q["check_chains"], args).fetchone()
+    if row is not None:
+        ident, device, seq, prev = row
+        if prev is None:
+            what = "names no previous change"
+        else:
+            what = f"names a previous change {digest.show(prev)} that is missing (deleted?) or out of order"
+        raise BadInput(
+            f"{path}: the chain of device {device} breaks at change {digest.show(ident)} "
+            f"(seq {seq}): it {what}; refused"
+        )
+    row = conn.execute(Q["check_heads"]).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])}, the latest of a device, is missing "
+            "(deleted?): refused"
+        )
+
+
+def _check_lineage(conn: sqlite3.Connection, path: Path, n: int, sources: list[_Source]) -> None:
+    """A scrubbed copy's devices are its source's renamed `<device>~<scrub>`: one beside
+    the device it was made from (or beside another scrubbing of it) would set blanked
+    values beside the real ones, or two pseudonyms beside each other."""
+    row = conn.execute(Q["check_lineage"], {"src": n}).fetchone()
+    if row is None:
+        return
+    theirs, ours, where = row
+    other = _target_name(conn) if where is None else str(sources[where].path)
+    pair = f"device {theirs} beside {ours}"
+    if "~" in theirs and "~" in ours:
+        raise BadInput(
+            f"{path} and {other} are copies of one database scrubbed apart ({pair}); scrub "
+            "both with one --key-file, or merge the originals: refused"
+        )
+    what = (
+        f"is a scrubbed copy of changes {other} holds as written"
+        if "~" in theirs
+        else f"holds as written the changes {other} holds a scrubbed copy of"
+    )
+    raise BadInput(
+        f"{path}: {what} ({pair}); merging them would set blanked values beside the real "
+        "ones: refused"
+    )
+
+
+def _round_up_days(ms: int) -> str:
+    return f"{max(1, -(-ms // DAY_MS) + 1)}d"

@@ -113,7 +113,7 @@ def _evidence(
             in_scope=not excluded,
         )
         if json_:
-            _emit_json(rows)
+            _emit_json([{**r, "log_digest": d} for d in [store.log_digest()] for r in rows])
             return
         titles = _titles(store)
         caption = _caption(store, checklist)

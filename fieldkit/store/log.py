@@ -22,12 +22,17 @@ COUNTER_BITS = 16
 
 def hlc_now(last: int, wall_ms: int | None = None) -> int:
     """The next hybrid logical clock value: wall-clock milliseconds in the high bits, a
-    counter in the low 16, never going backwards from `last`, and never past
-    digest.HLC_LIMIT (a clock poisoned before merges checked clocks cannot make a local
-    write overflow: it stays at the limit, ties broken by device and id)."""
+    counter in the low 16, never going backwards from `last`. It cannot overflow: a clock
+    poisoned near SQLite's largest integer (taken in before merges checked clocks) is read
+    as digest.HLC_LIMIT, so later writes still count up from there, far below 2^63."""
+    if last >= _NEAR_OVERFLOW:
+        last = digest.HLC_LIMIT
     ms = int(time.time() * 1000) if wall_ms is None else wall_ms
     candidate = ms << COUNTER_BITS
-    return min(candidate if candidate > last else last + 1, digest.HLC_LIMIT)
+    return candidate if candidate > last else last + 1
+
+
+_NEAR_OVERFLOW = (1 << 63) - (1 << 40)
 
 
 def hlc_ms(hlc: int) -> int:
@@ -78,7 +83,7 @@ def fold_incoming(conn: sqlite3.Connection, step: Callable[[str], None] | None =
         run_script(conn, Q[name])
     top = conn.execute("SELECT max(hlc) FROM temp.incoming").fetchone()[0]
     if isinstance(top, int) and top > _meta_int(conn, "hlc"):
-        _set_meta(conn, "hlc", min(top, digest.HLC_LIMIT))
+        _set_meta(conn, "hlc", top)
 
 
 def _meta_text(conn: sqlite3.Connection, key: str) -> str | None:

@@ -485,6 +485,13 @@ class Store:
             "conflicts": self.conflict_count(),
         }
 
+    def log_digest(self) -> str:
+        """The digest of the whole change log (32 hex digits; `fieldkit verify` prints it):
+        ties a published figure to the exact state it came from."""
+        from fieldkit.store.chain import log_digest
+
+        return log_digest(self.conn)
+
     def conflict_count(self) -> int:
         """Values waiting to be settled (what the dashboard shows)."""
         return int(self.conn.execute("SELECT count(*) FROM conflicts").fetchone()[0])

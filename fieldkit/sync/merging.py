@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -474,11 +474,26 @@ def _check_source(
     """Every check of one source, run on its new changes (temp.incoming, src = n) and its
     attached file (`src`) before anything is written: the log's ids, clocks, digests and
     chains. One clear line (BadInput, exit 2) for the first that fails."""
-    _check_log(conn, source.path, n, clock_skew_ms)
+    _check_log(conn, source.path, n, clock_skew_ms, sources)
     _check_lineage(conn, source.path, n, sources)
 
 
-def _check_log(conn: sqlite3.Connection, path: Path, n: int, clock_skew_ms: int) -> None:
+def _holders(conn: sqlite3.Connection, ident: object, others: list[tuple[Path, Path]]) -> list[str]:
+    """Which of the target and the other sources hold a change with this id (to name them
+    when a source says it differently)."""
+    found = []
+    if conn.execute("SELECT 1 FROM main.changes WHERE id = ?", (ident,)).fetchone():
+        found.append(_target_name(conn))
+    for name, reading in others:
+        with suppress(sqlite3.DatabaseError), closing(_read(reading)) as c:
+            if c.execute("SELECT 1 FROM changes WHERE id = ?", (ident,)).fetchone():
+                found.append(str(name))
+    return found
+
+
+def _check_log(
+    conn: sqlite3.Connection, path: Path, n: int, clock_skew_ms: int, sources: list[_Source]
+) -> None:
     args = {"src": n}
     row = conn.execute(Q["check_ids"], args).fetchone()
     if row[0]:
@@ -521,9 +536,11 @@ def _check_log(conn: sqlite3.Connection, path: Path, n: int, clock_skew_ms: int)
         )
     row = conn.execute(Q["check_digests"], args).fetchone()
     if row is not None:
+        held = _holders(conn, row[0], [(s.path, s.reading) for s in sources if s.path != path])
+        also = f"; {' and '.join(held)} hold(s) it as written" if held else ""
         raise BadInput(
             f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) does not "
-            "match its content (edited after it was written): refused"
+            f"match its content (edited after it was written){also}: refused"
         )
     row = conn.execute(Q["check_chains"], args).fetchone()
     if row is not None:

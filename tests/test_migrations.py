@@ -199,3 +199,22 @@ def test_newer_schema_is_refused_untouched(cli, old_db: Path, newer: int) -> Non
     assert f"schema {newer}" in result.stderr
     assert sha(old_db) == before
     assert backups(old_db) == []
+
+
+def test_an_old_database_merges_as_a_source_untouched_with_the_ids_it_will_have(
+    old_db: Path, tmp_path: Path
+) -> None:
+    """A laptop still on schema 1 is read through an upgraded private copy: its file is
+    left as it was, and its changes get the ids they get when it upgrades itself."""
+    before = old_db.read_bytes()
+    team = tmp_path / "team.db"
+    merge([old_db], team)
+    assert old_db.read_bytes() == before
+    assert not list(tmp_path.glob("*.bak"))
+    with Store.open(team, readonly=True) as t:
+        merged = t.conn.execute("SELECT id FROM changes ORDER BY id").fetchall()
+        assert t.log_digest()
+    with Store.open(old_db) as s:
+        assert s.conn.execute("SELECT id FROM changes ORDER BY id").fetchall() == merged
+    with Store.open(team, readonly=True) as t:
+        assert verify(t.conn).ok

@@ -15,6 +15,8 @@ import pytest
 from fieldkit.errors import BadDatabase
 from fieldkit.store import SCHEMA_VERSION, Store
 from fieldkit.store import schema as schema_mod
+from fieldkit.store.chain import verify
+from fieldkit.sync import merge
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema_v1.db"
 RECORD_COLUMNS = (

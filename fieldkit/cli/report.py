@@ -30,6 +30,15 @@ ChecklistOption = Annotated[
     str | None, typer.Option("--checklist", "-c", help="Only this checklist.", show_default=False)
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="The figures as the change log stood at the end of DATE (UTC), e.g. 2015-06-30.",
+        show_default=False,
+    ),
+]
 ForceOption = Annotated[
     str | None, typer.Option("--force", "-f", help="Only this force.", show_default=False)
 ]
@@ -80,6 +89,7 @@ def report_evidence(
         str | None, typer.Option("--by", help="'force': a row per force.", show_default=False)
     ] = None,
     force: ForceOption = None,
+    as_of: AsOfOption = None,
     excluded: Annotated[
         bool,
         typer.Option(
@@ -90,7 +100,7 @@ def report_evidence(
     json_: JsonOption = False,
 ) -> None:
     """Every yes/no item: applicable, completed and percent ("77% (305 of 395)")."""
-    _evidence(db, checklist, by, force, excluded, json_)
+    _evidence(db, checklist, by, force, excluded, json_, as_of)
 
 
 def _evidence(
@@ -100,11 +110,12 @@ def _evidence(
     force: str | None,
     excluded: bool,
     json_: bool,
+    as_of: str | None = None,
 ) -> None:
     from fieldkit.report import evidence
 
     by_force = _by(by)
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with Store.open(resolve_db(db), readonly=True, as_of=as_of) as store:
         rows = evidence(
             store.conn,
             checklist=checklist,
@@ -407,14 +418,20 @@ def export_xlsx_cli(
     ] = False,
     force: ForceOption = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """A workbook a report writer can use as it is: Summary (Table 2 shape), By force, one
     wide sheet per checklist, Answers, Notes, Conflicts and About."""
-    _export_xlsx(out_file, db, redact, force, overwrite)
+    _export_xlsx(out_file, db, redact, force, overwrite, as_of)
 
 
 def _export_xlsx(
-    out_file: Path, db: Path | None, redact: bool, force: str | None, overwrite: bool
+    out_file: Path,
+    db: Path | None,
+    redact: bool,
+    force: str | None,
+    overwrite: bool,
+    as_of: str | None = None,
 ) -> None:
     from fieldkit.export import export_xlsx
 
@@ -423,7 +440,7 @@ def _export_xlsx(
     if out_file.exists() and not overwrite:
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with Store.open(path, readonly=True, as_of=as_of) as store:
         summary = export_xlsx(store, out_file, redact=redact, force=force)
     sheets = ", ".join(f"{name} ({n})" for name, n in summary.items())
     out.print(f"wrote {out_file}: {sheets}")

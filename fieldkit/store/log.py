@@ -196,7 +196,8 @@ def write_stamped(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> 
     conn.executemany(
         "INSERT OR IGNORE INTO temp.incoming (id, device_id, seq, hlc, record_id, kind, field,"
         " rkey, value, author, parent, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        stamp(conn, rows),
+        # in id order: the log's index on ids then grows at its end, not at random places
+        sorted(stamp(conn, rows), key=lambda r: r[0]),
     )
     run_script(conn, Q["drop_known"])
     n = conn.execute("SELECT count(*) FROM temp.incoming").fetchone()[0]

@@ -121,7 +121,13 @@ def test_same_id_different_content_is_refused_in_either_order(cli, tmp_path: Pat
 def test_a_null_change_id_is_refused(cli, team: Path) -> None:
     amy = team.parent / "amy.db"
     [last] = rows(amy, "id IN (SELECT id FROM chain_heads)")
-    edit(amy, ("UPDATE changes SET id = NULL WHERE id = ?", (last[0],)))
+    edit(  # the log's table made again without its constraints, then one id blanked
+        amy,
+        "CREATE TABLE loose AS SELECT * FROM changes",
+        "DROP TABLE changes",
+        "ALTER TABLE loose RENAME TO changes",
+        ("UPDATE changes SET id = NULL WHERE id = ?", (last[0],)),
+    )
     for _ in range(2):  # refused every time, not added once per merge
         line = refused(cli, team.parent, "merge", amy, "--into", team)
         assert "1 change(s) with no id" in line

@@ -268,7 +268,7 @@ SELECT k.id, c.device_id, c.seq, c.hlc, c.record_id, c.kind, c.field, c.rkey, c.
 FROM main.changes c
 JOIN temp.rekey k ON k.old = c.id
 LEFT JOIN temp.rekey p ON p.old = c.parent
-ORDER BY c.rowid;
+ORDER BY k.id;
 DELETE FROM main.changes;
 INSERT INTO main.changes (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev)
 SELECT * FROM temp.rekey_changes;

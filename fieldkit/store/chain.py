@@ -187,23 +187,25 @@ def prepare_rekey(conn: sqlite3.Connection) -> None:
     def ref(d: Any) -> bytes | None:
         return None if d is None else new.get(d) or unknown(d)
 
+    on_path: set[Any] = set()  # being computed: met again, a cycle (only in a damaged log)
     for start in by_old:
-        if start in new:
-            continue
-        stack, active = [start], {start}
+        stack: list[tuple[Any, bool]] = [(start, False)]
         while stack:
-            old = stack[-1]
+            old, expanded = stack.pop()
+            if old in new:
+                continue
             r = by_old[old]
             deps = (r[10], *extra.get(old, ()), prev_old[old])
-            pending = [d for d in deps if d in by_old and d not in new and d not in active]
-            if pending:  # a change on the stack already (a cycle: a damaged log) is unknown
-                stack.extend(pending)
-                active.update(pending)
+            if not expanded:
+                on_path.add(old)
+                stack.append((old, True))
+                stack.extend(
+                    (d, False) for d in deps if d in by_old and d not in new and d not in on_path
+                )
                 continue
             parents = digest.parents_text([ref(p) or b"" for p in extra.get(old, ())])
             new[old] = digest.change_id(*r[1:10], ref(r[10]), parents, ref(prev_old[old]))
-            stack.pop()
-            active.discard(old)
+            on_path.discard(old)
     named = {p for p in prev_old.values() if p is not None}
     refs = {r[10] for r in rows if r[10] is not None and r[10] not in by_old}
     refs |= {p for ps in extra.values() for p in ps if p not in by_old}

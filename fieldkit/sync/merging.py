@@ -204,6 +204,7 @@ def open_target(path: Path) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {connection.BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA cache_size = {connection.CACHE_SIZE}")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
     digest.register(conn)

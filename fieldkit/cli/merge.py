@@ -16,7 +16,7 @@ from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 from fieldkit.sync import duplicates, merge, value_conflicts
-from fieldkit.sync.merging import DEFAULT_CLOCK_SKEW_MS, parse_duration
+from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS, parse_duration
 
 
 def _short(text: str | None, width: int = 40) -> str:

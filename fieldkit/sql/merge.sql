@@ -172,18 +172,28 @@ GROUP BY device_id
 ORDER BY max(hlc) DESC
 LIMIT 1;
 
+-- name: gather_parents
+-- The further parents of the source's new changes, as check_digests reads them (few
+-- changes have any).
+CREATE TEMP TABLE IF NOT EXISTS check_parents (child PRIMARY KEY, hexes TEXT);
+DELETE FROM temp.check_parents;
+INSERT INTO temp.check_parents (child, hexes)
+SELECT child, group_concat(h, '') FROM (
+  SELECT p.child, hex(p.parent) AS h
+  FROM temp.incoming_parents p
+  JOIN temp.incoming i ON i.id = p.child AND i.src = :src
+  ORDER BY p.child, p.parent
+) GROUP BY child;
+
 -- name: check_digests
 -- A new change whose id is not the digest of its content.
 SELECT i.id, i.device_id, i.seq
 FROM temp.incoming i
+LEFT JOIN temp.check_parents q ON q.child = i.id
 WHERE i.src = :src
   AND i.id IS NOT fk_change_id(
     i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
-    i.parent,
-    (SELECT group_concat(h, '') FROM (
-       SELECT hex(p.parent) AS h FROM temp.incoming_parents p
-       WHERE p.child = i.id ORDER BY p.parent)),
-    i.prev)
+    i.parent, q.hexes, i.prev)
 LIMIT 1;
 
 -- name: check_chains

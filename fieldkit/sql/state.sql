@@ -92,7 +92,8 @@ INSERT INTO main.changes (
   id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev
 )
 SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev
-FROM temp.incoming;
+FROM temp.incoming
+ORDER BY id;  -- in the log's key order: one pass along it, not a page at random per change
 DELETE FROM main.chain_heads WHERE id IN (SELECT prev FROM temp.incoming);
 INSERT OR IGNORE INTO main.chain_heads (id)
 SELECT id FROM temp.incoming EXCEPT SELECT prev FROM temp.incoming;

@@ -94,9 +94,13 @@ INSERT INTO main.changes (
 SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev
 FROM temp.incoming
 ORDER BY id;  -- in the log's key order: one pass along it, not a page at random per change
-DELETE FROM main.chain_heads WHERE id IN (SELECT prev FROM temp.incoming);
+CREATE INDEX IF NOT EXISTS temp.incoming_prev ON incoming (prev);
+DELETE FROM main.chain_heads
+WHERE EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = chain_heads.id);
 INSERT OR IGNORE INTO main.chain_heads (id)
-SELECT id FROM temp.incoming EXCEPT SELECT prev FROM temp.incoming;
+SELECT i.id FROM temp.incoming i
+WHERE NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = i.id);
+DROP INDEX temp.incoming_prev;
 INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
 

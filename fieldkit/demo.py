@@ -16,7 +16,7 @@ from typing import Any
 from fieldkit import forces
 from fieldkit.checklists import NA, AnswerKey, Checklist, Item, apply_rules
 from fieldkit.store import Store
-from fieldkit.store.log import COUNTER_BITS, change_id, write_stamped
+from fieldkit.store.log import COUNTER_BITS, write_stamped
 from fieldkit.store.schema import install_checklist
 
 INSPECTORS = (
@@ -125,7 +125,7 @@ class _Writer:
             hlc = ((base + n * 1500) << COUNTER_BITS) | (seq & 0xFF)
             self.rows.append(
                 (
-                    change_id(device, seq),
+                    None,  # given its content-derived id by write_stamped
                     device,
                     seq,
                     hlc,

@@ -24,6 +24,7 @@ from pathlib import Path
 from fieldkit import forces, sql
 from fieldkit.errors import BadInput
 from fieldkit.store import Store, connection
+from fieldkit.store.chain import rekey
 from fieldkit.store.log import Q as STATE
 from fieldkit.store.log import begin_fold
 from fieldkit.store.store import new_id
@@ -439,7 +440,20 @@ def find_pii(conn: sqlite3.Connection) -> list[PiiHit]:
     return hits
 
 
-def scrub(src: Path | str, dst: Path | str) -> dict[str, int]:
+def read_key(path: Path | str) -> bytes:
+    """A team's scrub key: the bytes of a file (surrounding whitespace dropped), at least
+    16 of them. Copies scrubbed with one key pseudonymise a reference identically."""
+    path = Path(path)
+    try:
+        key = path.read_bytes().strip()
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read the key file ({e.strerror})") from None
+    if len(key) < 16:
+        raise BadInput(f"{path}: a scrub key needs at least 16 bytes (it has {len(key)})")
+    return key
+
+
+def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict[str, int]:
     """Write a copy of `src` to the new file `dst` (owner-only) without notes, answers to
     text items or subject references: not in current values, not in conflicts, not in the
     change log, not in free pages. `src` is only read.
@@ -449,7 +463,16 @@ def scrub(src: Path | str, dst: Path | str) -> dict[str, int]:
     records are still recognised and the copy's figures match the source's. A text item's
     literal 'na' / 'unknown' is kept. The copy is a fieldkit database of its own (new
     database and device ids, so writing to it never reuses the source's change ids) with
-    meta 'scrubbed_from' naming the source.
+    meta 'scrubbed_from' naming the source. Its changes are the source's rewritten, so they
+    are not the source's: each device's changes are renamed `<device>~<scrub>` and given the
+    ids and chains their new content has, and a merge refuses to put a scrubbed copy beside
+    the changes it was made from (fieldkit.sync.merging: blanked values would stand beside
+    the real ones).
+
+    With `key` (a team's key, read_key), pseudonyms and the `~<scrub>` names are HMACs
+    with the key: copies scrubbed with one key pseudonymise a reference identically (a case
+    file reviewed on two laptops is still found twice), and one database scrubbed twice
+    gives the same log. Without it, a secret forgotten when the scrub ends.
 
     The register's comments and the plans' notes, evidence and owners (staff names) are
     blanked too; the recommendations, statuses, objectives and RAG ratings stay.
@@ -466,7 +489,7 @@ def scrub(src: Path | str, dst: Path | str) -> dict[str, int]:
             conn = sqlite3.connect(str(dst), isolation_level=None)
             try:
                 source.conn.backup(conn)
-                counts = _scrub_copy(conn, source_id)
+                counts = _scrub_copy(conn, source_id, key)
             finally:
                 conn.close()
         except BaseException:
@@ -481,10 +504,13 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
     return int(conn.execute(PRIVACY[f"count_scrubbed_{table}"]).fetchone()[0])
 
 
-def _scrub_copy(conn: sqlite3.Connection, source_id: str) -> dict[str, int]:
-    """Blank the free text of a fresh copy in one transaction (the change log first, then
-    current state rebuilt from it), then VACUUM it out of the free pages."""
-    secret = secrets.token_bytes(32)  # forgotten when the scrub ends: pseudonyms stay opaque
+def _scrub_copy(conn: sqlite3.Connection, source_id: str, key: bytes | None) -> dict[str, int]:
+    """Blank the free text of a fresh copy in one transaction (the change log first, with
+    its devices renamed and its ids re-derived, then current state rebuilt from it), then
+    VACUUM it out of the free pages."""
+    # Without a team key, forgotten when the scrub ends: pseudonyms stay opaque.
+    secret = key if key is not None else secrets.token_bytes(32)
+    lineage = hmac.new(secret, b"fieldkit scrub lineage", "sha256").hexdigest()[:10]
 
     def pseudonym(value: object) -> str | None:
         if value is None:
@@ -504,6 +530,9 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str) -> dict[str, int]:
         begin_fold(conn)
         connection.run_script(conn, PRIVACY["scrub"])
         connection.run_script(conn, PRIVACY["scrub_register"])
+        conn.execute(PRIVACY["scrub_devices"], {"lineage": lineage})
+        rekey(conn)
+        connection.run_script(conn, PRIVACY["touch_everything"])
         for step in ("recompute_cells", "recompute_conflicts", "recompute_records"):
             connection.run_script(conn, STATE[step])
         conn.executemany(
@@ -514,6 +543,7 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str) -> dict[str, int]:
                 ("database_id", new_id()),
                 ("device_id", new_id().replace("-", "")[-12:]),
                 ("seq", "0"),
+                ("head", ""),
             ],
         )
     conn.execute("VACUUM")

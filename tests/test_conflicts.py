@@ -83,7 +83,7 @@ def test_concurrent_edits_on_many_devices(edits: list[list[str]]) -> None:
                 for v in values:
                     s.set_answer(rid, "cf_da_flag", v)
                 row = s.conn.execute(
-                    "SELECT hlc, device_id, id, value FROM changes WHERE field = 'cf_da_flag'"
+                    "SELECT hlc, device_id, lower(hex(id)), value FROM changes WHERE field = 'cf_da_flag'"
                     " AND device_id = ? ORDER BY seq DESC LIMIT 1",
                     (s.device_id,),
                 ).fetchone()

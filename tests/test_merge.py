@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from fieldkit import sql
 from fieldkit.checklists import get, parse_checklist
+from fieldkit.errors import BadInput
+from fieldkit.privacy import scrub
 from fieldkit.store import SCHEMA_VERSION, Store
 from fieldkit.store.connection import read_uri, run_script
 from fieldkit.store.log import begin_fold
@@ -103,6 +105,10 @@ sync = st.one_of(
     # A database file copied over another (after taking in what that one held): both
     # then write as one device, counting the same sequence numbers.
     st.tuples(st.just("clone"), device, device),
+    # A laptop backed up, and later restored in place from that backup (after its newer
+    # work was merged into another): it writes the same sequence numbers again.
+    st.tuples(st.just("backup"), device, device),
+    st.tuples(st.just("restore"), device, device),
 )
 
 
@@ -125,6 +131,7 @@ def _record(store: Store, n: int) -> str | None:
 def play(paths: list[Path], ops: list[tuple]) -> None:
     """Run a history: each device writes through the Store API and merges the others'."""
     stores = [Store.create(p, inspector=f"inspector {i}") for i, p in enumerate(paths)]
+    backups: dict[int, Path] = {}
     try:
         # Everyone starts from the same two records (a case file with a key, one without).
         for key in ("CR/1", ""):
@@ -155,6 +162,19 @@ def play(paths: list[Path], ops: list[tuple]) -> None:
                     s.conn.backup(copy_)
                     copy_.close()
                     stores[other] = Store.open(paths[other])
+            elif kind == "backup":
+                backups[dev] = paths[dev].with_name(f"{paths[dev].stem}.backup")
+                backups[dev].unlink(missing_ok=True)
+                copy_ = sqlite3.connect(backups[dev])
+                s.conn.backup(copy_)
+                copy_.close()
+            elif kind == "restore" and dev in backups:
+                merge([paths[dev]], paths[(dev + 1) % len(paths)])
+                s.close()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{paths[dev]}{suffix}").unlink(missing_ok=True)
+                shutil.copyfile(backups[dev], paths[dev])
+                stores[dev] = Store.open(paths[dev])
             elif kind == "settle":
                 open_ = sorted(c["change_id"] for c in s.conflicts())
                 if open_:
@@ -206,6 +226,22 @@ def test_merge_laws_over_random_histories(n: int, ops: list[tuple]) -> None:
             fresh_merge(nxt, [p], [right])
             right = nxt
         assert dump(right) == once
+
+        # Scrubbing with a team key is a function of each change alone: the scrubbed team
+        # database is the merge of the scrubbed laptops, in any order; and a scrubbed copy
+        # never meets the changes it was made from.
+        key = b"team key for the merge-law test"
+        scrubbed = [d / f"scrubbed{i}.db" for i in range(n)]
+        for p, out in zip(devices, scrubbed, strict=True):
+            scrub(p, out, key=key)
+        scrub(team, d / "team-scrubbed.db", key=key)
+        scrubbed_team = fresh_merge(d / "scrubbed-team.db", scrubbed)
+        assert dump(scrubbed_team) == dump(d / "team-scrubbed.db")
+        assert dump(
+            fresh_merge(d / "scrubbed-back.db", *[[p] for p in reversed(scrubbed)])
+        ) == dump(scrubbed_team)
+        with pytest.raises(BadInput, match="scrubbed"):
+            merge([scrubbed[0]], team)
 
         # Convergent: after every pair has merged both ways, all hold the same content.
         for i in range(n):

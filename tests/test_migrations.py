@@ -15,6 +15,8 @@ import pytest
 from fieldkit.errors import BadDatabase
 from fieldkit.store import SCHEMA_VERSION, Store
 from fieldkit.store import schema as schema_mod
+from fieldkit.store.chain import verify
+from fieldkit.sync import merge
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema_v1.db"
 RECORD_COLUMNS = (
@@ -45,11 +47,15 @@ def v1_state(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     q = conn.execute
     return {
         "records": q(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY record_id").fetchall(),
+        # A change is named by (device, seq): its id changes form at schema 3.
         "cells": q(
-            "SELECT record_id, kind, field, rkey, value, change_id FROM cells ORDER BY 1, 2, 3, 4"
+            "SELECT c.record_id, c.kind, c.field, c.rkey, c.value, w.device_id, w.seq"
+            " FROM cells c JOIN changes w ON w.id = c.change_id ORDER BY 1, 2, 3, 4"
         ).fetchall(),
         "changes": q(
-            "SELECT id, record_id, kind, field, rkey, value FROM changes ORDER BY id"
+            "SELECT c.device_id, c.seq, c.record_id, c.kind, c.field, c.rkey, c.value,"
+            " p.device_id, p.seq FROM changes c LEFT JOIN changes p ON p.id = c.parent"
+            " ORDER BY 1, 2"
         ).fetchall(),
         "meta": q(
             "SELECT key, value FROM meta WHERE key IN ('database_id', 'device_id', 'inspector')"
@@ -195,3 +201,22 @@ def test_newer_schema_is_refused_untouched(cli, old_db: Path, newer: int) -> Non
     assert f"schema {newer}" in result.stderr
     assert sha(old_db) == before
     assert backups(old_db) == []
+
+
+def test_an_old_database_merges_as_a_source_untouched_with_the_ids_it_will_have(
+    old_db: Path, tmp_path: Path
+) -> None:
+    """A laptop still on schema 1 is read through an upgraded private copy: its file is
+    left as it was, and its changes get the ids they get when it upgrades itself."""
+    before = old_db.read_bytes()
+    team = tmp_path / "team.db"
+    merge([old_db], team)
+    assert old_db.read_bytes() == before
+    assert not list(tmp_path.glob("*.bak"))
+    with Store.open(team, readonly=True) as t:
+        merged = t.conn.execute("SELECT id FROM changes ORDER BY id").fetchall()
+        assert t.log_digest()
+    with Store.open(old_db) as s:
+        assert s.conn.execute("SELECT id FROM changes ORDER BY id").fetchall() == merged
+    with Store.open(team, readonly=True) as t:
+        assert verify(t.conn).ok

@@ -278,7 +278,11 @@ def test_scrubbed_demo_reports_the_same_figures(
     copy = cli("report", report, "--db", scrubbed_demo, "--json")
     assert source.exit_code == copy.exit_code == 0, copy.stderr
     assert json.loads(source.stdout)
-    assert json.loads(copy.stdout) == json.loads(source.stdout)
+
+    def figures(text: str) -> list[dict]:  # the copy's log is its own: so is its digest
+        return [{k: v for k, v in r.items() if k != "log_digest"} for r in json.loads(text)]
+
+    assert figures(copy.stdout) == figures(source.stdout)
 
 
 @pytest.mark.slow  # the whole demo merged twice

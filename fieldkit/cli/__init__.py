@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "merge": "merge",
     "conflicts": "merge",
     "settle": "merge",
+    "verify": "verify",
     "pii": "privacy",
     "scrub": "privacy",
     "register": "register",

@@ -15,6 +15,7 @@ from fieldkit.cli import (
     root,  # noqa: F401
 )
 from fieldkit.cli import merge as _merge  # noqa: F401
+from fieldkit.cli import verify as _verify  # noqa: F401
 from fieldkit.cli.base import DbOption, app
 
 __all__ = ["DbOption", "app"]

@@ -16,6 +16,7 @@ from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 from fieldkit.sync import duplicates, merge, value_conflicts
+from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS, parse_duration
 
 
 def _short(text: str | None, width: int = 40) -> str:
@@ -43,10 +44,22 @@ def merge_cli(
         ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    allow_clock_skew: Annotated[
+        str | None,
+        typer.Option(
+            "--allow-clock-skew",
+            metavar="DURATION",
+            help="Accept changes dated up to this far ahead of this machine's clock (e.g. "
+            "3d, 36h; default 1d): for a laptop whose clock is known to be wrong.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Merge other fieldkit databases into this one: safe to repeat, in any order and in
-    any direction. All or nothing; the sources are only read."""
+    any direction. All or nothing; the sources are only read, and each is checked first
+    (as `fieldkit verify` does, and for clocks ahead of this machine's)."""
     path = resolve_db(into)
+    skew = DEFAULT_CLOCK_SKEW_MS if allow_clock_skew is None else parse_duration(allow_clock_skew)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=json_) as bar:
         task = bar.add_task("merging", total=None)
@@ -54,7 +67,7 @@ def merge_cli(
         def progress(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total, description=what)
 
-        summaries = merge(sources, path, progress)
+        summaries = merge(sources, path, progress, clock_skew_ms=skew)
     with Store.open(path, readonly=True) as store:
         counts = store.counts()
         dups = duplicates(store.conn)

@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from fieldkit.cli.base import DbOption, command, out
 from fieldkit.paths import resolve_db
-from fieldkit.privacy import find_pii, scrub
+from fieldkit.privacy import find_pii, read_key, scrub
 from fieldkit.store import Store
 
 
@@ -69,15 +69,28 @@ def scrub_cli(
         typer.Option("--out", help="The copy to write (a new file).", show_default=False),
     ],
     db: DbOption = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="A team's secret key (a file of at least 16 bytes): copies scrubbed with "
+            "one key give a reference the same pseudonym, so a case recorded on two "
+            "laptops is still found twice after merging the copies.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write a copy of the database without free text, to share.
 
     No notes, free-text answers or subject references, in current values, the change log
     or free pages; no comments on recommendations, and no notes, evidence or owners on
     action plans. References that identify a record (crime reference, station name)
-    become opaque pseudonyms, so duplicates still count once. The source is not changed."""
+    become opaque pseudonyms, so duplicates still count once. The source is not changed.
+    The copy is a database of its own: merging it with the database it was made from (or
+    anything holding that one's changes) is refused."""
     path = resolve_db(db)
-    counts = scrub(path, out_path)
+    key = read_key(key_file) if key_file is not None else None
+    counts = scrub(path, out_path, key=key)
     out.print(
         f"wrote {out_path}: {counts['cells']} current and "
         f"{counts['changes'] - counts['cells']} earlier free-text value(s) removed "

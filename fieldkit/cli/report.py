@@ -35,6 +35,15 @@ ChecklistOption = Annotated[
     str | None, typer.Option("--checklist", "-c", help="Only this checklist.", show_default=False)
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (= --format json).")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="The figures as the change log stood at the end of DATE (UTC), e.g. 2015-06-30.",
+        show_default=False,
+    ),
+]
 ForceOption = Annotated[
     str | None, typer.Option("--force", "-f", help="Only this force.", show_default=False)
 ]
@@ -171,6 +180,7 @@ def report_evidence(
     checklist: ChecklistOption = None,
     by: ByOption = None,
     force: ForceOption = None,
+    as_of: AsOfOption = None,
     excluded: Annotated[
         bool,
         typer.Option(
@@ -183,7 +193,7 @@ def report_evidence(
     json_: JsonOption = False,
 ) -> None:
     """Every yes/no question: completed of applicable ("77% (305 of 395)"), by section."""
-    _evidence(db, checklist, by, force, excluded, ids, _format(fmt, json_))
+    _evidence(db, checklist, by, force, excluded, ids, _format(fmt, json_), as_of)
 
 
 def _evidence(
@@ -194,13 +204,14 @@ def _evidence(
     excluded: bool,
     ids: bool,
     fmt: str,
+    as_of: str | None = None,
 ) -> None:
     from fieldkit.report import evidence
     from fieldkit.report.definitions import scope_labels
 
     by_force = _by(by)
     per_force = by_force or force is not None
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with Store.open(resolve_db(db), readonly=True, as_of=as_of) as store:
         rows = evidence(
             store.conn,
             checklist=checklist,
@@ -209,7 +220,7 @@ def _evidence(
             in_scope=not excluded,
         )
         if fmt == "json":
-            _emit_json(rows)
+            _emit_json([{**r, "log_digest": d} for d in [store.log_digest()] for r in rows])
             return
         titles = _titles(store)
         caption = _caption(store, checklist)
@@ -641,11 +652,12 @@ def export_xlsx_cli(
     ] = False,
     force: ForceOption = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """A workbook a report writer can print as it is: Summary (a table per instrument),
     Table 2 (the report's shape), Charts, By force, one wide sheet per checklist, Answers,
     Notes, Conflicts and About. A progress bar on stderr."""
-    _export_xlsx(out_file, db, redact, force, overwrite)
+    _export_xlsx(out_file, db, redact, force, overwrite, as_of)
 
 
 @contextlib.contextmanager
@@ -677,7 +689,12 @@ def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
 
 
 def _export_xlsx(
-    out_file: Path, db: Path | None, redact: bool, force: str | None, overwrite: bool
+    out_file: Path,
+    db: Path | None,
+    redact: bool,
+    force: str | None,
+    overwrite: bool,
+    as_of: str | None = None,
 ) -> None:
     from fieldkit.export import export_xlsx
 
@@ -687,7 +704,7 @@ def _export_xlsx(
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
     unreadable: list[str] = []
-    with Store.open(path, readonly=True) as store, export_progress() as progress:
+    with Store.open(path, readonly=True, as_of=as_of) as store, export_progress() as progress:
         summary = export_xlsx(
             store, out_file, redact=redact, force=force, progress=progress, unreadable=unreadable
         )

@@ -144,8 +144,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "changes": (
         "The append-only change log: every value ever set, by which device, when.",
         {
-            "id": "device id ':' sequence number, then '.' and a salt for each write "
-            "(so a copied or restored database never reuses an id).",
+            "id": "16-byte digest of the change's content and its device's previous change "
+            "(`fieldkit verify` checks it).",
             "device_id": "The device (database) that made the change.",
             "seq": "Sequence number on that device.",
             "hlc": "Hybrid logical clock: unix ms << 16 | counter.",
@@ -156,11 +156,16 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "value": "The value set.",
             "author": "Who made it.",
             "parent": "The change this one replaced.",
+            "prev": "This device's previous change (the hash chain).",
         },
     ),
     "change_parents": (
         "Further parents of a change, when its writer had seen a conflict.",
         {"child": "The change.", "parent": "A change it replaced."},
+    ),
+    "chain_heads": (
+        "The latest change of each device's hash chain (so a deleted last change shows).",
+        {"id": "The change."},
     ),
     "cells": (
         "Current state: the winning value of every cell (latest clock, device id breaking ties).",

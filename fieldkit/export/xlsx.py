@@ -492,6 +492,7 @@ def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]
     rows: list[list[Any]] = [
         ["Source database", str(Path(store.path).resolve())],
         ["Database id", store.database_id],
+        ["Log digest (see fieldkit verify)", store.log_digest()],
         ["Exported at (UTC)", datetime.now(UTC).isoformat(timespec="seconds")],
         ["fieldkit version", __version__],
         ["Force filter", force or "all forces"],

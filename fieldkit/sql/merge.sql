@@ -7,10 +7,10 @@
 -- The source's changes this database does not hold yet, tagged with the source's number.
 -- A change two sources both hold is taken from the first.
 INSERT OR IGNORE INTO temp.incoming (
-  id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, src
+  id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, src
 )
 SELECT s.id, s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value,
-       s.author, s.parent, :src
+       s.author, s.parent, s.prev, :src
 FROM src.changes s
 WHERE NOT EXISTS (SELECT 1 FROM main.changes m WHERE m.id = s.id);
 
@@ -106,5 +106,137 @@ SELECT f.change_id, f.record_id, r.checklist_id, r.force_code, r.natural_key,
        w.hlc AS winner_hlc
 FROM main.conflicts f
 LEFT JOIN main.records r ON r.record_id = f.record_id
-LEFT JOIN main.changes w ON w.id = f.winner_id
+LEFT JOIN main.cells w
+  ON w.record_id = f.record_id AND w.kind = f.kind AND w.field = f.field AND w.rkey = f.rkey
 ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_id;
+
+-- Checks of a source (fieldkit.sync.merging._check_source), before anything is written.
+
+-- name: same_id_other_content_target
+-- A change the target holds, said differently by the source.
+SELECT s.id, s.device_id, s.seq
+FROM src.changes s
+JOIN main.changes m ON m.id = s.id
+WHERE NOT (s.device_id IS m.device_id AND s.seq IS m.seq AND s.hlc IS m.hlc
+           AND s.record_id IS m.record_id AND s.kind IS m.kind AND s.field IS m.field
+           AND s.rkey IS m.rkey AND s.value IS m.value AND s.author IS m.author
+           AND s.parent IS m.parent AND s.prev IS m.prev)
+LIMIT 1;
+
+-- name: same_id_other_content_sources
+-- A change a source read earlier in this merge brought, said differently by this one.
+SELECT s.id, s.device_id, s.seq, i.src
+FROM src.changes s
+JOIN temp.incoming i ON i.id = s.id
+WHERE i.src <> :src
+  AND NOT (s.device_id IS i.device_id AND s.seq IS i.seq AND s.hlc IS i.hlc
+           AND s.record_id IS i.record_id AND s.kind IS i.kind AND s.field IS i.field
+           AND s.rkey IS i.rkey AND s.value IS i.value AND s.author IS i.author
+           AND s.parent IS i.parent AND s.prev IS i.prev)
+LIMIT 1;
+
+-- name: check_ids
+SELECT count(*), max(id IS NULL), min(device_id)
+FROM temp.incoming
+WHERE src = :src AND (typeof(id) <> 'blob' OR length(id) <> 16);
+
+-- name: check_clock_types
+SELECT device_id,
+       CASE typeof(hlc) WHEN 'real' THEN 'a fraction (REAL)' WHEN 'text' THEN 'text'
+                        WHEN 'null' THEN 'missing' ELSE typeof(hlc) END,
+       count(*)
+FROM temp.incoming
+WHERE src = :src AND typeof(hlc) <> 'integer'
+GROUP BY device_id, typeof(hlc)
+ORDER BY count(*) DESC
+LIMIT 1;
+
+-- name: check_columns
+SELECT id, device_id, seq
+FROM temp.incoming
+WHERE src = :src
+  AND (typeof(seq) <> 'integer' OR seq < 1
+       OR typeof(device_id) <> 'text' OR device_id = ''
+       OR kind NOT IN ('record', 'answer', 'note', 'setting')
+       OR typeof(record_id) <> 'text' OR typeof(field) <> 'text' OR typeof(rkey) <> 'text'
+       OR (parent IS NOT NULL AND typeof(parent) <> 'blob')
+       OR (prev IS NOT NULL AND typeof(prev) <> 'blob'))
+LIMIT 1;
+
+-- name: check_clocks
+-- The device whose changes are dated furthest beyond :limit (or before 1970).
+SELECT device_id, count(*), max(hlc), min(hlc)
+FROM temp.incoming
+WHERE src = :src AND (hlc > :limit OR hlc < 0)
+GROUP BY device_id
+ORDER BY max(hlc) DESC
+LIMIT 1;
+
+-- name: gather_parents
+-- The further parents of the source's new changes, as check_digests reads them (few
+-- changes have any).
+CREATE TEMP TABLE IF NOT EXISTS check_parents (child PRIMARY KEY, hexes TEXT);
+DELETE FROM temp.check_parents;
+INSERT INTO temp.check_parents (child, hexes)
+SELECT child, group_concat(h, '') FROM (
+  SELECT p.child, hex(p.parent) AS h
+  FROM temp.incoming_parents p
+  JOIN temp.incoming i ON i.id = p.child AND i.src = :src
+  ORDER BY p.child, p.parent
+) GROUP BY child;
+
+-- name: check_digests
+-- A new change whose id is not the digest of its content.
+SELECT i.id, i.device_id, i.seq
+FROM temp.incoming i
+LEFT JOIN temp.check_parents q ON q.child = i.id
+WHERE i.src = :src
+  AND i.id IS NOT fk_change_id(
+    i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
+    i.parent, q.hexes, i.prev)
+LIMIT 1;
+
+-- name: check_chains
+-- A new change whose previous change is neither held nor coming, or is not its device's
+-- change with the sequence number before.
+SELECT i.id, i.device_id, i.seq, i.prev
+FROM temp.incoming i
+WHERE i.src = :src
+  AND CASE
+    WHEN i.prev IS NULL THEN i.seq <> 1
+    ELSE NOT EXISTS (
+           SELECT 1 FROM temp.incoming j
+           WHERE j.id = i.prev AND j.device_id = i.device_id AND j.seq = i.seq - 1)
+     AND NOT EXISTS (
+           SELECT 1 FROM main.changes m
+           WHERE m.id = i.prev AND m.device_id = i.device_id AND m.seq = i.seq - 1)
+  END
+LIMIT 1;
+
+-- name: check_heads
+-- A device's latest change the source's own record of its chain tips names, but which is
+-- not in its log.
+SELECT h.id FROM src.chain_heads h
+WHERE NOT EXISTS (SELECT 1 FROM src.changes c WHERE c.id = h.id)
+LIMIT 1;
+
+-- name: check_lineage
+-- A device of the source's new changes beside a scrubbed form of it ('<device>~<scrub>'),
+-- or the reverse, in the target or in a source read before: (theirs, ours, ours' source
+-- number, NULL for the target).
+WITH theirs AS (
+  SELECT DISTINCT device_id AS d FROM temp.incoming WHERE src = :src
+),
+ours AS (
+  SELECT DISTINCT c.device_id AS d, NULL AS src
+  FROM main.chain_heads h JOIN main.changes c ON c.id = h.id
+  UNION
+  SELECT DISTINCT device_id, src FROM temp.incoming WHERE src <> :src
+)
+SELECT t.d, o.d, o.src
+FROM theirs t
+JOIN ours o
+  ON o.d <> t.d AND (instr(o.d, '~') > 0 OR instr(t.d, '~') > 0)
+ AND substr(o.d, 1, CASE instr(o.d, '~') WHEN 0 THEN length(o.d) ELSE instr(o.d, '~') - 1 END)
+   = substr(t.d, 1, CASE instr(t.d, '~') WHEN 0 THEN length(t.d) ELSE instr(t.d, '~') - 1 END)
+LIMIT 1;

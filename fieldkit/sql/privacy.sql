@@ -115,3 +115,15 @@ SELECT
 UPDATE main.rec_events SET comment_text = '(scrubbed)' WHERE kind = 'comment';
 UPDATE main.plan_events SET note = NULL WHERE note IS NOT NULL;
 UPDATE main.plan_events SET value = '(scrubbed)' WHERE kind IN ('evidence', 'owner');
+
+-- name: scrub_devices
+-- A scrubbed copy's changes are not its source's: each device is renamed
+-- '<device>~<lineage>' (merging refuses a device beside its scrubbed self).
+UPDATE main.changes SET device_id = device_id || '~' || :lineage;
+
+-- name: touch_everything
+-- Every cell and record, for rebuilding current state after the log was re-derived.
+INSERT OR IGNORE INTO temp.touched (record_id, kind, field, rkey)
+SELECT DISTINCT record_id, kind, field, rkey FROM main.changes;
+INSERT OR IGNORE INTO temp.touched_records (record_id)
+SELECT DISTINCT record_id FROM main.changes WHERE kind <> 'setting';

@@ -15,12 +15,14 @@
 -- from the new changes and the state before them (the fast path every write and merge uses).
 
 -- name: create_temp
+-- Columns without a type: values keep the type their source gave them (ids are 16-byte
+-- blobs; a crafted source's REAL or TEXT clock must be seen as such to be refused).
 CREATE TEMP TABLE IF NOT EXISTS incoming (
-  id TEXT PRIMARY KEY, device_id TEXT, seq INTEGER, hlc INTEGER, record_id TEXT,
-  kind TEXT, field TEXT, rkey TEXT, value, author TEXT, parent TEXT,
+  id PRIMARY KEY, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent,
+  prev,
   src INTEGER  -- which merge source brought the change (NULL for local writes)
 );
-CREATE TEMP TABLE IF NOT EXISTS incoming_parents (child TEXT, parent TEXT, PRIMARY KEY (child, parent));
+CREATE TEMP TABLE IF NOT EXISTS incoming_parents (child, parent, PRIMARY KEY (child, parent));
 -- The cells the new changes touch: how many new changes each has, the best of them, and
 -- the winner before them (old_*; NULL for a cell new to this database).
 CREATE TEMP TABLE IF NOT EXISTS touched (
@@ -75,7 +77,7 @@ FROM (
   -- The best new change of each cell: the row holding the largest key, which orders as
   -- (hlc, device_id, id) does (SQLite takes bare columns from the row max() picks).
   SELECT record_id, kind, field, rkey, id, hlc, device_id, count(*) AS n,
-         max(printf('%020d', hlc) || char(1) || device_id || char(1) || id) AS k
+         max(printf('%020d', hlc) || char(1) || device_id || char(1) || hex(id)) AS k
   FROM temp.incoming
   GROUP BY record_id, kind, field, rkey
 ) AS b
@@ -83,9 +85,22 @@ LEFT JOIN main.cells c
   ON c.record_id = b.record_id AND c.kind = b.kind AND c.field = b.field AND c.rkey = b.rkey;
 
 -- name: append
-INSERT INTO main.changes (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent)
-SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent
-FROM temp.incoming;
+-- The log, and the tips of the devices' hash chains (a change no other names as its prev:
+-- each device's latest, or the latest of each line a copied database wrote), so that
+-- `fieldkit verify` sees a deleted last change as well as one deleted from the middle.
+INSERT INTO main.changes (
+  id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev
+)
+SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev
+FROM temp.incoming
+ORDER BY id;  -- in the log's key order: one pass along it, not a page at random per change
+CREATE INDEX IF NOT EXISTS temp.incoming_prev ON incoming (prev);
+DELETE FROM main.chain_heads
+WHERE EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = chain_heads.id);
+INSERT OR IGNORE INTO main.chain_heads (id)
+SELECT i.id FROM temp.incoming i
+WHERE NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = i.id);
+DROP INDEX temp.incoming_prev;
 INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
 
@@ -108,8 +123,8 @@ DELETE FROM main.conflicts WHERE rowid IN (
   WHERE t.old_id IS NOT NULL
 );
 INSERT INTO main.conflicts (change_id, record_id, kind, field, rkey, value, device_id, author, hlc, winner_id, winner_value)
-SELECT c.id, c.record_id, c.kind, c.field, c.rkey, c.value, c.device_id, c.author, c.hlc,
-       w.change_id, w.value
+SELECT lower(hex(c.id)), c.record_id, c.kind, c.field, c.rkey, c.value, c.device_id,
+       c.author, c.hlc, lower(hex(w.change_id)), w.value
 FROM temp.touched t
 CROSS JOIN main.cells w
   ON w.record_id = t.record_id AND w.kind = t.kind AND w.field = t.field AND w.rkey = t.rkey
@@ -192,8 +207,8 @@ DELETE FROM main.conflicts WHERE rowid IN (
     ON f.record_id = t.record_id AND f.kind = t.kind AND f.field = t.field AND f.rkey = t.rkey
 );
 INSERT INTO main.conflicts (change_id, record_id, kind, field, rkey, value, device_id, author, hlc, winner_id, winner_value)
-SELECT c.id, c.record_id, c.kind, c.field, c.rkey, c.value, c.device_id, c.author, c.hlc,
-       w.change_id, w.value
+SELECT lower(hex(c.id)), c.record_id, c.kind, c.field, c.rkey, c.value, c.device_id,
+       c.author, c.hlc, lower(hex(w.change_id)), w.value
 FROM temp.touched t
 CROSS JOIN main.cells w
   ON w.record_id = t.record_id AND w.kind = t.kind AND w.field = t.field AND w.rkey = t.rkey
@@ -248,3 +263,38 @@ FROM (
 DELETE FROM temp.incoming WHERE EXISTS (SELECT 1 FROM main.changes m WHERE m.id = incoming.id);
 DELETE FROM temp.incoming_parents
 WHERE NOT EXISTS (SELECT 1 FROM temp.incoming i WHERE i.id = incoming_parents.child);
+
+-- name: apply_rekey
+-- After fieldkit.store.chain.prepare_rekey (temp.rekey: old id -> new id): every change,
+-- parent, chain link, tip, winner and conflict takes its change's new id.
+CREATE TEMP TABLE rekey_changes AS
+SELECT k.id, c.device_id, c.seq, c.hlc, c.record_id, c.kind, c.field, c.rkey, c.value,
+       c.author, p.id AS parent, k.prev
+FROM main.changes c
+JOIN temp.rekey k ON k.old = c.id
+LEFT JOIN temp.rekey p ON p.old = c.parent
+ORDER BY k.id;
+DELETE FROM main.changes;
+INSERT INTO main.changes (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev)
+SELECT * FROM temp.rekey_changes;
+DROP TABLE temp.rekey_changes;
+CREATE TEMP TABLE rekey_parents AS
+SELECT c.id AS child, p.id AS parent
+FROM main.change_parents x
+JOIN temp.rekey c ON c.old = x.child
+JOIN temp.rekey p ON p.old = x.parent;
+DELETE FROM main.change_parents;
+INSERT OR IGNORE INTO main.change_parents (child, parent) SELECT child, parent FROM temp.rekey_parents;
+DROP TABLE temp.rekey_parents;
+DELETE FROM main.chain_heads;
+INSERT INTO main.chain_heads (id) SELECT id FROM temp.rekey WHERE head = 1;
+UPDATE main.cells SET change_id = (SELECT k.id FROM temp.rekey k WHERE k.old = cells.change_id);
+CREATE TEMP TABLE rekey_hex (old TEXT PRIMARY KEY, id TEXT);
+INSERT OR IGNORE INTO temp.rekey_hex (old, id)
+SELECT lower(hex(k.old)), lower(hex(k.id)) FROM temp.rekey k
+WHERE lower(hex(k.old)) IN (SELECT change_id FROM main.conflicts UNION SELECT winner_id FROM main.conflicts);
+UPDATE main.conflicts SET
+  change_id = (SELECT k.id FROM temp.rekey_hex k WHERE k.old = conflicts.change_id),
+  winner_id = (SELECT k.id FROM temp.rekey_hex k WHERE k.old = conflicts.winner_id);
+DROP TABLE temp.rekey_hex;
+DROP TABLE temp.rekey;

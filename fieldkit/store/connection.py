@@ -11,10 +11,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fieldkit.errors import BadDatabase
+from fieldkit.store import digest
 
 APPLICATION_ID = 0x464B4954  # "FKIT"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+# Page cache per connection, in KiB (negative): room for the indexes a bulk write (demo,
+# import, merge) updates at random places: change ids and cells' keys are not in write
+# order. Memory is taken only as pages are used.
+CACHE_SIZE = -65536
 
 
 def run_script(conn: sqlite3.Connection, sql: str) -> None:
@@ -148,8 +153,10 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
     except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
         raise BadDatabase(f"{path}: cannot open ({one_line(str(e))})") from None
+    digest.register(conn)
     return conn
 
 

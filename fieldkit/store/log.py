@@ -6,7 +6,6 @@ Both local writes and merges end in `fold_incoming`, so there is one definition 
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldkit import sql
+from fieldkit.store import digest
 from fieldkit.store.connection import run_script
 
 Q = sql.queries("state")
@@ -22,22 +22,21 @@ COUNTER_BITS = 16
 
 def hlc_now(last: int, wall_ms: int | None = None) -> int:
     """The next hybrid logical clock value: wall-clock milliseconds in the high bits, a
-    counter in the low 16, never going backwards from `last`."""
+    counter in the low 16, never going backwards from `last`. It cannot overflow: a clock
+    poisoned near SQLite's largest integer (taken in before merges checked clocks) is read
+    as digest.HLC_LIMIT, so later writes still count up from there, far below 2^63."""
+    if last >= _NEAR_OVERFLOW:
+        last = digest.HLC_LIMIT
     ms = int(time.time() * 1000) if wall_ms is None else wall_ms
     candidate = ms << COUNTER_BITS
     return candidate if candidate > last else last + 1
 
 
+_NEAR_OVERFLOW = (1 << 63) - (1 << 40)
+
+
 def hlc_ms(hlc: int) -> int:
     return hlc >> COUNTER_BITS
-
-
-def change_id(device_id: str, seq: int, salt: str = "") -> str:
-    """`device:seq`, plus `.salt` for local writes: a database copied by hand, or restored
-    from a backup, and then written again counts the same sequence numbers under the same
-    device id, and without the salt its new changes would take ids its old ones already
-    have elsewhere (a merge keeps the first change with an id and ignores the other)."""
-    return f"{device_id}:{seq:012d}" + (f".{salt}" if salt else "")
 
 
 @dataclass(frozen=True)
@@ -83,8 +82,13 @@ def fold_incoming(conn: sqlite3.Connection, step: Callable[[str], None] | None =
             step(name)
         run_script(conn, Q[name])
     top = conn.execute("SELECT max(hlc) FROM temp.incoming").fetchone()[0]
-    if top is not None and top > _meta_int(conn, "hlc"):
+    if isinstance(top, int) and top > _meta_int(conn, "hlc"):
         _set_meta(conn, "hlc", top)
+
+
+def _meta_text(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else None
 
 
 def write_local(
@@ -95,7 +99,8 @@ def write_local(
     wall_ms: int | None = None,
 ) -> int:
     """Stamp changes with this database's device id, sequence and clock, link each to what
-    its writer had seen, and fold them in. The caller holds the write transaction.
+    its writer had seen and to this device's previous change, give each its content-derived
+    id (fieldkit.store.digest), and fold them in. The caller holds the write transaction.
 
     A batch that sets one cell twice keeps the last value. Returns the number written."""
     last: dict[tuple[str, str, str, str], Change] = {}
@@ -104,16 +109,15 @@ def write_local(
     if not last:
         return 0
     device = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
-    salt = secrets.token_hex(4)  # one per write transaction: see change_id
     seq = _meta_int(conn, "seq")
     hlc = _meta_int(conn, "hlc")
     rows = []
-    for ch in last.values():
+    for n, ch in enumerate(last.values()):
         seq += 1
         hlc = hlc_now(hlc, wall_ms)
         rows.append(
             (
-                change_id(device, seq, salt),
+                f"new{n}",
                 device,
                 seq,
                 hlc,
@@ -132,22 +136,68 @@ def write_local(
         rows,
     )
     run_script(conn, Q["link_local_parents"])
+    extra: dict[str, list[bytes]] = {}
+    for child, parent in conn.execute("SELECT child, parent FROM temp.incoming_parents"):
+        extra.setdefault(child, []).append(parent)
+    parents = dict(conn.execute("SELECT id, parent FROM temp.incoming"))
+    head_hex = _meta_text(conn, "head")
+    prev = bytes.fromhex(head_hex) if head_hex else None
+    for row in rows:
+        new = digest.change_id(
+            *row[1:], parents[row[0]], digest.parents_text(extra.get(row[0], [])), prev
+        )
+        conn.execute("UPDATE temp.incoming SET id = ?, prev = ? WHERE id = ?", (new, prev, row[0]))
+        if row[0] in extra:
+            conn.execute(
+                "UPDATE temp.incoming_parents SET child = ? WHERE child = ?", (new, row[0])
+            )
+        prev = new
     fold_incoming(conn)
     _set_meta(conn, "seq", seq)
     _set_meta(conn, "hlc", hlc)
+    _set_meta(conn, "head", prev.hex() if prev else "")
     return len(rows)
+
+
+def stamp(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Give changes written elsewhere (synthetic data, a test's copy of another log) their
+    chain link and content-derived id: tuples (id, device_id, seq, hlc, record_id, kind,
+    field, rkey, value, author, parent[, prev]) come back as 12-tuples. A row with an id
+    keeps it (and its prev); one with id None links to its device's previous change in
+    the batch, else to the log's change of that device with the sequence number before."""
+    heads: dict[str, bytes | None] = {}
+    out = []
+    for row in rows:
+        ident, device, seq = row[0], row[1], row[2]
+        prev = row[11] if len(row) > 11 else None
+        if ident is None:
+            if device in heads:
+                prev = heads[device]
+            else:
+                found = conn.execute(
+                    "SELECT id FROM main.changes WHERE device_id = ? AND seq = ?"
+                    " ORDER BY hlc DESC, id DESC LIMIT 1",
+                    (device, seq - 1),
+                ).fetchone()
+                prev = found[0] if found else None
+            ident = digest.change_id(*row[1:11], None, prev)
+        heads[device] = ident
+        out.append((ident, *row[1:11], prev))
+    return out
 
 
 def write_stamped(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> int:
     """Fold in changes already stamped elsewhere (another device's log, synthetic data):
-    tuples (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent).
-    Changes the log already holds are skipped. The caller holds the write transaction.
-    Returns the number of new changes."""
+    tuples (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent
+    [, prev]), id None for changes to be given theirs (see stamp). Changes the log already
+    holds are skipped. The caller holds the write transaction. Returns the number of new
+    changes."""
     begin_fold(conn)
     conn.executemany(
         "INSERT OR IGNORE INTO temp.incoming (id, device_id, seq, hlc, record_id, kind, field,"
-        " rkey, value, author, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        " rkey, value, author, parent, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # in id order: the log's index on ids then grows at its end, not at random places
+        sorted(stamp(conn, rows), key=lambda r: r[0]),
     )
     run_script(conn, Q["drop_known"])
     n = conn.execute("SELECT count(*) FROM temp.incoming").fetchone()[0]

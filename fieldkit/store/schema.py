@@ -24,6 +24,16 @@ STEPS = sql.schema_steps()
 SCHEMA_VERSION = len(STEPS)
 
 
+def _rekey(conn: sqlite3.Connection) -> None:
+    from fieldkit.store.chain import prepare_rekey
+
+    prepare_rekey(conn)
+
+
+# Python run just before a schema step's SQL, for what SQL alone cannot compute.
+BEFORE_STEP = {"0003_verifiable_log": _rekey}
+
+
 @cache
 def _migrations() -> Migrations:
     """The schema steps as a sqlite-utils Migrations set (built on first use: importing
@@ -33,7 +43,9 @@ def _migrations() -> Migrations:
     migrations = Migrations("fieldkit")
     for name, text in STEPS:
 
-        def step(db: sqlite_utils.Database, text: str = text) -> None:
+        def step(db: sqlite_utils.Database, text: str = text, name: str = name) -> None:
+            if name in BEFORE_STEP:
+                BEFORE_STEP[name](db.conn)
             run_script(db.conn, text)
 
         step.__name__ = name

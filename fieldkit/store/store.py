@@ -80,6 +80,7 @@ class Store:
         self.path = path
         self.readonly = readonly
         self._checklists: dict[tuple[str, int], Checklist] = {}
+        self._closing: list[Any] = []  # what close() also ends (an as-of copy's directory)
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -118,10 +119,18 @@ class Store:
         readonly: bool = False,
         create: bool = False,
         inspector: str | None = None,
+        as_of: str | None = None,
     ) -> Store:
         """Open an existing database (checked first, migrated with a backup if older), or
-        create it when `create` is set and there is no file."""
+        create it when `create` is set and there is no file.
+
+        With `as_of` (a date, or an ISO date and time), a read-only view of the database as
+        its log stood then: the changes dated before it folded into a private temporary
+        copy (removed on close), which every report, view and export reads as it reads the
+        live file. `path` still names the live file."""
         path = Path(path)
+        if as_of is not None:
+            return cls._as_of(path, as_of)
         if create and not path.exists():
             return cls.create(path, inspector=inspector)
         version = connection.require_fieldkit(path, schema.SCHEMA_VERSION)
@@ -140,8 +149,30 @@ class Store:
             raise
         return cls(conn, path, readonly)
 
+    @classmethod
+    def _as_of(cls, path: Path, when: str) -> Store:
+        from fieldkit.store import asof
+
+        until = asof.cutoff(when)
+        with cls.open(path, readonly=True):
+            pass  # the same checks (and refusals) as opening it
+        directory = asof.as_of_directory()
+        try:
+            store = cls.create(Path(directory.name) / "as-of.db")
+            asof.fold_as_of(store.conn, path, until)
+            store.conn.execute("PRAGMA query_only = ON")
+        except BaseException:
+            directory.cleanup()
+            raise
+        store.path, store.readonly = path, True
+        store._closing.append(directory)
+        return store
+
     def close(self) -> None:
         self.conn.close()
+        for item in self._closing:
+            item.cleanup()
+        self._closing.clear()
 
     def __enter__(self) -> Store:
         return self
@@ -484,6 +515,13 @@ class Store:
             "changes": q("SELECT count(*) FROM changes").fetchone()[0],
             "conflicts": self.conflict_count(),
         }
+
+    def log_digest(self) -> str:
+        """The digest of the whole change log (32 hex digits; `fieldkit verify` prints it):
+        ties a published figure to the exact state it came from."""
+        from fieldkit.store.chain import log_digest
+
+        return log_digest(self.conn)
 
     def conflict_count(self) -> int:
         """Values waiting to be settled (what the dashboard shows)."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -25,10 +26,11 @@ from urllib.parse import quote
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.register import APPEND_ONLY_TABLES as REGISTER_TABLES
-from fieldkit.store import connection, schema, views
+from fieldkit.store import connection, digest, schema, views
 from fieldkit.store.log import FOLD_STEPS, begin_fold, fold_incoming
 from fieldkit.store.store import Store
-from fieldkit.sync import checks
+from fieldkit.sync import checks, logchecks
+from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS
 
 Q = sql.queries("merge")
 STATE = sql.queries("state")
@@ -64,10 +66,16 @@ class MergeSummary:
     new_conflicts: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Source:
     path: Path
     database_id: str
+    version: int = schema.SCHEMA_VERSION
+    read_path: Path | None = field(default=None)  # an upgraded private copy of an old source
+
+    @property
+    def reading(self) -> Path:
+        return self.read_path or self.path
 
 
 # ------------------------------------------------------------------------ opening files
@@ -132,8 +140,26 @@ def check_source(path: Path, target: Path) -> _Source:
     written (copies handed out instead of merged back are a way teams work)."""
     if _same_file(path, target):
         raise BadInput(f"{path}: is the target database itself")
-    database_id, _ = _check(path, quick_check=True)
-    return _Source(path, database_id)
+    database_id, version = _check(path, quick_check=True)
+    return _Source(path, database_id, version)
+
+
+def _upgraded_copy(source: _Source, stack: ExitStack) -> Path:
+    """A source made by an older fieldkit, copied (owner-only, in a private temporary
+    directory removed after the merge) and brought to this schema there: its changes get
+    the ids its own fieldkit will give them when it upgrades. The source is only read."""
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fieldkit-merge-")))
+    copy = tmp / "source.db"
+    connection.create_file(copy)
+    src = sqlite3.connect(connection.read_uri(source.path), uri=True)
+    dst = sqlite3.connect(str(copy))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    Store.open(copy).close()
+    return copy
 
 
 def open_target(path: Path) -> sqlite3.Connection:
@@ -148,8 +174,10 @@ def open_target(path: Path) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {connection.BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA cache_size = {connection.CACHE_SIZE}")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
+    digest.register(conn)
     return conn
 
 
@@ -160,13 +188,32 @@ def _remove(path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ merging
-def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> list[MergeSummary]:
+def merge(
+    sources: list[Path],
+    into: Path,
+    progress: Progress | None = None,
+    *,
+    clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
+) -> list[MergeSummary]:
     """Merge the sources' changes into `into` (created if missing), all or nothing.
 
     Every source is checked before anything is written: one that is missing, not a
     fieldkit database, corrupt, from a newer fieldkit, or the target itself raises
-    BadDatabase / BadInput (exit code 2) and nothing is written. Returns one summary per
-    source, in order; each is also a row of the target's `merges` table."""
+    BadDatabase / BadInput (exit code 2) and nothing is written; so does a source whose
+    log does not hold (_check_source: ids, clocks more than `clock_skew_ms` ahead of this
+    machine, digests and chains). Returns one summary per source, in order; each is also a
+    row of the target's `merges` table."""
+    with ExitStack() as stack:
+        return _merge_files(sources, into, progress, clock_skew_ms, stack)
+
+
+def _merge_files(
+    sources: list[Path],
+    into: Path,
+    progress: Progress | None,
+    clock_skew_ms: int,
+    stack: ExitStack,
+) -> list[MergeSummary]:
     into = Path(into)
     paths = [Path(s) for s in sources]
     if not paths:
@@ -187,6 +234,9 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
         tick(f"checking {path.name}")
         checked.append(check_source(path, into))
     checks.check_sources(paths, into)  # definitions and register rows (fieldkit/sync/checks.py)
+    for source in checked:
+        if source.version < schema.SCHEMA_VERSION:
+            source.read_path = _upgraded_copy(source, stack)
 
     # Only now is anything written: a new target, or an older one migrated (with a backup).
     # A new target is built under a hidden name beside it and given its name once whole,
@@ -201,7 +251,7 @@ def merge(sources: list[Path], into: Path, progress: Progress | None = None) -> 
     try:
         conn = open_target(building)
         try:
-            summaries = _merge(conn, checked, tick)
+            summaries = _merge(conn, checked, tick, clock_skew_ms)
             if created:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -295,7 +345,10 @@ def _by_src(conn: sqlite3.Connection, query: str) -> dict[int, int]:
 
 
 def _merge(
-    conn: sqlite3.Connection, sources: list[_Source], tick: Callable[[str], None]
+    conn: sqlite3.Connection,
+    sources: list[_Source],
+    tick: Callable[[str], None],
+    clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
 ) -> list[MergeSummary]:
     # 1. Read: each source's new changes into temp.incoming (its rows tagged with its
     # number), one read transaction per source so its log is read as one snapshot.
@@ -307,10 +360,12 @@ def _merge(
     for n, source in enumerate(sources):
         tick(f"reading {source.path.name}")
         try:
-            with _attached(conn, source.path):
+            with _attached(conn, source.reading):
                 conn.execute("BEGIN")
+                logchecks.check_known(conn, source.path, n, [s.path for s in sources])
                 conn.execute(Q["read_changes"], {"src": n})
                 conn.execute(Q["read_parents"])
+                _check_source(conn, source, n, clock_skew_ms, sources)
                 inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
@@ -355,3 +410,20 @@ def _merge(
         if new_versions != versions:
             views.refresh(conn)
     return summaries
+
+
+# ------------------------------------------------------------------- checking a source
+def _check_source(
+    conn: sqlite3.Connection,
+    source: _Source,
+    n: int,
+    clock_skew_ms: int,
+    sources: list[_Source],
+) -> None:
+    """Every check of one source, run on its new changes (temp.incoming, src = n) and its
+    attached file (`src`) before anything is written. One clear line (BadInput, exit 2)
+    for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
+    copy beside its original (fieldkit.sync.logchecks)."""
+    others = [(s.path, s.reading) for s in sources if s is not source]
+    logchecks.check_log(conn, source.path, n, clock_skew_ms, others)
+    logchecks.check_lineage(conn, source.path, n, [s.path for s in sources])

@@ -1,0 +1,44 @@
+"""`fieldkit verify`: check every change's digest and every device's hash chain."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from fieldkit.cli.base import DbOption, command, out
+from fieldkit.paths import resolve_db
+from fieldkit.store import Store
+from fieldkit.store.chain import verify
+
+
+@command("verify")
+def verify_cli(
+    db: DbOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Check the change log: every change matches its id (nothing edited), every device's
+    changes form an unbroken chain (nothing deleted or reordered), no sequence number is
+    missing. Lists, per device, the changes held and any break; exit 0 only when all
+    holds (1 when something does not). Reads only."""
+    path = resolve_db(db)
+    with Store.open(path, readonly=True) as store:
+        result = verify(store.conn)
+    if json_:
+        out.print_json(json.dumps({"db": str(path), **result.as_dict()}))
+    else:
+        say = lambda text: out.print(text, highlight=False, markup=False, soft_wrap=True)  # noqa: E731
+        say(f"{path}: {result.changes:,} changes from {len(result.devices)} device(s)")
+        for d in result.devices:
+            forks = (
+                f", {d.forks} sequence number(s) written twice (a copied file)" if d.forks else ""
+            )
+            state = "ok" if not d.problems else f"{len(d.problems)} problem(s)"
+            say(f"  {d.device_id}: {d.changes:,} changes, up to seq {d.last_seq}{forks}: {state}")
+        for p in result.problems:
+            say(f"  BROKEN: {p}")
+        say(f"log digest {result.log_digest}")
+        say("the log holds" if result.ok else "the log does NOT hold: restore it from a copy")
+    if not result.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,109 @@
+"""The database as its log stood at a date: the same fold, stopped earlier.
+
+`as_of_copy(source, when)` folds the changes dated before the cutoff into a new database in
+a private temporary directory (owner-only), with the source's checklist definitions and
+other reference tables, so every view, report and export reads it exactly as it reads a
+live database. The source is only read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from fieldkit.errors import BadInput
+from fieldkit.store import connection, views
+from fieldkit.store.log import COUNTER_BITS, begin_fold, fold_incoming
+
+# Tables of the log and the state folded from it (rebuilt, never copied), and the
+# database's own bookkeeping.
+_NOT_COPIED = {
+    "changes",
+    "change_parents",
+    "chain_heads",
+    "cells",
+    "conflicts",
+    "records",
+    "meta",
+    "merges",
+}
+
+
+def cutoff(when: str) -> int:
+    """The clock a log stops at for `--as-of WHEN`: a date means the end of that day
+    (UTC); a date and time (ISO 8601, UTC unless it says otherwise) means that moment."""
+    text = when.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise BadInput(f"--as-of {when!r}: not a date (say e.g. 2015-06-30)") from None
+    return int(moment.timestamp() * 1000) << COUNTER_BITS
+
+
+def _tables(conn: sqlite3.Connection, schema: str) -> dict[str, list[str]]:
+    names = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'"
+            " AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {n: [r[1] for r in conn.execute(f'PRAGMA {schema}.table_info("{n}")')] for n in names}
+
+
+def fold_as_of(conn: sqlite3.Connection, source: Path, until: int) -> int:
+    """Fill a new, empty fieldkit database (`conn`) with `source` as its log stood before
+    the clock `until`: reference tables copied, changes dated before it folded. Returns the
+    number of changes folded."""
+    conn.execute("ATTACH DATABASE ? AS src", (connection.read_uri(source),))
+    try:
+        with connection.transaction(conn):
+            ours, theirs = _tables(conn, "main"), _tables(conn, "src")
+            for table, cols in ours.items():
+                if table in _NOT_COPIED or table not in theirs:
+                    continue
+                shared = ", ".join(f'"{c}"' for c in cols if c in theirs[table])
+                conn.execute(
+                    f'INSERT OR IGNORE INTO main."{table}" ({shared}) '
+                    f'SELECT {shared} FROM src."{table}"'
+                )
+            conn.execute(
+                "INSERT OR REPLACE INTO main.meta (key, value) SELECT key, value FROM src.meta"
+                " WHERE key IN ('database_id', 'inspector', 'created_at')"
+            )
+            begin_fold(conn)
+            conn.execute(
+                "INSERT INTO temp.incoming (id, device_id, seq, hlc, record_id, kind, field,"
+                " rkey, value, author, parent, prev) SELECT id, device_id, seq, hlc, record_id,"
+                " kind, field, rkey, value, author, parent, prev FROM src.changes"
+                " WHERE hlc < ? ORDER BY id",
+                (until,),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO temp.incoming_parents (child, parent)"
+                " SELECT p.child, p.parent FROM src.change_parents p"
+                " WHERE EXISTS (SELECT 1 FROM temp.incoming i WHERE i.id = p.child)"
+            )
+            n = int(conn.execute("SELECT count(*) FROM temp.incoming").fetchone()[0])
+            fold_incoming(conn)
+            conn.execute(
+                "INSERT OR REPLACE INTO main.meta (key, value) VALUES ('as_of_hlc', ?)",
+                (str(until),),
+            )
+            views.refresh(conn)
+    finally:
+        conn.execute("DETACH DATABASE src")
+    return n
+
+
+def as_of_directory() -> tempfile.TemporaryDirectory[str]:
+    """A private (0700) directory for an as-of database, removed when closed."""
+    return tempfile.TemporaryDirectory(prefix="fieldkit-as-of-")

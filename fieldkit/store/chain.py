@@ -1,0 +1,227 @@
+"""The log's hash chains: checking them (`fieldkit verify`), the log's digest, and giving
+the changes of a database made before change ids were digests their new ids.
+
+Every change's id is the digest of its content and of its device's previous change
+(fieldkit.store.digest). So:
+  - a change edited after it was written no longer matches its id;
+  - a change deleted from the middle of a device's history leaves the next one naming a
+    change that is not there, and one deleted from the end leaves chain_heads naming it;
+  - a missing sequence number is a gap.
+A database copied by hand and written on two machines makes two lines from one change (a
+fork): both hold their writer's work, and verify reports them without failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldkit.store import digest
+
+CHANGE_COLUMNS = (
+    "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev"
+)
+
+
+def log_digest(conn: sqlite3.Connection, schema: str = "main") -> str:
+    """One digest of the whole log (32 hex digits): the same for two databases exactly when
+    they hold the same changes, since each change's id is the digest of its content."""
+    h = hashlib.blake2b(digest_size=digest.ID_BYTES, person=b"fieldkit-log")
+    for (ident,) in conn.execute(f"SELECT id FROM {schema}.changes ORDER BY id"):
+        h.update(ident if isinstance(ident, bytes) else str(ident).encode())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------ verify
+@dataclass
+class DeviceReport:
+    device_id: str
+    changes: int = 0
+    last_seq: int = 0
+    forks: int = 0  # sequence numbers held twice: a copied database written on two machines
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Verification:
+    log_digest: str
+    changes: int
+    devices: list[DeviceReport]
+    problems: list[str]  # every problem, one line each, devices' included
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "log_digest": self.log_digest,
+            "changes": self.changes,
+            "devices": [d.__dict__ for d in self.devices],
+            "problems": self.problems,
+        }
+
+
+def _name(device: Any, seq: Any, ident: Any) -> str:
+    return f"change {digest.show(ident)} (device {device}, seq {seq})"
+
+
+def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
+    """Check every change's id against its content, every device's chain and the chain
+    tips. Reads only."""
+    extra: dict[Any, list[bytes]] = defaultdict(list)
+    for child, parent in conn.execute(f"SELECT child, parent FROM {schema}.change_parents"):
+        extra[child].append(parent)
+    rows = conn.execute(f"SELECT {CHANGE_COLUMNS} FROM {schema}.changes").fetchall()
+    heads = {r[0] for r in conn.execute(f"SELECT id FROM {schema}.chain_heads")}
+    by_id = {r[0]: r for r in rows}
+    devices: dict[str, DeviceReport] = {}
+    seqs: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    named_as_prev: set[Any] = set()
+    problems: list[str] = []
+
+    def problem(device: Any, text: str) -> None:
+        report = devices.setdefault(str(device), DeviceReport(str(device)))
+        report.problems.append(text)
+        problems.append(text)
+
+    for r in rows:
+        ident, device, seq, hlc = r[0], r[1], r[2], r[3]
+        report = devices.setdefault(str(device), DeviceReport(str(device)))
+        report.changes += 1
+        if isinstance(seq, int):
+            report.last_seq = max(report.last_seq, seq)
+            seqs[str(device)][seq] += 1
+        if not isinstance(ident, bytes) or len(ident) != digest.ID_BYTES:
+            problem(device, f"{_name(device, seq, ident)}: not a change id (edited)")
+            continue
+        if not isinstance(hlc, int) or not isinstance(seq, int):
+            problem(device, f"{_name(device, seq, ident)}: its clock or sequence is not a number")
+        parents = digest.parents_text(extra.get(ident, []))
+        if digest.change_id(*r[1:11], parents, r[11]) != ident:
+            problem(device, f"{_name(device, seq, ident)}: content does not match its id (edited)")
+        prev = r[11]
+        if prev is None:
+            if seq != 1:
+                problem(device, f"{_name(device, seq, ident)}: names no previous change")
+            continue
+        named_as_prev.add(prev)
+        before = by_id.get(prev)
+        if before is None:
+            problem(
+                device,
+                f"change {digest.show(prev)} (device {device}, seq "
+                f"{seq - 1 if isinstance(seq, int) else '?'}) is missing (deleted): "
+                f"{_name(device, seq, ident)} names it",
+            )
+        elif before[1] != device or not (isinstance(seq, int) and before[2] == seq - 1):
+            problem(
+                device,
+                f"{_name(device, seq, ident)}: names {_name(before[1], before[2], prev)} as "
+                "its previous change (out of order)",
+            )
+    for head in heads:
+        if head not in by_id:
+            problems.append(
+                f"change {digest.show(head)} (the latest of a device) is missing (deleted)"
+            )
+    for ident in by_id.keys() - named_as_prev - heads:
+        r = by_id[ident]
+        problem(r[1], f"{_name(r[1], r[2], ident)}: not recorded as a device's latest (added?)")
+    for device, counts in seqs.items():
+        report = devices[device]
+        report.forks = sum(1 for n in counts.values() if n > 1)
+        missing = [s for s in range(1, report.last_seq + 1) if s not in counts]
+        if missing:
+            shown = ", ".join(str(s) for s in missing[:5]) + (" …" if len(missing) > 5 else "")
+            problem(device, f"device {device}: gap, {len(missing)} change(s) missing (seq {shown})")
+    return Verification(
+        log_digest=log_digest(conn, schema),
+        changes=len(rows),
+        devices=sorted(devices.values(), key=lambda d: d.device_id),
+        problems=problems,
+    )
+
+
+# ------------------------------------------------- giving a log content-derived ids again
+def prepare_rekey(conn: sqlite3.Connection) -> None:
+    """Fill temp.rekey (old id -> new id, its prev's new id, whether it is a chain tip)
+    with the ids the log's changes have by their content now: for the schema step
+    0003_verifiable_log (text ids, prev found by sequence number) and after `scrub`
+    rewrites values and device names (prev as stored). A change's new id needs its
+    parents' and prev's new ids first, so they are computed in that order. The same log
+    gets the same ids in any database, so copies migrated apart still merge as one."""
+    conn.execute("DROP TABLE IF EXISTS temp.rekey")
+    conn.execute("CREATE TEMP TABLE rekey (old PRIMARY KEY, id BLOB, prev BLOB, head INTEGER)")
+    has_prev = "prev" in {r[1] for r in conn.execute("PRAGMA main.table_info(changes)")}
+    rows = conn.execute(
+        "SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent"
+        + (", prev" if has_prev else "")
+        + " FROM main.changes"
+    ).fetchall()
+    extra: dict[Any, list[Any]] = defaultdict(list)
+    for child, parent in conn.execute("SELECT child, parent FROM main.change_parents"):
+        extra[child].append(parent)
+    by_old = {r[0]: r for r in rows}
+    if has_prev:
+        prev_old = {r[0]: r[11] for r in rows}
+    else:
+        latest: dict[tuple[Any, Any], Any] = {}  # (device, seq) -> the latest id at that seq
+        for r in rows:
+            key = (r[1], r[2])
+            held = latest.get(key)
+            if held is None or (r[3], r[0]) > (by_old[held][3], held):
+                latest[key] = r[0]
+        prev_old = {
+            r[0]: latest.get((r[1], r[2] - 1)) if isinstance(r[2], int) else None for r in rows
+        }
+    new: dict[Any, bytes] = {}
+
+    def unknown(old: Any) -> bytes:  # a change named that the log does not hold
+        return hashlib.blake2b(f"unknown change {old!r}".encode(), digest_size=16).digest()
+
+    def ref(d: Any) -> bytes | None:
+        return None if d is None else new.get(d) or unknown(d)
+
+    on_path: set[Any] = set()  # being computed: met again, a cycle (only in a damaged log)
+    for start in by_old:
+        stack: list[tuple[Any, bool]] = [(start, False)]
+        while stack:
+            old, expanded = stack.pop()
+            if old in new:
+                continue
+            r = by_old[old]
+            deps = (r[10], *extra.get(old, ()), prev_old[old])
+            if not expanded:
+                on_path.add(old)
+                stack.append((old, True))
+                stack.extend(
+                    (d, False) for d in deps if d in by_old and d not in new and d not in on_path
+                )
+                continue
+            parents = digest.parents_text([ref(p) or b"" for p in extra.get(old, ())])
+            new[old] = digest.change_id(*r[1:10], ref(r[10]), parents, ref(prev_old[old]))
+            on_path.discard(old)
+    named = {p for p in prev_old.values() if p is not None}
+    refs = {r[10] for r in rows if r[10] is not None and r[10] not in by_old}
+    refs |= {p for ps in extra.values() for p in ps if p not in by_old}
+    conn.executemany(
+        "INSERT INTO temp.rekey (old, id, prev, head) VALUES (?, ?, ?, ?)",
+        [(old, new[old], ref(prev_old[old]), int(old not in named)) for old in by_old]
+        + [(old, unknown(old), None, 0) for old in refs],
+    )
+
+
+def rekey(conn: sqlite3.Connection) -> None:
+    """Give every change of a log whose content was rewritten (scrub) the id its content
+    has now, and carry the new ids into parents, chains, current state and conflicts. The
+    caller holds the write transaction."""
+    prepare_rekey(conn)
+    from fieldkit import sql
+    from fieldkit.store.connection import run_script
+
+    run_script(conn, sql.queries("state")["apply_rekey"])

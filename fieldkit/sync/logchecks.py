@@ -1,0 +1,199 @@
+"""Checking what a source's change log brings before a merge writes anything.
+
+Every new change must have a 16-byte id that is the digest of its content
+(fieldkit.store.digest), a whole-number clock not more than a day (or the skew allowed)
+ahead of this machine, and a place in its device's hash chain; a change the target or
+another source holds must say the same there; and a scrubbed copy must not meet the
+changes it was made from. Each failure is one line naming the file(s): BadInput, exit 2.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from contextlib import closing, suppress
+from pathlib import Path
+
+from fieldkit import sql
+from fieldkit.errors import BadInput
+from fieldkit.store import connection, digest
+from fieldkit.store.log import COUNTER_BITS
+
+Q = sql.queries("merge")
+
+DAY_MS = 24 * 3600 * 1000
+# How far ahead of this machine's clock a source's changes may be dated, by default.
+DEFAULT_CLOCK_SKEW_MS = DAY_MS
+
+
+# ------------------------------------------------------------------------ clock skew
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(y|w|d|h|m|s)", re.I)
+_UNIT_MS = {"y": 365 * DAY_MS, "w": 7 * DAY_MS, "d": DAY_MS, "h": 3600_000, "m": 60_000, "s": 1000}
+
+
+def parse_duration(text: str) -> int:
+    """'36h', '3d', '1d12h', '2w', '1y' as milliseconds; one clear error otherwise."""
+    compact = text.strip().replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not parts or "".join(a + u for a, u in parts).lower() != compact.lower():
+        raise BadInput(f"{text!r}: not a duration (say e.g. 36h, 3d, 2w or 1y)")
+    return int(sum(float(a) * _UNIT_MS[u.lower()] for a, u in parts))
+
+
+def describe_duration(ms: int) -> str:
+    """A duration as people say it: '3 days 4 hours', '2 hours 5 minutes', '5000 years'."""
+    if ms >= 2 * _UNIT_MS["y"]:
+        return f"{ms / _UNIT_MS['y']:,.0f} years"
+    days, rest = divmod(max(ms, 0), DAY_MS)
+    hours, rest = divmod(rest, 3600_000)
+    minutes = rest // 60_000
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    shown = [f"{n} {u}{'s' if n != 1 else ''}" for n, u in parts if n][:2]
+    return " ".join(shown) or "under a minute"
+
+
+def check_known(conn: sqlite3.Connection, path: Path, n: int, sources: list[Path]) -> None:
+    """A change id the target, or a source read before this one, already holds must come
+    with the same content: two files that disagree on what one change says are refused,
+    naming both (ids are digests of content, so one of them was edited)."""
+    row = conn.execute(Q["same_id_other_content_target"]).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
+            f"something else in {_target_name(conn)}; one of the two files was edited: refused"
+        )
+    row = conn.execute(Q["same_id_other_content_sources"], {"src": n}).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
+            f"something else in {sources[row[3]]}; one of the two files was edited: refused"
+        )
+
+
+def _target_name(conn: sqlite3.Connection) -> str:
+    return next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+
+
+def _holders(conn: sqlite3.Connection, ident: object, others: list[tuple[Path, Path]]) -> list[str]:
+    """Which of the target and the other sources hold a change with this id (to name them
+    when a source says it differently)."""
+    found = []
+    if conn.execute("SELECT 1 FROM main.changes WHERE id = ?", (ident,)).fetchone():
+        found.append(_target_name(conn))
+    for name, reading in others:
+        with (
+            suppress(sqlite3.DatabaseError),
+            closing(sqlite3.connect(connection.read_uri(reading), uri=True)) as c,
+        ):
+            if c.execute("SELECT 1 FROM changes WHERE id = ?", (ident,)).fetchone():
+                found.append(str(name))
+    return found
+
+
+def check_log(
+    conn: sqlite3.Connection,
+    path: Path,
+    n: int,
+    clock_skew_ms: int,
+    others: list[tuple[Path, Path]],
+) -> None:
+    """The new changes a source brings (temp.incoming, src = n): ids, clock types and
+    range (at most `clock_skew_ms` ahead of this machine), digests, chains, and its record
+    of each device's latest change. `others`: (name, file to read) of the other sources."""
+    args = {"src": n}
+    row = conn.execute(Q["check_ids"], args).fetchone()
+    if row[0]:
+        raise BadInput(
+            f"{path}: {row[0]:,} change(s) with {'no id' if row[1] else 'a malformed id'} "
+            f"(device {row[2]}); not a log fieldkit wrote: refused"
+        )
+    row = conn.execute(Q["check_clock_types"], args).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: {row[2]:,} change(s) from device {row[0]} have a clock that is {row[1]}, "
+            "not a whole number: refused"
+        )
+    row = conn.execute(Q["check_columns"], args).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) has a "
+            "malformed sequence number, kind or cell: refused"
+        )
+    now_ms = int(time.time() * 1000)
+    limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, digest.HLC_LIMIT)
+    row = conn.execute(Q["check_clocks"], {**args, "limit": limit}).fetchone()
+    if row is not None:
+        device, count, top, low = row
+        if low < 0:
+            raise BadInput(
+                f"{path}: {count:,} change(s) from device {device} are dated before 1970: refused"
+            )
+        if top > digest.HLC_LIMIT:
+            raise BadInput(
+                f"{path}: {count:,} change(s) from device {device} have a clock beyond any "
+                f"real date ({top}): refused"
+            )
+        ahead = (top >> COUNTER_BITS) - now_ms
+        raise BadInput(
+            f"{path}: {count:,} change(s) from device {device} are dated up to "
+            f"{describe_duration(ahead)} ahead of this machine's clock (allowed: "
+            f"{describe_duration(clock_skew_ms)}); if that laptop's clock is known to be "
+            f"wrong, merge with --allow-clock-skew {_round_up_days(ahead)}"
+        )
+    connection.run_script(conn, Q["gather_parents"].replace(":src", str(int(n))))
+    row = conn.execute(Q["check_digests"], args).fetchone()
+    if row is not None:
+        held = _holders(conn, row[0], others)
+        also = f"; {' and '.join(held)} hold(s) it as written" if held else ""
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) does not "
+            f"match its content (edited after it was written){also}: refused"
+        )
+    row = conn.execute(Q["check_chains"], args).fetchone()
+    if row is not None:
+        ident, device, seq, prev = row
+        if prev is None:
+            what = "names no previous change"
+        else:
+            what = f"names a previous change {digest.show(prev)} that is missing (deleted?) or out of order"
+        raise BadInput(
+            f"{path}: the chain of device {device} breaks at change {digest.show(ident)} "
+            f"(seq {seq}): it {what}; refused"
+        )
+    row = conn.execute(Q["check_heads"]).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])}, the latest of a device, is missing "
+            "(deleted?): refused"
+        )
+
+
+def check_lineage(conn: sqlite3.Connection, path: Path, n: int, sources: list[Path]) -> None:
+    """A scrubbed copy's devices are its source's renamed `<device>~<scrub>`: one beside
+    the device it was made from (or beside another scrubbing of it) would set blanked
+    values beside the real ones, or two pseudonyms beside each other."""
+    row = conn.execute(Q["check_lineage"], {"src": n}).fetchone()
+    if row is None:
+        return
+    theirs, ours, where = row
+    other = _target_name(conn) if where is None else str(sources[where])
+    pair = f"device {theirs} beside {ours}"
+    if "~" in theirs and "~" in ours:
+        raise BadInput(
+            f"{path} and {other} are copies of one database scrubbed apart ({pair}); scrub "
+            "both with one --key-file, or merge the originals: refused"
+        )
+    what = (
+        f"is a scrubbed copy of changes {other} holds as written"
+        if "~" in theirs
+        else f"holds as written the changes {other} holds a scrubbed copy of"
+    )
+    raise BadInput(
+        f"{path}: {what} ({pair}); merging them would set blanked values beside the real "
+        "ones: refused"
+    )
+
+
+def _round_up_days(ms: int) -> str:
+    return f"{max(1, -(-ms // DAY_MS) + 1)}d"

@@ -219,7 +219,8 @@ def test_the_log_digest_ties_a_figure_to_the_log(cli, demo_copy: Path) -> None:
     rows_ = json.loads(cli("report", "evidence", "--db", a, "--json").output)
     assert rows_ and {r["log_digest"] for r in rows_} == {digest}
     with Store.open(a) as s:
-        s.set_note(s.records()[0]["record_id"], "fd_open_at_visit", "seen again")
+        front_desk = next(r for r in s.records() if r["checklist_id"] == "front_desk")
+        s.set_note(front_desk["record_id"], "fd_open_at_visit", "seen again")
     assert json.loads(cli("verify", "--db", a, "--json").output)["log_digest"] != digest
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fieldkit.checklists import ChecklistError, load_all, parse_checklist
+from fieldkit.checklists import Checklist, ChecklistError, load_all, parse_stored
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.register.ids import digest
 from fieldkit.store import connection
@@ -153,11 +153,18 @@ def _tables(conn: sqlite3.Connection, schema: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _normal(checklist: Checklist) -> Any:
+    """A definition as the loader reads it: two stored texts that parse to the same
+    checklist (key order, defaults written out or left implicit, facts an older fieldkit did
+    not store) are the same definition; any difference in what it asks or counts is not."""
+    return json.loads(checklist.definition_json())
+
+
 def _held(target: Path) -> dict[tuple[str, int], _Held]:
     """Definitions a merge into `target` already holds: fieldkit's shipped checklists
     (every fieldkit database installs them), then the target's own rows."""
     held = {
-        (c.id, c.version): _Held(json.loads(c.definition_json()), "fieldkit's shipped checklists")
+        (c.id, c.version): _Held(_normal(c), "fieldkit's shipped checklists")
         for c in load_all().values()
     }
     if not target.exists():
@@ -169,9 +176,10 @@ def _held(target: Path) -> dict[tuple[str, int], _Held]:
                 "SELECT id, version, definition FROM checklists"
             ):
                 try:
-                    held[(cid, version)] = _Held(json.loads(definition), str(target))
-                except (TypeError, ValueError):
+                    stored = parse_stored(definition, str(target))
+                except (ChecklistError, TypeError, ValueError, AttributeError, KeyError):
                     continue  # the target's own damage is not a source's fault
+                held[(cid, version)] = _Held(_normal(stored), str(target))
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{target}: unreadable ({e})") from None
     finally:
@@ -230,7 +238,9 @@ def _check_definition(
     except (ValueError, RecursionError):
         raise BadInput(f"{what}: the definition is not valid JSON") from None
     try:
-        checklist = parse_checklist(data, what)
+        # As every reader parses it: a definition stored before checklists carried their own
+        # facts (dashboard, targets, scope, summaries) takes them from the shipped file.
+        checklist = parse_stored(definition, what)
     except ChecklistError as e:
         raise BadInput(str(e)) from None
     except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as e:
@@ -242,6 +252,7 @@ def _check_definition(
         )
     key = (cid, version)
     before = held.get(key)
+    data = _normal(checklist)
     if before is not None and before.definition != data:
         raise BadInput(
             f"{what} differs from the one held by {before.where}; "

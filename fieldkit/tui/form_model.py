@@ -190,11 +190,15 @@ def multi_toggle(item: Item, current: Any, index: int) -> list[str]:
         codes = []
     if not isinstance(codes, list):
         codes = []
-    code = item.choices[index - 1].code
+    choice = item.choices[index - 1]
+    code = choice.code
     if code in codes:
         codes.remove(code)
+    elif choice.exclusive:  # "None": cannot go with another, so it replaces them
+        codes = [code]
     else:
-        codes.append(code)
+        alone = {c.code for c in item.choices if c.exclusive}
+        codes = [c for c in codes if c not in alone] + [code]
     order = [c.code for c in item.choices]
     return sorted((c for c in codes if c in order), key=order.index)
 

@@ -140,6 +140,10 @@ _RANGE = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$")
 _REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}")
 
 
+# columns that take a language (`label::English (en)`, or `label:English`)
+TEXT_COLUMNS = ("label", "hint", "guidance_hint", "constraint_message", "required_message")
+
+
 class XLSFormError(ChecklistError):
     """A workbook that is not an XLSForm, or a feature fieldkit cannot honour."""
 
@@ -167,6 +171,9 @@ class _Row:
 
 def _norm(header: str, aliases: dict[str, str]) -> str:
     h = re.sub(r"\s+", " ", str(header).strip())
+    base, colon, rest = h.partition(":")
+    if colon and "::" not in h and base.strip().lower().replace(" ", "_") in TEXT_COLUMNS:
+        h = f"{base}::{rest}"  # `label:Hindi` (SurveyCTO's spelling; pyxform reads it too)
     if "::" in h:
         base, _, rest = h.partition("::")
         base_l = base.strip().lower()
@@ -447,6 +454,15 @@ class _Reader:
         return lo, hi
 
     # ------------------------------------------------------------------ survey
+    def _shown_refs(self, text: str) -> str:
+        """A label's `${name}` (an answer shown in the text; the app fills it in) names
+        the question by its fieldkit id."""
+
+        def ref(m: re.Match[str]) -> str:
+            return "${" + self.names.get(m.group(1), m.group(1)) + "}"
+
+        return _REF.sub(ref, text)
+
     def item_id(self, row: _Row) -> str:
         name = row.get("name")
         if not name:
@@ -632,7 +648,7 @@ class _Reader:
         stack: list[dict[str, Any]],
     ) -> dict[str, Any]:
         iid = self.names[row.get("name")]
-        prompt = _text(row, "label", self.language)
+        prompt = self._shown_refs(_text(row, "label", self.language))
         item: dict[str, Any] = {"id": iid}
         fk_kind = row.get("fieldkit::kind")
         if head in ("select_one", "select_multiple", "select1", "select_all_that_apply"):
@@ -744,7 +760,7 @@ class _Reader:
             _text(row, "constraint_message", self.language),
             _text(row, "required_message", self.language),
         ]
-        help_text = " ".join(p for p in [hint, *extra] if p)
+        help_text = " ".join(p for p in [hint, *extra] if p)  # shown as written
         if help_text:
             item["help"] = help_text
         if kind not in ("derived", "note"):

@@ -5,6 +5,7 @@ number keys pick choices. No Textual here, so it can be tested and reasoned abou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,6 +166,29 @@ def rule_text(checklist: Checklist, item: Item) -> str:
     vals = ", ".join(names)
     words = {"equals": "=", "not_equals": "≠", "in": "is one of", "not_in": "is not one of"}
     return f"{rule.item} {words[rule.op]} {vals}"
+
+
+_REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+
+
+def fill_prompt(
+    checklist: Checklist, text: str, answers: Mapping[AnswerKey, Any], rkey: str = ""
+) -> str:
+    """A question's text with each `${item}` (XLSForm's way to show an answer in a
+    label) replaced by that item's answer as shown on screen ('…' while it has none)."""
+
+    def value(m: re.Match[str]) -> str:
+        item = checklist.item_map.get(m.group(1))
+        if item is None:
+            return m.group(0)
+        if item.kind == "derived":
+            v = checklist.computed_value(item.id, answers, rkey)
+        else:
+            v = answers.get((item.id, rkey), answers.get((item.id, "")))
+        shown = item.display(v) if v is not None and v != "" else ""
+        return shown or "…"
+
+    return _REF.sub(value, text)
 
 
 def digit_pick(count: int, buffer: str) -> tuple[int | None, str]:

@@ -163,6 +163,7 @@ class ChoiceRow(Widget, can_focus=True):
 
     value: reactive[Any] = reactive(None, layout=True)
     auto: reactive[str] = reactive("", layout=True)
+    prompt: reactive[str] = reactive("", layout=True)
     state: reactive[str] = reactive("")
     note: reactive[str] = reactive("", layout=True)
     error: reactive[str] = reactive("", layout=True)
@@ -279,13 +280,14 @@ def row_lines(row: Any, *, focused: bool, with_options: bool) -> list[Content]:
     """The lines of a row: question, answer line, then (when focused) the hints."""
     item: Item = row.item
     entry: Entry = row.entry
+    prompt = row.prompt or item.prompt  # with answers shown in it (XLSForm ${item})
     if item.kind == "note":  # text to read: no answer, never required
-        lines = [Content.styled(item.prompt, "bold")]
+        lines = [Content.styled(prompt, "bold")]
         if item.help:
             lines.append(Content.styled("  " + item.help, "italic $text-muted"))
         return lines
     req = ("" if item.required or not item.answerable else "  (optional)", "$text-muted")
-    lines = [Content.assemble((item.prompt, "bold"), req)]
+    lines = [Content.assemble((prompt, "bold"), req)]
     if row.auto:
         lines.append(
             Content.assemble(
@@ -362,6 +364,7 @@ class TextRow(Vertical):
 
     value: reactive[Any] = reactive(None, layout=True)
     auto: reactive[str] = reactive("")
+    prompt: reactive[str] = reactive("")
     state: reactive[str] = reactive("")
     note: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
@@ -454,6 +457,10 @@ class TextRow(Vertical):
 
     def watch_auto(self) -> None:
         self._redraw()
+
+    def watch_prompt(self) -> None:
+        if self._ready:
+            self.query_one(".question", Static).update(self._question())
 
     def watch_state(self) -> None:
         self._redraw()

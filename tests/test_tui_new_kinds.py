@@ -181,3 +181,21 @@ async def test_a_calculate_shows_its_value_as_answers_change(tmp_path: Path, cli
         await pilot.pause()
         assert "▸ 1" in count.render().plain
     assert ("vuln_count", "") not in cells(db, rid)  # computed, never stored
+
+
+async def test_in_the_choice_list_an_exclusive_none_clears_the_others(
+    tmp_path: Path, cli: Cli
+) -> None:
+    db = installed_db(tmp_path, cli)
+    async with suite_form(db) as (app, pilot, screen):
+        rid = screen.record_id
+        await goto(pilot, screen, "vuln")
+        await pilot.press("enter")  # no answer yet: Enter opens the list
+        await pilot.pause()
+        await pilot.press("space", "down", "space")  # Mental health, Child
+        await pilot.press("down", "space")  # None: the other two are cleared
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert cells(db, rid)[("vuln", "")] == json.dumps(["none"])
+        assert "▸ None" in screen.rows[("vuln", "")].render().plain

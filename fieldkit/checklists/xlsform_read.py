@@ -140,6 +140,10 @@ _RANGE = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$")
 _REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}")
 
 
+# columns that take a language (`label::English (en)`, or `label:English`)
+TEXT_COLUMNS = ("label", "hint", "guidance_hint", "constraint_message", "required_message")
+
+
 class XLSFormError(ChecklistError):
     """A workbook that is not an XLSForm, or a feature fieldkit cannot honour."""
 
@@ -167,6 +171,9 @@ class _Row:
 
 def _norm(header: str, aliases: dict[str, str]) -> str:
     h = re.sub(r"\s+", " ", str(header).strip())
+    base, colon, rest = h.partition(":")
+    if colon and "::" not in h and base.strip().lower().replace(" ", "_") in TEXT_COLUMNS:
+        h = f"{base}::{rest}"  # `label:Hindi` (SurveyCTO's spelling; pyxform reads it too)
     if "::" in h:
         base, _, rest = h.partition("::")
         base_l = base.strip().lower()
@@ -255,12 +262,29 @@ class _Reader:
         self.path = path
         self.book = _read_book(path)
         self.notices: list[str] = []
+        self._drop_bookkeeping()
         self.survey = self.book["survey"]
         self.choices_rows = self.book.get("choices", [])
         settings_rows = [r for r in self.book.get("settings", []) if r.cells]
         self.settings = settings_rows[0] if settings_rows else _Row("settings", 2, {})
         self.language = self._pick_language(language)
         self.names: dict[str, str] = {}  # XLSForm name -> fieldkit id
+
+    def _drop_bookkeeping(self) -> None:
+        """Columns named `$...` (`$kuid`, `$autoname`, `$xpath`: KoboToolbox's own ids for
+        rows, written into every form it exports) say nothing about the questions: they
+        are dropped, and reported once per sheet."""
+        for sheet, rows in self.book.items():
+            dropped: list[str] = []
+            for row in rows:
+                for key in [k for k in row.cells if k.startswith("$")]:
+                    if row.cells.pop(key).strip() and key not in dropped:
+                        dropped.append(key)
+            if dropped:
+                self.notices.append(
+                    f"{sheet} sheet, column {', '.join(dropped)}: ignored"
+                    " (KoboToolbox's row ids, not part of the form)"
+                )
 
     # ------------------------------------------------------------------ settings
     def _pick_language(self, wanted: str | None) -> str | None:
@@ -430,6 +454,15 @@ class _Reader:
         return lo, hi
 
     # ------------------------------------------------------------------ survey
+    def _shown_refs(self, text: str) -> str:
+        """A label's `${name}` (an answer shown in the text; the app fills it in) names
+        the question by its fieldkit id."""
+
+        def ref(m: re.Match[str]) -> str:
+            return "${" + self.names.get(m.group(1), m.group(1)) + "}"
+
+        return _REF.sub(ref, text)
+
     def item_id(self, row: _Row) -> str:
         name = row.get("name")
         if not name:
@@ -540,7 +573,10 @@ class _Reader:
                 )
                 continue
             item = self._item(row, head, words, lists, stack)
+            other = item.pop("_other", None)
             section_for()["items"].append(item)
+            if other is not None:
+                section_for()["items"].append(other)
         if stack:
             raise XLSFormError(f"{self.path.name}: group {stack[-1]['name']!r} is never closed")
         definition["sections"] = [s for s in sections if s["items"]]
@@ -612,10 +648,13 @@ class _Reader:
         stack: list[dict[str, Any]],
     ) -> dict[str, Any]:
         iid = self.names[row.get("name")]
-        prompt = _text(row, "label", self.language)
+        prompt = self._shown_refs(_text(row, "label", self.language))
         item: dict[str, Any] = {"id": iid}
         fk_kind = row.get("fieldkit::kind")
         if head in ("select_one", "select_multiple", "select1", "select_all_that_apply"):
+            or_other = len(words) == 3 and words[2].lower() == "or_other"
+            if or_other:
+                words = words[:2]
             if len(words) != 2:
                 raise XLSFormError(f"{row.at('type')}: {' '.join(words)!r} is not supported")
             list_name = words[1]
@@ -631,6 +670,27 @@ class _Reader:
             lowered = [c.lower() for c in codes]
             multi = head in ("select_multiple", "select_all_that_apply")
             na = [c for c in choices if c[1].lower() in NA_CODES]
+            if or_other:
+                # XLSForm's `or_other`: an "Other" choice, and a text question after this
+                # one (named NAME_other) to say what, asked only when Other is chosen
+                other_id = f"{iid}_other"
+                if other_id in self.names.values():
+                    raise XLSFormError(
+                        f"{row.at('type')}: or_other needs the name {other_id!r}, which another"
+                        " question already has"
+                    )
+                self.names[other_id] = other_id
+                if "other" not in lowered:
+                    choices = [*choices, (row, "other", "Other", False)]
+                    codes = [*codes, "other"]
+                    lowered = [*lowered, "other"]
+                item["_other"] = {
+                    "id": other_id,
+                    "prompt": "Specify other",
+                    "kind": "text",
+                    "required": False,
+                    "relevant": f"selected({iid}, 'other')",
+                }
             if not multi and sorted(lowered) == ["no", "yes"] and fk_kind in ("", "yn"):
                 item["kind"] = "yn"
             elif (
@@ -700,7 +760,7 @@ class _Reader:
             _text(row, "constraint_message", self.language),
             _text(row, "required_message", self.language),
         ]
-        help_text = " ".join(p for p in [hint, *extra] if p)
+        help_text = " ".join(p for p in [hint, *extra] if p)  # shown as written
         if help_text:
             item["help"] = help_text
         if kind not in ("derived", "note"):

@@ -5,6 +5,7 @@ number keys pick choices. No Textual here, so it can be tested and reasoned abou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,6 +168,29 @@ def rule_text(checklist: Checklist, item: Item) -> str:
     return f"{rule.item} {words[rule.op]} {vals}"
 
 
+_REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+
+
+def fill_prompt(
+    checklist: Checklist, text: str, answers: Mapping[AnswerKey, Any], rkey: str = ""
+) -> str:
+    """A question's text with each `${item}` (XLSForm's way to show an answer in a
+    label) replaced by that item's answer as shown on screen ('…' while it has none)."""
+
+    def value(m: re.Match[str]) -> str:
+        item = checklist.item_map.get(m.group(1))
+        if item is None:
+            return m.group(0)
+        if item.kind == "derived":
+            v = checklist.computed_value(item.id, answers, rkey)
+        else:
+            v = answers.get((item.id, rkey), answers.get((item.id, "")))
+        shown = item.display(v) if v is not None and v != "" else ""
+        return shown or "…"
+
+    return _REF.sub(value, text)
+
+
 def digit_pick(count: int, buffer: str) -> tuple[int | None, str]:
     """Number keys pick the Nth choice. With more than nine choices a digit that could
     start a longer number waits for the next digit (or Enter).
@@ -190,11 +214,15 @@ def multi_toggle(item: Item, current: Any, index: int) -> list[str]:
         codes = []
     if not isinstance(codes, list):
         codes = []
-    code = item.choices[index - 1].code
+    choice = item.choices[index - 1]
+    code = choice.code
     if code in codes:
         codes.remove(code)
+    elif choice.exclusive:  # "None": cannot go with another, so it replaces them
+        codes = [code]
     else:
-        codes.append(code)
+        alone = {c.code for c in item.choices if c.exclusive}
+        codes = [c for c in codes if c not in alone] + [code]
     order = [c.code for c in item.choices]
     return sorted((c for c in codes if c in order), key=order.index)
 

@@ -26,7 +26,7 @@ from fieldkit.store import IncompleteRecord, Store
 from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
-from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
+from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_text
 from fieldkit.tui.form_status import outcome_message
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
@@ -200,6 +200,10 @@ class FormScreen(Screen[None]):
     def _set_row(self, row: Row, entry: Entry) -> None:
         auto = self.model.auto_na(entry)
         row.auto = rule_text(self.checklist, entry.item) if auto else ""
+        if "${" in entry.item.prompt:  # XLSForm: an answer shown in the question's text
+            row.prompt = fill_prompt(
+                self.checklist, entry.item.prompt, self.model.answers, entry.rkey
+            )
         if entry.item.kind == "derived":  # computed from other answers, never stored
             row.value = self.checklist.computed_value(entry.item.id, self.model.answers, entry.rkey)
         else:

@@ -65,6 +65,18 @@ class ChoicePicker(ModalScreen[Any]):
         event.stop()
         self.dismiss(event.option.id)
 
+    def on_selection_list_selection_toggled(self, event: SelectionList.SelectionToggled) -> None:
+        """An exclusive choice ("None") cannot go with another: picking one clears the rest."""
+        event.stop()
+        widget = event.selection_list
+        code = event.selection.value
+        if code not in widget.selected:
+            return
+        alone = {c.code for c in self.item.choices if c.exclusive}
+        for other in list(widget.selected):
+            if other != code and (code in alone or other in alone):
+                widget.deselect(other)
+
     def action_confirm(self) -> None:
         widget = self.query_one("#choices")
         if isinstance(widget, SelectionList):

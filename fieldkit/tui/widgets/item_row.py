@@ -68,6 +68,8 @@ def now_text(kind: str, now: datetime) -> str:
 
 def meta_text(item: Item) -> str:
     kind = KIND_LABELS.get(item.kind, item.kind)
+    if not item.answerable:  # computed: shown, never answered
+        return kind
     bits = [kind, "required" if item.required else "optional"]
     if item.na:
         bits.append("n/a allowed")
@@ -161,6 +163,7 @@ class ChoiceRow(Widget, can_focus=True):
 
     value: reactive[Any] = reactive(None, layout=True)
     auto: reactive[str] = reactive("", layout=True)
+    prompt: reactive[str] = reactive("", layout=True)
     state: reactive[str] = reactive("")
     note: reactive[str] = reactive("", layout=True)
     error: reactive[str] = reactive("", layout=True)
@@ -182,6 +185,9 @@ class ChoiceRow(Widget, can_focus=True):
         the wrong question."""
         item = self.item
         entry_key = self.entry.key
+        if not item.answerable and key not in ("enter",) and char.isprintable() and char:
+            what = "computed from other answers" if item.kind == "derived" else "a note"
+            return it.Reject(entry_key, f"this is {what}: nothing to answer")
         if key == "enter":
             if self.pending:
                 return self._pick(int(self.pending))
@@ -274,8 +280,14 @@ def row_lines(row: Any, *, focused: bool, with_options: bool) -> list[Content]:
     """The lines of a row: question, answer line, then (when focused) the hints."""
     item: Item = row.item
     entry: Entry = row.entry
-    req = ("" if item.required else "  (optional)", "$text-muted")
-    lines = [Content.assemble((item.prompt, "bold"), req)]
+    prompt = row.prompt or item.prompt  # with answers shown in it (XLSForm ${item})
+    if item.kind == "note":  # text to read: no answer, never required
+        lines = [Content.styled(prompt, "bold")]
+        if item.help:
+            lines.append(Content.styled("  " + item.help, "italic $text-muted"))
+        return lines
+    req = ("" if item.required or not item.answerable else "  (optional)", "$text-muted")
+    lines = [Content.assemble((prompt, "bold"), req)]
     if row.auto:
         lines.append(
             Content.assemble(
@@ -286,11 +298,12 @@ def row_lines(row: Any, *, focused: bool, with_options: bool) -> list[Content]:
         return lines
     if with_options:
         shown = display(item, row.value)
+        empty = "— not computed yet" if item.kind == "derived" else "— unanswered"
         answer = Content.assemble(
             (f"  {entry.number} · ", "$text-muted"),
             (meta_text(item), "$text-muted"),
             ("   ", ""),
-            ("▸ " + shown, "bold $success") if shown else ("— unanswered", "$text-muted"),
+            ("▸ " + shown, "bold $success") if shown else (empty, "$text-muted"),
             (f"  {row.pending}…", "bold $warning") if getattr(row, "pending", "") else ("", ""),
             ("  " + state_mark(row.state), state_style(row.state)),
         )
@@ -351,6 +364,7 @@ class TextRow(Vertical):
 
     value: reactive[Any] = reactive(None, layout=True)
     auto: reactive[str] = reactive("")
+    prompt: reactive[str] = reactive("")
     state: reactive[str] = reactive("")
     note: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
@@ -443,6 +457,10 @@ class TextRow(Vertical):
 
     def watch_auto(self) -> None:
         self._redraw()
+
+    def watch_prompt(self) -> None:
+        if self._ready:
+            self.query_one(".question", Static).update(self._question())
 
     def watch_state(self) -> None:
         self._redraw()

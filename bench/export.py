@@ -30,7 +30,8 @@ import typer
 from openpyxl import Workbook
 
 from fieldkit.export import printed
-from fieldkit.export.xlsx import Heading, build_sheets, export_xlsx
+from fieldkit.export.workbook import Heading
+from fieldkit.export.xlsx import build_sheets, export_xlsx
 from fieldkit.store import Store
 
 CHUNK = 20_000

@@ -23,6 +23,7 @@ from fieldkit.store import Store
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.schema import install_checklist
 from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules
+from fieldkit.textfiles import decode
 
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
 REPEAT_COL = re.compile(r"^([a-z0-9_]+)\[([A-Za-z0-9_\-]+)\]$")
@@ -90,24 +91,6 @@ def _differences(
                 (Change(record_id, "note", key[0], notes.get(key), key[1]), have_notes.get(key))
             )
     return out
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding it was read as: UTF-8 (with or without BOM), UTF-16 with a
-    BOM, else Windows-1252 (what Excel on Windows writes)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise BadInput("the file says it is UTF-16 but is not valid UTF-16") from None
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
 
 
 def _normalise_when(text: str) -> str:

@@ -34,7 +34,7 @@ async def test_datasette_shows_a_timeline_per_recommendation_and_plans(register_
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from fieldkit import datasette_plugin
+    from fieldkit.datasette import plugin as datasette_plugin
 
     registered = pm.get_plugin("fieldkit") is None
     if registered:

@@ -30,7 +30,7 @@ def plugins() -> Iterator[None]:
     """Datasette skips entry-point plugins under tests: register ours, then unregister."""
     from datasette.plugins import pm
 
-    from fieldkit import datasette_plugin
+    from fieldkit.datasette import plugin as datasette_plugin
 
     before = {name for name, _ in pm.list_name_plugin()}
     if pm.get_plugin("fieldkit") is None:

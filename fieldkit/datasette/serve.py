@@ -5,7 +5,7 @@ password is hashed once, at start (PBKDF2, datasette-auth-passwords' format); a 
 in once on fieldkit's `/-/login` page, which checks it (off the event loop, one check at a
 time) and sets Datasette's own signed `ds_actor` cookie. Later requests carry the cookie:
 checking its signature costs microseconds, so wrong guesses never slow down the pages of
-someone logged in (fieldkit/datasette_plugin.py).
+someone logged in (fieldkit/datasette/plugin.py).
 
 The address is bound before anything is printed: a busy port or an address this machine
 cannot serve on is one line and exit 2. Databases are opened through URIs with their path
@@ -52,7 +52,7 @@ def ensure_plugins() -> None:
     import datasette_dashboards
     from datasette.plugins import pm
 
-    from fieldkit import datasette_plugin
+    from fieldkit.datasette import plugin as datasette_plugin
 
     for name, module in (
         ("fieldkit", datasette_plugin),

@@ -1,5 +1,6 @@
 """Exports of the findings and the data (Excel)."""
 
-from fieldkit.export.xlsx import EXCEL_MAX_ROWS, export_xlsx
+from fieldkit.export.workbook import EXCEL_MAX_ROWS
+from fieldkit.export.xlsx import export_xlsx
 
 __all__ = ["EXCEL_MAX_ROWS", "export_xlsx"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from fieldkit.export.xlsx import REDACTED, Sheet
+from fieldkit.export.workbook import REDACTED, Sheet
 from fieldkit.register.plans import plan_rows
 from fieldkit.register.recs import rec_event_rows, recommendation_rows
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from fieldkit.export.xlsx import PERCENT, ChartSpec, Heading, Sheet
+from fieldkit.export.workbook import PERCENT, ChartSpec, Heading, Sheet
 from fieldkit.report import evidence, fraction
 from fieldkit.report.definitions import scope_labels
 from fieldkit.report.summary import summary, summary_tables

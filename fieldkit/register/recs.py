@@ -20,6 +20,7 @@ from fieldkit.register import withdrawals as W
 from fieldkit.register.ids import digest, iso_date, now_iso, slug, today_iso
 from fieldkit.register.parse import Entry, format_date, parse_text
 from fieldkit.store import Store
+from fieldkit.textfiles import decode
 
 Q = sql.queries("register")
 IMPORT_CACHE_KIB = -262_144  # SQLite page cache during an import: 256 MiB at most
@@ -82,8 +83,6 @@ def check_not_future(day: str, allow_future: bool, what: str = "date") -> None:
 # ---------------------------------------------------------------------------- reading
 def read_file(path: Path) -> str:
     """A register file's text (UTF-8, UTF-16 with a BOM, else Windows-1252)."""
-    from fieldkit.importer import decode
-
     try:
         size = path.stat().st_size
     except FileNotFoundError:

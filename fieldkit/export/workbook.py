@@ -1,0 +1,380 @@
+"""The workbook writer: how a sheet is described (Sheet, Heading, ChartSpec), streamed into a
+write-only openpyxl workbook (Writer: split at the row limit, set up to print, charts sized so
+every bar is labelled) and kept safe (text that looks like a formula stays text). The sheet
+builders (fieldkit/export/xlsx.py, report_sheets.py, register_sheets.py) all build on it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+
+EXCEL_MAX_ROWS = 1_048_576
+RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+PERCENT = "0%"
+MEAN = "0.0"
+WIDTH_SAMPLE = 200
+MAX_WIDTH = 60
+REDACTED = "(redacted)"
+BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+HEADER_FONT = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+NOTE_FONT = Font(italic=True, color="404040")
+SECTION_FONT = Font(bold=True, size=12)
+PROGRESS_EVERY = 5000
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+ID_FONT = Font(italic=True, color="808080")
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+INDENT = Alignment(horizontal="left", vertical="top", indent=1)
+
+
+@dataclass
+class ChartSpec:
+    """A horizontal bar chart of percentages, one bar per row, every bar labelled."""
+
+    title: str
+    first_row: int  # data rows, 1-based sheet rows
+    last_row: int
+    values_col: int  # 1-based
+    labels_col: int
+    source: str | None = None  # the sheet holding the data (default: the chart's own)
+    anchor: str | None = None  # top-left cell (default: right of the table)
+    label_lines: int = 1  # lines the longest bar label wraps to
+
+    @property
+    def bars(self) -> int:
+        return self.last_row - self.first_row + 1
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return chart_size(self.bars, self.label_lines)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A row that names the table under it (a checklist's block on the Summary)."""
+
+    text: str
+
+
+@dataclass
+class Sheet:
+    """One logical sheet: optional title lines, a header row, rows of plain values,
+    formats by column; printed landscape, one page wide, the header repeated."""
+
+    title: str
+    header: list[str]
+    rows: Iterable[Sequence[Any] | Heading]
+    ids: list[str] | None = None  # a row of ids above the header (wide sheets)
+    formats: dict[int, str] = field(default_factory=dict)  # 0-based column -> number format
+    charts: list[ChartSpec] = field(default_factory=list)
+    freeze_cols: int = 0
+    filter: bool = True
+    preamble: list[str] = field(default_factory=list)  # title lines above the header
+    widths: dict[int, int] = field(default_factory=dict)  # 0-based column -> fixed width
+    wrap: set[int] = field(default_factory=set)  # 0-based columns whose text wraps
+    print_cols: int | None = None  # columns printed (default: all)
+    portrait: bool = False
+    page_break_rows: list[int] = field(default_factory=list)  # a new page starts after
+    font_size: float | None = None  # a smaller type for a sheet meant to be printed
+
+
+# --------------------------------------------------------------------------- values
+def safe_text(ws: Any, value: str) -> Any:
+    """A string as a cell that can never be read as a formula."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value[:1] in RISKY_START:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return value
+
+
+def _sheet_title(text: str, used: set[str]) -> str:
+    base = BAD_TITLE.sub(" ", text).strip()[:31] or "Sheet"
+    title, n = base, 1
+    while title.lower() in used:
+        n += 1
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+    used.add(title.lower())
+    return title
+
+
+# --------------------------------------------------------------------------- sheets
+def _width(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return 8
+    return len(str(value))
+
+
+def _widths(header: list[str], sample: list[Sequence[Any]], ids: list[str] | None) -> list[int]:
+    widths = []
+    for i, h in enumerate(header):
+        w = max([min(len(h), 40), len(ids[i]) if ids else 0] + [_width(r[i]) for r in sample])
+        widths.append(max(8, min(MAX_WIDTH, w + 2)))
+    return widths
+
+
+class Writer:
+    """Streams Sheets into a write-only workbook, splitting at the row limit, each sheet
+    set up to print: landscape (or portrait), one page wide, the header rows repeated on
+    every page, a print area, and a footer with the source and the page number."""
+
+    def __init__(self, max_rows: int = EXCEL_MAX_ROWS, footer: str = ""):
+        self.wb = Workbook(write_only=True)
+        self.max_rows = max_rows
+        self.footer = footer
+        self.used: set[str] = set()
+        self.written: dict[str, int] = {}
+        self.unreadable: list[str] = []  # cells holding what a workbook cannot ("Answers!H5")
+        self.worksheets: dict[str, Any] = {}
+        self.progress: Callable[[str, int], None] | None = None
+
+    def _head(self, spec: Sheet) -> int:
+        """Rows above the first data row: title lines (and a blank), ids, the header."""
+        pre = len(spec.preamble) + 1 if spec.preamble else 0
+        return pre + (2 if spec.ids else 1)
+
+    def _start(self, spec: Sheet, title: str, widths: list[int]) -> Any:
+        ws = self.wb.create_sheet(title)
+        self.worksheets[title] = ws
+        # written with the first row, so set before it: fit the printout to the page width
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        for i, w in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        head = self._head(spec)
+        ws.freeze_panes = f"{get_column_letter(spec.freeze_cols + 1)}{head + 1}"
+        # title lines span the printed columns, wrapped, so nothing runs off the page
+        ncols = max(1, min(spec.print_cols or len(widths), len(widths)))
+        span = sum(widths[:ncols])
+        for n, line in enumerate(spec.preamble):
+            font = TITLE_FONT if n == 0 else NOTE_FONT
+            cell = self._styled(ws, line, font)
+            cell.alignment = WRAP
+            lines = _lines(line, span, 14 if n == 0 else 11)
+            ws.row_dimensions[n + 1].height = lines * (19 if n == 0 else 15)
+            if ncols > 1:
+                ws.merged_cells.add(f"A{n + 1}:{get_column_letter(ncols)}{n + 1}")
+            ws.append([cell])
+        if spec.preamble:
+            ws.append([])
+        if spec.ids:
+            ws.append([self._styled(ws, v, ID_FONT) for v in spec.ids])
+        if spec.font_size and spec.header:  # a report sheet: room for two-line headings
+            lines = max(_lines(h, widths[i], None) for i, h in enumerate(spec.header))
+            ws.row_dimensions[head].height = 15 * lines
+        ws.append([self._styled(ws, v, HEADER_FONT, fill=True) for v in spec.header])
+        return ws
+
+    @staticmethod
+    def _styled(ws: Any, value: Any, font: Font, fill: bool = False) -> Any:
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str) and value[:1] in RISKY_START:
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        cell.font = font
+        if fill:
+            cell.fill = HEADER_FILL
+            cell.alignment = WRAP
+        return cell
+
+    def _print_setup(self, ws: Any, spec: Sheet, last_row: int) -> None:
+        head = self._head(spec)
+        ncols = spec.print_cols or len(spec.header)
+        ws.page_setup.orientation = "portrait" if spec.portrait else "landscape"
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.print_options.gridLines = False
+        if spec.header:
+            ws.print_title_rows = f"{head}:{head}" if not spec.ids else f"{head - 1}:{head}"
+        ws.print_area = f"A1:{get_column_letter(max(ncols, 1))}{max(last_row, head)}"
+        ws.oddFooter.left.text = self.footer.replace("&", "&&")
+        ws.oddFooter.left.size = 8
+        ws.oddFooter.right.text = f"{ws.title.replace('&', '&&')}, page &P of &N"
+        ws.oddFooter.right.size = 8
+        for row in spec.page_break_rows:
+            ws.row_breaks.append(Break(id=row))
+
+    def _finish(self, ws: Any, spec: Sheet, last_row: int) -> None:
+        head = self._head(spec)
+        for c in spec.charts:  # a chart placed under the table prints with it
+            if c.anchor:
+                top = int("".join(ch for ch in c.anchor if ch.isdigit()))
+                height = c.size[1]
+                last_row = max(last_row, top + int(height / 0.5) + 1)
+        if spec.filter:
+            ws.auto_filter.ref = (
+                f"A{head}:{get_column_letter(len(spec.header))}{max(last_row, head)}"
+            )
+        self._print_setup(ws, spec, last_row)
+
+    def _heading(self, ws: Any, row: Heading) -> list[Any]:
+        return [self._styled(ws, row.text, SECTION_FONT)]
+
+    def add(self, spec: Sheet) -> list[str]:
+        """Write one logical sheet (as several if it is too long); returns the titles."""
+        rows = iter(spec.rows)
+        sample = list(islice(rows, WIDTH_SAMPLE))
+        plain = [r for r in sample if not isinstance(r, Heading) and len(r) == len(spec.header)]
+        widths = _widths(spec.header, plain, spec.ids)
+        for i, w in sorted(spec.widths.items()):
+            widths += [8] * (i + 1 - len(widths))
+            widths[i] = w
+        head = self._head(spec)
+        fmt = sorted(spec.formats.items())
+        wrap = sorted(spec.wrap)
+        titles = [_sheet_title(spec.title, self.used)]
+        ws = self._start(spec, titles[0], widths)
+        n = head
+        tick = self.progress
+        for row in chain(sample, rows):
+            if n >= self.max_rows:
+                self._finish(ws, spec, n)
+                self.written[titles[-1]] = n - head
+                titles.append(_sheet_title(f"{spec.title} ({len(titles) + 1})", self.used))
+                ws = self._start(spec, titles[-1], widths)
+                n = head
+            if isinstance(row, Heading) or not row:
+                ws.append(self._heading(ws, row) if row else [])
+                n += 1
+                continue
+            out = list(row)
+            for i, v in enumerate(out):
+                if type(v) is str and (v[:1] in RISKY_START or ILLEGAL_CHARACTERS_RE.search(v)):
+                    out[i] = safe_text(ws, v)
+                elif isinstance(v, bytes):  # merged content of the wrong type: say what it is
+                    out[i] = f"<binary, {len(v)} bytes>"
+                    self.unreadable.append(f"{titles[-1]}!{get_column_letter(i + 1)}{n + 1}")
+            for i, f in fmt:
+                v = out[i]
+                if v is not None and not isinstance(v, Cell):
+                    cell = WriteOnlyCell(ws, value=v)
+                    cell.number_format = f
+                    out[i] = cell
+            lines = 1
+            for i in wrap:
+                v = out[i]
+                if v is not None:
+                    cell = v if isinstance(v, Cell) else WriteOnlyCell(ws, value=v)
+                    cell.alignment = WRAP
+                    out[i] = cell
+                    lines = max(lines, _lines(str(cell.value), widths[i], spec.font_size))
+            if spec.font_size:
+                for i, v in enumerate(out):
+                    cell = v if isinstance(v, Cell) else WriteOnlyCell(ws, value=v)
+                    cell.font = Font(size=spec.font_size)
+                    cell.alignment = (
+                        WRAP if i in spec.wrap else TOP if _numeric(cell.value) else INDENT
+                    )
+                    out[i] = cell
+            if lines > 1 or spec.font_size:
+                # LibreOffice keeps the stored height: give wrapped text its lines
+                size = spec.font_size or 11
+                ws.row_dimensions[n + 1].height = round(lines * size * 1.3, 1)
+            ws.append(out)
+            n += 1
+            if tick is not None and n % PROGRESS_EVERY == 0:
+                tick(titles[-1], PROGRESS_EVERY)
+        if tick is not None:
+            tick(titles[-1], (n - head) % PROGRESS_EVERY)
+        self._finish(ws, spec, n)
+        self.written[titles[-1]] = n - head
+        for chart in spec.charts:
+            self._chart(ws, chart, len(spec.header))
+        return titles
+
+    def _chart(self, ws: Any, c: ChartSpec, ncols: int) -> None:
+        if c.last_row < c.first_row:
+            return
+        source = self.worksheets.get(c.source, ws) if c.source else ws
+        chart = BarChart()
+        chart.type = "bar"
+        chart.style = 10
+        chart.title = _title(c.title)
+        chart.legend = None
+        chart.y_axis.number_format = PERCENT
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.scaling.max = 1
+        chart.y_axis.majorGridlines = None
+        chart.x_axis.scaling.orientation = "maxMin"  # questionnaire order, top down
+        chart.y_axis.delete = False
+        chart.x_axis.delete = False
+        chart.x_axis.tickLblSkip = 1  # every bar labelled (else every other one)
+        chart.x_axis.tickMarkSkip = 1
+        bars = c.bars
+        size = 700 if bars > 40 else 800  # hundredths of a point
+        chart.x_axis.txPr = _font(size)
+        chart.y_axis.txPr = _font(size)
+        data = Reference(source, min_col=c.values_col, min_row=c.first_row, max_row=c.last_row)
+        cats = Reference(source, min_col=c.labels_col, min_row=c.first_row, max_row=c.last_row)
+        chart.add_data(data, titles_from_data=False)
+        chart.set_categories(cats)
+        chart.gapWidth = 40
+        chart.width, chart.height = c.size
+        ws.add_chart(chart, c.anchor or f"{get_column_letter(ncols + 2)}{c.first_row}")
+
+    def save(self, path: Path) -> None:
+        self.wb.save(str(path))
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _lines(text: str, width: float, font_size: float | None) -> int:
+    """Lines a wrapped cell takes: column width is in characters of the default 11 pt
+    type; smaller type fits more."""
+    per_line = max(1.0, (width - 1) * 1.15 * (11 / (font_size or 11)))
+    return sum(max(1, -(-len(part) // int(per_line))) for part in text.splitlines() or [""])
+
+
+def chart_size(bars: int, label_lines: int = 1) -> tuple[float, float]:
+    """Width and height (cm) of a bar chart with room for every bar's label (LibreOffice
+    drops every other label when they would touch): 0.45 cm a bar and line of label, 0.37
+    over 40 bars (smaller type), so 63 one-line bars still fit one portrait page."""
+    per = 0.37 if bars > 40 else 0.2 + 0.3 * label_lines
+    return 18.0, max(5.0, per * bars + 2.2)
+
+
+def _title(text: str) -> Any:
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import (
+        CharacterProperties,
+        Paragraph,
+        ParagraphProperties,
+        RegularTextRun,
+    )
+
+    props = CharacterProperties(sz=1100, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)])
+    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
+
+
+def _font(size: int) -> Any:
+    from openpyxl.chart.text import RichText
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+
+    props = CharacterProperties(sz=size)
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, currently_in_test_context, event, giv
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from fieldkit.privacy import find_pii
+from fieldkit.privacy.database import find_pii
 from fieldkit.store import SCHEMA_VERSION, Store
 
 FUZZ = settings(

@@ -20,13 +20,12 @@ from helpers.examples import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fieldkit import sql
 from fieldkit.checklists import get, parse_checklist
 from fieldkit.errors import BadInput
-from fieldkit.privacy import scrub
+from fieldkit.privacy.database import scrub
 from fieldkit.store import SCHEMA_VERSION, Store
-from fieldkit.store.connection import read_uri, run_script
-from fieldkit.store.log import begin_fold
+from fieldkit.store.connection import read_uri
+from fieldkit.store.log import recompute_all
 from fieldkit.store.schema import install_checklist
 from fieldkit.sync import APPEND_ONLY_TABLES, merge
 from fieldkit.sync import merging as merge_module
@@ -42,20 +41,7 @@ def recomputed(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     src.backup(conn)
     src.close()
-    begin_fold(conn)
-    conn.execute(
-        "INSERT INTO temp.touched (record_id, kind, field, rkey)"
-        " SELECT DISTINCT record_id, kind, field, rkey FROM changes"
-    )
-    conn.execute(
-        "INSERT INTO temp.touched_records (record_id)"
-        " SELECT DISTINCT record_id FROM changes WHERE kind <> 'setting'"
-    )
-    for table in ("cells", "conflicts", "records"):
-        conn.execute(f"DELETE FROM {table}")
-    state = sql.queries("state")
-    for step in ("recompute_cells", "recompute_conflicts", "recompute_records"):
-        run_script(conn, state[step])
+    recompute_all(conn)  # state.sql recompute_*, over every cell and record
     out = dump_conn(conn)
     conn.close()
     return out

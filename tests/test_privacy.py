@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fieldkit.demo import NOTES, SLIPS
-from fieldkit.privacy import find_pii, scrub
+from fieldkit.privacy.database import find_pii, scrub
 from fieldkit.register.plans import add_evidence, assign, new_plan, set_rag
 from fieldkit.register.recs import add_event
 from fieldkit.store import Store

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from fieldkit import forces
 from fieldkit.checklists import load_all
 from fieldkit.demo import NOTES, SLIPS
-from fieldkit.privacy import Finding, scan
+from fieldkit.privacy.scan import Finding, scan
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
@@ -196,3 +196,20 @@ def test_never_raises_and_findings_are_consistent(text: str) -> None:
         assert f.start >= last_end  # ordered, no overlaps
         assert text[f.start : f.end] == f.text
         last_end = f.end
+
+
+def test_the_scanner_loads_no_database_code() -> None:
+    """The capture app checks every keystroke with `scan`: importing it must not pull in the
+    store (or anything that opens a database)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fieldkit.privacy.scan; "
+        "print(sorted(m for m in sys.modules if m.startswith(('fieldkit', 'sqlite3'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    assert "fieldkit.privacy.scan" in loaded
+    assert "fieldkit.store" not in loaded and "sqlite3" not in loaded

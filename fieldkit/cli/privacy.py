@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from fieldkit.cli.base import DbOption, command, out
 from fieldkit.paths import resolve_db
-from fieldkit.privacy import find_pii, read_key, scrub
+from fieldkit.privacy.database import find_pii, read_key, scrub
 from fieldkit.store import Store
 
 

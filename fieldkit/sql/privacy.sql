@@ -120,10 +120,3 @@ UPDATE main.plan_events SET value = '(scrubbed)' WHERE kind IN ('evidence', 'own
 -- A scrubbed copy's changes are not its source's: each device is renamed
 -- '<device>~<lineage>' (merging refuses a device beside its scrubbed self).
 UPDATE main.changes SET device_id = device_id || '~' || :lineage;
-
--- name: touch_everything
--- Every cell and record, for rebuilding current state after the log was re-derived.
-INSERT OR IGNORE INTO temp.touched (record_id, kind, field, rkey)
-SELECT DISTINCT record_id, kind, field, rkey FROM main.changes;
-INSERT OR IGNORE INTO temp.touched_records (record_id)
-SELECT DISTINCT record_id FROM main.changes WHERE kind <> 'setting';

@@ -186,6 +186,13 @@ FROM (
 ) AS r
 LEFT JOIN main.records o ON o.record_id = r.record_id;
 
+-- name: touch_all
+-- Every cell and record the log holds: a full rebuild of current state (log.recompute_all).
+INSERT OR IGNORE INTO temp.touched (record_id, kind, field, rkey)
+SELECT DISTINCT record_id, kind, field, rkey FROM main.changes;
+INSERT OR IGNORE INTO temp.touched_records (record_id)
+SELECT DISTINCT record_id FROM main.changes WHERE kind <> 'setting';
+
 -- name: recompute_cells
 -- The winner of each touched cell, from the whole log.
 INSERT OR REPLACE INTO main.cells (record_id, kind, field, rkey, value, change_id, hlc, device_id, author)

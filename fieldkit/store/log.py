@@ -68,6 +68,22 @@ def begin_fold(conn: sqlite3.Connection) -> None:
     run_script(conn, Q["create_temp"])
 
 
+RECOMPUTE_STEPS = ("recompute_cells", "recompute_conflicts", "recompute_records")
+
+
+def recompute_all(conn: sqlite3.Connection) -> None:
+    """Rebuild current state (cells, conflicts, records) from the whole change log, each cell
+    from its full history: what scrub runs after re-deriving a log, and the oracle the
+    incremental fold (`fold_incoming`) is tested against. The caller holds the write
+    transaction."""
+    begin_fold(conn)
+    for table in ("cells", "conflicts", "records"):
+        conn.execute(f"DELETE FROM main.{table}")
+    run_script(conn, Q["touch_all"])
+    for step in RECOMPUTE_STEPS:
+        run_script(conn, Q[step])
+
+
 FOLD_STEPS = ("touch", "append", "fold_cells", "fold_conflicts", "fold_records")
 
 

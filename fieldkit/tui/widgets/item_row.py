@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
-from fieldkit.privacy import scan
+from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle

@@ -45,18 +45,11 @@ from fieldkit.register.recs import (
     withdraw_event,
 )
 from fieldkit.register.reference import install_reference
+from fieldkit.store.schema import UNION_TABLES
 
-# Tables a merge unions with INSERT OR IGNORE (in this order; none has a foreign key).
-APPEND_ONLY_TABLES = (
-    "register_entries",
-    "rec_events",
-    "plans",
-    "plan_themes",
-    "plan_objectives",
-    "plan_events",
-    "plan_links",
-    "register_withdrawals",
-)
+# The tables of this package that a merge unions: the store owns the list (what merges, and
+# how, is the store's to say), with the schema steps that create them.
+APPEND_ONLY_TABLES = UNION_TABLES
 
 __all__ = [
     "APPEND_ONLY_TABLES",

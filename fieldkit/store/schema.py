@@ -21,6 +21,25 @@ from fieldkit.store import views
 from fieldkit.store.connection import APPLICATION_ID, run_script
 
 STEPS = sql.schema_steps()
+
+# What a merge takes from a source besides its change log (fieldkit.sync reads these):
+# checklist definitions (databases on different versions of a checklist keep both; a
+# definition is checked against what is held first, fieldkit.sync.checks), and tables merged
+# by plain union (INSERT OR IGNORE, in this order; none has a foreign key): rows never changed
+# once written, keyed by a digest of their content so that two databases holding a key hold
+# the same row. The union tables are the register's and the plans' (schema steps 0002 and
+# 0004; fieldkit.register writes them).
+DEFINITION_TABLES: tuple[str, ...] = ("checklists", "items", "natural_key_items")
+UNION_TABLES: tuple[str, ...] = (
+    "register_entries",
+    "rec_events",
+    "plans",
+    "plan_themes",
+    "plan_objectives",
+    "plan_events",
+    "plan_links",
+    "register_withdrawals",
+)
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -25,7 +25,6 @@ from urllib.parse import quote
 
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.register import APPEND_ONLY_TABLES as REGISTER_TABLES
 from fieldkit.store import connection, digest, schema, views
 from fieldkit.store.log import FOLD_STEPS, begin_fold, fold_incoming
 from fieldkit.store.store import Store
@@ -35,12 +34,10 @@ from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS
 Q = sql.queries("merge")
 STATE = sql.queries("state")
 
-# Tables merged by plain union (INSERT OR IGNORE) when both databases have them: rows never
-# changed once written, keyed so that two databases holding a key hold the same row. They
-# are the register's (recommendation events, action plans); it names them.
-APPEND_ONLY_TABLES: tuple[str, ...] = REGISTER_TABLES
-# Checklist definitions: databases on different versions of a checklist keep both.
-DEFINITION_TABLES: tuple[str, ...] = ("checklists", "items", "natural_key_items")
+# What merges besides the log: the store's lists (fieldkit/store/schema.py). A name here so
+# a test can add a table.
+APPEND_ONLY_TABLES: tuple[str, ...] = schema.UNION_TABLES
+DEFINITION_TABLES: tuple[str, ...] = schema.DEFINITION_TABLES
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, what): called as each step of a merge starts."""

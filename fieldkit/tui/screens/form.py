@@ -30,7 +30,6 @@ from fieldkit.tui.form_model import Entry, FormModel, Group, rule_text
 from fieldkit.tui.form_status import outcome_message
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
-from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, privacy_warning
@@ -237,7 +236,7 @@ class FormScreen(Screen[None]):
         if self._shown.get(selector) == content:
             return
         try:
-            update_fitted(self.query_one(selector, Static), content)
+            self.query_one(selector, Static).update(content)
         except NoMatches:  # not mounted yet
             return
         self._shown[selector] = content

@@ -26,7 +26,6 @@ from fieldkit.privacy import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
-from fieldkit.tui.widgets.fit import refresh_fitted
 from fieldkit.tui.widgets.inputs import Field
 
 TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime")
@@ -160,7 +159,7 @@ class ChoiceRow(Widget, can_focus=True):
         Binding("backspace", "noop", "clear", show=False),
     ]
 
-    value: reactive[Any] = reactive(None)  # laid out only when its height changes
+    value: reactive[Any] = reactive(None, layout=True)
     auto: reactive[str] = reactive("", layout=True)
     state: reactive[str] = reactive("")
     note: reactive[str] = reactive("", layout=True)
@@ -260,9 +259,6 @@ class ChoiceRow(Widget, can_focus=True):
         return it.Answer(self.entry.key, raw, advance=True)
 
     # -------------------------------------------------------------- drawing
-    def watch_value(self) -> None:
-        refresh_fitted(self)
-
     def on_focus(self) -> None:
         self.refresh(layout=True)
 

@@ -260,6 +260,7 @@ def main(
         work = Path(tmp)
         env = dict(os.environ, XDG_CONFIG_HOME=str(work / "config"), HOME=str(work))
         env.pop("TMUX", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # run from compiled bytecode, as installed
         (work / "config" / "fieldkit").mkdir(parents=True)
         ours = fieldkit_run(work, env)
         base = minimal_run(len(ours), env)

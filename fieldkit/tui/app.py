@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -14,17 +14,19 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from fieldkit import context as context_mod
-from fieldkit.checklists import apply_rules
 from fieldkit.context import InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import catalogue
-from fieldkit.tui import messages as msg
-from fieldkit.tui.form_model import visit_answers
 from fieldkit.tui.screens.dashboard import DashboardScreen
-from fieldkit.tui.widgets.inputs import apply_key
-from fieldkit.tui.write_queue import Timings
-from fieldkit.tui.writes import attempt
+
+if TYPE_CHECKING:
+    from fieldkit.tui import messages as msg
+    from fieldkit.tui.write_queue import Timings
+
+# The first screen (the dashboard) is all that is loaded to start with: the form, its
+# model, the write queue and the text-field helpers are imported where first used, so
+# `fieldkit` does not pay for them before it shows anything (bench/startup.py).
 
 THEMES = ("textual-dark", "textual-light")
 FOCUS_MOVES = {"tab": 1, "shift+tab": -1}
@@ -51,7 +53,7 @@ class FieldkitApp(App[None]):
         super().__init__()
         self.store = store
         self.context_path = context_path
-        self.timings = timings or Timings()
+        self._timings = timings
         if ctx is None:
             ctx, self.ctx_known = context_mod.for_database(
                 store.database_id, store.inspector, context_path
@@ -65,6 +67,16 @@ class FieldkitApp(App[None]):
         self.cursor_blink = cursor_blink
         if self.ctx.theme in THEMES:
             self.theme = self.ctx.theme
+
+    @property
+    def timings(self) -> Timings:
+        """How long saves wait for a busy database (the defaults unless make_app was given
+        others)."""
+        if self._timings is None:
+            from fieldkit.tui.write_queue import Timings
+
+            self._timings = Timings()
+        return self._timings
 
     async def on_event(self, event: events.Event) -> None:
         # Keys on a form are handled to the end, one at a time, before the next key is
@@ -94,6 +106,8 @@ class FieldkitApp(App[None]):
             else:
                 self.screen.focus_previous()
             return True
+        from fieldkit.tui.widgets.inputs import apply_key
+
         return await apply_key(field, event)
 
     def _has_priority_binding(self, key: str) -> bool:
@@ -150,6 +164,10 @@ class FieldkitApp(App[None]):
     def new_record(self, checklist_id: str) -> str | None:
         """Create a draft for the current context (visit-scope sections carried over from
         the inspector's last record of this checklist at this force) and open it."""
+        from fieldkit.checklists import apply_rules
+        from fieldkit.tui.form_model import visit_answers
+        from fieldkit.tui.writes import attempt
+
         ctx = self.ctx
         if not ctx.complete:
             self.notify("Set the inspection context first (c).", severity="warning")

@@ -19,7 +19,6 @@ from fieldkit.context import ROLE_LABELS, InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.report import coverage
 from fieldkit.store import Store
-from fieldkit.tui import messages as msg
 from fieldkit.tui.catalogue import Instrument
 from fieldkit.tui.widgets.footer import KeysFooter
 
@@ -188,6 +187,8 @@ class DashboardScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
+            from fieldkit.tui import messages as msg  # with the form, which it opens
+
             self.post_message(msg.RecordChosen(event.option.id))
 
     async def sync_key(self, event: events.Key) -> bool:

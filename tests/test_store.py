@@ -273,3 +273,20 @@ def test_rules_hold_when_another_writer_changes_the_record_meanwhile(db_path: Pa
     assert check_consistency(a.checklist("call_listening"), a.answers(rid)) == []
     a.close()
     b.close()
+
+
+def test_a_new_record_carries_the_visit_answers_of_the_inspectors_last_one(store: Store) -> None:
+    """A call's control-room context (a `scope: visit` section) is asked once per visit: the
+    next call by the same inspector at the same force starts with it; nobody else's does."""
+    first = store.create_record("call_listening", "kent", inspector="Ann")
+    store.set_answer(first, "cl_visit_unannounced", "no")
+    second = store.create_record("call_listening", "kent", inspector="Ann")
+    store.set_answer(second, "cl_visit_unannounced", "yes")
+    store.set_answer(second, "cl_call_ref", "CR-2")  # not a visit question: stays behind
+    carried, source = store.visit_carryover("call_listening", "kent", "Ann")
+    assert carried[("cl_visit_unannounced", "")] == "yes"  # the latest of Ann's calls
+    assert ("cl_call_ref", "") not in carried
+    assert source == second[:8]
+    assert store.visit_carryover("call_listening", "kent", "Bob") == ({}, "")
+    assert store.visit_carryover("call_listening", "essex", "Ann") == ({}, "")
+    assert store.visit_carryover("case_file_review", "kent", "Ann") == ({}, "")

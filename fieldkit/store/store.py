@@ -465,6 +465,35 @@ class Store:
     def notes(self, record_id: str) -> dict[AnswerKey, str]:
         return self._cells(record_id, "note")
 
+    def visit_carryover(
+        self, checklist_id: str, force: str, inspector: str
+    ) -> tuple[dict[AnswerKey, Any], str]:
+        """What a new record of `checklist_id` starts with: the answers of its `scope: visit`
+        sections (a call's control-room context, say) from the inspector's last record of it
+        at this force, with the relevance rules those answers set; and which record they came
+        from (its subject reference, else the start of its id). ({}, "") when there is none."""
+        checklist = self.checklist(checklist_id)
+        ids = {i.id for s in checklist.sections if s.scope == "visit" for i in s.items}
+        if not ids:
+            return {}, ""
+        mine = [
+            r
+            for r in self.records(checklist=checklist_id, force=force)
+            if (r["inspector"] or "") == inspector
+        ]
+        if not mine:
+            return {}, ""
+        last = max(mine, key=lambda r: r["created_hlc"] or 0)
+        carried = {
+            k: v
+            for k, v in self.answers(last["record_id"]).items()
+            if k[0] in ids and v is not None
+        }
+        for key, value in apply_rules(checklist, carried).items():
+            if value is not None:
+                carried[key] = value
+        return carried, last["subject_ref"] or last["record_id"][:8]
+
     def records(
         self,
         *,

@@ -164,8 +164,6 @@ class FieldkitApp(App[None]):
     def new_record(self, checklist_id: str) -> str | None:
         """Create a draft for the current context (visit-scope sections carried over from
         the inspector's last record of this checklist at this force) and open it."""
-        from fieldkit.checklists import apply_rules
-        from fieldkit.tui.form_model import visit_answers
         from fieldkit.tui.writes import attempt
 
         ctx = self.ctx
@@ -173,23 +171,9 @@ class FieldkitApp(App[None]):
             self.notify("Set the inspection context first (c).", severity="warning")
             self.action_context()
             return None
-        checklist = self.store.checklist(checklist_id)
-        carried: dict = {}
-        carried_from = ""
-        if any(s.scope == "visit" for s in checklist.sections):
-            mine = [
-                r
-                for r in self.store.records(checklist=checklist_id, force=ctx.force_code)
-                if (r["inspector"] or "") == ctx.inspector
-            ]
-            mine.sort(key=lambda r: r["created_hlc"] or 0, reverse=True)
-            if mine:
-                last = mine[0]
-                carried = visit_answers(checklist, self.store.answers(last["record_id"]))
-                carried_from = last["subject_ref"] or last["record_id"][:8]
-                for key, value in apply_rules(checklist, carried).items():
-                    if value is not None:
-                        carried[key] = value
+        carried, carried_from = self.store.visit_carryover(
+            checklist_id, ctx.force_code, ctx.inspector
+        )
         done, rid = attempt(
             self,
             "New record",

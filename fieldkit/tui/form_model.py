@@ -225,9 +225,3 @@ def multi_toggle(item: Item, current: Any, index: int) -> list[str]:
         codes = [c for c in codes if c not in alone] + [code]
     order = [c.code for c in item.choices]
     return sorted((c for c in codes if c in order), key=order.index)
-
-
-def visit_answers(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> dict[AnswerKey, Any]:
-    """The answers of a record's `scope: visit` sections (carried to the next record)."""
-    ids = {i.id for s in checklist.sections if s.scope == "visit" for i in s.items}
-    return {k: v for k, v in answers.items() if k[0] in ids and v is not None}

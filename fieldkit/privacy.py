@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fieldkit import forces, sql
 from fieldkit.errors import BadInput
-from fieldkit.store import Store, connection
+from fieldkit.store import Store, aggregates, connection
 from fieldkit.store.chain import rekey
 from fieldkit.store.log import Q as STATE
 from fieldkit.store.log import begin_fold
@@ -535,6 +535,7 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str, key: bytes | None) -> 
         connection.run_script(conn, PRIVACY["touch_everything"])
         for step in ("recompute_cells", "recompute_conflicts", "recompute_records"):
             connection.run_script(conn, STATE[step])
+        aggregates.rebuild(conn)  # answers and records were rewritten
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -25,6 +25,7 @@ FIGURES = (
     "scale_by_force",
     "scale_summary",
     "coverage",
+    "duplicate_records",
 )
 
 

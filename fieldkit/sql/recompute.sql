@@ -235,3 +235,19 @@ SELECT
   CASE WHEN t.target IS NOT NULL THEN max(t.target - t.final, 0) END AS remaining, t.in_scope
 FROM totals t
 LEFT JOIN forces fo ON fo.code = t.force_code;
+
+-- name: recomputed_duplicate_records
+-- Final records that share a natural key with another final record (two inspectors on the
+-- same case file): only the one with counted = 1 is in the figures.
+CREATE VIEW recomputed_duplicate_records AS
+SELECT f.checklist_id, f.natural_key, f.record_id, f.force_code, f.inspector, f.created_hlc,
+       f.counted
+FROM recomputed_record_facts f
+WHERE f.status = 'final' AND f.deleted = 0
+  AND replace(substr(f.natural_key, instr(f.natural_key, '|') + 1), '|', '') <> ''
+  AND EXISTS (
+    SELECT 1 FROM records o
+    WHERE o.checklist_id = f.checklist_id AND o.natural_key = f.natural_key
+      AND o.record_id <> f.record_id AND o.status = 'final' AND o.deleted = 0
+  );
+

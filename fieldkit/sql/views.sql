@@ -51,18 +51,21 @@ WHERE counted = 1;
 
 -- name: duplicate_records
 -- Final records that share a natural key with another final record (two inspectors on the
--- same case file): only the one with counted = 1 is in the figures.
+-- same case file): only the one with counted = 1 is in the figures. A key has copies exactly
+-- when one of its final, live records is not counted (record_agg's index finds those).
 CREATE VIEW duplicate_records AS
+WITH dup_keys AS (
+  SELECT DISTINCT r.checklist_id, r.natural_key
+  FROM record_agg g
+  JOIN records r ON r.record_id = g.record_id
+  WHERE g.counted = 0 AND r.status = 'final' AND r.deleted = 0
+    AND replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') <> ''
+)
 SELECT f.checklist_id, f.natural_key, f.record_id, f.force_code, f.inspector, f.created_hlc,
        f.counted
-FROM record_facts f
-WHERE f.status = 'final' AND f.deleted = 0
-  AND replace(substr(f.natural_key, instr(f.natural_key, '|') + 1), '|', '') <> ''
-  AND EXISTS (
-    SELECT 1 FROM records o
-    WHERE o.checklist_id = f.checklist_id AND o.natural_key = f.natural_key
-      AND o.record_id <> f.record_id AND o.status = 'final' AND o.deleted = 0
-  );
+FROM dup_keys k
+JOIN record_facts f ON f.checklist_id = k.checklist_id AND f.natural_key = k.natural_key
+WHERE f.status = 'final' AND f.deleted = 0;
 
 -- name: item_info
 -- One row per item id (the latest checklist version that has it): question text and order.
@@ -137,14 +140,48 @@ LEFT JOIN forces fo ON fo.code = e.force_code;
 -- The same, pooled across forces (sums of counts, never averages): the shape of Table 2.
 -- percent_of_files is completed / all files in scope, the 2014 report's denominator (NULL for
 -- items asked per agency or per case, whose base is the rows: see the `evidence` query).
+-- Pooled straight from the stored counts (what summing evidence_by_force gives, without
+-- building its row per force first); `forces` counts the forces with files.
 CREATE VIEW evidence_summary AS
-WITH pooled AS (
-  SELECT checklist_id, in_scope, item_id, question, position, section_title,
-    sum(applicable) AS applicable, sum(completed) AS completed,
-    sum(not_applicable) AS not_applicable, sum(unknown) AS unknown, sum(blank) AS blank,
-    sum(files) AS files, count(*) AS forces
-  FROM evidence_by_force
-  GROUP BY checklist_id, in_scope, item_id
+WITH
+base AS (
+  SELECT checklist_id, checklist_version, in_scope, force_code, sum(final) AS n
+  FROM agg_records
+  WHERE final > 0
+  GROUP BY checklist_id, checklist_version, in_scope, force_code
+),
+expected AS (
+  SELECT b.checklist_id, b.in_scope, coalesce(rn.new_id, i.item_id) AS item_id,
+    sum(b.n) AS files, count(DISTINCT coalesce(b.force_code, char(0))) AS forces
+  FROM base b
+  JOIN items i ON i.checklist_id = b.checklist_id AND i.checklist_version = b.checklist_version
+  LEFT JOIN item_renames rn ON rn.checklist_id = i.checklist_id AND rn.old_id = i.item_id
+  WHERE i.kind IN ('yn', 'ynna')
+  GROUP BY b.checklist_id, b.in_scope, coalesce(rn.new_id, i.item_id)
+),
+tally AS (
+  SELECT g.checklist_id, g.in_scope, coalesce(rn.new_id, g.item_id) AS item_id,
+    sum(g.applicable) AS applicable, sum(g.completed) AS completed,
+    sum(g.not_applicable) AS not_applicable, sum(g.unknown) AS unknown,
+    sum(g.answers) AS answers
+  FROM agg_answers g
+  JOIN items i ON i.checklist_id = g.checklist_id AND i.checklist_version = g.checklist_version
+    AND i.item_id = g.item_id
+  LEFT JOIN item_renames rn ON rn.checklist_id = g.checklist_id AND rn.old_id = g.item_id
+  WHERE i.kind IN ('yn', 'ynna')
+  GROUP BY g.checklist_id, g.in_scope, coalesce(rn.new_id, g.item_id)
+),
+pooled AS (
+  SELECT e.checklist_id, e.in_scope, e.item_id, ii.prompt AS question, ii.position,
+    ii.section_title,
+    coalesce(t.applicable, 0) AS applicable, coalesce(t.completed, 0) AS completed,
+    coalesce(t.not_applicable, 0) AS not_applicable, coalesce(t.unknown, 0) AS unknown,
+    CASE WHEN ii.repeat_key IS NULL THEN e.files - coalesce(t.answers, 0) END AS blank,
+    e.files, e.forces
+  FROM expected e
+  LEFT JOIN tally t
+    ON t.checklist_id = e.checklist_id AND t.in_scope = e.in_scope AND t.item_id = e.item_id
+  JOIN item_info ii ON ii.checklist_id = e.checklist_id AND ii.item_id = e.item_id
 )
 SELECT
   checklist_id, in_scope, item_id, question, position, section_title, applicable, completed,

@@ -180,3 +180,19 @@ def test_an_older_record_given_the_same_key_takes_over_the_count(store: Store) -
     assert store.conn.execute(bwv).fetchall() == [(1, 2)]
     store.close()
     assert_equal_to_recomputation(store.path)
+
+
+def test_migrating_an_old_database_computes_its_aggregates(tmp_path: Path) -> None:
+    """A schema 1 database (tests/fixtures/schema_v1.db) gets its counts when opened: its
+    draft case file shows in coverage, as the recomputation has it."""
+    import shutil
+
+    db = tmp_path / "old.db"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "schema_v1.db", db)
+    with Store.open(db) as s:
+        drafts = s.conn.execute(
+            "SELECT force_code, drafts FROM coverage WHERE checklist_id = 'case_file_review'"
+            " AND drafts > 0"
+        ).fetchall()
+        assert drafts == [("kent", 1)]
+    assert_equal_to_recomputation(db)

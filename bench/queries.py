@@ -8,7 +8,10 @@ record) and every report function the CLI calls (`report summary`, `report evide
 `report evidence --by force`, `report scales`, `report coverage`) --repeat times on a fresh
 read-only connection, and prints the median of each.
 
-    .venv/bin/python bench/queries.py --workdir /tmp/fkq      # scale 10 takes ~40 s and ~1.3 GB
+    .venv/bin/python bench/queries.py --workdir /tmp/fkq      # building scale 10: ~70 s CPU, ~1.3 GB
+
+The figures read stored aggregates (schema step 0005): a database in --workdir made by a
+fieldkit before that step is refused as older; delete it to have it rebuilt.
 """
 
 from __future__ import annotations

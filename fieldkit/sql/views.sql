@@ -17,34 +17,28 @@
 --     violence or ABH); the rest are reported separately (in_scope = 0). A checklist with
 --     no scope rule has every record in scope.
 
--- name: record_facts
--- Every record with its stratum (the answer to its checklist's `targets.stratify_by` item),
+-- name: record_scope
+-- Each record's stratum (the answer to its checklist's `targets.stratify_by` item) and
 -- whether it is in the scope of the evidence summary (its checklist's `scope.when` rule;
--- every record when there is none), and whether it is the one counted copy of its natural
--- key. The two placeholders in braces are filled in by fieldkit.store.views from the
--- checklist definitions stored in the database (a CASE arm per checklist version with a rule).
--- A natural key starts with the force code, so partitioning by force as well changes nothing
--- but lets SQLite push a force filter (the dashboard's, Datasette's facets) into the scan.
+-- every record when there is none). The two placeholders in braces are filled in by
+-- fieldkit.store.views from the checklist definitions stored in the database (a CASE arm per
+-- checklist version with a rule). Read only by the fold that keeps record_agg
+-- (fieldkit/sql/aggregates.sql), for the records a write touches.
+CREATE VIEW record_scope AS
+SELECT r.record_id, {stratum} AS stratum, {in_scope} AS in_scope
+FROM records r;
+
+-- name: record_facts
+-- Every record with its stratum, whether it is in scope, and whether it is the one counted
+-- copy of its natural key: stored in record_agg by the fold (fieldkit/sql/aggregates.sql),
+-- which keeps it equal to the recomputation in fieldkit/sql/recompute.sql.
 CREATE VIEW record_facts AS
 SELECT
   r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
   r.observer_role, r.observed_at, r.subject_ref, r.status, r.deleted, r.created_hlc,
-  r.updated_hlc, r.natural_key,
-  {stratum} AS stratum,
-  {in_scope} AS in_scope,
-  CASE
-    WHEN r.status = 'final' AND r.deleted = 0 AND row_number() OVER (
-      PARTITION BY r.checklist_id, r.force_code, r.status = 'final' AND r.deleted = 0,
-        CASE
-          WHEN replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') = ''
-            THEN r.record_id
-          ELSE r.natural_key
-        END
-      ORDER BY r.created_hlc, r.record_id
-    ) = 1 THEN 1
-    ELSE 0
-  END AS counted
-FROM records r;
+  r.updated_hlc, r.natural_key, f.stratum, f.in_scope, f.counted
+FROM records r
+JOIN record_agg f ON f.record_id = r.record_id;
 
 -- name: counted_records
 -- The counted set every figure reads: final, non-deleted, one per natural key.
@@ -57,18 +51,21 @@ WHERE counted = 1;
 
 -- name: duplicate_records
 -- Final records that share a natural key with another final record (two inspectors on the
--- same case file): only the one with counted = 1 is in the figures.
+-- same case file): only the one with counted = 1 is in the figures. A key has copies exactly
+-- when one of its final, live records is not counted (record_agg's index finds those).
 CREATE VIEW duplicate_records AS
+WITH dup_keys AS (
+  SELECT DISTINCT r.checklist_id, r.natural_key
+  FROM record_agg g
+  JOIN records r ON r.record_id = g.record_id
+  WHERE g.counted = 0 AND r.status = 'final' AND r.deleted = 0
+    AND replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') <> ''
+)
 SELECT f.checklist_id, f.natural_key, f.record_id, f.force_code, f.inspector, f.created_hlc,
        f.counted
-FROM record_facts f
-WHERE f.status = 'final' AND f.deleted = 0
-  AND replace(substr(f.natural_key, instr(f.natural_key, '|') + 1), '|', '') <> ''
-  AND EXISTS (
-    SELECT 1 FROM records o
-    WHERE o.checklist_id = f.checklist_id AND o.natural_key = f.natural_key
-      AND o.record_id <> f.record_id AND o.status = 'final' AND o.deleted = 0
-  );
+FROM dup_keys k
+JOIN record_facts f ON f.checklist_id = k.checklist_id AND f.natural_key = k.natural_key
+WHERE f.status = 'final' AND f.deleted = 0;
 
 -- name: item_info
 -- One row per item id (the latest checklist version that has it): question text and order.
@@ -84,12 +81,13 @@ GROUP BY checklist_id, item_id;
 -- given under its old id too: its answers carry over.
 -- `files` = counted records in scope that have the item; `blank` = those with no answer
 -- (only possible for legacy imports; NULL for repeat groups, which count instances).
--- CROSS JOIN fixes the join order: each counted record, its items, then a seek per cell.
+-- Read from the stored counts (agg_records, agg_answers) the fold keeps.
 CREATE VIEW evidence_by_force AS
 WITH
 base AS (
-  SELECT checklist_id, checklist_version, in_scope, force_code, count(*) AS n
-  FROM counted_records
+  SELECT checklist_id, checklist_version, in_scope, force_code, sum(final) AS n
+  FROM agg_records
+  WHERE final > 0
   GROUP BY checklist_id, checklist_version, in_scope, force_code
 ),
 expected AS (
@@ -102,19 +100,18 @@ expected AS (
   GROUP BY b.checklist_id, b.in_scope, b.force_code, coalesce(rn.new_id, i.item_id)
 ),
 tally AS (
-  SELECT r.checklist_id, r.in_scope, r.force_code, coalesce(rn.new_id, a.field) AS item_id,
-    sum(a.value IN ('yes', 'no')) AS applicable,
-    sum(a.value = 'yes') AS completed,
-    sum(a.value = 'na') AS not_applicable,
-    sum(a.value = 'unknown') AS unknown,
-    count(*) AS answers
-  FROM counted_records r
-  CROSS JOIN items i
-    ON i.checklist_id = r.checklist_id AND i.checklist_version = r.checklist_version
-  CROSS JOIN cells a ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = i.item_id
-  LEFT JOIN item_renames rn ON rn.checklist_id = r.checklist_id AND rn.old_id = a.field
-  WHERE i.kind IN ('yn', 'ynna') AND a.value IS NOT NULL
-  GROUP BY r.checklist_id, r.in_scope, r.force_code, coalesce(rn.new_id, a.field)
+  SELECT g.checklist_id, g.in_scope, g.force_code, coalesce(rn.new_id, g.item_id) AS item_id,
+    sum(g.applicable) AS applicable,
+    sum(g.completed) AS completed,
+    sum(g.not_applicable) AS not_applicable,
+    sum(g.unknown) AS unknown,
+    sum(g.answers) AS answers
+  FROM agg_answers g
+  JOIN items i ON i.checklist_id = g.checklist_id AND i.checklist_version = g.checklist_version
+    AND i.item_id = g.item_id
+  LEFT JOIN item_renames rn ON rn.checklist_id = g.checklist_id AND rn.old_id = g.item_id
+  WHERE i.kind IN ('yn', 'ynna')
+  GROUP BY g.checklist_id, g.in_scope, g.force_code, coalesce(rn.new_id, g.item_id)
 )
 SELECT
   e.checklist_id, e.in_scope, e.force_code, fo.name AS force_name, e.item_id,
@@ -143,14 +140,48 @@ LEFT JOIN forces fo ON fo.code = e.force_code;
 -- The same, pooled across forces (sums of counts, never averages): the shape of Table 2.
 -- percent_of_files is completed / all files in scope, the 2014 report's denominator (NULL for
 -- items asked per agency or per case, whose base is the rows: see the `evidence` query).
+-- Pooled straight from the stored counts (what summing evidence_by_force gives, without
+-- building its row per force first); `forces` counts the forces with files.
 CREATE VIEW evidence_summary AS
-WITH pooled AS (
-  SELECT checklist_id, in_scope, item_id, question, position, section_title,
-    sum(applicable) AS applicable, sum(completed) AS completed,
-    sum(not_applicable) AS not_applicable, sum(unknown) AS unknown, sum(blank) AS blank,
-    sum(files) AS files, count(*) AS forces
-  FROM evidence_by_force
-  GROUP BY checklist_id, in_scope, item_id
+WITH
+base AS (
+  SELECT checklist_id, checklist_version, in_scope, force_code, sum(final) AS n
+  FROM agg_records
+  WHERE final > 0
+  GROUP BY checklist_id, checklist_version, in_scope, force_code
+),
+expected AS (
+  SELECT b.checklist_id, b.in_scope, coalesce(rn.new_id, i.item_id) AS item_id,
+    sum(b.n) AS files, count(DISTINCT coalesce(b.force_code, char(0))) AS forces
+  FROM base b
+  JOIN items i ON i.checklist_id = b.checklist_id AND i.checklist_version = b.checklist_version
+  LEFT JOIN item_renames rn ON rn.checklist_id = i.checklist_id AND rn.old_id = i.item_id
+  WHERE i.kind IN ('yn', 'ynna')
+  GROUP BY b.checklist_id, b.in_scope, coalesce(rn.new_id, i.item_id)
+),
+tally AS (
+  SELECT g.checklist_id, g.in_scope, coalesce(rn.new_id, g.item_id) AS item_id,
+    sum(g.applicable) AS applicable, sum(g.completed) AS completed,
+    sum(g.not_applicable) AS not_applicable, sum(g.unknown) AS unknown,
+    sum(g.answers) AS answers
+  FROM agg_answers g
+  JOIN items i ON i.checklist_id = g.checklist_id AND i.checklist_version = g.checklist_version
+    AND i.item_id = g.item_id
+  LEFT JOIN item_renames rn ON rn.checklist_id = g.checklist_id AND rn.old_id = g.item_id
+  WHERE i.kind IN ('yn', 'ynna')
+  GROUP BY g.checklist_id, g.in_scope, coalesce(rn.new_id, g.item_id)
+),
+pooled AS (
+  SELECT e.checklist_id, e.in_scope, e.item_id, ii.prompt AS question, ii.position,
+    ii.section_title,
+    coalesce(t.applicable, 0) AS applicable, coalesce(t.completed, 0) AS completed,
+    coalesce(t.not_applicable, 0) AS not_applicable, coalesce(t.unknown, 0) AS unknown,
+    CASE WHEN ii.repeat_key IS NULL THEN e.files - coalesce(t.answers, 0) END AS blank,
+    e.files, e.forces
+  FROM expected e
+  LEFT JOIN tally t
+    ON t.checklist_id = e.checklist_id AND t.in_scope = e.in_scope AND t.item_id = e.item_id
+  JOIN item_info ii ON ii.checklist_id = e.checklist_id AND ii.item_id = e.item_id
 )
 SELECT
   checklist_id, in_scope, item_id, question, position, section_title, applicable, completed,
@@ -168,29 +199,30 @@ FROM pooled;
 
 -- name: scale_by_force
 -- Scale (1-4) items per force: how many scored, the mean, and the share meeting the standard
--- (a score of 3, adequate, or more). Not applicable is left out.
+-- (a score of 3, adequate, or more). Not applicable is left out. From the stored counts.
 CREATE VIEW scale_by_force AS
+WITH s AS (
+  SELECT g.checklist_id, g.in_scope, g.force_code, g.item_id,
+    sum(g.scored) AS scored, sum(g.total) AS total, sum(g.met) AS met,
+    sum(g.not_applicable) AS not_applicable
+  FROM agg_answers g
+  JOIN items i ON i.checklist_id = g.checklist_id AND i.checklist_version = g.checklist_version
+    AND i.item_id = g.item_id
+  WHERE i.kind = 'q4'
+  GROUP BY g.checklist_id, g.in_scope, g.force_code, g.item_id
+)
 SELECT
-  r.checklist_id, r.in_scope, r.force_code, fo.name AS force_name, a.field AS item_id,
+  s.checklist_id, s.in_scope, s.force_code, fo.name AS force_name, s.item_id,
   ii.prompt AS question, ii.position, ii.section_title,
-  sum(typeof(a.value) = 'integer') AS scored,
-  sum(CASE WHEN typeof(a.value) = 'integer' THEN a.value END) AS total,
-  CAST(sum(CASE WHEN typeof(a.value) = 'integer' THEN a.value END) AS REAL)
-    / nullif(sum(typeof(a.value) = 'integer'), 0) AS mean,
-  sum(typeof(a.value) = 'integer' AND a.value >= 3) AS met,
-  CASE WHEN sum(typeof(a.value) = 'integer') > 0 THEN
-    (200 * sum(typeof(a.value) = 'integer' AND a.value >= 3) + sum(typeof(a.value) = 'integer'))
-      / (2 * sum(typeof(a.value) = 'integer'))
-  END AS percent_met,
-  sum(a.value = 'na') AS not_applicable
-FROM counted_records r
-CROSS JOIN items i
-  ON i.checklist_id = r.checklist_id AND i.checklist_version = r.checklist_version
-CROSS JOIN cells a ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = i.item_id
-JOIN item_info ii ON ii.checklist_id = r.checklist_id AND ii.item_id = a.field
-LEFT JOIN forces fo ON fo.code = r.force_code
-WHERE i.kind = 'q4' AND a.value IS NOT NULL
-GROUP BY r.checklist_id, r.in_scope, r.force_code, a.field;
+  s.scored,
+  CASE WHEN s.scored > 0 THEN s.total END AS total,
+  CAST(CASE WHEN s.scored > 0 THEN s.total END AS REAL) / nullif(s.scored, 0) AS mean,
+  s.met,
+  CASE WHEN s.scored > 0 THEN (200 * s.met + s.scored) / (2 * s.scored) END AS percent_met,
+  s.not_applicable
+FROM s
+JOIN item_info ii ON ii.checklist_id = s.checklist_id AND ii.item_id = s.item_id
+LEFT JOIN forces fo ON fo.code = s.force_code;
 
 -- name: scale_summary
 CREATE VIEW scale_summary AS
@@ -216,8 +248,8 @@ GROUP BY checklist_id, in_scope, item_id;
 -- for every force ('*'), and one for the stratum over one for the whole checklist ('').
 -- Defaults and strata come from each checklist's `targets` (default per force, per stratum
 -- when stratified by a choice item; none = as recorded, target NULL), via checklist_info.
--- One pass over record_facts: the keys with a target and the counted and draft records are
--- stacked and summed per key.
+-- The keys with a target and the stored counts of counted and draft records (agg_records)
+-- are stacked and summed per key.
 CREATE VIEW coverage AS
 WITH
 stratifier AS (
@@ -256,10 +288,8 @@ facts AS (
   SELECT checklist_id, stratum, force_code, target, 0 AS final, 0 AS drafts, 0 AS in_scope
   FROM planned WHERE target IS NOT NULL
   UNION ALL
-  SELECT checklist_id, stratum, force_code, NULL, counted, status = 'draft' AND deleted = 0,
-    counted * in_scope
-  FROM record_facts
-  WHERE counted = 1 OR (status = 'draft' AND deleted = 0)
+  SELECT checklist_id, stratum, force_code, NULL, final, drafts, final * in_scope
+  FROM agg_records
 ),
 totals AS (
   SELECT checklist_id, stratum, force_code, max(target) AS target, sum(final) AS final,

@@ -26,6 +26,9 @@ _NOT_COPIED = {
     "cells",
     "conflicts",
     "records",
+    "record_agg",  # the stored aggregates: the fold below keeps them
+    "agg_records",
+    "agg_answers",
     "meta",
     "merges",
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldkit import sql
-from fieldkit.store import digest
+from fieldkit.store import aggregates, digest
 from fieldkit.store.connection import run_script
 
 Q = sql.queries("state")
@@ -72,7 +72,7 @@ RECOMPUTE_STEPS = ("recompute_cells", "recompute_conflicts", "recompute_records"
 
 
 def recompute_all(conn: sqlite3.Connection) -> None:
-    """Rebuild current state (cells, conflicts, records) from the whole change log, each cell
+    """Rebuild current state (cells, conflicts, records, and the stored counts) from the whole change log, each cell
     from its full history: what scrub runs after re-deriving a log, and the oracle the
     incremental fold (`fold_incoming`) is tested against. The caller holds the write
     transaction."""
@@ -82,21 +82,38 @@ def recompute_all(conn: sqlite3.Connection) -> None:
     run_script(conn, Q["touch_all"])
     for step in RECOMPUTE_STEPS:
         run_script(conn, Q[step])
+    aggregates.rebuild(conn)  # the stored counts, from the rebuilt records and answers
 
 
-FOLD_STEPS = ("touch", "append", "fold_cells", "fold_conflicts", "fold_records")
+FOLD_STEPS = (
+    "touch",
+    "aggregates_out",
+    "append",
+    "fold_cells",
+    "fold_conflicts",
+    "fold_records",
+    "aggregates_in",
+)
+# steps run in Python (fieldkit.store.aggregates), not as a state.sql script
+_PY_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {
+    "aggregates_out": aggregates.take_out,
+    "aggregates_in": aggregates.put_in,
+}
 
 
 def fold_incoming(conn: sqlite3.Connection, step: Callable[[str], None] | None = None) -> None:
     """Append temp.incoming to the log and rebuild the touched cells, conflicts and records,
     from the state before and the new changes (state.sql fold_*: a cell's history is read
-    only when it may hold a conflict). `step` is told the name of each step as it starts."""
+    only when it may hold a conflict), and the stored aggregates (fieldkit.store.aggregates). `step` is told the name of each step as it starts."""
     if conn.execute("SELECT 1 FROM temp.incoming LIMIT 1").fetchone() is None:
         return
     for name in FOLD_STEPS:
         if step is not None:
             step(name)
-        run_script(conn, Q[name])
+        if name in _PY_STEPS:
+            _PY_STEPS[name](conn)
+        else:
+            run_script(conn, Q[name])
     top = conn.execute("SELECT max(hlc) FROM temp.incoming").fetchone()[0]
     if isinstance(top, int) and top > _meta_int(conn, "hlc"):
         _set_meta(conn, "hlc", top)

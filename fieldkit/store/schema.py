@@ -86,7 +86,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         install_reference(conn)
-        views.refresh(conn)
+        views.refresh(conn, rebuild=True)  # computes the stored aggregates (step 0005)
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

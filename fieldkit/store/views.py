@@ -24,6 +24,7 @@ from typing import Any
 from fieldkit import sql
 from fieldkit.checklists import Checklist, ChecklistError, Item, expr, parse_stored
 from fieldkit.errors import BadDatabase
+from fieldkit.store import aggregates
 from fieldkit.store.connection import transaction
 
 STAMP_VIEW = "fieldkit_views"
@@ -350,15 +351,24 @@ def _create(conn: sqlite3.Connection, stmts: list[tuple[str, str]], schema: str)
         conn.execute(stmt)
 
 
-def refresh(conn: sqlite3.Connection) -> None:
+def refresh(conn: sqlite3.Connection, *, rebuild: bool = False) -> None:
     """Drop and recreate every fieldkit view in the database (inside the caller's
-    transaction if there is one, else in its own)."""
+    transaction if there is one, else in its own). When the definitions change (or with
+    `rebuild`), the stored aggregates are recomputed too."""
     stmts = statements(conn)
     if conn.in_transaction:
-        _create(conn, stmts, "main")
+        _refresh(conn, stmts, rebuild)
     else:
         with transaction(conn):
-            _create(conn, stmts, "main")
+            _refresh(conn, stmts, rebuild)
+
+
+def _refresh(conn: sqlite3.Connection, stmts: list[tuple[str, str]], rebuild: bool) -> None:
+    before = _version(conn, "main")
+    _create(conn, stmts, "main")
+    if rebuild or before != _stamp(stmts):
+        # new definitions may mean new scope or stratum rules: recount everything
+        aggregates.rebuild(conn)
 
 
 def _version(conn: sqlite3.Connection, schema: str) -> str | None:
@@ -400,3 +410,16 @@ def _temp(conn: sqlite3.Connection, stmts: list[tuple[str, str]]) -> None:
     finally:
         if query_only:
             conn.execute("PRAGMA query_only = ON")
+
+
+def oracle_views(conn: sqlite3.Connection) -> list[str]:
+    """Create the recomputing views as TEMP views on this connection; return their names."""
+    parts = record_facts_parts(stored_checklists(conn))
+    names = []
+    for name, text in sql.queries("recompute").items():
+        for key, value in parts.items():
+            text = text.replace(key, value)
+        conn.execute(f"DROP VIEW IF EXISTS temp.{name}")
+        conn.execute(text.replace("CREATE VIEW", "CREATE TEMP VIEW", 1))
+        names.append(name)
+    return names

@@ -44,10 +44,12 @@ Progress = Callable[[int, int, str], None]
 
 STEP_LABELS = {
     "touch": "finding what changed",
+    "aggregates_out": "taking out the old counts",
     "append": "adding to the change log",
     "fold_cells": "updating current values",
     "fold_conflicts": "finding conflicts",
     "fold_records": "updating records",
+    "aggregates_in": "updating the counts",
 }
 
 

@@ -1,0 +1,51 @@
+"""The stored aggregates the reporting views read (schema step 0005, issue 13 point 1).
+
+The fold (fieldkit.store.log.fold_incoming) calls `take_out` before the new changes reach
+the cells and `put_in` after the records are rebuilt, so the counts stay equal to a full
+recomputation in the same transaction as every write and merge (fieldkit/sql/aggregates.sql
+says how). `rebuild` recomputes them all: after a migration, when the view definitions (and
+so the scope and stratum rules) change, and after history is rewritten.
+`views.oracle_views` creates the old recomputing views (fieldkit/sql/recompute.sql) as TEMP views
+named recomputed_*, for tests to compare against.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from fieldkit import sql
+from fieldkit.store.connection import run_script
+
+Q = sql.queries("aggregates")
+
+
+def _contribute(conn: sqlite3.Connection, sign: int) -> None:
+    run_script(conn, Q["contribute"].replace("{sign}", str(int(sign))))
+
+
+def take_out(conn: sqlite3.Connection) -> None:
+    """Subtract the contribution of the records a fold affects (temp.touched_records and
+    their natural-key siblings), from the state before the fold."""
+    run_script(conn, Q["create_temp"])
+    run_script(conn, Q["affected_before"])
+    _contribute(conn, -1)
+
+
+def put_in(conn: sqlite3.Connection) -> None:
+    """After the fold: take out siblings under the new keys too, recompute the affected
+    records' facts and add their new contribution."""
+    run_script(conn, Q["affected_after"])
+    _contribute(conn, -1)
+    run_script(conn, Q["facts"])
+    _contribute(conn, 1)
+    run_script(conn, Q["apply"])
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Recompute every stored aggregate from the records and cells (the caller holds the
+    write transaction; the record_scope view must exist)."""
+    run_script(conn, Q["create_temp"])
+    run_script(conn, Q["clear"])
+    run_script(conn, Q["facts"])
+    _contribute(conn, 1)
+    run_script(conn, Q["apply"])

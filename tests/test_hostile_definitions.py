@@ -19,7 +19,7 @@ from typer.testing import Result
 
 from fieldkit import checklists
 from fieldkit.checklists import parse_checklist
-from fieldkit.register import add_event, link, new_plan, set_rag
+from fieldkit.register import add_event, link, new_plan, set_rag, withdraw_event
 from fieldkit.store import Store, schema
 from fieldkit.sync.checks import REGISTER_KEYS
 
@@ -118,6 +118,8 @@ def folder(tmp_path: Path) -> Path:
         case_file(s, "essex", "CR/2")
         add_event(s, "eb2014:2", "2018-02-01", status="outstanding")
         add_event(s, "eb2014:7", "2015-10-01", comment="Pay link not taken forward.")
+        typo = add_event(s, "eb2014:9", "2016-01-05", status="complete")
+        withdraw_event(s, typo.event_id, reason="typo")
         new_plan(s, "kent")
         set_rag(s, "kent:s01", "2018-06-01", "amber")
         link(s, "kent:s01", ["eb2014:2"], on="2018-07-01")
@@ -204,6 +206,14 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "plan objective rewritten": (
         ("UPDATE plan_objectives SET text = 'Nothing to do' WHERE objective_id = 's01'",),
         ("plan_objectives row",),
+    ),
+    # A withdrawal moved onto another event: a real status would vanish from the team's.
+    "withdrawal pointed at another event": (
+        (
+            "UPDATE register_withdrawals SET target_id = "
+            "(SELECT event_id FROM rec_events WHERE kind = 'status' LIMIT 1)",
+        ),
+        ("register_withdrawals row",),
     ),
     "plan link reversed": (
         ("UPDATE plan_links SET linked = 0",),

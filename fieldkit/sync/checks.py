@@ -32,7 +32,7 @@ from typing import Any
 
 from fieldkit.checklists import Checklist, ChecklistError, load_all, parse_stored
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.register.ids import digest
+from fieldkit.register.ids import ROW_KEYS, digest
 from fieldkit.store import connection
 from fieldkit.store.schema import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
@@ -47,71 +47,11 @@ class RowKey:
     parts: tuple[str, ...]
 
 
-# The row builders in fieldkit/register (recs.py, reference.py, plans.py) make these keys;
-# tests/test_hostile_definitions.py checks that rows they write pass.
+# The keys the register writes its rows under (fieldkit/register/ids.py ROW_KEYS, one
+# definition for the writer and this check); a plan's key is its force and name.
 REGISTER_KEYS: dict[str, RowKey] = {
-    "register_entries": RowKey(
-        "entry_id",
-        "register_entry",
-        ("reg_id", "rec_id", "source_report", "rec_number", "heading", "title_line", "text"),
-    ),
-    "rec_events": RowKey(
-        "event_id",
-        "rec_event",
-        (
-            "rec_id",
-            "reg_id",
-            "event_date",
-            "date_text",
-            "seq",
-            "kind",
-            "status_slug",
-            "comment_text",
-            "source",
-            "author",
-            "recorded_at",
-        ),
-    ),
+    **{table: RowKey(*spec) for table, spec in ROW_KEYS.items()},
     "plans": RowKey("plan_id", None, ("force_code", "name")),
-    "plan_themes": RowKey(
-        "row_id", "plan_theme", ("plan_id", "code", "title", "includes", "position")
-    ),
-    "plan_objectives": RowKey(
-        "row_id",
-        "plan_objective",
-        ("plan_id", "objective_id", "theme_code", "text", "position"),
-    ),
-    "plan_events": RowKey(
-        "event_id",
-        "plan_event",
-        (
-            "plan_id",
-            "objective_id",
-            "event_date",
-            "seq",
-            "kind",
-            "value",
-            "note",
-            "source",
-            "author",
-            "recorded_at",
-        ),
-    ),
-    "plan_links": RowKey(
-        "link_id",
-        "plan_link",
-        (
-            "plan_id",
-            "objective_id",
-            "rec_id",
-            "linked",
-            "event_date",
-            "seq",
-            "source",
-            "author",
-            "recorded_at",
-        ),
-    ),
 }
 
 

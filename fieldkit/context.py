@@ -12,13 +12,12 @@ CLI and tests read it too.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from fieldkit import forces
+from fieldkit.files import write_privately
 from fieldkit.paths import config_dir
 
 FILENAME = "context.json"
@@ -133,15 +132,5 @@ def save(ctx: InspectionContext, path: Path | None = None, *, database_id: str =
         per_db[database_id] = entry
     data: dict[str, Any] = {**asdict(ctx), DATABASES: per_db}
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".context-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_privately(path, text)
     return path

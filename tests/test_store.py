@@ -290,3 +290,23 @@ def test_a_new_record_carries_the_visit_answers_of_the_inspectors_last_one(store
     assert store.visit_carryover("call_listening", "kent", "Bob") == ({}, "")
     assert store.visit_carryover("call_listening", "essex", "Ann") == ({}, "")
     assert store.visit_carryover("case_file_review", "kent", "Ann") == ({}, "")
+
+
+def test_files_fieldkit_writes_are_private_and_all_or_nothing(tmp_path: Path) -> None:
+    """One way to write an output (workbooks, exports, briefings, forms, the context): the
+    file is owner-only, and a write that fails leaves the old file and no temporary behind."""
+    from fieldkit.files import replace_privately, write_privately
+
+    out = tmp_path / "out.txt"
+    write_privately(out, "first")
+    assert out.read_text() == "first"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    def half_then_fail(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        replace_privately(out, half_then_fail)
+    assert out.read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]

@@ -13,14 +13,13 @@ and the checklist's app, targets, scope and summaries. import(export(x)) gives x
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from fieldkit.checklists.model import Checklist, Item, Section
 from fieldkit.checklists.xlsform_read import rule_as_relevant
+from fieldkit.files import replace_privately
 
 SURVEY_HEADER = [
     "type",
@@ -230,14 +229,5 @@ def write_xlsform(checklist: Checklist, out: Path) -> Path:
         for r in data:
             ws.append([_cell(ws, r.get(h)) for h in used])
     out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent or ".")
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o600)
-        wb.save(tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_privately(out, lambda tmp: wb.save(tmp))
     return out

@@ -20,9 +20,7 @@ a formula. The file is written beside the target, owner-only (0600), and moved i
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +39,7 @@ from fieldkit.export.workbook import (
     Sheet,
     Writer,
 )
+from fieldkit.files import replace_privately
 from fieldkit.report import evidence, fraction, scales
 from fieldkit.report.sampling import coverage
 from fieldkit.store import Store, resolve_force, views
@@ -526,14 +525,5 @@ def export_xlsx(
     if unreadable is not None:
         unreadable += writer.unreadable
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o600)
-        writer.save(Path(tmp))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_privately(out, writer.save)
     return writer.written

@@ -3,11 +3,10 @@ over an existing file unless asked."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from fieldkit.errors import BadInput
+from fieldkit.files import write_privately
 
 
 def write_output(path: Path, data: str | bytes, *, overwrite: bool = False) -> Path:
@@ -21,16 +20,5 @@ def write_output(path: Path, data: str | bytes, *, overwrite: bool = False) -> P
         raise BadInput(f"{path}: already exists; use --overwrite to replace it")
     if not path.parent.is_dir():
         raise BadInput(f"{path.parent}: no such folder")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_privately(path, data)
     return path

@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from fieldkit.files import write_privately
 from fieldkit.report.findings import evidence, scales
 from fieldkit.report.sampling import coverage
 from fieldkit.report.summary import summary, summary_tables
@@ -263,18 +264,7 @@ def _rag_svg(counts: dict[str, int]) -> str:
 
 def write_briefing(conn: sqlite3.Connection, force: str, out: Path, source: str) -> Path:
     """Write the page (owner-only, atomically)."""
-    import os
-    import tempfile
-
     html = briefing_html(conn, force, source)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_privately(out, html)
     return out

@@ -1,0 +1,38 @@
+"""Files fieldkit writes beside the databases (workbooks, exports, briefings, forms, the
+saved context): owner-only and atomic. A base module: it imports nothing of fieldkit's.
+
+`replace_privately(path, write)` has `write` fill a temporary file beside `path` (0600 before
+and after, since a library may recreate the file it saves), then renames it over `path`; on
+any failure the temporary file is removed and `path` is as it was."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def replace_privately(path: Path | str, write: Callable[[Path], None]) -> Path:
+    """Make `path` (owner-only) from what `write(tmp)` puts in a temporary file beside it."""
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        os.chmod(tmp, 0o600)
+        write(tmp)
+        os.chmod(tmp, 0o600)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_privately(path: Path | str, data: str | bytes) -> Path:
+    """Write text (UTF-8) or bytes to `path`, owner-only and atomically."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return replace_privately(path, lambda tmp: tmp.write_bytes(raw))

@@ -235,10 +235,17 @@ def test_redact_drops_free_text_and_subject_references(tmp_path: Path, cli: Cli)
     assert "cf_t2_bwv_used" in [c.value for c in wb["Case-file review"][1]]
     about = dict(wb["About"].iter_rows(min_row=2, values_only=True))
     assert about["Redaction"].startswith("on")
-    # the figures are unchanged
-    assert [r for r in load_workbook(full)["Summary"].iter_rows(values_only=True)] == [
-        r for r in wb["Summary"].iter_rows(values_only=True)
-    ]
+
+    # the figures are unchanged (the source line says when each was exported: left out)
+    def figures(sheet) -> list[tuple]:  # noqa: ANN001
+        return [
+            r
+            for r in sheet.iter_rows(values_only=True)
+            if not (isinstance(r[0], str) and r[0].startswith("Source: "))
+        ]
+
+    assert figures(load_workbook(full)["Summary"]) == figures(wb["Summary"])
+    assert len(figures(wb["Summary"])) > 10
 
 
 def test_force_filter(tmp_path: Path, cli: Cli) -> None:

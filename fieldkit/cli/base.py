@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 
@@ -24,15 +23,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = SafeConsole(soft_wrap=True)  # every command prints through it (or `err`)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="Database file. Default: $FIELDKIT_DB, else a per-user file (see `fieldkit where`).",
-        show_default=False,
-    ),
-]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from fieldkit.cli.base import DbOption, command
+from fieldkit.cli.base import command
 from fieldkit.cli.launch import open_capture
+from fieldkit.cli.options import DbOption
 
 
 @command("capture")

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from fieldkit.checklists import Checklist, dashboard_order, load_all
 from fieldkit.checklists.model import KIND_LABELS
-from fieldkit.cli.base import DbOption, app, command, fail, out
+from fieldkit.cli.base import app, command, fail, out
+from fieldkit.cli.options import DbOption, JsonOption
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 
@@ -48,7 +49,7 @@ def _known_checklists(db: Path | None) -> dict[str, Checklist]:
 @command("list", parent=checklists_app)
 def checklists_list(
     db: DbOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    json_: JsonOption = False,
 ) -> None:
     """List the checklists fieldkit ships and those installed in the database."""
     rows = [
@@ -74,7 +75,7 @@ def checklists_list(
 def checklists_show(
     checklist_id: Annotated[str, typer.Argument(metavar="ID", help="Checklist id.")],
     db: DbOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    json_: JsonOption = False,
 ) -> None:
     """Show one checklist's sections and items (as installed in the database, else as
     shipped)."""
@@ -186,7 +187,7 @@ def checklists_diff(
     new: Annotated[str, typer.Argument(metavar="NEW", help="A file, or ID / ID@VERSION.")],
     db: DbOption = None,
     language: LanguageOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    json_: JsonOption = False,
 ) -> None:
     """What NEW changes from OLD: items added, removed and renamed, prompts, kinds,
     choices, rules; with --db, how many stored answers each change touches. Exits 1 when

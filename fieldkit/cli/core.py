@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 
 from fieldkit.checklists import get as get_checklist
-from fieldkit.cli.base import DbOption, command, fail, out
+from fieldkit.cli.base import command, fail, out
 from fieldkit.cli.launch import confirm_create
+from fieldkit.cli.options import DbOption
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 

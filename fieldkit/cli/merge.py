@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fieldkit.cli.base import DbOption, command, out
+from fieldkit.cli.base import command, out
 from fieldkit.cli.failures import err
+from fieldkit.cli.options import DbOption, JsonOption
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
@@ -43,7 +44,7 @@ def merge_cli(
             show_default=False,
         ),
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    json_: JsonOption = False,
     allow_clock_skew: Annotated[
         str | None,
         typer.Option(
@@ -103,7 +104,7 @@ def merge_cli(
 @command("conflicts")
 def conflicts_cli(
     db: DbOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    json_: JsonOption = False,
 ) -> None:
     """List value conflicts (two edits of one answer where neither inspector had seen the
     other's) and records of the same case made by different inspectors."""

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from fieldkit.cli.base import DbOption, command, out
+from fieldkit.cli.base import command, out
+from fieldkit.cli.options import DbOption, JsonOption
 from fieldkit.paths import resolve_db
 from fieldkit.privacy.database import find_pii, read_key, scrub
 from fieldkit.store import Store
@@ -21,7 +22,7 @@ from fieldkit.store import Store
 @command("pii")
 def pii_cli(
     db: DbOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    json_: JsonOption = False,
 ) -> None:
     """List free text that looks like personal data.
 

@@ -13,8 +13,9 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from fieldkit.cli.base import DbOption, app, command, out
+from fieldkit.cli.base import app, command, out
 from fieldkit.cli.failures import err
+from fieldkit.cli.options import DbOption, JsonOption, OverwriteOption
 from fieldkit.errors import BadInput, FieldkitError
 from fieldkit.paths import resolve_db
 from fieldkit.register import plans as plans_mod
@@ -44,13 +45,9 @@ app.add_typer(plans_app, name="plans")
 
 STATUSES = ", ".join(load().status_slugs)
 RAGS = ", ".join(code for code, _, _ in load().rag_values)
-JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
 AllowFuture = Annotated[
     bool,
     typer.Option("--allow-future", help="Accept a date after today (refused otherwise)."),
-]
-OverwriteOption = Annotated[
-    bool, typer.Option("--overwrite", help="Replace the output file if it exists.")
 ]
 OnOption = Annotated[
     str,

@@ -12,9 +12,10 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from fieldkit.cli.base import DbOption, app, command, fail, out
+from fieldkit.cli.base import app, command, fail, out
 from fieldkit.cli.failures import SafeTable as Table
 from fieldkit.cli.failures import err
+from fieldkit.cli.options import DbOption
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.report.render import FORMATS, Column, Frame, cell, to_csv, to_markdown

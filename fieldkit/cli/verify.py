@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 
-from fieldkit.cli.base import DbOption, command, out
+from fieldkit.cli.base import command, out
+from fieldkit.cli.options import DbOption, JsonOption
 from fieldkit.paths import resolve_db
 from fieldkit.store import Store
 from fieldkit.store.chain import verify
@@ -16,7 +16,7 @@ from fieldkit.store.chain import verify
 @command("verify")
 def verify_cli(
     db: DbOption = None,
-    json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    json_: JsonOption = False,
 ) -> None:
     """Check the change log: every change matches its id (nothing edited), every device's
     changes form an unbroken chain (nothing deleted or reordered), no sequence number is

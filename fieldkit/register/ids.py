@@ -109,6 +109,13 @@ ROW_KEYS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+def row_columns(table: str) -> tuple[str, ...]:
+    """The columns a row of `table` is written with: its key, then the columns the key is a
+    digest of (the writers insert in this order)."""
+    key, _, columns = ROW_KEYS[table]
+    return (key, *columns)
+
+
 def row_key(table: str, row: Any) -> str:
     """The key a row of a merged register table must have, from its other columns
     (`row` maps column names to values, e.g. a sqlite3.Row)."""

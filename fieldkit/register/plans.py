@@ -17,37 +17,14 @@ from typing import Any
 from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.register import reference
-from fieldkit.register.ids import SLUG_RE, digest, iso_date, now_iso
+from fieldkit.register.ids import SLUG_RE, digest, iso_date, now_iso, row_columns
 from fieldkit.register.recs import resolve_rec
 from fieldkit.store import Store, resolve_force
 
 Q = sql.queries("register")
 EVENT_KINDS = ("rag", "evidence", "owner", "due")
-PLAN_EVENT_COLUMNS = (
-    "event_id",
-    "plan_id",
-    "objective_id",
-    "event_date",
-    "seq",
-    "kind",
-    "value",
-    "note",
-    "source",
-    "author",
-    "recorded_at",
-)
-LINK_COLUMNS = (
-    "link_id",
-    "plan_id",
-    "objective_id",
-    "rec_id",
-    "linked",
-    "event_date",
-    "seq",
-    "source",
-    "author",
-    "recorded_at",
-)
+PLAN_EVENT_COLUMNS = row_columns("plan_events")
+LINK_COLUMNS = row_columns("plan_links")
 THEME_CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,2}$")
 
 

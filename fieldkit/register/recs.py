@@ -17,7 +17,7 @@ from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.register import reference
 from fieldkit.register import withdrawals as W
-from fieldkit.register.ids import digest, iso_date, now_iso, slug, today_iso
+from fieldkit.register.ids import digest, iso_date, now_iso, row_columns, slug, today_iso
 from fieldkit.register.parse import Entry, format_date, parse_text
 from fieldkit.store import Store
 from fieldkit.textfiles import decode
@@ -168,16 +168,7 @@ def _plan_entry(
     return _Planned(entry=entry, row=row, events=tuple(events))
 
 
-ENTRY_COLUMNS = (
-    "entry_id",
-    "reg_id",
-    "rec_id",
-    "source_report",
-    "rec_number",
-    "heading",
-    "title_line",
-    "text",
-)
+ENTRY_COLUMNS = row_columns("register_entries")
 
 
 def import_register(

@@ -13,7 +13,7 @@ import yaml
 
 from fieldkit import reference as files
 from fieldkit.errors import BadInput, FieldkitError
-from fieldkit.register.ids import digest, iso_date, norm
+from fieldkit.register.ids import digest, iso_date, norm, row_columns
 from fieldkit.register.parse import format_date
 from fieldkit.yamlfile import safe_load
 
@@ -266,20 +266,7 @@ def _rows() -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-EVENT_COLUMNS = (
-    "event_id",
-    "rec_id",
-    "reg_id",
-    "event_date",
-    "date_text",
-    "seq",
-    "kind",
-    "status_slug",
-    "comment_text",
-    "source",
-    "author",
-    "recorded_at",
-)
+EVENT_COLUMNS = row_columns("rec_events")
 
 
 def _literal(value: Any) -> str:

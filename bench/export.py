@@ -27,6 +27,7 @@ from itertools import islice
 from pathlib import Path
 
 import typer
+from demo_db import build_demo
 from openpyxl import Workbook
 
 from fieldkit.export import printed
@@ -54,17 +55,6 @@ except (OSError, StopIteration):
     pass
 print(kb, sum(written.values()), round(took, 1))
 """
-
-
-def build(path: Path, scale: int) -> None:
-    if path.exists():
-        return
-    print(f"building demo database at scale {scale} ({path}) ...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "fieldkit", "demo", "--db", str(path), "--scale", str(scale)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def baseline(store: Store, out: Path) -> tuple[float, int]:
@@ -126,7 +116,7 @@ def main(
     work = workdir or Path(tempfile.mkdtemp(prefix="fieldkit-bench-export-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / f"demo-scale{scale}.db"
-    build(db, scale)
+    build_demo(db, scale=scale)
 
     if pages:
         print_pages(db, work, scale)
@@ -137,7 +127,7 @@ def main(
     print("peak memory of the export alone (fresh process each):")
     for n in scales:
         path = work / f"demo-scale{n}.db"
-        build(path, n)
+        build_demo(path, scale=n)
         kb, rows, took = peak(path, work / f"peak{n}.xlsx")
         print(f"  scale {n:3d}: {kb / 1024:7.1f} MiB peak RSS, {rows:,} rows, {took:.1f} s")
 

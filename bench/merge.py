@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import typer
+from demo_db import build_demo
 
 from fieldkit.store import Store
 from fieldkit.store.connection import read_uri
@@ -36,27 +35,6 @@ from fieldkit.sync import merge
 from fieldkit.sync.merging import open_target
 
 COPIED = ("changes", "change_parents", "chain_heads", "cells", "conflicts", "records")
-
-
-def build(path: Path, seed: int, scale: int) -> None:
-    if path.exists():
-        return
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fieldkit",
-            "demo",
-            "--db",
-            str(path),
-            "--seed",
-            str(seed),
-            "--scale",
-            str(scale),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def rows(path: Path) -> int:
@@ -116,7 +94,12 @@ def main(
     sources = [workdir / f"source{n:02d}.db" for n in range(sources_n)]
     started = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(lambda n: build(sources[n], 1000 + n, scale), range(sources_n)))
+        list(
+            pool.map(
+                lambda n: build_demo(sources[n], seed=1000 + n, scale=scale, say=False),
+                range(sources_n),
+            )
+        )
     print(
         f"{len(sources)} sources (demo --scale {scale}) ready in "
         f"{time.perf_counter() - started:.1f}s"

@@ -17,8 +17,6 @@ fieldkit before that step is refused as older; delete it to have it rebuilt.
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,22 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from demo_db import build_demo
 
 from fieldkit import sql
 from fieldkit.report import coverage, evidence, scales
 from fieldkit.report.summary import summary, summary_tables
 from fieldkit.store import Store, views
-
-
-def build(path: Path, scale: int) -> None:
-    if path.exists():
-        return
-    print(f"building demo database at scale {scale} ({path}) ...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "fieldkit", "demo", "--db", str(path), "--scale", str(scale)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def tasks(store: Store) -> dict[str, Callable[[], Any]]:
@@ -98,7 +86,7 @@ def main(
     work.mkdir(parents=True, exist_ok=True)
     dbs = {n: work / f"demo-scale{n}.db" for n in (small, large)}
     for n, path in dbs.items():
-        build(path, n)
+        build_demo(path, scale=n)
     a, b = medians(dbs[small], repeat), medians(dbs[large], repeat)
     width = max(len(k) for k in a)
     print(f"{'task':<{width}}  {'scale ' + str(small):>10}  {'scale ' + str(large):>10}  ratio")

@@ -298,8 +298,8 @@ def test_a_register_row_holding_binary_is_refused(cli: Cli, folder: Path) -> Non
 
 
 def test_a_scrubbed_copy_merges_but_not_edited_further(cli: Cli, folder: Path) -> None:
-    """Scrub blanks comments under their keys; those rows are taken from a scrubbed copy,
-    any other mismatch is still refused."""
+    """Scrub gives the comments it blanks the keys of their new content, so the copy passes
+    the register check every source passes; an edit after the scrub is refused."""
     copy = folder / "copy.db"
     assert cli("scrub", "--db", folder / "src.db", "--out", copy).exit_code == 0
     clean = folder / "clean-team.db"

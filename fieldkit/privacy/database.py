@@ -1,6 +1,10 @@
 """Personal data in a database: listing what `scan` flags in stored free text (`find_pii`)
-and writing a copy of a database without any free text (`scrub`). The SQL (what counts as free
-text, what scrub rewrites) is in fieldkit/sql/privacy.sql."""
+and writing a copy of a database without any free text (`scrub`).
+
+How this module reaches a database (the rule of fieldkit/store/store.py): it reads through
+`fieldkit.sql.rows` and writes only inside `Store.writing()`. Its SQL is in
+fieldkit/sql/privacy.sql, where what counts as free text is written once (the TEMP views
+of `free_text`, which pii and scrub both read)."""
 
 from __future__ import annotations
 
@@ -14,13 +18,11 @@ from pathlib import Path
 from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.privacy.scan import scan
-from fieldkit.store import Store, connection
+from fieldkit.store import Store, connection, rowkeys
 from fieldkit.store.chain import rekey
-from fieldkit.store.log import begin_fold, recompute_all
+from fieldkit.store.log import recompute_all
 from fieldkit.store.store import new_id
 
-# ------------------------------------------------------------------ the database
-# The SQL (what counts as free text, what scrub rewrites) is in fieldkit/sql/privacy.sql.
 PRIVACY = sql.queries("privacy")
 
 
@@ -41,15 +43,40 @@ class PiiHit:
 
 def find_pii(conn: sqlite3.Connection) -> list[PiiHit]:
     """Everything in the free text of a database (current values, and earlier values the
-    change log still holds) that `scan` flags."""
+    change log still holds) that `scan` flags. Reads only (`conn` may be query_only)."""
+    _free_text_views(conn)
     hits: list[PiiHit] = []
-    for source, rid, checklist, force, kind, field, rkey, value in conn.execute(
-        PRIVACY["pii_candidates"]
-    ):
-        where = "subject_ref" if kind == "record" else kind
-        for f in scan(value):
-            hits.append(PiiHit(rid, checklist, force, field, rkey, where, source, f.kind, f.text))
+    for row in sql.rows(conn, PRIVACY["pii_candidates"]):
+        where = "subject_ref" if row["where"] == "record" else row["where"]
+        for f in scan(row["value"]):
+            hits.append(
+                PiiHit(
+                    row["record_id"],
+                    row["checklist_id"],
+                    row["force_code"],
+                    row["field"],
+                    row["rkey"],
+                    where,
+                    row["source"],
+                    f.kind,
+                    f.text,
+                )
+            )
     return hits
+
+
+def _free_text_views(conn: sqlite3.Connection) -> None:
+    """Create this connection's TEMP views of free text (privacy.sql `free_text`). They live
+    in the connection's own temporary schema, not in the file, so a query_only reader's
+    setting is lifted just while they are made."""
+    query_only = conn.execute("PRAGMA query_only").fetchone()[0]
+    if query_only:
+        conn.execute("PRAGMA query_only = OFF")
+    try:
+        connection.run_script(conn, PRIVACY["free_text"])
+    finally:
+        if query_only:
+            conn.execute("PRAGMA query_only = ON")
 
 
 def read_key(path: Path | str) -> bytes:
@@ -100,10 +127,11 @@ def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict
         try:
             conn = sqlite3.connect(str(dst), isolation_level=None)
             try:
-                source.conn.backup(conn)
-                counts = _scrub_copy(conn, source_id, key)
+                source.conn.backup(conn)  # a page-for-page copy, scrubbed below
             finally:
                 conn.close()
+            with Store.open(dst) as copy:
+                counts = _scrub_copy(copy, source_id, key)
         except BaseException:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{dst}{suffix}").unlink(missing_ok=True)
@@ -112,14 +140,14 @@ def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict
     return counts
 
 
-def _count(conn: sqlite3.Connection, table: str) -> int:
-    return int(conn.execute(PRIVACY[f"count_scrubbed_{table}"]).fetchone()[0])
+def _count(conn: sqlite3.Connection, what: str) -> int:
+    return int(conn.execute(PRIVACY[f"count_scrubbed_{what}"]).fetchone()[0])
 
 
-def _scrub_copy(conn: sqlite3.Connection, source_id: str, key: bytes | None) -> dict[str, int]:
+def _scrub_copy(copy: Store, source_id: str, key: bytes | None) -> dict[str, int]:
     """Blank the free text of a fresh copy in one transaction (the change log first, with
-    its devices renamed and its ids re-derived, then current state rebuilt from it), then
-    VACUUM it out of the free pages."""
+    its devices renamed and its ids re-derived, then current state rebuilt from it; the
+    register's blanked rows re-keyed), then VACUUM it out of the free pages."""
     # Without a team key, forgotten when the scrub ends: pseudonyms stay opaque.
     secret = key if key is not None else secrets.token_bytes(32)
     lineage = hmac.new(secret, b"fieldkit scrub lineage", "sha256").hexdigest()[:10]
@@ -130,18 +158,21 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str, key: bytes | None) -> 
         digest = hmac.new(secret, str(value).encode("utf-8", "surrogatepass"), "sha256")
         return f"ref-{digest.hexdigest()[:20]}"
 
+    conn = copy.conn
     conn.create_function("fieldkit_pseudonym", 1, pseudonym, deterministic=True)
-    conn.execute("PRAGMA journal_mode = DELETE")
+    rowkeys.register_sql(conn)
+    conn.execute("PRAGMA journal_mode = DELETE")  # no WAL file to hold old pages
     conn.execute("PRAGMA secure_delete = ON")
+    _free_text_views(conn)
     counts = {
         "changes": _count(conn, "changes"),
         "cells": _count(conn, "cells"),
         "register": _count(conn, "register"),
     }
-    with connection.transaction(conn):
-        begin_fold(conn)  # scrub's statements stage what they rewrite in the fold's tables
+    with copy.writing() as conn:
         connection.run_script(conn, PRIVACY["scrub"])
         connection.run_script(conn, PRIVACY["scrub_register"])
+        _rekey_register(conn)
         conn.execute(PRIVACY["scrub_devices"], {"lineage": lineage})
         rekey(conn)
         recompute_all(conn)
@@ -159,3 +190,32 @@ def _scrub_copy(conn: sqlite3.Connection, source_id: str, key: bytes | None) -> 
     conn.execute("VACUUM")
     conn.execute("PRAGMA journal_mode = WAL")
     return counts
+
+
+def _rekey_register(conn: sqlite3.Connection) -> None:
+    """Give every register row scrub blanked (listed in temp.scrub_rekey) the key its new
+    content has (fieldkit.store.rowkeys), so a scrubbed copy passes the same check as any
+    database; then carry the new keys into the withdrawals that name those events, and
+    re-key those withdrawals in turn. Two rows that blanking made identical become one."""
+    for table in ("rec_events", "plan_events"):
+        _rekey_rows(conn, table)
+    connection.run_script(conn, PRIVACY["carry_rekey"])
+    _rekey_rows(conn, "register_withdrawals")
+
+
+def _rekey_rows(conn: sqlite3.Connection, table: str) -> None:
+    key, _, columns = rowkeys.ROW_KEYS[table]
+    parts = ", ".join(f't."{c}"' for c in columns)
+    conn.execute(
+        f"UPDATE temp.scrub_rekey SET new = (SELECT fieldkit_row_key(:table, {parts}) "
+        f'FROM main."{table}" t WHERE t."{key}" = scrub_rekey.old) WHERE tbl = :table',
+        {"table": table},
+    )
+    moved = "SELECT old FROM temp.scrub_rekey WHERE tbl = :table AND new <> old"
+    conn.execute(
+        f'UPDATE OR IGNORE main."{table}" SET "{key}" = (SELECT k.new FROM temp.scrub_rekey k '
+        f'WHERE k.tbl = :table AND k.old = "{key}") WHERE "{key}" IN ({moved})',
+        {"table": table},
+    )
+    # Left under an old key: rows whose new key another (identical) row already has.
+    conn.execute(f'DELETE FROM main."{table}" WHERE "{key}" IN ({moved})', {"table": table})

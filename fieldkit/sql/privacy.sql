@@ -1,120 +1,136 @@
 -- Personal data in free text: listing it (fieldkit pii) and scrubbing it (fieldkit scrub).
--- Free text is notes, answers to 'text' items, and subject references; scrub rewrites it
--- (except a text item's literal 'na' / 'unknown'), in the change log first, and text items
--- that are part of a natural key become pseudonyms (fieldkit_pseudonym), so duplicates are
--- still recognised. In the register and action plans, free text is the comments on
--- recommendations, the notes and evidence on plan objectives, and their owners (staff
--- names): what `fieldkit export xlsx --redact` leaves out. Comments and evidence typed or
--- imported from a force's spreadsheet are listed by pii; scrub blanks all of it.
+--
+-- What counts as free text is written once, in the two TEMP views of `free_text` below,
+-- which every other statement here reads:
+--   - free_text_cells: the cells holding free text: notes, answers to 'text' items, and
+--     subject references. A change is free text when its cell is one (same record, kind,
+--     field and rkey), so the log's earlier values are found through this view too.
+--   - register_free_text: the register's and action plans' free text: comments on
+--     recommendations, the notes and evidence on plan objectives, and their owners (staff
+--     names): what `fieldkit export xlsx --redact` leaves out; typed or imported
+--     (source 'manual' or 'register' for a comment; a plan row not from a template). Rows
+--     shipped with fieldkit (comments from a published report, a plan template's rows) are
+--     public and held by every database that installs them: they stay as they are.
+-- Scrub rewrites all of it (except a text item's literal 'na' / 'unknown'), in the change
+-- log first; text items that are part of a natural key become pseudonyms
+-- (fieldkit_pseudonym), so duplicates are still recognised. pii lists all of it but the
+-- plans' owners (staff names, expected there).
+
+-- name: free_text
+CREATE TEMP VIEW IF NOT EXISTS free_text_cells AS
+SELECT c.record_id, c.kind, c.field, c.rkey, c.value, c.change_id
+FROM main.cells c
+WHERE c.kind = 'note'
+   OR (c.kind = 'record' AND c.field = 'subject_ref')
+   OR (c.kind = 'answer' AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text'));
+
+CREATE TEMP VIEW IF NOT EXISTS register_free_text AS
+SELECT 'rec_events' AS tbl, e.event_id AS row_key, 'comment_text' AS col, e.rec_id AS owner,
+       NULL AS force_code, 'register comment' AS what, e.event_date AS at,
+       e.comment_text AS text, e.source
+FROM main.rec_events e
+WHERE e.kind = 'comment' AND e.source IN ('manual', 'register')
+UNION ALL
+SELECT 'plan_events', e.event_id, 'value', e.plan_id, p.force_code, 'plan ' || e.kind,
+       e.objective_id, e.value, e.source
+FROM main.plan_events e
+JOIN main.plans p ON p.plan_id = e.plan_id
+WHERE e.kind IN ('evidence', 'owner') AND e.source <> 'template'
+UNION ALL
+SELECT 'plan_events', e.event_id, 'note', e.plan_id, p.force_code, 'plan note',
+       e.objective_id, e.note, e.source
+FROM main.plan_events e
+JOIN main.plans p ON p.plan_id = e.plan_id
+WHERE e.note IS NOT NULL AND e.source <> 'template';
+
+-- What scrub rewrites in the log: every free-text change but a text item's 'na'/'unknown'.
+CREATE TEMP VIEW IF NOT EXISTS scrubbed_changes AS
+SELECT c.id, c.record_id, c.kind, c.field, c.rkey, c.value
+FROM temp.free_text_cells f
+JOIN main.changes c
+  ON c.record_id = f.record_id AND c.kind = f.kind AND c.field = f.field AND c.rkey = f.rkey
+WHERE c.value IS NOT NULL AND NOT (c.kind = 'answer' AND c.value IN ('na', 'unknown'));
 
 -- name: pii_candidates
 -- Current values, and earlier values the change log still holds.
-SELECT 'current' AS source, c.record_id, r.checklist_id, r.force_code, c.kind, c.field, c.rkey,
-       c.value
-FROM main.cells c
+SELECT 'current' AS source, f.record_id, r.checklist_id, r.force_code, f.kind AS "where",
+       f.field, f.rkey, f.value
+FROM temp.free_text_cells f
+LEFT JOIN main.records r ON r.record_id = f.record_id
+WHERE typeof(f.value) = 'text'
+
+UNION ALL
+SELECT 'earlier', c.record_id, r.checklist_id, r.force_code, c.kind, c.field, c.rkey, c.value
+FROM temp.free_text_cells f
+JOIN main.changes c
+  ON c.record_id = f.record_id AND c.kind = f.kind AND c.field = f.field AND c.rkey = f.rkey
 LEFT JOIN main.records r ON r.record_id = c.record_id
-WHERE typeof(c.value) = 'text' AND
-  (c.kind = 'note'
-   OR (c.kind = 'record' AND c.field = 'subject_ref')
-   OR (c.kind = 'answer'
-       AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+WHERE typeof(c.value) = 'text' AND c.id <> f.change_id
 
 UNION ALL
-SELECT 'earlier' AS source, c.record_id, r.checklist_id, r.force_code, c.kind, c.field, c.rkey,
-       c.value
-FROM main.changes c
-JOIN main.cells w
-  ON w.record_id = c.record_id AND w.kind = c.kind AND w.field = c.field AND w.rkey = c.rkey
-LEFT JOIN main.records r ON r.record_id = c.record_id
-WHERE typeof(c.value) = 'text' AND
-  (c.kind = 'note'
-   OR (c.kind = 'record' AND c.field = 'subject_ref')
-   OR (c.kind = 'answer'
-       AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
- AND w.change_id <> c.id
-
-UNION ALL
-SELECT 'current', e.rec_id, NULL, NULL, 'register comment', e.event_date, '', e.comment_text
-FROM main.rec_events e
-WHERE e.kind = 'comment' AND e.source = 'manual'
-
-UNION ALL
-SELECT 'current', p.plan_id, NULL, p.force_code, 'plan ' || e.kind, e.objective_id, '', e.value
-FROM main.plan_events e
-JOIN main.plans p ON p.plan_id = e.plan_id
-WHERE e.kind = 'evidence' AND e.source <> 'template'
-
-UNION ALL
-SELECT 'current', p.plan_id, NULL, p.force_code, 'plan note', e.objective_id, '', e.note
-FROM main.plan_events e
-JOIN main.plans p ON p.plan_id = e.plan_id
-WHERE e.note IS NOT NULL AND e.source <> 'template'
+SELECT 'current', t.owner, NULL, t.force_code, t.what, t.at, '', t.text
+FROM temp.register_free_text t
+WHERE typeof(t.text) = 'text' AND t.what <> 'plan owner'
 ORDER BY 2, 5, 6, 7, 1;
 
 -- name: count_scrubbed_changes
-SELECT count(*) FROM main.changes WHERE changes.value IS NOT NULL AND
-(changes.kind = 'note'
- OR (changes.kind = 'record' AND changes.field = 'subject_ref')
- OR (changes.kind = 'answer'
-     AND changes.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
-
-AND NOT (changes.kind = 'answer' AND changes.value IN ('na', 'unknown'));
+SELECT count(*) FROM temp.scrubbed_changes;
 
 -- name: count_scrubbed_cells
-SELECT count(*) FROM main.cells WHERE cells.value IS NOT NULL AND
-(cells.kind = 'note'
- OR (cells.kind = 'record' AND cells.field = 'subject_ref')
- OR (cells.kind = 'answer'
-     AND cells.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
+SELECT count(*) FROM temp.free_text_cells
+WHERE value IS NOT NULL AND NOT (kind = 'answer' AND value IN ('na', 'unknown'));
 
-AND NOT (cells.kind = 'answer' AND cells.value IN ('na', 'unknown'));
+-- name: count_scrubbed_register
+SELECT count(*) FROM temp.register_free_text;
 
 -- name: scrub
--- Marks what the rewrite touches (for the state rebuild), then rewrites the log.
-INSERT OR IGNORE INTO temp.touched (record_id, kind, field, rkey)
-SELECT DISTINCT record_id, kind, field, rkey FROM main.changes c
-WHERE
-  c.value IS NOT NULL AND
-  (c.kind = 'note'
-   OR (c.kind = 'record' AND c.field = 'subject_ref')
-   OR (c.kind = 'answer'
-       AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
-
-  AND NOT (c.kind = 'answer' AND c.value IN ('na', 'unknown'))
-;
-INSERT OR IGNORE INTO temp.touched_records (record_id)
-SELECT DISTINCT record_id FROM temp.touched WHERE kind IN ('record', 'answer');
+-- Rewrites the log's free text; current state is rebuilt from it afterwards.
 UPDATE main.changes SET value = CASE
   WHEN kind = 'answer' AND field IN
   (SELECT k.item_id FROM main.natural_key_items k
    JOIN main.items i ON i.checklist_id = k.checklist_id
      AND i.checklist_version = k.checklist_version AND i.item_id = k.item_id
    WHERE i.kind = 'text')
-
     THEN fieldkit_pseudonym(lower(trim(value)))
   ELSE NULL
 END
-WHERE
-  changes.value IS NOT NULL AND
-  (changes.kind = 'note'
-   OR (changes.kind = 'record' AND changes.field = 'subject_ref')
-   OR (changes.kind = 'answer'
-       AND changes.field IN (SELECT item_id FROM main.items WHERE kind = 'text')))
-
-  AND NOT (changes.kind = 'answer' AND changes.value IN ('na', 'unknown'))
-;
-
--- name: count_scrubbed_register
-SELECT
-  (SELECT count(*) FROM main.rec_events WHERE kind = 'comment')
-  + (SELECT count(*) FROM main.plan_events WHERE note IS NOT NULL)
-  + (SELECT count(*) FROM main.plan_events WHERE kind IN ('evidence', 'owner'));
+WHERE id IN (SELECT id FROM temp.scrubbed_changes);
 
 -- name: scrub_register
--- The register's and plans' free text (rows keep their ids: a scrubbed copy still merges).
-UPDATE main.rec_events SET comment_text = '(scrubbed)' WHERE kind = 'comment';
-UPDATE main.plan_events SET note = NULL WHERE note IS NOT NULL;
-UPDATE main.plan_events SET value = '(scrubbed)' WHERE kind IN ('evidence', 'owner');
+-- The register's and plans' free text. Each row's key is a digest of its content, so the
+-- rows blanked here are listed in temp.scrub_rekey first: scrub then gives them (and every
+-- row naming them) the keys their new content has (fieldkit.privacy.database).
+CREATE TEMP TABLE IF NOT EXISTS scrub_rekey (
+  tbl TEXT NOT NULL,
+  old TEXT NOT NULL,
+  new TEXT,
+  PRIMARY KEY (tbl, old)
+);
+DELETE FROM temp.scrub_rekey;
+INSERT OR IGNORE INTO temp.scrub_rekey (tbl, old) SELECT tbl, row_key FROM temp.register_free_text;
+UPDATE main.rec_events SET comment_text = '(scrubbed)'
+WHERE event_id IN (SELECT row_key FROM temp.register_free_text WHERE col = 'comment_text');
+UPDATE main.plan_events SET note = NULL
+WHERE event_id IN (SELECT row_key FROM temp.register_free_text WHERE col = 'note');
+UPDATE main.plan_events SET value = '(scrubbed)'
+WHERE event_id IN (SELECT row_key FROM temp.register_free_text WHERE col = 'value');
+-- Withdrawals name events by key: those naming a blanked event are re-keyed after it.
+INSERT OR IGNORE INTO temp.scrub_rekey (tbl, old)
+SELECT 'register_withdrawals', w.withdrawal_id
+FROM main.register_withdrawals w
+WHERE w.target_id IN (SELECT old FROM temp.scrub_rekey)
+   OR w.replaced_by IN (SELECT old FROM temp.scrub_rekey);
+
+-- name: carry_rekey
+-- Every reference to a re-keyed event follows it.
+UPDATE main.register_withdrawals
+SET target_id = coalesce(
+      (SELECT k.new FROM temp.scrub_rekey k
+       WHERE k.old = target_id AND k.tbl <> 'register_withdrawals'), target_id),
+    replaced_by = coalesce(
+      (SELECT k.new FROM temp.scrub_rekey k
+       WHERE k.old = replaced_by AND k.tbl <> 'register_withdrawals'), replaced_by)
+WHERE withdrawal_id IN (SELECT old FROM temp.scrub_rekey WHERE tbl = 'register_withdrawals');
 
 -- name: scrub_devices
 -- A scrubbed copy's changes are not its source's: each device is renamed

@@ -13,8 +13,9 @@ key says it is. So, for every source, before anything is written:
 - its `items` and `natural_key_items` rows must be exactly the rows the definition derives
   (fieldkit.store.schema.checklist_rows): no extra item, no changed natural key, and none
   for a checklist version the source does not define;
-- every register row must match the digest its key claims (fieldkit/register: each merged
-  row is keyed by a digest of its content; a plan by its force and name).
+- every register row must match the digest its key claims (fieldkit/store/rowkeys.py: each
+  merged row is keyed by a digest of its content; a plan by its force and name), in every
+  source alike, a scrubbed copy too.
 
 Anything else is refused in one line naming the file (BadInput, exit 2).
 """
@@ -32,8 +33,8 @@ from typing import Any
 
 from fieldkit.checklists import Checklist, ChecklistError, load_all, parse_stored
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.register.ids import ROW_KEYS, digest
 from fieldkit.store import connection
+from fieldkit.store.rowkeys import ROW_KEYS, digest
 from fieldkit.store.schema import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
 
@@ -47,8 +48,8 @@ class RowKey:
     parts: tuple[str, ...]
 
 
-# The keys the register writes its rows under (fieldkit/register/ids.py ROW_KEYS, one
-# definition for the writer and this check); a plan's key is its force and name.
+# The keys the register writes its rows under (fieldkit/store/rowkeys.py ROW_KEYS, one
+# definition for the writer, scrub and this check); a plan's key is its force and name.
 REGISTER_KEYS: dict[str, RowKey] = {
     **{table: RowKey(*spec) for table, spec in ROW_KEYS.items()},
     "plans": RowKey("plan_id", None, ("force_code", "name")),
@@ -146,12 +147,9 @@ def _check_source(conn: sqlite3.Connection, path: Path, held: dict[tuple[str, in
                     "which it holds no definition of"
                 )
     attached = _tables(conn, "held") if _attached(conn) else set()
-    scrubbed = "meta" in tables and bool(
-        conn.execute("SELECT 1 FROM meta WHERE key = 'scrubbed_from'").fetchone()
-    )
     for table, spec in REGISTER_KEYS.items():
         if table in tables:
-            _check_register(conn, path, table, spec, table in attached, scrubbed)
+            _check_register(conn, path, table, spec, table in attached)
 
 
 def _attached(conn: sqlite3.Connection) -> bool:
@@ -234,29 +232,16 @@ def _difference(table: str, derived: Iterable[tuple], stored: Iterable[tuple]) -
 
 
 # ------------------------------------------------------------------------------ register
-def _scrub_rewrote(table: str, row: dict[str, Any]) -> bool:
-    """Whether a row shows what `fieldkit scrub` writes over free text (fieldkit/sql/
-    privacy.sql scrub_register): it keeps the row's key while blanking the text, so the
-    key of such a row in a scrubbed copy cannot be checked. Interim: once scrub gives the
-    rows it rewrites keys of their own, this goes."""
-    if table == "rec_events":
-        return row["kind"] == "comment" and row["comment_text"] == "(scrubbed)"
-    if table == "plan_events":
-        blanked = row["kind"] not in ("evidence", "owner") or row["value"] == "(scrubbed)"
-        return row["note"] is None and blanked
-    return False
-
-
 def _check_register(
     conn: sqlite3.Connection,
     path: Path,
     table: str,
     spec: RowKey,
     in_target: bool,
-    scrubbed: bool = False,
 ) -> None:
-    """Every row the target does not already hold, identical, must match its key (in a
-    copy made by `fieldkit scrub`, rows scrub rewrote are taken as they are)."""
+    """Every row the target does not already hold, identical, must match its key: in every
+    database, a copy made by `fieldkit scrub` too (scrub gives the rows it blanks the keys
+    their new content has)."""
     cols = ", ".join(f'"{c}"' for c in (spec.key, *spec.parts))
     query = f'SELECT {cols} FROM main."{table}"'
     if in_target:
@@ -266,9 +251,7 @@ def _check_register(
             raise BadInput(f"{path}: {table} row {_short(key)} holds a binary value")
         plan = spec.label is None  # a plan's key is its force and name
         expected = f"{parts[0]}:{parts[1]}" if plan else digest(spec.label, *parts)
-        if key != expected and not (
-            scrubbed and _scrub_rewrote(table, dict(zip(spec.parts, parts, strict=True)))
-        ):
+        if key != expected:
             raise BadInput(
                 f"{path}: {table} row {_short(key)} does not match its content "
                 "(its key is made from the row); refusing to merge it"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -214,3 +215,40 @@ def test_a_real_server_answers_a_canned_query_over_http(db_path: Path, tmp_path:
         proc.wait(timeout=20)
         if proc.stdout:
             proc.stdout.close()
+
+
+async def test_change_ids_show_as_hex_not_binary(db_path: Path, plugins: None) -> None:
+    """changes.id, parent, prev, cells.change_id and chain_heads are 16-byte digests: shown as
+    the 32 hex digits `fieldkit verify` prints, never as binary download links."""
+    small(db_path)
+    with Store.open(db_path) as s:
+        (rid,) = s.conn.execute(
+            "SELECT record_id FROM records WHERE checklist_id = 'case_file_review' LIMIT 1"
+        ).fetchone()
+        s.set_answer(rid, "cf_t2_bwv_used", "no")  # a change with a parent
+        s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        ids = {r[0].hex() for r in s.conn.execute("SELECT id FROM changes")}
+        parents = {
+            r[0].hex()
+            for r in s.conn.execute("SELECT parent FROM changes WHERE parent IS NOT NULL")
+        }
+        heads = {r[0].hex() for r in s.conn.execute("SELECT id FROM chain_heads")}
+    assert parents
+    ds = make_datasette([db_path])
+    for page, expected in (
+        ("/test/changes?_size=max", ids | parents),
+        ("/test/cells?_size=max", set()),
+        ("/test/chain_heads", heads),
+        ("/test?sql=select+id,+parent,+prev+from+changes", ids | parents),
+    ):
+        html = (await ds.client.get(page)).text
+        shown = set(re.findall(r'<span class="fieldkit-id">([0-9a-f]{32})</span>', html))
+        assert shown and expected <= shown, page
+        assert shown <= ids, page  # every digest shown is a change's id
+        assert "Binary" not in html and "b&#39;" not in html, page
+    # The key links to the table filtered to that change.
+    html = (await ds.client.get("/test/changes?_size=1")).text
+    href = re.search(r'type-pk"><a href="([^"]+)"', html)
+    assert href is not None
+    one = (await ds.client.get(href[1].replace("&amp;", "&"))).text
+    assert len(re.findall(r'type-pk"><a href=', one)) == 1

@@ -6,7 +6,12 @@
 - prepare_connection: the current view definitions (as TEMP views when the file's own are
   missing or stale, never writing the file), fieldkit_percent()/fieldkit_label() SQL
   functions (the same half-up rounding as the report), and query_only;
-- render_cell: answers shown readably (n/a, choice labels, "3 Adequate");
+- render_cell: answers shown readably (n/a, choice labels, "3 Adequate"); change ids and
+  every other 16-byte digest (parent, prev, cells.change_id, chain_heads, in tables, views
+  and queries) as 32 hex digits, not binary download links;
+- asgi_wrapper: the same for the first column of a table whose primary key is such a digest
+  (changes, chain_heads), which Datasette draws itself as a link to a row page it cannot
+  find for a binary key: the hex, linking to the table filtered to that row;
 - register_routes, forbidden: when `fieldkit serve --public` set a password, the `/-/login`
   page checks it once (in a worker thread, one check at a time, so guesses never hold up
   other requests) and sets Datasette's signed `ds_actor` cookie for SESSION_HOURS; a
@@ -15,10 +20,13 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
+import html
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -42,7 +50,7 @@ from fieldkit.datasette.metadata import (
 )
 from fieldkit.errors import FieldkitError
 from fieldkit.report import numbers
-from fieldkit.store import connection, views
+from fieldkit.store import connection, digest, views
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int], DatabaseInfo | None]] = {}
@@ -208,14 +216,26 @@ def readable(item: Any, value: Any) -> str:
     return item.display(value)
 
 
+def hex_id(value: Any) -> str | None:
+    """A change id or another 16-byte digest as fieldkit prints it (32 hex digits), or None
+    for any other value."""
+    if isinstance(value, bytes) and len(value) == digest.ID_BYTES:
+        return value.hex()
+    return None
+
+
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
 ) -> Any:
-    if value is None or table is None:
+    if value is None:
         return None
     db = datasette.databases.get(database)
     info = _info(getattr(db, "path", None)) if db is not None else None
+    if info is not None and hex_id(value) is not None:
+        return Markup(f'<span class="fieldkit-id">{hex_id(value)}</span>')
+    if table is None:
+        return None
     if info is not None and column == "record_id" and table in RECORD_TABLES:
         # a record's page (and every list of records) links to its answers, in order
         href = (
@@ -318,3 +338,75 @@ def forbidden(datasette: Any, request: Any, message: str) -> Any:
         return None
     back = quote(request.full_path, safe="/")
     return Response.redirect(datasette.urls.path("/-/login") + f"?next={back}")
+
+
+# ------------------------------------------------------- digest primary keys (changes)
+# Datasette draws a table's primary key itself (no render_cell) as a link to the row's page,
+# writing a binary key as Python's bytes repr; that page cannot find a binary key. On the
+# tables keyed by a digest, the key is shown as hex and links to the table filtered to it.
+DIGEST_KEYED = ("changes", "chain_heads")
+_PAGE = re.compile(rf"^/[^/]+/(?:{'|'.join(DIGEST_KEYED)})$")
+_PK_CELL = re.compile(
+    r'<td class="col-(?P<col>[\w-]+) type-pk"><a href="(?P<href>[^"]*)">'
+    r"(?P<repr>b(?:&#39;|&#34;).*?(?:&#39;|&#34;))</a></td>"
+)
+
+
+def _hex_key_cell(match: re.Match[str]) -> str:
+    try:
+        value = ast.literal_eval(html.unescape(match["repr"]))
+    except (ValueError, SyntaxError):
+        return match[0]
+    text = hex_id(value)
+    if text is None:
+        return match[0]
+    table = html.unescape(match["href"]).rsplit("/", 1)[0]
+    where = f"{match['col']} = X'{text}'"
+    href = f"{table}?{urlencode({'_where': where})}"
+    return (
+        f'<td class="col-{match["col"]} type-pk"><a href="{escape(href)}">'
+        f'<span class="fieldkit-id">{text}</span></a></td>'
+    )
+
+
+def hex_keys(page: str) -> str:
+    """A table page of `changes` or `chain_heads` with its key column as hex."""
+    return _PK_CELL.sub(_hex_key_cell, page)
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    def wrap(app: Any) -> Any:
+        async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+            if scope.get("type") != "http" or not _PAGE.match(scope.get("path", "")):
+                await app(scope, receive, send)
+                return
+            start: dict[str, Any] = {}
+            body: list[bytes] = []
+
+            async def capture(message: dict) -> None:
+                if message["type"] == "http.response.start":
+                    start.update(message)
+                    return
+                if message["type"] != "http.response.body":
+                    await send(message)
+                    return
+                body.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                data = b"".join(body)
+                headers = [
+                    (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
+                ]
+                kind = dict(headers).get(b"content-type", b"")
+                if kind.startswith(b"text/html") and _databases(datasette):
+                    data = hex_keys(data.decode("utf-8")).encode("utf-8")
+                headers.append((b"content-length", str(len(data)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": data})
+
+            await app(scope, receive, capture)
+
+        return wrapped
+
+    return wrap

@@ -1,8 +1,9 @@
 """Personal data in a database: listing what `scan` flags in stored free text (`find_pii`)
 and writing a copy of a database without any free text (`scrub`).
 
-How this module reaches a database (the rule of fieldkit/store/store.py): it reads through
-`fieldkit.sql.rows` and writes only inside `Store.writing()`. Its SQL is in
+How this module reaches a database: it reads through `fieldkit.sql.rows` / `row`, and
+writes only inside `Store.writing()` (scrub's copy is made with SQLite's backup API, then
+opened as a Store and rewritten in one such transaction). Its SQL is in
 fieldkit/sql/privacy.sql, where what counts as free text is written once (the TEMP views
 of `free_text`, which pii and scrub both read)."""
 
@@ -141,7 +142,8 @@ def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict
 
 
 def _count(conn: sqlite3.Connection, what: str) -> int:
-    return int(conn.execute(PRIVACY[f"count_scrubbed_{what}"]).fetchone()[0])
+    row = sql.row(conn, PRIVACY[f"count_scrubbed_{what}"])
+    return int(row["n"]) if row else 0
 
 
 def _scrub_copy(copy: Store, source_id: str, key: bytes | None) -> dict[str, int]:

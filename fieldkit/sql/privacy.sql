@@ -74,14 +74,14 @@ WHERE typeof(t.text) = 'text' AND t.what <> 'plan owner'
 ORDER BY 2, 5, 6, 7, 1;
 
 -- name: count_scrubbed_changes
-SELECT count(*) FROM temp.scrubbed_changes;
+SELECT count(*) AS n FROM temp.scrubbed_changes;
 
 -- name: count_scrubbed_cells
-SELECT count(*) FROM temp.free_text_cells
+SELECT count(*) AS n FROM temp.free_text_cells
 WHERE value IS NOT NULL AND NOT (kind = 'answer' AND value IN ('na', 'unknown'));
 
 -- name: count_scrubbed_register
-SELECT count(*) FROM temp.register_free_text;
+SELECT count(*) AS n FROM temp.register_free_text;
 
 -- name: scrub
 -- Rewrites the log's free text; current state is rebuilt from it afterwards.

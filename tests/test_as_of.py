@@ -54,3 +54,53 @@ def test_as_of_gives_the_figures_before_later_changes(cli, demo_copy: Path) -> N
 def test_a_bad_as_of_date_is_one_line(cli, demo_copy: Path) -> None:
     result = cli("report", "evidence", "--db", demo_copy, "--as-of", "last tuesday")
     assert result.exit_code == 2 and "not a date" in result.stderr
+
+
+def test_the_register_sheets_are_as_of_the_date_too(cli, tmp_path: Path) -> None:
+    """Register and plan events carry the date they apply from: as of a date, those dated
+    after it are left out of the workbook, and About says what the export shows."""
+    from fieldkit.register import add_event, new_plan, set_rag
+
+    db = tmp_path / "team.db"
+    with Store.create(db, inspector="ann") as s:
+        add_event(s, "eb2014:2", "2015-01-10", status="outstanding")
+        add_event(s, "eb2014:2", "2016-03-01", status="complete")
+        add_event(s, "eb2014:2", "2016-03-02", comment="Signed off at the board.")
+        new_plan(s, "kent")
+        set_rag(s, "kent:s01", "2015-05-01", "amber")
+        set_rag(s, "kent:s01", "2016-04-01", "green")
+
+    def sheets(*extra: object) -> dict[str, list[dict]]:
+        out = tmp_path / f"export{len(extra)}.xlsx"
+        result = cli("export", "xlsx", "--db", db, "--out", out, *extra)
+        assert result.exit_code == 0, result.output
+        book = load_workbook(out, read_only=True)
+        got = {}
+        for name in ("Recommendations", "Recommendation timeline", "Action plans", "About"):
+            rows = list(book[name].iter_rows(values_only=True))
+            head = next(i for i, r in enumerate(rows) if r[0] in ("Reference", "Force", "Field"))
+            got[name] = [dict(zip(rows[head], r, strict=False)) for r in rows[head + 1 :]]
+        return got
+
+    def rec2(book: dict[str, list[dict]]) -> dict:
+        (row,) = [r for r in book["Recommendations"] if r["Reference"] == "eb2014:2"]
+        return row
+
+    def s01(book: dict[str, list[dict]]) -> dict:
+        (row,) = [r for r in book["Action plans"] if r["Objective id"] == "s01"]
+        return row
+
+    now, then = sheets(), sheets("--as-of", "2015-06-30")
+    assert rec2(now)["Current status"] == "complete"
+    assert rec2(then)["Current status"] == "outstanding"
+    assert rec2(then)["Status since"] == "2015-01-10"
+    dates = [r["Date"] for r in then["Recommendation timeline"] if r["Reference"] == "eb2014:2"]
+    assert "2015-01-10" in dates and not {"2016-03-01", "2016-03-02"} & set(dates)
+    assert "2016-03-02" in {r["Date"] for r in now["Recommendation timeline"]}
+    assert (s01(now)["RAG status"], s01(then)["RAG status"]) == ("green", "amber")
+    # Annex E progress (shipped, dated 2015-12-01) is not yet a status on 2015-06-30.
+    assert all(r["Date"] <= "2015-06-30" for r in then["Recommendation timeline"])
+    about_now = {r["Field"]: r["Value"] for r in now["About"]}
+    about_then = {r["Field"]: r["Value"] for r in then["About"]}
+    assert about_now["As of"].startswith("today")
+    assert about_then["As of"].startswith("2015-06-30") and "register" in about_then["As of"]

@@ -42,7 +42,7 @@ from fieldkit.export.workbook import (
 from fieldkit.files import replace_privately
 from fieldkit.report import evidence, fraction, scales
 from fieldkit.report.sampling import coverage
-from fieldkit.store import Store, resolve_force, views
+from fieldkit.store import Store, asof, resolve_force, views
 
 TEXT_KINDS = ("text",)
 
@@ -399,6 +399,7 @@ def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]
         ["Database id", store.database_id],
         ["Log digest (see fieldkit verify)", store.log_digest()],
         ["Exported at (UTC)", datetime.now(UTC).isoformat(timespec="seconds")],
+        ["As of", asof.describe(store.conn) or "today: the database as it is now"],
         ["fieldkit version", __version__],
         ["Force filter", force or "all forces"],
         [

@@ -4,6 +4,12 @@
 a private temporary directory (owner-only), with the source's checklist definitions and
 other reference tables, so every view, report and export reads it exactly as it reads a
 live database. The source is only read.
+
+The register and the action plans are not in the change log: their rows carry the date
+they apply from (`event_date`: a recommendation's status or comment, an objective's RAG
+rating, owner, due date or evidence, a link). As of a date, the rows dated after that day
+are left out, so a status or rating is the one that applied then. Withdrawals are kept
+whenever they were made: they take back a mistake, not a later event.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ _NOT_COPIED = {
 }
 
 
+# The register's and plans' dated tables (schema steps 0002 and 0004): table -> date column.
+DATED = {"rec_events": "event_date", "plan_events": "event_date", "plan_links": "event_date"}
+
+
 def cutoff(when: str) -> int:
     """The clock a log stops at for `--as-of WHEN`: a date means the end of that day
     (UTC); a date and time (ISO 8601, UTC unless it says otherwise) means that moment."""
@@ -51,6 +61,28 @@ def cutoff(when: str) -> int:
     return int(moment.timestamp() * 1000) << COUNTER_BITS
 
 
+def last_day(until: int) -> str:
+    """The last day (ISO, UTC) a clock cutoff includes: the day `--as-of DATE` names."""
+    ms = until >> COUNTER_BITS
+    moment = datetime.fromtimestamp(ms / 1000, UTC) - timedelta(milliseconds=1)
+    return moment.date().isoformat()
+
+
+def describe(conn: sqlite3.Connection) -> str | None:
+    """What an as-of database shows, in words (None for a live database): for the About
+    sheet of an export."""
+    row = conn.execute("SELECT value FROM main.meta WHERE key = 'as_of_hlc'").fetchone()
+    if row is None:
+        return None
+    until = int(row[0])
+    moment = datetime.fromtimestamp((until >> COUNTER_BITS) / 1000, UTC)
+    return (
+        f"{last_day(until)}: the change log as it stood before "
+        f"{moment.isoformat(timespec='seconds')}; register and action-plan events dated up "
+        f"to {last_day(until)}"
+    )
+
+
 def _tables(conn: sqlite3.Connection, schema: str) -> dict[str, list[str]]:
     names = [
         r[0]
@@ -64,8 +96,8 @@ def _tables(conn: sqlite3.Connection, schema: str) -> dict[str, list[str]]:
 
 def fold_as_of(conn: sqlite3.Connection, source: Path, until: int) -> int:
     """Fill a new, empty fieldkit database (`conn`) with `source` as its log stood before
-    the clock `until`: reference tables copied, changes dated before it folded. Returns the
-    number of changes folded."""
+    the clock `until`: reference tables copied (the register's and plans' events dated up to
+    that day), changes dated before it folded. Returns the number of changes folded."""
     conn.execute("ATTACH DATABASE ? AS src", (connection.read_uri(source),))
     try:
         with connection.transaction(conn):
@@ -78,6 +110,11 @@ def fold_as_of(conn: sqlite3.Connection, source: Path, until: int) -> int:
                     f'INSERT OR IGNORE INTO main."{table}" ({shared}) '
                     f'SELECT {shared} FROM src."{table}"'
                 )
+            for table, column in DATED.items():  # shipped rows too (installed by create)
+                if table in ours:
+                    conn.execute(
+                        f'DELETE FROM main."{table}" WHERE "{column}" > ?', (last_day(until),)
+                    )
             conn.execute(
                 "INSERT OR REPLACE INTO main.meta (key, value) SELECT key, value FROM src.meta"
                 " WHERE key IN ('database_id', 'inspector', 'created_at')"

@@ -13,7 +13,15 @@ import pytest
 from typer.testing import Result
 
 from fieldkit.privacy.database import scrub
-from fieldkit.register import add_event, add_evidence, assign, new_plan, set_rag, withdraw_event
+from fieldkit.register import (
+    add_event,
+    add_evidence,
+    assign,
+    correct_event,
+    new_plan,
+    set_rag,
+    withdraw_event,
+)
 from fieldkit.store import Store
 from fieldkit.store.rowkeys import ROW_KEYS, row_key
 
@@ -49,6 +57,9 @@ def laptop(path: Path, comment: str, note: str) -> Path:
         add_event(s, "eb2014:7", "2015-10-01", comment=comment)
         slip = add_event(s, "eb2014:7", "2015-11-02", comment="Ask Jane Smith on 07700 900123")
         withdraw_event(s, slip.event_id, reason="personal-data")
+        add_event(s, "eb2014:8", "2015-12-05", comment="Board met.")
+        typo = add_event(s, "eb2014:8", "2015-12-05", comment="Plan singed off.")
+        correct_event(s, typo.event_id, comment="Plan signed off.", reason="typo")
         new_plan(s, "kent")
         set_rag(s, "kent:s01", "2018-06-01", "amber", note=note)
         add_evidence(s, "kent:s01", "2018-06-02", "Minutes of the board, J. Bloggs")
@@ -74,22 +85,25 @@ def test_every_blanked_row_has_the_key_of_its_content(scrubbed: tuple[Path, Path
     comments = [
         e for e in after["rec_events"] if e["source"] == "manual" and e["kind"] == "comment"
     ]
-    assert len(comments) == 2 and {e["comment_text"] for e in comments} == {"(scrubbed)"}
+    assert len(comments) == 5
+    assert all(e["comment_text"].startswith("(scrubbed ref-") for e in comments)
+    # Different comments stay different (an event is its content); none keeps its old key.
+    assert len({e["comment_text"] for e in comments}) == 5
+    assert not {e["event_id"] for e in comments} & {e["event_id"] for e in before["rec_events"]}
     # Comments shipped with fieldkit (from the published reports) are public: kept as they are.
     shipped = [e for e in before["rec_events"] if e["source"] not in ("manual", "register")]
     assert shipped and all(e in after["rec_events"] for e in shipped)
-    # Blanking changed their content, so their keys changed with it.
-    assert not {e["event_id"] for e in comments} & {e["event_id"] for e in before["rec_events"]}
-    (withdrawal,) = after["register_withdrawals"]
     held = {e["event_id"] for e in after["rec_events"]}
-    assert withdrawal["target_id"] in held  # it follows the event it withdraws
-    assert withdrawal["target_id"] not in {e["event_id"] for e in before["rec_events"]}
-    plan_text = {(e["kind"], e["value"], e["note"]) for e in after["plan_events"]}
-    assert ("evidence", "(scrubbed)", None) in plan_text
-    assert ("owner", "(scrubbed)", None) in plan_text
-    assert ("rag", "amber", None) in plan_text
+    assert len(after["register_withdrawals"]) == 2
+    for withdrawal in after["register_withdrawals"]:  # they follow the events they name
+        assert withdrawal["target_id"] in held
+        assert withdrawal["replaced_by"] in held | {None}
+    plan_text = {(e["kind"], e["value"][:14], (e["note"] or "")[:14]) for e in after["plan_events"]}
+    assert ("evidence", "(scrubbed ref-", "") in plan_text
+    assert ("owner", "(scrubbed ref-", "") in plan_text
+    assert ("rag", "amber", "(scrubbed ref-") in plan_text
     data = dst.read_bytes()
-    for text in (b"Pay link", b"Jane Smith", b"sickness", b"Bloggs"):
+    for text in (b"Pay link", b"Jane Smith", b"sickness", b"Bloggs", b"singed", b"Board met"):
         assert text not in data
 
 
@@ -106,13 +120,20 @@ def test_a_scrubbed_copy_verifies_and_merges_into_an_empty_team(
     with Store.open(team, readonly=True) as t:
         history = t.conn.execute(
             "SELECT event_date, withdrawn FROM rec_event_history WHERE kind = 'comment' "
-            "AND source = 'manual' ORDER BY event_date"
+            "AND source = 'manual' ORDER BY event_date, withdrawn"
         ).fetchall()
         status = t.conn.execute(
             "SELECT current_status FROM rec_status WHERE ref = 'eb2014:2'"
         ).fetchone()
-    # The withdrawn slip is still withdrawn in the team's history; the other comment is not.
-    assert history == [("2015-10-01", 0), ("2015-11-02", 1)]
+    # The withdrawn slip and the corrected typo are still withdrawn in the team's history;
+    # the other comments, the correction among them, are not.
+    assert history == [
+        ("2015-10-01", 0),
+        ("2015-11-02", 1),
+        ("2015-12-05", 0),
+        ("2015-12-05", 0),
+        ("2015-12-05", 1),
+    ]
     assert status == ("outstanding",)
 
 
@@ -136,7 +157,7 @@ FORGED = {
     "withdrawal moved to the other comment": (
         "register_withdrawals",
         "UPDATE register_withdrawals SET target_id = (SELECT event_id FROM rec_events "
-        "WHERE kind = 'comment' AND event_date = '2015-10-01')",
+        "WHERE kind = 'comment' AND event_date = '2015-10-01') WHERE reason = 'personal-data'",
     ),
 }
 

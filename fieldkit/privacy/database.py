@@ -115,7 +115,11 @@ def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict
     gives the same log. Without it, a secret forgotten when the scrub ends.
 
     The register's comments and the plans' notes, evidence and owners (staff names) are
-    blanked too; the recommendations, statuses, objectives and RAG ratings stay.
+    blanked too, each to '(scrubbed ref-…)' with a pseudonym of its text (two different
+    comments stay two events), and the rows get the keys their new content has, as do the
+    withdrawals naming them: the copy passes the merge's register check like any database.
+    The recommendations, statuses, objectives and RAG ratings stay, and so do the rows
+    shipped with fieldkit (published comments, a plan template's rows).
 
     Returns {'changes': values rewritten in the log, 'cells': current values rewritten,
     'register': register and plan values blanked}."""
@@ -198,7 +202,7 @@ def _rekey_register(conn: sqlite3.Connection) -> None:
     """Give every register row scrub blanked (listed in temp.scrub_rekey) the key its new
     content has (fieldkit.store.rowkeys), so a scrubbed copy passes the same check as any
     database; then carry the new keys into the withdrawals that name those events, and
-    re-key those withdrawals in turn. Two rows that blanking made identical become one."""
+    re-key those withdrawals in turn. Should two rows come out identical, they become one."""
     for table in ("rec_events", "plan_events"):
         _rekey_rows(conn, table)
     connection.run_script(conn, PRIVACY["carry_rekey"])

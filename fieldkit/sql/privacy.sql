@@ -1,10 +1,11 @@
 -- Personal data in free text: listing it (fieldkit pii) and scrubbing it (fieldkit scrub).
 --
--- What counts as free text is written once, in the two TEMP views of `free_text` below,
+-- What counts as free text is written once, in the TEMP views of `free_text` below,
 -- which every other statement here reads:
 --   - free_text_cells: the cells holding free text: notes, answers to 'text' items, and
 --     subject references. A change is free text when its cell is one (same record, kind,
 --     field and rkey), so the log's earlier values are found through this view too.
+--   - scrubbed_changes: the changes scrub rewrites (free text but a text item's na/unknown).
 --   - register_free_text: the register's and action plans' free text: comments on
 --     recommendations, the notes and evidence on plan objectives, and their owners (staff
 --     names): what `fieldkit export xlsx --redact` leaves out; typed or imported
@@ -13,7 +14,8 @@
 --     public and held by every database that installs them: they stay as they are.
 -- Scrub rewrites all of it (except a text item's literal 'na' / 'unknown'), in the change
 -- log first; text items that are part of a natural key become pseudonyms
--- (fieldkit_pseudonym), so duplicates are still recognised. pii lists all of it but the
+-- (fieldkit_pseudonym), so duplicates are still recognised; register and plan text becomes
+-- '(scrubbed ref-…)', so different texts stay different events. pii lists all of it but the
 -- plans' owners (staff names, expected there).
 
 -- name: free_text
@@ -108,11 +110,13 @@ CREATE TEMP TABLE IF NOT EXISTS scrub_rekey (
 );
 DELETE FROM temp.scrub_rekey;
 INSERT OR IGNORE INTO temp.scrub_rekey (tbl, old) SELECT tbl, row_key FROM temp.register_free_text;
-UPDATE main.rec_events SET comment_text = '(scrubbed)'
+-- Each text becomes '(scrubbed ref-…)', a pseudonym of it: two different comments stay two
+-- events (an event's identity is its content), the same comment stays one.
+UPDATE main.rec_events SET comment_text = '(scrubbed ' || fieldkit_pseudonym(comment_text) || ')'
 WHERE event_id IN (SELECT row_key FROM temp.register_free_text WHERE col = 'comment_text');
-UPDATE main.plan_events SET note = NULL
+UPDATE main.plan_events SET note = '(scrubbed ' || fieldkit_pseudonym(note) || ')'
 WHERE event_id IN (SELECT row_key FROM temp.register_free_text WHERE col = 'note');
-UPDATE main.plan_events SET value = '(scrubbed)'
+UPDATE main.plan_events SET value = '(scrubbed ' || fieldkit_pseudonym(value) || ')'
 WHERE event_id IN (SELECT row_key FROM temp.register_free_text WHERE col = 'value');
 -- Withdrawals name events by key: those naming a blanked event are re-keyed after it.
 INSERT OR IGNORE INTO temp.scrub_rekey (tbl, old)

@@ -7,8 +7,11 @@ by a line `-- name: <name>`, read with `queries("state")["recompute_cells"]`.
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 _NAME = re.compile(r"^--\s*name:\s*([a-z0-9_]+)\s*$", re.M)
@@ -35,3 +38,19 @@ def schema_steps() -> list[tuple[str, str]]:
         (p.stem, p.read_text(encoding="utf-8"))
         for p in sorted(HERE.glob("[0-9][0-9][0-9][0-9]_*.sql"))
     ]
+
+
+def rows(conn: sqlite3.Connection, query: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Every row `query` returns, each as a dict of column name to value."""
+    cur = conn.execute(query, tuple(args))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur]
+
+
+def row(conn: sqlite3.Connection, query: str, args: Sequence[Any] = ()) -> dict[str, Any] | None:
+    """The first row `query` returns as a dict of column name to value, or None."""
+    cur = conn.execute(query, tuple(args))
+    first = cur.fetchone()
+    if first is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], first, strict=True))

@@ -19,17 +19,11 @@ def when(hlc: int | None) -> str | None:
     return datetime.fromtimestamp(hlc_ms(int(hlc)) / 1000, UTC).isoformat(timespec="seconds")
 
 
-def _rows(conn: sqlite3.Connection, query: str) -> list[dict[str, Any]]:
-    cur = conn.execute(query)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
-
-
 def value_conflicts(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Open conflicts: the value that lost (`value`, `author`, `at`) beside the one kept
     (`winner_value`, `winner_author`, `winner_at`). Settle one with
     Store.settle(change_id, keep='winner' | 'other')."""
-    out = _rows(conn, Q["value_conflicts"])
+    out = sql.rows(conn, Q["value_conflicts"])
     for row in out:
         row["at"] = when(row["hlc"])
         row["winner_at"] = when(row["winner_hlc"])
@@ -41,7 +35,7 @@ def duplicates(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     under different record ids, not deleted): one entry per key with its `records`, the
     copy reports count (`counted`) first when one is final."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in _rows(conn, Q["duplicates"]):
+    for row in sql.rows(conn, Q["duplicates"]):
         key = (row["checklist_id"], row["natural_key"])
         group = groups.setdefault(
             key, {"checklist_id": key[0], "natural_key": key[1], "records": []}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,15 +91,6 @@ def _open_repeat(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return " | ".join(out)
 
     return read
-
-
-def _rows(conn: sqlite3.Connection, query: str, args: Sequence[Any] = ()) -> Iterator[tuple]:
-    cur = conn.execute(query, tuple(args))
-    while True:
-        batch = cur.fetchmany(500)
-        if not batch:
-            return
-        yield from batch
 
 
 EVIDENCE_HEADER = [
@@ -266,7 +257,7 @@ def wide_sheet(
     active = [(i, c) for i, c in pairs if c is not None]
 
     def rows() -> Iterator[list]:
-        for raw in _rows(conn, query, args):
+        for raw in conn.execute(query, args):
             row = list(raw)
             for i, conv in active:
                 v = row[i]
@@ -301,7 +292,7 @@ def answers_sheet(
     )
 
     def rows() -> Iterator[tuple]:
-        for rid, cid, ver, fc, status, iid, rkey, question, value in _rows(conn, query, args):
+        for rid, cid, ver, fc, status, iid, rkey, question, value in conn.execute(query, args):
             key = (cid, ver, iid)
             if key in skip:
                 continue
@@ -343,7 +334,7 @@ def notes_sheet(
     )
     rows = (
         (rid, titles.get(cid, cid), fc, f, rk or None, q, v, a)
-        for rid, cid, fc, f, rk, q, v, a in _rows(conn, query, args)
+        for rid, cid, fc, f, rk, q, v, a in conn.execute(query, args)
     )
     return Sheet("Notes", header, rows)
 
@@ -369,7 +360,7 @@ def conflicts_sheet(
     )
 
     def rows() -> Iterator[list]:
-        for cid_, rid, cid, fc, key, kind, fld, rk, q, kept, other, by in _rows(conn, query, args):
+        for cid_, rid, cid, fc, key, kind, fld, rk, q, kept, other, by in conn.execute(query, args):
             hide = redact and (
                 kind == "note" or fld in text_items or (kind == "record" and fld == "subject_ref")
             )

@@ -7,15 +7,10 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.report import numbers
 from fieldkit.store import resolve_force, views
-
-
-def _rows(conn: sqlite3.Connection, query: str, args: list[Any]) -> list[dict[str, Any]]:
-    cur = conn.execute(query, args)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
 
 
 def check_checklist(conn: sqlite3.Connection, checklist: str | None) -> None:
@@ -56,7 +51,7 @@ def _item_rows(
     per_force = by_force or force is not None
     source = f"{kind}_by_force" if per_force else f"{kind}_summary"
     order = "checklist_id, force_code, position" if per_force else "checklist_id, position"
-    for r in _rows(
+    for r in sql.rows(
         conn, f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}", args
     ):
         row: dict[str, Any] = {"checklist_id": r["checklist_id"]}

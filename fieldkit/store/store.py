@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldkit import forces
+from fieldkit import forces, sql
 from fieldkit.checklists import (
     NA,
     AnswerKey,
@@ -446,11 +446,10 @@ class Store:
 
     # ------------------------------------------------------------------- reads
     def record(self, record_id: str) -> dict[str, Any]:
-        cur = self.conn.execute("SELECT * FROM records WHERE record_id = ?", (record_id,))
-        row = cur.fetchone()
+        row = sql.row(self.conn, "SELECT * FROM records WHERE record_id = ?", (record_id,))
         if row is None:
             raise BadInput(f"no record {record_id!r}")
-        return dict(zip([d[0] for d in cur.description], row, strict=True))
+        return row
 
     def _cells(self, record_id: str, kind: str) -> dict[AnswerKey, Any]:
         rows = self.conn.execute(
@@ -522,19 +521,18 @@ class Store:
                 " WHERE c.record_id = records.record_id AND c.kind = 'note' AND c.value LIKE ?))"
             )
             args += [like, like, like]
-        cur = self.conn.execute(
-            f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY updated_hlc DESC", args
+        return sql.rows(
+            self.conn,
+            f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY updated_hlc DESC",
+            args,
         )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur]
 
     def conflicts(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute(
+        return sql.rows(
+            self.conn,
             "SELECT f.*, r.checklist_id, r.force_code, r.natural_key FROM conflicts f"
-            " LEFT JOIN records r ON r.record_id = f.record_id ORDER BY f.record_id, f.field"
+            " LEFT JOIN records r ON r.record_id = f.record_id ORDER BY f.record_id, f.field",
         )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur]
 
     def counts(self) -> dict[str, int]:
         q = self.conn.execute

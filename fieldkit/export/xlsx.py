@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldkit import __version__
+from fieldkit import __version__, sql
 from fieldkit.checklists import Checklist, Item
 from fieldkit.checklists.model import NA, UNKNOWN
 from fieldkit.export.register_sheets import register_sheets
@@ -246,9 +246,7 @@ def wide_sheet(
     for wc in cols:
         conv = converter(wc.item)
         convs.append(_open_repeat(conv) if wc.rkey is None else conv)
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [force]
+    where, args = sql.where({"force_code": force})
     query = (
         f"SELECT {', '.join(views._q(n) for n in names)} FROM {views._q(view)} {where}"
         " ORDER BY force_code, observed_at, record_id"
@@ -283,9 +281,7 @@ def answers_sheet(
 ) -> Sheet:
     convs = {k: converter(i) for k, i in items.items()}
     skip = {k for k, i in items.items() if redact and i.kind in TEXT_KINDS}
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [force]
+    where, args = sql.where({"force_code": force})
     query = (
         "SELECT record_id, checklist_id, checklist_version, force_code, status, item_id, rkey,"
         f" question, value FROM answers_long {where}"
@@ -321,9 +317,7 @@ def notes_sheet(
     header = ["Record id", "Checklist", "Force", "Item id", "Instance", "Question", "Note", "By"]
     if redact:
         return Sheet("Notes", header, [], filter=False)
-    where, args = "", []
-    if force:
-        where, args = "AND r.force_code = ?", [force]
+    where, args = sql.where({"r.force_code": force}, keyword="AND")
     query = (
         "SELECT n.record_id, r.checklist_id, r.force_code, n.field, n.rkey, i.prompt, n.value,"
         " n.author FROM cells n JOIN records r ON r.record_id = n.record_id"
@@ -347,9 +341,7 @@ def conflicts_sheet(
     redact: bool,
 ) -> Sheet:
     text_items = {iid for (_, _, iid), i in items.items() if i.kind in TEXT_KINDS}
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [force]
+    where, args = sql.where({"force_code": force})
     header = ["Change id", "Record id", "Checklist", "Force"]
     header += [] if redact else ["Record key"]
     header += ["Kind", "Field", "Instance", "Question", "Kept value", "Other value", "Other by"]

@@ -231,11 +231,7 @@ def new_plan(
 
 def list_plans(conn: sqlite3.Connection, force: str | None = None) -> list[dict[str, Any]]:
     """Plans with their objective counts, by force."""
-    args: list[Any] = []
-    where = ""
-    if force:
-        where = "WHERE p.force_code = ?"
-        args.append(resolve_force(force))
+    where, args = sql.where({"p.force_code": resolve_force(force) if force else None})
     return sql.rows(
         conn,
         "SELECT p.plan_id, p.force_code, p.name,"

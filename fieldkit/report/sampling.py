@@ -24,9 +24,7 @@ def coverage(conn: sqlite3.Connection, force: str | None = None) -> list[dict[st
     checklist_id, stratum, force_code, target (None = as recorded), final (counted records),
     drafts, plus force_name and remaining (target − final, never below 0)."""
     views.ensure(conn)
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [resolve_force(force)]
+    where, args = sql.where({"force_code": resolve_force(force) if force else None})
     return sql.rows(
         conn,
         "SELECT checklist_id, stratum, force_code, target, final, drafts, force_name, remaining"

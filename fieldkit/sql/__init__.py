@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,3 +54,26 @@ def row(conn: sqlite3.Connection, query: str, args: Sequence[Any] = ()) -> dict[
     if first is None:
         return None
     return dict(zip([d[0] for d in cur.description], first, strict=True))
+
+
+def where(
+    equal: Mapping[str, Any],
+    *also: tuple[str, Sequence[Any]],
+    keyword: str = "WHERE",
+) -> tuple[str, list[Any]]:
+    """A filter and its arguments: `column = ?` for each column of `equal` whose value is
+    given (None or '' leaves it out), and each (clause, arguments) of `also`, joined by AND
+    after `keyword` ("AND" to extend a WHERE already written). ("", []) when nothing is."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, value in equal.items():
+        if value is None or value == "":
+            continue
+        clauses.append(f"{column} = ?")
+        args.append(value)
+    for clause, clause_args in also:
+        clauses.append(clause)
+        args.extend(clause_args)
+    if not clauses:
+        return "", []
+    return f"{keyword} {' AND '.join(clauses)}", args

@@ -503,29 +503,22 @@ class Store:
         deleted: bool = False,
     ) -> list[dict[str, Any]]:
         """Records, newest first, filtered; `search` looks in subject refs and notes."""
-        where = ["deleted = ?"]
-        args: list[Any] = [1 if deleted else 0]
-        if checklist:
-            where.append("checklist_id = ?")
-            args.append(checklist)
-        if force:
-            where.append("force_code = ?")
-            args.append(resolve_force(force))
-        if status:
-            where.append("status = ?")
-            args.append(status)
-        if search:
-            like = f"%{search}%"
-            where.append(
-                "(subject_ref LIKE ? OR natural_key LIKE ? OR EXISTS (SELECT 1 FROM cells c"
-                " WHERE c.record_id = records.record_id AND c.kind = 'note' AND c.value LIKE ?))"
-            )
-            args += [like, like, like]
-        return sql.rows(
-            self.conn,
-            f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY updated_hlc DESC",
-            args,
+        like = f"%{search}%"
+        matching = (
+            "(subject_ref LIKE ? OR natural_key LIKE ? OR EXISTS (SELECT 1 FROM cells c"
+            " WHERE c.record_id = records.record_id AND c.kind = 'note' AND c.value LIKE ?))",
+            [like] * 3,
         )
+        where, args = sql.where(
+            {
+                "deleted": 1 if deleted else 0,
+                "checklist_id": checklist,
+                "force_code": resolve_force(force) if force else None,
+                "status": status,
+            },
+            *([matching] if search else []),
+        )
+        return sql.rows(self.conn, f"SELECT * FROM records {where} ORDER BY updated_hlc DESC", args)
 
     def conflicts(self) -> list[dict[str, Any]]:
         return sql.rows(

@@ -65,6 +65,22 @@ def new_id() -> str:
     return str(uuid6.uuid7())
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def key_part(value: Any) -> str:
+    """One natural-key answer as the records fold keys it: SQLite's lower(trim(value)), so
+    spaces trimmed and ASCII letters lower-cased (an accented capital stays as written)."""
+    return ("" if value is None else str(value)).strip(" ").translate(_ASCII_LOWER)
+
+
+def natural_key(force_code: str, values: Iterable[Any]) -> str:
+    """The key that tells one case apart across databases, as `records.natural_key` holds
+    it: the force and each natural-key answer (key_part), joined by '|'. The fold builds
+    the stored one in SQL (fieldkit/sql/state.sql); tests/test_store.py holds the two equal."""
+    return "|".join([force_code, *(key_part(v) for v in values)])
+
+
 def resolve_force(text: str) -> str:
     code = forces.resolve(text)
     if code is None:

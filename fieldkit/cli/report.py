@@ -18,6 +18,14 @@ from fieldkit.cli.failures import err
 from fieldkit.cli.options import DbOption
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
+from fieldkit.report.figures import (
+    EVIDENCE,
+    SCALES,
+    Figure,
+    csv_figures,
+    shown_figures,
+    with_names,
+)
 from fieldkit.report.render import FORMATS, Column, Frame, cell, to_csv, to_markdown
 from fieldkit.safetext import json_text
 from fieldkit.store import Store
@@ -152,23 +160,17 @@ def _of_all(r: dict[str, Any]) -> str:
     return f"{r['percent_of_base']}% of {r['base']}{unit}"
 
 
-EVIDENCE_DATA = [
-    Column("checklist", "checklist"),
-    Column("force", "force"),
-    Column("section", "section"),
-    Column("item_id", "item_id"),
-    Column("question", "question"),
-    Column("applicable", "applicable", True),
-    Column("completed", "completed", True),
-    Column("percent", "percent", True),
-    Column("label", "label"),
-    Column("not_applicable", "not_applicable", True),
-    Column("unknown", "unknown", True),
-    Column("blank", "blank", True),
-    Column("base", "base", True),
-    Column("base_unit", "base_unit"),
-    Column("percent_of_base", "percent_of_base", True),
-]
+def _columns(figures: list[Figure], *, shown: bool) -> list[Column]:
+    """Report columns from the figures' specification: the terminal's headings, or the
+    CSV's names (the question shows as `question_shown`: with its id under --ids)."""
+    if not shown:
+        return [Column(f.key, f.name or f.key, f.numeric) for f in figures]
+    return [
+        Column("question_shown" if f.wrap else f.key, f.shown or f.key, f.numeric, f.wrap)
+        for f in figures
+    ]
+
+
 OF_ALL_NOTE = (
     "% of all: completed over every record in scope (the 2014 report's denominator); for "
     "questions asked per agency or per case, over the rows answered."
@@ -232,13 +234,10 @@ def _evidence(
     frames = []
     for cid in dict.fromkeys(r["checklist_id"] for r in rows):
         part = [
-            {**r, "checklist": titles.get(cid, cid), "question_shown": _question(r, ids)}
-            for r in rows
+            {**r, "question_shown": _question(r, ids), "of_all": _of_all(r)}
+            for r in with_names(rows, titles)
             if r["checklist_id"] == cid
         ]
-        for r in part:
-            r["of_all"] = _of_all(r)
-            r["force"] = r.get("force_name") or r.get("force")
         scope = scopes.get(cid, ("", ""))[1 if excluded else 0]
         files = max((r["files"] for r in part), default=0)
         title = titles.get(cid, cid)
@@ -246,24 +245,13 @@ def _evidence(
             title += f": {files} record(s)" + (f", {scope}" if scope else "")
         elif scope:
             title += f": {scope}"
-        columns = [Column("force", "Force")] if per_force else []
-        columns += [
-            Column("question_shown", "Question", wrap=True),
-            Column("label", "Completed of applicable", True),
-            Column("not_applicable", "N/A", True),
-            Column("blank", "Blank", True),
-            Column("of_all", "% of all", True),
-        ]
-        data = [c for c in EVIDENCE_DATA if per_force or c.key != "force"]
-        if not ids:
-            data = [c for c in data if c.key != "item_id"]
         frames.append(
             Frame(
                 title,
-                columns,
+                _columns(shown_figures(EVIDENCE, per_force=per_force), shown=True),
                 part,
                 caption=caption,
-                data=data,
+                data=_columns(csv_figures(EVIDENCE, per_force=per_force, ids=ids), shown=False),
                 group=None if per_force else "section",
             )
         )
@@ -375,21 +363,6 @@ def report_scales(
     _scales(db, checklist, by, force, ids, _format(fmt, json_))
 
 
-SCALE_DATA = [
-    Column("checklist", "checklist"),
-    Column("force", "force"),
-    Column("section", "section"),
-    Column("item_id", "item_id"),
-    Column("question", "question"),
-    Column("scored", "scored", True),
-    Column("mean", "mean", True),
-    Column("met", "scored_3_or_more", True),
-    Column("percent_met", "percent_3_or_more", True),
-    Column("label", "label"),
-    Column("not_applicable", "not_applicable", True),
-]
-
-
 def _scales(
     db: Path | None, checklist: str | None, by: str | None, force: str | None, ids: bool, fmt: str
 ) -> None:
@@ -409,30 +382,16 @@ def _scales(
     frames = []
     for cid in dict.fromkeys(r["checklist_id"] for r in rows):
         part = [
-            {
-                **r,
-                "checklist": titles.get(cid, cid),
-                "question_shown": _question(r, ids),
-                "force": r.get("force_name") or r.get("force"),
-            }
-            for r in rows
+            {**r, "question_shown": _question(r, ids)}
+            for r in with_names(rows, titles)
             if r["checklist_id"] == cid
         ]
-        columns = [Column("force", "Force")] if per_force else []
-        columns += [
-            Column("question_shown", "Question", wrap=True),
-            Column("scored", "Scored", True),
-            Column("mean", "Mean", True),
-            Column("label", "Scoring 3 or more", True),
-            Column("not_applicable", "N/A", True),
-        ]
-        data = [c for c in SCALE_DATA if (per_force or c.key != "force")]
         frames.append(
             Frame(
                 f"{titles.get(cid, cid)}: scale questions (3 = adequate, 4 = good)",
-                columns,
+                _columns(shown_figures(SCALES, per_force=per_force), shown=True),
                 part,
-                data=[c for c in data if ids or c.key != "item_id"],
+                data=_columns(csv_figures(SCALES, per_force=per_force, ids=ids), shown=False),
                 group=None if per_force else "section",
             )
         )

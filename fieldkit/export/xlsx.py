@@ -40,7 +40,16 @@ from fieldkit.export.workbook import (
     Writer,
 )
 from fieldkit.files import replace_privately
-from fieldkit.report import evidence, fraction, scales
+from fieldkit.report import evidence, scales
+from fieldkit.report.figures import (
+    EVIDENCE,
+    SCALES,
+    Figure,
+    sheet_figures,
+    sheet_formats,
+    sheet_value,
+    with_names,
+)
 from fieldkit.report.sampling import coverage
 from fieldkit.store import Store, resolve_force, views
 
@@ -93,109 +102,40 @@ def _open_repeat(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return read
 
 
-EVIDENCE_HEADER = [
-    "Checklist",
-    "Item id",
-    "Evidence",
-    "Applicable",
-    "Completed",
-    "% completed (of applicable)",
-    "Label",
-    "Not applicable",
-    "Unknown",
-    "Blank (no answer)",
-    "All in scope (base)",
-    "Base counts",
-    "% of all in scope (of the base)",
-]
-
-
-def _evidence_rows(rows: list[dict[str, Any]], titles: dict[str, str], by_force: bool) -> list:
-    out = []
-    for r in rows:
-        row = [titles.get(r["checklist_id"], r["checklist_id"])]
-        if by_force:
-            row.append(r.get("force_name") or r.get("force"))
-        row += [
-            r["item_id"],
-            r["question"],
-            r["applicable"],
-            r["completed"],
-            fraction(r["completed"], r["applicable"]),
-            r["label"],
-            r["not_applicable"],
-            r["unknown"],
-            r["blank"],
-            r["base"],
-            r["base_unit"],
-            fraction(r["completed"], r["base"]),
-        ]
-        out.append(row)
-    return out
+def figures_sheet(
+    title: str,
+    spec: tuple[Figure, ...],
+    rows: list[dict[str, Any]],
+    titles: dict[str, str],
+    *,
+    by_force: bool,
+) -> Sheet:
+    """A sheet of evidence or scale figures: its columns as the specification gives them."""
+    figures = sheet_figures(spec, per_force=by_force)
+    return Sheet(
+        title,
+        [f.sheet or f.key for f in figures],
+        [[sheet_value(f, r) for f in figures] for r in with_names(rows, titles)],
+        formats=sheet_formats(figures, percent=PERCENT, mean=MEAN),
+    )
 
 
 def by_force_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
     rows = evidence(conn, by_force=True, force=force)
-    header = EVIDENCE_HEADER[:1] + ["Force"] + EVIDENCE_HEADER[1:]
-    return Sheet(
-        "By force",
-        header,
-        _evidence_rows(rows, titles, by_force=True),
-        formats={6: PERCENT, 13: PERCENT},
-    )
+    return figures_sheet("By force", EVIDENCE, rows, titles, by_force=True)
 
 
 def excluded_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
     rows = evidence(conn, force=force, in_scope=False)
-    return Sheet(
-        "Excluded case files",
-        EVIDENCE_HEADER,
-        _evidence_rows(rows, titles, by_force=False),
-        formats={5: PERCENT, 12: PERCENT},
-    )
-
-
-SCALE_HEADER = [
-    "Checklist",
-    "Item id",
-    "Question",
-    "Scored",
-    "Mean (1-4)",
-    "Scored 3 or more",
-    "% scoring 3 or more",
-    "Label",
-    "Not applicable",
-]
+    return figures_sheet("Excluded case files", EVIDENCE, rows, titles, by_force=False)
 
 
 def scale_sheet(
     conn: sqlite3.Connection, titles: dict[str, str], force: str | None, by_force: bool
 ) -> Sheet:
     rows = scales(conn, force=force, by_force=by_force)
-    data = []
-    for r in rows:
-        row = [titles.get(r["checklist_id"], r["checklist_id"])]
-        if by_force:
-            row.append(r.get("force_name") or r.get("force"))
-        row += [
-            r["item_id"],
-            r["question"],
-            r["scored"],
-            float(r["mean"]) if r["mean"] else None,
-            r["met"],
-            fraction(r["met"], r["scored"]),
-            r["label"],
-            r["not_applicable"],
-        ]
-        data.append(row)
-    header = SCALE_HEADER[:1] + (["Force"] if by_force else []) + SCALE_HEADER[1:]
-    off = 1 if by_force else 0
-    return Sheet(
-        "Scales by force" if by_force else "Scales",
-        header,
-        data,
-        formats={4 + off: MEAN, 6 + off: PERCENT},
-    )
+    title = "Scales by force" if by_force else "Scales"
+    return figures_sheet(title, SCALES, rows, titles, by_force=by_force)
 
 
 def coverage_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:

@@ -1,7 +1,26 @@
-"""All of fieldkit's SQL, in .sql files beside this module.
+"""How fieldkit reaches its database: the rule every module follows, and its helpers.
 
-Schema steps are `NNNN_name.sql`; the other files hold named statements, each introduced
-by a line `-- name: <name>`, read with `queries("state")["recompute_cells"]`.
+Where SQL lives. Schema steps are `NNNN_name.sql` here. A statement that is long (more
+than a short lookup) or run from more than one place is a named statement in a
+`<group>.sql` file here, introduced by a line `-- name: <name>` and the comment saying
+what it does, and read with `queries("state")["recompute_cells"]`. A short statement run
+by one function (a lookup, a count, a filter built with `where()`, an INSERT whose
+columns come from the register's key rules) stays inline in that function. So a
+statement is either in the function that runs it or, where that function names
+`queries(...)[name]`, in that group's file.
+
+Reads are plain functions over a connection (a Store's `conn`): rows as dicts come from
+`rows()` / `row()` below, filters from `where()`; a single value from
+`conn.execute(...).fetchone()`.
+
+Writes happen only inside a write transaction the store grants, so each is all or
+nothing: a `Store` method (every record, answer, note, target and settled conflict is a
+row of the change log, fieldkit.store.log), or a `with store.writing() as conn:` block
+(the register and plans, checklist installs, the CSV import, the demo), which refuses a
+read-only store. Only the store's own modules, the merge (fieldkit.sync) and scrub (on
+the copy it makes) open their transaction themselves. tests/test_db_rule.py holds the
+list of modules with write statements of their own, and checks every named statement
+is run.
 """
 
 from __future__ import annotations

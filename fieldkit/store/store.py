@@ -1,8 +1,13 @@
-"""The Store: the only writer of a fieldkit database.
+"""The Store: an open fieldkit database, and the way every write into it goes.
 
-Every change is a short transaction that appends to the change log and rebuilds the
+Every change to fieldkit's own data (records, answers, notes, targets, settled conflicts)
+is a Store method: a short transaction that appends to the change log and rebuilds the
 cells it touched (fieldkit.store.log), so a process killed at any moment loses nothing
-that was committed.
+that was committed. Other writers (the register and plans, checklist installs, the CSV
+import, the demo) run their statements inside `Store.writing()`, one transaction that a
+read-only store refuses; the merge (fieldkit.sync) and scrub hold their own. Readers are
+plain functions over `Store.conn`, rows through fieldkit.sql.rows(): the rule in full is
+fieldkit/sql/__init__.py's.
 """
 
 from __future__ import annotations
@@ -245,6 +250,8 @@ class Store:
     # ------------------------------------------------------------------ writes
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on this database (committed when the block ends, rolled
+        back if it raises): the connection to run writes with. Refused when read-only."""
         if self.readonly:
             raise FieldkitError(f"{self.path}: opened read-only")
         with connection.transaction(self.conn) as conn:

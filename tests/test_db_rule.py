@@ -1,0 +1,73 @@
+"""The rule for reaching the database (fieldkit/sql/__init__.py): where write statements
+may be written, and that every named statement in a .sql file is run by something."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import fieldkit
+from fieldkit import sql
+
+PACKAGE = Path(fieldkit.__file__).parent
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b")
+
+# Modules that write with SQL of their own. The store and the merge (which own the change
+# log and its fold), scrub (on the copy it makes), and the register's modules, whose writes
+# run inside a `with store.writing()` block their callers hold. A new module that needs to
+# write calls a Store method or takes the connection Store.writing() gives, and joins this
+# list only with a reason in the rule.
+WRITERS = {
+    "store/asof.py",
+    "store/chain.py",
+    "store/log.py",
+    "store/schema.py",
+    "store/store.py",
+    "sync/merging.py",
+    "privacy/database.py",
+    "register/plan_xlsx.py",
+    "register/plans.py",
+    "register/recs.py",
+    "register/reference.py",
+    "register/withdrawals.py",
+}
+
+
+def _strings(tree: ast.AST) -> list[str]:
+    """Every string literal, an f-string read with its holes left blank."""
+    inner = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in inner:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out.append(node.value)
+        elif isinstance(node, ast.JoinedStr):
+            out.append("".join(v.value for v in node.values if isinstance(v, ast.Constant)))
+    return out
+
+
+def _modules() -> dict[str, list[str]]:
+    return {
+        p.relative_to(PACKAGE).as_posix(): _strings(ast.parse(p.read_text(encoding="utf-8")))
+        for p in PACKAGE.rglob("*.py")
+    }
+
+
+def test_write_statements_are_written_only_where_the_rule_allows() -> None:
+    writing = {name for name, texts in _modules().items() if any(WRITE.match(t) for t in texts)}
+    assert writing - WRITERS == set(), "write through a Store method or Store.writing()"
+    assert WRITERS - writing == set(), "no longer writes: take it off the list"
+
+
+def test_every_named_statement_is_run() -> None:
+    """Named statements read one by one (`Q["name"]`) must each be named somewhere in the
+    code; the views, their oracle and the canned queries are read whole."""
+    texts = [t for ts in _modules().values() for t in ts]
+    names = set(texts)
+    prefixes = {t for t in texts if re.fullmatch(r"[a-z_]+_", t)}  # f"count_scrubbed_{x}"
+    for group in ("aggregates", "merge", "privacy", "register", "state"):
+        for name in sql.queries(group):
+            used = name in names or any(name.startswith(p) for p in prefixes)
+            assert used, f"{group}.sql: {name} is never run"

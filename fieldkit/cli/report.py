@@ -85,7 +85,9 @@ def _format(fmt: str, json_: bool) -> str:
 
 
 def _titles(store: Store) -> dict[str, str]:
-    return dict(store.conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+    from fieldkit.report.definitions import titles
+
+    return titles(store.conn)
 
 
 def _caption(store: Store, checklist: str | None) -> str:

@@ -41,6 +41,7 @@ from fieldkit.export.workbook import (
 )
 from fieldkit.files import replace_privately
 from fieldkit.report import evidence, scales
+from fieldkit.report.definitions import titles as checklist_titles
 from fieldkit.report.figures import (
     EVIDENCE,
     SCALES,
@@ -316,7 +317,7 @@ def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]
     from fieldkit.report.definitions import scope_labels
 
     scopes = scope_labels(store.conn)
-    titles = dict(store.conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+    titles = checklist_titles(store.conn)
     rows: list[list[Any]] = [
         ["Source database", str(Path(store.path).resolve())],
         ["Database id", store.database_id],
@@ -373,7 +374,7 @@ def build_sheets(
     conn = store.conn
     views.ensure(conn)
     code = resolve_force(force) if force else None
-    titles = dict(conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+    titles = checklist_titles(conn)
     stored = views.stored_checklists(conn)
     items = {
         (cid, v, i.id): i for cid, vs in stored.items() for v, c in vs.items() for i in c.items

@@ -14,9 +14,8 @@ from rich.table import Table
 from fieldkit.checklists import Checklist, dashboard_order, load_all
 from fieldkit.checklists.model import KIND_LABELS
 from fieldkit.cli.base import app, command, fail, out
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
 from fieldkit.paths import resolve_db
-from fieldkit.store import Store
 
 checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
 app.add_typer(checklists_app, name="checklists")
@@ -40,7 +39,7 @@ def _known_checklists(db: Path | None) -> dict[str, Checklist]:
     known = dict(load_all())
     path = resolve_db(db)
     if path.exists():
-        with Store.open(path, readonly=True) as store:
+        with open_store(path) as store:
             for c in installed(store.conn):
                 known[c.id] = c
     return known
@@ -139,7 +138,7 @@ def checklists_import(
 
     imported = read_xlsform(form, language=language)  # refuse a bad form before any write
     path = resolve_db(db)
-    with Store.open(path, create=True) as store:
+    with open_store(path, create=True) as store:
         result = install(store, imported.checklist, accept_breaking=accept_breaking)
     c = result.checklist
     for notice in imported.notices:
@@ -173,7 +172,7 @@ def checklists_export(
         raise fail(f"{out_path}: the XLSForm must be an .xlsx file", 2)
     path = resolve_db(db)
     if path.exists():
-        with Store.open(path, readonly=True) as store:
+        with open_store(path) as store:
             checklist = resolve(checklist_id, store)
     else:
         checklist = resolve(checklist_id, None)
@@ -199,7 +198,7 @@ def checklists_diff(
         path = resolve_db(db)
         if not path.exists():
             raise fail(f"{path}: no such database", 2)
-        store = Store.open(path, readonly=True)
+        store = open_store(path)
     try:
         a = resolve(old, store, language=language)
         b = resolve(new, store, language=language)

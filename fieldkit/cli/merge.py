@@ -12,10 +12,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fieldkit.cli.base import command, out
 from fieldkit.cli.failures import err
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
-from fieldkit.store import Store
 from fieldkit.sync import duplicates, merge, value_conflicts
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS, parse_duration
 
@@ -69,7 +68,7 @@ def merge_cli(
             bar.update(task, completed=done, total=total, description=what)
 
         summaries = merge(sources, path, progress, clock_skew_ms=skew)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         counts = store.counts()
         dups = duplicates(store.conn)
     if json_:
@@ -109,7 +108,7 @@ def conflicts_cli(
     """List value conflicts (two edits of one answer where neither inspector had seen the
     other's) and records of the same case made by different inspectors."""
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         conflicts = value_conflicts(store.conn)
         dups = duplicates(store.conn)
     if json_:
@@ -170,7 +169,7 @@ def settle_cli(
 ) -> None:
     """Settle a value conflict. The settling is a logged change: merge it like any other."""
     path = resolve_db(db)
-    with Store.open(path) as store:
+    with open_store(path, write=True) as store:
         row = next((c for c in value_conflicts(store.conn) if c["change_id"] == change_id), None)
         if row is None:
             raise BadInput(f"no open conflict {change_id!r} (see `fieldkit conflicts`)")

@@ -13,10 +13,9 @@ import typer
 from rich.markup import escape
 
 from fieldkit.cli.base import command, out
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
 from fieldkit.paths import resolve_db
 from fieldkit.privacy.database import find_pii, read_key, scrub
-from fieldkit.store import Store
 
 
 @command("pii")
@@ -31,7 +30,7 @@ def pii_cli(
     plans, that look like names, phone numbers, email addresses, postcodes or dates of
     birth. A report: exits 0 whatever it finds."""
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         hits = find_pii(store.conn)
     if json_:
         out.print_json(json.dumps([asdict(h) for h in hits], ensure_ascii=False))

@@ -15,7 +15,15 @@ from rich.text import Text
 from fieldkit.cli.base import app, command, fail, out
 from fieldkit.cli.failures import SafeTable as Table
 from fieldkit.cli.failures import err
-from fieldkit.cli.options import DbOption
+from fieldkit.cli.options import (
+    ByOption,
+    ChecklistOption,
+    DbOption,
+    ForceOption,
+    OverwriteOption,
+    open_store,
+    row_per_force,
+)
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.report.figures import (
@@ -40,9 +48,6 @@ app.add_typer(report_app, name="report")
 app.add_typer(targets_app, name="targets")
 app.add_typer(export_app, name="export")
 
-ChecklistOption = Annotated[
-    str | None, typer.Option("--checklist", "-c", help="Only this checklist.", show_default=False)
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (= --format json).")]
 AsOfOption = Annotated[
     str | None,
@@ -53,9 +58,6 @@ AsOfOption = Annotated[
         show_default=False,
     ),
 ]
-ForceOption = Annotated[
-    str | None, typer.Option("--force", "-f", help="Only this force.", show_default=False)
-]
 FormatOption = Annotated[
     str,
     typer.Option(
@@ -65,9 +67,6 @@ FormatOption = Annotated[
 ]
 IdsOption = Annotated[
     bool, typer.Option("--ids", help="Show each question's item id beside its text.")
-]
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="'force': a row per force.", show_default=False)
 ]
 
 
@@ -99,14 +98,6 @@ def _caption(store: Store, checklist: str | None) -> str:
         "counts; pooled across forces; rounded half up. Not counted: "
         f"{left['drafts']} draft(s), {left['duplicates']} duplicate(s)."
     )
-
-
-def _by(by: str | None) -> bool:
-    if by is None:
-        return False
-    if by != "force":
-        raise BadInput(f"--by takes 'force', not {by!r}")
-    return True
 
 
 def show(frames: list[Frame], fmt: str) -> None:
@@ -214,9 +205,9 @@ def _evidence(
     from fieldkit.report import evidence
     from fieldkit.report.definitions import scope_labels
 
-    by_force = _by(by)
+    by_force = row_per_force(by)
     per_force = by_force or force is not None
-    with Store.open(resolve_db(db), readonly=True, as_of=as_of) as store:
+    with open_store(db, as_of=as_of) as store:
         rows = evidence(
             store.conn,
             checklist=checklist,
@@ -298,7 +289,7 @@ def report_summary(
 def _summary(db: Path | None, name: str | None, force: str | None, ids: bool, fmt: str) -> None:
     from fieldkit.report.summary import find_summary, summary, summary_tables
 
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         tables = [find_summary(store.conn, name)] if name else summary_tables(store.conn)
         if not tables:
             raise BadInput("no checklist in this database defines a summary table")
@@ -334,7 +325,7 @@ def report_force(
         Path, typer.Option("--out", "-o", help="The .html file to write.", show_default=False)
     ],
     db: DbOption = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """A force briefing: one self-contained printable HTML page (Table 2 against national,
     the other instruments' findings, coverage, open recommendations, action-plan RAG),
@@ -346,7 +337,7 @@ def report_force(
     if out_file.exists() and not overwrite:
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         write_briefing(store.conn, force, out_file, source=path.name)
     out.print(f"wrote {out_file}")
 
@@ -370,9 +361,9 @@ def _scales(
 ) -> None:
     from fieldkit.report import scales
 
-    by_force = _by(by)
+    by_force = row_per_force(by)
     per_force = by_force or force is not None
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         rows = scales(store.conn, checklist=checklist, by_force=by_force, force=force)
         titles = _titles(store)
     if fmt == "json":
@@ -416,7 +407,7 @@ def _coverage(db: Path | None, force: str | None, checklist: str | None, fmt: st
     from fieldkit.report import coverage
     from fieldkit.report.findings import check_checklist
 
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         check_checklist(store.conn, checklist)
         rows = [
             r
@@ -493,7 +484,7 @@ def _targets_set(checklist: str, n: int, stratum: str, force: str, db: Path | No
 
     if n < 0:
         raise BadInput("a target is a number of 0 or more")
-    with Store.open(resolve_db(db)) as store:
+    with open_store(db, write=True) as store:
         check_target(store.conn, checklist, stratum)
         store.set_target(checklist, n, stratum=stratum, force=force)
     where = "every force" if force == "*" else force
@@ -511,7 +502,7 @@ def targets_clear(
     """Take a target back out: the broader target, else the default, applies again."""
     from fieldkit.report.sampling import check_target
 
-    with Store.open(resolve_db(db)) as store:
+    with open_store(db, write=True) as store:
         check_target(store.conn, checklist, stratum)
         cleared = store.clear_target(checklist, stratum=stratum, force=force)
     where = "every force" if force == "*" else force
@@ -530,7 +521,7 @@ def targets_list(db: DbOption = None, json_: JsonOption = False) -> None:
 def _targets_list(db: Path | None, json_: bool) -> None:
     from fieldkit.report import targets
 
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         rows = targets(store.conn)
     if json_:
         _emit_json(rows)
@@ -613,7 +604,7 @@ def export_xlsx_cli(
         bool, typer.Option(help="Leave out free text, notes and subject references.")
     ] = False,
     force: ForceOption = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    overwrite: OverwriteOption = False,
     as_of: AsOfOption = None,
 ) -> None:
     """A workbook a report writer can print as it is: Summary (a table per instrument),
@@ -666,7 +657,7 @@ def _export_xlsx(
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
     unreadable: list[str] = []
-    with Store.open(path, readonly=True, as_of=as_of) as store, export_progress() as progress:
+    with open_store(path, as_of=as_of) as store, export_progress() as progress:
         summary = export_xlsx(
             store, out_file, redact=redact, force=force, progress=progress, unreadable=unreadable
         )

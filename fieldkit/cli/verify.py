@@ -7,9 +7,8 @@ import json
 import typer
 
 from fieldkit.cli.base import command, out
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
 from fieldkit.paths import resolve_db
-from fieldkit.store import Store
 from fieldkit.store.chain import verify
 
 
@@ -23,7 +22,7 @@ def verify_cli(
     missing. Lists, per device, the changes held and any break; exit 0 only when all
     holds (1 when something does not). Reads only."""
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         result = verify(store.conn)
     if json_:
         out.print_json(json.dumps({"db": str(path), **result.as_dict()}))

@@ -3,18 +3,17 @@ database), and import / export / diff for instruments designed in a spreadsheet 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from fieldkit.checklists import Checklist, dashboard_order, load_all
 from fieldkit.checklists.model import KIND_LABELS
 from fieldkit.cli.base import app, command, fail, out
 from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import Table, emit_json
 from fieldkit.paths import resolve_db
 
 checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
@@ -62,7 +61,7 @@ def checklists_list(
         for c in dashboard_order(_known_checklists(db).values())
     ]
     if json_:
-        out.print_json(json.dumps(rows))
+        emit_json(rows)
         return
     t = Table("id", "version", "title", "sections", "items")
     for r in rows:
@@ -83,7 +82,7 @@ def checklists_show(
         raise fail(f"unknown checklist {checklist_id!r} (known: {', '.join(sorted(all_))})", 2)
     c = all_[checklist_id]
     if json_:
-        out.print_json(json.dumps(c.source, ensure_ascii=False))
+        emit_json(c.source)
         return
     out.print(f"[bold]{escape(c.title)}[/] ({c.id} v{c.version})", highlight=False)
     out.print(escape(c.description), highlight=False)
@@ -208,17 +207,13 @@ def checklists_diff(
             store.close()
     broken = [c for c in changes if c.breaking]
     if json_:
-        typer.echo(
-            json.dumps(
-                {
-                    "old": {"id": a.id, "version": a.version},
-                    "new": {"id": b.id, "version": b.version},
-                    "breaking": bool(broken),
-                    "changes": [c.as_dict() for c in changes],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
+        emit_json(
+            {
+                "old": {"id": a.id, "version": a.version},
+                "new": {"id": b.id, "version": b.version},
+                "breaking": bool(broken),
+                "changes": [c.as_dict() for c in changes],
+            }
         )
     else:
         out.print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from fieldkit.cli.base import command, out
 from fieldkit.cli.failures import err
 from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import emit_json
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.sync import duplicates, merge, value_conflicts
@@ -72,16 +72,14 @@ def merge_cli(
         counts = store.counts()
         dups = duplicates(store.conn)
     if json_:
-        out.print_json(
-            json.dumps(
-                {
-                    "into": str(path),
-                    "sources": [s.__dict__ for s in summaries],
-                    "records": counts["records"],
-                    "conflicts": counts["conflicts"],
-                    "duplicate_keys": len(dups),
-                }
-            )
+        emit_json(
+            {
+                "into": str(path),
+                "sources": [s.__dict__ for s in summaries],
+                "records": counts["records"],
+                "conflicts": counts["conflicts"],
+                "duplicate_keys": len(dups),
+            }
         )
         return
     for s in summaries:
@@ -112,7 +110,7 @@ def conflicts_cli(
         conflicts = value_conflicts(store.conn)
         dups = duplicates(store.conn)
     if json_:
-        out.print_json(json.dumps({"conflicts": conflicts, "duplicates": dups}, default=str))
+        emit_json({"conflicts": conflicts, "duplicates": dups})
         return
     if not conflicts and not dups:
         out.print("no conflicts and no duplicate records")

@@ -3,7 +3,6 @@ without any free text)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.markup import escape
 
 from fieldkit.cli.base import command, out
 from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import emit_json
 from fieldkit.paths import resolve_db
 from fieldkit.privacy.database import find_pii, read_key, scrub
 
@@ -33,7 +33,7 @@ def pii_cli(
     with open_store(path) as store:
         hits = find_pii(store.conn)
     if json_:
-        out.print_json(json.dumps([asdict(h) for h in hits], ensure_ascii=False))
+        emit_json([asdict(h) for h in hits])
         return
     if not hits:
         out.print(f"{path}: nothing in the free text looks like personal data")

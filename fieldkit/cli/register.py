@@ -3,19 +3,18 @@ action plans): thin wrappers over fieldkit.register."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.markup import escape
-from rich.table import Table
 
 from fieldkit.cli.base import app, command, out
 from fieldkit.cli.failures import err
 from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
+from fieldkit.cli.output import Table, emit_json
 from fieldkit.errors import BadInput, FieldkitError
 from fieldkit.register import plans as plans_mod
 from fieldkit.register import recs
@@ -59,10 +58,6 @@ PlanOption = Annotated[
 def _warn(warnings: list[str]) -> None:
     for w in warnings:
         err.print(f"warning: {w}", highlight=False, markup=False)
-
-
-def _json(data: Any) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
 
 
 # ------------------------------------------------------------------------------ register
@@ -117,7 +112,7 @@ def register_list(
     with open_store(db) as store:
         rows = recs.list_recommendations(store.conn, status=status)
     if json_:
-        _json(rows)
+        emit_json(rows)
         return
     # Readable at 80 columns: ids, statuses and dates never wrap; the title takes what is
     # left; the register column only when some recommendation has register ids.
@@ -160,7 +155,7 @@ def register_show(
     with open_store(db) as store:
         data = recs.recommendation(store.conn, rec)
     if json_:
-        _json(data)
+        emit_json(data)
         return
     out.print(
         f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}",
@@ -479,7 +474,7 @@ def plans_list(
     with open_store(db) as store:
         rows = plans_mod.list_objectives(store.conn, force=force, plan=plan, rag=status)
     if json_:
-        _json(rows)
+        emit_json(rows)
         return
     t = Table("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
     t.columns[0].no_wrap = True
@@ -514,7 +509,7 @@ def plans_show(
     with open_store(db) as store:
         data = plans_mod.objective(store.conn, objective, force=force, plan=plan)
     if json_:
-        _json(data)
+        emit_json(data)
         return
     out.print(
         f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}", highlight=False

@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from fieldkit.cli.base import app, command, fail, out
-from fieldkit.cli.failures import SafeTable as Table
 from fieldkit.cli.failures import err
 from fieldkit.cli.options import (
     ByOption,
@@ -24,6 +22,7 @@ from fieldkit.cli.options import (
     open_store,
     row_per_force,
 )
+from fieldkit.cli.output import Table, emit_json, output_format, show
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
 from fieldkit.report.figures import (
@@ -34,8 +33,7 @@ from fieldkit.report.figures import (
     shown_figures,
     with_names,
 )
-from fieldkit.report.render import FORMATS, Column, Frame, cell, to_csv, to_markdown
-from fieldkit.safetext import json_text
+from fieldkit.report.render import Column, Frame
 from fieldkit.store import Store
 
 report_app = typer.Typer(
@@ -70,19 +68,6 @@ IdsOption = Annotated[
 ]
 
 
-def _emit_json(rows: Any) -> None:
-    typer.echo(json_text(rows, indent=2))
-
-
-def _format(fmt: str, json_: bool) -> str:
-    if json_:
-        return "json"
-    fmt = fmt.strip().lower()
-    if fmt not in FORMATS:
-        raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
-    return fmt
-
-
 def _titles(store: Store) -> dict[str, str]:
     from fieldkit.report.definitions import titles
 
@@ -98,48 +83,6 @@ def _caption(store: Store, checklist: str | None) -> str:
         "counts; pooled across forces; rounded half up. Not counted: "
         f"{left['drafts']} draft(s), {left['duplicates']} duplicate(s)."
     )
-
-
-def show(frames: list[Frame], fmt: str) -> None:
-    """Print report tables in the chosen format (never json: the caller emits its data)."""
-    if fmt == "csv":
-        typer.echo(to_csv(frames), nl=False)
-        return
-    if fmt == "markdown":
-        typer.echo(to_markdown(frames), nl=False)
-        return
-    for f in frames:
-        t = Table(
-            title=f.title,
-            title_justify="left",
-            title_style="bold",
-            caption=f.caption or None,
-            caption_justify="left",
-            expand=out.width >= 100,
-        )
-        for c in f.columns:
-            if c.wrap:
-                t.add_column(c.heading, ratio=1, min_width=20, overflow="fold")
-            else:
-                # never narrower than its longest value or heading word: headings wrap,
-                # figures do not
-                cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
-                words = [len(w) for w in c.heading.split()]
-                t.add_column(
-                    c.heading,
-                    justify="right" if c.numeric else "left",
-                    min_width=max(cells + words) if c.numeric else max(words),
-                    max_width=max(cells + words) if c.numeric else None,
-                )
-        group = None
-        for r in f.rows:
-            if f.group and r.get(f.group) != group:
-                group = r.get(f.group)
-                t.add_row(*([Text(cell(group), style="bold italic")] + [""] * (len(f.columns) - 1)))
-            t.add_row(*(Text(cell(r.get(c.key))) for c in f.columns))
-        out.print(t)
-        for n in f.notes:
-            out.print(n)
 
 
 def _question(r: dict[str, Any], ids: bool) -> str:
@@ -189,7 +132,7 @@ def report_evidence(
     json_: JsonOption = False,
 ) -> None:
     """Every yes/no question: completed of applicable ("77% (305 of 395)"), by section."""
-    _evidence(db, checklist, by, force, excluded, ids, _format(fmt, json_), as_of)
+    _evidence(db, checklist, by, force, excluded, ids, output_format(fmt, json_), as_of)
 
 
 def _evidence(
@@ -216,7 +159,7 @@ def _evidence(
             in_scope=not excluded,
         )
         if fmt == "json":
-            _emit_json([{**r, "log_digest": d} for d in [store.log_digest()] for r in rows])
+            emit_json([{**r, "log_digest": d} for d in [store.log_digest()] for r in rows])
             return
         titles = _titles(store)
         caption = _caption(store, checklist)
@@ -283,7 +226,7 @@ def report_summary(
 ) -> None:
     """A named summary table in the shape the report printed it (Table 2: evidence, number
     of applicable cases out of the files in scope, % of applicable files completed)."""
-    _summary(db, name, force, ids, _format(fmt, json_))
+    _summary(db, name, force, ids, output_format(fmt, json_))
 
 
 def _summary(db: Path | None, name: str | None, force: str | None, ids: bool, fmt: str) -> None:
@@ -296,7 +239,7 @@ def _summary(db: Path | None, name: str | None, force: str | None, ids: bool, fm
         found = [summary(store.conn, t, force=force) for t in tables]
         captions = {t.checklist_id: _caption(store, t.checklist_id) for t in tables}
     if fmt == "json":
-        _emit_json(found if name is None else found[0])
+        emit_json(found if name is None else found[0])
         return
     frames = []
     for s in found:
@@ -353,7 +296,7 @@ def report_scales(
     json_: JsonOption = False,
 ) -> None:
     """Every 1-4 scale question: how many scored, the mean, and the share scoring 3 or more."""
-    _scales(db, checklist, by, force, ids, _format(fmt, json_))
+    _scales(db, checklist, by, force, ids, output_format(fmt, json_))
 
 
 def _scales(
@@ -367,7 +310,7 @@ def _scales(
         rows = scales(store.conn, checklist=checklist, by_force=by_force, force=force)
         titles = _titles(store)
     if fmt == "json":
-        _emit_json(rows)
+        emit_json(rows)
         return
     if not rows:
         out.print("No scored records yet.")
@@ -400,7 +343,7 @@ def report_coverage(
     json_: JsonOption = False,
 ) -> None:
     """Records done per force, checklist and stratum against the sample targets."""
-    _coverage(db, force, checklist, _format(fmt, json_))
+    _coverage(db, force, checklist, output_format(fmt, json_))
 
 
 def _coverage(db: Path | None, force: str | None, checklist: str | None, fmt: str) -> None:
@@ -416,7 +359,7 @@ def _coverage(db: Path | None, force: str | None, checklist: str | None, fmt: st
         ]
         titles = _titles(store)
     if fmt == "json":
-        _emit_json(rows)
+        emit_json(rows)
         return
     shown = [
         {
@@ -524,7 +467,7 @@ def _targets_list(db: Path | None, json_: bool) -> None:
     with open_store(db) as store:
         rows = targets(store.conn)
     if json_:
-        _emit_json(rows)
+        emit_json(rows)
         return
     t = Table("checklist", "stratum", "force", "target", "source", title="Sample targets")
     for r in rows:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from fieldkit.cli.base import command, out
 from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import emit_json
 from fieldkit.paths import resolve_db
 from fieldkit.store.chain import verify
 
@@ -25,7 +24,7 @@ def verify_cli(
     with open_store(path) as store:
         result = verify(store.conn)
     if json_:
-        out.print_json(json.dumps({"db": str(path), **result.as_dict()}))
+        emit_json({"db": str(path), **result.as_dict()})
     else:
         say = lambda text: out.print(text, highlight=False, markup=False, soft_wrap=True)  # noqa: E731
         say(f"{path}: {result.changes:,} changes from {len(result.devices)} device(s)")

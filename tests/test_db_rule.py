@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import ast
 import re
+import sqlite3
 from pathlib import Path
+
+import pytest
+from helpers.shared_files import shared_file
 
 import fieldkit
 from fieldkit import sql
+from fieldkit.store import connection
 
 PACKAGE = Path(fieldkit.__file__).parent
+WRITES = {
+    sqlite3.SQLITE_INSERT: "INSERT",
+    sqlite3.SQLITE_UPDATE: "UPDATE",
+    sqlite3.SQLITE_DELETE: "DELETE",
+}
+SEED_000 = shared_file("seeds/000_df0ad699e43dac57.txt")
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b")
 
 # Modules that write with SQL of their own. The store and the merge (which own the change
@@ -71,3 +82,59 @@ def test_every_named_statement_is_run() -> None:
         for name in sql.queries(group):
             used = name in names or any(name.startswith(p) for p in prefixes)
             assert used, f"{group}.sql: {name} is never run"
+
+
+def test_every_write_a_command_makes_is_inside_one_transaction(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the rule promises a user: each command's writes are all or nothing. Every
+    statement that writes a fieldkit table is watched (SQLite's authorizer) while a day's
+    commands run; none may run outside an explicit transaction."""
+    outside: list[tuple[str, str]] = []
+    watched_tables: set[str] = set()
+    connect = connection.connect
+
+    def watched(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+        conn = connect(path, readonly=readonly)
+
+        def check(action: int, table: str | None, *_: object) -> int:
+            if action in WRITES and _[1] == "main":
+                watched_tables.add(table or "")
+                if not conn.in_transaction:
+                    outside.append((WRITES[action], table or ""))
+            return sqlite3.SQLITE_OK
+
+        conn.set_authorizer(check)
+        return conn
+
+    monkeypatch.setattr(connection, "connect", watched)
+    db, other = tmp_path / "a.db", tmp_path / "b.db"
+    rows = "force,observed_at,status,subject_ref,cf_crime_ref,cf_offence_category,cf_da_flag\n"
+    rows += "kent,2015-06-02,draft,CR/1,CR/1,Actual bodily harm,yes\n"
+    (tmp_path / "files.csv").write_text(rows, encoding="utf-8")
+    for args in (
+        ("init", "--db", db, "--inspector", "A. Inspector"),
+        ("import", tmp_path / "files.csv", "-c", "case_file_review", "--db", db, "--partial"),
+        ("targets", "set", "case_file_review", "12", "--db", db),
+        ("targets", "clear", "case_file_review", "--db", db),
+        ("register", "import", SEED_000, "--db", db),
+        (
+            "register",
+            "add-event",
+            "eb2014:2",
+            "--on",
+            "2015-01-02",
+            "--comment",
+            "seen",
+            "--db",
+            db,
+        ),
+        ("plans", "new", "--force", "kent", "--from", "stop-2018", "--db", db),
+        ("init", "--db", other),
+        ("import", tmp_path / "files.csv", "-c", "case_file_review", "--db", other, "--partial"),
+        ("merge", other, "--into", db),
+    ):
+        r = cli(*args)
+        assert r.exit_code == 0, (args, r.output)
+    assert {"changes", "cells", "rec_events", "plans", "register_entries"} <= watched_tables
+    assert outside == []

@@ -19,8 +19,8 @@ row of the change log, fieldkit.store.log), or a `with store.writing() as conn:`
 (the register and plans, checklist installs, the CSV import, the demo), which refuses a
 read-only store. Only the store's own modules, the merge (fieldkit.sync) and scrub (on
 the copy it makes) open their transaction themselves. tests/test_db_rule.py holds the
-list of modules with write statements of their own, and checks every named statement
-is run.
+list of modules with write statements of their own, checks every named statement is
+run, and watches a day's commands for a write outside a transaction.
 """
 
 from __future__ import annotations

@@ -258,18 +258,11 @@ def notes_sheet(
     header = ["Record id", "Checklist", "Force", "Item id", "Instance", "Question", "Note", "By"]
     if redact:
         return Sheet("Notes", header, [], filter=False)
-    where, args = sql.where({"r.force_code": force}, keyword="AND")
-    query = (
-        "SELECT n.record_id, r.checklist_id, r.force_code, n.field, n.rkey, i.prompt, n.value,"
-        " n.author FROM cells n JOIN records r ON r.record_id = n.record_id"
-        " LEFT JOIN items i ON i.checklist_id = r.checklist_id"
-        "  AND i.checklist_version = r.checklist_version AND i.item_id = n.field"
-        f" WHERE n.kind = 'note' AND n.value IS NOT NULL AND r.deleted = 0 {where}"
-        " ORDER BY r.checklist_id, r.force_code, n.record_id, i.position"
-    )
     rows = (
         (rid, titles.get(cid, cid), fc, f, rk or None, q, v, a)
-        for rid, cid, fc, f, rk, q, v, a in conn.execute(query, args)
+        for rid, cid, fc, f, rk, q, v, a in conn.execute(
+            sql.queries("export")["notes_sheet"], {"force": force or ""}
+        )
     )
     return Sheet("Notes", header, rows)
 

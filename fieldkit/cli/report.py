@@ -85,6 +85,37 @@ def _caption(store: Store, checklist: str | None) -> str:
     )
 
 
+def _figure_frames(
+    spec: tuple[Figure, ...],
+    rows: list[dict[str, Any]],
+    titles: dict[str, str],
+    title: Callable[[str, list[dict[str, Any]]], str],
+    per_force: bool,
+    ids: bool,
+    caption: str = "",
+) -> list[Frame]:
+    """Evidence or scale rows as one frame per checklist, the columns as the figures'
+    specification gives them (fieldkit/report/figures.py)."""
+    frames = []
+    for cid in dict.fromkeys(r["checklist_id"] for r in rows):
+        part = [
+            {**r, "question_shown": _question(r, ids)}
+            for r in with_names(rows, titles)
+            if r["checklist_id"] == cid
+        ]
+        frames.append(
+            Frame(
+                title(cid, part),
+                _columns(shown_figures(spec, per_force=per_force), shown=True),
+                part,
+                caption=caption,
+                data=_columns(csv_figures(spec, per_force=per_force, ids=ids), shown=False),
+                group=None if per_force else "section",
+            )
+        )
+    return frames
+
+
 def _question(r: dict[str, Any], ids: bool) -> str:
     return f"{r['question']} [{r['item_id']}]" if ids else r["question"]
 
@@ -167,30 +198,16 @@ def _evidence(
     if not rows:
         out.print("No counted records yet.")
         return
-    frames = []
-    for cid in dict.fromkeys(r["checklist_id"] for r in rows):
-        part = [
-            {**r, "question_shown": _question(r, ids), "of_all": _of_all(r)}
-            for r in with_names(rows, titles)
-            if r["checklist_id"] == cid
-        ]
+
+    def title(cid: str, part: list[dict[str, Any]]) -> str:
         scope = scopes.get(cid, ("", ""))[1 if excluded else 0]
         files = max((r["files"] for r in part), default=0)
-        title = titles.get(cid, cid)
         if not per_force:
-            title += f": {files} record(s)" + (f", {scope}" if scope else "")
-        elif scope:
-            title += f": {scope}"
-        frames.append(
-            Frame(
-                title,
-                _columns(shown_figures(EVIDENCE, per_force=per_force), shown=True),
-                part,
-                caption=caption,
-                data=_columns(csv_figures(EVIDENCE, per_force=per_force, ids=ids), shown=False),
-                group=None if per_force else "section",
-            )
-        )
+            return titles.get(cid, cid) + f": {files} record(s)" + (f", {scope}" if scope else "")
+        return titles.get(cid, cid) + (f": {scope}" if scope else "")
+
+    rows = [{**r, "of_all": _of_all(r)} for r in rows]
+    frames = _figure_frames(EVIDENCE, rows, titles, title, per_force, ids, caption)
     if fmt == "table" and frames:
         frames[-1].notes = [OF_ALL_NOTE]
     show(frames, fmt)
@@ -315,23 +332,11 @@ def _scales(
     if not rows:
         out.print("No scored records yet.")
         return
-    frames = []
-    for cid in dict.fromkeys(r["checklist_id"] for r in rows):
-        part = [
-            {**r, "question_shown": _question(r, ids)}
-            for r in with_names(rows, titles)
-            if r["checklist_id"] == cid
-        ]
-        frames.append(
-            Frame(
-                f"{titles.get(cid, cid)}: scale questions (3 = adequate, 4 = good)",
-                _columns(shown_figures(SCALES, per_force=per_force), shown=True),
-                part,
-                data=_columns(csv_figures(SCALES, per_force=per_force, ids=ids), shown=False),
-                group=None if per_force else "section",
-            )
-        )
-    show(frames, fmt)
+
+    def title(cid: str, part: list[dict[str, Any]]) -> str:
+        return f"{titles.get(cid, cid)}: scale questions (3 = adequate, 4 = good)"
+
+    show(_figure_frames(SCALES, rows, titles, title, per_force, ids), fmt)
 
 
 @command("coverage", parent=report_app)

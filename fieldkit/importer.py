@@ -22,7 +22,8 @@ from fieldkit.errors import BadInput
 from fieldkit.store import Store
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.schema import install_checklist
-from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules
+from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules, key_part
+from fieldkit.store.store import natural_key as record_key
 from fieldkit.textfiles import decode
 
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
@@ -274,15 +275,13 @@ def import_csv(
                         f"{names}{more} (use --partial for legacy data)",
                     )
                     continue
-            key_values = [
-                str(answers.get((k, ""), "")).strip().lower() for k in checklist.natural_key
-            ]
-            if not all(key_values):
+            key_values = [answers.get((k, "")) for k in checklist.natural_key]
+            if not all(key_part(v) for v in key_values):
                 errors.add(
                     line, None, f"needs {', '.join(checklist.natural_key)} to identify the record"
                 )
                 continue
-            natural_key = "|".join([force, *key_values])
+            natural_key = record_key(force, key_values)
             if natural_key in in_file:
                 errors.add(
                     line, None, f"same record as line {in_file[natural_key]} ({natural_key})"

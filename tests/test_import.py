@@ -165,6 +165,20 @@ def test_importing_twice_adds_nothing(cli, tmp_path: Path) -> None:
     assert "1 already present" in r.output
 
 
+def test_a_reference_with_accented_capitals_is_found_again(cli, tmp_path: Path) -> None:
+    """SQLite lower-cases ASCII letters only: the importer keys rows the same way, so a
+    second import of `ÉCR/1` finds the record the first made instead of adding a copy."""
+    db = tmp_path / "t.db"
+    f = write_csv(tmp_path / "files.csv", [row("ÉCR/1"), row("Straße/2")])
+    args = ("import", f, "--checklist", "case_file_review", "--db", db, "--partial")
+    assert cli(*args).exit_code == 0
+    first = changes(db)
+    r = cli(*args)
+    assert r.exit_code == 0
+    assert "0 records imported, 2 already present" in r.output
+    assert changes(db) == first
+
+
 def test_unknown_checklist(cli, tmp_path: Path) -> None:
     f = write_csv(tmp_path / "files.csv", [row("CR/1")])
     r = cli("import", f, "--checklist", "parking", "--db", tmp_path / "t.db")

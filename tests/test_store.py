@@ -13,6 +13,7 @@ import pytest
 
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import SCHEMA_VERSION, IncompleteRecord, Store
+from fieldkit.store.store import natural_key
 
 
 def sha(path: Path) -> str:
@@ -154,6 +155,14 @@ def test_search_finds_subject_refs_and_notes(store: Store) -> None:
     store.set_note(b, "cl_calm_reassuring", "handler used the script well")
     assert [r["record_id"] for r in store.records(search="INC-42")] == [a]
     assert [r["record_id"] for r in store.records(search="script")] == [b]
+
+
+@pytest.mark.parametrize("ref", ["CR/1", "  Cr/2 ", "ÉCR/3", "Straße/4", "cr\t5", "6"])
+def test_the_python_natural_key_is_the_one_the_fold_stores(store: Store, ref: str) -> None:
+    """The importer matches rows to stored records with natural_key(); the records fold
+    builds records.natural_key in SQL: the two must agree on every reference."""
+    rid = store.create_record("case_file_review", "kent", answers={("cf_crime_ref", ""): ref})
+    assert store.record(rid)["natural_key"] == natural_key("kent", [ref])
 
 
 def test_unknown_force_is_one_clear_error(store: Store) -> None:

@@ -101,3 +101,24 @@ def test_reports_show_what_they_can(cli: Cli, odd: Path, args: tuple[str, ...]) 
     if args in (("report", "evidence", "--by", "force"), ("report", "coverage")):
         assert "<binary, 1" in res.stdout and "<binary, 1 bytes>" in as_json.stdout
         assert "kent" in as_json.stdout  # the rest is there
+
+
+def test_every_json_output_shows_binary_as_the_tables_do(cli: Cli, tmp_path: Path) -> None:
+    """One JSON emitter for every command: a binary value merged into a conflict reads
+    "<binary, N bytes>" in `conflicts --json`, as in the reports, not Python's b'...'."""
+    from fieldkit.sync import merge
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    with Store.create(a, inspector="amy") as s:
+        rid = s.create_record("case_file_review", "kent")
+    Store.create(b, inspector="bob").close()
+    merge([a], b)
+    with Store.open(a) as s:
+        s.write([Change(rid, "answer", "cf_offence_detail", "as typed")])
+    with Store.open(b) as s:
+        s.write([Change(rid, "answer", "cf_offence_detail", b"\x00\x01")])
+    merge([b], a)
+    res = cli("conflicts", "--db", a, "--json")
+    assert res.exit_code == 0, res.output
+    (conflict,) = json.loads(res.stdout)["conflicts"]
+    assert {conflict["value"], conflict["winner_value"]} == {"as typed", "<binary, 2 bytes>"}

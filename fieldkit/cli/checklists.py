@@ -3,20 +3,18 @@ database), and import / export / diff for instruments designed in a spreadsheet 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from fieldkit.checklists import Checklist, dashboard_order, load_all
 from fieldkit.checklists.model import KIND_LABELS
 from fieldkit.cli.base import app, command, fail, out
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import Table, emit_json
 from fieldkit.paths import resolve_db
-from fieldkit.store import Store
 
 checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
 app.add_typer(checklists_app, name="checklists")
@@ -40,7 +38,7 @@ def _known_checklists(db: Path | None) -> dict[str, Checklist]:
     known = dict(load_all())
     path = resolve_db(db)
     if path.exists():
-        with Store.open(path, readonly=True) as store:
+        with open_store(path) as store:
             for c in installed(store.conn):
                 known[c.id] = c
     return known
@@ -63,7 +61,7 @@ def checklists_list(
         for c in dashboard_order(_known_checklists(db).values())
     ]
     if json_:
-        out.print_json(json.dumps(rows))
+        emit_json(rows)
         return
     t = Table("id", "version", "title", "sections", "items")
     for r in rows:
@@ -84,7 +82,7 @@ def checklists_show(
         raise fail(f"unknown checklist {checklist_id!r} (known: {', '.join(sorted(all_))})", 2)
     c = all_[checklist_id]
     if json_:
-        out.print_json(json.dumps(c.source, ensure_ascii=False))
+        emit_json(c.source)
         return
     out.print(f"[bold]{escape(c.title)}[/] ({c.id} v{c.version})", highlight=False)
     out.print(escape(c.description), highlight=False)
@@ -139,7 +137,7 @@ def checklists_import(
 
     imported = read_xlsform(form, language=language)  # refuse a bad form before any write
     path = resolve_db(db)
-    with Store.open(path, create=True) as store:
+    with open_store(path, create=True) as store:
         result = install(store, imported.checklist, accept_breaking=accept_breaking)
     c = result.checklist
     for notice in imported.notices:
@@ -173,7 +171,7 @@ def checklists_export(
         raise fail(f"{out_path}: the XLSForm must be an .xlsx file", 2)
     path = resolve_db(db)
     if path.exists():
-        with Store.open(path, readonly=True) as store:
+        with open_store(path) as store:
             checklist = resolve(checklist_id, store)
     else:
         checklist = resolve(checklist_id, None)
@@ -199,7 +197,7 @@ def checklists_diff(
         path = resolve_db(db)
         if not path.exists():
             raise fail(f"{path}: no such database", 2)
-        store = Store.open(path, readonly=True)
+        store = open_store(path)
     try:
         a = resolve(old, store, language=language)
         b = resolve(new, store, language=language)
@@ -209,17 +207,13 @@ def checklists_diff(
             store.close()
     broken = [c for c in changes if c.breaking]
     if json_:
-        typer.echo(
-            json.dumps(
-                {
-                    "old": {"id": a.id, "version": a.version},
-                    "new": {"id": b.id, "version": b.version},
-                    "breaking": bool(broken),
-                    "changes": [c.as_dict() for c in changes],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
+        emit_json(
+            {
+                "old": {"id": a.id, "version": a.version},
+                "new": {"id": b.id, "version": b.version},
+                "breaking": bool(broken),
+                "changes": [c.as_dict() for c in changes],
+            }
         )
     else:
         out.print(

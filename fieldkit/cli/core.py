@@ -12,9 +12,8 @@ import typer
 from fieldkit.checklists import get as get_checklist
 from fieldkit.cli.base import command, fail, out
 from fieldkit.cli.launch import confirm_create
-from fieldkit.cli.options import DbOption
+from fieldkit.cli.options import DbOption, open_store
 from fieldkit.paths import resolve_db
-from fieldkit.store import Store
 
 
 @command("init")
@@ -26,7 +25,7 @@ def init_cli(
     (migrating it, and updating its views, if an older fieldkit made them)."""
     path = resolve_db(db)
     if path.exists():
-        with Store.open(path) as store:
+        with open_store(path, write=True) as store:
             out.print(
                 f"{path}: fieldkit database {store.database_id} (inspector {store.inspector or '-'})"
             )
@@ -38,7 +37,7 @@ def init_cli(
                 for line in install_shipped_updates(store):
                     out.print(line)
         return
-    with Store.create(path, inspector=inspector or None) as store:
+    with open_store(path, create=True, inspector=inspector or None) as store:
         out.print(f"created {path} (database {store.database_id}, device {store.device_id})")
 
 
@@ -82,7 +81,7 @@ def import_cli(
             raise fail(f"{path}: no such database", 2)
         get_checklist(checklist)  # refuse an unknown checklist before creating anything
     try:
-        with Store.open(path, create=create) as store:
+        with open_store(path, write=True, create=create) as store:
             store.checklist(checklist)
             result = import_csv(
                 store, file, checklist, inspector=inspector, partial=partial, update=update
@@ -118,7 +117,7 @@ def demo_cli(
 
     path = resolve_db(db)
     started = time.perf_counter()
-    with Store.open(path, create=True, inspector="demo") as store:
+    with open_store(path, create=True, inspector="demo") as store:
         summary = write_demo(store, seed=seed, scale=scale)
         counts = store.counts()
     took = time.perf_counter() - started

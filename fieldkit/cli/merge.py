@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,10 +11,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fieldkit.cli.base import command, out
 from fieldkit.cli.failures import err
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import emit_json
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
-from fieldkit.store import Store
 from fieldkit.sync import duplicates, merge, value_conflicts
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS, parse_duration
 
@@ -69,20 +68,18 @@ def merge_cli(
             bar.update(task, completed=done, total=total, description=what)
 
         summaries = merge(sources, path, progress, clock_skew_ms=skew)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         counts = store.counts()
         dups = duplicates(store.conn)
     if json_:
-        out.print_json(
-            json.dumps(
-                {
-                    "into": str(path),
-                    "sources": [s.__dict__ for s in summaries],
-                    "records": counts["records"],
-                    "conflicts": counts["conflicts"],
-                    "duplicate_keys": len(dups),
-                }
-            )
+        emit_json(
+            {
+                "into": str(path),
+                "sources": [s.__dict__ for s in summaries],
+                "records": counts["records"],
+                "conflicts": counts["conflicts"],
+                "duplicate_keys": len(dups),
+            }
         )
         return
     for s in summaries:
@@ -109,11 +106,11 @@ def conflicts_cli(
     """List value conflicts (two edits of one answer where neither inspector had seen the
     other's) and records of the same case made by different inspectors."""
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         conflicts = value_conflicts(store.conn)
         dups = duplicates(store.conn)
     if json_:
-        out.print_json(json.dumps({"conflicts": conflicts, "duplicates": dups}, default=str))
+        emit_json({"conflicts": conflicts, "duplicates": dups})
         return
     if not conflicts and not dups:
         out.print("no conflicts and no duplicate records")
@@ -170,7 +167,7 @@ def settle_cli(
 ) -> None:
     """Settle a value conflict. The settling is a logged change: merge it like any other."""
     path = resolve_db(db)
-    with Store.open(path) as store:
+    with open_store(path, write=True) as store:
         row = next((c for c in value_conflicts(store.conn) if c["change_id"] == change_id), None)
         if row is None:
             raise BadInput(f"no open conflict {change_id!r} (see `fieldkit conflicts`)")

@@ -4,9 +4,15 @@ flag means the same thing, with the same help, wherever it appears."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from fieldkit.errors import BadInput
+from fieldkit.paths import resolve_db
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 DbOption = Annotated[
     Path | None,
@@ -20,3 +26,53 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
 OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace the output file if it exists.")
 ]
+ForceOption = Annotated[
+    str | None,
+    typer.Option("--force", "-f", help="Only this force (a code or name).", show_default=False),
+]
+ChecklistOption = Annotated[
+    str | None,
+    typer.Option("--checklist", "-c", help="Only this checklist (its id).", show_default=False),
+]
+BY_CHOICES = ("force",)
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="[" + "|".join(BY_CHOICES) + "]",
+        help="'force': a row per force.",
+        show_default=False,
+    ),
+]
+
+
+def row_per_force(by: str | None) -> bool:
+    """What --by asks for: True for a row per force. Any other value is one clear line
+    (exit 2), as every bad input is, rather than Click's usage box."""
+    if by is None:
+        return False
+    if by not in BY_CHOICES:
+        raise BadInput(f"--by takes {', '.join(repr(c) for c in BY_CHOICES)}, not {by!r}")
+    return True
+
+
+def open_store(
+    db: Path | None,
+    *,
+    write: bool = False,
+    create: bool = False,
+    as_of: str | None = None,
+    inspector: str | None = None,
+) -> Store:
+    """The database --db names (else $FIELDKIT_DB, else the per-user file), opened for
+    reading unless the command writes (`write`) or may make it (`create`); every command
+    opens its store here."""
+    from fieldkit.store import Store
+
+    return Store.open(
+        resolve_db(db),
+        readonly=not (write or create),
+        create=create,
+        as_of=as_of,
+        inspector=inspector,
+    )

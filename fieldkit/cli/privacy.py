@@ -3,7 +3,6 @@ without any free text)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -13,10 +12,10 @@ import typer
 from rich.markup import escape
 
 from fieldkit.cli.base import command, out
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import emit_json
 from fieldkit.paths import resolve_db
 from fieldkit.privacy.database import find_pii, read_key, scrub
-from fieldkit.store import Store
 
 
 @command("pii")
@@ -31,10 +30,10 @@ def pii_cli(
     plans, that look like names, phone numbers, email addresses, postcodes or dates of
     birth. A report: exits 0 whatever it finds."""
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         hits = find_pii(store.conn)
     if json_:
-        out.print_json(json.dumps([asdict(h) for h in hits], ensure_ascii=False))
+        emit_json([asdict(h) for h in hits])
         return
     if not hits:
         out.print(f"{path}: nothing in the free text looks like personal data")

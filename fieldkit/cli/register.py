@@ -3,21 +3,19 @@ action plans): thin wrappers over fieldkit.register."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.markup import escape
-from rich.table import Table
 
 from fieldkit.cli.base import app, command, out
 from fieldkit.cli.failures import err
-from fieldkit.cli.options import DbOption, JsonOption, OverwriteOption
+from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
+from fieldkit.cli.output import Table, emit_json
 from fieldkit.errors import BadInput, FieldkitError
-from fieldkit.paths import resolve_db
 from fieldkit.register import plans as plans_mod
 from fieldkit.register import recs
 from fieldkit.register.output import write_output
@@ -26,7 +24,6 @@ from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
 from fieldkit.register.withdrawals import REASONS
 from fieldkit.safetext import safe_text
-from fieldkit.store import Store
 
 register_app = typer.Typer(
     help="The recommendations register: dated statuses and comments per recommendation.\n\n"
@@ -53,9 +50,6 @@ OnOption = Annotated[
     str,
     typer.Option("--on", help="Date: 2017-08-11 or 11th August 2017.", show_default=False),
 ]
-ForceOption = Annotated[
-    str | None, typer.Option("--force", "-f", help="Force code or name.", show_default=False)
-]
 PlanOption = Annotated[
     str | None, typer.Option("--plan", "-p", help="Plan name (e.g. stop-2018).", show_default=False)
 ]
@@ -64,18 +58,6 @@ PlanOption = Annotated[
 def _warn(warnings: list[str]) -> None:
     for w in warnings:
         err.print(f"warning: {w}", highlight=False, markup=False)
-
-
-def _json(data: Any) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
-
-
-def _open_read(db: Path | None) -> Store:
-    return Store.open(resolve_db(db), readonly=True)
-
-
-def _open_write(db: Path | None) -> Store:
-    return Store.open(resolve_db(db), create=True)
 
 
 # ------------------------------------------------------------------------------ register
@@ -100,7 +82,7 @@ def register_import(
     \\[on]…\\[/on] status and comment events, all kept as written. All or nothing: a malformed
     entry is reported with its file, line and column and nothing is stored. Importing the
     same entries again adds nothing."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = recs.import_register(store, files, rec=rec)
     _warn(result.warnings)
     matched = ", ".join(f"{reg} → {rid}" for reg, rid in result.matched)
@@ -127,10 +109,10 @@ def register_list(
     json_: JsonOption = False,
 ) -> None:
     """Each recommendation with its current status (the latest status event) and dates."""
-    with _open_read(db) as store:
+    with open_store(db) as store:
         rows = recs.list_recommendations(store.conn, status=status)
     if json_:
-        _json(rows)
+        emit_json(rows)
         return
     # Readable at 80 columns: ids, statuses and dates never wrap; the title takes what is
     # left; the register column only when some recommendation has register ids.
@@ -170,10 +152,10 @@ def register_show(
     json_: JsonOption = False,
 ) -> None:
     """One recommendation: its text as written, its timeline and linked plan objectives."""
-    with _open_read(db) as store:
+    with open_store(db) as store:
         data = recs.recommendation(store.conn, rec)
     if json_:
-        _json(data)
+        emit_json(data)
         return
     out.print(
         f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}",
@@ -236,7 +218,7 @@ def register_add_event(
     """Append a dated status or comment event to a recommendation (the latest status event
     is the current status). A mistake is put right with `register correct` or `register
     withdraw`, which keep the original in the history."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = recs.add_event(
             store, rec, on, status=status, comment=comment, allow_future=allow_future
         )
@@ -260,7 +242,7 @@ def register_withdraw(
 ) -> None:
     """Withdraw an event typed by mistake: it stays in the history, shown as withdrawn, and
     leaves the current status and exports (`register export --include-withdrawn` keeps it)."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = recs.withdraw_event(store, event, reason=reason)
     out.print(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn", highlight=False)
 
@@ -285,7 +267,7 @@ def register_correct(
 ) -> None:
     """Correct an event's date, status or comment: a new event replaces it and the original
     stays in the history, shown as withdrawn in favour of the correction."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = recs.correct_event(
             store,
             event,
@@ -324,7 +306,7 @@ def register_export(
 ) -> None:
     """Write imported register entries, with their events, back in the register's format
     (importing the file again adds nothing). Withdrawn events are left out."""
-    with _open_read(db) as store:
+    with open_store(db) as store:
         ids = [recs.resolve_rec(store.conn, r) for r in recs_] if recs_ else None
         text = recs.export_entries(store.conn, ids, include_withdrawn=include_withdrawn)
         if not text:
@@ -376,7 +358,7 @@ def register_report(
     linked action-plan RAG counts; a summary table; forces' RAG counts."""
     from fieldkit.register.update import build_update, render
 
-    with _open_read(db) as store:
+    with open_store(db) as store:
         update = build_update(store.conn, since, until)
     if out_file is None:
         typer.echo(render(update, ".md"), nl=False)
@@ -401,7 +383,7 @@ def plans_new(
 ) -> None:
     """Create a force's plan from a template (themes and objectives; no statuses yet).
     The plan is named after the template unless --plan says otherwise."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = plans_mod.new_plan(store, force, template=template, name=plan)
     state = "created" if result.new_rows else "already exists"
     out.print(
@@ -456,7 +438,7 @@ def plans_import(
             raise BadInput(f"--theme {item!r}: write it as 'Theme name=S'")
         mapping[name.strip()] = code.strip()
     ask = _ask_theme if sys.stdin.isatty() and sys.stdout.isatty() else None
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = import_plan_xlsx(
             store, file, force, plan=plan, sheet=sheet, on=on, themes=mapping, ask_theme=ask
         )
@@ -489,10 +471,10 @@ def plans_list(
     db: DbOption = None,
 ) -> None:
     """Objectives with their current RAG status, owner, due date, evidence and links."""
-    with _open_read(db) as store:
+    with open_store(db) as store:
         rows = plans_mod.list_objectives(store.conn, force=force, plan=plan, rag=status)
     if json_:
-        _json(rows)
+        emit_json(rows)
         return
     t = Table("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
     t.columns[0].no_wrap = True
@@ -524,10 +506,10 @@ def plans_show(
     db: DbOption = None,
 ) -> None:
     """One objective: current values and its dated history."""
-    with _open_read(db) as store:
+    with open_store(db) as store:
         data = plans_mod.objective(store.conn, objective, force=force, plan=plan)
     if json_:
-        _json(data)
+        emit_json(data)
         return
     out.print(
         f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}", highlight=False
@@ -580,7 +562,7 @@ def plans_withdraw(
     """Withdraw an objective's RAG rating (or evidence, owner, due entry) recorded by
     mistake; with --rag or --on, replace it by a corrected one. The original stays in the
     history, shown as withdrawn, and no longer counts as the current rating."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         gone, new = plans_mod.withdraw_plan_event(
             store, event, reason=reason, correct_rag=rag, on=on, allow_future=allow_future
         )
@@ -603,7 +585,7 @@ def plans_status(
 ) -> None:
     """Record an objective's RAG status as at a date (`plans withdraw` puts a mistake
     right)."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = plans_mod.set_rag(
             store,
             objective,
@@ -631,7 +613,7 @@ def plans_evidence(
     db: DbOption = None,
 ) -> None:
     """Add a dated evidence note to an objective."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         result = plans_mod.add_evidence(store, objective, on, note, force=force, plan=plan)
     out.print(
         f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
@@ -650,7 +632,7 @@ def plans_assign(
     db: DbOption = None,
 ) -> None:
     """Set an objective's owner and/or due date, from a date on."""
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         results = plans_mod.assign(
             store, objective, on, owner=owner, due=due, force=force, plan=plan
         )
@@ -675,7 +657,7 @@ def plans_link(
     """Link an objective to recommendations (or unlink it with --unlink)."""
     from fieldkit.register.ids import today_iso
 
-    with _open_write(db) as store:
+    with open_store(db, create=True) as store:
         changed = plans_mod.link(
             store, objective, rec_ids, on=on or today_iso(), unlink=unlink, force=force, plan=plan
         )

@@ -10,16 +10,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from fieldkit.cli.base import app, command, fail, out
-from fieldkit.cli.failures import SafeTable as Table
 from fieldkit.cli.failures import err
-from fieldkit.cli.options import DbOption
+from fieldkit.cli.options import (
+    ByOption,
+    ChecklistOption,
+    DbOption,
+    ForceOption,
+    OverwriteOption,
+    open_store,
+    row_per_force,
+)
+from fieldkit.cli.output import Table, emit_json, output_format, show
 from fieldkit.errors import BadInput
 from fieldkit.paths import resolve_db
-from fieldkit.report.render import FORMATS, Column, Frame, cell, to_csv, to_markdown
-from fieldkit.safetext import json_text
+from fieldkit.report.figures import (
+    EVIDENCE,
+    SCALES,
+    Figure,
+    csv_figures,
+    shown_figures,
+    with_names,
+)
+from fieldkit.report.render import Column, Frame
 from fieldkit.store import Store
 
 report_app = typer.Typer(
@@ -32,9 +46,6 @@ app.add_typer(report_app, name="report")
 app.add_typer(targets_app, name="targets")
 app.add_typer(export_app, name="export")
 
-ChecklistOption = Annotated[
-    str | None, typer.Option("--checklist", "-c", help="Only this checklist.", show_default=False)
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (= --format json).")]
 AsOfOption = Annotated[
     str | None,
@@ -44,9 +55,6 @@ AsOfOption = Annotated[
         help="The figures as the change log stood at the end of DATE (UTC), e.g. 2015-06-30.",
         show_default=False,
     ),
-]
-ForceOption = Annotated[
-    str | None, typer.Option("--force", "-f", help="Only this force.", show_default=False)
 ]
 FormatOption = Annotated[
     str,
@@ -58,26 +66,12 @@ FormatOption = Annotated[
 IdsOption = Annotated[
     bool, typer.Option("--ids", help="Show each question's item id beside its text.")
 ]
-ByOption = Annotated[
-    str | None, typer.Option("--by", help="'force': a row per force.", show_default=False)
-]
-
-
-def _emit_json(rows: Any) -> None:
-    typer.echo(json_text(rows, indent=2))
-
-
-def _format(fmt: str, json_: bool) -> str:
-    if json_:
-        return "json"
-    fmt = fmt.strip().lower()
-    if fmt not in FORMATS:
-        raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
-    return fmt
 
 
 def _titles(store: Store) -> dict[str, str]:
-    return dict(store.conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+    from fieldkit.report.definitions import titles
+
+    return titles(store.conn)
 
 
 def _caption(store: Store, checklist: str | None) -> str:
@@ -91,54 +85,35 @@ def _caption(store: Store, checklist: str | None) -> str:
     )
 
 
-def _by(by: str | None) -> bool:
-    if by is None:
-        return False
-    if by != "force":
-        raise BadInput(f"--by takes 'force', not {by!r}")
-    return True
-
-
-def show(frames: list[Frame], fmt: str) -> None:
-    """Print report tables in the chosen format (never json: the caller emits its data)."""
-    if fmt == "csv":
-        typer.echo(to_csv(frames), nl=False)
-        return
-    if fmt == "markdown":
-        typer.echo(to_markdown(frames), nl=False)
-        return
-    for f in frames:
-        t = Table(
-            title=f.title,
-            title_justify="left",
-            title_style="bold",
-            caption=f.caption or None,
-            caption_justify="left",
-            expand=out.width >= 100,
+def _figure_frames(
+    spec: tuple[Figure, ...],
+    rows: list[dict[str, Any]],
+    titles: dict[str, str],
+    title: Callable[[str, list[dict[str, Any]]], str],
+    per_force: bool,
+    ids: bool,
+    caption: str = "",
+) -> list[Frame]:
+    """Evidence or scale rows as one frame per checklist, the columns as the figures'
+    specification gives them (fieldkit/report/figures.py)."""
+    frames = []
+    for cid in dict.fromkeys(r["checklist_id"] for r in rows):
+        part = [
+            {**r, "question_shown": _question(r, ids)}
+            for r in with_names(rows, titles)
+            if r["checklist_id"] == cid
+        ]
+        frames.append(
+            Frame(
+                title(cid, part),
+                _columns(shown_figures(spec, per_force=per_force), shown=True),
+                part,
+                caption=caption,
+                data=_columns(csv_figures(spec, per_force=per_force, ids=ids), shown=False),
+                group=None if per_force else "section",
+            )
         )
-        for c in f.columns:
-            if c.wrap:
-                t.add_column(c.heading, ratio=1, min_width=20, overflow="fold")
-            else:
-                # never narrower than its longest value or heading word: headings wrap,
-                # figures do not
-                cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
-                words = [len(w) for w in c.heading.split()]
-                t.add_column(
-                    c.heading,
-                    justify="right" if c.numeric else "left",
-                    min_width=max(cells + words) if c.numeric else max(words),
-                    max_width=max(cells + words) if c.numeric else None,
-                )
-        group = None
-        for r in f.rows:
-            if f.group and r.get(f.group) != group:
-                group = r.get(f.group)
-                t.add_row(*([Text(cell(group), style="bold italic")] + [""] * (len(f.columns) - 1)))
-            t.add_row(*(Text(cell(r.get(c.key))) for c in f.columns))
-        out.print(t)
-        for n in f.notes:
-            out.print(n)
+    return frames
 
 
 def _question(r: dict[str, Any], ids: bool) -> str:
@@ -152,23 +127,17 @@ def _of_all(r: dict[str, Any]) -> str:
     return f"{r['percent_of_base']}% of {r['base']}{unit}"
 
 
-EVIDENCE_DATA = [
-    Column("checklist", "checklist"),
-    Column("force", "force"),
-    Column("section", "section"),
-    Column("item_id", "item_id"),
-    Column("question", "question"),
-    Column("applicable", "applicable", True),
-    Column("completed", "completed", True),
-    Column("percent", "percent", True),
-    Column("label", "label"),
-    Column("not_applicable", "not_applicable", True),
-    Column("unknown", "unknown", True),
-    Column("blank", "blank", True),
-    Column("base", "base", True),
-    Column("base_unit", "base_unit"),
-    Column("percent_of_base", "percent_of_base", True),
-]
+def _columns(figures: list[Figure], *, shown: bool) -> list[Column]:
+    """Report columns from the figures' specification: the terminal's headings, or the
+    CSV's names (the question shows as `question_shown`: with its id under --ids)."""
+    if not shown:
+        return [Column(f.key, f.name or f.key, f.numeric) for f in figures]
+    return [
+        Column("question_shown" if f.wrap else f.key, f.shown or f.key, f.numeric, f.wrap)
+        for f in figures
+    ]
+
+
 OF_ALL_NOTE = (
     "% of all: completed over every record in scope (the 2014 report's denominator); for "
     "questions asked per agency or per case, over the rows answered."
@@ -194,7 +163,7 @@ def report_evidence(
     json_: JsonOption = False,
 ) -> None:
     """Every yes/no question: completed of applicable ("77% (305 of 395)"), by section."""
-    _evidence(db, checklist, by, force, excluded, ids, _format(fmt, json_), as_of)
+    _evidence(db, checklist, by, force, excluded, ids, output_format(fmt, json_), as_of)
 
 
 def _evidence(
@@ -210,9 +179,9 @@ def _evidence(
     from fieldkit.report import evidence
     from fieldkit.report.definitions import scope_labels
 
-    by_force = _by(by)
+    by_force = row_per_force(by)
     per_force = by_force or force is not None
-    with Store.open(resolve_db(db), readonly=True, as_of=as_of) as store:
+    with open_store(db, as_of=as_of) as store:
         rows = evidence(
             store.conn,
             checklist=checklist,
@@ -221,7 +190,7 @@ def _evidence(
             in_scope=not excluded,
         )
         if fmt == "json":
-            _emit_json([{**r, "log_digest": d} for d in [store.log_digest()] for r in rows])
+            emit_json([{**r, "log_digest": d} for d in [store.log_digest()] for r in rows])
             return
         titles = _titles(store)
         caption = _caption(store, checklist)
@@ -229,44 +198,16 @@ def _evidence(
     if not rows:
         out.print("No counted records yet.")
         return
-    frames = []
-    for cid in dict.fromkeys(r["checklist_id"] for r in rows):
-        part = [
-            {**r, "checklist": titles.get(cid, cid), "question_shown": _question(r, ids)}
-            for r in rows
-            if r["checklist_id"] == cid
-        ]
-        for r in part:
-            r["of_all"] = _of_all(r)
-            r["force"] = r.get("force_name") or r.get("force")
+
+    def title(cid: str, part: list[dict[str, Any]]) -> str:
         scope = scopes.get(cid, ("", ""))[1 if excluded else 0]
         files = max((r["files"] for r in part), default=0)
-        title = titles.get(cid, cid)
         if not per_force:
-            title += f": {files} record(s)" + (f", {scope}" if scope else "")
-        elif scope:
-            title += f": {scope}"
-        columns = [Column("force", "Force")] if per_force else []
-        columns += [
-            Column("question_shown", "Question", wrap=True),
-            Column("label", "Completed of applicable", True),
-            Column("not_applicable", "N/A", True),
-            Column("blank", "Blank", True),
-            Column("of_all", "% of all", True),
-        ]
-        data = [c for c in EVIDENCE_DATA if per_force or c.key != "force"]
-        if not ids:
-            data = [c for c in data if c.key != "item_id"]
-        frames.append(
-            Frame(
-                title,
-                columns,
-                part,
-                caption=caption,
-                data=data,
-                group=None if per_force else "section",
-            )
-        )
+            return titles.get(cid, cid) + f": {files} record(s)" + (f", {scope}" if scope else "")
+        return titles.get(cid, cid) + (f": {scope}" if scope else "")
+
+    rows = [{**r, "of_all": _of_all(r)} for r in rows]
+    frames = _figure_frames(EVIDENCE, rows, titles, title, per_force, ids, caption)
     if fmt == "table" and frames:
         frames[-1].notes = [OF_ALL_NOTE]
     show(frames, fmt)
@@ -302,20 +243,20 @@ def report_summary(
 ) -> None:
     """A named summary table in the shape the report printed it (Table 2: evidence, number
     of applicable cases out of the files in scope, % of applicable files completed)."""
-    _summary(db, name, force, ids, _format(fmt, json_))
+    _summary(db, name, force, ids, output_format(fmt, json_))
 
 
 def _summary(db: Path | None, name: str | None, force: str | None, ids: bool, fmt: str) -> None:
     from fieldkit.report.summary import find_summary, summary, summary_tables
 
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         tables = [find_summary(store.conn, name)] if name else summary_tables(store.conn)
         if not tables:
             raise BadInput("no checklist in this database defines a summary table")
         found = [summary(store.conn, t, force=force) for t in tables]
         captions = {t.checklist_id: _caption(store, t.checklist_id) for t in tables}
     if fmt == "json":
-        _emit_json(found if name is None else found[0])
+        emit_json(found if name is None else found[0])
         return
     frames = []
     for s in found:
@@ -344,7 +285,7 @@ def report_force(
         Path, typer.Option("--out", "-o", help="The .html file to write.", show_default=False)
     ],
     db: DbOption = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """A force briefing: one self-contained printable HTML page (Table 2 against national,
     the other instruments' findings, coverage, open recommendations, action-plan RAG),
@@ -356,7 +297,7 @@ def report_force(
     if out_file.exists() and not overwrite:
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         write_briefing(store.conn, force, out_file, source=path.name)
     out.print(f"wrote {out_file}")
 
@@ -372,22 +313,7 @@ def report_scales(
     json_: JsonOption = False,
 ) -> None:
     """Every 1-4 scale question: how many scored, the mean, and the share scoring 3 or more."""
-    _scales(db, checklist, by, force, ids, _format(fmt, json_))
-
-
-SCALE_DATA = [
-    Column("checklist", "checklist"),
-    Column("force", "force"),
-    Column("section", "section"),
-    Column("item_id", "item_id"),
-    Column("question", "question"),
-    Column("scored", "scored", True),
-    Column("mean", "mean", True),
-    Column("met", "scored_3_or_more", True),
-    Column("percent_met", "percent_3_or_more", True),
-    Column("label", "label"),
-    Column("not_applicable", "not_applicable", True),
-]
+    _scales(db, checklist, by, force, ids, output_format(fmt, json_))
 
 
 def _scales(
@@ -395,48 +321,22 @@ def _scales(
 ) -> None:
     from fieldkit.report import scales
 
-    by_force = _by(by)
+    by_force = row_per_force(by)
     per_force = by_force or force is not None
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         rows = scales(store.conn, checklist=checklist, by_force=by_force, force=force)
         titles = _titles(store)
     if fmt == "json":
-        _emit_json(rows)
+        emit_json(rows)
         return
     if not rows:
         out.print("No scored records yet.")
         return
-    frames = []
-    for cid in dict.fromkeys(r["checklist_id"] for r in rows):
-        part = [
-            {
-                **r,
-                "checklist": titles.get(cid, cid),
-                "question_shown": _question(r, ids),
-                "force": r.get("force_name") or r.get("force"),
-            }
-            for r in rows
-            if r["checklist_id"] == cid
-        ]
-        columns = [Column("force", "Force")] if per_force else []
-        columns += [
-            Column("question_shown", "Question", wrap=True),
-            Column("scored", "Scored", True),
-            Column("mean", "Mean", True),
-            Column("label", "Scoring 3 or more", True),
-            Column("not_applicable", "N/A", True),
-        ]
-        data = [c for c in SCALE_DATA if (per_force or c.key != "force")]
-        frames.append(
-            Frame(
-                f"{titles.get(cid, cid)}: scale questions (3 = adequate, 4 = good)",
-                columns,
-                part,
-                data=[c for c in data if ids or c.key != "item_id"],
-                group=None if per_force else "section",
-            )
-        )
-    show(frames, fmt)
+
+    def title(cid: str, part: list[dict[str, Any]]) -> str:
+        return f"{titles.get(cid, cid)}: scale questions (3 = adequate, 4 = good)"
+
+    show(_figure_frames(SCALES, rows, titles, title, per_force, ids), fmt)
 
 
 @command("coverage", parent=report_app)
@@ -448,14 +348,14 @@ def report_coverage(
     json_: JsonOption = False,
 ) -> None:
     """Records done per force, checklist and stratum against the sample targets."""
-    _coverage(db, force, checklist, _format(fmt, json_))
+    _coverage(db, force, checklist, output_format(fmt, json_))
 
 
 def _coverage(db: Path | None, force: str | None, checklist: str | None, fmt: str) -> None:
     from fieldkit.report import coverage
     from fieldkit.report.findings import check_checklist
 
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         check_checklist(store.conn, checklist)
         rows = [
             r
@@ -464,7 +364,7 @@ def _coverage(db: Path | None, force: str | None, checklist: str | None, fmt: st
         ]
         titles = _titles(store)
     if fmt == "json":
-        _emit_json(rows)
+        emit_json(rows)
         return
     shown = [
         {
@@ -532,7 +432,7 @@ def _targets_set(checklist: str, n: int, stratum: str, force: str, db: Path | No
 
     if n < 0:
         raise BadInput("a target is a number of 0 or more")
-    with Store.open(resolve_db(db)) as store:
+    with open_store(db, write=True) as store:
         check_target(store.conn, checklist, stratum)
         store.set_target(checklist, n, stratum=stratum, force=force)
     where = "every force" if force == "*" else force
@@ -550,7 +450,7 @@ def targets_clear(
     """Take a target back out: the broader target, else the default, applies again."""
     from fieldkit.report.sampling import check_target
 
-    with Store.open(resolve_db(db)) as store:
+    with open_store(db, write=True) as store:
         check_target(store.conn, checklist, stratum)
         cleared = store.clear_target(checklist, stratum=stratum, force=force)
     where = "every force" if force == "*" else force
@@ -569,10 +469,10 @@ def targets_list(db: DbOption = None, json_: JsonOption = False) -> None:
 def _targets_list(db: Path | None, json_: bool) -> None:
     from fieldkit.report import targets
 
-    with Store.open(resolve_db(db), readonly=True) as store:
+    with open_store(db) as store:
         rows = targets(store.conn)
     if json_:
-        _emit_json(rows)
+        emit_json(rows)
         return
     t = Table("checklist", "stratum", "force", "target", "source", title="Sample targets")
     for r in rows:
@@ -652,7 +552,7 @@ def export_xlsx_cli(
         bool, typer.Option(help="Leave out free text, notes and subject references.")
     ] = False,
     force: ForceOption = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    overwrite: OverwriteOption = False,
     as_of: AsOfOption = None,
 ) -> None:
     """A workbook a report writer can print as it is: Summary (a table per instrument),
@@ -705,7 +605,7 @@ def _export_xlsx(
         raise BadInput(f"{out_file}: already exists (use --overwrite to replace it)")
     path = resolve_db(db)
     unreadable: list[str] = []
-    with Store.open(path, readonly=True, as_of=as_of) as store, export_progress() as progress:
+    with open_store(path, as_of=as_of) as store, export_progress() as progress:
         summary = export_xlsx(
             store, out_file, redact=redact, force=force, progress=progress, unreadable=unreadable
         )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from fieldkit.cli.base import command, out
-from fieldkit.cli.options import DbOption, JsonOption
+from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.output import emit_json
 from fieldkit.paths import resolve_db
-from fieldkit.store import Store
 from fieldkit.store.chain import verify
 
 
@@ -23,10 +21,10 @@ def verify_cli(
     missing. Lists, per device, the changes held and any break; exit 0 only when all
     holds (1 when something does not). Reads only."""
     path = resolve_db(db)
-    with Store.open(path, readonly=True) as store:
+    with open_store(path) as store:
         result = verify(store.conn)
     if json_:
-        out.print_json(json.dumps({"db": str(path), **result.as_dict()}))
+        emit_json({"db": str(path), **result.as_dict()})
     else:
         say = lambda text: out.print(text, highlight=False, markup=False, soft_wrap=True)  # noqa: E731
         say(f"{path}: {result.changes:,} changes from {len(result.devices)} device(s)")

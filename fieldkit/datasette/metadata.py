@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 from fieldkit import sql
 from fieldkit.checklists import Item
 from fieldkit.errors import FieldkitError
+from fieldkit.report.figures import EVIDENCE, SCALES
+from fieldkit.report.figures import descriptions as figure_descriptions
 from fieldkit.store import views
 
 INSTANCE = {
@@ -55,36 +57,22 @@ _ENVELOPE_COLUMNS = {
     "natural key).",
 }
 
+# The figures' own columns are described where they are specified (fieldkit.report.figures,
+# which the terminal and the workbook read too); these are the views' other columns.
 _EVIDENCE_COLUMNS = {
-    "item_id": "The question's id in its checklist.",
-    "question": "The question as asked.",
+    **figure_descriptions(EVIDENCE),
     "position": "Order of the question in its checklist.",
     "section_title": "Checklist section.",
-    "applicable": "Counted records answering yes or no (not applicable and unknown left out).",
-    "completed": "Counted records answering yes.",
-    "percent": "100 × completed ÷ applicable, rounded half up to a whole percent.",
-    "label": "The figure as it should be quoted: '77% (305 of 395)'.",
     "ratio": "completed ÷ applicable, unrounded.",
-    "not_applicable": "Answers 'not applicable' (left out of both counts).",
-    "unknown": "Answers 'unknown' (left out of both counts).",
-    "blank": "Counted records with no answer (legacy imports only): shown beside every figure.",
     "files": "Counted records in scope that have this question.",
     "percent_of_files": "completed ÷ all files in scope (the 2014 report's denominator), "
     "rounded half up. Label it as such. Empty for questions asked per agency or per case.",
-    "base": "What '% of all' is out of: the records in scope, or for a question asked per "
-    "agency or per case, the rows answered.",
-    "base_unit": "What the base counts: records, agency rows, case rows.",
-    "percent_of_base": "100 × completed ÷ base, rounded half up: never above 100.",
     "forces": "Forces contributing.",
 }
 
 _SCALE_COLUMNS = {
-    "scored": "Counted records with a score (1-4); not applicable left out.",
+    **figure_descriptions(SCALES),
     "total": "Sum of the scores.",
-    "mean": "Mean score (1 poor, 2 weak, 3 adequate, 4 good).",
-    "met": "Scores of 3 (adequate) or more: meeting the standard.",
-    "percent_met": "100 × met ÷ scored, rounded half up.",
-    "label": "The figure as it should be quoted: '83% (327 of 392)'.",
 }
 
 TABLES: dict[str, tuple[str, dict[str, str]]] = {

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldkit import __version__
+from fieldkit import __version__, sql
 from fieldkit.checklists import Checklist, Item
 from fieldkit.checklists.model import NA, UNKNOWN
 from fieldkit.export.register_sheets import register_sheets
@@ -40,7 +40,17 @@ from fieldkit.export.workbook import (
     Writer,
 )
 from fieldkit.files import replace_privately
-from fieldkit.report import evidence, fraction, scales
+from fieldkit.report import evidence, scales
+from fieldkit.report.definitions import titles as checklist_titles
+from fieldkit.report.figures import (
+    EVIDENCE,
+    SCALES,
+    Figure,
+    sheet_figures,
+    sheet_formats,
+    sheet_value,
+    with_names,
+)
 from fieldkit.report.sampling import coverage
 from fieldkit.store import Store, asof, resolve_force, views
 
@@ -93,118 +103,40 @@ def _open_repeat(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return read
 
 
-def _rows(conn: sqlite3.Connection, query: str, args: Sequence[Any] = ()) -> Iterator[tuple]:
-    cur = conn.execute(query, tuple(args))
-    while True:
-        batch = cur.fetchmany(500)
-        if not batch:
-            return
-        yield from batch
-
-
-EVIDENCE_HEADER = [
-    "Checklist",
-    "Item id",
-    "Evidence",
-    "Applicable",
-    "Completed",
-    "% completed (of applicable)",
-    "Label",
-    "Not applicable",
-    "Unknown",
-    "Blank (no answer)",
-    "All in scope (base)",
-    "Base counts",
-    "% of all in scope (of the base)",
-]
-
-
-def _evidence_rows(rows: list[dict[str, Any]], titles: dict[str, str], by_force: bool) -> list:
-    out = []
-    for r in rows:
-        row = [titles.get(r["checklist_id"], r["checklist_id"])]
-        if by_force:
-            row.append(r.get("force_name") or r.get("force"))
-        row += [
-            r["item_id"],
-            r["question"],
-            r["applicable"],
-            r["completed"],
-            fraction(r["completed"], r["applicable"]),
-            r["label"],
-            r["not_applicable"],
-            r["unknown"],
-            r["blank"],
-            r["base"],
-            r["base_unit"],
-            fraction(r["completed"], r["base"]),
-        ]
-        out.append(row)
-    return out
+def figures_sheet(
+    title: str,
+    spec: tuple[Figure, ...],
+    rows: list[dict[str, Any]],
+    titles: dict[str, str],
+    *,
+    by_force: bool,
+) -> Sheet:
+    """A sheet of evidence or scale figures: its columns as the specification gives them."""
+    figures = sheet_figures(spec, per_force=by_force)
+    return Sheet(
+        title,
+        [f.sheet or f.key for f in figures],
+        [[sheet_value(f, r) for f in figures] for r in with_names(rows, titles)],
+        formats=sheet_formats(figures, percent=PERCENT, mean=MEAN),
+    )
 
 
 def by_force_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
     rows = evidence(conn, by_force=True, force=force)
-    header = EVIDENCE_HEADER[:1] + ["Force"] + EVIDENCE_HEADER[1:]
-    return Sheet(
-        "By force",
-        header,
-        _evidence_rows(rows, titles, by_force=True),
-        formats={6: PERCENT, 13: PERCENT},
-    )
+    return figures_sheet("By force", EVIDENCE, rows, titles, by_force=True)
 
 
 def excluded_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
     rows = evidence(conn, force=force, in_scope=False)
-    return Sheet(
-        "Excluded case files",
-        EVIDENCE_HEADER,
-        _evidence_rows(rows, titles, by_force=False),
-        formats={5: PERCENT, 12: PERCENT},
-    )
-
-
-SCALE_HEADER = [
-    "Checklist",
-    "Item id",
-    "Question",
-    "Scored",
-    "Mean (1-4)",
-    "Scored 3 or more",
-    "% scoring 3 or more",
-    "Label",
-    "Not applicable",
-]
+    return figures_sheet("Excluded case files", EVIDENCE, rows, titles, by_force=False)
 
 
 def scale_sheet(
     conn: sqlite3.Connection, titles: dict[str, str], force: str | None, by_force: bool
 ) -> Sheet:
     rows = scales(conn, force=force, by_force=by_force)
-    data = []
-    for r in rows:
-        row = [titles.get(r["checklist_id"], r["checklist_id"])]
-        if by_force:
-            row.append(r.get("force_name") or r.get("force"))
-        row += [
-            r["item_id"],
-            r["question"],
-            r["scored"],
-            float(r["mean"]) if r["mean"] else None,
-            r["met"],
-            fraction(r["met"], r["scored"]),
-            r["label"],
-            r["not_applicable"],
-        ]
-        data.append(row)
-    header = SCALE_HEADER[:1] + (["Force"] if by_force else []) + SCALE_HEADER[1:]
-    off = 1 if by_force else 0
-    return Sheet(
-        "Scales by force" if by_force else "Scales",
-        header,
-        data,
-        formats={4 + off: MEAN, 6 + off: PERCENT},
-    )
+    title = "Scales by force" if by_force else "Scales"
+    return figures_sheet(title, SCALES, rows, titles, by_force=by_force)
 
 
 def coverage_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
@@ -255,9 +187,7 @@ def wide_sheet(
     for wc in cols:
         conv = converter(wc.item)
         convs.append(_open_repeat(conv) if wc.rkey is None else conv)
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [force]
+    where, args = sql.where({"force_code": force})
     query = (
         f"SELECT {', '.join(views._q(n) for n in names)} FROM {views._q(view)} {where}"
         " ORDER BY force_code, observed_at, record_id"
@@ -266,7 +196,7 @@ def wide_sheet(
     active = [(i, c) for i, c in pairs if c is not None]
 
     def rows() -> Iterator[list]:
-        for raw in _rows(conn, query, args):
+        for raw in conn.execute(query, args):
             row = list(raw)
             for i, conv in active:
                 v = row[i]
@@ -292,16 +222,14 @@ def answers_sheet(
 ) -> Sheet:
     convs = {k: converter(i) for k, i in items.items()}
     skip = {k for k, i in items.items() if redact and i.kind in TEXT_KINDS}
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [force]
+    where, args = sql.where({"force_code": force})
     query = (
         "SELECT record_id, checklist_id, checklist_version, force_code, status, item_id, rkey,"
         f" question, value FROM answers_long {where}"
     )
 
     def rows() -> Iterator[tuple]:
-        for rid, cid, ver, fc, status, iid, rkey, question, value in _rows(conn, query, args):
+        for rid, cid, ver, fc, status, iid, rkey, question, value in conn.execute(query, args):
             key = (cid, ver, iid)
             if key in skip:
                 continue
@@ -330,20 +258,11 @@ def notes_sheet(
     header = ["Record id", "Checklist", "Force", "Item id", "Instance", "Question", "Note", "By"]
     if redact:
         return Sheet("Notes", header, [], filter=False)
-    where, args = "", []
-    if force:
-        where, args = "AND r.force_code = ?", [force]
-    query = (
-        "SELECT n.record_id, r.checklist_id, r.force_code, n.field, n.rkey, i.prompt, n.value,"
-        " n.author FROM cells n JOIN records r ON r.record_id = n.record_id"
-        " LEFT JOIN items i ON i.checklist_id = r.checklist_id"
-        "  AND i.checklist_version = r.checklist_version AND i.item_id = n.field"
-        f" WHERE n.kind = 'note' AND n.value IS NOT NULL AND r.deleted = 0 {where}"
-        " ORDER BY r.checklist_id, r.force_code, n.record_id, i.position"
-    )
     rows = (
         (rid, titles.get(cid, cid), fc, f, rk or None, q, v, a)
-        for rid, cid, fc, f, rk, q, v, a in _rows(conn, query, args)
+        for rid, cid, fc, f, rk, q, v, a in conn.execute(
+            sql.queries("export")["notes_sheet"], {"force": force or ""}
+        )
     )
     return Sheet("Notes", header, rows)
 
@@ -356,9 +275,7 @@ def conflicts_sheet(
     redact: bool,
 ) -> Sheet:
     text_items = {iid for (_, _, iid), i in items.items() if i.kind in TEXT_KINDS}
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [force]
+    where, args = sql.where({"force_code": force})
     header = ["Change id", "Record id", "Checklist", "Force"]
     header += [] if redact else ["Record key"]
     header += ["Kind", "Field", "Instance", "Question", "Kept value", "Other value", "Other by"]
@@ -369,7 +286,7 @@ def conflicts_sheet(
     )
 
     def rows() -> Iterator[list]:
-        for cid_, rid, cid, fc, key, kind, fld, rk, q, kept, other, by in _rows(conn, query, args):
+        for cid_, rid, cid, fc, key, kind, fld, rk, q, kept, other, by in conn.execute(query, args):
             hide = redact and (
                 kind == "note" or fld in text_items or (kind == "record" and fld == "subject_ref")
             )
@@ -393,7 +310,7 @@ def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]
     from fieldkit.report.definitions import scope_labels
 
     scopes = scope_labels(store.conn)
-    titles = dict(store.conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+    titles = checklist_titles(store.conn)
     rows: list[list[Any]] = [
         ["Source database", str(Path(store.path).resolve())],
         ["Database id", store.database_id],
@@ -451,7 +368,7 @@ def build_sheets(
     conn = store.conn
     views.ensure(conn)
     code = resolve_force(force) if force else None
-    titles = dict(conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+    titles = checklist_titles(conn)
     stored = views.stored_checklists(conn)
     items = {
         (cid, v, i.id): i for cid, vs in stored.items() for v, c in vs.items() for i in c.items

@@ -43,11 +43,6 @@ class PlanEventResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _rows(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
-
-
 def plan_id(force_code: str, name: str) -> str:
     return f"{force_code}:{name}"
 
@@ -236,19 +231,14 @@ def new_plan(
 
 def list_plans(conn: sqlite3.Connection, force: str | None = None) -> list[dict[str, Any]]:
     """Plans with their objective counts, by force."""
-    args: list[Any] = []
-    where = ""
-    if force:
-        where = "WHERE p.force_code = ?"
-        args.append(resolve_force(force))
-    return _rows(
-        conn.execute(
-            "SELECT p.plan_id, p.force_code, p.name,"
-            " (SELECT count(DISTINCT objective_id) FROM plan_objectives o"
-            "  WHERE o.plan_id = p.plan_id) AS objectives"
-            f" FROM plans p {where} ORDER BY p.force_code, p.name",
-            args,
-        )
+    where, args = sql.where({"p.force_code": resolve_force(force) if force else None})
+    return sql.rows(
+        conn,
+        "SELECT p.plan_id, p.force_code, p.name,"
+        " (SELECT count(DISTINCT objective_id) FROM plan_objectives o"
+        "  WHERE o.plan_id = p.plan_id) AS objectives"
+        f" FROM plans p {where} ORDER BY p.force_code, p.name",
+        args,
     )
 
 
@@ -574,7 +564,7 @@ def list_objectives(
     """Objectives with their current RAG status, owner, due date, evidence and links.
 
     `rag` keeps those whose current status is that value ('none': not rated yet)."""
-    rows = _rows(conn.execute(Q["list_objectives"]))
+    rows = sql.rows(conn, Q["list_objectives"])
     if force:
         code = resolve_force(force)
         rows = [r for r in rows if r["force_code"] == code]
@@ -594,26 +584,23 @@ def objective(
 ) -> dict[str, Any]:
     """One objective: its current values and every dated fact about it."""
     pid, obj = resolve_objective(conn, ref, force=force, plan=plan)
-    rows = [
-        r for r in _rows(conn.execute(Q["list_objectives"])) if r["objective_ref"] == f"{pid}:{obj}"
-    ]
+    rows = [r for r in sql.rows(conn, Q["list_objectives"]) if r["objective_ref"] == f"{pid}:{obj}"]
     out = dict(rows[0])
     inc = conn.execute(
         "SELECT includes FROM plan_themes WHERE plan_id = ? AND code = ? ORDER BY row_id LIMIT 1",
         (pid, out["theme"]),
     ).fetchone()
     out["theme_includes"] = inc[0] if inc else None
-    out["history"] = _rows(conn.execute(Q["plan_history"], (pid, obj)))
-    out["links"] = _rows(
-        conn.execute(
-            "SELECT l.rec_id, l.linked, l.event_date, l.source, l.author FROM plan_links l"
-            " WHERE l.plan_id = ? AND l.objective_id = ? ORDER BY l.event_date, l.seq, l.link_id",
-            (pid, obj),
-        )
+    out["history"] = sql.rows(conn, Q["plan_history"], (pid, obj))
+    out["links"] = sql.rows(
+        conn,
+        "SELECT l.rec_id, l.linked, l.event_date, l.source, l.author FROM plan_links l"
+        " WHERE l.plan_id = ? AND l.objective_id = ? ORDER BY l.event_date, l.seq, l.link_id",
+        (pid, obj),
     )
     return out
 
 
 def plan_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Rows for the Excel export's Action plans sheet: one per objective, by force."""
-    return _rows(conn.execute(Q["plan_rows"]))
+    return sql.rows(conn, Q["plan_rows"])

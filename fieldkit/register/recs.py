@@ -50,11 +50,6 @@ class EventResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _rows(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
-
-
 def known_statuses(conn: sqlite3.Connection | None = None) -> list[str]:
     """The status vocabulary (slugs), in order."""
     if conn is not None:
@@ -552,7 +547,7 @@ def list_recommendations(
     """Every recommendation with its current status (the latest status event) and dates.
 
     `status` keeps those whose current status is that slug ('none': no status yet)."""
-    rows = _rows(conn.execute(Q["list_recommendations"]))
+    rows = sql.rows(conn, Q["list_recommendations"])
     if status is None:
         return rows
     want = status.strip()
@@ -566,42 +561,40 @@ def list_recommendations(
 
 def timeline(conn: sqlite3.Connection, rec_id: str) -> list[dict[str, Any]]:
     """A recommendation's events, oldest first."""
-    return _rows(conn.execute(Q["timeline"], (rec_id,)))
+    return sql.rows(conn, Q["timeline"], (rec_id,))
 
 
 def recommendation(conn: sqlite3.Connection, rec: str) -> dict[str, Any]:
     """One recommendation: its status row, register entries (text as written), timeline and
     linked action-plan objectives."""
     rec_id_ = resolve_rec(conn, rec)
-    cur = conn.execute("SELECT * FROM rec_status WHERE rec_id = ?", (rec_id_,))
-    rows = _rows(cur)
-    out = dict(rows[0]) if rows else {"rec_id": rec_id_}
-    out["entries"] = _rows(
-        conn.execute(
-            "SELECT reg_id, heading, title_line, text, entry_id FROM register_entries"
-            " WHERE rec_id = ? ORDER BY reg_id, entry_id",
-            (rec_id_,),
-        )
+    out = sql.row(conn, "SELECT * FROM rec_status WHERE rec_id = ?", (rec_id_,)) or {
+        "rec_id": rec_id_
+    }
+    out["entries"] = sql.rows(
+        conn,
+        "SELECT reg_id, heading, title_line, text, entry_id FROM register_entries"
+        " WHERE rec_id = ? ORDER BY reg_id, entry_id",
+        (rec_id_,),
     )
     out["timeline"] = timeline(conn, rec_id_)
-    out["objectives"] = _rows(
-        conn.execute(
-            "SELECT force_code, plan, objective_id, linked_on FROM rec_plan_links"
-            " WHERE rec_id = ? ORDER BY force_code, plan, objective_id",
-            (rec_id_,),
-        )
+    out["objectives"] = sql.rows(
+        conn,
+        "SELECT force_code, plan, objective_id, linked_on FROM rec_plan_links"
+        " WHERE rec_id = ? ORDER BY force_code, plan, objective_id",
+        (rec_id_,),
     )
     return out
 
 
 def recommendation_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Rows for the Excel export's Recommendations sheet: one per recommendation."""
-    return _rows(conn.execute(Q["recommendation_rows"]))
+    return sql.rows(conn, Q["recommendation_rows"])
 
 
 def rec_event_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every event of every recommendation, in order (a timeline sheet, if wanted)."""
-    return _rows(conn.execute(Q["rec_event_rows"]))
+    return sql.rows(conn, Q["rec_event_rows"])
 
 
 def export_entries(
@@ -621,12 +614,12 @@ def export_entries(
     wanted = set(rec_ids) if rec_ids is not None else None
     ref_sources = {str(e["source"]) for e in reference.load().events}
     by_rec: dict[str, list[dict[str, Any]]] = {}
-    for r in _rows(conn.execute(Q["export_events"], (1 if include_withdrawn else 0,))):
+    for r in sql.rows(conn, Q["export_events"], (1 if include_withdrawn else 0,)):
         if r["source"] in ref_sources and r["reg_id"] is None:
             continue
         by_rec.setdefault(r["rec_id"], []).append(r)
     parts: list[str] = []
-    for e in _rows(conn.execute("SELECT * FROM register_entries ORDER BY reg_id, entry_id")):
+    for e in sql.rows(conn, "SELECT * FROM register_entries ORDER BY reg_id, entry_id"):
         if wanted is not None and e["rec_id"] not in wanted:
             continue
         events = tuple(

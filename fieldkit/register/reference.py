@@ -234,7 +234,7 @@ def match_recommendation(report: Report | None, reg_id: str, text: str) -> Recom
 
 
 # ----------------------------------------------------------------------- installing
-def _rows() -> dict[str, list[tuple[Any, ...]]]:
+def _reference_rows() -> dict[str, list[tuple[Any, ...]]]:
     ref = load()
     return {
         "rec_reports (source_report, short, title, published, source)": [
@@ -280,7 +280,7 @@ def _literal(value: Any) -> str:
 def reference_sql() -> str:
     """The reference rows as SQL statements (the block at the end of 0002_register.sql)."""
     lines: list[str] = []
-    for target, rows in _rows().items():
+    for target, rows in _reference_rows().items():
         for row in rows:
             lines.append(
                 f"INSERT OR REPLACE INTO {target} VALUES ({', '.join(map(_literal, row))});"
@@ -294,7 +294,7 @@ def reference_sql() -> str:
 
 def install_reference(conn: sqlite3.Connection) -> None:
     """Install or refresh the reference rows (idempotent). The caller holds the transaction."""
-    for target, rows in _rows().items():
+    for target, rows in _reference_rows().items():
         if rows:
             marks = ", ".join("?" * len(rows[0]))
             conn.executemany(f"INSERT OR REPLACE INTO {target} VALUES ({marks})", rows)

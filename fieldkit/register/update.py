@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.register import reference
 from fieldkit.register.ids import iso_date, today_iso
@@ -57,11 +58,6 @@ class Update:
     forces: dict[str, Counter[str]] = field(default_factory=dict)  # every linked objective
 
 
-def _rows(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur]
-
-
 def _status_at(events: list[dict[str, Any]], day: str) -> str | None:
     """The latest status on or before `day` (events in timeline order)."""
     held = None
@@ -78,22 +74,23 @@ def build_update(conn: sqlite3.Connection, since: str, until: str | None = None)
     if end < start:
         raise BadInput(f"--until {end} is before --since {start}")
     before = (date.fromisoformat(start) - timedelta(days=1)).isoformat()
-    recs = _rows(conn.execute(
+    recs = sql.rows(
+        conn,
         "SELECT rec_id, ref, rec_number, title, lead_org, full_text, update_group, gist"
         " FROM rec_status WHERE source_report = ? ORDER BY rec_number",
         (reference.TEXT_REPORT,),
-    ))  # fmt: skip
+    )
     events: dict[str, list[dict[str, Any]]] = {}
-    for e in _rows(conn.execute(
+    for e in sql.rows(
+        conn,
         "SELECT rec_id, event_date, kind, status_slug, comment_text, source FROM rec_events_current"
-        " ORDER BY rec_id, event_date, seq, event_id"
-    )):  # fmt: skip
+        " ORDER BY rec_id, event_date, seq, event_id",
+    ):
         events.setdefault(e["rec_id"], []).append(e)
-    links = _rows(
-        conn.execute(
-            "SELECT l.rec_id, coalesce(f.name, l.force_code) AS force, l.plan_id, l.objective_id"
-            " FROM rec_plan_links l LEFT JOIN forces f ON f.code = l.force_code"
-        )
+    links = sql.rows(
+        conn,
+        "SELECT l.rec_id, coalesce(f.name, l.force_code) AS force, l.plan_id, l.objective_id"
+        " FROM rec_plan_links l LEFT JOIN forces f ON f.code = l.force_code",
     )
     rag_at = _rag_at(conn, end)
     groups: dict[int, list[dict[str, Any]]] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.register.ids import digest, now_iso
 
@@ -41,12 +42,11 @@ def find_event(conn: sqlite3.Connection, target: str, ref: str) -> dict[str, Any
             f"event {ref!r}: give its id (at least {MIN_PREFIX} hex characters, "
             "as `register show` / `plans show` print it)"
         )
-    cur = conn.execute(
+    rows = sql.rows(
+        conn,
         f"SELECT * FROM {TARGETS[target]} WHERE event_id >= ? AND event_id < ? LIMIT 3",
         (t, t + "g"),
     )
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cur]
     if not rows:
         raise BadInput(f"no event {ref!r} (ids are printed by `register show` / `plans show`)")
     if len(rows) > 1:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.files import write_privately
+from fieldkit.report.definitions import titles as checklist_titles
 from fieldkit.report.findings import evidence, scales
 from fieldkit.report.sampling import coverage
 from fieldkit.report.summary import summary, summary_tables
@@ -113,7 +114,7 @@ def briefing_html(conn: sqlite3.Connection, force: str, source: str) -> str:
     name = conn.execute("SELECT name FROM forces WHERE code = ?", (code,)).fetchone()
     force_name = name[0] if name else code
     when = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")
-    titles = dict(conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+    titles = checklist_titles(conn)
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{_e(force_name)}: fieldwork briefing</title><style>{CSS}</style></head><body>",

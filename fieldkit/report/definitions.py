@@ -12,6 +12,11 @@ from fieldkit.checklists import get as get_checklist
 from fieldkit.checklists.model import Summary
 
 
+def titles(conn: sqlite3.Connection) -> dict[str, str]:
+    """checklist id -> its title (the latest stored version's): how every output names it."""
+    return dict(conn.execute("SELECT id, title FROM checklists ORDER BY version"))
+
+
 def latest(conn: sqlite3.Connection) -> dict[str, Checklist]:
     """The latest stored version of every checklist in the database, in dashboard order."""
     return {c.id: c for c in installed(conn)}

@@ -7,15 +7,10 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.report import numbers
 from fieldkit.store import resolve_force, views
-
-
-def _rows(conn: sqlite3.Connection, query: str, args: list[Any]) -> list[dict[str, Any]]:
-    cur = conn.execute(query, args)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
 
 
 def check_checklist(conn: sqlite3.Connection, checklist: str | None) -> None:
@@ -24,20 +19,6 @@ def check_checklist(conn: sqlite3.Connection, checklist: str | None) -> None:
     known = [r[0] for r in conn.execute("SELECT DISTINCT id FROM checklists ORDER BY id")]
     if checklist not in known:
         raise BadInput(f"unknown checklist {checklist!r} (known: {', '.join(known)})")
-
-
-def _filters(
-    checklist: str | None, force: str | None, in_scope: bool
-) -> tuple[list[str], list[Any]]:
-    where = ["in_scope = ?"]
-    args: list[Any] = [1 if in_scope else 0]
-    if checklist:
-        where.append("checklist_id = ?")
-        args.append(checklist)
-    if force:
-        where.append("force_code = ?")
-        args.append(resolve_force(force))
-    return where, args
 
 
 def _item_rows(
@@ -52,13 +33,17 @@ def _item_rows(
     each with the start of its output row: checklist, force when per force, item."""
     views.ensure(conn)
     check_checklist(conn, checklist)
-    where, args = _filters(checklist, force, in_scope)
+    where, args = sql.where(
+        {
+            "in_scope": 1 if in_scope else 0,
+            "checklist_id": checklist,
+            "force_code": resolve_force(force) if force else None,
+        }
+    )
     per_force = by_force or force is not None
     source = f"{kind}_by_force" if per_force else f"{kind}_summary"
     order = "checklist_id, force_code, position" if per_force else "checklist_id, position"
-    for r in _rows(
-        conn, f"SELECT * FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}", args
-    ):
+    for r in sql.rows(conn, f"SELECT * FROM {source} {where} ORDER BY {order}", args):
         row: dict[str, Any] = {"checklist_id": r["checklist_id"]}
         if per_force:
             row["force"] = r["force_code"]
@@ -157,13 +142,10 @@ def scales(
 def not_counted(conn: sqlite3.Connection, checklist: str | None = None) -> dict[str, int]:
     """Records left out of every figure: drafts, and final duplicates of a counted record."""
     views.ensure(conn)
-    where, args = "deleted = 0", []
-    if checklist:
-        where += " AND checklist_id = ?"
-        args.append(checklist)
+    where, args = sql.where({"deleted": 0, "checklist_id": checklist})
     drafts, dups = conn.execute(
         "SELECT coalesce(sum(status = 'draft'), 0),"
-        f" coalesce(sum(status = 'final' AND counted = 0), 0) FROM record_facts WHERE {where}",
+        f" coalesce(sum(status = 'final' AND counted = 0), 0) FROM record_facts {where}",
         args,
     ).fetchone()
     return {"drafts": drafts, "duplicates": dups}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.report.findings import check_checklist
 from fieldkit.store import resolve_force, views
@@ -23,16 +24,13 @@ def coverage(conn: sqlite3.Connection, force: str | None = None) -> list[dict[st
     checklist_id, stratum, force_code, target (None = as recorded), final (counted records),
     drafts, plus force_name and remaining (target − final, never below 0)."""
     views.ensure(conn)
-    where, args = "", []
-    if force:
-        where, args = "WHERE force_code = ?", [resolve_force(force)]
-    cur = conn.execute(
+    where, args = sql.where({"force_code": resolve_force(force) if force else None})
+    return sql.rows(
+        conn,
         "SELECT checklist_id, stratum, force_code, target, final, drafts, force_name, remaining"
         f" FROM coverage {where} ORDER BY checklist_id, force_code, stratum",
         args,
     )
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
 
 
 def strata(conn: sqlite3.Connection, checklist_id: str) -> list[str]:

@@ -1,14 +1,33 @@
-"""All of fieldkit's SQL, in .sql files beside this module.
+"""How fieldkit reaches its database: the rule every module follows, and its helpers.
 
-Schema steps are `NNNN_name.sql`; the other files hold named statements, each introduced
-by a line `-- name: <name>`, read with `queries("state")["recompute_cells"]`.
+Where SQL lives. Schema steps are `NNNN_name.sql` here. A statement that is long (more
+than a short lookup) or run from more than one place is a named statement in a
+`<group>.sql` file here, introduced by a line `-- name: <name>` and the comment saying
+what it does, and read with `queries("state")["recompute_cells"]`. A short statement run
+by one function (a lookup, a count, a filter built with `where()`, an INSERT whose
+columns come from the register's key rules) stays inline in that function. So a
+statement is either in the function that runs it or, where that function names
+`queries(...)[name]`, in that group's file.
+
+Reads are plain functions over a connection (a Store's `conn`): rows as dicts come from
+`rows()` / `row()` below, filters from `where()`; a single value from
+`conn.execute(...).fetchone()`.
+
+Writes happen only inside a write transaction the store grants, so each is all or
+nothing: a `Store` method (every record, answer, note, target and settled conflict is a
+row of the change log, fieldkit.store.log), or a `with store.writing() as conn:` block
+(the register and plans, checklist installs, the CSV import, the demo), which refuses a
+read-only store. Only the store's own modules, the merge (fieldkit.sync) and scrub (on
+the copy it makes) open their transaction themselves. tests/test_db_rule.py holds the
+list of modules with write statements of their own, checks every named statement is
+run, and watches a day's commands for a write outside a transaction.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,3 +73,26 @@ def row(conn: sqlite3.Connection, query: str, args: Sequence[Any] = ()) -> dict[
     if first is None:
         return None
     return dict(zip([d[0] for d in cur.description], first, strict=True))
+
+
+def where(
+    equal: Mapping[str, Any],
+    *also: tuple[str, Sequence[Any]],
+    keyword: str = "WHERE",
+) -> tuple[str, list[Any]]:
+    """A filter and its arguments: `column = ?` for each column of `equal` whose value is
+    given (None or '' leaves it out), and each (clause, arguments) of `also`, joined by AND
+    after `keyword` ("AND" to extend a WHERE already written). ("", []) when nothing is."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, value in equal.items():
+        if value is None or value == "":
+            continue
+        clauses.append(f"{column} = ?")
+        args.append(value)
+    for clause, clause_args in also:
+        clauses.append(clause)
+        args.extend(clause_args)
+    if not clauses:
+        return "", []
+    return f"{keyword} {' AND '.join(clauses)}", args

@@ -1,8 +1,13 @@
-"""The Store: the only writer of a fieldkit database.
+"""The Store: an open fieldkit database, and the way every write into it goes.
 
-Every change is a short transaction that appends to the change log and rebuilds the
+Every change to fieldkit's own data (records, answers, notes, targets, settled conflicts)
+is a Store method: a short transaction that appends to the change log and rebuilds the
 cells it touched (fieldkit.store.log), so a process killed at any moment loses nothing
-that was committed.
+that was committed. Other writers (the register and plans, checklist installs, the CSV
+import, the demo) run their statements inside `Store.writing()`, one transaction that a
+read-only store refuses; the merge (fieldkit.sync) and scrub hold their own. Readers are
+plain functions over `Store.conn`, rows through fieldkit.sql.rows(): the rule in full is
+fieldkit/sql/__init__.py's.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldkit import forces
+from fieldkit import forces, sql
 from fieldkit.checklists import (
     NA,
     AnswerKey,
@@ -63,6 +68,22 @@ def new_id() -> str:
     import uuid6  # imported when first needed: keeps the capture app's start-up quick
 
     return str(uuid6.uuid7())
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def key_part(value: Any) -> str:
+    """One natural-key answer as the records fold keys it: SQLite's lower(trim(value)), so
+    spaces trimmed and ASCII letters lower-cased (an accented capital stays as written)."""
+    return ("" if value is None else str(value)).strip(" ").translate(_ASCII_LOWER)
+
+
+def natural_key(force_code: str, values: Iterable[Any]) -> str:
+    """The key that tells one case apart across databases, as `records.natural_key` holds
+    it: the force and each natural-key answer (key_part), joined by '|'. The fold builds
+    the stored one in SQL (fieldkit/sql/state.sql); tests/test_store.py holds the two equal."""
+    return "|".join([force_code, *(key_part(v) for v in values)])
 
 
 def resolve_force(text: str) -> str:
@@ -229,6 +250,8 @@ class Store:
     # ------------------------------------------------------------------ writes
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on this database (committed when the block ends, rolled
+        back if it raises): the connection to run writes with. Refused when read-only."""
         if self.readonly:
             raise FieldkitError(f"{self.path}: opened read-only")
         with connection.transaction(self.conn) as conn:
@@ -446,11 +469,10 @@ class Store:
 
     # ------------------------------------------------------------------- reads
     def record(self, record_id: str) -> dict[str, Any]:
-        cur = self.conn.execute("SELECT * FROM records WHERE record_id = ?", (record_id,))
-        row = cur.fetchone()
+        row = sql.row(self.conn, "SELECT * FROM records WHERE record_id = ?", (record_id,))
         if row is None:
             raise BadInput(f"no record {record_id!r}")
-        return dict(zip([d[0] for d in cur.description], row, strict=True))
+        return row
 
     def _cells(self, record_id: str, kind: str) -> dict[AnswerKey, Any]:
         rows = self.conn.execute(
@@ -504,37 +526,29 @@ class Store:
         deleted: bool = False,
     ) -> list[dict[str, Any]]:
         """Records, newest first, filtered; `search` looks in subject refs and notes."""
-        where = ["deleted = ?"]
-        args: list[Any] = [1 if deleted else 0]
-        if checklist:
-            where.append("checklist_id = ?")
-            args.append(checklist)
-        if force:
-            where.append("force_code = ?")
-            args.append(resolve_force(force))
-        if status:
-            where.append("status = ?")
-            args.append(status)
-        if search:
-            like = f"%{search}%"
-            where.append(
-                "(subject_ref LIKE ? OR natural_key LIKE ? OR EXISTS (SELECT 1 FROM cells c"
-                " WHERE c.record_id = records.record_id AND c.kind = 'note' AND c.value LIKE ?))"
-            )
-            args += [like, like, like]
-        cur = self.conn.execute(
-            f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY updated_hlc DESC", args
+        like = f"%{search}%"
+        matching = (
+            "(subject_ref LIKE ? OR natural_key LIKE ? OR EXISTS (SELECT 1 FROM cells c"
+            " WHERE c.record_id = records.record_id AND c.kind = 'note' AND c.value LIKE ?))",
+            [like] * 3,
         )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur]
+        where, args = sql.where(
+            {
+                "deleted": 1 if deleted else 0,
+                "checklist_id": checklist,
+                "force_code": resolve_force(force) if force else None,
+                "status": status,
+            },
+            *([matching] if search else []),
+        )
+        return sql.rows(self.conn, f"SELECT * FROM records {where} ORDER BY updated_hlc DESC", args)
 
     def conflicts(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute(
+        return sql.rows(
+            self.conn,
             "SELECT f.*, r.checklist_id, r.force_code, r.natural_key FROM conflicts f"
-            " LEFT JOIN records r ON r.record_id = f.record_id ORDER BY f.record_id, f.field"
+            " LEFT JOIN records r ON r.record_id = f.record_id ORDER BY f.record_id, f.field",
         )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur]
 
     def counts(self) -> dict[str, int]:
         q = self.conn.execute

@@ -1,0 +1,77 @@
+"""Everything a command prints its results with: one JSON emitter, the Rich table class,
+and report frames drawn as a table, CSV or Markdown. Commands print through these (and
+`base.out` / `failures.err` for lines), so a JSON result and a table read the same
+everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.text import Text
+
+from fieldkit.cli.base import out
+from fieldkit.cli.failures import SafeTable as Table
+from fieldkit.errors import BadInput
+from fieldkit.report.render import FORMATS, Frame, cell, to_csv, to_markdown
+from fieldkit.safetext import json_text
+
+__all__ = ["Table", "emit_json", "output_format", "show"]
+
+
+def emit_json(data: Any) -> None:
+    """A command's result as JSON on stdout: indented, non-ASCII kept, control characters
+    escaped, binary values shown as "<binary, N bytes>"."""
+    typer.echo(json_text(data, indent=2))
+
+
+def output_format(fmt: str, json_: bool) -> str:
+    """--format's value (--json is --format json); an unknown one is one clear line."""
+    if json_:
+        return "json"
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
+    return fmt
+
+
+def show(frames: list[Frame], fmt: str) -> None:
+    """Print report tables in the chosen format (never json: the caller emits its data)."""
+    if fmt == "csv":
+        typer.echo(to_csv(frames), nl=False)
+        return
+    if fmt == "markdown":
+        typer.echo(to_markdown(frames), nl=False)
+        return
+    for f in frames:
+        t = Table(
+            title=f.title,
+            title_justify="left",
+            title_style="bold",
+            caption=f.caption or None,
+            caption_justify="left",
+            expand=out.width >= 100,
+        )
+        for c in f.columns:
+            if c.wrap:
+                t.add_column(c.heading, ratio=1, min_width=20, overflow="fold")
+            else:
+                # never narrower than its longest value or heading word: headings wrap,
+                # figures do not
+                cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
+                words = [len(w) for w in c.heading.split()]
+                t.add_column(
+                    c.heading,
+                    justify="right" if c.numeric else "left",
+                    min_width=max(cells + words) if c.numeric else max(words),
+                    max_width=max(cells + words) if c.numeric else None,
+                )
+        group = None
+        for r in f.rows:
+            if f.group and r.get(f.group) != group:
+                group = r.get(f.group)
+                t.add_row(*([Text(cell(group), style="bold italic")] + [""] * (len(f.columns) - 1)))
+            t.add_row(*(Text(cell(r.get(c.key))) for c in f.columns))
+        out.print(t)
+        for n in f.notes:
+            out.print(n)

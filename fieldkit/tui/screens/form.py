@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -30,10 +31,11 @@ from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_t
 from fieldkit.tui.form_status import outcome_message
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
+from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, privacy_warning
-from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
+from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 from fieldkit.tui.writes import attempt
 
@@ -76,6 +78,10 @@ class FormScreen(Screen[None]):
         Binding("ctrl+t", "now", "Now", priority=True),
         Binding("escape", "back", "Back"),
     ]
+
+    # Textual repaints the whole screen when the focus moves; the rows that gain and lose
+    # it repaint themselves (their style changes), which is all that changed on screen
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(
         self,
@@ -123,6 +129,7 @@ class FormScreen(Screen[None]):
             yield SectionNav(self.model, id="section-nav")
             with VerticalScroll(id="items"):
                 yield from self._build()
+        yield FormHints(id="form-hints")
         yield SaveStatus(id="save-status")
         yield KeysFooter()
 
@@ -236,11 +243,11 @@ class FormScreen(Screen[None]):
         self._refresh_chrome()
 
     def _update(self, selector: str, content: Content) -> None:
-        """Update a Static only when its text changes (each update costs a layout)."""
+        """Update a Static only when its text changes (a layout only if its height does)."""
         if self._shown.get(selector) == content:
             return
         try:
-            self.query_one(selector, Static).update(content)
+            update_fitted(self.query_one(selector, Static), content)
         except NoMatches:  # not mounted yet
             return
         self._shown[selector] = content
@@ -252,6 +259,7 @@ class FormScreen(Screen[None]):
             self._update("#form-head", self._title())
             for g in dict.fromkeys(e.group for e in self.entries):
                 self._update("#" + widget_id("group", g.id), group_title(self.model, g))
+        self._show_hints()
         nav = self.query_one(SectionNav)
         current = self.entries[self.index].group.id if self.entries else ""
         if data or nav.current != current:
@@ -282,8 +290,11 @@ class FormScreen(Screen[None]):
             self.call_after_refresh(self._scroll_to, target)
 
     def _scroll_to(self, row: Widget) -> None:
+        """Bring the row into view, scrolling only when it is not (the hints are in their
+        own panel, so the row alone must show): moving between rows on screen scrolls and
+        repaints nothing else."""
         items = self.query_one("#items", VerticalScroll)
-        items.scroll_to_center(row, animate=False, immediate=True)
+        items.scroll_to_widget(row, animate=False, immediate=True)
 
     def _row_of(self, widget: Widget | None) -> Row | None:
         node = widget
@@ -293,7 +304,13 @@ class FormScreen(Screen[None]):
             node = node.parent  # type: ignore[assignment]
         return None
 
+    def _show_hints(self) -> None:
+        """The focused question's keys and help, in the panel below the form."""
+        row = self._row_of(self.focused)
+        self.query_one(FormHints).show(row.hints() if row is not None else [])
+
     def on_descendant_focus(self, event: Any) -> None:
+        self._show_hints()
         row = self._row_of(getattr(event, "widget", None) or self.focused)
         if row is None:
             return

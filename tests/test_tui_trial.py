@@ -13,6 +13,7 @@ import pytest
 from helpers.form import CALL  # the one script of a whole call record
 from helpers.tui import key_of, screen_text
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList
 
 from fieldkit import context as context_mod
@@ -483,3 +484,50 @@ async def test_the_inspector_given_to_a_new_database_is_stored_in_it(tmp_path: P
         await pilot.pause()
         assert isinstance(app.screen, ContextScreen)
         assert [w.value for w in app.screen.query(Input)][2] == "Jo Bloggs"
+
+
+# ------------------------------------------------------------------------- point 8
+async def test_an_answer_far_down_the_form_repaints_without_laying_it_out(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The focused question's keys and help are in a panel under the form (on screen at
+    80x24 wherever the question is), so a row keeps its height when focused or answered:
+    moving and answering at the end of a case-file review lay none of its ~100 rows out
+    again (each layout walks them all), and the screen says what was saved."""
+    layouts: list[bool] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen, size: object = None, scroll: bool = False) -> None:
+        layouts.append(scroll and not self._layout_widgets)  # True: a scroll, not a layout
+        refresh_layout(self, size, scroll)  # type: ignore[arg-type]
+
+    with Store.create(db_path) as store:
+        rid = store.create_record("case_file_review", "kent", subject_ref="CF-1")
+        store.set_answer(rid, "cf_arrest", "arrested_at_scene")
+    app = app_for(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # resume the draft
+        await pilot.pause()
+        await go_to(pilot, "cf_caution_appropriate")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        lines = screen_text(app).splitlines()
+        focused = [ln for ln in lines if ln.startswith("█") and " · " in ln]
+        assert focused and focused[0].lstrip("█ ").startswith(
+            str(get("case_file_review").item("cf_caution_appropriate").position)
+        )
+        panel = screen.query_one("#form-hints")
+        assert panel.region.bottom <= 22 and panel.region.height >= 3
+        assert "y yes  n no" in screen_text(app).splitlines()[panel.region.y]  # its keys
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("up")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Saved " in status(app) and "= no" in status(app)
+        assert False not in layouts, "an answer laid the form out again"
+    with Store.open(db_path) as store:
+        assert store.answers(rid)[("cf_caution_appropriate", "")] == "no"

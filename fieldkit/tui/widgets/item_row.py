@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -514,7 +515,19 @@ class TextRow(Vertical):
     def watch_warning(self) -> None:
         self._redraw()
 
+    def on_descendant_focus(self) -> None:
+        self._show_focus(True)
+
+    def _show_focus(self, on: bool) -> None:
+        """The focused row's bar and background, set on the row itself: a `:focus-within`
+        rule would restyle the row and every widget in it at each move."""
+        theme = self.app.theme_variables
+        accent = Color.parse(theme.get("accent", "orange"))
+        self.styles.border_left = ("thick", accent) if on else ("blank", accent)
+        self.styles.background = Color.parse(theme.get("boost", "black 4%")) if on else None
+
     def on_descendant_blur(self) -> None:
+        self._show_focus(False)
         if self.dirty and not self.auto:
             self.post_message(
                 msg.AnswerGiven(it.Answer(self.entry.key, self.input.value, advance=False))

@@ -330,6 +330,8 @@ class FormScreen(Screen[None]):
     def on_resize(self) -> None:
         """After the terminal changes size the focused question is still on screen."""
         self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
+        hints = self.query_one(FormHints)
+        hints.refit(self.app.size.width - hints.styles.gutter.width)
         focused = self.focused
         row = self._row_of(focused) if focused is not None else None
         target = row if row is not None else focused

@@ -109,12 +109,16 @@ class FormHints(Widget):
         if text == self._text:
             return
         self._text = text
-        width = self.content_size.width
-        need = text.get_height(self.styles, width) if width else self.LINES
+        self.refit()
+        self.refresh()
+
+    def refit(self, width: int | None = None) -> None:
+        """Take the height the text needs at `width` (default: the current one)."""
+        width = width or self.content_size.width
+        need = self._text.get_height(self.styles, width) if width else self.LINES
         height = max(self.LINES, min(need, max(self.LINES, self.app.size.height // 3)))
         if self.styles.height is None or self.styles.height.cells != height:
             self.styles.height = height  # a layout: only for the rare long hint
-        self.refresh()
 
     def render(self) -> Content:
         return self._text

@@ -323,7 +323,7 @@ async def test_privacy_warning_while_typing(db_path: Path, ctx: InspectionContex
         await pilot.press(*typed("call back on 07700 900123"))
         await pilot.pause()
         assert "a phone number ('07700 900123')" in row.warning
-        hints = str(row.query_one(".hints").render())
+        hints = str(row.query_one(".notes").render())
         assert "privacy" in hints
         await pilot.press("enter")  # a warning, never a block
         await pilot.pause()

@@ -13,6 +13,7 @@ import pytest
 from helpers.form import CALL  # the one script of a whole call record
 from helpers.tui import key_of, screen_text
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList
 
 from fieldkit import context as context_mod
@@ -415,3 +416,118 @@ async def test_a_computed_item_shows_its_value(db_path: Path) -> None:
         await pilot.pause()
         assert row.value == "yes"
         assert "▸ " in str(row.render()) and "unanswered" not in str(row.render())
+
+
+# ------------------------------------------------------- relevance coming back
+async def test_an_automatic_na_goes_when_its_rule_stops_holding(db_path: Path) -> None:
+    """'History passed to officers' may be n/a by hand (no officer sent) and is set n/a by
+    the rule when the call was resolved by telephone. Changing the grade back to one with
+    an attendance must leave it unanswered, not with the rule's stale n/a."""
+    with Store.create(db_path) as store:
+        rid = store.create_record("call_listening", "kent", inspector="A. Inspector")
+        store.set_answer(rid, "cl_response_grade", "telephone_resolution_no_attendance")
+        assert store.answers(rid)[("cl_history_passed_to_officers", "")] == "na"
+    app = app_for(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # resume the draft
+        await pilot.pause()
+        await go_to(pilot, "cl_response_grade")
+        await pilot.press("2")  # priority: officers attend
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        row = next(r for k, r in screen.rows.items() if k[0] == "cl_history_passed_to_officers")
+        shown = str(row.render())
+        assert "— unanswered" in shown and "▸ n/a" not in shown
+        for _ in range(40):  # back up to it: no longer skipped
+            if focused_item(app) == "cl_history_passed_to_officers":
+                break
+            await pilot.press("up")
+        assert focused_item(app) == "cl_history_passed_to_officers"
+        await pilot.press("a")  # n/a by hand (no officer was sent) stays n/a ...
+        await go_to(pilot, "cl_response_grade")
+        await pilot.press("1")  # ... when the grade changes between two with attendance
+        await pilot.pause()
+    with Store.open(db_path) as store:
+        answers = store.answers(rid)
+    assert answers[("cl_response_grade", "")] == "immediate_emergency"
+    assert answers[("cl_history_passed_to_officers", "")] == "na"
+
+
+async def test_the_inspector_given_to_a_new_database_is_stored_in_it(tmp_path: Path) -> None:
+    """A database `fieldkit capture` created (no `init --inspector`) takes the inspector
+    named in the context dialog: the next session, on another machine's settings, offers
+    it, and the change log names the inspector as the author of each answer."""
+    db = tmp_path / "new.db"
+    app = make_app(db, now=lambda: NOW, cursor_blink=False)  # created here, as capture does
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ContextScreen)
+        await pilot.press(*typed("PEEL 2015"), "enter", *typed("Kent Police"), "enter")
+        await pilot.press(*typed("Jo Bloggs"), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press(key_of(app, "call_listening"))
+        await pilot.pause()
+        await pilot.press("ctrl+t")  # the visit's date and time: now
+        await pilot.pause()
+        rid = app.screen.record_id
+    with Store.open(db) as store:
+        assert store.inspector == "Jo Bloggs"
+    conn = sqlite3.connect(db)
+    authors = {a for (a,) in conn.execute("SELECT author FROM changes WHERE record_id = ?", (rid,))}
+    conn.close()
+    assert authors == {"Jo Bloggs"}
+    other = tmp_path / "elsewhere.json"  # another user's settings: nothing remembered
+    app = make_app(db, now=lambda: NOW, cursor_blink=False, context_path=other)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ContextScreen)
+        assert [w.value for w in app.screen.query(Input)][2] == "Jo Bloggs"
+
+
+# ------------------------------------------------------------------------- point 8
+async def test_an_answer_far_down_the_form_repaints_without_laying_it_out(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The focused question's keys and help are in a panel under the form (on screen at
+    80x24 wherever the question is), so a row keeps its height when focused or answered:
+    moving and answering at the end of a case-file review lay none of its ~100 rows out
+    again (each layout walks them all), and the screen says what was saved."""
+    layouts: list[bool] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen, size: object = None, scroll: bool = False) -> None:
+        layouts.append(scroll and not self._layout_widgets)  # True: a scroll, not a layout
+        refresh_layout(self, size, scroll)  # type: ignore[arg-type]
+
+    with Store.create(db_path) as store:
+        rid = store.create_record("case_file_review", "kent", subject_ref="CF-1")
+        store.set_answer(rid, "cf_arrest", "arrested_at_scene")
+    app = app_for(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # resume the draft
+        await pilot.pause()
+        await go_to(pilot, "cf_caution_appropriate")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        lines = screen_text(app).splitlines()
+        focused = [ln for ln in lines if ln.startswith("█") and " · " in ln]
+        assert focused and focused[0].lstrip("█ ").startswith(
+            str(get("case_file_review").item("cf_caution_appropriate").position)
+        )
+        panel = screen.query_one("#form-hints")
+        assert panel.region.bottom <= 22 and panel.region.height >= 3
+        assert "y yes  n no" in screen_text(app).splitlines()[panel.region.y]  # its keys
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("up")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Saved " in status(app) and "= no" in status(app)
+        assert False not in layouts, "an answer laid the form out again"
+    with Store.open(db_path) as store:
+        assert store.answers(rid)[("cf_caution_appropriate", "")] == "no"

@@ -524,13 +524,19 @@ def check_consistency(
     return problems
 
 
-def apply_rules(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> dict[AnswerKey, Any]:
+def apply_rules(
+    checklist: Checklist,
+    answers: Mapping[AnswerKey, Any],
+    before: Mapping[AnswerKey, Any] | None = None,
+) -> dict[AnswerKey, Any]:
     """What the relevance rules change, given a record's answers.
 
     An item whose rule holds becomes NA (whatever it held: the old value stays in the
     change log). An item whose rule no longer holds loses an NA it could only have had
-    from the rule (back to unanswered). Repeats until nothing changes, since rules chain.
-    Returns only the changes (None = cleared)."""
+    from the rule (back to unanswered); with `before` (the answers before this change),
+    also an NA that may be given by hand, when its rule held before: while the rule held
+    the NA was the rule's, whatever was given by hand. Repeats until nothing changes,
+    since rules chain. Returns only the changes (None = cleared)."""
     changes: dict[AnswerKey, Any] = {}
     current = dict(answers)
     for _ in range(20):
@@ -545,7 +551,10 @@ def apply_rules(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> dict[
                     if rule_applies(checklist, item, current, rkey):
                         if value != NA:
                             round_changes[key] = NA
-                    elif value == NA and not item.na:
+                    elif value == NA and (
+                        not item.na
+                        or (before is not None and rule_applies(checklist, item, before, rkey))
+                    ):
                         round_changes[key] = None
         if not round_changes:
             break

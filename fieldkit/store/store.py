@@ -217,6 +217,22 @@ class Store:
     def inspector(self) -> str:
         return self.meta("inspector") or ""
 
+    def adopt_inspector(self, name: str) -> bool:
+        """Name the inspector of a database that names none (made without `init
+        --inspector`, as `fieldkit capture` makes one): the author of the changes written
+        here from now on, and the name offered where no context is remembered. False
+        (nothing written) when it names one already or `name` is blank."""
+        name = name.strip()
+        if not name or self.inspector:
+            return False
+        with self.writing() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('inspector', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (name,),
+            )
+        return True
+
     # ------------------------------------------------------------- checklists
     def checklist(self, checklist_id: str, version: int | None = None) -> Checklist:
         """A checklist as stored in this database (the latest version if none is given)."""
@@ -361,13 +377,13 @@ class Store:
         # Read, check and write in one write transaction: another writer (a second app, a
         # merge) cannot change the record between the rules being worked out and applied.
         with self.writing() as conn:
-            answers = self.answers(record_id)
-            answers[(item_id, rkey)] = value
+            before = self.answers(record_id)
+            answers = {**before, (item_id, rkey): value}
             problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
             if problems:
                 raise BadInput(f"{item_id}: {problems[0][1]}")
             written = {(item_id, rkey): value}
-            written.update(apply_rules(checklist, answers))
+            written.update(apply_rules(checklist, answers, before))
             write_local(
                 conn,
                 (Change(record_id, "answer", i, v, k) for (i, k), v in written.items()),

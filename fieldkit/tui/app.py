@@ -156,6 +156,13 @@ class FieldkitApp(App[None]):
         self.ctx = ctx
         self.ctx_known = True
         context_mod.save(ctx, self.context_path, database_id=self.store.database_id)
+        if not self.store.inspector and not self.store.readonly:
+            from fieldkit.tui.writes import attempt
+
+            # a database made by `capture` names no inspector: it takes this one
+            attempt(
+                self, "Storing the inspector", lambda: self.store.adopt_inspector(ctx.inspector)
+            )
         dash = self.dashboard
         if dash is not None:
             dash.set_context(ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -30,10 +31,11 @@ from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_t
 from fieldkit.tui.form_status import outcome_message
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
+from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, privacy_warning
-from fieldkit.tui.widgets.status import SaveStatus, SectionNav, group_title
+from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 from fieldkit.tui.writes import attempt
 
@@ -77,6 +79,10 @@ class FormScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
+    # Textual repaints the whole screen when the focus moves; the rows that gain and lose
+    # it repaint themselves (their style changes), which is all that changed on screen
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
     def __init__(
         self,
         store: Store,
@@ -118,11 +124,13 @@ class FormScreen(Screen[None]):
         return self.record.get("status") == "final"
 
     def compose(self) -> ComposeResult:
+        rows = self._build()
         yield Static(self._title(), id="form-head")
         with Horizontal(id="form-body"):
             yield SectionNav(self.model, id="section-nav")
             with VerticalScroll(id="items"):
-                yield from self._build()
+                yield from rows
+        yield FormHints(id="form-hints")
         yield SaveStatus(id="save-status")
         yield KeysFooter()
 
@@ -134,6 +142,15 @@ class FormScreen(Screen[None]):
         by_group: dict[Group, list[Entry]] = {}
         for entry in self.entries:
             by_group.setdefault(entry.group, []).append(entry)
+        self._entry_of = {e.key: e for e in self.entries}
+        # the rows whose look depends on other answers: a relevance rule, a computed
+        # value, an answer shown in the question's text
+        self._dependent = [
+            e
+            for e in self.entries
+            if e.item.has_rule or e.item.kind == "derived" or "${" in e.item.prompt
+        ]
+        self._progress = {g: self.model.progress(g) for g in by_group}
         out: list[Widget] = []
         for section in self.checklist.sections:
             groups = [g for g in by_group if g.section is section]
@@ -186,7 +203,8 @@ class FormScreen(Screen[None]):
 
     def _title(self) -> Content:
         rec = self.record
-        done, total = self.model.totals()
+        done = sum(d for d, _ in self._progress.values())
+        total = sum(t for _, t in self._progress.values())
         ref = rec.get("subject_ref") or "(no reference yet)"
         status = rec.get("status") or "draft"
         return Content.assemble(
@@ -235,23 +253,60 @@ class FormScreen(Screen[None]):
                 self._set_row(row, entry)
         self._refresh_chrome()
 
+    def _show_saved(self, outcome: Outcome) -> None:
+        """What writes that all went through changed, without reading the record back:
+        the rows of the answers written (the relevance rules' too) and the rows that
+        depend on other answers, then the progress of their groups."""
+        changed: set[AnswerKey] = set()
+        for (kind, item_id, rkey), value, written in outcome.saved:
+            if kind == "answer":
+                for key, v in written.items():
+                    if v is None:
+                        self.model.answers.pop(key, None)
+                    else:
+                        self.model.answers[key] = v
+                    changed.add(key)
+            elif kind == "note":
+                text = (value or "").strip()
+                if text:
+                    self.model.notes[(item_id, rkey)] = text
+                else:
+                    self.model.notes.pop((item_id, rkey), None)
+                changed.add((item_id, rkey))
+            else:  # the record's reference, shown in the header
+                self.record = self.store.record(self.record_id)
+        entries = [self._entry_of[k] for k in changed if k in self._entry_of]
+        groups: dict[Group, None] = {}
+        for entry in [*entries, *self._dependent]:
+            row = self.rows.get(entry.key)
+            if row is None:
+                continue
+            before = (row.auto, row.value)
+            self._set_row(row, entry)
+            if entry.key in changed or (row.auto, row.value) != before:
+                groups[entry.group] = None
+        self._refresh_chrome(groups=groups)
+
     def _update(self, selector: str, content: Content) -> None:
-        """Update a Static only when its text changes (each update costs a layout)."""
+        """Update a Static only when its text changes (a layout only if its height does)."""
         if self._shown.get(selector) == content:
             return
         try:
-            self.query_one(selector, Static).update(content)
+            update_fitted(self.query_one(selector, Static), content)
         except NoMatches:  # not mounted yet
             return
         self._shown[selector] = content
 
-    def _refresh_chrome(self, *, data: bool = True) -> None:
+    def _refresh_chrome(self, *, data: bool = True, groups: Iterable[Group] | None = None) -> None:
         """The header, group titles and section list; `data=False` after a move only (the
-        answers did not change: only where the focus is)."""
+        answers did not change: only where the focus is); `groups`: only these groups'
+        answers changed."""
         if data:
-            self._update("#form-head", self._title())
-            for g in dict.fromkeys(e.group for e in self.entries):
+            for g in dict.fromkeys(e.group for e in self.entries) if groups is None else groups:
+                self._progress[g] = self.model.progress(g)
                 self._update("#" + widget_id("group", g.id), group_title(self.model, g))
+            self._update("#form-head", self._title())
+        self._show_hints()
         nav = self.query_one(SectionNav)
         current = self.entries[self.index].group.id if self.entries else ""
         if data or nav.current != current:
@@ -275,6 +330,8 @@ class FormScreen(Screen[None]):
     def on_resize(self) -> None:
         """After the terminal changes size the focused question is still on screen."""
         self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
+        hints = self.query_one(FormHints)
+        hints.refit(self.app.size.width - hints.styles.gutter.width)
         focused = self.focused
         row = self._row_of(focused) if focused is not None else None
         target = row if row is not None else focused
@@ -282,8 +339,11 @@ class FormScreen(Screen[None]):
             self.call_after_refresh(self._scroll_to, target)
 
     def _scroll_to(self, row: Widget) -> None:
+        """Bring the row into view, scrolling only when it is not (the hints are in their
+        own panel, so the row alone must show): moving between rows on screen scrolls and
+        repaints nothing else."""
         items = self.query_one("#items", VerticalScroll)
-        items.scroll_to_center(row, animate=False, immediate=True)
+        items.scroll_to_widget(row, animate=False, immediate=True)
 
     def _row_of(self, widget: Widget | None) -> Row | None:
         node = widget
@@ -293,7 +353,13 @@ class FormScreen(Screen[None]):
             node = node.parent  # type: ignore[assignment]
         return None
 
+    def _show_hints(self) -> None:
+        """The focused question's keys and help, in the panel below the form."""
+        row = self._row_of(self.focused)
+        self.query_one(FormHints).show(row.hints() if row is not None else [])
+
     def on_descendant_focus(self, event: Any) -> None:
+        self._show_hints()
         row = self._row_of(getattr(event, "widget", None) or self.focused)
         if row is None:
             return
@@ -530,7 +596,10 @@ class FormScreen(Screen[None]):
         store refused (invalid answers)."""
         outcome = self.queue.flush(wait)
         if current is not None or outcome.changed:  # a retry that changed nothing is quiet
-            self._reload()  # what was saved, and the queued values
+            if self.queue:
+                self._reload()  # what was saved, and the queued values
+            else:
+                self._show_saved(outcome)
             self._show_outcome(outcome, current)
         if self.queue:
             self._arm_retry()

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -26,6 +27,7 @@ from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
+from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
 from fieldkit.tui.widgets.inputs import Field
 
 TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime")
@@ -161,13 +163,14 @@ class ChoiceRow(Widget, can_focus=True):
         Binding("backspace", "noop", "clear", show=False),
     ]
 
-    value: reactive[Any] = reactive(None, layout=True)
-    auto: reactive[str] = reactive("", layout=True)
-    prompt: reactive[str] = reactive("", layout=True)
-    state: reactive[str] = reactive("")
-    note: reactive[str] = reactive("", layout=True)
-    error: reactive[str] = reactive("", layout=True)
-    pending: reactive[str] = reactive("")
+    # Each change repaints the row; a layout (of the whole form) only if its height changes
+    value: reactive[Any] = reactive(None, repaint=False)
+    auto: reactive[str] = reactive("", repaint=False)
+    prompt: reactive[str] = reactive("", repaint=False)
+    state: reactive[str] = reactive("", repaint=False)
+    note: reactive[str] = reactive("", repaint=False)
+    error: reactive[str] = reactive("", repaint=False)
+    pending: reactive[str] = reactive("", repaint=False)
 
     def __init__(self, entry: Entry, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -265,19 +268,49 @@ class ChoiceRow(Widget, can_focus=True):
         return it.Answer(self.entry.key, raw, advance=True)
 
     # -------------------------------------------------------------- drawing
-    def on_focus(self) -> None:
-        self.refresh(layout=True)
+    def watch_value(self) -> None:
+        refresh_fitted(self)
+
+    def watch_auto(self) -> None:
+        refresh_fitted(self)
+
+    def watch_prompt(self) -> None:
+        refresh_fitted(self)
+
+    def watch_state(self) -> None:
+        refresh_fitted(self)
+
+    def watch_note(self) -> None:
+        refresh_fitted(self)
+
+    def watch_error(self) -> None:
+        refresh_fitted(self)
+
+    def watch_pending(self) -> None:
+        refresh_fitted(self)
 
     def on_blur(self) -> None:
         self.pending = ""
-        self.refresh(layout=True)
 
     def render(self) -> Content:
-        return Content("\n").join(row_lines(self, focused=self.has_focus, with_options=True))
+        return Content("\n").join(row_lines(self, with_options=True))
+
+    def hints(self) -> list[Content]:
+        """What the hint panel shows while this row has the focus."""
+        return row_hints(self, with_options=True)
 
 
-def row_lines(row: Any, *, focused: bool, with_options: bool) -> list[Content]:
-    """The lines of a row: question, answer line, then (when focused) the hints."""
+def row_hints(row: Any, *, with_options: bool) -> list[Content]:
+    """The keys, help and n/a condition of a row's question (shown in the form's hint
+    panel, not in the row: a row keeps its height when it gets the focus)."""
+    item: Item = row.item
+    if item.kind == "note" or row.auto:
+        return []
+    return hint_lines(item, auto=row.auto, with_options=with_options, value=row.value)
+
+
+def row_lines(row: Any, *, with_options: bool) -> list[Content]:
+    """The lines of a row: question, answer line, then an error and a note if any."""
     item: Item = row.item
     entry: Entry = row.entry
     prompt = row.prompt or item.prompt  # with answers shown in it (XLSForm ${item})
@@ -312,9 +345,6 @@ def row_lines(row: Any, *, focused: bool, with_options: bool) -> list[Content]:
         lines.append(Content.assemble(("  ! ", "bold $error"), (row.error, "$error")))
     if row.note:
         lines.append(Content.assemble(("  note: ", "bold $text-muted"), (row.note, "italic")))
-    if focused:
-        for line in hint_lines(item, auto=row.auto, with_options=with_options, value=row.value):
-            lines.append(Content("  ") + line)
     return lines
 
 
@@ -358,8 +388,8 @@ class TextRow(Vertical):
     TextRow { height: auto; }
     TextRow > .answer-line { height: 1; }
     TextRow .meta { width: auto; padding: 0 1 0 2; color: $text-muted; }
-    TextRow .mark { width: auto; min-width: 2; padding: 0 0 0 1; }
-    TextRow .hints { height: auto; }
+    TextRow .mark { width: 16; padding: 0 0 0 1; }
+    TextRow .notes { height: auto; }
     """
 
     value: reactive[Any] = reactive(None, layout=True)
@@ -379,6 +409,7 @@ class TextRow(Vertical):
         self._syncing = False
         self._ready = False
         self.waiting = False  # the shown value is queued for a busy database, not saved
+        self._shown: dict[str, Content] = {}  # what the mark and notes show now
 
     def compose(self) -> ComposeResult:
         yield Static(self._question(), classes="question")
@@ -386,14 +417,14 @@ class TextRow(Vertical):
             yield Static(f"{self.entry.number} · {meta_text(self.item)}", classes="meta")
             yield AnswerInput(placeholder=self._placeholder(), select_on_focus=False)
             yield Static("", classes="mark")
-        yield Static("", classes="hints")
+        yield Static("", classes="notes")
 
     @property
     def input(self) -> AnswerInput:
         return self.query_one(AnswerInput)
 
     def _question(self) -> Content:
-        return row_lines(self, focused=False, with_options=False)[0]
+        return row_lines(self, with_options=False)[0]
 
     def _placeholder(self) -> str:
         kind = self.item.kind
@@ -438,22 +469,32 @@ class TextRow(Vertical):
         self._redraw()
 
     def _redraw(self) -> None:
+        """Show the row's state; only what changed is updated, and the form is laid out
+        again only when the row's height changes (the mark has a fixed width)."""
         if not self._ready:
             return
         inp = self.input
         inp.disabled = bool(self.auto)
         self.query_one(".answer-line").display = not self.auto
-        self.query_one(".mark", Static).update(
-            Content.styled(state_mark(self.state), state_style(self.state))
-        )
-        lines = row_lines(self, focused=self.has_focus_within, with_options=False)[1:]
+        mark = Content.styled(state_mark(self.state), state_style(self.state))
+        if mark != self._shown.get("mark"):
+            self._shown["mark"] = mark
+            self.query_one(".mark", Static).update(mark, layout=False)
+        lines = row_lines(self, with_options=False)[1:]
         if self.warning:
             lines.append(
                 Content.assemble(("  ⚠ privacy: ", "bold $warning"), (self.warning, "$warning"))
             )
-        hints = self.query_one(".hints", Static)
-        hints.update(Content("\n").join(lines))
-        hints.display = bool(lines)
+        text = Content("\n").join(lines)
+        if text != self._shown.get("notes"):
+            self._shown["notes"] = text
+            notes = self.query_one(".notes", Static)
+            notes.display = bool(lines)
+            update_fitted(notes, text)
+
+    def hints(self) -> list[Content]:
+        """What the hint panel shows while this row has the focus."""
+        return row_hints(self, with_options=False)
 
     def watch_auto(self) -> None:
         self._redraw()
@@ -475,10 +516,18 @@ class TextRow(Vertical):
         self._redraw()
 
     def on_descendant_focus(self) -> None:
-        self._redraw()
+        self._show_focus(True)
+
+    def _show_focus(self, on: bool) -> None:
+        """The focused row's bar and background, set on the row itself: a `:focus-within`
+        rule would restyle the row and every widget in it at each move."""
+        theme = self.app.theme_variables
+        accent = Color.parse(theme.get("accent", "orange"))
+        self.styles.border_left = ("thick", accent) if on else ("blank", accent)
+        self.styles.background = Color.parse(theme.get("boost", "black 4%")) if on else None
 
     def on_descendant_blur(self) -> None:
-        self._redraw()
+        self._show_focus(False)
         if self.dirty and not self.auto:
             self.post_message(
                 msg.AnswerGiven(it.Answer(self.entry.key, self.input.value, advance=False))

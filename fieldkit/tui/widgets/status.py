@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.content import Content
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from fieldkit.checklists import Section
@@ -84,3 +87,38 @@ def group_title(model: FormModel, group: Group | None, section: Section | None =
     return Content.assemble(
         (group.title, "bold"), ("  ", ""), (f"{done}/{total} required answered", style)
     )
+
+
+class FormHints(Widget):
+    """The focused question's keys, help and n/a condition, in one panel below the form.
+
+    The panel keeps its height from question to question (unless one needs more lines),
+    so moving and answering repaint it without laying the form's rows out again."""
+
+    DEFAULT_CSS = """
+    FormHints { height: 3; padding: 0 1 0 2; background: $boost; }
+    """
+    LINES = 3  # the panel's usual height: most questions' hints fit
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._text = Content("")
+
+    def show(self, lines: list[Content]) -> None:
+        text = Content("\n").join(lines)
+        if text == self._text:
+            return
+        self._text = text
+        self.refit()
+        self.refresh()
+
+    def refit(self, width: int | None = None) -> None:
+        """Take the height the text needs at `width` (default: the current one)."""
+        width = width or self.content_size.width
+        need = self._text.get_height(self.styles, width) if width else self.LINES
+        height = max(self.LINES, min(need, max(self.LINES, self.app.size.height // 3)))
+        if self.styles.height is None or self.styles.height.cells != height:
+            self.styles.height = height  # a layout: only for the rare long hint
+
+    def render(self) -> Content:
+        return self._text

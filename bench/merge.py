@@ -4,7 +4,8 @@ Builds N source databases with `fieldkit demo --seed S --scale K` (different see
 different records and devices), then, in the same process:
 
   baseline  ATTACH each source and `INSERT OR IGNORE INTO main.t SELECT * FROM src.t` for the
-            tables a merge writes (changes, change_parents, chain_heads, conflicts, records), in one transaction, into a fresh fieldkit database;
+            tables a merge writes (changes, change_parents, chain_heads, conflicts, records),
+            in one transaction, into a fresh fieldkit database;
   merge     fieldkit.sync.merge(sources, into=<another fresh database>), with every check
             of every source on (ids, clocks, digests, chains, lineage);
   again     the same merge once more (nothing new).

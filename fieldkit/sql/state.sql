@@ -37,13 +37,15 @@ CREATE TEMP TABLE IF NOT EXISTS touched (
 CREATE TEMP TABLE IF NOT EXISTS touched_records (
   record_id TEXT PRIMARY KEY, lo INTEGER, hi INTEGER, had INTEGER
 );
--- The winners recompute_cells finds.
+-- The winners recompute_cells finds, and the new changes append marks as winners.
 CREATE TEMP TABLE IF NOT EXISTS winners (id PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS new_winners (id PRIMARY KEY) WITHOUT ROWID;
 DELETE FROM temp.incoming;
 DELETE FROM temp.incoming_parents;
 DELETE FROM temp.touched;
 DELETE FROM temp.touched_records;
 DELETE FROM temp.winners;
+DELETE FROM temp.new_winners;
 
 -- name: link_local_parents
 -- A local write has seen everything this database holds of its cell: its parent is the
@@ -93,20 +95,23 @@ LEFT JOIN main.cells c
 -- each device's latest, or the latest of each line a copied database wrote), so that
 -- `fieldkit verify` sees a deleted last change as well as one deleted from the middle.
 -- A new change is its cell's winner (winner = 1) when it is the best new change of the cell
--- and beats the old winner (fold_cells then takes the mark off the old one).
+-- and beats the old winner (fold_cells then takes the mark off the old one). The new winners
+-- are listed first, in id order (a pass along touched, then one along the list).
+INSERT INTO temp.new_winners (id)
+SELECT t.best_id FROM temp.touched t
+WHERE t.old_id IS NULL
+   OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
+ORDER BY t.best_id;
 INSERT INTO main.changes (
   id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, winner
 )
 SELECT i.id, i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value,
        i.author, i.parent, i.prev,
-       CASE WHEN t.best_id IS i.id AND (
-         t.old_id IS NULL
-         OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
-       ) THEN 1 ELSE 0 END
+       EXISTS (SELECT 1 FROM temp.new_winners w WHERE w.id = i.id)
 FROM temp.incoming i
-JOIN temp.touched t
-  ON t.record_id = i.record_id AND t.kind = i.kind AND t.field = i.field AND t.rkey = i.rkey
-ORDER BY i.id;  -- in the log's key order: one pass along it, not a page at random per change
+-- In record order: a record's changes lie together in the log, as current values are read
+-- (the cells view), and the log's id index takes them at scattered places instead.
+ORDER BY i.record_id, i.id;
 CREATE INDEX IF NOT EXISTS temp.incoming_prev ON incoming (prev);
 DELETE FROM main.chain_heads
 WHERE EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = chain_heads.id);

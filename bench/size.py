@@ -4,6 +4,12 @@ Builds `fieldkit demo` (default seed and scale) into a temporary file, or measur
 database given with --db, and prints its size, its answers, bytes per answer, and the
 largest tables and indexes (SQLite's dbstat). Run it before and after a schema change.
 
+Figures (seed 2015, scale 1: 216,304 answers, 240,824 changes): 582 bytes per answer at
+schema step 5 (changes 167, cells 142 and its key index 91, changes_cell 91, cells_field
+43, the change ids' index 32); 297 from step 6, where current state is a winner mark on
+the log and `cells` a view of it (changes 169, changes_cell on (record_id, field) 81, the
+change ids' index 32, the stored aggregates and records about 15).
+
     python bench/size.py                  # a fresh demo database
     python bench/size.py --db /tmp/x.db   # an existing one
 """

@@ -123,6 +123,7 @@ def test_a_null_change_id_is_refused(cli, team: Path) -> None:
     [last] = rows(amy, "id IN (SELECT id FROM chain_heads)")
     edit(  # the log's table made again without its constraints, then one id blanked
         amy,
+        "PRAGMA legacy_alter_table = ON",  # the views over the log are not checked mid-way
         "CREATE TABLE loose AS SELECT * FROM changes",
         "DROP TABLE changes",
         "ALTER TABLE loose RENAME TO changes",

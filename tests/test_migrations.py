@@ -5,12 +5,16 @@ file is left beside it. Written to hold at any schema version >= 1."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 import stat
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from helpers.records import case_file
 
 from fieldkit.errors import BadDatabase
 from fieldkit.store import SCHEMA_VERSION, Store
@@ -220,3 +224,77 @@ def test_an_old_database_merges_as_a_source_untouched_with_the_ids_it_will_have(
         assert s.conn.execute("SELECT id FROM changes ORDER BY id").fetchall() == merged
     with Store.open(team, readonly=True) as t:
         assert verify(t.conn).ok
+
+
+# Schema step 5's current-state table and the log's cell index as they were, for
+# step_5_layout: step 6 replaced them by the winner mark on changes and the `cells` view.
+STEP_5_LAYOUT = (
+    "CREATE TABLE cells_was AS SELECT * FROM cells",
+    "DROP VIEW cells",
+    "CREATE TABLE cells (record_id TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL,"
+    " rkey TEXT NOT NULL DEFAULT '', value, change_id TEXT NOT NULL, hlc INTEGER NOT NULL,"
+    " device_id TEXT NOT NULL, author TEXT, PRIMARY KEY (record_id, kind, field, rkey))",
+    "INSERT INTO cells SELECT * FROM cells_was",
+    "DROP TABLE cells_was",
+    "CREATE INDEX cells_field ON cells (kind, field)",
+    "DROP INDEX changes_cell",
+    "CREATE INDEX changes_cell ON changes (record_id, kind, field, rkey)",
+    "ALTER TABLE changes DROP COLUMN winner",
+    "DELETE FROM _sqlite_migrations WHERE name = '0006_winner_marker'",
+    "PRAGMA user_version = 5",
+)
+
+
+def test_a_schema_5_database_keeps_its_figures_conflicts_and_log(cli, tmp_path: Path) -> None:
+    """Step 6 makes current state a mark on the log: a team database written at step 5
+    (cells a table of its own), with a settled edit and an open conflict, opens with the
+    same current values, conflicts, report figures and log, and `fieldkit verify` passes."""
+    amy, bob, team = tmp_path / "amy.db", tmp_path / "bob.db", tmp_path / "team.db"
+    with Store.create(amy, inspector="amy") as s:
+        rid = case_file(s, "kent", "CR/15/1", answers={"cf_t2_bwv_used": "yes"})
+        case_file(s, "gwent", "CR/15/2", injured="no")
+    merge([amy], bob)
+    with Store.open(amy) as s:
+        s.set_answer(rid, "cf_da_flag", "no")  # concurrent with bob's: a conflict
+    with Store.open(bob) as s:
+        s.set_answer(rid, "cf_da_flag", "yes")
+        s.set_answer(rid, "cf_t2_bwv_used", "no")  # settles over amy's earlier value
+    merge([amy, bob], team)
+
+    def state(path: Path) -> tuple[Any, ...]:
+        conn = frozen(path)
+        try:
+            return (
+                conn.execute("SELECT * FROM cells ORDER BY 1, 2, 3, 4").fetchall(),
+                conn.execute("SELECT * FROM conflicts ORDER BY change_id").fetchall(),
+                conn.execute("SELECT * FROM records ORDER BY record_id").fetchall(),
+            )
+        finally:
+            conn.close()
+
+    def figures() -> Any:
+        result = cli("report", "evidence", "--db", team, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    now, reported = state(team), figures()
+    assert len(now[1]) == 1 and len(now[0]) > 10  # an open conflict, and cells to keep
+    with closing(sqlite3.connect(team)) as conn:
+        for stmt in STEP_5_LAYOUT:
+            conn.execute(stmt)
+        conn.commit()
+        assert conn.execute("SELECT type FROM sqlite_master WHERE name = 'cells'").fetchone() == (
+            "table",
+        )
+    assert state(team) == now
+
+    with Store.open(team) as s:  # migrates to the current schema
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert s.conn.execute("SELECT type FROM sqlite_master WHERE name = 'cells'").fetchone() == (
+            "view",
+        )
+        assert verify(s.conn).ok
+    assert state(team) == now
+    assert figures() == reported
+    result = cli("verify", "--db", team)
+    assert result.exit_code == 0, result.output

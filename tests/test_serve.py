@@ -146,6 +146,22 @@ async def test_default_facets_and_readable_answers(db_path: Path, plugins: None)
     assert {r["cf_offence_category"] for r in rows} == {"abh", "rape"}
 
 
+async def test_current_values_page_shows_each_winner(db_path: Path, plugins: None) -> None:
+    """cells is a view of the change log (schema step 6): its page lists the current values
+    with the id of the change that set each (32 hex digits)."""
+    small(db_path)
+    ds = make_datasette([db_path])
+    res = await ds.client.get("/test/cells?kind=answer&field=cf_crime_ref")
+    assert res.status_code == 200
+    assert "CR/1" in res.text and "CR/2" in res.text
+    # each winner's change id as 32 hex digits, as on the changes table's page
+    ids = re.findall(r'<span class="fieldkit-id">([0-9a-f]{32})</span>', res.text)
+    assert len(ids) == 2
+    assert "Binary" not in res.text
+    rows = (await ds.client.get("/test/cells.json?_shape=array&kind=answer")).json()
+    assert {r["value"] for r in rows if r["field"] == "cf_crime_ref"} == {"CR/1", "CR/2"}
+
+
 async def test_serving_never_writes_the_database(db_path: Path, plugins: None) -> None:
     small(db_path)
     with Store.open(db_path) as s:  # views made by an older fieldkit: stale

@@ -145,6 +145,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "author": "Who made it.",
             "parent": "The change this one replaced.",
             "prev": "This device's previous change (the hash chain).",
+            "winner": "1 for the change whose value is its cell's current value (the cells "
+            "view); not part of the change's content.",
         },
     ),
     "change_parents": (
@@ -156,7 +158,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {"id": "The change."},
     ),
     "cells": (
-        "Current state: the winning value of every cell (latest clock, device id breaking ties).",
+        "Current state: the winning value of every cell (latest clock, device id breaking ties):"
+        " the changes marked as winners.",
         {
             "record_id": "Record.",
             "kind": "record, answer, note or setting.",

@@ -224,6 +224,11 @@ def hex_id(value: Any) -> str | None:
     return None
 
 
+# Views whose columns can hold blobs: cells (a view of the change log since schema step 6)
+# names each winner's 16-byte change id.
+BLOB_VIEWS = frozenset({"cells"})
+
+
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
@@ -234,6 +239,11 @@ def render_cell(
     info = _info(getattr(db, "path", None)) if db is not None else None
     if info is not None and hex_id(value) is not None:
         return Markup(f'<span class="fieldkit-id">{hex_id(value)}</span>')
+    if isinstance(value, bytes) and table in BLOB_VIEWS:
+        # Datasette links a stored blob to its row's page, which a view's rows lack (its
+        # page failed): the same words, without the link
+        n = len(value)
+        return Markup(f"&lt;Binary:&nbsp;{n:,}&nbsp;byte{'' if n == 1 else 's'}&gt;")
     if table is None:
         return None
     if info is not None and column == "record_id" and table in RECORD_TABLES:

@@ -5,7 +5,8 @@
 --
 -- Current state is a function of the log alone:
 --   cells     the winner of every cell: the change with the latest hybrid logical clock,
---             device id then change id breaking ties;
+--             device id then change id breaking ties (a view of the changes marked
+--             winner = 1: the fold keeps the marks);
 --   conflicts the heads of a cell's history (changes no other change lists as its parent,
 --             in changes.parent or change_parents) that lost and hold a different value;
 --   records   a pivot of each record's 'record' cells, with created_hlc / updated_hlc the
@@ -36,10 +37,15 @@ CREATE TEMP TABLE IF NOT EXISTS touched (
 CREATE TEMP TABLE IF NOT EXISTS touched_records (
   record_id TEXT PRIMARY KEY, lo INTEGER, hi INTEGER, had INTEGER
 );
+-- The winners recompute_cells finds, and the new changes append marks as winners.
+CREATE TEMP TABLE IF NOT EXISTS winners (id PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS new_winners (id PRIMARY KEY) WITHOUT ROWID;
 DELETE FROM temp.incoming;
 DELETE FROM temp.incoming_parents;
 DELETE FROM temp.touched;
 DELETE FROM temp.touched_records;
+DELETE FROM temp.winners;
+DELETE FROM temp.new_winners;
 
 -- name: link_local_parents
 -- A local write has seen everything this database holds of its cell: its parent is the
@@ -88,12 +94,24 @@ LEFT JOIN main.cells c
 -- The log, and the tips of the devices' hash chains (a change no other names as its prev:
 -- each device's latest, or the latest of each line a copied database wrote), so that
 -- `fieldkit verify` sees a deleted last change as well as one deleted from the middle.
+-- A new change is its cell's winner (winner = 1) when it is the best new change of the cell
+-- and beats the old winner (fold_cells then takes the mark off the old one). The new winners
+-- are listed first, in id order (a pass along touched, then one along the list).
+INSERT INTO temp.new_winners (id)
+SELECT t.best_id FROM temp.touched t
+WHERE t.old_id IS NULL
+   OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
+ORDER BY t.best_id;
 INSERT INTO main.changes (
-  id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev
+  id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, winner
 )
-SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev
-FROM temp.incoming
-ORDER BY id;  -- in the log's key order: one pass along it, not a page at random per change
+SELECT i.id, i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value,
+       i.author, i.parent, i.prev,
+       EXISTS (SELECT 1 FROM temp.new_winners w WHERE w.id = i.id)
+FROM temp.incoming i
+-- In record order: a record's changes lie together in the log, as current values are read
+-- (the cells view), and the log's id index takes them at scattered places instead.
+ORDER BY i.record_id, i.id;
 CREATE INDEX IF NOT EXISTS temp.incoming_prev ON incoming (prev);
 DELETE FROM main.chain_heads
 WHERE EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = chain_heads.id);
@@ -105,13 +123,14 @@ INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
 
 -- name: fold_cells
--- A cell's winner is the latest of its old winner and its best new change.
-INSERT OR REPLACE INTO main.cells (record_id, kind, field, rkey, value, change_id, hlc, device_id, author)
-SELECT i.record_id, i.kind, i.field, i.rkey, i.value, i.id, i.hlc, i.device_id, i.author
-FROM temp.touched t
-CROSS JOIN temp.incoming i ON i.id = t.best_id
-WHERE t.old_id IS NULL
-   OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id);
+-- A cell's winner is the latest of its old winner and its best new change: append marked the
+-- new winners; an old winner that lost gives up its mark.
+UPDATE main.changes SET winner = 0
+WHERE id IN (
+  SELECT t.old_id FROM temp.touched t
+  WHERE t.old_id IS NOT NULL
+    AND (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
+);
 
 -- name: fold_conflicts
 -- Only a cell with more than one change can hold a conflict.
@@ -182,6 +201,8 @@ FROM (
     coalesce(max(CASE WHEN c.field = 'deleted' THEN c.value END), 0) AS deleted
   FROM temp.touched_records t
   CROSS JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
+    AND c.field IN ('checklist_id', 'checklist_version', 'inspection', 'force_code', 'inspector',
+                    'observer_role', 'observed_at', 'subject_ref', 'status', 'deleted')
   GROUP BY t.record_id
 ) AS r
 LEFT JOIN main.records o ON o.record_id = r.record_id;
@@ -194,16 +215,26 @@ INSERT OR IGNORE INTO temp.touched_records (record_id)
 SELECT DISTINCT record_id FROM main.changes WHERE kind <> 'setting';
 
 -- name: recompute_cells
--- The winner of each touched cell, from the whole log.
-INSERT OR REPLACE INTO main.cells (record_id, kind, field, rkey, value, change_id, hlc, device_id, author)
-SELECT record_id, kind, field, rkey, value, id, hlc, device_id, author FROM (
-  SELECT c.*, row_number() OVER (
+-- The winner of each touched cell, from the whole log: the marks are set on the winners and
+-- taken off every other change of the cell (rows already right are not rewritten).
+INSERT OR IGNORE INTO temp.winners (id)
+SELECT id FROM (
+  SELECT c.id, row_number() OVER (
     PARTITION BY c.record_id, c.kind, c.field, c.rkey ORDER BY c.hlc DESC, c.device_id DESC, c.id DESC
   ) AS rn
   FROM temp.touched t
   CROSS JOIN main.changes c
     ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
 ) WHERE rn = 1;
+UPDATE main.changes SET winner = 0 WHERE rowid IN (
+  SELECT c.rowid
+  FROM temp.touched t
+  CROSS JOIN main.changes c
+    ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
+  WHERE c.winner IS NOT 0 AND c.id NOT IN (SELECT id FROM temp.winners)
+);
+UPDATE main.changes SET winner = 1
+WHERE id IN (SELECT id FROM temp.winners) AND winner IS NOT 1;
 
 -- name: recompute_conflicts
 -- The conflicts of each touched cell, from the whole log.
@@ -262,6 +293,8 @@ FROM (
     coalesce(max(CASE WHEN c.field = 'deleted' THEN c.value END), 0) AS deleted
   FROM temp.touched_records t
   CROSS JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
+    AND c.field IN ('checklist_id', 'checklist_version', 'inspection', 'force_code', 'inspector',
+                    'observer_role', 'observed_at', 'subject_ref', 'status', 'deleted')
   GROUP BY c.record_id
 ) AS r;
 
@@ -273,16 +306,16 @@ WHERE NOT EXISTS (SELECT 1 FROM temp.incoming i WHERE i.id = incoming_parents.ch
 
 -- name: apply_rekey
 -- After fieldkit.store.chain.prepare_rekey (temp.rekey: old id -> new id): every change,
--- parent, chain link, tip, winner and conflict takes its change's new id.
+-- parent, chain link, tip and conflict takes its change's new id (a winner keeps its mark).
 CREATE TEMP TABLE rekey_changes AS
 SELECT k.id, c.device_id, c.seq, c.hlc, c.record_id, c.kind, c.field, c.rkey, c.value,
-       c.author, p.id AS parent, k.prev
+       c.author, p.id AS parent, k.prev, c.winner
 FROM main.changes c
 JOIN temp.rekey k ON k.old = c.id
 LEFT JOIN temp.rekey p ON p.old = c.parent
 ORDER BY k.id;
 DELETE FROM main.changes;
-INSERT INTO main.changes (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev)
+INSERT INTO main.changes (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, winner)
 SELECT * FROM temp.rekey_changes;
 DROP TABLE temp.rekey_changes;
 CREATE TEMP TABLE rekey_parents AS
@@ -295,7 +328,6 @@ INSERT OR IGNORE INTO main.change_parents (child, parent) SELECT child, parent F
 DROP TABLE temp.rekey_parents;
 DELETE FROM main.chain_heads;
 INSERT INTO main.chain_heads (id) SELECT id FROM temp.rekey WHERE head = 1;
-UPDATE main.cells SET change_id = (SELECT k.id FROM temp.rekey k WHERE k.old = cells.change_id);
 CREATE TEMP TABLE rekey_hex (old TEXT PRIMARY KEY, id TEXT);
 INSERT OR IGNORE INTO temp.rekey_hex (old, id)
 SELECT lower(hex(k.old)), lower(hex(k.id)) FROM temp.rekey k

@@ -77,7 +77,7 @@ def recompute_all(conn: sqlite3.Connection) -> None:
     incremental fold (`fold_incoming`) is tested against. The caller holds the write
     transaction."""
     begin_fold(conn)
-    for table in ("cells", "conflicts", "records"):
+    for table in ("conflicts", "records"):  # cells: recompute_cells resets every mark
         conn.execute(f"DELETE FROM main.{table}")
     run_script(conn, Q["touch_all"])
     for step in RECOMPUTE_STEPS:

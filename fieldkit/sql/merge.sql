@@ -14,6 +14,9 @@ SELECT s.id, s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.
 FROM src.changes s
 WHERE NOT EXISTS (SELECT 1 FROM main.changes m WHERE m.id = s.id);
 
+-- name: last_incoming
+SELECT coalesce(max(rowid), 0) FROM temp.incoming;
+
 -- name: read_parents
 -- The further parents of the changes read (a change travels with its parents' list).
 INSERT OR IGNORE INTO temp.incoming_parents (child, parent)
@@ -111,6 +114,13 @@ LEFT JOIN main.cells w
 ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_id;
 
 -- Checks of a source (fieldkit.sync.merging._check_source), before anything is written.
+-- A source's new changes are the rows of temp.incoming after :lo (the largest rowid before
+-- it was read: each source's rows follow the last one's), so each check reads only them.
+
+-- name: create_checks
+-- The devices of each source's new changes (for check_lineage).
+CREATE TEMP TABLE IF NOT EXISTS merge_devices (src INTEGER, device_id, PRIMARY KEY (src, device_id));
+DELETE FROM temp.merge_devices;
 
 -- name: same_id_other_content_target
 -- A change the target holds, said differently by the source.
@@ -138,7 +148,7 @@ LIMIT 1;
 -- name: check_ids
 SELECT count(*), max(id IS NULL), min(device_id)
 FROM temp.incoming
-WHERE src = :src AND (typeof(id) <> 'blob' OR length(id) <> 16);
+WHERE rowid > :lo AND (typeof(id) <> 'blob' OR length(id) <> 16);
 
 -- name: check_clock_types
 SELECT device_id,
@@ -146,7 +156,7 @@ SELECT device_id,
                         WHEN 'null' THEN 'missing' ELSE typeof(hlc) END,
        count(*)
 FROM temp.incoming
-WHERE src = :src AND typeof(hlc) <> 'integer'
+WHERE rowid > :lo AND typeof(hlc) <> 'integer'
 GROUP BY device_id, typeof(hlc)
 ORDER BY count(*) DESC
 LIMIT 1;
@@ -154,7 +164,7 @@ LIMIT 1;
 -- name: check_columns
 SELECT id, device_id, seq
 FROM temp.incoming
-WHERE src = :src
+WHERE rowid > :lo
   AND (typeof(seq) <> 'integer' OR seq < 1
        OR typeof(device_id) <> 'text' OR device_id = ''
        OR kind NOT IN ('record', 'answer', 'note', 'setting')
@@ -167,51 +177,41 @@ LIMIT 1;
 -- The device whose changes are dated furthest beyond :limit (or before 1970).
 SELECT device_id, count(*), max(hlc), min(hlc)
 FROM temp.incoming
-WHERE src = :src AND (hlc > :limit OR hlc < 0)
+WHERE rowid > :lo AND (hlc > :limit OR hlc < 0)
 GROUP BY device_id
 ORDER BY max(hlc) DESC
 LIMIT 1;
 
 -- name: gather_parents
--- The further parents of the source's new changes, as check_digests reads them (few
--- changes have any).
+-- The further parents of the source's new changes, as new_changes reads them (few changes
+-- have any).
 CREATE TEMP TABLE IF NOT EXISTS check_parents (child PRIMARY KEY, hexes TEXT);
 DELETE FROM temp.check_parents;
 INSERT INTO temp.check_parents (child, hexes)
 SELECT child, group_concat(h, '') FROM (
   SELECT p.child, hex(p.parent) AS h
   FROM temp.incoming_parents p
-  JOIN temp.incoming i ON i.id = p.child AND i.src = :src
+  JOIN temp.incoming i ON i.id = p.child AND i.rowid > :lo
   ORDER BY p.child, p.parent
 ) GROUP BY child;
 
--- name: check_digests
--- A new change whose id is not the digest of its content.
-SELECT i.id, i.device_id, i.seq
+-- name: new_changes
+-- The source's new changes, for one pass that checks every digest and chain link
+-- (fieldkit.sync.logchecks.check_digests_and_chains): the twelve values a change's id is
+-- the digest of, in fieldkit.store.digest.change_id's order, then the id.
+SELECT i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
+       i.parent, q.hexes, i.prev, i.id
 FROM temp.incoming i
 LEFT JOIN temp.check_parents q ON q.child = i.id
-WHERE i.src = :src
-  AND i.id IS NOT fk_change_id(
-    i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
-    i.parent, q.hexes, i.prev)
-LIMIT 1;
+WHERE i.rowid > :lo;
 
--- name: check_chains
--- A new change whose previous change is neither held nor coming, or is not its device's
--- change with the sequence number before.
-SELECT i.id, i.device_id, i.seq, i.prev
-FROM temp.incoming i
-WHERE i.src = :src
-  AND CASE
-    WHEN i.prev IS NULL THEN i.seq <> 1
-    ELSE NOT EXISTS (
-           SELECT 1 FROM temp.incoming j
-           WHERE j.id = i.prev AND j.device_id = i.device_id AND j.seq = i.seq - 1)
-     AND NOT EXISTS (
-           SELECT 1 FROM main.changes m
-           WHERE m.id = i.prev AND m.device_id = i.device_id AND m.seq = i.seq - 1)
-  END
-LIMIT 1;
+-- name: held_link
+-- A change named as a previous one that is not among the source's new changes: held by the
+-- target or brought by a source read before, with this device and sequence number?
+SELECT EXISTS (SELECT 1 FROM temp.incoming j
+               WHERE j.id = :prev AND j.device_id = :device AND j.seq = :seq - 1)
+    OR EXISTS (SELECT 1 FROM main.changes m
+               WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
 
 -- name: check_heads
 -- A device's latest change the source's own record of its chain tips names, but which is
@@ -225,13 +225,13 @@ LIMIT 1;
 -- or the reverse, in the target or in a source read before: (theirs, ours, ours' source
 -- number, NULL for the target).
 WITH theirs AS (
-  SELECT DISTINCT device_id AS d FROM temp.incoming WHERE src = :src
+  SELECT device_id AS d FROM temp.merge_devices WHERE src = :src
 ),
 ours AS (
   SELECT DISTINCT c.device_id AS d, NULL AS src
   FROM main.chain_heads h JOIN main.changes c ON c.id = h.id
   UNION
-  SELECT DISTINCT device_id, src FROM temp.incoming WHERE src <> :src
+  SELECT device_id, src FROM temp.merge_devices WHERE src <> :src
 )
 SELECT t.d, o.d, o.src
 FROM theirs t

@@ -354,6 +354,7 @@ def _merge(
     # SQLite cannot DETACH inside a transaction (and attaches at most 10 files), so the
     # reading happens before the target's write transaction.
     begin_fold(conn)
+    connection.run_script(conn, Q["create_checks"])
     version_before = conn.execute("PRAGMA data_version").fetchone()[0]
     inserts: list[str] = []
     for n, source in enumerate(sources):
@@ -362,9 +363,11 @@ def _merge(
             with _attached(conn, source.reading):
                 conn.execute("BEGIN")
                 logchecks.check_known(conn, source.path, n, [s.path for s in sources])
+                # this source's new changes will be the rows after the last one now
+                lo = int(conn.execute(Q["last_incoming"]).fetchone()[0])
                 conn.execute(Q["read_changes"], {"src": n})
                 conn.execute(Q["read_parents"])
-                _check_source(conn, source, n, clock_skew_ms, sources)
+                _check_source(conn, source, n, lo, clock_skew_ms, sources)
                 inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
@@ -416,13 +419,14 @@ def _check_source(
     conn: sqlite3.Connection,
     source: _Source,
     n: int,
+    lo: int,
     clock_skew_ms: int,
     sources: list[_Source],
 ) -> None:
-    """Every check of one source, run on its new changes (temp.incoming, src = n) and its
-    attached file (`src`) before anything is written. One clear line (BadInput, exit 2)
-    for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
+    """Every check of one source, run on its new changes (temp.incoming after rowid `lo`,
+    src = n) and its attached file (`src`) before anything is written. One clear line
+    (BadInput, exit 2) for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
     copy beside its original (fieldkit.sync.logchecks)."""
     others = [(s.path, s.reading) for s in sources if s is not source]
-    logchecks.check_log(conn, source.path, n, clock_skew_ms, others)
+    logchecks.check_log(conn, source.path, n, lo, clock_skew_ms, others)
     logchecks.check_lineage(conn, source.path, n, [s.path for s in sources])

@@ -339,8 +339,8 @@ def _stage_tables(conn: sqlite3.Connection, n: int, tables: tuple[str, ...]) -> 
     return inserts
 
 
-def _by_src(conn: sqlite3.Connection, query: str) -> dict[int, int]:
-    return {int(s): int(n) for s, n in conn.execute(query) if s is not None}
+def _by_src(conn: sqlite3.Connection, query: str, **params: object) -> dict[int, int]:
+    return {int(s): int(n) for s, n in conn.execute(query, params) if s is not None}
 
 
 def _merge(
@@ -368,6 +368,7 @@ def _merge(
                 conn.execute(Q["read_changes"], {"src": n})
                 conn.execute(Q["read_parents"])
                 _check_source(conn, source, n, lo, clock_skew_ms, sources)
+                conn.execute(Q["source_read"], {"src": n})
                 inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
@@ -387,7 +388,7 @@ def _merge(
         fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
         tick("saving")
         records = _by_src(conn, Q["count_records"])
-        answers = _by_src(conn, Q["count_answers"])
+        answers = _by_src(conn, Q["count_answers"], sources=len(sources))
         conflicts = _by_src(conn, Q["count_conflicts"])
         merged_at = datetime.now(UTC).isoformat(timespec="seconds")
         summaries = []

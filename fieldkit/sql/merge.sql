@@ -71,14 +71,16 @@ WHERE t.kind = 'answer'
   AND (t.old_id IS NULL OR c.value IS NOT t.old_value)
 GROUP BY 1;
 
--- name: count_conflicts
--- A new conflict belongs to the source that brought its losing value, else its winner.
-SELECT coalesce(l.src, w.src) AS src, count(*)
+-- name: new_conflicts
+-- The conflicts this merge made (ids as conflicts name them: 32 hex digits), for
+-- merging._count_conflicts: one belongs to the source that brought its losing value, else
+-- its winner (source_of).
+SELECT f.change_id, f.winner_id
 FROM main.conflicts f
-LEFT JOIN temp.incoming l ON l.id = f.change_id
-LEFT JOIN temp.incoming w ON w.id = f.winner_id
-WHERE NOT EXISTS (SELECT 1 FROM temp.merge_old_conflicts o WHERE o.change_id = f.change_id)
-GROUP BY 1;
+WHERE NOT EXISTS (SELECT 1 FROM temp.merge_old_conflicts o WHERE o.change_id = f.change_id);
+
+-- name: source_of
+SELECT src FROM temp.incoming WHERE id = ?;
 
 -- name: record_merge
 INSERT INTO main.merges (

@@ -343,6 +343,22 @@ def _by_src(conn: sqlite3.Connection, query: str, **params: object) -> dict[int,
     return {int(s): int(n) for s, n in conn.execute(query, params) if s is not None}
 
 
+def _count_conflicts(conn: sqlite3.Connection) -> dict[int, int]:
+    """New conflicts per source: the one that brought the losing value, else the winner."""
+    counts: dict[int, int] = {}
+    for ids in conn.execute(Q["new_conflicts"]).fetchall():
+        for shown in ids:
+            try:
+                ident = bytes.fromhex(shown)
+            except (TypeError, ValueError):
+                continue
+            row = conn.execute(Q["source_of"], (ident,)).fetchone()
+            if row is not None and row[0] is not None:
+                counts[int(row[0])] = counts.get(int(row[0]), 0) + 1
+                break
+    return counts
+
+
 def _merge(
     conn: sqlite3.Connection,
     sources: list[_Source],
@@ -389,7 +405,7 @@ def _merge(
         tick("saving")
         records = _by_src(conn, Q["count_records"])
         answers = _by_src(conn, Q["count_answers"], sources=len(sources))
-        conflicts = _by_src(conn, Q["count_conflicts"])
+        conflicts = _count_conflicts(conn)
         merged_at = datetime.now(UTC).isoformat(timespec="seconds")
         summaries = []
         for n, source in enumerate(sources):

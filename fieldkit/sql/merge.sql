@@ -5,14 +5,21 @@
 
 -- name: read_changes
 -- The source's changes this database does not hold yet, tagged with the source's number.
--- A change two sources both hold is taken from the first.
+-- A change two sources both hold is taken from the first. In the same pass (one look-up
+-- in the log per change), a change the target holds but the source says differently is
+-- read too, tagged -1: same_id_other_content_target refuses the source for it.
 INSERT OR IGNORE INTO temp.incoming (
   id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, src
 )
 SELECT s.id, s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value,
-       s.author, s.parent, s.prev, :src
+       s.author, s.parent, s.prev, CASE WHEN m.id IS NULL THEN :src ELSE -1 END
 FROM src.changes s
-WHERE NOT EXISTS (SELECT 1 FROM main.changes m WHERE m.id = s.id);
+LEFT JOIN main.changes m ON m.id = s.id
+WHERE m.id IS NULL
+   OR NOT (s.device_id IS m.device_id AND s.seq IS m.seq AND s.hlc IS m.hlc
+           AND s.record_id IS m.record_id AND s.kind IS m.kind AND s.field IS m.field
+           AND s.rkey IS m.rkey AND s.value IS m.value AND s.author IS m.author
+           AND s.parent IS m.parent AND s.prev IS m.prev);
 
 -- name: last_incoming
 SELECT coalesce(max(rowid), 0) FROM temp.incoming;
@@ -140,15 +147,8 @@ DELETE FROM temp.merge_devices;
 DELETE FROM temp.merge_sources;
 
 -- name: same_id_other_content_target
--- A change the target holds, said differently by the source.
-SELECT s.id, s.device_id, s.seq
-FROM src.changes s
-JOIN main.changes m ON m.id = s.id
-WHERE NOT (s.device_id IS m.device_id AND s.seq IS m.seq AND s.hlc IS m.hlc
-           AND s.record_id IS m.record_id AND s.kind IS m.kind AND s.field IS m.field
-           AND s.rkey IS m.rkey AND s.value IS m.value AND s.author IS m.author
-           AND s.parent IS m.parent AND s.prev IS m.prev)
-LIMIT 1;
+-- A change the target holds, said differently by the source (read_changes tagged it -1).
+SELECT id, device_id, seq FROM temp.incoming WHERE rowid > :lo AND src = -1 LIMIT 1;
 
 -- name: same_id_other_content_sources
 -- A change a source read earlier in this merge brought, said differently by this one.

@@ -54,20 +54,25 @@ def describe_duration(ms: int) -> str:
 
 
 def check_known(conn: sqlite3.Connection, path: Path, n: int, sources: list[Path]) -> None:
-    """A change id the target, or a source read before this one, already holds must come
-    with the same content: two files that disagree on what one change says are refused,
-    naming both (ids are digests of content, so one of them was edited)."""
-    row = conn.execute(Q["same_id_other_content_target"]).fetchone()
-    if row is not None:
-        raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
-            f"something else in {_target_name(conn)}; one of the two files was edited: refused"
-        )
+    """A change a source read before this one brought must come with the same content
+    here: two files that disagree on what one change says are refused, naming both (ids
+    are digests of content, so one of them was edited). Run before this source is read."""
     row = conn.execute(Q["same_id_other_content_sources"], {"src": n}).fetchone()
     if row is not None:
         raise BadInput(
             f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
             f"something else in {sources[row[3]]}; one of the two files was edited: refused"
+        )
+
+
+def check_held(conn: sqlite3.Connection, path: Path, lo: int) -> None:
+    """A change the target holds must come with the same content (read_changes read any
+    that does not, after rowid `lo` of temp.incoming, tagged -1)."""
+    row = conn.execute(Q["same_id_other_content_target"], {"lo": lo}).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
+            f"something else in {_target_name(conn)}; one of the two files was edited: refused"
         )
 
 

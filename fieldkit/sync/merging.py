@@ -382,6 +382,7 @@ def _merge(
                 # this source's new changes will be the rows after the last one now
                 lo = int(conn.execute(Q["last_incoming"]).fetchone()[0])
                 conn.execute(Q["read_changes"], {"src": n})
+                logchecks.check_held(conn, source.path, lo)
                 conn.execute(Q["read_parents"])
                 _check_source(conn, source, n, lo, clock_skew_ms, sources)
                 conn.execute(Q["source_read"], {"src": n})

@@ -287,6 +287,25 @@ def test_merge_creates_the_team_database_and_records_provenance(tmp_path: Path) 
     assert [(s.new_changes, s.new_records, s.new_answers) for s in again] == [(0, 0, 0)] * 2
 
 
+def test_a_merge_that_makes_a_conflict_says_so_in_its_summary(tmp_path: Path) -> None:
+    a, team = tmp_path / "amy.db", tmp_path / "team.db"
+    with Store.create(a, inspector="amy") as s:
+        rid = s.create_record("case_file_review", "kent")
+        s.set_answer(rid, "cf_da_flag", "yes")
+    merge([a], team)
+    with Store.open(a) as s:  # amy changes her answer on her laptop ...
+        s.set_answer(rid, "cf_da_flag", "no")
+    with Store.open(team) as s:  # ... while the team database is edited too
+        s.set_answer(rid, "cf_da_flag", "no")
+        s.set_answer(rid, "cf_da_flag", "yes")
+    [summary] = merge([a], team)
+    with Store.open(team, readonly=True) as s:
+        held = s.conn.execute("SELECT count(*) FROM conflicts").fetchone()[0]
+        logged = s.conn.execute("SELECT new_conflicts FROM merges ORDER BY id DESC").fetchone()
+    assert held == 1 and summary.new_conflicts == 1 and logged == (1,)
+    assert merge([a], team)[0].new_conflicts == 0  # the same conflict is not new again
+
+
 def test_team_database_merged_back_gives_the_inspector_the_team_picture(
     tmp_path: Path,
 ) -> None:

@@ -5,14 +5,28 @@
 
 -- name: read_changes
 -- The source's changes this database does not hold yet, tagged with the source's number.
--- A change two sources both hold is taken from the first.
+-- A change two sources both hold is taken from the first. In the same pass (one look-up
+-- in the log per change), a change the target holds but the source says differently is
+-- read too, tagged -1: same_id_other_content_target refuses the source for it.
 INSERT OR IGNORE INTO temp.incoming (
   id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, src
 )
 SELECT s.id, s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value,
-       s.author, s.parent, s.prev, :src
+       s.author, s.parent, s.prev, CASE WHEN m.id IS NULL THEN :src ELSE -1 END
 FROM src.changes s
-WHERE NOT EXISTS (SELECT 1 FROM main.changes m WHERE m.id = s.id);
+LEFT JOIN main.changes m ON m.id = s.id
+WHERE m.id IS NULL
+   OR NOT (s.device_id IS m.device_id AND s.seq IS m.seq AND s.hlc IS m.hlc
+           AND s.record_id IS m.record_id AND s.kind IS m.kind AND s.field IS m.field
+           AND s.rkey IS m.rkey AND s.value IS m.value AND s.author IS m.author
+           AND s.parent IS m.parent AND s.prev IS m.prev);
+
+-- name: last_incoming
+SELECT coalesce(max(rowid), 0) FROM temp.incoming;
+
+-- name: source_read
+INSERT INTO temp.merge_sources (src, hi)
+SELECT :src, coalesce(max(rowid), 0) FROM temp.incoming;
 
 -- name: read_parents
 -- The further parents of the changes read (a change travels with its parents' list).
@@ -45,25 +59,35 @@ JOIN main.records r ON r.record_id = n.record_id
 GROUP BY n.src;
 
 -- name: count_answers
--- Answers whose value this merge set: new ones and changed ones.
-SELECT i.src, count(*)
+-- Answers whose value this merge set: new ones and changed ones (the fold made the best new
+-- change the cell's winner). The source that brought it: by where its row lies in
+-- temp.incoming (merge_sources; found in the id index alone), asked only when there are
+-- several.
+SELECT CASE WHEN :sources = 1 THEN 0 ELSE (
+         SELECT s.src FROM temp.merge_sources s
+         WHERE s.hi >= (SELECT i.rowid FROM temp.incoming i WHERE i.id = t.best_id)
+         ORDER BY s.hi, s.src LIMIT 1  -- (a source that brought nothing shares its hi)
+       ) END AS src,
+       count(*)
 FROM temp.touched t
-CROSS JOIN temp.incoming i ON i.id = t.best_id
+CROSS JOIN main.cells c
+  ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
 WHERE t.kind = 'answer'
-  AND i.value IS NOT NULL
-  AND (t.old_id IS NULL
-       OR ((t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
-           AND i.value IS NOT t.old_value))
-GROUP BY i.src;
-
--- name: count_conflicts
--- A new conflict belongs to the source that brought its losing value, else its winner.
-SELECT coalesce(l.src, w.src) AS src, count(*)
-FROM main.conflicts f
-LEFT JOIN temp.incoming l ON l.id = f.change_id
-LEFT JOIN temp.incoming w ON w.id = f.winner_id
-WHERE NOT EXISTS (SELECT 1 FROM temp.merge_old_conflicts o WHERE o.change_id = f.change_id)
+  AND c.change_id = t.best_id
+  AND c.value IS NOT NULL
+  AND (t.old_id IS NULL OR c.value IS NOT t.old_value)
 GROUP BY 1;
+
+-- name: new_conflicts
+-- The conflicts this merge made (ids as conflicts name them: 32 hex digits), for
+-- merging._count_conflicts: one belongs to the source that brought its losing value, else
+-- its winner (source_of).
+SELECT f.change_id, f.winner_id
+FROM main.conflicts f
+WHERE NOT EXISTS (SELECT 1 FROM temp.merge_old_conflicts o WHERE o.change_id = f.change_id);
+
+-- name: source_of
+SELECT src FROM temp.incoming WHERE id = ?;
 
 -- name: record_merge
 INSERT INTO main.merges (
@@ -111,17 +135,20 @@ LEFT JOIN main.cells w
 ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_id;
 
 -- Checks of a source (fieldkit.sync.merging._check_source), before anything is written.
+-- A source's new changes are the rows of temp.incoming after :lo (the largest rowid before
+-- it was read: each source's rows follow the last one's), so each check reads only them.
+
+-- name: create_checks
+-- The devices of each source's new changes (for check_lineage), and the last row of
+-- temp.incoming each source's new changes fill (for count_answers).
+CREATE TEMP TABLE IF NOT EXISTS merge_devices (src INTEGER, device_id, PRIMARY KEY (src, device_id));
+CREATE TEMP TABLE IF NOT EXISTS merge_sources (hi INTEGER, src INTEGER, PRIMARY KEY (hi, src));
+DELETE FROM temp.merge_devices;
+DELETE FROM temp.merge_sources;
 
 -- name: same_id_other_content_target
--- A change the target holds, said differently by the source.
-SELECT s.id, s.device_id, s.seq
-FROM src.changes s
-JOIN main.changes m ON m.id = s.id
-WHERE NOT (s.device_id IS m.device_id AND s.seq IS m.seq AND s.hlc IS m.hlc
-           AND s.record_id IS m.record_id AND s.kind IS m.kind AND s.field IS m.field
-           AND s.rkey IS m.rkey AND s.value IS m.value AND s.author IS m.author
-           AND s.parent IS m.parent AND s.prev IS m.prev)
-LIMIT 1;
+-- A change the target holds, said differently by the source (read_changes tagged it -1).
+SELECT id, device_id, seq FROM temp.incoming WHERE rowid > :lo AND src = -1 LIMIT 1;
 
 -- name: same_id_other_content_sources
 -- A change a source read earlier in this merge brought, said differently by this one.
@@ -138,7 +165,7 @@ LIMIT 1;
 -- name: check_ids
 SELECT count(*), max(id IS NULL), min(device_id)
 FROM temp.incoming
-WHERE src = :src AND (typeof(id) <> 'blob' OR length(id) <> 16);
+WHERE rowid > :lo AND (typeof(id) <> 'blob' OR length(id) <> 16);
 
 -- name: check_clock_types
 SELECT device_id,
@@ -146,7 +173,7 @@ SELECT device_id,
                         WHEN 'null' THEN 'missing' ELSE typeof(hlc) END,
        count(*)
 FROM temp.incoming
-WHERE src = :src AND typeof(hlc) <> 'integer'
+WHERE rowid > :lo AND typeof(hlc) <> 'integer'
 GROUP BY device_id, typeof(hlc)
 ORDER BY count(*) DESC
 LIMIT 1;
@@ -154,7 +181,7 @@ LIMIT 1;
 -- name: check_columns
 SELECT id, device_id, seq
 FROM temp.incoming
-WHERE src = :src
+WHERE rowid > :lo
   AND (typeof(seq) <> 'integer' OR seq < 1
        OR typeof(device_id) <> 'text' OR device_id = ''
        OR kind NOT IN ('record', 'answer', 'note', 'setting')
@@ -167,51 +194,41 @@ LIMIT 1;
 -- The device whose changes are dated furthest beyond :limit (or before 1970).
 SELECT device_id, count(*), max(hlc), min(hlc)
 FROM temp.incoming
-WHERE src = :src AND (hlc > :limit OR hlc < 0)
+WHERE rowid > :lo AND (hlc > :limit OR hlc < 0)
 GROUP BY device_id
 ORDER BY max(hlc) DESC
 LIMIT 1;
 
 -- name: gather_parents
--- The further parents of the source's new changes, as check_digests reads them (few
--- changes have any).
+-- The further parents of the source's new changes, as new_changes reads them (few changes
+-- have any).
 CREATE TEMP TABLE IF NOT EXISTS check_parents (child PRIMARY KEY, hexes TEXT);
 DELETE FROM temp.check_parents;
 INSERT INTO temp.check_parents (child, hexes)
 SELECT child, group_concat(h, '') FROM (
   SELECT p.child, hex(p.parent) AS h
   FROM temp.incoming_parents p
-  JOIN temp.incoming i ON i.id = p.child AND i.src = :src
+  JOIN temp.incoming i ON i.id = p.child AND i.rowid > :lo
   ORDER BY p.child, p.parent
 ) GROUP BY child;
 
--- name: check_digests
--- A new change whose id is not the digest of its content.
-SELECT i.id, i.device_id, i.seq
+-- name: new_changes
+-- The source's new changes, for one pass that checks every digest and chain link
+-- (fieldkit.sync.logchecks.check_digests_and_chains): the twelve values a change's id is
+-- the digest of, in fieldkit.store.digest.change_id's order, then the id.
+SELECT i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
+       i.parent, q.hexes, i.prev, i.id
 FROM temp.incoming i
 LEFT JOIN temp.check_parents q ON q.child = i.id
-WHERE i.src = :src
-  AND i.id IS NOT fk_change_id(
-    i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
-    i.parent, q.hexes, i.prev)
-LIMIT 1;
+WHERE i.rowid > :lo;
 
--- name: check_chains
--- A new change whose previous change is neither held nor coming, or is not its device's
--- change with the sequence number before.
-SELECT i.id, i.device_id, i.seq, i.prev
-FROM temp.incoming i
-WHERE i.src = :src
-  AND CASE
-    WHEN i.prev IS NULL THEN i.seq <> 1
-    ELSE NOT EXISTS (
-           SELECT 1 FROM temp.incoming j
-           WHERE j.id = i.prev AND j.device_id = i.device_id AND j.seq = i.seq - 1)
-     AND NOT EXISTS (
-           SELECT 1 FROM main.changes m
-           WHERE m.id = i.prev AND m.device_id = i.device_id AND m.seq = i.seq - 1)
-  END
-LIMIT 1;
+-- name: held_link
+-- A change named as a previous one that is not among the source's new changes: held by the
+-- target or brought by a source read before, with this device and sequence number?
+SELECT EXISTS (SELECT 1 FROM temp.incoming j
+               WHERE j.id = :prev AND j.device_id = :device AND j.seq = :seq - 1)
+    OR EXISTS (SELECT 1 FROM main.changes m
+               WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
 
 -- name: check_heads
 -- A device's latest change the source's own record of its chain tips names, but which is
@@ -225,13 +242,13 @@ LIMIT 1;
 -- or the reverse, in the target or in a source read before: (theirs, ours, ours' source
 -- number, NULL for the target).
 WITH theirs AS (
-  SELECT DISTINCT device_id AS d FROM temp.incoming WHERE src = :src
+  SELECT device_id AS d FROM temp.merge_devices WHERE src = :src
 ),
 ours AS (
   SELECT DISTINCT c.device_id AS d, NULL AS src
   FROM main.chain_heads h JOIN main.changes c ON c.id = h.id
   UNION
-  SELECT DISTINCT device_id, src FROM temp.incoming WHERE src <> :src
+  SELECT device_id, src FROM temp.merge_devices WHERE src <> :src
 )
 SELECT t.d, o.d, o.src
 FROM theirs t

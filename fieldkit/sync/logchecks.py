@@ -54,20 +54,25 @@ def describe_duration(ms: int) -> str:
 
 
 def check_known(conn: sqlite3.Connection, path: Path, n: int, sources: list[Path]) -> None:
-    """A change id the target, or a source read before this one, already holds must come
-    with the same content: two files that disagree on what one change says are refused,
-    naming both (ids are digests of content, so one of them was edited)."""
-    row = conn.execute(Q["same_id_other_content_target"]).fetchone()
-    if row is not None:
-        raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
-            f"something else in {_target_name(conn)}; one of the two files was edited: refused"
-        )
+    """A change a source read before this one brought must come with the same content
+    here: two files that disagree on what one change says are refused, naming both (ids
+    are digests of content, so one of them was edited). Run before this source is read."""
     row = conn.execute(Q["same_id_other_content_sources"], {"src": n}).fetchone()
     if row is not None:
         raise BadInput(
             f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
             f"something else in {sources[row[3]]}; one of the two files was edited: refused"
+        )
+
+
+def check_held(conn: sqlite3.Connection, path: Path, lo: int) -> None:
+    """A change the target holds must come with the same content (read_changes read any
+    that does not, after rowid `lo` of temp.incoming, tagged -1)."""
+    row = conn.execute(Q["same_id_other_content_target"], {"lo": lo}).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
+            f"something else in {_target_name(conn)}; one of the two files was edited: refused"
         )
 
 
@@ -95,13 +100,15 @@ def check_log(
     conn: sqlite3.Connection,
     path: Path,
     n: int,
+    lo: int,
     clock_skew_ms: int,
     others: list[tuple[Path, Path]],
 ) -> None:
-    """The new changes a source brings (temp.incoming, src = n): ids, clock types and
-    range (at most `clock_skew_ms` ahead of this machine), digests, chains, and its record
-    of each device's latest change. `others`: (name, file to read) of the other sources."""
-    args = {"src": n}
+    """The new changes a source brings (temp.incoming after rowid `lo`, src = n): ids,
+    clock types and range (at most `clock_skew_ms` ahead of this machine), digests, chains,
+    and its record of each device's latest change. `others`: (name, file to read) of the
+    other sources."""
+    args = {"lo": lo}
     row = conn.execute(Q["check_ids"], args).fetchone()
     if row[0]:
         raise BadInput(
@@ -141,32 +148,93 @@ def check_log(
             f"{describe_duration(clock_skew_ms)}); if that laptop's clock is known to be "
             f"wrong, merge with --allow-clock-skew {_round_up_days(ahead)}"
         )
-    connection.run_script(conn, Q["gather_parents"].replace(":src", str(int(n))))
-    row = conn.execute(Q["check_digests"], args).fetchone()
-    if row is not None:
-        held = _holders(conn, row[0], others)
-        also = f"; {' and '.join(held)} hold(s) it as written" if held else ""
-        raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) does not "
-            f"match its content (edited after it was written){also}: refused"
-        )
-    row = conn.execute(Q["check_chains"], args).fetchone()
-    if row is not None:
-        ident, device, seq, prev = row
-        if prev is None:
-            what = "names no previous change"
-        else:
-            what = f"names a previous change {digest.show(prev)} that is missing (deleted?) or out of order"
-        raise BadInput(
-            f"{path}: the chain of device {device} breaks at change {digest.show(ident)} "
-            f"(seq {seq}): it {what}; refused"
-        )
+    connection.run_script(conn, Q["gather_parents"].replace(":lo", str(int(lo))))
+    devices = check_digests_and_chains(conn, path, lo, others)
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.merge_devices (src, device_id) VALUES (?, ?)",
+        [(n, d) for d in devices],
+    )
     row = conn.execute(Q["check_heads"]).fetchone()
     if row is not None:
         raise BadInput(
             f"{path}: change {digest.show(row[0])}, the latest of a device, is missing "
             "(deleted?): refused"
         )
+
+
+def check_digests_and_chains(
+    conn: sqlite3.Connection, path: Path, lo: int, others: list[tuple[Path, Path]]
+) -> set[str]:
+    """One pass over the source's new changes (after check_columns: seq a whole number,
+    ids 16-byte blobs): each id must be the digest of its content, and each change must
+    name as `prev` its device's change with the sequence number before (the first, none),
+    found among the new changes or else held by the target or brought by a source read
+    before. Returns the devices of the new changes."""
+    content_id = digest.content_id
+    new: dict[bytes, tuple[str, int]] = {}  # id -> (device, seq) of the new changes
+    links: list[tuple[bytes, str, int, bytes]] = []  # (prev, device, seq, id)
+    first: tuple[bytes, str, int, bytes | None] | None = None  # a change naming no prev
+    edited = None
+    with closing(conn.execute(Q["new_changes"], {"lo": lo})) as cur:
+        cur.row_factory = None
+        for row in cur:
+            content = row[:12]
+            if content[10] == "":  # further parents whose hex is empty: as change_id() says
+                content = (*content[:10], None, content[11])
+            ident = row[12]
+            if content_id(content) != ident:
+                edited = row
+                break
+            device, seq, prev = row[0], row[1], row[11]
+            new[ident] = (device, seq)
+            if prev is not None:
+                links.append((prev, device, seq, ident))
+            elif seq != 1 and first is None:
+                first = (ident, device, seq, None)
+    if edited is not None:  # (the read is closed first: the source can then be detached)
+        _refuse_edited(conn, path, edited[12], edited[0], edited[1], others)
+    if first is not None:
+        _refuse_break(path, *first)
+    for prev, device, seq, ident in links:
+        before = new.get(prev)
+        if before is None:
+            args = {"prev": prev, "device": device, "seq": seq}
+            if conn.execute(Q["held_link"], args).fetchone()[0]:
+                continue
+        elif before[0] == device and before[1] == seq - 1:
+            continue
+        _refuse_break(path, ident, device, seq, prev)
+    return {device for device, _ in new.values()}
+
+
+def _refuse_edited(
+    conn: sqlite3.Connection,
+    path: Path,
+    ident: object,
+    device: object,
+    seq: object,
+    others: list[tuple[Path, Path]],
+) -> None:
+    held = _holders(conn, ident, others)
+    also = f"; {' and '.join(held)} hold(s) it as written" if held else ""
+    raise BadInput(
+        f"{path}: change {digest.show(ident)} (device {device}, seq {seq}) does not "
+        f"match its content (edited after it was written){also}: refused"
+    )
+
+
+def _refuse_break(path: Path, ident: object, device: object, seq: object, prev: object) -> None:
+    if prev is None:
+        what = "names no previous change"
+    else:
+        what = (
+            f"names a previous change {digest.show(prev)} that is missing (deleted?) "
+            "or out of order"
+        )
+    raise BadInput(
+        f"{path}: the chain of device {device} breaks at change {digest.show(ident)} "
+        f"(seq {seq}): it {what}; refused"
+    )
 
 
 def check_lineage(conn: sqlite3.Connection, path: Path, n: int, sources: list[Path]) -> None:

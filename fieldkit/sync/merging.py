@@ -339,8 +339,24 @@ def _stage_tables(conn: sqlite3.Connection, n: int, tables: tuple[str, ...]) -> 
     return inserts
 
 
-def _by_src(conn: sqlite3.Connection, query: str) -> dict[int, int]:
-    return {int(s): int(n) for s, n in conn.execute(query) if s is not None}
+def _by_src(conn: sqlite3.Connection, query: str, **params: object) -> dict[int, int]:
+    return {int(s): int(n) for s, n in conn.execute(query, params) if s is not None}
+
+
+def _count_conflicts(conn: sqlite3.Connection) -> dict[int, int]:
+    """New conflicts per source: the one that brought the losing value, else the winner."""
+    counts: dict[int, int] = {}
+    for ids in conn.execute(Q["new_conflicts"]).fetchall():
+        for shown in ids:
+            try:
+                ident = bytes.fromhex(shown)
+            except (TypeError, ValueError):
+                continue
+            row = conn.execute(Q["source_of"], (ident,)).fetchone()
+            if row is not None and row[0] is not None:
+                counts[int(row[0])] = counts.get(int(row[0]), 0) + 1
+                break
+    return counts
 
 
 def _merge(
@@ -354,6 +370,7 @@ def _merge(
     # SQLite cannot DETACH inside a transaction (and attaches at most 10 files), so the
     # reading happens before the target's write transaction.
     begin_fold(conn)
+    connection.run_script(conn, Q["create_checks"])
     version_before = conn.execute("PRAGMA data_version").fetchone()[0]
     inserts: list[str] = []
     for n, source in enumerate(sources):
@@ -362,9 +379,13 @@ def _merge(
             with _attached(conn, source.reading):
                 conn.execute("BEGIN")
                 logchecks.check_known(conn, source.path, n, [s.path for s in sources])
+                # this source's new changes will be the rows after the last one now
+                lo = int(conn.execute(Q["last_incoming"]).fetchone()[0])
                 conn.execute(Q["read_changes"], {"src": n})
+                logchecks.check_held(conn, source.path, lo)
                 conn.execute(Q["read_parents"])
-                _check_source(conn, source, n, clock_skew_ms, sources)
+                _check_source(conn, source, n, lo, clock_skew_ms, sources)
+                conn.execute(Q["source_read"], {"src": n})
                 inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
@@ -384,8 +405,8 @@ def _merge(
         fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
         tick("saving")
         records = _by_src(conn, Q["count_records"])
-        answers = _by_src(conn, Q["count_answers"])
-        conflicts = _by_src(conn, Q["count_conflicts"])
+        answers = _by_src(conn, Q["count_answers"], sources=len(sources))
+        conflicts = _count_conflicts(conn)
         merged_at = datetime.now(UTC).isoformat(timespec="seconds")
         summaries = []
         for n, source in enumerate(sources):
@@ -416,13 +437,14 @@ def _check_source(
     conn: sqlite3.Connection,
     source: _Source,
     n: int,
+    lo: int,
     clock_skew_ms: int,
     sources: list[_Source],
 ) -> None:
-    """Every check of one source, run on its new changes (temp.incoming, src = n) and its
-    attached file (`src`) before anything is written. One clear line (BadInput, exit 2)
-    for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
+    """Every check of one source, run on its new changes (temp.incoming after rowid `lo`,
+    src = n) and its attached file (`src`) before anything is written. One clear line
+    (BadInput, exit 2) for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
     copy beside its original (fieldkit.sync.logchecks)."""
     others = [(s.path, s.reading) for s in sources if s is not source]
-    logchecks.check_log(conn, source.path, n, clock_skew_ms, others)
+    logchecks.check_log(conn, source.path, n, lo, clock_skew_ms, others)
     logchecks.check_lineage(conn, source.path, n, [s.path for s in sources])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import struct
@@ -20,24 +21,35 @@ BUSY_TIMEOUT_MS = 10_000
 # import, merge) updates at random places: change ids and cells' keys are not in write
 # order. Memory is taken only as pages are used.
 CACHE_SIZE = -65536
+# Prepared statements kept per connection: a write's fold runs about 80 distinct statements,
+# more than sqlite3's default of 128 leaves room for beside the reads.
+CACHED_STATEMENTS = 512
 
 
 def run_script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements without sqlite3.executescript's implicit COMMIT."""
+    for stmt in statements(sql):
+        conn.execute(stmt)
+
+
+@functools.lru_cache(maxsize=256)
+def statements(sql: str) -> tuple[str, ...]:
+    """The statements of a script, comments-only parts left out. Cached: the fold runs the
+    same few scripts on every write (splitting them cost about 0.4 ms an answer)."""
+    out: list[str] = []
     buf = ""
     for line in sql.splitlines(keepends=True):
         buf += line
         if sqlite3.complete_statement(buf):
-            stmt = buf.strip()
+            out.append(buf.strip())
             buf = ""
-            if stmt and not all(
-                ln.strip().startswith("--") or not ln.strip() for ln in stmt.splitlines()
-            ):
-                conn.execute(stmt)
-    if buf.strip() and not all(
-        ln.strip().startswith("--") or not ln.strip() for ln in buf.splitlines()
-    ):
-        conn.execute(buf)
+    out.append(buf.strip())
+    return tuple(
+        stmt
+        for stmt in out
+        if stmt
+        and not all(ln.strip().startswith("--") or not ln.strip() for ln in stmt.splitlines())
+    )
 
 
 def check_file(path: Path) -> None:
@@ -143,9 +155,20 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     timeout = BUSY_TIMEOUT_MS / 1000
     try:
         if readonly and not os.access(path, os.W_OK):
-            conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None, timeout=timeout)
+            conn = sqlite3.connect(
+                _ro_uri(path),
+                uri=True,
+                isolation_level=None,
+                timeout=timeout,
+                cached_statements=CACHED_STATEMENTS,
+            )
         else:
-            conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
+            conn = sqlite3.connect(
+                str(path),
+                isolation_level=None,
+                timeout=timeout,
+                cached_statements=CACHED_STATEMENTS,
+            )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if readonly:
             conn.execute("PRAGMA query_only = ON")

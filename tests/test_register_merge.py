@@ -152,7 +152,24 @@ def test_random_events_merge_to_the_same_statuses(tmp_path_factory, devices_even
     for p in reversed(paths[:-1]):
         union(backward, p)
     assert content(forward) == content(backward)
-    total = sum(len({(r, d, s) for r, d, s in ev}) for ev in devices_events)
+    with Store.open(forward, readonly=True) as s:
+        shipped = set(
+            s.conn.execute(
+                "SELECT rec_id, event_date, status_slug FROM rec_events"
+                " WHERE source <> 'manual' AND kind = 'status'"
+            ).fetchall()
+        )
+    # a status typed exactly as the published register has it is that event, not a new one
+    total = sum(
+        len(
+            {
+                (r, d, st_)
+                for r, d, st_ in ev
+                if (f"everyones_business_2014:{r}", d.isoformat(), st_) not in shipped
+            }
+        )
+        for ev in devices_events
+    )
     with Store.open(forward, readonly=True) as s:
         typed = s.conn.execute(
             "SELECT count(*) FROM rec_events WHERE source = 'manual'"

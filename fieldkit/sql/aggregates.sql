@@ -19,6 +19,13 @@ CREATE TEMP TABLE IF NOT EXISTS agg_d_answers (
   checklist_id, checklist_version, in_scope, force_code, item_id, answers, applicable,
   completed, not_applicable, unknown, scored, total, met
 );
+CREATE TEMP TABLE IF NOT EXISTS agg_sum_records (
+  checklist_id, checklist_version, force_code, stratum, in_scope, final, drafts
+);
+CREATE TEMP TABLE IF NOT EXISTS agg_sum_answers (
+  checklist_id, checklist_version, in_scope, force_code, item_id, answers, applicable,
+  completed, not_applicable, unknown, scored, total, met
+);
 DELETE FROM temp.agg_affected;
 DELETE FROM temp.agg_sub;
 DELETE FROM temp.agg_d_records;
@@ -108,8 +115,11 @@ DELETE FROM temp.agg_sub;
 INSERT INTO temp.agg_sub (record_id) SELECT record_id FROM temp.agg_affected;
 
 -- name: apply
--- Add the summed deltas to the stored counts; a group left with nothing goes.
-CREATE TEMP TABLE agg_sum_records AS
+-- Add the summed deltas to the stored counts; a group left with nothing goes. (The temp
+-- tables are made once, in create_temp: creating and dropping them here changed the temp
+-- schema on every write, which made SQLite prepare every fold statement again.)
+DELETE FROM temp.agg_sum_records;
+INSERT INTO temp.agg_sum_records
 SELECT checklist_id, checklist_version, force_code, stratum, in_scope,
   sum(final) AS final, sum(drafts) AS drafts
 FROM temp.agg_d_records
@@ -130,9 +140,15 @@ WHERE agg_records.checklist_id IS d.checklist_id
   AND agg_records.checklist_version IS d.checklist_version
   AND agg_records.force_code IS d.force_code AND agg_records.stratum IS d.stratum
   AND agg_records.in_scope IS d.in_scope;
-DELETE FROM main.agg_records WHERE final = 0 AND drafts = 0;
-DROP TABLE temp.agg_sum_records;
-CREATE TEMP TABLE agg_sum_answers AS
+DELETE FROM main.agg_records WHERE rowid IN (
+  SELECT g.rowid FROM temp.agg_sum_records d
+  CROSS JOIN main.agg_records g
+    ON g.checklist_id IS d.checklist_id AND g.checklist_version IS d.checklist_version
+    AND g.force_code IS d.force_code AND g.stratum IS d.stratum AND g.in_scope IS d.in_scope
+  WHERE g.final = 0 AND g.drafts = 0
+);
+DELETE FROM temp.agg_sum_answers;
+INSERT INTO temp.agg_sum_answers
 SELECT checklist_id, checklist_version, in_scope, force_code, item_id,
   sum(answers) AS answers, sum(applicable) AS applicable, sum(completed) AS completed,
   sum(not_applicable) AS not_applicable, sum(unknown) AS unknown, sum(scored) AS scored,
@@ -164,8 +180,13 @@ WHERE agg_answers.checklist_id IS d.checklist_id
   AND agg_answers.checklist_version IS d.checklist_version
   AND agg_answers.in_scope IS d.in_scope AND agg_answers.force_code IS d.force_code
   AND agg_answers.item_id IS d.item_id;
-DELETE FROM main.agg_answers WHERE answers = 0;
-DROP TABLE temp.agg_sum_answers;
+DELETE FROM main.agg_answers WHERE rowid IN (
+  SELECT g.rowid FROM temp.agg_sum_answers d
+  CROSS JOIN main.agg_answers g
+    ON g.checklist_id IS d.checklist_id AND g.checklist_version IS d.checklist_version
+    AND g.in_scope IS d.in_scope AND g.force_code IS d.force_code AND g.item_id IS d.item_id
+  WHERE g.answers = 0
+);
 DELETE FROM temp.agg_d_records;
 DELETE FROM temp.agg_d_answers;
 

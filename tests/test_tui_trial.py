@@ -531,3 +531,23 @@ async def test_an_answer_far_down_the_form_repaints_without_laying_it_out(
         assert False not in layouts, "an answer laid the form out again"
     with Store.open(db_path) as store:
         assert store.answers(rid)[("cf_caution_appropriate", "")] == "no"
+
+
+async def test_a_date_questions_prompt_is_whole_at_80_columns(db_path: Path) -> None:
+    """The prompt inside a date-and-time answer (format, and that Enter on empty means now)
+    fits the field at 80 columns, not cut mid-phrase."""
+    with Store.create(db_path) as store:
+        store.create_record("call_listening", "kent")
+    app = app_for(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # resume the draft
+        await pilot.pause()
+        await go_to(pilot, "cl_call_datetime")
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(field, Input)
+        prompt = field.placeholder
+        assert "now" in prompt
+        text = screen_text(app)
+        assert any(prompt in line for line in text.splitlines())
+        assert "Enter on empty or ctrl+t = now" in text  # in the hint panel

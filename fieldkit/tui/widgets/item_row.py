@@ -141,6 +141,8 @@ def hint_lines(item: Item, *, auto: str, with_options: bool, value: Any) -> list
             lines.append(Content.styled("digits toggle · Enter confirms", "$text-muted"))
         elif item.kind == "choice":
             lines.append(Content.styled("digit picks · Enter opens the list", "$text-muted"))
+    if item.kind in NOW_KINDS:
+        lines.append(Content.styled("Enter on empty or ctrl+t = now", "$text-muted"))
     if item.help:
         lines.append(Content.styled(item.help, "italic $text-muted"))
     if item.na and not auto:
@@ -430,7 +432,7 @@ class TextRow(Vertical):
         kind = self.item.kind
         if kind in NOW_KINDS:
             fmt = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[kind]
-            return f"{fmt}  (Enter on empty = now)"
+            return f"{fmt}, ^t = now"  # Enter on empty too: the hint panel says so
         if kind == "decimal":
             extra = ", or u if unknown" if self.item.unknown else ""
             return f"a number{extra}" + (", na if n/a" if self.item.na_allowed else "")

@@ -181,7 +181,7 @@ def install_shipped_updates(store: Store) -> list[str]:
     from fieldkit.checklists import load_all
 
     lines = []
-    have = dict(store.conn.execute("SELECT id, max(version) FROM checklists GROUP BY id"))
+    have = store.latest_versions()
     for checklist in load_all().values():
         current = have.get(checklist.id)
         if current is None or int(current) >= checklist.version:

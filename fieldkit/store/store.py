@@ -234,6 +234,11 @@ class Store:
         return True
 
     # ------------------------------------------------------------- checklists
+    def latest_versions(self) -> dict[Any, Any]:
+        """Each stored checklist id and the latest version of it held, as stored (a merged
+        database may hold one this fieldkit cannot read: callers check)."""
+        return dict(self.conn.execute("SELECT id, max(version) FROM checklists GROUP BY id"))
+
     def checklist(self, checklist_id: str, version: int | None = None) -> Checklist:
         """A checklist as stored in this database (the latest version if none is given)."""
         if version is None:

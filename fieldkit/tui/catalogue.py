@@ -29,10 +29,9 @@ def installed(store: Store) -> tuple[list[Instrument], list[str]]:
     """The checklists installed in `store` (latest version of each) in dashboard order,
     and one line for each stored definition this fieldkit cannot read (merged from a
     newer one, or damaged): left out and named, never fatal."""
-    rows = store.conn.execute("SELECT id, max(version) FROM checklists GROUP BY id").fetchall()
     readable: list[Checklist] = []
     problems: list[str] = []
-    for cid, version in rows:
+    for cid, version in store.latest_versions().items():
         try:
             readable.append(store.checklist(str(cid), int(version)))
         except (FieldkitError, TypeError, ValueError) as e:

@@ -73,6 +73,19 @@ def test_write_statements_are_written_only_where_the_rule_allows() -> None:
     assert WRITERS - writing == set(), "no longer writes: take it off the list"
 
 
+SQL = re.compile(r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|PRAGMA)\b")
+
+
+def test_the_capture_app_runs_no_sql_of_its_own() -> None:
+    """The TUI reads and writes through the store's methods: no statement in fieldkit/tui."""
+    running = {
+        name
+        for name, texts in _modules().items()
+        if name.startswith("tui/") and any(SQL.match(t) for t in texts)
+    }
+    assert running == set(), "read through a Store method"
+
+
 def test_every_named_statement_is_run() -> None:
     """Named statements read one by one (`Q["name"]`) must each be named somewhere in the
     code; the views, their oracle and the canned queries are read whole."""

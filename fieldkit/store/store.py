@@ -571,6 +571,14 @@ class Store:
             " LEFT JOIN records r ON r.record_id = f.record_id ORDER BY f.record_id, f.field",
         )
 
+    def record_totals(self) -> tuple[int, int]:
+        """(records, drafts) the database holds, deleted records not counted."""
+        total, drafts = self.conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'draft') FROM records"
+            " WHERE deleted = 0"
+        ).fetchone()
+        return int(total), int(drafts)
+
     def counts(self) -> dict[str, int]:
         q = self.conn.execute
         return {

@@ -211,9 +211,7 @@ class DashboardScreen(Screen[None]):
 
 def record_count(store: Store) -> str:
     """'12 records (3 drafts)': what the database holds, deleted records not counted."""
-    total, drafts = store.conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE status = 'draft') FROM records WHERE deleted = 0"
-    ).fetchone()
+    total, drafts = store.record_totals()
     text = f"{total} record{'s' if total != 1 else ''}"
     return text + (f" ({drafts} draft{'s' if drafts != 1 else ''})" if drafts else "")
 

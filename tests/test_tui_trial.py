@@ -551,3 +551,25 @@ async def test_a_date_questions_prompt_is_whole_at_80_columns(db_path: Path) -> 
         text = screen_text(app)
         assert any(prompt in line for line in text.splitlines())
         assert "Enter on empty or ctrl+t = now" in text  # in the hint panel
+
+
+async def test_an_answer_another_program_wrote_shows_after_the_next_answer(
+    db_path: Path,
+) -> None:
+    """The form updates only the rows an answer changed, unless another program has written
+    the file since: then the record is read again, so what the other wrote is on screen."""
+    with Store.create(db_path) as store:
+        rid = store.create_record("call_listening", "kent", observed_at="2015-06-01T09:30")
+    app = app_for(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # resume the draft
+        await pilot.pause()
+        await go_to(pilot, "cl_visit_unannounced")
+        with Store.open(db_path) as other:
+            other.set_answer(rid, "cl_ctx_auto_repeat_id", "y")
+        await pilot.press("y")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        assert screen.rows[("cl_visit_unannounced", "")].value == "yes"
+        assert screen.rows[("cl_ctx_auto_repeat_id", "")].value == "yes"

@@ -571,6 +571,11 @@ class Store:
             " LEFT JOIN records r ON r.record_id = f.record_id ORDER BY f.record_id, f.field",
         )
 
+    def data_version(self) -> int:
+        """SQLite's data_version: it changes when another connection (another program, a
+        merge) commits to the file, never for this store's own writes."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
     def record_totals(self) -> tuple[int, int]:
         """(records, drafts) the database holds, deleted records not counted."""
         total, drafts = self.conn.execute(

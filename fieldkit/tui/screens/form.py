@@ -106,6 +106,8 @@ class FormScreen(Screen[None]):
         self.record_id = record_id
         self._now = now
         self._opening_message = message
+        # the file as this form last read it: a change means another program wrote it
+        self._data_version = store.data_version()
         rec = store.record(record_id)
         self.record = rec
         self.checklist = store.checklist(rec["checklist_id"], rec["checklist_version"])
@@ -229,6 +231,7 @@ class FormScreen(Screen[None]):
         row.note = self.model.note(entry)
 
     def _reload(self) -> None:
+        self._data_version = self.store.data_version()
         self.record = self.store.record(self.record_id)
         answers = self.store.answers(self.record_id)
         notes = self.store.notes(self.record_id)
@@ -596,8 +599,9 @@ class FormScreen(Screen[None]):
         store refused (invalid answers)."""
         outcome = self.queue.flush(wait)
         if current is not None or outcome.changed:  # a retry that changed nothing is quiet
-            if self.queue:
-                self._reload()  # what was saved, and the queued values
+            if self.queue or self.store.data_version() != self._data_version:
+                # what was saved, and the queued values; or what another program wrote
+                self._reload()
             else:
                 self._show_saved(outcome)
             self._show_outcome(outcome, current)

@@ -72,6 +72,14 @@ async def go_to(pilot: Pilot, item_id: str) -> None:
     raise AssertionError(f"could not reach {item_id}")
 
 
+async def resume_at(pilot: Pilot, item_id: str) -> None:
+    """From the dashboard: resume the draft waiting there and move to a question."""
+    await pilot.press("enter")
+    await pilot.pause()
+    await go_to(pilot, item_id)
+    await pilot.pause()
+
+
 def complete_call(store: Store) -> str:
     """A call record with every required answer (the tests' keyed call, as data)."""
     rid = store.create_record("call_listening", "kent", inspector="A. Inspector")
@@ -89,9 +97,7 @@ async def test_privacy_warning_is_on_screen_and_finalising_asks_once(db_path: Pa
         rid = complete_call(store)
     app = app_for(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # resume the draft
-        await pilot.pause()
-        await go_to(pilot, "cl_concerns")  # the last text answer, low on the screen
+        await resume_at(pilot, "cl_concerns")  # the last text answer, low on the screen
         await pilot.press(*typed("victim Jane Smith 07700 900123"))
         await pilot.pause()
         line = status(app)
@@ -429,9 +435,7 @@ async def test_an_automatic_na_goes_when_its_rule_stops_holding(db_path: Path) -
         assert store.answers(rid)[("cl_history_passed_to_officers", "")] == "na"
     app = app_for(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # resume the draft
-        await pilot.pause()
-        await go_to(pilot, "cl_response_grade")
+        await resume_at(pilot, "cl_response_grade")
         await pilot.press("2")  # priority: officers attend
         await pilot.pause()
         screen = app.screen
@@ -506,10 +510,7 @@ async def test_an_answer_far_down_the_form_repaints_without_laying_it_out(
         store.set_answer(rid, "cf_arrest", "arrested_at_scene")
     app = app_for(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # resume the draft
-        await pilot.pause()
-        await go_to(pilot, "cf_caution_appropriate")
-        await pilot.pause()
+        await resume_at(pilot, "cf_caution_appropriate")
         screen = app.screen
         assert isinstance(screen, FormScreen)
         lines = screen_text(app).splitlines()
@@ -540,10 +541,7 @@ async def test_a_date_questions_prompt_is_whole_at_80_columns(db_path: Path) -> 
         store.create_record("call_listening", "kent")
     app = app_for(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # resume the draft
-        await pilot.pause()
-        await go_to(pilot, "cl_call_datetime")
-        await pilot.pause()
+        await resume_at(pilot, "cl_call_datetime")
         field = app.focused
         assert isinstance(field, Input)
         prompt = field.placeholder
@@ -562,9 +560,7 @@ async def test_an_answer_another_program_wrote_shows_after_the_next_answer(
         rid = store.create_record("call_listening", "kent", observed_at="2015-06-01T09:30")
     app = app_for(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # resume the draft
-        await pilot.pause()
-        await go_to(pilot, "cl_visit_unannounced")
+        await resume_at(pilot, "cl_visit_unannounced")
         with Store.open(db_path) as other:
             other.set_answer(rid, "cl_ctx_auto_repeat_id", "y")
         await pilot.press("y")

@@ -540,15 +540,13 @@ def withdraw_plan_event(
             )
             insert_events(conn, [new])
             replaced_by = new["event_id"]
-        W.insert_withdrawal(
+        W.withdraw(
             conn,
-            W.withdrawal_row(
-                "plan_event",
-                row["event_id"],
-                reason=reason,
-                replaced_by=replaced_by,
-                author=author,
-            ),
+            "plan_event",
+            row["event_id"],
+            reason=reason,
+            replaced_by=replaced_by,
+            author=author,
         )
     return row["event_id"], replaced_by
 

@@ -468,15 +468,13 @@ def withdraw_event(
     shown as withdrawn, and leaves the current status and exports)."""
     with store.writing() as conn:
         row = W.find_event(conn, "rec_event", event)
-        W.insert_withdrawal(
+        W.withdraw(
             conn,
-            W.withdrawal_row(
-                "rec_event",
-                row["event_id"],
-                reason=_reason(reason),
-                replaced_by=None,
-                author=author if author is not None else (store.inspector or None),
-            ),
+            "rec_event",
+            row["event_id"],
+            reason=reason,
+            replaced_by=None,
+            author=author if author is not None else (store.inspector or None),
         )
     return ChangeResult(rec_id=row["rec_id"], withdrawn=row["event_id"])
 
@@ -522,23 +520,17 @@ def correct_event(
                 f"event {row['event_id']}: the correction says what it already says "
                 "(or repeats another event); nothing changed"
             )
-        W.insert_withdrawal(
+        W.withdraw(
             conn,
-            W.withdrawal_row(
-                "rec_event",
-                row["event_id"],
-                reason=_reason(reason),
-                replaced_by=new["event_id"],
-                author=who,
-            ),
+            "rec_event",
+            row["event_id"],
+            reason=reason,
+            replaced_by=new["event_id"],
+            author=who,
         )
     return ChangeResult(
         rec_id=row["rec_id"], withdrawn=row["event_id"], replaced_by=new["event_id"]
     )
-
-
-def _reason(text: str | None) -> str | None:
-    return W.check_reason(text)
 
 
 def list_recommendations(

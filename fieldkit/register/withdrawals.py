@@ -57,19 +57,21 @@ def find_event(conn: sqlite3.Connection, target: str, ref: str) -> dict[str, Any
     return row
 
 
-def withdrawal_row(
+def withdraw(
+    conn: sqlite3.Connection,
     target: str,
     target_id: str,
     *,
     reason: str | None,
     replaced_by: str | None,
     author: str | None,
-) -> dict[str, Any]:
-    """A register_withdrawals row with its digest id."""
+) -> None:
+    """Record a withdrawal of `target_id` (a register_withdrawals row with its digest id),
+    naming its correction if there is one. The caller holds the write transaction."""
     reason = check_reason(reason)
     recorded = now_iso()
     parts = (target, target_id, replaced_by, reason, author, recorded)
-    return {
+    row = {
         "withdrawal_id": digest("register_withdrawal", *parts),
         "target": target,
         "target_id": target_id,
@@ -78,9 +80,6 @@ def withdrawal_row(
         "author": author,
         "recorded_at": recorded,
     }
-
-
-def insert_withdrawal(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
     cols = list(row)
     conn.execute(
         f"INSERT OR IGNORE INTO register_withdrawals ({', '.join(cols)})"

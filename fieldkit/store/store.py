@@ -587,7 +587,7 @@ class Store:
     def counts(self) -> dict[str, int]:
         q = self.conn.execute
         return {
-            "records": q("SELECT count(*) FROM records WHERE deleted = 0").fetchone()[0],
+            "records": self.record_totals()[0],
             "answers": q("SELECT count(*) FROM cells WHERE kind = 'answer'").fetchone()[0],
             "changes": q("SELECT count(*) FROM changes").fetchone()[0],
             "conflicts": self.conflict_count(),

@@ -5,45 +5,17 @@ as they were before the counts were stored)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from helpers.examples import examples
+from helpers.oracle import assert_equal_to_recomputation, rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fieldkit.store import Store
 from fieldkit.store.aggregates import rebuild
 from fieldkit.store.connection import transaction
-from fieldkit.store.views import oracle_views
 from fieldkit.sync import merge
-
-FIGURES = (
-    "record_facts",
-    "counted_records",
-    "evidence_by_force",
-    "evidence_summary",
-    "scale_by_force",
-    "scale_summary",
-    "coverage",
-    "duplicate_records",
-)
-
-
-def _rows(conn: sqlite3.Connection, view: str) -> list[tuple]:
-    rows = conn.execute(f"SELECT * FROM {view}").fetchall()
-    return sorted(rows, key=repr)
-
-
-def assert_equal_to_recomputation(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    try:
-        oracle_views(conn)
-        for view in FIGURES:
-            assert _rows(conn, view) == _rows(conn, f"recomputed_{view}"), view
-    finally:
-        conn.close()
-
 
 CASE = "case_file_review"
 CALL = "call_listening"
@@ -159,11 +131,11 @@ def test_duplicates_count_once_and_the_next_copy_counts_when_the_first_goes(
 def test_rebuild_gives_what_the_fold_kept(store: Store) -> None:
     rid = store.create_record(CALL, "kent", status="final")
     store.set_answer(rid, "cl_ctx_knows_definitions", 3)
-    kept = _rows(store.conn, "scale_summary")
+    kept = rows(store.conn, "scale_summary")
     assert [r[6] for r in kept] == [1]  # scored
     with transaction(store.conn):
         rebuild(store.conn)
-    assert _rows(store.conn, "scale_summary") == kept
+    assert rows(store.conn, "scale_summary") == kept
 
 
 def test_an_older_record_given_the_same_key_takes_over_the_count(store: Store) -> None:

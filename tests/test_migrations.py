@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.records import case_file
+from helpers.oracle import assert_equal_to_recomputation
+from helpers.records import call, case_file
 
 from fieldkit.errors import BadDatabase
+from fieldkit.report import evidence, not_counted, scales
 from fieldkit.store import SCHEMA_VERSION, Store
 from fieldkit.store import schema as schema_mod
 from fieldkit.store.chain import verify
 from fieldkit.sync import merge
+from fieldkit.sync.conflicts import duplicates
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema_v1.db"
 RECORD_COLUMNS = (
@@ -226,6 +229,64 @@ def test_an_old_database_merges_as_a_source_untouched_with_the_ids_it_will_have(
         assert verify(t.conn).ok
 
 
+def rewind_step_7(conn: sqlite3.Connection) -> None:
+    """Undo schema step 7 (records.keyed, a generated column): the database as a fieldkit
+    at step 6 left it. The views reading the column go first; the migration makes them."""
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'view' AND sql LIKE '%keyed%'"
+    ).fetchall():
+        conn.execute(f'DROP VIEW "{name}"')
+    conn.execute("ALTER TABLE records DROP COLUMN keyed")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0007_keyed_records'")
+    conn.execute("PRAGMA user_version = 6")
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_xinfo({table})")]
+
+
+def test_a_schema_6_database_gets_keyed_and_keeps_its_figures(tmp_path: Path) -> None:
+    """Step 7 writes the blank-key rule once, as records.keyed: a database written at step 6,
+    with copies of one case file and call, and records whose key items are blank (each
+    counts on its own), opens with the column and the same figures, duplicates and
+    counted records, equal to the recomputation."""
+    db = tmp_path / "team.db"
+    with Store.create(db, inspector="amy") as s:
+        first = case_file(s, "kent", "CR/15/1", answers={"cf_t2_bwv_used": "yes"})
+        copy = case_file(s, "kent", " cr/15/1", answers={"cf_t2_bwv_used": "no"})
+        blank = [case_file(s, "kent", "", answers={"cf_t2_bwv_used": v}) for v in ("no", "no")]
+        calls = [call(s, "gwent", ref, cl_calm_reassuring=3) for ref in ("C1", "C1", "", "")]
+
+    def figures(conn: sqlite3.Connection) -> Any:
+        return (
+            evidence(conn),
+            evidence(conn, by_force=True),
+            scales(conn),
+            not_counted(conn),
+            duplicates(conn),
+            conn.execute("SELECT * FROM duplicate_records ORDER BY record_id").fetchall(),
+            conn.execute("SELECT * FROM record_agg ORDER BY record_id").fetchall(),
+        )
+
+    with Store.open(db, readonly=True) as s:
+        keyed = dict(s.conn.execute("SELECT record_id, keyed FROM records"))
+        before = figures(s.conn)
+    assert [keyed[r] for r in (first, copy, *blank, *calls)] == [1, 1, 0, 0, 1, 1, 0, 0]
+    assert before[3] == {"drafts": 0, "duplicates": 2}  # one copy of each key, no blank one
+    with closing(sqlite3.connect(db)) as conn:
+        rewind_step_7(conn)
+        conn.commit()
+        assert "keyed" not in columns(conn, "records")
+
+    with Store.open(db) as s:  # migrates: step 7 adds the column, the aggregates are rebuilt
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert "keyed" in columns(s.conn, "records")
+        assert dict(s.conn.execute("SELECT record_id, keyed FROM records")) == keyed
+        assert figures(s.conn) == before
+    assert len(list(tmp_path.glob("team.db.v6-*.bak"))) == 1
+    assert_equal_to_recomputation(db)
+
+
 # Schema step 5's current-state table and the log's cell index as they were, for
 # step_5_layout: step 6 replaced them by the winner mark on changes and the `cells` view.
 STEP_5_LAYOUT = (
@@ -267,7 +328,10 @@ def test_a_schema_5_database_keeps_its_figures_conflicts_and_log(cli, tmp_path: 
             return (
                 conn.execute("SELECT * FROM cells ORDER BY 1, 2, 3, 4").fetchall(),
                 conn.execute("SELECT * FROM conflicts ORDER BY change_id").fetchall(),
-                conn.execute("SELECT * FROM records ORDER BY record_id").fetchall(),
+                conn.execute(
+                    f"SELECT {RECORD_COLUMNS}, created_hlc, updated_hlc FROM records"
+                    " ORDER BY record_id"
+                ).fetchall(),
             )
         finally:
             conn.close()
@@ -280,6 +344,7 @@ def test_a_schema_5_database_keeps_its_figures_conflicts_and_log(cli, tmp_path: 
     now, reported = state(team), figures()
     assert len(now[1]) == 1 and len(now[0]) > 10  # an open conflict, and cells to keep
     with closing(sqlite3.connect(team)) as conn:
+        rewind_step_7(conn)
         for stmt in STEP_5_LAYOUT:
             conn.execute(stmt)
         conn.commit()

@@ -50,6 +50,8 @@ _ENVELOPE_COLUMNS = {
     "updated_hlc": "Hybrid logical clock of the record's latest change.",
     "natural_key": "force|reference: what identifies the same case across databases "
     "(e.g. force and crime reference).",
+    "keyed": "0 = every natural-key item is blank: no key, so never a copy of another "
+    "record (it counts on its own). 1 = it has a key.",
     "stratum": "Sampling stratum: the offence category for case files, else empty.",
     "in_scope": "1 = counts towards the evidence summary. Case files: DA-flagged and in "
     "rape, serious violence or ABH. 0 = reported separately.",

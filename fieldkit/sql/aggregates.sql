@@ -6,8 +6,8 @@
 -- contribution is subtracted (agg_out, before the new changes reach the cells; siblings under
 -- a new key in agg_in, whose cells did not change), their facts are recomputed and their new
 -- contribution added. Contributions collect in temp delta tables, applied once at the end.
--- A key counts only when some part after the force is not empty; a record without one is
--- its own group (as record_facts' window partition had it).
+-- A key counts only when some part after the force is not empty (records.keyed, schema step
+-- 0007); a record without one is its own group (as record_facts' window partition had it).
 
 -- name: create_temp
 CREATE TEMP TABLE IF NOT EXISTS agg_affected (record_id TEXT PRIMARY KEY);
@@ -40,8 +40,7 @@ SELECT o.record_id
 FROM temp.touched_records t
 CROSS JOIN main.records r ON r.record_id = t.record_id
 CROSS JOIN main.records o ON o.checklist_id IS r.checklist_id AND o.natural_key IS r.natural_key
-WHERE r.natural_key IS NULL
-   OR replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') <> '';
+WHERE r.keyed = 1;
 INSERT OR IGNORE INTO temp.agg_sub (record_id) SELECT record_id FROM temp.agg_affected;
 
 -- name: affected_after
@@ -53,9 +52,7 @@ SELECT o.record_id
 FROM temp.touched_records t
 CROSS JOIN main.records r ON r.record_id = t.record_id
 CROSS JOIN main.records o ON o.checklist_id IS r.checklist_id AND o.natural_key IS r.natural_key
-WHERE (r.natural_key IS NULL
-   OR replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') <> '')
-  AND o.record_id NOT IN (SELECT record_id FROM temp.agg_affected);
+WHERE r.keyed = 1 AND o.record_id NOT IN (SELECT record_id FROM temp.agg_affected);
 INSERT OR IGNORE INTO temp.agg_affected (record_id) SELECT record_id FROM temp.agg_sub;
 
 -- name: contribute
@@ -98,8 +95,7 @@ SELECT r.record_id, r.checklist_id, r.checklist_version, r.force_code, s.stratum
     SELECT 1 FROM main.records o
     WHERE o.checklist_id IS r.checklist_id AND o.natural_key IS r.natural_key
       AND o.force_code IS r.force_code
-      AND (r.natural_key IS NULL
-        OR replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') <> '')
+      AND r.keyed = 1
       AND o.status = 'final' AND o.deleted = 0 AND o.record_id <> r.record_id
       AND (
         (o.created_hlc IS NULL AND r.created_hlc IS NOT NULL)

@@ -100,7 +100,8 @@ INSERT INTO main.merges (
 -- name: duplicates
 -- Records of one checklist that share a natural key (the same force and case reference,
 -- say) under different record ids, not deleted: two inspectors recorded the same thing.
--- A key whose items are all blank is no key. `counted` marks the copy reports count.
+-- A key whose items are all blank is no key (records.keyed = 0). `counted` marks the copy
+-- reports count.
 SELECT r.checklist_id, r.natural_key, r.record_id, r.force_code, r.inspector, r.status,
        r.observed_at, r.subject_ref, r.created_hlc, r.updated_hlc,
        CASE WHEN r.status = 'final' AND r.record_id = (
@@ -113,8 +114,7 @@ FROM main.records r
 JOIN (
   SELECT checklist_id, natural_key
   FROM main.records
-  WHERE deleted = 0
-    AND replace(substr(natural_key, instr(natural_key, '|') + 1), '|', '') <> ''
+  WHERE deleted = 0 AND keyed = 1
   GROUP BY checklist_id, natural_key
   HAVING count(*) > 1
 ) AS d ON d.checklist_id = r.checklist_id AND d.natural_key = r.natural_key

@@ -59,7 +59,7 @@ WITH dup_keys AS (
   FROM record_agg g
   JOIN records r ON r.record_id = g.record_id
   WHERE g.counted = 0 AND r.status = 'final' AND r.deleted = 0
-    AND replace(substr(r.natural_key, instr(r.natural_key, '|') + 1), '|', '') <> ''
+    AND r.keyed = 1
 )
 SELECT f.checklist_id, f.natural_key, f.record_id, f.force_code, f.inspector, f.created_hlc,
        f.counted

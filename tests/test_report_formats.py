@@ -161,3 +161,53 @@ async def test_no_percentage_above_100_in_datasette(db_path: Path) -> None:
         for name in ("fieldkit", "auth_passwords"):
             if name not in before and pm.get_plugin(name) is not None:
                 pm.unregister(name=name)
+
+
+async def test_the_evidence_query_and_the_report_share_one_base(cli: Cli, db_path: Path) -> None:
+    """ "% of all" is defined once (the evidence views): the terminal report (CSV), the
+    findings rows and Datasette's `evidence` query give the same base, unit and percentage
+    for an item asked per agency (its agency rows) and for ordinary items (the records in
+    scope, blanks, not applicable and unknown answers included)."""
+    from datasette.plugins import pm
+
+    from fieldkit.datasette.serve import make_datasette
+
+    with Store.create(db_path, inspector="tester") as s:
+        marac(s, "kent", "Maidstone", "2015-06-01", {"police": "yes", "probation": "no"})
+        marac(s, "essex", "Basildon", "2015-06-02", {"police": "yes", "idva": "na"})
+        for i, v in enumerate(["yes", "no", "na", "unknown", None]):
+            answers = {} if v is None else {"cf_t2_bwv_used": v}
+            case_file(s, "kent" if i % 2 else "gwent", f"CR/{i}", answers=answers)
+        found = {r["item_id"]: r for r in evidence(s.conn)}
+    picked = ("mo_att_seniority_ok", "cf_t2_bwv_used", "cf_t2_house_to_house")
+    wanted = [("agency rows", 4, 2, 50), ("records", 5, 1, 20), ("records", 5, 0, 0)]
+    for item, (unit, base, completed, of_base) in zip(picked, wanted, strict=True):
+        r = found[item]
+        assert (r["base_unit"], r["base"], r["completed"], r["percent_of_base"]) == (
+            unit,
+            base,
+            completed,
+            of_base,
+        ), item
+
+    def figures(rows: list[dict]) -> dict[str, tuple]:
+        return {r["item_id"]: (int(r["base"]), r["base_unit"], r["percent_of_base"]) for r in rows}
+
+    res = cli("report", "evidence", "--db", db_path, "--format", "csv", "--ids")
+    terminal = figures(
+        [
+            {**r, "percent_of_base": int(r["percent_of_base"]) if r["percent_of_base"] else None}
+            for r in csv.DictReader(io.StringIO(res.output))
+        ]
+    )
+    before = {name for name, _ in pm.list_name_plugin()}
+    try:
+        ds = make_datasette([db_path])
+        res = await ds.client.get("/test/evidence.json?_shape=array&_size=max&checklist=")
+        datasette = figures(res.json())
+    finally:
+        for name in ("fieldkit", "auth_passwords"):
+            if name not in before and pm.get_plugin(name) is not None:
+                pm.unregister(name=name)
+    assert terminal == datasette == figures(list(found.values()))
+    assert all(item in terminal for item in picked)

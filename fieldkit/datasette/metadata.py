@@ -70,6 +70,10 @@ _EVIDENCE_COLUMNS = {
     "percent_of_files": "completed ÷ all files in scope (the 2014 report's denominator), "
     "rounded half up. Label it as such. Empty for questions asked per agency or per case.",
     "forces": "Forces contributing.",
+    "repeat_key": "For a question asked once per agency or per case: what one row is "
+    "(agency, case). Empty for the rest.",
+    "answers": "Answers given (yes, no, not applicable or unknown).",
+    "pooled": "1 = pooled across forces (force_code empty), 0 = one force.",
 }
 
 _SCALE_COLUMNS = {
@@ -240,6 +244,21 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {},
     ),
     "item_info": ("One row per item id: question text and order (latest version).", {}),
+    "evidence_expected": (
+        "The counted records that have each yes/no item, per checklist version, scope and "
+        "force: what the evidence figures' files and blanks are counted from.",
+        _EVIDENCE_COLUMNS,
+    ),
+    "evidence_answered": (
+        "The counted records' answers to each yes/no item, per checklist version, scope and "
+        "force: what the evidence figures are counted from.",
+        _EVIDENCE_COLUMNS,
+    ),
+    "evidence_figures": (
+        "Every yes/no item per force (pooled = 0) and pooled across forces (pooled = 1): the "
+        "figures evidence_by_force and evidence_summary show, computed once.",
+        _EVIDENCE_COLUMNS,
+    ),
     "evidence_by_force": (
         "Every yes/no item per force: applicable, completed, percent (the Table 2 rule).",
         _EVIDENCE_COLUMNS,
@@ -372,6 +391,8 @@ HIDDEN = (
     "natural_key_items",
     "force_aliases",
     "cells",
+    "evidence_expected",
+    "evidence_answered",
 )
 # Canned queries in the order the database page lists them: the findings first.
 FIRST = (

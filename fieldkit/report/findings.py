@@ -52,27 +52,6 @@ def _item_rows(
         yield r, row
 
 
-def repeat_keys(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
-    """(checklist id, item id) -> what one repeat row is ('agency', 'case') for every item
-    in a repeat group."""
-    return {
-        (cid, iid): key
-        for cid, iid, key in conn.execute(
-            "SELECT checklist_id, item_id, repeat_key FROM item_info WHERE repeat_key IS NOT NULL"
-        )
-    }
-
-
-def base_of(r: dict[str, Any], repeat_key: str | None) -> tuple[int, str]:
-    """The true base of an item's "% of all" figure and what it counts: the records in
-    scope for an ordinary item; for an item asked once per agency or per case, the repeat
-    rows answered (an agency at a meeting, a case discussed), never the records."""
-    if repeat_key is None:
-        return r["files"], "records"
-    rows = r["applicable"] + r["not_applicable"] + r["unknown"]
-    return rows, f"{repeat_key} rows"
-
-
 def evidence(
     conn: sqlite3.Connection,
     *,
@@ -87,16 +66,14 @@ def evidence(
     Beside the Table 2 figure, `percent_of_base` is completed over every counted instance
     (the 2014 report's "of all files"): `base` is the records in scope for an ordinary item
     and the repeat rows answered for an item asked per agency or per case (`repeat` names
-    which, `base_unit` says it), so it never exceeds 100.
+    which, `base_unit` says it), so it never exceeds 100. The views define the base
+    (evidence_figures in fieldkit/sql/views.sql), so Datasette's `evidence` query shows the
+    same one.
 
     `in_scope=False` gives the case files outside the DA analysis (burglary, not DA)."""
     out = []
-    repeats: dict[tuple[str, str], str] | None = None
     for r, row in _item_rows(conn, "evidence", checklist, by_force, force, in_scope):
-        if repeats is None:
-            repeats = repeat_keys(conn)
-        repeat = repeats.get((r["checklist_id"], r["item_id"]))
-        base, unit = base_of(r, repeat)
+        base, unit = r["base"], r["base_unit"]
         row.update(
             applicable=r["applicable"],
             completed=r["completed"],
@@ -106,10 +83,10 @@ def evidence(
             unknown=r["unknown"],
             blank=r["blank"],
             files=r["files"],
-            repeat=repeat,
+            repeat=r["repeat_key"],
             base=base,
             base_unit=unit,
-            percent_of_base=numbers.percent(r["completed"], base),
+            percent_of_base=r["percent_of_base"],
             base_label=numbers.label(r["completed"], base, unit=unit),
         )
         out.append(row)

@@ -5,19 +5,12 @@
 
 -- name: evidence
 -- "% of all" has a true base: the records in scope, or for a question asked per agency or
--- per case the rows answered (never the records, which gave figures above 100%).
+-- per case the rows answered (never the records, which gave figures above 100%). The base
+-- is the view's (evidence_figures in views.sql), the one `fieldkit report` shows.
 SELECT checklist_id, item_id, question, applicable, completed, percent, label,
-       not_applicable, blank, base, base_unit,
-       CASE WHEN base > 0 THEN (200 * completed + base) / (2 * base) END AS percent_of_base
-FROM (
-  SELECT e.*,
-    CASE WHEN i.repeat_key IS NULL THEN e.files
-      ELSE e.applicable + e.not_applicable + e.unknown END AS base,
-    CASE WHEN i.repeat_key IS NULL THEN 'records' ELSE i.repeat_key || ' rows' END AS base_unit
-  FROM evidence_summary e
-  JOIN item_info i ON i.checklist_id = e.checklist_id AND i.item_id = e.item_id
-  WHERE e.in_scope = 1 AND (:checklist = '' OR e.checklist_id = :checklist)
-)
+       not_applicable, blank, base, base_unit, percent_of_base
+FROM evidence_summary
+WHERE in_scope = 1 AND (:checklist = '' OR checklist_id = :checklist)
 ORDER BY checklist_id, position;
 
 -- name: summary_table

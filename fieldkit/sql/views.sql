@@ -75,127 +75,143 @@ SELECT checklist_id, item_id, max(checklist_version) AS checklist_version, posit
 FROM items
 GROUP BY checklist_id, item_id;
 
--- name: evidence_by_force
--- Every yes/no(/not applicable) item, per force: applicable, completed, percent. An item
--- renamed in a later version (`renamed_from`, the item_renames view) counts the answers
--- given under its old id too: its answers carry over.
--- `files` = counted records in scope that have the item; `blank` = those with no answer
--- (only possible for legacy imports; NULL for repeat groups, which count instances).
--- Read from the stored counts (agg_records, agg_answers) the fold keeps.
-CREATE VIEW evidence_by_force AS
-WITH
-base AS (
+-- name: evidence_expected
+-- The evidence figures (every yes/no(/not applicable) item), read from the stored counts
+-- (agg_records, agg_answers) the fold keeps, in three steps written once each: the inputs
+-- (evidence_expected, evidence_answered: one row per stored count, per force), the figures at
+-- both levels (evidence_figures: per force, and pooled across forces as sums of counts, never
+-- averages), and the two views every output reads (evidence_by_force, evidence_summary), each
+-- one level of evidence_figures. An item renamed in a later version (`renamed_from`, the
+-- item_renames view) counts the answers given under its old id too: its answers carry over.
+--
+-- The counted records that have each yes/no item: per checklist version, scope and force,
+-- the item (under its current id) and how many counted records of that version there are.
+CREATE VIEW evidence_expected AS
+WITH counted AS (
   SELECT checklist_id, checklist_version, in_scope, force_code, sum(final) AS n
   FROM agg_records
   WHERE final > 0
   GROUP BY checklist_id, checklist_version, in_scope, force_code
-),
-expected AS (
-  SELECT b.checklist_id, b.in_scope, b.force_code, coalesce(rn.new_id, i.item_id) AS item_id,
-    sum(b.n) AS files
-  FROM base b
-  JOIN items i ON i.checklist_id = b.checklist_id AND i.checklist_version = b.checklist_version
-  LEFT JOIN item_renames rn ON rn.checklist_id = i.checklist_id AND rn.old_id = i.item_id
-  WHERE i.kind IN ('yn', 'ynna')
-  GROUP BY b.checklist_id, b.in_scope, b.force_code, coalesce(rn.new_id, i.item_id)
-),
-tally AS (
-  SELECT g.checklist_id, g.in_scope, g.force_code, coalesce(rn.new_id, g.item_id) AS item_id,
-    sum(g.applicable) AS applicable,
-    sum(g.completed) AS completed,
-    sum(g.not_applicable) AS not_applicable,
-    sum(g.unknown) AS unknown,
-    sum(g.answers) AS answers
-  FROM agg_answers g
-  JOIN items i ON i.checklist_id = g.checklist_id AND i.checklist_version = g.checklist_version
-    AND i.item_id = g.item_id
-  LEFT JOIN item_renames rn ON rn.checklist_id = g.checklist_id AND rn.old_id = g.item_id
-  WHERE i.kind IN ('yn', 'ynna')
-  GROUP BY g.checklist_id, g.in_scope, g.force_code, coalesce(rn.new_id, g.item_id)
 )
-SELECT
-  e.checklist_id, e.in_scope, e.force_code, fo.name AS force_name, e.item_id,
-  ii.prompt AS question, ii.position, ii.section_title,
-  coalesce(t.applicable, 0) AS applicable,
-  coalesce(t.completed, 0) AS completed,
-  CASE WHEN t.applicable > 0 THEN (200 * t.completed + t.applicable) / (2 * t.applicable) END
-    AS percent,
-  CASE WHEN t.applicable > 0 THEN
-    ((200 * t.completed + t.applicable) / (2 * t.applicable)) || '% (' || t.completed || ' of '
-      || t.applicable || ')'
-  ELSE 'no applicable records' END AS label,
-  CASE WHEN t.applicable > 0 THEN CAST(t.completed AS REAL) / t.applicable END AS ratio,
-  coalesce(t.not_applicable, 0) AS not_applicable,
-  coalesce(t.unknown, 0) AS unknown,
-  CASE WHEN ii.repeat_key IS NULL THEN e.files - coalesce(t.answers, 0) END AS blank,
-  e.files
-FROM expected e
-LEFT JOIN tally t
-  ON t.checklist_id = e.checklist_id AND t.in_scope = e.in_scope
- AND t.force_code = e.force_code AND t.item_id = e.item_id
-JOIN item_info ii ON ii.checklist_id = e.checklist_id AND ii.item_id = e.item_id
-LEFT JOIN forces fo ON fo.code = e.force_code;
+SELECT c.checklist_id, c.in_scope, c.force_code, coalesce(rn.new_id, i.item_id) AS item_id,
+  c.n AS files
+FROM counted c
+JOIN items i ON i.checklist_id = c.checklist_id AND i.checklist_version = c.checklist_version
+LEFT JOIN item_renames rn ON rn.checklist_id = i.checklist_id AND rn.old_id = i.item_id
+WHERE i.kind IN ('yn', 'ynna');
 
--- name: evidence_summary
--- The same, pooled across forces (sums of counts, never averages): the shape of Table 2.
--- percent_of_files is completed / all files in scope, the 2014 report's denominator (NULL for
--- items asked per agency or per case, whose base is the rows: see the `evidence` query).
--- Pooled straight from the stored counts (what summing evidence_by_force gives, without
--- building its row per force first); `forces` counts the forces with files.
-CREATE VIEW evidence_summary AS
+-- name: evidence_answered
+-- The counted records' answers to each yes/no item (under its current id), per checklist
+-- version, scope and force: one row per stored count.
+CREATE VIEW evidence_answered AS
+SELECT g.checklist_id, g.in_scope, g.force_code, coalesce(rn.new_id, g.item_id) AS item_id,
+  g.applicable, g.completed, g.not_applicable, g.unknown, g.answers
+FROM agg_answers g
+JOIN items i ON i.checklist_id = g.checklist_id AND i.checklist_version = g.checklist_version
+  AND i.item_id = g.item_id
+LEFT JOIN item_renames rn ON rn.checklist_id = g.checklist_id AND rn.old_id = g.item_id
+WHERE i.kind IN ('yn', 'ynna');
+
+-- name: evidence_figures
+-- Every yes/no item per force (pooled = 0) and pooled across forces (pooled = 1, force_code
+-- NULL): applicable, completed, percent (of the applicable: Table 2's figure), label.
+-- `files` = counted records in scope that have the item; `blank` = those with no answer
+-- (only possible for legacy imports; NULL for repeat groups, which count instances);
+-- `forces` = the forces with files.
+-- `base` = what "% of all" is out of (the 2014 report's "of all files"): the files for an
+-- ordinary item; for an item asked once per agency or per case (`repeat_key`), the repeat
+-- rows answered, never the records (which gave figures above 100%). `base_unit` says which,
+-- percent_of_base is completed of the base: never above 100.
+-- A query asking for one level reads only that level's arm (the other's WHERE is false);
+-- CROSS JOIN keeps the levels the outer loop, so they are never copied to a temp table.
+CREATE VIEW evidence_figures AS
 WITH
-base AS (
-  SELECT checklist_id, checklist_version, in_scope, force_code, sum(final) AS n
-  FROM agg_records
-  WHERE final > 0
-  GROUP BY checklist_id, checklist_version, in_scope, force_code
-),
-expected AS (
-  SELECT b.checklist_id, b.in_scope, coalesce(rn.new_id, i.item_id) AS item_id,
-    sum(b.n) AS files, count(DISTINCT coalesce(b.force_code, char(0))) AS forces
-  FROM base b
-  JOIN items i ON i.checklist_id = b.checklist_id AND i.checklist_version = b.checklist_version
-  LEFT JOIN item_renames rn ON rn.checklist_id = i.checklist_id AND rn.old_id = i.item_id
-  WHERE i.kind IN ('yn', 'ynna')
-  GROUP BY b.checklist_id, b.in_scope, coalesce(rn.new_id, i.item_id)
-),
-tally AS (
-  SELECT g.checklist_id, g.in_scope, coalesce(rn.new_id, g.item_id) AS item_id,
-    sum(g.applicable) AS applicable, sum(g.completed) AS completed,
-    sum(g.not_applicable) AS not_applicable, sum(g.unknown) AS unknown,
-    sum(g.answers) AS answers
-  FROM agg_answers g
-  JOIN items i ON i.checklist_id = g.checklist_id AND i.checklist_version = g.checklist_version
-    AND i.item_id = g.item_id
-  LEFT JOIN item_renames rn ON rn.checklist_id = g.checklist_id AND rn.old_id = g.item_id
-  WHERE i.kind IN ('yn', 'ynna')
-  GROUP BY g.checklist_id, g.in_scope, coalesce(rn.new_id, g.item_id)
-),
-pooled AS (
-  SELECT e.checklist_id, e.in_scope, e.item_id, ii.prompt AS question, ii.position,
-    ii.section_title,
-    coalesce(t.applicable, 0) AS applicable, coalesce(t.completed, 0) AS completed,
-    coalesce(t.not_applicable, 0) AS not_applicable, coalesce(t.unknown, 0) AS unknown,
-    CASE WHEN ii.repeat_key IS NULL THEN e.files - coalesce(t.answers, 0) END AS blank,
-    e.files, e.forces
-  FROM expected e
-  LEFT JOIN tally t
+levels AS (
+  SELECT 0 AS pooled, e.checklist_id, e.in_scope, e.force_code, e.item_id, e.files,
+    1 AS forces, t.applicable, t.completed, t.not_applicable, t.unknown, t.answers
+  FROM (
+    SELECT checklist_id, in_scope, force_code, item_id, sum(files) AS files
+    FROM evidence_expected
+    GROUP BY checklist_id, in_scope, force_code, item_id
+  ) e
+  LEFT JOIN (
+    SELECT checklist_id, in_scope, force_code, item_id, sum(applicable) AS applicable,
+      sum(completed) AS completed, sum(not_applicable) AS not_applicable,
+      sum(unknown) AS unknown, sum(answers) AS answers
+    FROM evidence_answered
+    GROUP BY checklist_id, in_scope, force_code, item_id
+  ) t
+    ON t.checklist_id = e.checklist_id AND t.in_scope = e.in_scope
+   AND t.force_code = e.force_code AND t.item_id = e.item_id
+  UNION ALL
+  SELECT 1, e.checklist_id, e.in_scope, NULL, e.item_id, e.files, e.forces,
+    t.applicable, t.completed, t.not_applicable, t.unknown, t.answers
+  FROM (
+    SELECT checklist_id, in_scope, item_id, sum(files) AS files,
+      count(DISTINCT coalesce(force_code, char(0))) AS forces
+    FROM evidence_expected
+    GROUP BY checklist_id, in_scope, item_id
+  ) e
+  LEFT JOIN (
+    SELECT checklist_id, in_scope, item_id, sum(applicable) AS applicable,
+      sum(completed) AS completed, sum(not_applicable) AS not_applicable,
+      sum(unknown) AS unknown, sum(answers) AS answers
+    FROM evidence_answered
+    GROUP BY checklist_id, in_scope, item_id
+  ) t
     ON t.checklist_id = e.checklist_id AND t.in_scope = e.in_scope AND t.item_id = e.item_id
-  JOIN item_info ii ON ii.checklist_id = e.checklist_id AND ii.item_id = e.item_id
+),
+counts AS (
+  SELECT l.pooled, l.checklist_id, l.in_scope, l.force_code, l.item_id, ii.prompt AS question,
+    ii.position, ii.section_title, ii.repeat_key,
+    coalesce(l.applicable, 0) AS applicable, coalesce(l.completed, 0) AS completed,
+    coalesce(l.not_applicable, 0) AS not_applicable, coalesce(l.unknown, 0) AS unknown,
+    CASE WHEN ii.repeat_key IS NULL THEN l.files - coalesce(l.answers, 0) END AS blank,
+    l.files, l.forces,
+    CASE WHEN ii.repeat_key IS NULL THEN l.files
+      ELSE coalesce(l.applicable + l.not_applicable + l.unknown, 0) END AS base,
+    CASE WHEN ii.repeat_key IS NULL THEN 'records' ELSE ii.repeat_key || ' rows' END AS base_unit
+  FROM levels l
+  CROSS JOIN item_info ii ON ii.checklist_id = l.checklist_id AND ii.item_id = l.item_id
 )
 SELECT
-  checklist_id, in_scope, item_id, question, position, section_title, applicable, completed,
+  pooled, checklist_id, in_scope, force_code, item_id, question, position, section_title,
+  applicable, completed,
   CASE WHEN applicable > 0 THEN (200 * completed + applicable) / (2 * applicable) END AS percent,
   CASE WHEN applicable > 0 THEN
     ((200 * completed + applicable) / (2 * applicable)) || '% (' || completed || ' of '
       || applicable || ')'
   ELSE 'no applicable records' END AS label,
   CASE WHEN applicable > 0 THEN CAST(completed AS REAL) / applicable END AS ratio,
-  not_applicable, unknown, blank, files,
-  CASE WHEN files > 0 AND blank IS NOT NULL THEN (200 * completed + files) / (2 * files) END
-    AS percent_of_files,
-  forces
-FROM pooled;
+  not_applicable, unknown, blank, files, forces, repeat_key, base, base_unit,
+  CASE WHEN base > 0 THEN (200 * completed + base) / (2 * base) END AS percent_of_base
+FROM counts;
+
+-- name: evidence_by_force
+-- Every yes/no item, per force (evidence_figures' per-force level), with the force's name.
+CREATE VIEW evidence_by_force AS
+SELECT
+  e.checklist_id, e.in_scope, e.force_code, fo.name AS force_name, e.item_id, e.question,
+  e.position, e.section_title, e.applicable, e.completed, e.percent, e.label, e.ratio,
+  e.not_applicable, e.unknown, e.blank, e.files, e.repeat_key, e.base, e.base_unit,
+  e.percent_of_base
+FROM evidence_figures e
+LEFT JOIN forces fo ON fo.code = e.force_code
+WHERE e.pooled = 0;
+
+-- name: evidence_summary
+-- Every yes/no item pooled across forces (evidence_figures' pooled level): the shape of
+-- Table 2. percent_of_files is percent_of_base where the base is the files in scope, the
+-- 2014 report's denominator (NULL for items asked per agency or per case, whose base is the
+-- rows).
+CREATE VIEW evidence_summary AS
+SELECT
+  checklist_id, in_scope, item_id, question, position, section_title, applicable, completed,
+  percent, label, ratio, not_applicable, unknown, blank, files,
+  CASE WHEN repeat_key IS NULL THEN percent_of_base END AS percent_of_files,
+  forces, repeat_key, base, base_unit, percent_of_base
+FROM evidence_figures
+WHERE pooled = 1;
 
 -- name: scale_by_force
 -- Scale (1-4) items per force: how many scored, the mean, and the share meeting the standard

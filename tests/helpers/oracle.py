@@ -20,9 +20,19 @@ FIGURES = (
 )
 
 
-def rows(conn: sqlite3.Connection, view: str) -> list[tuple]:
+# Columns the views have and the recomputation does not: "% of all" and its base, which
+# the views add to the counts the two are compared on (tests/test_report_formats.py and
+# tests/test_views.py check them against hand counts).
+BASE_COLUMNS = {"repeat_key", "base", "base_unit", "percent_of_base"}
+
+
+def rows(conn: sqlite3.Connection, view: str, columns: str = "*") -> list[tuple]:
     """Every row of a view, in a fixed order."""
-    return sorted(conn.execute(f"SELECT * FROM {view}").fetchall(), key=repr)
+    return sorted(conn.execute(f"SELECT {columns} FROM {view}").fetchall(), key=repr)
+
+
+def columns(conn: sqlite3.Connection, view: str) -> list[str]:
+    return [d[0] for d in conn.execute(f"SELECT * FROM {view} LIMIT 0").description]
 
 
 def assert_equal_to_recomputation(path: Path) -> None:
@@ -30,6 +40,9 @@ def assert_equal_to_recomputation(path: Path) -> None:
     try:
         oracle_views(conn)
         for view in FIGURES:
-            assert rows(conn, view) == rows(conn, f"recomputed_{view}"), view
+            ours, theirs = columns(conn, view), columns(conn, f"recomputed_{view}")
+            assert set(ours) - set(theirs) <= BASE_COLUMNS, view
+            shared = ", ".join(c for c in ours if c in theirs)
+            assert rows(conn, view, shared) == rows(conn, f"recomputed_{view}", shared), view
     finally:
         conn.close()

@@ -8,7 +8,8 @@ file's), and the ratio of the medians is printed: this checkout's time over the 
 beside the ratio of the SQLite virtual-machine instructions each statement takes (the work
 itself, the same however loaded the machine is).
 The statements are the ones `fieldkit report evidence` (pooled, per force, one force), the
-summary table (one checklist) and the evidence canned queries run.
+summary table (one checklist) and the evidence canned queries run; then the report's
+findings.evidence() end to end, the other revision's findings.py against this one's.
 
     .venv/bin/python bench/views_against.py --db /tmp/demo10.db --rev main --repeat 9
 
@@ -23,7 +24,10 @@ import sqlite3
 import statistics
 import subprocess
 import time
+import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -121,6 +125,33 @@ def steps(conn: sqlite3.Connection, stmt: str, params: object) -> int:
     return count[0]
 
 
+def findings_module(text: str, name: str) -> types.ModuleType:
+    """fieldkit/report/findings.py as `text` has it, reading the views the connection
+    already has (its views.ensure would replace the other revision's TEMP views)."""
+    module = types.ModuleType(name)
+    exec(compile(text, f"{name}.py", "exec"), module.__dict__)
+    module.views = types.SimpleNamespace(ensure=lambda conn: None)  # type: ignore[attr-defined]
+    return module
+
+
+# (task, call): the report's findings end to end (SQL and the Python over its rows)
+END_TO_END: tuple[tuple[str, Callable[[Any, sqlite3.Connection], Any]], ...] = (
+    ("findings.evidence()", lambda f, conn: f.evidence(conn)),
+    ("findings.evidence(by_force)", lambda f, conn: f.evidence(conn, by_force=True)),
+    ("findings.evidence(force=kent)", lambda f, conn: f.evidence(conn, force="kent")),
+    (
+        "findings.evidence(table 2's checklist)",
+        lambda f, conn: f.evidence(conn, checklist="case_file_review"),
+    ),
+)
+
+
+def timed(call: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    call()
+    return (time.perf_counter() - t) * 1000
+
+
 def main(
     db: Path = typer.Option(..., help="a demo database at this checkout's schema"),
     rev: str = typer.Option("main", help="the revision to compare against"),
@@ -154,6 +185,21 @@ def main(
                 f"{name:<{width}}  {old:7.1f} ms  {new:7.1f} ms  {new / old:6.2f}x"
                 f"  {k_old:14d}  {k_new:8d}  {k_new / k_old:6.2f}x"
             )
+        old_f = findings_module(at_revision(rev, "fieldkit/report/findings.py"), "findings_rev")
+        new_f = findings_module(
+            (ROOT / "fieldkit" / "report" / "findings.py").read_text(encoding="utf-8"),
+            "findings_this",
+        )
+        print(f"\n{'end to end':<{width}}  {rev:>10}  {'this':>10}  this/{rev}")
+        for name, call in END_TO_END:
+            a, b = [], []
+            timed(lambda call=call: call(old_f, theirs.conn))
+            timed(lambda call=call: call(new_f, ours.conn))
+            for _ in range(repeat):
+                a.append(timed(lambda call=call: call(old_f, theirs.conn)))
+                b.append(timed(lambda call=call: call(new_f, ours.conn)))
+            old, new = statistics.median(a), statistics.median(b)
+            print(f"{name:<{width}}  {old:7.1f} ms  {new:7.1f} ms  {new / old:6.2f}x")
     finally:
         ours.close()
         theirs.close()

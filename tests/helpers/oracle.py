@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from fieldkit.report.numbers import percent
 from fieldkit.store.views import oracle_views
 
 FIGURES = (
@@ -44,5 +45,21 @@ def assert_equal_to_recomputation(path: Path) -> None:
             assert set(ours) - set(theirs) <= BASE_COLUMNS, view
             shared = ", ".join(c for c in ours if c in theirs)
             assert rows(conn, view, shared) == rows(conn, f"recomputed_{view}", shared), view
+            if set(ours) & BASE_COLUMNS:
+                assert_true_base(conn, view)
     finally:
         conn.close()
+
+
+def assert_true_base(conn: sqlite3.Connection, view: str) -> None:
+    """ "% of all" over its true base: the records in scope for an ordinary item, the repeat
+    rows answered for an item asked per agency or per case (written out here on its own)."""
+    for r in conn.execute(
+        f"SELECT repeat_key, files, applicable, not_applicable, unknown, completed, base,"
+        f" base_unit, percent_of_base FROM {view}"
+    ):
+        repeat, files, applicable, na, unknown, completed, base, unit, of_base = r
+        rows_answered = applicable + na + unknown
+        want = (files, "records") if repeat is None else (rows_answered, f"{repeat} rows")
+        assert (base, unit) == want, (view, r)
+        assert of_base == percent(completed, base), (view, r)

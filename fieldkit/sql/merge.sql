@@ -24,10 +24,6 @@ WHERE m.id IS NULL
 -- name: last_incoming
 SELECT coalesce(max(rowid), 0) FROM temp.incoming;
 
--- name: source_read
-INSERT INTO temp.merge_sources (src, hi)
-SELECT :src, coalesce(max(rowid), 0) FROM temp.incoming;
-
 -- name: read_parents
 -- The further parents of the changes read (a change travels with its parents' list).
 INSERT OR IGNORE INTO temp.incoming_parents (child, parent)
@@ -59,24 +55,18 @@ JOIN main.records r ON r.record_id = n.record_id
 GROUP BY n.src;
 
 -- name: count_answers
--- Answers whose value this merge set: new ones and changed ones (the fold made the best new
--- change the cell's winner). The source that brought it: by where its row lies in
--- temp.incoming (merge_sources; found in the id index alone), asked only when there are
--- several.
-SELECT CASE WHEN :sources = 1 THEN 0 ELSE (
-         SELECT s.src FROM temp.merge_sources s
-         WHERE s.hi >= (SELECT i.rowid FROM temp.incoming i WHERE i.id = t.best_id)
-         ORDER BY s.hi, s.src LIMIT 1  -- (a source that brought nothing shares its hi)
-       ) END AS src,
-       count(*)
+-- Answers whose value this merge set: new ones and changed ones (the best new change beat
+-- the cell's old winner, as append marked it, and says something else). Counted for the
+-- source that brought the best new change (temp.incoming.src: the first that read it).
+SELECT i.src, count(*)
 FROM temp.touched t
-CROSS JOIN main.cells c
-  ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
+JOIN temp.incoming i ON i.id = t.best_id
 WHERE t.kind = 'answer'
-  AND c.change_id = t.best_id
-  AND c.value IS NOT NULL
-  AND (t.old_id IS NULL OR c.value IS NOT t.old_value)
-GROUP BY 1;
+  AND (t.old_id IS NULL
+       OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id))
+  AND i.value IS NOT NULL
+  AND (t.old_id IS NULL OR i.value IS NOT t.old_value)
+GROUP BY i.src;
 
 -- name: new_conflicts
 -- The conflicts this merge made (ids as conflicts name them: 32 hex digits), for
@@ -139,12 +129,9 @@ ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_i
 -- it was read: each source's rows follow the last one's), so each check reads only them.
 
 -- name: create_checks
--- The devices of each source's new changes (for check_lineage), and the last row of
--- temp.incoming each source's new changes fill (for count_answers).
+-- The devices of each source's new changes (for check_lineage).
 CREATE TEMP TABLE IF NOT EXISTS merge_devices (src INTEGER, device_id, PRIMARY KEY (src, device_id));
-CREATE TEMP TABLE IF NOT EXISTS merge_sources (hi INTEGER, src INTEGER, PRIMARY KEY (hi, src));
 DELETE FROM temp.merge_devices;
-DELETE FROM temp.merge_sources;
 
 -- name: same_id_other_content_target
 -- A change the target holds, said differently by the source (read_changes tagged it -1).

@@ -174,6 +174,9 @@ def open_target(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute(f"PRAGMA cache_size = {connection.CACHE_SIZE}")
+        # The temp tables a merge stages every new change in get the same cache as the file
+        # (SQLite's default for temp is 2 MB: staging ten inspectors' logs took 60% longer).
+        conn.execute(f"PRAGMA temp.cache_size = {connection.CACHE_SIZE}")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
     digest.register(conn)
@@ -385,7 +388,6 @@ def _merge(
                 logchecks.check_held(conn, source.path, lo)
                 conn.execute(Q["read_parents"])
                 _check_source(conn, source, n, lo, clock_skew_ms, sources)
-                conn.execute(Q["source_read"], {"src": n})
                 inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as e:
@@ -405,7 +407,7 @@ def _merge(
         fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
         tick("saving")
         records = _by_src(conn, Q["count_records"])
-        answers = _by_src(conn, Q["count_answers"], sources=len(sources))
+        answers = _by_src(conn, Q["count_answers"])
         conflicts = _count_conflicts(conn)
         merged_at = datetime.now(UTC).isoformat(timespec="seconds")
         summaries = []

@@ -57,16 +57,15 @@ GROUP BY n.src;
 -- name: count_answers
 -- Answers whose value this merge set: new ones and changed ones (the best new change beat
 -- the cell's old winner, as append marked it, and says something else). Counted for the
--- source that brought the best new change (temp.incoming.src: the first that read it).
-SELECT i.src, count(*)
+-- source that brought the best new change (the first that read it: temp.incoming.src).
+SELECT t.best_src, count(*)
 FROM temp.touched t
-JOIN temp.incoming i ON i.id = t.best_id
 WHERE t.kind = 'answer'
   AND (t.old_id IS NULL
        OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id))
-  AND i.value IS NOT NULL
-  AND (t.old_id IS NULL OR i.value IS NOT t.old_value)
-GROUP BY i.src;
+  AND t.best_value IS NOT NULL
+  AND (t.old_id IS NULL OR t.best_value IS NOT t.old_value)
+GROUP BY t.best_src;
 
 -- name: new_conflicts
 -- The conflicts this merge made (ids as conflicts name them: 32 hex digits), for
@@ -186,35 +185,35 @@ GROUP BY device_id
 ORDER BY max(hlc) DESC
 LIMIT 1;
 
--- name: gather_parents
--- The further parents of the source's new changes, as new_changes reads them (few changes
--- have any).
-CREATE TEMP TABLE IF NOT EXISTS check_parents (child PRIMARY KEY, hexes TEXT);
-DELETE FROM temp.check_parents;
-INSERT INTO temp.check_parents (child, hexes)
-SELECT child, group_concat(h, '') FROM (
-  SELECT p.child, hex(p.parent) AS h
-  FROM temp.incoming_parents p
-  JOIN temp.incoming i ON i.id = p.child AND i.rowid > :lo
-  ORDER BY p.child, p.parent
-) GROUP BY child;
+-- name: source_devices
+-- The devices of the source's new changes (for check_lineage).
+INSERT OR IGNORE INTO temp.merge_devices (src, device_id)
+SELECT DISTINCT :src, device_id FROM temp.incoming WHERE rowid > :lo;
 
 -- name: new_changes
--- The source's new changes, for one pass that checks every digest and chain link
+-- The changes a source (main, on its own connection) holds that the target (attached as
+-- `target`) does not, for one pass that checks every digest and chain link
 -- (fieldkit.sync.logchecks.check_digests_and_chains): the twelve values a change's id is
--- the digest of, in fieldkit.store.digest.change_id's order, then the id.
-SELECT i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
-       i.parent, q.hexes, i.prev, i.id
-FROM temp.incoming i
-LEFT JOIN temp.check_parents q ON q.child = i.id
-WHERE i.rowid > :lo;
+-- the digest of, in fieldkit.store.digest.change_id's order, then the id. Further parents
+-- as change_id takes them: upper-case hex in byte order, concatenated (few changes have any).
+SELECT s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value, s.author,
+       s.parent,
+       (SELECT group_concat(h, '') FROM (
+          SELECT hex(p.parent) AS h FROM main.change_parents p
+          WHERE p.child = s.id ORDER BY p.parent)),
+       s.prev, s.id
+FROM main.changes s
+WHERE NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id);
 
 -- name: held_link
 -- A change named as a previous one that is not among the source's new changes: held by the
--- target or brought by a source read before, with this device and sequence number?
-SELECT EXISTS (SELECT 1 FROM temp.incoming j
-               WHERE j.id = :prev AND j.device_id = :device AND j.seq = :seq - 1)
-    OR EXISTS (SELECT 1 FROM main.changes m
+-- target with this device and sequence number?
+SELECT EXISTS (SELECT 1 FROM target.changes m
+               WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
+
+-- name: link_in_source
+-- ... or held by another source (on its own connection)?
+SELECT EXISTS (SELECT 1 FROM changes m
                WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
 
 -- name: check_heads

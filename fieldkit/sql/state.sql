@@ -28,7 +28,7 @@ CREATE TEMP TABLE IF NOT EXISTS incoming_parents (child, parent, PRIMARY KEY (ch
 -- the winner before them (old_*; NULL for a cell new to this database).
 CREATE TEMP TABLE IF NOT EXISTS touched (
   record_id TEXT, kind TEXT, field TEXT, rkey TEXT,
-  n_new INTEGER, best_id TEXT, best_hlc INTEGER, best_device TEXT,
+  n_new INTEGER, best_id TEXT, best_hlc INTEGER, best_device TEXT, best_value, best_src INTEGER,
   old_id TEXT, old_hlc INTEGER, old_device TEXT, old_value,
   PRIMARY KEY (record_id, kind, field, rkey)
 );
@@ -74,15 +74,15 @@ FROM temp.incoming i
 WHERE i.kind <> 'setting'
 GROUP BY i.record_id;
 INSERT INTO temp.touched (
-  record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device,
+  record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device, best_value, best_src,
   old_id, old_hlc, old_device, old_value
 )
-SELECT b.record_id, b.kind, b.field, b.rkey, b.n, b.id, b.hlc, b.device_id,
+SELECT b.record_id, b.kind, b.field, b.rkey, b.n, b.id, b.hlc, b.device_id, b.value, b.src,
        c.change_id, c.hlc, c.device_id, c.value
 FROM (
   -- The best new change of each cell: the row holding the largest key, which orders as
   -- (hlc, device_id, id) does (SQLite takes bare columns from the row max() picks).
-  SELECT record_id, kind, field, rkey, id, hlc, device_id, count(*) AS n,
+  SELECT record_id, kind, field, rkey, id, hlc, device_id, value, src, count(*) AS n,
          max(printf('%020d', hlc) || char(1) || device_id || char(1) || hex(id)) AS k
   FROM temp.incoming
   GROUP BY record_id, kind, field, rkey

@@ -242,6 +242,31 @@ def test_a_scrubbed_copy_and_its_original_are_refused_together(cli, tmp_path: Pa
     refused(cli, tmp_path, "merge", original, shared, "--into", tmp_path / "team3.db")
 
 
+OLD_SCHEMA = Path(__file__).parent / "fixtures" / "schema_v1.db"
+
+
+@pytest.mark.parametrize("made", ["schema 1, never opened since", "opened by this fieldkit"])
+def test_a_copy_an_older_scrub_made_is_refused_as_source_and_target(
+    cli, tmp_path: Path, made: str
+) -> None:
+    """The first scrub kept its original's devices (and before schema 3, its change ids):
+    such a copy beside its original would set blanked values beside the real ones, and
+    nothing in its log tells them apart. It is refused whichever side of a merge it is on."""
+    old = tmp_path / "old-shared.db"
+    if made.startswith("schema 1"):
+        shutil.copyfile(OLD_SCHEMA, old)
+    else:
+        laptop(old, "amy")
+    old.chmod(0o600)
+    with closing(sqlite3.connect(old)) as conn, conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('scrubbed_from', 'some-database')")
+    other = laptop(tmp_path / "bob.db", "bob", ref="CR/15/2")
+    line = refused(cli, tmp_path, "merge", old, "--into", tmp_path / "team.db")
+    assert "old-shared.db: a copy scrubbed by an older fieldkit" in line
+    assert "scrub the original again" in line
+    refused(cli, tmp_path, "merge", other, "--into", old)
+
+
 def test_copies_scrubbed_apart_are_refused_and_with_one_key_merge(cli, tmp_path: Path) -> None:
     original = laptop(tmp_path / "original.db", "amy")
     key = tmp_path / "team.key"

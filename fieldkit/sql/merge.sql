@@ -127,6 +127,13 @@ ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_i
 -- A source's new changes are the rows of temp.incoming after :lo (the largest rowid before
 -- it was read: each source's rows follow the last one's), so each check reads only them.
 
+-- name: old_scrub
+-- A copy made by an older fieldkit's scrub: it says it was scrubbed, and holds changes, but
+-- none of a renamed device ('<device>~<scrub>', as this fieldkit's scrub names them).
+SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'scrubbed_from' AND coalesce(value, '') <> '')
+   AND EXISTS (SELECT 1 FROM changes)
+   AND NOT EXISTS (SELECT 1 FROM changes WHERE instr(device_id, '~') > 0);
+
 -- name: create_checks
 -- The devices of each source's new changes (for check_lineage).
 CREATE TEMP TABLE IF NOT EXISTS merge_devices (src INTEGER, device_id, PRIMARY KEY (src, device_id));

@@ -124,12 +124,19 @@ def _check(path: Path, *, quick_check: bool) -> tuple[str, int]:
                     f"{path}: corrupt database ({problems[0]}); restore it from a copy"
                 )
             row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
+            old_scrub = conn.execute(Q["old_scrub"]).fetchone()[0]
         except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
             raise BadDatabase(f"{path}: corrupt database ({e}); restore it from a copy") from None
     finally:
         conn.close()
     if not row or not row[0]:
         raise BadDatabase(f"{path}: not a fieldkit database (no database id)")
+    if old_scrub:
+        raise BadInput(
+            f"{path}: a copy scrubbed by an older fieldkit, which kept its original's devices, "
+            "so its blanked values cannot be told from the real ones: scrub the original "
+            "again with this fieldkit and merge that copy; refused"
+        )
     return str(row[0]), int(version)
 
 

@@ -187,6 +187,23 @@ def test_verify_names_the_change_a_plain_sqlite3_edit_broke(cli, team: Path, how
     assert "amy.db" in line and "refused" in line
 
 
+def test_verify_names_a_register_row_edited_with_sqlite3(cli, demo_copy: Path) -> None:
+    """Register and plan rows are keyed by their content: one edited in place no longer
+    matches its key, and verify says which (the log itself still holds)."""
+    report = json.loads(cli("verify", "--db", demo_copy, "--json").output)
+    assert report["ok"] is True and report["register_rows"] > 0
+    with closing(sqlite3.connect(demo_copy)) as conn, conn:
+        event = conn.execute(
+            "SELECT event_id FROM rec_events WHERE kind = 'status' LIMIT 1"
+        ).fetchone()[0]
+        conn.execute("UPDATE rec_events SET status_slug = 'achieved' WHERE event_id = ?", (event,))
+    result = cli("verify", "--db", demo_copy)
+    assert result.exit_code == 1
+    assert f"rec_events row '{event}' does not match its content" in result.output
+    report = json.loads(cli("verify", "--db", demo_copy, "--json").output)
+    assert report["ok"] is False and [p for p in report["problems"] if event in p]
+
+
 def test_verify_passes_on_what_fieldkit_makes(cli, tmp_path: Path, demo_copy: Path) -> None:
     a = laptop(tmp_path / "a.db", "amy")
     b = laptop(tmp_path / "b.db", "bob")

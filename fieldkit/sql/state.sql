@@ -37,15 +37,13 @@ CREATE TEMP TABLE IF NOT EXISTS touched (
 CREATE TEMP TABLE IF NOT EXISTS touched_records (
   record_id TEXT PRIMARY KEY, lo INTEGER, hi INTEGER, had INTEGER
 );
--- The winners recompute_cells finds, and the new changes append marks as winners.
+-- The winners recompute_cells finds.
 CREATE TEMP TABLE IF NOT EXISTS winners (id PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS new_winners (id PRIMARY KEY) WITHOUT ROWID;
 DELETE FROM temp.incoming;
 DELETE FROM temp.incoming_parents;
 DELETE FROM temp.touched;
 DELETE FROM temp.touched_records;
 DELETE FROM temp.winners;
-DELETE FROM temp.new_winners;
 
 -- name: link_local_parents
 -- A local write has seen everything this database holds of its cell: its parent is the
@@ -94,20 +92,14 @@ LEFT JOIN main.cells c
 -- The log, and the tips of the devices' hash chains (a change no other names as its prev:
 -- each device's latest, or the latest of each line a copied database wrote), so that
 -- `fieldkit verify` sees a deleted last change as well as one deleted from the middle.
--- A new change is its cell's winner (winner = 1) when it is the best new change of the cell
--- and beats the old winner (fold_cells then takes the mark off the old one). The new winners
--- are listed first, in id order (a pass along touched, then one along the list).
-INSERT INTO temp.new_winners (id)
-SELECT t.best_id FROM temp.touched t
-WHERE t.old_id IS NULL
-   OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
-ORDER BY t.best_id;
+-- Every new change comes in marked as its cell's winner (winner = 1); fold_cells then
+-- leaves one mark per touched cell (most cells have one new change and no old winner, so
+-- nothing to take off: the mark costs no look-up per change).
 INSERT INTO main.changes (
   id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, winner
 )
 SELECT i.id, i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value,
-       i.author, i.parent, i.prev,
-       EXISTS (SELECT 1 FROM temp.new_winners w WHERE w.id = i.id)
+       i.author, i.parent, i.prev, 1
 FROM temp.incoming i
 -- In record order: a record's changes lie together in the log, as current values are read
 -- (the cells view), and the log's id index takes them at scattered places instead.
@@ -123,13 +115,20 @@ INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
 
 -- name: fold_cells
--- A cell's winner is the latest of its old winner and its best new change: append marked the
--- new winners; an old winner that lost gives up its mark.
-UPDATE main.changes SET winner = 0
-WHERE id IN (
-  SELECT t.old_id FROM temp.touched t
-  WHERE t.old_id IS NOT NULL
-    AND (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
+-- A cell's winner is the latest of its old winner and its best new change. Where there was
+-- more than one candidate (several new changes, or an old winner), every other change of
+-- the cell gives up the mark append (or an earlier fold) gave it.
+UPDATE main.changes SET winner = 0 WHERE rowid IN (
+  SELECT c.rowid
+  FROM temp.touched t
+  CROSS JOIN main.changes c
+    ON c.record_id = t.record_id AND c.field = t.field AND c.kind = t.kind AND c.rkey = t.rkey
+  WHERE (t.n_new > 1 OR t.old_id IS NOT NULL)
+    AND c.winner = 1
+    AND c.id IS NOT CASE
+      WHEN t.old_id IS NULL
+        OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
+      THEN t.best_id ELSE t.old_id END
 );
 
 -- name: fold_conflicts

@@ -143,18 +143,6 @@ DELETE FROM temp.merge_devices;
 -- A change the target holds, said differently by the source (read_changes tagged it -1).
 SELECT id, device_id, seq FROM temp.incoming WHERE rowid > :lo AND src = -1 LIMIT 1;
 
--- name: same_id_other_content_sources
--- A change a source read earlier in this merge brought, said differently by this one.
-SELECT s.id, s.device_id, s.seq, i.src
-FROM src.changes s
-JOIN temp.incoming i ON i.id = s.id
-WHERE i.src <> :src
-  AND NOT (s.device_id IS i.device_id AND s.seq IS i.seq AND s.hlc IS i.hlc
-           AND s.record_id IS i.record_id AND s.kind IS i.kind AND s.field IS i.field
-           AND s.rkey IS i.rkey AND s.value IS i.value AND s.author IS i.author
-           AND s.parent IS i.parent AND s.prev IS i.prev)
-LIMIT 1;
-
 -- name: check_ids
 SELECT count(*), max(id IS NULL), min(device_id)
 FROM temp.incoming

@@ -2,9 +2,11 @@
 
 Every new change must have a 16-byte id that is the digest of its content
 (fieldkit.store.digest), a whole-number clock not more than a day (or the skew allowed)
-ahead of this machine, and a place in its device's hash chain; a change the target or
-another source holds must say the same there; and a scrubbed copy must not meet the
-changes it was made from. Each failure is one line naming the file(s): BadInput, exit 2.
+ahead of this machine, and a place in its device's hash chain; a change the target holds
+must say the same there (check_held; a change two sources say differently cannot match
+its id in both, so the digest check refuses the edited one, naming the files that hold
+it as written); and a scrubbed copy must not meet the changes it was made from. Each
+failure is one line naming the file(s): BadInput, exit 2.
 """
 
 from __future__ import annotations
@@ -51,18 +53,6 @@ def describe_duration(ms: int) -> str:
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
     shown = [f"{n} {u}{'s' if n != 1 else ''}" for n, u in parts if n][:2]
     return " ".join(shown) or "under a minute"
-
-
-def check_known(conn: sqlite3.Connection, path: Path, n: int, sources: list[Path]) -> None:
-    """A change a source read before this one brought must come with the same content
-    here: two files that disagree on what one change says are refused, naming both (ids
-    are digests of content, so one of them was edited). Run before this source is read."""
-    row = conn.execute(Q["same_id_other_content_sources"], {"src": n}).fetchone()
-    if row is not None:
-        raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
-            f"something else in {sources[row[3]]}; one of the two files was edited: refused"
-        )
 
 
 def check_held(conn: sqlite3.Connection, path: Path, lo: int) -> None:

@@ -464,7 +464,6 @@ def _read_source(
     try:
         with _attached(conn, source.reading):
             conn.execute("BEGIN")
-            logchecks.check_known(conn, source.path, n, [s.path for s in sources])
             # this source's new changes will be the rows after the last one now
             lo = int(conn.execute(Q["last_incoming"]).fetchone()[0])
             conn.execute(Q["read_changes"], {"src": n})

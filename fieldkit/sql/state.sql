@@ -14,6 +14,8 @@
 -- The recompute_* statements rebuild the cells listed in temp.touched from the whole log
 -- (the definition, used after rewriting history); the fold_* statements get the same result
 -- from the new changes and the state before them (the fast path every write and merge uses).
+-- Records have one builder, fold_records, which reads the whole log for a record that has
+-- no row (recompute_all empties the table first).
 
 -- name: create_temp
 -- Columns without a type: values keep the type their source gave them (ids are 16-byte
@@ -155,9 +157,11 @@ WHERE (t.old_id IS NOT NULL OR t.n_new > 1)
   AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
 
 -- name: fold_records
+-- The one builder of a record's row (its 'record' cells pivoted, and its natural key).
 -- created_hlc / updated_hlc extend the old row's with the new changes' clocks; a record the
--- log did not know has only new changes; one known only from orphan changes (no 'record'
--- cells, so no row) is read from the whole log.
+-- log did not know has only new changes (had = 0); one with no row, known only from orphan
+-- changes (no 'record' cells) or emptied by recompute_all (touch_all leaves had NULL),
+-- is read from the whole log.
 INSERT OR REPLACE INTO main.records (
   record_id, checklist_id, checklist_version, inspection, force_code, inspector, observer_role,
   observed_at, subject_ref, status, deleted, created_hlc, updated_hlc, natural_key
@@ -255,47 +259,6 @@ WHERE c.id <> w.change_id
   AND c.value IS NOT w.value
   AND NOT EXISTS (SELECT 1 FROM main.changes k WHERE k.parent = c.id)
   AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
-
--- name: recompute_records
--- The rows of the records in temp.touched_records, from their cells and the whole log.
-INSERT OR REPLACE INTO main.records (
-  record_id, checklist_id, checklist_version, inspection, force_code, inspector, observer_role,
-  observed_at, subject_ref, status, deleted, created_hlc, updated_hlc, natural_key
-)
-SELECT
-  r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
-  r.observer_role, r.observed_at, r.subject_ref, r.status, r.deleted,
-  (SELECT min(hlc) FROM main.changes c WHERE c.record_id = r.record_id),
-  (SELECT max(hlc) FROM main.changes c WHERE c.record_id = r.record_id),
-  r.force_code || '|' || coalesce((
-    SELECT group_concat(v, '|') FROM (
-      SELECT lower(trim(coalesce(a.value, ''))) AS v
-      FROM main.natural_key_items k
-      LEFT JOIN main.cells a
-        ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = k.item_id AND a.rkey = ''
-      WHERE k.checklist_id = r.checklist_id AND k.checklist_version = r.checklist_version
-      ORDER BY k.position
-    )
-  ), '')
-FROM (
-  SELECT
-    c.record_id,
-    max(CASE WHEN c.field = 'checklist_id' THEN c.value END) AS checklist_id,
-    max(CASE WHEN c.field = 'checklist_version' THEN c.value END) AS checklist_version,
-    max(CASE WHEN c.field = 'inspection' THEN c.value END) AS inspection,
-    max(CASE WHEN c.field = 'force_code' THEN c.value END) AS force_code,
-    max(CASE WHEN c.field = 'inspector' THEN c.value END) AS inspector,
-    max(CASE WHEN c.field = 'observer_role' THEN c.value END) AS observer_role,
-    max(CASE WHEN c.field = 'observed_at' THEN c.value END) AS observed_at,
-    max(CASE WHEN c.field = 'subject_ref' THEN c.value END) AS subject_ref,
-    max(CASE WHEN c.field = 'status' THEN c.value END) AS status,
-    coalesce(max(CASE WHEN c.field = 'deleted' THEN c.value END), 0) AS deleted
-  FROM temp.touched_records t
-  CROSS JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
-    AND c.field IN ('checklist_id', 'checklist_version', 'inspection', 'force_code', 'inspector',
-                    'observer_role', 'observed_at', 'subject_ref', 'status', 'deleted')
-  GROUP BY c.record_id
-) AS r;
 
 -- name: drop_known
 -- Changes already in the log (merging the same source twice adds nothing).

@@ -35,7 +35,6 @@ WRITERS = {
     "store/log.py",
     "store/schema.py",
     "store/store.py",
-    "sync/logchecks.py",
     "sync/merging.py",
     "privacy/database.py",
     "register/plan_xlsx.py",

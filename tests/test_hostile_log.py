@@ -187,6 +187,23 @@ def test_verify_names_the_change_a_plain_sqlite3_edit_broke(cli, team: Path, how
     assert "amy.db" in line and "refused" in line
 
 
+def test_verify_names_a_register_row_edited_with_sqlite3(cli, demo_copy: Path) -> None:
+    """Register and plan rows are keyed by their content: one edited in place no longer
+    matches its key, and verify says which (the log itself still holds)."""
+    report = json.loads(cli("verify", "--db", demo_copy, "--json").output)
+    assert report["ok"] is True and report["register_rows"] > 0
+    with closing(sqlite3.connect(demo_copy)) as conn, conn:
+        event = conn.execute(
+            "SELECT event_id FROM rec_events WHERE kind = 'status' LIMIT 1"
+        ).fetchone()[0]
+        conn.execute("UPDATE rec_events SET status_slug = 'achieved' WHERE event_id = ?", (event,))
+    result = cli("verify", "--db", demo_copy)
+    assert result.exit_code == 1
+    assert f"rec_events row '{event}' does not match its content" in result.output
+    report = json.loads(cli("verify", "--db", demo_copy, "--json").output)
+    assert report["ok"] is False and [p for p in report["problems"] if event in p]
+
+
 def test_verify_passes_on_what_fieldkit_makes(cli, tmp_path: Path, demo_copy: Path) -> None:
     a = laptop(tmp_path / "a.db", "amy")
     b = laptop(tmp_path / "b.db", "bob")
@@ -240,6 +257,31 @@ def test_a_scrubbed_copy_and_its_original_are_refused_together(cli, tmp_path: Pa
     line = refused(cli, tmp_path, "merge", shared, "--into", team2)
     assert "shared.db: is a scrubbed copy" in line
     refused(cli, tmp_path, "merge", original, shared, "--into", tmp_path / "team3.db")
+
+
+OLD_SCHEMA = Path(__file__).parent / "fixtures" / "schema_v1.db"
+
+
+@pytest.mark.parametrize("made", ["schema 1, never opened since", "opened by this fieldkit"])
+def test_a_copy_an_older_scrub_made_is_refused_as_source_and_target(
+    cli, tmp_path: Path, made: str
+) -> None:
+    """The first scrub kept its original's devices (and before schema 3, its change ids):
+    such a copy beside its original would set blanked values beside the real ones, and
+    nothing in its log tells them apart. It is refused whichever side of a merge it is on."""
+    old = tmp_path / "old-shared.db"
+    if made.startswith("schema 1"):
+        shutil.copyfile(OLD_SCHEMA, old)
+    else:
+        laptop(old, "amy")
+    old.chmod(0o600)
+    with closing(sqlite3.connect(old)) as conn, conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('scrubbed_from', 'some-database')")
+    other = laptop(tmp_path / "bob.db", "bob", ref="CR/15/2")
+    line = refused(cli, tmp_path, "merge", old, "--into", tmp_path / "team.db")
+    assert "old-shared.db: a copy scrubbed by an older fieldkit" in line
+    assert "scrub the original again" in line
+    refused(cli, tmp_path, "merge", other, "--into", old)
 
 
 def test_copies_scrubbed_apart_are_refused_and_with_one_key_merge(cli, tmp_path: Path) -> None:

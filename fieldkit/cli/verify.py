@@ -18,7 +18,7 @@ def verify_cli(
 ) -> None:
     """Check the change log: every change matches its id (nothing edited), every device's
     changes form an unbroken chain (nothing deleted or reordered), no sequence number is
-    missing. Lists, per device, the changes held and any break; exit 0 only when all
+    missing; and every register and plan row matches the key made from it. Lists, per device, the changes held and any break; exit 0 only when all
     holds (1 when something does not). Reads only."""
     path = resolve_db(db)
     with open_store(path) as store:
@@ -34,6 +34,7 @@ def verify_cli(
             )
             state = "ok" if not d.problems else f"{len(d.problems)} problem(s)"
             say(f"  {d.device_id}: {d.changes:,} changes, up to seq {d.last_seq}{forks}: {state}")
+        say(f"  register and plan rows: {result.register_rows:,} checked against their keys")
         for p in result.problems:
             say(f"  BROKEN: {p}")
         say(f"log digest {result.log_digest}")

@@ -24,10 +24,6 @@ WHERE m.id IS NULL
 -- name: last_incoming
 SELECT coalesce(max(rowid), 0) FROM temp.incoming;
 
--- name: source_read
-INSERT INTO temp.merge_sources (src, hi)
-SELECT :src, coalesce(max(rowid), 0) FROM temp.incoming;
-
 -- name: read_parents
 -- The further parents of the changes read (a change travels with its parents' list).
 INSERT OR IGNORE INTO temp.incoming_parents (child, parent)
@@ -59,24 +55,17 @@ JOIN main.records r ON r.record_id = n.record_id
 GROUP BY n.src;
 
 -- name: count_answers
--- Answers whose value this merge set: new ones and changed ones (the fold made the best new
--- change the cell's winner). The source that brought it: by where its row lies in
--- temp.incoming (merge_sources; found in the id index alone), asked only when there are
--- several.
-SELECT CASE WHEN :sources = 1 THEN 0 ELSE (
-         SELECT s.src FROM temp.merge_sources s
-         WHERE s.hi >= (SELECT i.rowid FROM temp.incoming i WHERE i.id = t.best_id)
-         ORDER BY s.hi, s.src LIMIT 1  -- (a source that brought nothing shares its hi)
-       ) END AS src,
-       count(*)
+-- Answers whose value this merge set: new ones and changed ones (the best new change beat
+-- the cell's old winner, as append marked it, and says something else). Counted for the
+-- source that brought the best new change (the first that read it: temp.incoming.src).
+SELECT t.best_src, count(*)
 FROM temp.touched t
-CROSS JOIN main.cells c
-  ON c.record_id = t.record_id AND c.kind = t.kind AND c.field = t.field AND c.rkey = t.rkey
 WHERE t.kind = 'answer'
-  AND c.change_id = t.best_id
-  AND c.value IS NOT NULL
-  AND (t.old_id IS NULL OR c.value IS NOT t.old_value)
-GROUP BY 1;
+  AND (t.old_id IS NULL
+       OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id))
+  AND t.best_value IS NOT NULL
+  AND (t.old_id IS NULL OR t.best_value IS NOT t.old_value)
+GROUP BY t.best_src;
 
 -- name: new_conflicts
 -- The conflicts this merge made (ids as conflicts name them: 32 hex digits), for
@@ -138,29 +127,21 @@ ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_i
 -- A source's new changes are the rows of temp.incoming after :lo (the largest rowid before
 -- it was read: each source's rows follow the last one's), so each check reads only them.
 
+-- name: old_scrub
+-- A copy made by an older fieldkit's scrub: it says it was scrubbed, and holds changes, but
+-- none of a renamed device ('<device>~<scrub>', as this fieldkit's scrub names them).
+SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'scrubbed_from' AND coalesce(value, '') <> '')
+   AND EXISTS (SELECT 1 FROM changes)
+   AND NOT EXISTS (SELECT 1 FROM changes WHERE instr(device_id, '~') > 0);
+
 -- name: create_checks
--- The devices of each source's new changes (for check_lineage), and the last row of
--- temp.incoming each source's new changes fill (for count_answers).
+-- The devices of each source's new changes (for check_lineage).
 CREATE TEMP TABLE IF NOT EXISTS merge_devices (src INTEGER, device_id, PRIMARY KEY (src, device_id));
-CREATE TEMP TABLE IF NOT EXISTS merge_sources (hi INTEGER, src INTEGER, PRIMARY KEY (hi, src));
 DELETE FROM temp.merge_devices;
-DELETE FROM temp.merge_sources;
 
 -- name: same_id_other_content_target
 -- A change the target holds, said differently by the source (read_changes tagged it -1).
 SELECT id, device_id, seq FROM temp.incoming WHERE rowid > :lo AND src = -1 LIMIT 1;
-
--- name: same_id_other_content_sources
--- A change a source read earlier in this merge brought, said differently by this one.
-SELECT s.id, s.device_id, s.seq, i.src
-FROM src.changes s
-JOIN temp.incoming i ON i.id = s.id
-WHERE i.src <> :src
-  AND NOT (s.device_id IS i.device_id AND s.seq IS i.seq AND s.hlc IS i.hlc
-           AND s.record_id IS i.record_id AND s.kind IS i.kind AND s.field IS i.field
-           AND s.rkey IS i.rkey AND s.value IS i.value AND s.author IS i.author
-           AND s.parent IS i.parent AND s.prev IS i.prev)
-LIMIT 1;
 
 -- name: check_ids
 SELECT count(*), max(id IS NULL), min(device_id)
@@ -199,35 +180,35 @@ GROUP BY device_id
 ORDER BY max(hlc) DESC
 LIMIT 1;
 
--- name: gather_parents
--- The further parents of the source's new changes, as new_changes reads them (few changes
--- have any).
-CREATE TEMP TABLE IF NOT EXISTS check_parents (child PRIMARY KEY, hexes TEXT);
-DELETE FROM temp.check_parents;
-INSERT INTO temp.check_parents (child, hexes)
-SELECT child, group_concat(h, '') FROM (
-  SELECT p.child, hex(p.parent) AS h
-  FROM temp.incoming_parents p
-  JOIN temp.incoming i ON i.id = p.child AND i.rowid > :lo
-  ORDER BY p.child, p.parent
-) GROUP BY child;
+-- name: source_devices
+-- The devices of the source's new changes (for check_lineage).
+INSERT OR IGNORE INTO temp.merge_devices (src, device_id)
+SELECT DISTINCT :src, device_id FROM temp.incoming WHERE rowid > :lo;
 
 -- name: new_changes
--- The source's new changes, for one pass that checks every digest and chain link
+-- The changes a source (main, on its own connection) holds that the target (attached as
+-- `target`) does not, for one pass that checks every digest and chain link
 -- (fieldkit.sync.logchecks.check_digests_and_chains): the twelve values a change's id is
--- the digest of, in fieldkit.store.digest.change_id's order, then the id.
-SELECT i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value, i.author,
-       i.parent, q.hexes, i.prev, i.id
-FROM temp.incoming i
-LEFT JOIN temp.check_parents q ON q.child = i.id
-WHERE i.rowid > :lo;
+-- the digest of, in fieldkit.store.digest.change_id's order, then the id. Further parents
+-- as change_id takes them: upper-case hex in byte order, concatenated (few changes have any).
+SELECT s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value, s.author,
+       s.parent,
+       (SELECT group_concat(h, '') FROM (
+          SELECT hex(p.parent) AS h FROM main.change_parents p
+          WHERE p.child = s.id ORDER BY p.parent)),
+       s.prev, s.id
+FROM main.changes s
+WHERE NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id);
 
 -- name: held_link
 -- A change named as a previous one that is not among the source's new changes: held by the
--- target or brought by a source read before, with this device and sequence number?
-SELECT EXISTS (SELECT 1 FROM temp.incoming j
-               WHERE j.id = :prev AND j.device_id = :device AND j.seq = :seq - 1)
-    OR EXISTS (SELECT 1 FROM main.changes m
+-- target with this device and sequence number?
+SELECT EXISTS (SELECT 1 FROM target.changes m
+               WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
+
+-- name: link_in_source
+-- ... or held by another source (on its own connection)?
+SELECT EXISTS (SELECT 1 FROM changes m
                WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
 
 -- name: check_heads

@@ -14,6 +14,8 @@
 -- The recompute_* statements rebuild the cells listed in temp.touched from the whole log
 -- (the definition, used after rewriting history); the fold_* statements get the same result
 -- from the new changes and the state before them (the fast path every write and merge uses).
+-- Records have one builder, fold_records, which reads the whole log for a record that has
+-- no row (recompute_all empties the table first).
 
 -- name: create_temp
 -- Columns without a type: values keep the type their source gave them (ids are 16-byte
@@ -28,7 +30,7 @@ CREATE TEMP TABLE IF NOT EXISTS incoming_parents (child, parent, PRIMARY KEY (ch
 -- the winner before them (old_*; NULL for a cell new to this database).
 CREATE TEMP TABLE IF NOT EXISTS touched (
   record_id TEXT, kind TEXT, field TEXT, rkey TEXT,
-  n_new INTEGER, best_id TEXT, best_hlc INTEGER, best_device TEXT,
+  n_new INTEGER, best_id TEXT, best_hlc INTEGER, best_device TEXT, best_value, best_src INTEGER,
   old_id TEXT, old_hlc INTEGER, old_device TEXT, old_value,
   PRIMARY KEY (record_id, kind, field, rkey)
 );
@@ -37,15 +39,13 @@ CREATE TEMP TABLE IF NOT EXISTS touched (
 CREATE TEMP TABLE IF NOT EXISTS touched_records (
   record_id TEXT PRIMARY KEY, lo INTEGER, hi INTEGER, had INTEGER
 );
--- The winners recompute_cells finds, and the new changes append marks as winners.
+-- The winners recompute_cells finds.
 CREATE TEMP TABLE IF NOT EXISTS winners (id PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS new_winners (id PRIMARY KEY) WITHOUT ROWID;
 DELETE FROM temp.incoming;
 DELETE FROM temp.incoming_parents;
 DELETE FROM temp.touched;
 DELETE FROM temp.touched_records;
 DELETE FROM temp.winners;
-DELETE FROM temp.new_winners;
 
 -- name: link_local_parents
 -- A local write has seen everything this database holds of its cell: its parent is the
@@ -74,15 +74,15 @@ FROM temp.incoming i
 WHERE i.kind <> 'setting'
 GROUP BY i.record_id;
 INSERT INTO temp.touched (
-  record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device,
+  record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device, best_value, best_src,
   old_id, old_hlc, old_device, old_value
 )
-SELECT b.record_id, b.kind, b.field, b.rkey, b.n, b.id, b.hlc, b.device_id,
+SELECT b.record_id, b.kind, b.field, b.rkey, b.n, b.id, b.hlc, b.device_id, b.value, b.src,
        c.change_id, c.hlc, c.device_id, c.value
 FROM (
   -- The best new change of each cell: the row holding the largest key, which orders as
   -- (hlc, device_id, id) does (SQLite takes bare columns from the row max() picks).
-  SELECT record_id, kind, field, rkey, id, hlc, device_id, count(*) AS n,
+  SELECT record_id, kind, field, rkey, id, hlc, device_id, value, src, count(*) AS n,
          max(printf('%020d', hlc) || char(1) || device_id || char(1) || hex(id)) AS k
   FROM temp.incoming
   GROUP BY record_id, kind, field, rkey
@@ -94,20 +94,14 @@ LEFT JOIN main.cells c
 -- The log, and the tips of the devices' hash chains (a change no other names as its prev:
 -- each device's latest, or the latest of each line a copied database wrote), so that
 -- `fieldkit verify` sees a deleted last change as well as one deleted from the middle.
--- A new change is its cell's winner (winner = 1) when it is the best new change of the cell
--- and beats the old winner (fold_cells then takes the mark off the old one). The new winners
--- are listed first, in id order (a pass along touched, then one along the list).
-INSERT INTO temp.new_winners (id)
-SELECT t.best_id FROM temp.touched t
-WHERE t.old_id IS NULL
-   OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
-ORDER BY t.best_id;
+-- Every new change comes in marked as its cell's winner (winner = 1); fold_cells then
+-- leaves one mark per touched cell (most cells have one new change and no old winner, so
+-- nothing to take off: the mark costs no look-up per change).
 INSERT INTO main.changes (
   id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, winner
 )
 SELECT i.id, i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value,
-       i.author, i.parent, i.prev,
-       EXISTS (SELECT 1 FROM temp.new_winners w WHERE w.id = i.id)
+       i.author, i.parent, i.prev, 1
 FROM temp.incoming i
 -- In record order: a record's changes lie together in the log, as current values are read
 -- (the cells view), and the log's id index takes them at scattered places instead.
@@ -123,13 +117,20 @@ INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
 
 -- name: fold_cells
--- A cell's winner is the latest of its old winner and its best new change: append marked the
--- new winners; an old winner that lost gives up its mark.
-UPDATE main.changes SET winner = 0
-WHERE id IN (
-  SELECT t.old_id FROM temp.touched t
-  WHERE t.old_id IS NOT NULL
-    AND (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
+-- A cell's winner is the latest of its old winner and its best new change. Where there was
+-- more than one candidate (several new changes, or an old winner), every other change of
+-- the cell gives up the mark append (or an earlier fold) gave it.
+UPDATE main.changes SET winner = 0 WHERE rowid IN (
+  SELECT c.rowid
+  FROM temp.touched t
+  CROSS JOIN main.changes c
+    ON c.record_id = t.record_id AND c.field = t.field AND c.kind = t.kind AND c.rkey = t.rkey
+  WHERE (t.n_new > 1 OR t.old_id IS NOT NULL)
+    AND c.winner = 1
+    AND c.id IS NOT CASE
+      WHEN t.old_id IS NULL
+        OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id)
+      THEN t.best_id ELSE t.old_id END
 );
 
 -- name: fold_conflicts
@@ -156,9 +157,11 @@ WHERE (t.old_id IS NOT NULL OR t.n_new > 1)
   AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
 
 -- name: fold_records
+-- The one builder of a record's row (its 'record' cells pivoted, and its natural key).
 -- created_hlc / updated_hlc extend the old row's with the new changes' clocks; a record the
--- log did not know has only new changes; one known only from orphan changes (no 'record'
--- cells, so no row) is read from the whole log.
+-- log did not know has only new changes (had = 0); one with no row, known only from orphan
+-- changes (no 'record' cells) or emptied by recompute_all (touch_all leaves had NULL),
+-- is read from the whole log.
 INSERT OR REPLACE INTO main.records (
   record_id, checklist_id, checklist_version, inspection, force_code, inspector, observer_role,
   observed_at, subject_ref, status, deleted, created_hlc, updated_hlc, natural_key
@@ -256,47 +259,6 @@ WHERE c.id <> w.change_id
   AND c.value IS NOT w.value
   AND NOT EXISTS (SELECT 1 FROM main.changes k WHERE k.parent = c.id)
   AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
-
--- name: recompute_records
--- The rows of the records in temp.touched_records, from their cells and the whole log.
-INSERT OR REPLACE INTO main.records (
-  record_id, checklist_id, checklist_version, inspection, force_code, inspector, observer_role,
-  observed_at, subject_ref, status, deleted, created_hlc, updated_hlc, natural_key
-)
-SELECT
-  r.record_id, r.checklist_id, r.checklist_version, r.inspection, r.force_code, r.inspector,
-  r.observer_role, r.observed_at, r.subject_ref, r.status, r.deleted,
-  (SELECT min(hlc) FROM main.changes c WHERE c.record_id = r.record_id),
-  (SELECT max(hlc) FROM main.changes c WHERE c.record_id = r.record_id),
-  r.force_code || '|' || coalesce((
-    SELECT group_concat(v, '|') FROM (
-      SELECT lower(trim(coalesce(a.value, ''))) AS v
-      FROM main.natural_key_items k
-      LEFT JOIN main.cells a
-        ON a.record_id = r.record_id AND a.kind = 'answer' AND a.field = k.item_id AND a.rkey = ''
-      WHERE k.checklist_id = r.checklist_id AND k.checklist_version = r.checklist_version
-      ORDER BY k.position
-    )
-  ), '')
-FROM (
-  SELECT
-    c.record_id,
-    max(CASE WHEN c.field = 'checklist_id' THEN c.value END) AS checklist_id,
-    max(CASE WHEN c.field = 'checklist_version' THEN c.value END) AS checklist_version,
-    max(CASE WHEN c.field = 'inspection' THEN c.value END) AS inspection,
-    max(CASE WHEN c.field = 'force_code' THEN c.value END) AS force_code,
-    max(CASE WHEN c.field = 'inspector' THEN c.value END) AS inspector,
-    max(CASE WHEN c.field = 'observer_role' THEN c.value END) AS observer_role,
-    max(CASE WHEN c.field = 'observed_at' THEN c.value END) AS observed_at,
-    max(CASE WHEN c.field = 'subject_ref' THEN c.value END) AS subject_ref,
-    max(CASE WHEN c.field = 'status' THEN c.value END) AS status,
-    coalesce(max(CASE WHEN c.field = 'deleted' THEN c.value END), 0) AS deleted
-  FROM temp.touched_records t
-  CROSS JOIN main.cells c ON c.record_id = t.record_id AND c.kind = 'record'
-    AND c.field IN ('checklist_id', 'checklist_version', 'inspection', 'force_code', 'inspector',
-                    'observer_role', 'observed_at', 'subject_ref', 'status', 'deleted')
-  GROUP BY c.record_id
-) AS r;
 
 -- name: drop_known
 -- Changes already in the log (merging the same source twice adds nothing).

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.store import digest
+from fieldkit.store import digest, rowkeys
 
 CHANGE_COLUMNS = (
     "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev"
@@ -50,7 +50,8 @@ class Verification:
     log_digest: str
     changes: int
     devices: list[DeviceReport]
-    problems: list[str]  # every problem, one line each, devices' included
+    problems: list[str]  # every problem, one line each, devices' and register rows' included
+    register_rows: int = 0  # register and plan rows checked against their keys
 
     @property
     def ok(self) -> bool:
@@ -62,6 +63,7 @@ class Verification:
             "log_digest": self.log_digest,
             "changes": self.changes,
             "devices": [d.__dict__ for d in self.devices],
+            "register_rows": self.register_rows,
             "problems": self.problems,
         }
 
@@ -72,7 +74,8 @@ def _name(device: Any, seq: Any, ident: Any) -> str:
 
 def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
     """Check every change's id against its content, every device's chain and the chain
-    tips. Reads only."""
+    tips, and every register and plan row against its key (fieldkit.store.rowkeys: a row
+    edited after it was written no longer matches it). Reads only."""
     extra: dict[Any, list[bytes]] = defaultdict(list)
     for child, parent in conn.execute(f"SELECT child, parent FROM {schema}.change_parents"):
         extra[child].append(parent)
@@ -139,11 +142,13 @@ def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
         if missing:
             shown = ", ".join(str(s) for s in missing[:5]) + (" …" if len(missing) > 5 else "")
             problem(device, f"device {device}: gap, {len(missing)} change(s) missing (seq {shown})")
+    register_rows, edited = rowkeys.edited_rows(conn, schema)
     return Verification(
         log_digest=log_digest(conn, schema),
         changes=len(rows),
         devices=sorted(devices.values(), key=lambda d: d.device_id),
-        problems=problems,
+        problems=problems + edited,
+        register_rows=register_rows,
     )
 
 

@@ -105,6 +105,12 @@ def read_uri(path: Path) -> str:
     return _ro_uri(path, immutable=not _has_wal(path))
 
 
+def open_read_uri(path: Path) -> str:
+    """A read-only URI for a database another connection of this process has open for
+    writing (never `immutable`: its -wal file may come and go)."""
+    return _ro_uri(path)
+
+
 def is_busy(error: BaseException) -> bool:
     """Another connection holds the database ("database is locked" / SQLITE_BUSY)."""
     text = str(error).lower()

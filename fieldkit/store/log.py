@@ -68,7 +68,9 @@ def begin_fold(conn: sqlite3.Connection) -> None:
     run_script(conn, Q["create_temp"])
 
 
-RECOMPUTE_STEPS = ("recompute_cells", "recompute_conflicts", "recompute_records")
+# (records: fold_records, the one builder of a record's row, reads the whole log for a
+# record with no row, and recompute_all empties the table first)
+RECOMPUTE_STEPS = ("recompute_cells", "recompute_conflicts", "fold_records")
 
 
 def recompute_all(conn: sqlite3.Connection) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 DIGEST_CHARS = 24  # 96 bits of sha256, as hex
@@ -110,6 +111,43 @@ def row_key(table: str, row: Any) -> str:
         return f"{row['force_code']}:{row['name']}"
     _, tag, columns = ROW_KEYS[table]
     return digest(tag, *(row[c] for c in columns))
+
+
+def key_columns(table: str) -> tuple[str, tuple[str, ...]]:
+    """(the key column, the columns it follows from) of a merged table, `plans` included."""
+    if table == "plans":
+        return "plan_id", ("force_code", "name")
+    key, _, columns = ROW_KEYS[table]
+    return key, columns
+
+
+def key_problem(table: str, key: Any, parts: Sequence[Any]) -> str | None:
+    """Why a row of a merged table does not hold under its key (`parts`: the values of
+    key_columns(table)[1]), or None when it does: what a merge checks in every source and
+    `fieldkit verify` in a database."""
+    if any(isinstance(v, bytes) for v in (key, *parts)):
+        return "holds a binary value"
+    expected = f"{parts[0]}:{parts[1]}" if table == "plans" else digest(ROW_KEYS[table][1], *parts)
+    if key != expected:
+        return "does not match its content (its key is made from the row)"
+    return None
+
+
+def edited_rows(conn: sqlite3.Connection, schema: str = "main") -> tuple[int, list[str]]:
+    """(rows checked, one line per row of a merged table that does not hold under its key)
+    in a database: a register or plan row edited after it was written."""
+    held = {r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master")}
+    checked, problems = 0, []
+    for table in (*ROW_KEYS, "plans"):
+        if table not in held:
+            continue
+        key, parts = key_columns(table)
+        cols = ", ".join(f'"{c}"' for c in (key, *parts))
+        for ident, *values in conn.execute(f'SELECT {cols} FROM {schema}."{table}"'):
+            checked += 1
+            if (why := key_problem(table, ident, values)) is not None:
+                problems.append(f"{table} row {ident!r} {why} (edited)")
+    return checked, problems
 
 
 def register_sql(conn: sqlite3.Connection) -> None:

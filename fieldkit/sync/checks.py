@@ -34,26 +34,12 @@ from typing import Any
 from fieldkit.checklists import Checklist, ChecklistError, load_all, parse_stored
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import connection
-from fieldkit.store.rowkeys import ROW_KEYS, digest
+from fieldkit.store.rowkeys import ROW_KEYS, key_columns, key_problem
 from fieldkit.store.schema import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
-
-@dataclass(frozen=True)
-class RowKey:
-    """How a register table's key follows from its row: `digest(label, *parts)`, or for
-    `plans` (label None) `'<force_code>:<name>'`."""
-
-    key: str
-    label: str | None
-    parts: tuple[str, ...]
-
-
-# The keys the register writes its rows under (fieldkit/store/rowkeys.py ROW_KEYS, one
-# definition for the writer, scrub and this check); a plan's key is its force and name.
-REGISTER_KEYS: dict[str, RowKey] = {
-    **{table: RowKey(*spec) for table, spec in ROW_KEYS.items()},
-    "plans": RowKey("plan_id", None, ("force_code", "name")),
-}
+# The merged tables whose rows are keyed by their content (fieldkit/store/rowkeys.py: one
+# definition for the writer, scrub, `fieldkit verify` and this check).
+REGISTER_KEYS: tuple[str, ...] = (*ROW_KEYS, "plans")
 
 
 @dataclass(frozen=True)
@@ -147,9 +133,9 @@ def _check_source(conn: sqlite3.Connection, path: Path, held: dict[tuple[str, in
                     "which it holds no definition of"
                 )
     attached = _tables(conn, "held") if _attached(conn) else set()
-    for table, spec in REGISTER_KEYS.items():
+    for table in REGISTER_KEYS:
         if table in tables:
-            _check_register(conn, path, table, spec, table in attached)
+            _check_register(conn, path, table, table in attached)
 
 
 def _attached(conn: sqlite3.Connection) -> bool:
@@ -236,26 +222,22 @@ def _check_register(
     conn: sqlite3.Connection,
     path: Path,
     table: str,
-    spec: RowKey,
     in_target: bool,
 ) -> None:
     """Every row the target does not already hold, identical, must match its key: in every
     database, a copy made by `fieldkit scrub` too (scrub gives the rows it blanks the keys
     their new content has)."""
-    cols = ", ".join(f'"{c}"' for c in (spec.key, *spec.parts))
+    key_column, part_columns = key_columns(table)
+    cols = ", ".join(f'"{c}"' for c in (key_column, *part_columns))
     query = f'SELECT {cols} FROM main."{table}"'
     if in_target:
         query += f' EXCEPT SELECT {cols} FROM held."{table}"'
     for key, *parts in conn.execute(query):
-        if any(isinstance(v, bytes) for v in (key, *parts)):
-            raise BadInput(f"{path}: {table} row {_short(key)} holds a binary value")
-        plan = spec.label is None  # a plan's key is its force and name
-        expected = f"{parts[0]}:{parts[1]}" if plan else digest(spec.label, *parts)
-        if key != expected:
-            raise BadInput(
-                f"{path}: {table} row {_short(key)} does not match its content "
-                "(its key is made from the row); refusing to merge it"
-            )
+        why = key_problem(table, key, parts)
+        if why == "holds a binary value":
+            raise BadInput(f"{path}: {table} row {_short(key)} {why}")
+        if why is not None:
+            raise BadInput(f"{path}: {table} row {_short(key)} {why}; refusing to merge it")
 
 
 def _short(value: Any) -> str:

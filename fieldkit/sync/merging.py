@@ -17,6 +17,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -123,12 +124,19 @@ def _check(path: Path, *, quick_check: bool) -> tuple[str, int]:
                     f"{path}: corrupt database ({problems[0]}); restore it from a copy"
                 )
             row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
+            old_scrub = conn.execute(Q["old_scrub"]).fetchone()[0]
         except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
             raise BadDatabase(f"{path}: corrupt database ({e}); restore it from a copy") from None
     finally:
         conn.close()
     if not row or not row[0]:
         raise BadDatabase(f"{path}: not a fieldkit database (no database id)")
+    if old_scrub:
+        raise BadInput(
+            f"{path}: a copy scrubbed by an older fieldkit, which kept its original's devices, "
+            "so its blanked values cannot be told from the real ones: scrub the original "
+            "again with this fieldkit and merge that copy; refused"
+        )
     return str(row[0]), int(version)
 
 
@@ -174,6 +182,9 @@ def open_target(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute(f"PRAGMA cache_size = {connection.CACHE_SIZE}")
+        # The temp tables a merge stages every new change in get the same cache as the file
+        # (SQLite's default for temp is 2 MB: staging ten inspectors' logs took 60% longer).
+        conn.execute(f"PRAGMA temp.cache_size = {connection.CACHE_SIZE}")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
     digest.register(conn)
@@ -250,7 +261,7 @@ def _merge_files(
     try:
         conn = open_target(building)
         try:
-            summaries = _merge(conn, checked, tick, clock_skew_ms)
+            summaries = _merge(conn, building, checked, tick, clock_skew_ms)
             if created:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -361,6 +372,7 @@ def _count_conflicts(conn: sqlite3.Connection) -> dict[int, int]:
 
 def _merge(
     conn: sqlite3.Connection,
+    target: Path,
     sources: list[_Source],
     tick: Callable[[str], None],
     clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
@@ -368,28 +380,36 @@ def _merge(
     # 1. Read: each source's new changes into temp.incoming (its rows tagged with its
     # number), one read transaction per source so its log is read as one snapshot.
     # SQLite cannot DETACH inside a transaction (and attaches at most 10 files), so the
-    # reading happens before the target's write transaction.
+    # reading happens before the target's write transaction. Each source's digests and
+    # chains are checked in a thread beside the reading of the next (their own
+    # connections); nothing is written before every check of every source has passed.
     begin_fold(conn)
     connection.run_script(conn, Q["create_checks"])
     version_before = conn.execute("PRAGMA data_version").fetchone()[0]
     inserts: list[str] = []
-    for n, source in enumerate(sources):
-        tick(f"reading {source.path.name}")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-verify") as pool:
+        verified: list[Future[None]] = []
         try:
-            with _attached(conn, source.reading):
-                conn.execute("BEGIN")
-                logchecks.check_known(conn, source.path, n, [s.path for s in sources])
-                # this source's new changes will be the rows after the last one now
-                lo = int(conn.execute(Q["last_incoming"]).fetchone()[0])
-                conn.execute(Q["read_changes"], {"src": n})
-                logchecks.check_held(conn, source.path, lo)
-                conn.execute(Q["read_parents"])
-                _check_source(conn, source, n, lo, clock_skew_ms, sources)
-                conn.execute(Q["source_read"], {"src": n})
-                inserts += _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
-                conn.execute("COMMIT")
-        except sqlite3.DatabaseError as e:
-            raise BadDatabase(f"{source.path}: unreadable ({e})") from None
+            for n, source in enumerate(sources):
+                tick(f"reading {source.path.name}")
+                inserts += _read_source(conn, n, source, sources, clock_skew_ms)
+                others = [(s.path, s.reading) for s in sources if s is not source]
+                verified.append(
+                    pool.submit(
+                        logchecks.check_digests_and_chains,
+                        source.path,
+                        source.reading,
+                        target,
+                        others,
+                    )
+                )
+            for check in verified:  # the first source that fails, in order
+                check.result()
+        except (BadInput, BadDatabase):
+            for check in verified:  # a source before this one that failed comes first
+                if (failed := check.exception()) is not None:
+                    raise failed from None
+            raise
 
     # 2. Fold, all in one write transaction.
     with connection.transaction(conn):
@@ -405,7 +425,7 @@ def _merge(
         fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
         tick("saving")
         records = _by_src(conn, Q["count_records"])
-        answers = _by_src(conn, Q["count_answers"], sources=len(sources))
+        answers = _by_src(conn, Q["count_answers"])
         conflicts = _count_conflicts(conn)
         merged_at = datetime.now(UTC).isoformat(timespec="seconds")
         summaries = []
@@ -432,6 +452,31 @@ def _merge(
     return summaries
 
 
+def _read_source(
+    conn: sqlite3.Connection,
+    n: int,
+    source: _Source,
+    sources: list[_Source],
+    clock_skew_ms: int,
+) -> list[str]:
+    """Read one source's new changes into temp.incoming and check them (all but digests
+    and chains); return the statements that add its union tables to the target."""
+    try:
+        with _attached(conn, source.reading):
+            conn.execute("BEGIN")
+            # this source's new changes will be the rows after the last one now
+            lo = int(conn.execute(Q["last_incoming"]).fetchone()[0])
+            conn.execute(Q["read_changes"], {"src": n})
+            logchecks.check_held(conn, source.path, lo)
+            conn.execute(Q["read_parents"])
+            _check_source(conn, source, n, lo, clock_skew_ms, sources)
+            inserts = _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
+            conn.execute("COMMIT")
+            return inserts
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{source.path}: unreadable ({e})") from None
+
+
 # ------------------------------------------------------------------- checking a source
 def _check_source(
     conn: sqlite3.Connection,
@@ -445,6 +490,5 @@ def _check_source(
     src = n) and its attached file (`src`) before anything is written. One clear line
     (BadInput, exit 2) for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
     copy beside its original (fieldkit.sync.logchecks)."""
-    others = [(s.path, s.reading) for s in sources if s is not source]
-    logchecks.check_log(conn, source.path, n, lo, clock_skew_ms, others)
+    logchecks.check_log(conn, source.path, n, lo, clock_skew_ms)
     logchecks.check_lineage(conn, source.path, n, [s.path for s in sources])

@@ -12,13 +12,12 @@ from rich import box
 from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
-from fieldkit.cli.failures import err
 from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
-from fieldkit.cli.output import Table, emit_json
-from fieldkit.errors import BadInput, FieldkitError
+from fieldkit.cli.output import Table, emit_json, warn
+from fieldkit.errors import BadInput
+from fieldkit.register import display, recs
 from fieldkit.register import plans as plans_mod
-from fieldkit.register import recs
-from fieldkit.register.output import write_output
+from fieldkit.register.output import export_text, write_output
 from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
@@ -55,11 +54,6 @@ PlanOption = Annotated[
 ]
 
 
-def _warn(warnings: list[str]) -> None:
-    for w in warnings:
-        err.print(f"warning: {w}", highlight=False, markup=False)
-
-
 # ------------------------------------------------------------------------------ register
 @command("import", parent=register_app)
 def register_import(
@@ -84,7 +78,7 @@ def register_import(
     same entries again adds nothing."""
     with open_store(db, create=True) as store:
         result = recs.import_register(store, files, rec=rec)
-    _warn(result.warnings)
+    warn(result.warnings)
     matched = ", ".join(f"{reg} → {rid}" for reg, rid in result.matched)
     out.print(
         f"{result.files} file(s), {result.entries} entr{'y' if result.entries == 1 else 'ies'} "
@@ -127,12 +121,9 @@ def register_list(
     if with_register:
         t.add_column("register", no_wrap=True)
     for r in rows:
-        st = r["current_status"] or "-"
-        if r["unknown_status"]:
-            st += " (?)"
         cells = [
             r["ref"],
-            st,
+            display.current(r["current_status"], r["unknown_status"]),
             r["status_since"] or "",
             str(r["events"]),
             r["title"],
@@ -187,13 +178,7 @@ def register_show(
             title_justify="left",
         )
         for ev in data["timeline"]:
-            body = ev["body"]
-            if ev["withdrawn"]:
-                body = f"[withdrawn] {body}" + (
-                    f" (corrected by {ev['replaced_by'][:10]})" if ev["replaced_by"] else ""
-                )
-                if ev["withdrawn_reason"]:
-                    body += f": {ev['withdrawn_reason']}"
+            body = display.withdrawn(ev["body"], ev, reason=True)
             t.add_row(ev["event_date"], ev["kind"], escape(body), ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
@@ -307,20 +292,7 @@ def register_export(
     """Write imported register entries, with their events, back in the register's format
     (importing the file again adds nothing). Withdrawn events are left out."""
     with open_store(db) as store:
-        ids = [recs.resolve_rec(store.conn, r) for r in recs_] if recs_ else None
-        text = recs.export_entries(store.conn, ids, include_withdrawn=include_withdrawn)
-        if not text:
-            if ids:
-                named = ", ".join(short_ref(i) for i in ids)
-                raise FieldkitError(
-                    f"nothing to export: no register entry is imported for {named} "
-                    "(export writes imported entries; `register show` prints any "
-                    "recommendation's events)"
-                )
-            raise FieldkitError(
-                "nothing to export: no register entry is imported in this database "
-                "(`register import FILE` first)"
-            )
+        text = export_text(store.conn, recs_, include_withdrawn=include_withdrawn)
     if output is None:
         typer.echo(safe_text(text))  # a terminal gets no control characters
     else:
@@ -442,7 +414,7 @@ def plans_import(
         result = import_plan_xlsx(
             store, file, force, plan=plan, sheet=sheet, on=on, themes=mapping, ask_theme=ask
         )
-    _warn(result.warnings)
+    warn(result.warnings)
     out.print(f"plan {result.plan_id}: {result.plan_note}", highlight=False)
     out.print(
         f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
@@ -479,20 +451,18 @@ def plans_list(
     t = Table("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
     t.columns[0].no_wrap = True
     for r in rows:
-        links = "; ".join(short_ref(x) for x in (r["recommendations"] or "").split("; ") if x)
         t.add_row(
             r["objective_ref"],
             r["theme"],
-            (r["rag"] or "-") + (" (?)" if r["unknown_rag"] else ""),
+            display.current(r["rag"], r["unknown_rag"]),
             r["rag_since"] or "",
             r["owner"] or "",
             r["due"] or "",
-            links,
+            display.links(r["recommendations"]),
             r["objective"],
         )
     out.print(t)
-    legend = {(r["theme"], r["theme_title"] or "") for r in rows}
-    for code, title in sorted(legend):
+    for code, title in display.themes(rows):
         out.print(f"theme {code} {title}", highlight=False, markup=False, soft_wrap=True)
     out.print(f"{len(rows)} objective(s)", highlight=False)
 
@@ -527,15 +497,10 @@ def plans_show(
         "date", "kind", "value", "note", "source", "event", title="History", title_justify="left"
     )
     for h in data["history"]:
-        value = h["value"]
-        if h["withdrawn"]:
-            value = f"[withdrawn] {value}" + (
-                f" (corrected by {h['replaced_by'][:10]})" if h["replaced_by"] else ""
-            )
         t.add_row(
             h["event_date"],
             h["kind"],
-            escape(value),
+            escape(display.withdrawn(h["value"], h)),
             escape(h["note"] or ""),
             h["source"],
             h["event_id"][:10],
@@ -596,11 +561,8 @@ def plans_status(
             plan=plan,
             allow_future=allow_future,
         )
-    _warn(result.warnings)
-    out.print(
-        f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
-        highlight=False,
-    )
+    warn(result.warnings)
+    _recorded(result)
 
 
 @command("evidence", parent=plans_app)
@@ -615,6 +577,10 @@ def plans_evidence(
     """Add a dated evidence note to an objective."""
     with open_store(db, create=True) as store:
         result = plans_mod.add_evidence(store, objective, on, note, force=force, plan=plan)
+    _recorded(result)
+
+
+def _recorded(result: plans_mod.PlanEventResult) -> None:
     out.print(
         f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
         highlight=False,

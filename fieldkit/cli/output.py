@@ -28,7 +28,6 @@ __all__ = [
     "export_progress",
     "output_format",
     "present",
-    "say",
     "show",
     "warn",
 ]
@@ -48,11 +47,6 @@ def output_format(fmt: str, json_: bool) -> str:
     if fmt not in FORMATS:
         raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
     return fmt
-
-
-def say(text: str = "") -> None:
-    """One line of plain text on stdout, as written: no markup, no highlighting."""
-    out.print(text, highlight=False, markup=False)
 
 
 def warn(warnings: Iterable[str]) -> None:

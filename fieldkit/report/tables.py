@@ -34,16 +34,18 @@ OF_ALL_NOTE = (
     "questions asked per agency or per case, over the rows answered."
 )
 
-SUMMARY_DATA = [
-    Column("item_id", "item_id"),
-    Column("question", "evidence"),
-    Column("applicable", "applicable", True),
-    Column("completed", "completed", True),
-    Column("percent", "percent", True),
-    Column("label", "label"),
-    Column("not_applicable", "not_applicable", True),
-    Column("blank", "blank", True),
-]
+
+def _named(keys: str, numeric: str, **headings: str) -> list[Column]:
+    """CSV columns headed by their keys unless `headings` renames one (`numeric`: the
+    ones that are figures)."""
+    return [Column(k, headings.get(k, k), k in numeric.split()) for k in keys.split()]
+
+
+SUMMARY_DATA = _named(
+    "item_id question applicable completed percent label not_applicable blank",
+    numeric="applicable completed percent not_applicable blank",
+    question="evidence",
+)
 
 COVERAGE_SHOWN = [
     Column("force", "Force"),
@@ -54,16 +56,10 @@ COVERAGE_SHOWN = [
     Column("to_do", "To do", True),
     Column("drafts_shown", "Drafts", True),
 ]
-COVERAGE_DATA = [
-    Column("force_code", "force_code"),
-    Column("force_name", "force_name"),
-    Column("checklist_id", "checklist_id"),
-    Column("stratum", "stratum"),
-    Column("final", "final", True),
-    Column("target", "target", True),
-    Column("remaining", "remaining", True),
-    Column("drafts", "drafts", True),
-]
+COVERAGE_DATA = _named(
+    "force_code force_name checklist_id stratum final target remaining drafts",
+    numeric="final target remaining drafts",
+)
 
 
 @dataclass

@@ -403,16 +403,11 @@ def plans_import(
     status (optional: id, evidence, recommendations, date). All or nothing: a bad row is
     reported with its sheet row number and nothing is stored. Importing the same sheet again
     adds nothing; an updated sheet adds what changed."""
-    mapping: dict[str, str] = {}
-    for item in theme or ():
-        name, sep, code = item.rpartition("=")
-        if not sep or not name.strip() or not code.strip():
-            raise BadInput(f"--theme {item!r}: write it as 'Theme name=S'")
-        mapping[name.strip()] = code.strip()
+    themes = _theme_map(theme or [])
     ask = _ask_theme if sys.stdin.isatty() and sys.stdout.isatty() else None
     with open_store(db, create=True) as store:
         result = import_plan_xlsx(
-            store, file, force, plan=plan, sheet=sheet, on=on, themes=mapping, ask_theme=ask
+            store, file, force, plan=plan, sheet=sheet, on=on, themes=themes, ask_theme=ask
         )
     warn(result.warnings)
     out.print(f"plan {result.plan_id}: {result.plan_note}", highlight=False)
@@ -421,6 +416,17 @@ def plans_import(
         f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links",
         highlight=False,
     )
+
+
+def _theme_map(options: list[str]) -> dict[str, str]:
+    """--theme 'Safeguarding=S' options as {force's theme name: theme code}."""
+    mapping: dict[str, str] = {}
+    for item in options:
+        name, sep, code = item.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise BadInput(f"--theme {item!r}: write it as 'Theme name=S'")
+        mapping[name.strip()] = code.strip()
+    return mapping
 
 
 def _ask_theme(name: str, known: list[str]) -> str:

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from fieldkit.cli.base import app, command, fail, out
 from fieldkit.cli.options import DbOption, JsonOption, open_store, store_if_any
-from fieldkit.cli.output import Table, emit_json
+from fieldkit.cli.output import Table, emit_json, line
 from fieldkit.paths import resolve_db
 
 if TYPE_CHECKING:
@@ -69,17 +69,17 @@ def checklists_show(
     if json_:
         emit_json(c.source)
         return
-    out.print(f"[bold]{escape(c.title)}[/] ({c.id} v{c.version})", highlight=False)
-    out.print(escape(c.description), highlight=False)
+    line(f"[bold]{escape(c.title)}[/] ({c.id} v{c.version})")
+    line(escape(c.description))
     if c.scope.when is not None:
-        out.print(f"[dim]in scope when {escape(c.scope.rule)}[/]", highlight=False)
+        line(f"[dim]in scope when {escape(c.scope.rule)}[/]")
     for s in c.sections:
-        out.print(f"\n[bold underline]{escape(section_heading(s))}[/]", highlight=False)
+        line(f"\n[bold underline]{escape(section_heading(s))}[/]")
         for i in s.items:
-            out.print(f"[bold cyan]{i.id}[/]  [green]{escape(kind_text(i))}[/]", highlight=False)
-            out.print(f"    {escape(i.prompt)}", highlight=False)
+            line(f"[bold cyan]{i.id}[/]  [green]{escape(kind_text(i))}[/]")
+            line(f"    {escape(i.prompt)}")
             for f in item_flags(i):
-                out.print(f"    [dim]{escape(f)}[/]", highlight=False)
+                line(f"    [dim]{escape(f)}[/]")
 
 
 @command("import", parent=checklists_app)
@@ -107,15 +107,14 @@ def checklists_import(
         result = install(store, imported.checklist, accept_breaking=accept_breaking)
     c = result.checklist
     for notice in imported.notices:
-        out.print(f"[dim]note: {escape(notice)}[/]", highlight=False)
+        line(f"[dim]note: {escape(notice)}[/]")
     lang = f", labels in {imported.language}" if imported.language else ""
     if result.status == "already installed":
         out.print(f"{c.id} v{c.version} is already installed in {path}; nothing to do")
         return
-    out.print(
+    line(
         f"installed {c.id} v{c.version} ({escape(c.title)}): {len(c.sections)} sections, "
-        f"{len(c.items)} items{lang} into {path}",
-        highlight=False,
+        f"{len(c.items)} items{lang} into {path}"
     )
     if result.previous is not None:
         out.print(f"changes from v{result.previous}:")
@@ -124,7 +123,7 @@ def checklists_import(
 
 def _changes(changes: list[DiffChange]) -> None:
     for change in changes:
-        out.print("  " + escape(change.line()), highlight=False)
+        line("  " + escape(change.line()))
 
 
 @command("export", parent=checklists_app)
@@ -164,10 +163,7 @@ def checklists_diff(
     if json_:
         emit_json(found.as_dict())
     else:
-        out.print(
-            f"{a.id} v{a.version} -> {b.id} v{b.version}: {len(found.changes)} changes",
-            highlight=False,
-        )
+        line(f"{a.id} v{a.version} -> {b.id} v{b.version}: {len(found.changes)} changes")
         _changes(found.changes)
         if broken:
             out.print(f"{len(broken)} breaking change{'s' if len(broken) != 1 else ''}")

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from fieldkit.cli.base import command, out
 from fieldkit.cli.failures import err
 from fieldkit.cli.options import DbOption, JsonOption, open_store
-from fieldkit.cli.output import emit_json
+from fieldkit.cli.output import emit_json, line
 from fieldkit.paths import resolve_db
 from fieldkit.sync import duplicates, merge, value_conflicts
 from fieldkit.sync.conflicts import field_name, outstanding, settle
@@ -74,19 +74,18 @@ def merge_cli(
         emit_json({"into": str(path), "sources": [s.__dict__ for s in summaries], **left})
         return
     for s in summaries:
-        out.print(
+        line(
             f"{Path(s.source_file).name} (database {s.source_db_id}): "
             f"{s.new_changes:,} new changes, {s.new_records:,} new records, "
-            f"{s.new_answers:,} new or changed answers, {s.new_conflicts:,} new conflicts",
-            highlight=False,
+            f"{s.new_answers:,} new or changed answers, {s.new_conflicts:,} new conflicts"
         )
-    line = (
+    total = (
         f"{path}: {left['records']:,} records, {left['conflicts']:,} open conflicts, "
         f"{left['duplicate_keys']:,} case(s) recorded more than once"
     )
     if left["conflicts"] or left["duplicate_keys"]:
-        line += f" (see `fieldkit conflicts --db {path}`)"
-    out.print(line, highlight=False, markup=False)
+        total += f" (see `fieldkit conflicts --db {path}`)"
+    line(total, markup=False)
 
 
 @command("conflicts")
@@ -158,8 +157,7 @@ def settle_cli(
     """Settle a value conflict. The settling is a logged change: merge it like any other."""
     with open_store(db, write=True) as store:
         row = settle(store, change_id, keep.value)
-    out.print(
+    line(
         f"settled {field_name(row)} on record {row['record_id']}: kept {_value(row['kept'])!r}",
-        highlight=False,
         markup=False,
     )

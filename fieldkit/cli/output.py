@@ -26,6 +26,7 @@ __all__ = [
     "Table",
     "emit_json",
     "export_progress",
+    "line",
     "output_format",
     "present",
     "show",
@@ -47,6 +48,12 @@ def output_format(fmt: str, json_: bool) -> str:
     if fmt not in FORMATS:
         raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
     return fmt
+
+
+def line(text: str, *, markup: bool = True) -> None:
+    """One line of a command's text on stdout, nothing highlighted (`markup`: Rich markup
+    in `text` styles it; stored text is shown as written either way)."""
+    out.print(text, highlight=False, markup=markup)
 
 
 def warn(warnings: Iterable[str]) -> None:

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
 from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
-from fieldkit.cli.output import Table, emit_json, warn
+from fieldkit.cli.output import Table, emit_json, line, warn
 from fieldkit.errors import BadInput
 from fieldkit.register import display, recs
 from fieldkit.register import plans as plans_mod
@@ -80,11 +80,10 @@ def register_import(
         result = recs.import_register(store, files, rec=rec)
     warn(result.warnings)
     matched = ", ".join(f"{reg} → {rid}" for reg, rid in result.matched)
-    out.print(
+    line(
         f"{result.files} file(s), {result.entries} entr{'y' if result.entries == 1 else 'ies'} "
         f"({matched}); {result.new_entries} new entr{'y' if result.new_entries == 1 else 'ies'}, "
-        f"{result.new_events} new of {result.events} events",
-        highlight=False,
+        f"{result.new_events} new of {result.events} events"
     )
 
 
@@ -133,7 +132,7 @@ def register_list(
             cells.append(r["register_ids"] or "")
         t.add_row(*cells)
     out.print(t)
-    out.print(f"{len(rows)} recommendation(s)", highlight=False)
+    line(f"{len(rows)} recommendation(s)")
 
 
 @command("show", parent=register_app)
@@ -148,25 +147,23 @@ def register_show(
     if json_:
         emit_json(data)
         return
-    out.print(
-        f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}",
-        highlight=False,
+    line(
+        f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}"
     )
     if data.get("lead_org"):
-        out.print(f"Lead: {data['lead_org']}", highlight=False)
-    out.print(
+        line(f"Lead: {data['lead_org']}")
+    line(
         f"Current status: {data.get('current_status') or '-'}"
-        + (f" since {data['status_since']}" if data.get("status_since") else ""),
-        highlight=False,
+        + (f" since {data['status_since']}" if data.get("status_since") else "")
     )
     if data.get("annex_e"):
-        out.print(f"Annex E (2015): {data['annex_e']}", highlight=False)
+        line(f"Annex E (2015): {data['annex_e']}")
     for e in data["entries"]:
-        out.print(f"\nRegister entry {e['reg_id']}: {e['heading']}\n", highlight=False)
-        out.print(e["text"], highlight=False, markup=False)
+        line(f"\nRegister entry {e['reg_id']}: {e['heading']}\n")
+        line(e["text"], markup=False)
     if not data["entries"] and data.get("full_text"):
         out.print("")
-        out.print(data["full_text"], highlight=False, markup=False)
+        line(data["full_text"], markup=False)
     if data["timeline"]:
         t = Table(
             "date",
@@ -182,10 +179,7 @@ def register_show(
             t.add_row(ev["event_date"], ev["kind"], escape(body), ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
-        out.print(
-            f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})",
-            highlight=False,
-        )
+        line(f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})")
 
 
 @command("add-event", parent=register_app)
@@ -208,7 +202,7 @@ def register_add_event(
             store, rec, on, status=status, comment=comment, allow_future=allow_future
         )
     what = "added" if result.added else "already recorded"
-    out.print(f"{result.rec_id}: event {what} ({result.event_id})", highlight=False)
+    line(f"{result.rec_id}: event {what} ({result.event_id})")
 
 
 ReasonOption = Annotated[
@@ -229,7 +223,7 @@ def register_withdraw(
     leaves the current status and exports (`register export --include-withdrawn` keeps it)."""
     with open_store(db, create=True) as store:
         result = recs.withdraw_event(store, event, reason=reason)
-    out.print(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn", highlight=False)
+    line(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn")
 
 
 @command("correct", parent=register_app)
@@ -262,10 +256,7 @@ def register_correct(
             reason=reason,
             allow_future=allow_future,
         )
-    out.print(
-        f"{short_ref(result.rec_id)}: event {result.withdrawn} corrected by {result.replaced_by}",
-        highlight=False,
-    )
+    line(f"{short_ref(result.rec_id)}: event {result.withdrawn} corrected by {result.replaced_by}")
 
 
 @command("export", parent=register_app)
@@ -297,7 +288,7 @@ def register_export(
         typer.echo(safe_text(text))  # a terminal gets no control characters
     else:
         write_output(output, text, overwrite=overwrite)
-        out.print(f"wrote {output}", highlight=False)
+        line(f"wrote {output}")
 
 
 @command("report", parent=register_app)
@@ -337,10 +328,7 @@ def register_report(
         return
     data = render(update, out_file.suffix.lower())
     write_output(out_file, data, overwrite=overwrite)
-    out.print(
-        f"wrote {out_file} ({update.since} to {update.until}, {len(update.sections)} sections)",
-        highlight=False,
-    )
+    line(f"wrote {out_file} ({update.since} to {update.until}, {len(update.sections)} sections)")
 
 
 # --------------------------------------------------------------------------------- plans
@@ -358,10 +346,7 @@ def plans_new(
     with open_store(db, create=True) as store:
         result = plans_mod.new_plan(store, force, template=template, name=plan)
     state = "created" if result.new_rows else "already exists"
-    out.print(
-        f"{result.plan_id}: {state} ({result.themes} themes, {result.objectives} objectives)",
-        highlight=False,
-    )
+    line(f"{result.plan_id}: {state} ({result.themes} themes, {result.objectives} objectives)")
 
 
 @command("import", parent=plans_app)
@@ -410,11 +395,10 @@ def plans_import(
             store, file, force, plan=plan, sheet=sheet, on=on, themes=themes, ask_theme=ask
         )
     warn(result.warnings)
-    out.print(f"plan {result.plan_id}: {result.plan_note}", highlight=False)
-    out.print(
+    line(f"plan {result.plan_id}: {result.plan_note}")
+    line(
         f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
-        f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links",
-        highlight=False,
+        f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links"
     )
 
 
@@ -469,8 +453,8 @@ def plans_list(
         )
     out.print(t)
     for code, title in display.themes(rows):
-        out.print(f"theme {code} {title}", highlight=False, markup=False, soft_wrap=True)
-    out.print(f"{len(rows)} objective(s)", highlight=False)
+        line(f"theme {code} {title}", markup=False)
+    line(f"{len(rows)} objective(s)")
 
 
 @command("show", parent=plans_app)
@@ -487,18 +471,15 @@ def plans_show(
     if json_:
         emit_json(data)
         return
-    out.print(
-        f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}", highlight=False
-    )
-    out.print(
+    line(f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}")
+    line(
         f"RAG: {data['rag'] or '-'}  owner: {data['owner'] or '-'}  due: {data['due'] or '-'}  "
-        f"recommendations: {data['recommendations'] or '-'}",
-        highlight=False,
+        f"recommendations: {data['recommendations'] or '-'}"
     )
     if data.get("theme_includes"):
-        out.print("This includes:", highlight=False)
-        for line in data["theme_includes"].splitlines():
-            out.print(f"  • {line}", highlight=False, markup=False)
+        line("This includes:")
+        for included in data["theme_includes"].splitlines():
+            line(f"  • {included}", markup=False)
     t = Table(
         "date", "kind", "value", "note", "source", "event", title="History", title_justify="left"
     )
@@ -538,9 +519,9 @@ def plans_withdraw(
             store, event, reason=reason, correct_rag=rag, on=on, allow_future=allow_future
         )
     if new:
-        out.print(f"event {gone} corrected by {new}", highlight=False)
+        line(f"event {gone} corrected by {new}")
     else:
-        out.print(f"event {gone} withdrawn", highlight=False)
+        line(f"event {gone} withdrawn")
 
 
 @command("status", parent=plans_app)
@@ -587,10 +568,7 @@ def plans_evidence(
 
 
 def _recorded(result: plans_mod.PlanEventResult) -> None:
-    out.print(
-        f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
-        highlight=False,
-    )
+    line(f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}")
 
 
 @command("assign", parent=plans_app)
@@ -609,7 +587,7 @@ def plans_assign(
             store, objective, on, owner=owner, due=due, force=force, plan=plan
         )
     added = sum(r.added for r in results)
-    out.print(f"{results[0].objective_ref}: {added} change(s) recorded", highlight=False)
+    line(f"{results[0].objective_ref}: {added} change(s) recorded")
 
 
 @command("link", parent=plans_app)
@@ -635,4 +613,4 @@ def plans_link(
         )
     verb = "unlinked" if unlink else "linked"
     for rid, did in changed:
-        out.print(f"{rid}: {verb if did else 'no change'}", highlight=False)
+        line(f"{rid}: {verb if did else 'no change'}")

@@ -49,6 +49,11 @@ OnOption = Annotated[
     str,
     typer.Option("--on", help="Date: 2017-08-11 or 11th August 2017.", show_default=False),
 ]
+RecArgument = Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")]
+EventArgument = Annotated[
+    str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
+]
+ObjectiveArgument = Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")]
 PlanOption = Annotated[
     str | None, typer.Option("--plan", "-p", help="Plan name (e.g. stop-2018).", show_default=False)
 ]
@@ -137,7 +142,7 @@ def register_list(
 
 @command("show", parent=register_app)
 def register_show(
-    rec: Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")],
+    rec: RecArgument,
     db: DbOption = None,
     json_: JsonOption = False,
 ) -> None:
@@ -184,7 +189,7 @@ def register_show(
 
 @command("add-event", parent=register_app)
 def register_add_event(
-    rec: Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")],
+    rec: RecArgument,
     on: OnOption,
     status: Annotated[
         str | None,
@@ -213,9 +218,7 @@ ReasonOption = Annotated[
 
 @command("withdraw", parent=register_app)
 def register_withdraw(
-    event: Annotated[
-        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
-    ],
+    event: EventArgument,
     reason: ReasonOption = None,
     db: DbOption = None,
 ) -> None:
@@ -228,9 +231,7 @@ def register_withdraw(
 
 @command("correct", parent=register_app)
 def register_correct(
-    event: Annotated[
-        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
-    ],
+    event: EventArgument,
     on: Annotated[
         str | None, typer.Option("--on", help="The corrected date.", show_default=False)
     ] = None,
@@ -459,7 +460,7 @@ def plans_list(
 
 @command("show", parent=plans_app)
 def plans_show(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     force: ForceOption = None,
     plan: PlanOption = None,
     json_: JsonOption = False,
@@ -526,7 +527,7 @@ def plans_withdraw(
 
 @command("status", parent=plans_app)
 def plans_status(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     on: OnOption,
     rag: Annotated[str, typer.Option("--rag", help=f"One of: {RAGS}.")],
     note: Annotated[str | None, typer.Option(help="A note on the rating.")] = None,
@@ -554,7 +555,7 @@ def plans_status(
 
 @command("evidence", parent=plans_app)
 def plans_evidence(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     on: OnOption,
     note: Annotated[str, typer.Option("--note", help="The evidence seen.")],
     force: ForceOption = None,
@@ -573,7 +574,7 @@ def _recorded(result: plans_mod.PlanEventResult) -> None:
 
 @command("assign", parent=plans_app)
 def plans_assign(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     on: OnOption,
     owner: Annotated[str | None, typer.Option(help="Who owns the objective.")] = None,
     due: Annotated[str | None, typer.Option(help="Due date.")] = None,
@@ -592,7 +593,7 @@ def plans_assign(
 
 @command("link", parent=plans_app)
 def plans_link(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     rec_ids: Annotated[
         list[str], typer.Argument(metavar="REC...", help="Recommendations: eb2014:2 ...")
     ],

@@ -17,7 +17,7 @@ from fieldkit.cli.failures import SafeTable as Table
 from fieldkit.cli.failures import err
 from fieldkit.errors import BadInput
 from fieldkit.report.render import FORMATS, Frame, cell, to_csv, to_markdown
-from fieldkit.safetext import json_text
+from fieldkit.safetext import json_text, safe_text
 
 if TYPE_CHECKING:
     from fieldkit.report.tables import Shown
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Table",
     "emit_json",
+    "echo_text",
     "export_progress",
     "line",
     "output_format",
@@ -38,6 +39,12 @@ def emit_json(data: Any) -> None:
     """A command's result as JSON on stdout: indented, non-ASCII kept, control characters
     escaped, binary values shown as "<binary, N bytes>"."""
     typer.echo(json_text(data, indent=2))
+
+
+def echo_text(text: str, *, nl: bool = True) -> None:
+    """A document (an export, an update) on stdout as it is, but for control characters:
+    a terminal gets none of the escape sequences stored text may carry."""
+    typer.echo(safe_text(text), nl=nl)
 
 
 def output_format(fmt: str, json_: bool) -> str:

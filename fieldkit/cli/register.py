@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
 from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
-from fieldkit.cli.output import Table, emit_json, line, warn
+from fieldkit.cli.output import Table, echo_text, emit_json, line, warn
 from fieldkit.errors import BadInput
 from fieldkit.register import display, recs
 from fieldkit.register import plans as plans_mod
@@ -22,7 +22,6 @@ from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
 from fieldkit.register.withdrawals import REASONS
-from fieldkit.safetext import safe_text
 
 register_app = typer.Typer(
     help="The recommendations register: dated statuses and comments per recommendation.\n\n"
@@ -286,7 +285,7 @@ def register_export(
     with open_store(db) as store:
         text = export_text(store.conn, recs_, include_withdrawn=include_withdrawn)
     if output is None:
-        typer.echo(safe_text(text))  # a terminal gets no control characters
+        echo_text(text)
     else:
         write_output(output, text, overwrite=overwrite)
         line(f"wrote {output}")
@@ -325,7 +324,7 @@ def register_report(
     with open_store(db) as store:
         update = build_update(store.conn, since, until)
     if out_file is None:
-        typer.echo(render(update, ".md"), nl=False)
+        echo_text(render(update, ".md"), nl=False)
         return
     data = render(update, out_file.suffix.lower())
     write_output(out_file, data, overwrite=overwrite)

@@ -26,13 +26,13 @@ def test_evidence_as_data_carries_the_log_digest_and_tables_the_scope(store: Sto
     for i, v in enumerate(["yes", "no", "na"]):
         case_file(store, "kent", f"K{i}", answers={ITEM: v})
     case_file(store, "kent", "D1", status="draft", answers={ITEM: "yes"})
-    data = evidence_report(store, checklist="case_file_review", as_data=True)
+    data = evidence_report(store.conn, checklist="case_file_review", as_data=True)
     assert data.frames == []
     assert {r["log_digest"] for r in data.data} == {store.log_digest()}
     (row,) = [r for r in data.data if r["item_id"] == ITEM]
     assert (row["applicable"], row["completed"], row["not_applicable"]) == (2, 1, 1)
 
-    shown = evidence_report(store, checklist="case_file_review", ids=True)
+    shown = evidence_report(store.conn, checklist="case_file_review", ids=True)
     (frame,) = shown.frames
     assert frame.title == (
         "Case-file review: 3 record(s), DA-flagged files in rape, serious violence and ABH"
@@ -49,19 +49,19 @@ def test_evidence_as_data_carries_the_log_digest_and_tables_the_scope(store: Sto
 
 def test_per_force_evidence_has_a_force_column_and_no_sections(store: Store) -> None:
     case_file(store, "kent", "K1", answers={ITEM: "yes"})
-    (frame,) = evidence_report(store, checklist="case_file_review", by_force=True).frames
+    (frame,) = evidence_report(store.conn, checklist="case_file_review", by_force=True).frames
     assert frame.group is None
     assert "force" in [c.key for c in frame.columns]
-    (frame,) = evidence_report(store, checklist="case_file_review").frames
+    (frame,) = evidence_report(store.conn, checklist="case_file_review").frames
     assert frame.group == "section"
     assert "force" not in [c.key for c in frame.columns]
 
 
 def test_no_rows_gives_the_line_instead_of_tables(store: Store) -> None:
-    assert evidence_report(store).empty == "No counted records yet."
-    assert evidence_report(store).frames == []
+    assert evidence_report(store.conn).empty == "No counted records yet."
+    assert evidence_report(store.conn).frames == []
     assert scales_report(store.conn).empty == "No scored records yet."
-    assert evidence_report(store, as_data=True).data == []
+    assert evidence_report(store.conn, as_data=True).data == []
 
 
 def test_summary_one_named_table_or_all(store: Store) -> None:

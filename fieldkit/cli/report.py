@@ -80,7 +80,7 @@ def report_evidence(
     fmt, by_force = output_format(fmt, json_), row_per_force(by)
     with open_store(db, as_of=as_of) as store:
         shown = evidence_report(
-            store,
+            store.conn,
             checklist=checklist,
             by_force=by_force,
             force=force,

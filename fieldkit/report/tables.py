@@ -27,8 +27,6 @@ from fieldkit.report.render import Column, Frame
 if TYPE_CHECKING:
     import sqlite3
 
-    from fieldkit.store import Store
-
 OF_ALL_NOTE = (
     "% of all: completed over every record in scope (the 2014 report's denominator); for "
     "questions asked per agency or per case, over the rows answered."
@@ -143,7 +141,7 @@ def figure_frames(
 
 
 def evidence_report(
-    store: Store,
+    conn: sqlite3.Connection,
     *,
     checklist: str | None = None,
     by_force: bool = False,
@@ -157,11 +155,11 @@ def evidence_report(
     (the exact state the figures came from)."""
     from fieldkit.report.definitions import scope_labels, titles
     from fieldkit.report.findings import evidence
+    from fieldkit.store.chain import log_digest
 
-    conn = store.conn
     rows = evidence(conn, checklist=checklist, by_force=by_force, force=force, in_scope=in_scope)
     if as_data:
-        digest = store.log_digest()
+        digest = log_digest(conn)
         return Shown(data=[{**r, "log_digest": digest} for r in rows])
     if not rows:
         return Shown(data=rows, empty="No counted records yet.")

@@ -1,5 +1,6 @@
 """Files fieldkit writes beside the databases (workbooks, exports, briefings, forms, the
-saved context): owner-only and atomic. A base module: it imports nothing of fieldkit's.
+saved context): owner-only and atomic, and never over a file the user did not ask to
+replace. A base module: it imports nothing of fieldkit's but its errors.
 
 `replace_privately(path, write)` has `write` fill a temporary file beside `path` (0600 before
 and after, since a library may recreate the file it saves), then renames it over `path`; on
@@ -11,6 +12,18 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from fieldkit.errors import BadInput
+
+
+def check_output(path: Path, suffixes: tuple[str, ...], *, overwrite: bool = False) -> None:
+    """Refuse, in one line and before anything is read or written, an output file whose
+    name does not end in one of `suffixes` (the first is the one named), or one that
+    exists already unless `overwrite`."""
+    if path.suffix.lower() not in suffixes:
+        raise BadInput(f"{path}: the output file must end in {suffixes[0]}")
+    if path.exists() and not overwrite:
+        raise BadInput(f"{path}: already exists (use --overwrite to replace it)")
 
 
 def replace_privately(path: Path | str, write: Callable[[Path], None]) -> Path:

@@ -20,7 +20,7 @@ from pathlib import Path
 from fieldkit.checklists import Checklist, ChecklistError, get, parse_checklist
 from fieldkit.checklists.diff import Change as DiffChange
 from fieldkit.checklists.diff import breaking, count_answers, diff
-from fieldkit.errors import FieldkitError
+from fieldkit.errors import BadInput, FieldkitError
 from fieldkit.store import Change, Store
 from fieldkit.store.log import write_local
 from fieldkit.store.schema import checklist_hash, install_checklist
@@ -120,6 +120,56 @@ def compare(old: Checklist, new: Checklist, store: Store | None = None) -> list[
         renamed = {i.id: i.renamed_from for i in new.items if i.renamed_from in old.item_map}
         count_answers(changes, answer_counter(store.conn, old.id), renamed)
     return changes
+
+
+def known(store: Store | None) -> dict[str, Checklist]:
+    """The checklists fieldkit ships and, with a database, the ones installed in it, which
+    win: the latest installed version of each."""
+    from fieldkit.checklists import installed, load_all
+
+    found = dict(load_all())
+    if store is not None:
+        found.update((c.id, c) for c in installed(store.conn))
+    return found
+
+
+def known_checklist(checklist_id: str, store: Store | None) -> Checklist:
+    """One checklist by id (as installed in the database, else as shipped); an unknown id
+    is one line naming the known ones."""
+    found = known(store)
+    if checklist_id not in found:
+        raise BadInput(f"unknown checklist {checklist_id!r} (known: {', '.join(sorted(found))})")
+    return found[checklist_id]
+
+
+@dataclass
+class Comparison:
+    """What `new` changes from `old` (with a database, how many answers each touches)."""
+
+    old: Checklist
+    new: Checklist
+    changes: list[DiffChange]
+
+    @property
+    def breaking(self) -> list[DiffChange]:
+        return [c for c in self.changes if c.breaking]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "old": {"id": self.old.id, "version": self.old.version},
+            "new": {"id": self.new.id, "version": self.new.version},
+            "breaking": bool(self.breaking),
+            "changes": [c.as_dict() for c in self.changes],
+        }
+
+
+def compare_refs(
+    old: str, new: str, store: Store | None = None, *, language: str | None = None
+) -> Comparison:
+    """`checklists diff`: the two checklists files or ids name (see `resolve`), compared."""
+    a = resolve(old, store, language=language)
+    b = resolve(new, store, language=language)
+    return Comparison(a, b, compare(a, b, store))
 
 
 @dataclass

@@ -99,6 +99,16 @@ def test_register_show_and_list(cli: Cli, team: Path) -> None:
     assert not CONTROLS.findall(as_json.stdout)
 
 
+def test_progress_update_on_stdout(cli: Cli, team: Path) -> None:
+    """`register report` prints the update on stdout when no --out is given: the stored
+    comment is in it, its escape sequences are not."""
+    update = cli(
+        "register", "report", "--since", "2015-01-01", "--until", "2015-12-31", "--db", team
+    )
+    assert update.exit_code == 0, update.stderr
+    assert "1st October 2015: Before" in clean(update)
+
+
 def test_conflicts_and_duplicates(cli: Cli, team: Path) -> None:
     text = clean(cli("conflicts", "--db", team))
     assert "A says" in text and "B says" in text and "cr/1" in text.lower()

@@ -3,18 +3,20 @@ database), and import / export / diff for instruments designed in a spreadsheet 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from fieldkit.checklists import Checklist, dashboard_order, load_all
-from fieldkit.checklists.model import KIND_LABELS
 from fieldkit.cli.base import app, command, fail, out
-from fieldkit.cli.options import DbOption, JsonOption, open_store
-from fieldkit.cli.output import Table, emit_json
+from fieldkit.cli.options import DbOption, JsonOption, open_store, store_if_any
+from fieldkit.cli.output import Table, emit_json, line
 from fieldkit.paths import resolve_db
+
+if TYPE_CHECKING:
+    from fieldkit.checklists.diff import Change as DiffChange
 
 checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
 app.add_typer(checklists_app, name="checklists")
@@ -30,36 +32,18 @@ LanguageOption = Annotated[
 ]
 
 
-def _known_checklists(db: Path | None) -> dict[str, Checklist]:
-    """The shipped checklists, and (when the database exists) the ones installed in it,
-    which win: the latest installed version of each."""
-    from fieldkit.checklists import installed
-
-    known = dict(load_all())
-    path = resolve_db(db)
-    if path.exists():
-        with open_store(path) as store:
-            for c in installed(store.conn):
-                known[c.id] = c
-    return known
-
-
 @command("list", parent=checklists_app)
 def checklists_list(
     db: DbOption = None,
     json_: JsonOption = False,
 ) -> None:
     """List the checklists fieldkit ships and those installed in the database."""
-    rows = [
-        {
-            "id": c.id,
-            "version": c.version,
-            "title": c.title,
-            "sections": len(c.sections),
-            "items": len(c.items),
-        }
-        for c in dashboard_order(_known_checklists(db).values())
-    ]
+    from fieldkit.checklists import dashboard_order
+    from fieldkit.checklists.outline import sizes
+    from fieldkit.instruments import known
+
+    with store_if_any(db) as store:
+        rows = [sizes(c) for c in dashboard_order(known(store).values())]
     if json_:
         emit_json(rows)
         return
@@ -77,43 +61,25 @@ def checklists_show(
 ) -> None:
     """Show one checklist's sections and items (as installed in the database, else as
     shipped)."""
-    all_ = _known_checklists(db)
-    if checklist_id not in all_:
-        raise fail(f"unknown checklist {checklist_id!r} (known: {', '.join(sorted(all_))})", 2)
-    c = all_[checklist_id]
+    from fieldkit.checklists.outline import item_flags, kind_text, section_heading
+    from fieldkit.instruments import known_checklist
+
+    with store_if_any(db) as store:
+        c = known_checklist(checklist_id, store)
     if json_:
         emit_json(c.source)
         return
-    out.print(f"[bold]{escape(c.title)}[/] ({c.id} v{c.version})", highlight=False)
-    out.print(escape(c.description), highlight=False)
+    line(f"[bold]{escape(c.title)}[/] ({c.id} v{c.version})")
+    line(escape(c.description))
     if c.scope.when is not None:
-        out.print(f"[dim]in scope when {escape(c.scope.rule)}[/]", highlight=False)
+        line(f"[dim]in scope when {escape(c.scope.rule)}[/]")
     for s in c.sections:
-        extra = f" (repeats per {s.repeat.key})" if s.repeat else ""
-        extra += " (once per visit)" if s.scope == "visit" else ""
-        out.print(f"\n[bold underline]{escape(s.title + extra)}[/]", highlight=False)
+        line(f"\n[bold underline]{escape(section_heading(s))}[/]")
         for i in s.items:
-            kind = KIND_LABELS[i.kind]
-            if i.choices:
-                kind += ": " + ", ".join(ch.code for ch in i.choices)
-            flags = []
-            if not i.required and i.answerable:
-                flags.append("optional")
-            if i.na:
-                flags.append(f"n/a when: {i.na}")
-            if i.has_rule:
-                flags.append(f"auto n/a when {i.rule_text()}")
-            if i.formula:
-                flags.append(f"computed: {i.formula}")
-            if i.minimum is not None or i.maximum is not None:
-                flags.append(
-                    f"range {i.minimum if i.minimum is not None else '…'} to "
-                    f"{i.maximum if i.maximum is not None else '…'}"
-                )
-            out.print(f"[bold cyan]{i.id}[/]  [green]{escape(kind)}[/]", highlight=False)
-            out.print(f"    {escape(i.prompt)}", highlight=False)
-            for f in flags:
-                out.print(f"    [dim]{escape(f)}[/]", highlight=False)
+            line(f"[bold cyan]{i.id}[/]  [green]{escape(kind_text(i))}[/]")
+            line(f"    {escape(i.prompt)}")
+            for f in item_flags(i):
+                line(f"    [dim]{escape(f)}[/]")
 
 
 @command("import", parent=checklists_app)
@@ -141,20 +107,23 @@ def checklists_import(
         result = install(store, imported.checklist, accept_breaking=accept_breaking)
     c = result.checklist
     for notice in imported.notices:
-        out.print(f"[dim]note: {escape(notice)}[/]", highlight=False)
+        line(f"[dim]note: {escape(notice)}[/]")
     lang = f", labels in {imported.language}" if imported.language else ""
     if result.status == "already installed":
         out.print(f"{c.id} v{c.version} is already installed in {path}; nothing to do")
         return
-    out.print(
+    line(
         f"installed {c.id} v{c.version} ({escape(c.title)}): {len(c.sections)} sections, "
-        f"{len(c.items)} items{lang} into {path}",
-        highlight=False,
+        f"{len(c.items)} items{lang} into {path}"
     )
     if result.previous is not None:
         out.print(f"changes from v{result.previous}:")
-        for change in result.changes:
-            out.print("  " + escape(change.line()), highlight=False)
+        _changes(result.changes)
+
+
+def _changes(changes: list[DiffChange]) -> None:
+    for change in changes:
+        line("  " + escape(change.line()))
 
 
 @command("export", parent=checklists_app)
@@ -169,12 +138,8 @@ def checklists_export(
 
     if out_path.suffix.lower() != ".xlsx":
         raise fail(f"{out_path}: the XLSForm must be an .xlsx file", 2)
-    path = resolve_db(db)
-    if path.exists():
-        with open_store(path) as store:
-            checklist = resolve(checklist_id, store)
-    else:
-        checklist = resolve(checklist_id, None)
+    with store_if_any(db) as store:
+        checklist = resolve(checklist_id, store)
     write_xlsform(checklist, out_path)
     out.print(f"wrote {checklist.id} v{checklist.version} to {out_path}")
 
@@ -190,37 +155,16 @@ def checklists_diff(
     """What NEW changes from OLD: items added, removed and renamed, prompts, kinds,
     choices, rules; with --db, how many stored answers each change touches. Exits 1 when
     a change is breaking (a kind change, or a removed item or choice with answers)."""
-    from fieldkit.instruments import compare, resolve
+    from fieldkit.instruments import compare_refs
 
-    store = None
-    if db is not None:
-        path = resolve_db(db)
-        if not path.exists():
-            raise fail(f"{path}: no such database", 2)
-        store = open_store(path)
-    try:
-        a = resolve(old, store, language=language)
-        b = resolve(new, store, language=language)
-        changes = compare(a, b, store)
-    finally:
-        if store is not None:
-            store.close()
-    broken = [c for c in changes if c.breaking]
+    with store_if_any(db, required=True) if db is not None else nullcontext() as store:
+        found = compare_refs(old, new, store, language=language)
+    a, b, broken = found.old, found.new, found.breaking
     if json_:
-        emit_json(
-            {
-                "old": {"id": a.id, "version": a.version},
-                "new": {"id": b.id, "version": b.version},
-                "breaking": bool(broken),
-                "changes": [c.as_dict() for c in changes],
-            }
-        )
+        emit_json(found.as_dict())
     else:
-        out.print(
-            f"{a.id} v{a.version} -> {b.id} v{b.version}: {len(changes)} changes", highlight=False
-        )
-        for change in changes:
-            out.print("  " + escape(change.line()), highlight=False)
+        line(f"{a.id} v{a.version} -> {b.id} v{b.version}: {len(found.changes)} changes")
+        _changes(found.changes)
         if broken:
             out.print(f"{len(broken)} breaking change{'s' if len(broken) != 1 else ''}")
     if broken:

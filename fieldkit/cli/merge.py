@@ -12,10 +12,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from fieldkit.cli.base import command, out
 from fieldkit.cli.failures import err
 from fieldkit.cli.options import DbOption, JsonOption, open_store
-from fieldkit.cli.output import emit_json
-from fieldkit.errors import BadInput
+from fieldkit.cli.output import emit_json, line
 from fieldkit.paths import resolve_db
 from fieldkit.sync import duplicates, merge, value_conflicts
+from fieldkit.sync.conflicts import field_name, outstanding, settle
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS, parse_duration
 
 
@@ -69,33 +69,23 @@ def merge_cli(
 
         summaries = merge(sources, path, progress, clock_skew_ms=skew)
     with open_store(path) as store:
-        counts = store.counts()
-        dups = duplicates(store.conn)
+        left = outstanding(store)
     if json_:
-        emit_json(
-            {
-                "into": str(path),
-                "sources": [s.__dict__ for s in summaries],
-                "records": counts["records"],
-                "conflicts": counts["conflicts"],
-                "duplicate_keys": len(dups),
-            }
-        )
+        emit_json({"into": str(path), "sources": [s.__dict__ for s in summaries], **left})
         return
     for s in summaries:
-        out.print(
+        line(
             f"{Path(s.source_file).name} (database {s.source_db_id}): "
             f"{s.new_changes:,} new changes, {s.new_records:,} new records, "
-            f"{s.new_answers:,} new or changed answers, {s.new_conflicts:,} new conflicts",
-            highlight=False,
+            f"{s.new_answers:,} new or changed answers, {s.new_conflicts:,} new conflicts"
         )
-    line = (
-        f"{path}: {counts['records']:,} records, {counts['conflicts']:,} open conflicts, "
-        f"{len(dups):,} case(s) recorded more than once"
+    total = (
+        f"{path}: {left['records']:,} records, {left['conflicts']:,} open conflicts, "
+        f"{left['duplicate_keys']:,} case(s) recorded more than once"
     )
-    if counts["conflicts"] or dups:
-        line += f" (see `fieldkit conflicts --db {path}`)"
-    out.print(line, highlight=False, markup=False)
+    if left["conflicts"] or left["duplicate_keys"]:
+        total += f" (see `fieldkit conflicts --db {path}`)"
+    line(total, markup=False)
 
 
 @command("conflicts")
@@ -105,8 +95,7 @@ def conflicts_cli(
 ) -> None:
     """List value conflicts (two edits of one answer where neither inspector had seen the
     other's) and records of the same case made by different inspectors."""
-    path = resolve_db(db)
-    with open_store(path) as store:
+    with open_store(db) as store:
         conflicts = value_conflicts(store.conn)
         dups = duplicates(store.conn)
     if json_:
@@ -122,7 +111,7 @@ def conflicts_cli(
             "the other's. Settle one with `fieldkit settle CHANGE_ID --keep winner|other`."
         )
         for c in conflicts:
-            field = c["field"] + (f"[{c['rkey']}]" if c["rkey"] else "")
+            field = field_name(c)
             if c["kind"] != "answer":
                 field = f"{c['kind']} {field}"
             say(f"  {c['change_id']}  {c['checklist_id'] or '?'} {c['natural_key'] or ''}")
@@ -166,16 +155,9 @@ def settle_cli(
     db: DbOption = None,
 ) -> None:
     """Settle a value conflict. The settling is a logged change: merge it like any other."""
-    path = resolve_db(db)
-    with open_store(path, write=True) as store:
-        row = next((c for c in value_conflicts(store.conn) if c["change_id"] == change_id), None)
-        if row is None:
-            raise BadInput(f"no open conflict {change_id!r} (see `fieldkit conflicts`)")
-        store.settle(change_id, keep=keep.value)
-    kept = row["winner_value"] if keep is Keep.winner else row["value"]
-    field = row["field"] + (f"[{row['rkey']}]" if row["rkey"] else "")
-    out.print(
-        f"settled {field} on record {row['record_id']}: kept {_value(kept)!r}",
-        highlight=False,
+    with open_store(db, write=True) as store:
+        row = settle(store, change_id, keep.value)
+    line(
+        f"settled {field_name(row)} on record {row['record_id']}: kept {_value(row['kept'])!r}",
         markup=False,
     )

@@ -3,6 +3,8 @@ flag means the same thing, with the same help, wherever it appears."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -76,3 +78,17 @@ def open_store(
         as_of=as_of,
         inspector=inspector,
     )
+
+
+@contextmanager
+def store_if_any(db: Path | None, *, required: bool = False) -> Iterator[Store | None]:
+    """The database --db names, opened for reading when its file exists; else None (for
+    commands that work from what fieldkit ships too), or with `required` one line."""
+    path = resolve_db(db)
+    if not path.exists():
+        if required:
+            raise BadInput(f"{path}: no such database")
+        yield None
+        return
+    with open_store(path) as store:
+        yield store

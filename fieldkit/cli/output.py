@@ -5,24 +5,46 @@ everywhere."""
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.text import Text
 
 from fieldkit.cli.base import out
 from fieldkit.cli.failures import SafeTable as Table
+from fieldkit.cli.failures import err
 from fieldkit.errors import BadInput
 from fieldkit.report.render import FORMATS, Frame, cell, to_csv, to_markdown
-from fieldkit.safetext import json_text
+from fieldkit.safetext import json_text, safe_text
 
-__all__ = ["Table", "emit_json", "output_format", "show"]
+if TYPE_CHECKING:
+    from fieldkit.report.tables import Shown
+
+__all__ = [
+    "Table",
+    "emit_json",
+    "echo_text",
+    "export_progress",
+    "line",
+    "output_format",
+    "present",
+    "show",
+    "warn",
+]
 
 
 def emit_json(data: Any) -> None:
     """A command's result as JSON on stdout: indented, non-ASCII kept, control characters
     escaped, binary values shown as "<binary, N bytes>"."""
     typer.echo(json_text(data, indent=2))
+
+
+def echo_text(text: str, *, nl: bool = True) -> None:
+    """A document (an export, an update) on stdout as it is, but for control characters:
+    a terminal gets none of the escape sequences stored text may carry."""
+    typer.echo(safe_text(text), nl=nl)
 
 
 def output_format(fmt: str, json_: bool) -> str:
@@ -33,6 +55,57 @@ def output_format(fmt: str, json_: bool) -> str:
     if fmt not in FORMATS:
         raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
     return fmt
+
+
+def line(text: str, *, markup: bool = True) -> None:
+    """One line of a command's text on stdout, nothing highlighted (`markup`: Rich markup
+    in `text` styles it; stored text is shown as written either way)."""
+    out.print(text, highlight=False, markup=markup)
+
+
+def warn(warnings: Iterable[str]) -> None:
+    """Each warning as a line `warning: ...` on stderr."""
+    for w in warnings:
+        err.print(f"warning: {w}", highlight=False, markup=False)
+
+
+def present(shown: Shown, fmt: str) -> None:
+    """A report command's result (fieldkit.report.tables) in the chosen format: its data
+    as JSON, else its tables, else the line saying there is nothing to show."""
+    if fmt == "json":
+        emit_json(shown.data)
+    elif not shown.frames and shown.empty:
+        out.print(shown.empty)
+    else:
+        show(shown.frames, fmt)
+
+
+@contextlib.contextmanager
+def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
+    """A progress bar on stderr (sheets done of all; the sheet and its rows so far)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("sheets · {task.fields[sheet]}: {task.fields[rows]:,} rows"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Exporting", total=None, sheet="", rows=0)
+        state = {"sheet": "", "rows": 0}
+
+        def tick(sheet: str, done: int, total: int, rows: int) -> None:
+            if sheet != state["sheet"]:
+                state.update(sheet=sheet, rows=0)
+            state["rows"] += rows
+            bar.update(task, total=total, completed=done, sheet=sheet, rows=state["rows"])
+
+        yield tick
+        bar.update(task, completed=bar.tasks[0].total or 0)
 
 
 def show(frames: list[Frame], fmt: str) -> None:

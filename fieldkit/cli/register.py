@@ -12,18 +12,16 @@ from rich import box
 from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
-from fieldkit.cli.failures import err
 from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
-from fieldkit.cli.output import Table, emit_json
-from fieldkit.errors import BadInput, FieldkitError
+from fieldkit.cli.output import Table, echo_text, emit_json, line, warn
+from fieldkit.errors import BadInput
+from fieldkit.register import display, recs
 from fieldkit.register import plans as plans_mod
-from fieldkit.register import recs
-from fieldkit.register.output import write_output
+from fieldkit.register.output import export_text, write_output
 from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
 from fieldkit.register.withdrawals import REASONS
-from fieldkit.safetext import safe_text
 
 register_app = typer.Typer(
     help="The recommendations register: dated statuses and comments per recommendation.\n\n"
@@ -50,14 +48,14 @@ OnOption = Annotated[
     str,
     typer.Option("--on", help="Date: 2017-08-11 or 11th August 2017.", show_default=False),
 ]
+RecArgument = Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")]
+EventArgument = Annotated[
+    str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
+]
+ObjectiveArgument = Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")]
 PlanOption = Annotated[
     str | None, typer.Option("--plan", "-p", help="Plan name (e.g. stop-2018).", show_default=False)
 ]
-
-
-def _warn(warnings: list[str]) -> None:
-    for w in warnings:
-        err.print(f"warning: {w}", highlight=False, markup=False)
 
 
 # ------------------------------------------------------------------------------ register
@@ -84,13 +82,12 @@ def register_import(
     same entries again adds nothing."""
     with open_store(db, create=True) as store:
         result = recs.import_register(store, files, rec=rec)
-    _warn(result.warnings)
+    warn(result.warnings)
     matched = ", ".join(f"{reg} → {rid}" for reg, rid in result.matched)
-    out.print(
+    line(
         f"{result.files} file(s), {result.entries} entr{'y' if result.entries == 1 else 'ies'} "
         f"({matched}); {result.new_entries} new entr{'y' if result.new_entries == 1 else 'ies'}, "
-        f"{result.new_events} new of {result.events} events",
-        highlight=False,
+        f"{result.new_events} new of {result.events} events"
     )
 
 
@@ -127,12 +124,9 @@ def register_list(
     if with_register:
         t.add_column("register", no_wrap=True)
     for r in rows:
-        st = r["current_status"] or "-"
-        if r["unknown_status"]:
-            st += " (?)"
         cells = [
             r["ref"],
-            st,
+            display.current(r["current_status"], r["unknown_status"]),
             r["status_since"] or "",
             str(r["events"]),
             r["title"],
@@ -142,12 +136,12 @@ def register_list(
             cells.append(r["register_ids"] or "")
         t.add_row(*cells)
     out.print(t)
-    out.print(f"{len(rows)} recommendation(s)", highlight=False)
+    line(f"{len(rows)} recommendation(s)")
 
 
 @command("show", parent=register_app)
 def register_show(
-    rec: Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")],
+    rec: RecArgument,
     db: DbOption = None,
     json_: JsonOption = False,
 ) -> None:
@@ -157,25 +151,23 @@ def register_show(
     if json_:
         emit_json(data)
         return
-    out.print(
-        f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}",
-        highlight=False,
+    line(
+        f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}"
     )
     if data.get("lead_org"):
-        out.print(f"Lead: {data['lead_org']}", highlight=False)
-    out.print(
+        line(f"Lead: {data['lead_org']}")
+    line(
         f"Current status: {data.get('current_status') or '-'}"
-        + (f" since {data['status_since']}" if data.get("status_since") else ""),
-        highlight=False,
+        + (f" since {data['status_since']}" if data.get("status_since") else "")
     )
     if data.get("annex_e"):
-        out.print(f"Annex E (2015): {data['annex_e']}", highlight=False)
+        line(f"Annex E (2015): {data['annex_e']}")
     for e in data["entries"]:
-        out.print(f"\nRegister entry {e['reg_id']}: {e['heading']}\n", highlight=False)
-        out.print(e["text"], highlight=False, markup=False)
+        line(f"\nRegister entry {e['reg_id']}: {e['heading']}\n")
+        line(e["text"], markup=False)
     if not data["entries"] and data.get("full_text"):
         out.print("")
-        out.print(data["full_text"], highlight=False, markup=False)
+        line(data["full_text"], markup=False)
     if data["timeline"]:
         t = Table(
             "date",
@@ -187,25 +179,16 @@ def register_show(
             title_justify="left",
         )
         for ev in data["timeline"]:
-            body = ev["body"]
-            if ev["withdrawn"]:
-                body = f"[withdrawn] {body}" + (
-                    f" (corrected by {ev['replaced_by'][:10]})" if ev["replaced_by"] else ""
-                )
-                if ev["withdrawn_reason"]:
-                    body += f": {ev['withdrawn_reason']}"
+            body = display.withdrawn(ev["body"], ev, reason=True)
             t.add_row(ev["event_date"], ev["kind"], escape(body), ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
-        out.print(
-            f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})",
-            highlight=False,
-        )
+        line(f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})")
 
 
 @command("add-event", parent=register_app)
 def register_add_event(
-    rec: Annotated[str, typer.Argument(metavar="ID", help="eb2014:2, or a register id.")],
+    rec: RecArgument,
     on: OnOption,
     status: Annotated[
         str | None,
@@ -223,7 +206,7 @@ def register_add_event(
             store, rec, on, status=status, comment=comment, allow_future=allow_future
         )
     what = "added" if result.added else "already recorded"
-    out.print(f"{result.rec_id}: event {what} ({result.event_id})", highlight=False)
+    line(f"{result.rec_id}: event {what} ({result.event_id})")
 
 
 ReasonOption = Annotated[
@@ -234,9 +217,7 @@ ReasonOption = Annotated[
 
 @command("withdraw", parent=register_app)
 def register_withdraw(
-    event: Annotated[
-        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
-    ],
+    event: EventArgument,
     reason: ReasonOption = None,
     db: DbOption = None,
 ) -> None:
@@ -244,14 +225,12 @@ def register_withdraw(
     leaves the current status and exports (`register export --include-withdrawn` keeps it)."""
     with open_store(db, create=True) as store:
         result = recs.withdraw_event(store, event, reason=reason)
-    out.print(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn", highlight=False)
+    line(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn")
 
 
 @command("correct", parent=register_app)
 def register_correct(
-    event: Annotated[
-        str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
-    ],
+    event: EventArgument,
     on: Annotated[
         str | None, typer.Option("--on", help="The corrected date.", show_default=False)
     ] = None,
@@ -277,10 +256,7 @@ def register_correct(
             reason=reason,
             allow_future=allow_future,
         )
-    out.print(
-        f"{short_ref(result.rec_id)}: event {result.withdrawn} corrected by {result.replaced_by}",
-        highlight=False,
-    )
+    line(f"{short_ref(result.rec_id)}: event {result.withdrawn} corrected by {result.replaced_by}")
 
 
 @command("export", parent=register_app)
@@ -307,25 +283,12 @@ def register_export(
     """Write imported register entries, with their events, back in the register's format
     (importing the file again adds nothing). Withdrawn events are left out."""
     with open_store(db) as store:
-        ids = [recs.resolve_rec(store.conn, r) for r in recs_] if recs_ else None
-        text = recs.export_entries(store.conn, ids, include_withdrawn=include_withdrawn)
-        if not text:
-            if ids:
-                named = ", ".join(short_ref(i) for i in ids)
-                raise FieldkitError(
-                    f"nothing to export: no register entry is imported for {named} "
-                    "(export writes imported entries; `register show` prints any "
-                    "recommendation's events)"
-                )
-            raise FieldkitError(
-                "nothing to export: no register entry is imported in this database "
-                "(`register import FILE` first)"
-            )
+        text = export_text(store.conn, recs_, include_withdrawn=include_withdrawn)
     if output is None:
-        typer.echo(safe_text(text))  # a terminal gets no control characters
+        echo_text(text)
     else:
         write_output(output, text, overwrite=overwrite)
-        out.print(f"wrote {output}", highlight=False)
+        line(f"wrote {output}")
 
 
 @command("report", parent=register_app)
@@ -361,14 +324,11 @@ def register_report(
     with open_store(db) as store:
         update = build_update(store.conn, since, until)
     if out_file is None:
-        typer.echo(render(update, ".md"), nl=False)
+        echo_text(render(update, ".md"), nl=False)
         return
     data = render(update, out_file.suffix.lower())
     write_output(out_file, data, overwrite=overwrite)
-    out.print(
-        f"wrote {out_file} ({update.since} to {update.until}, {len(update.sections)} sections)",
-        highlight=False,
-    )
+    line(f"wrote {out_file} ({update.since} to {update.until}, {len(update.sections)} sections)")
 
 
 # --------------------------------------------------------------------------------- plans
@@ -386,10 +346,7 @@ def plans_new(
     with open_store(db, create=True) as store:
         result = plans_mod.new_plan(store, force, template=template, name=plan)
     state = "created" if result.new_rows else "already exists"
-    out.print(
-        f"{result.plan_id}: {state} ({result.themes} themes, {result.objectives} objectives)",
-        highlight=False,
-    )
+    line(f"{result.plan_id}: {state} ({result.themes} themes, {result.objectives} objectives)")
 
 
 @command("import", parent=plans_app)
@@ -431,24 +388,29 @@ def plans_import(
     status (optional: id, evidence, recommendations, date). All or nothing: a bad row is
     reported with its sheet row number and nothing is stored. Importing the same sheet again
     adds nothing; an updated sheet adds what changed."""
+    themes = _theme_map(theme or [])
+    ask = _ask_theme if sys.stdin.isatty() and sys.stdout.isatty() else None
+    with open_store(db, create=True) as store:
+        result = import_plan_xlsx(
+            store, file, force, plan=plan, sheet=sheet, on=on, themes=themes, ask_theme=ask
+        )
+    warn(result.warnings)
+    line(f"plan {result.plan_id}: {result.plan_note}")
+    line(
+        f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
+        f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links"
+    )
+
+
+def _theme_map(options: list[str]) -> dict[str, str]:
+    """--theme 'Safeguarding=S' options as {force's theme name: theme code}."""
     mapping: dict[str, str] = {}
-    for item in theme or ():
+    for item in options:
         name, sep, code = item.rpartition("=")
         if not sep or not name.strip() or not code.strip():
             raise BadInput(f"--theme {item!r}: write it as 'Theme name=S'")
         mapping[name.strip()] = code.strip()
-    ask = _ask_theme if sys.stdin.isatty() and sys.stdout.isatty() else None
-    with open_store(db, create=True) as store:
-        result = import_plan_xlsx(
-            store, file, force, plan=plan, sheet=sheet, on=on, themes=mapping, ask_theme=ask
-        )
-    _warn(result.warnings)
-    out.print(f"plan {result.plan_id}: {result.plan_note}", highlight=False)
-    out.print(
-        f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
-        f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links",
-        highlight=False,
-    )
+    return mapping
 
 
 def _ask_theme(name: str, known: list[str]) -> str:
@@ -479,27 +441,25 @@ def plans_list(
     t = Table("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
     t.columns[0].no_wrap = True
     for r in rows:
-        links = "; ".join(short_ref(x) for x in (r["recommendations"] or "").split("; ") if x)
         t.add_row(
             r["objective_ref"],
             r["theme"],
-            (r["rag"] or "-") + (" (?)" if r["unknown_rag"] else ""),
+            display.current(r["rag"], r["unknown_rag"]),
             r["rag_since"] or "",
             r["owner"] or "",
             r["due"] or "",
-            links,
+            display.links(r["recommendations"]),
             r["objective"],
         )
     out.print(t)
-    legend = {(r["theme"], r["theme_title"] or "") for r in rows}
-    for code, title in sorted(legend):
-        out.print(f"theme {code} {title}", highlight=False, markup=False, soft_wrap=True)
-    out.print(f"{len(rows)} objective(s)", highlight=False)
+    for code, title in display.themes(rows):
+        line(f"theme {code} {title}", markup=False)
+    line(f"{len(rows)} objective(s)")
 
 
 @command("show", parent=plans_app)
 def plans_show(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     force: ForceOption = None,
     plan: PlanOption = None,
     json_: JsonOption = False,
@@ -511,31 +471,23 @@ def plans_show(
     if json_:
         emit_json(data)
         return
-    out.print(
-        f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}", highlight=False
-    )
-    out.print(
+    line(f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}")
+    line(
         f"RAG: {data['rag'] or '-'}  owner: {data['owner'] or '-'}  due: {data['due'] or '-'}  "
-        f"recommendations: {data['recommendations'] or '-'}",
-        highlight=False,
+        f"recommendations: {data['recommendations'] or '-'}"
     )
     if data.get("theme_includes"):
-        out.print("This includes:", highlight=False)
-        for line in data["theme_includes"].splitlines():
-            out.print(f"  • {line}", highlight=False, markup=False)
+        line("This includes:")
+        for included in data["theme_includes"].splitlines():
+            line(f"  • {included}", markup=False)
     t = Table(
         "date", "kind", "value", "note", "source", "event", title="History", title_justify="left"
     )
     for h in data["history"]:
-        value = h["value"]
-        if h["withdrawn"]:
-            value = f"[withdrawn] {value}" + (
-                f" (corrected by {h['replaced_by'][:10]})" if h["replaced_by"] else ""
-            )
         t.add_row(
             h["event_date"],
             h["kind"],
-            escape(value),
+            escape(display.withdrawn(h["value"], h)),
             escape(h["note"] or ""),
             h["source"],
             h["event_id"][:10],
@@ -567,14 +519,14 @@ def plans_withdraw(
             store, event, reason=reason, correct_rag=rag, on=on, allow_future=allow_future
         )
     if new:
-        out.print(f"event {gone} corrected by {new}", highlight=False)
+        line(f"event {gone} corrected by {new}")
     else:
-        out.print(f"event {gone} withdrawn", highlight=False)
+        line(f"event {gone} withdrawn")
 
 
 @command("status", parent=plans_app)
 def plans_status(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     on: OnOption,
     rag: Annotated[str, typer.Option("--rag", help=f"One of: {RAGS}.")],
     note: Annotated[str | None, typer.Option(help="A note on the rating.")] = None,
@@ -596,16 +548,13 @@ def plans_status(
             plan=plan,
             allow_future=allow_future,
         )
-    _warn(result.warnings)
-    out.print(
-        f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
-        highlight=False,
-    )
+    warn(result.warnings)
+    _recorded(result)
 
 
 @command("evidence", parent=plans_app)
 def plans_evidence(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     on: OnOption,
     note: Annotated[str, typer.Option("--note", help="The evidence seen.")],
     force: ForceOption = None,
@@ -615,15 +564,16 @@ def plans_evidence(
     """Add a dated evidence note to an objective."""
     with open_store(db, create=True) as store:
         result = plans_mod.add_evidence(store, objective, on, note, force=force, plan=plan)
-    out.print(
-        f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}",
-        highlight=False,
-    )
+    _recorded(result)
+
+
+def _recorded(result: plans_mod.PlanEventResult) -> None:
+    line(f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}")
 
 
 @command("assign", parent=plans_app)
 def plans_assign(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     on: OnOption,
     owner: Annotated[str | None, typer.Option(help="Who owns the objective.")] = None,
     due: Annotated[str | None, typer.Option(help="Due date.")] = None,
@@ -637,12 +587,12 @@ def plans_assign(
             store, objective, on, owner=owner, due=due, force=force, plan=plan
         )
     added = sum(r.added for r in results)
-    out.print(f"{results[0].objective_ref}: {added} change(s) recorded", highlight=False)
+    line(f"{results[0].objective_ref}: {added} change(s) recorded")
 
 
 @command("link", parent=plans_app)
 def plans_link(
-    objective: Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")],
+    objective: ObjectiveArgument,
     rec_ids: Annotated[
         list[str], typer.Argument(metavar="REC...", help="Recommendations: eb2014:2 ...")
     ],
@@ -663,4 +613,4 @@ def plans_link(
         )
     verb = "unlinked" if unlink else "linked"
     for rid, did in changed:
-        out.print(f"{rid}: {verb if did else 'no change'}", highlight=False)
+        line(f"{rid}: {verb if did else 'no change'}")

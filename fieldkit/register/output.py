@@ -1,11 +1,12 @@
 """Writing a register file (an export, a progress update): owner-only, atomic, and never
-over an existing file unless asked."""
+over an existing file unless asked; and the text an export writes."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from fieldkit.errors import BadInput
+from fieldkit.errors import BadInput, FieldkitError
 from fieldkit.files import write_privately
 
 
@@ -22,3 +23,27 @@ def write_output(path: Path, data: str | bytes, *, overwrite: bool = False) -> P
         raise BadInput(f"{path.parent}: no such folder")
     write_privately(path, data)
     return path
+
+
+def export_text(
+    conn: sqlite3.Connection, refs: list[str] | None = None, *, include_withdrawn: bool = False
+) -> str:
+    """`register export`: the imported entries (of the recommendations `refs` names, else
+    all) with their events in the register's format. Nothing to export is an error that
+    says why (exit 1): no entry imported for those recommendations, or none at all."""
+    from fieldkit.register.recs import export_entries, resolve_rec, short_ref
+
+    ids = [resolve_rec(conn, r) for r in refs] if refs else None
+    text = export_entries(conn, ids, include_withdrawn=include_withdrawn)
+    if text:
+        return text
+    if ids:
+        raise FieldkitError(
+            f"nothing to export: no register entry is imported for "
+            f"{', '.join(short_ref(i) for i in ids)} (export writes imported entries; "
+            "`register show` prints any recommendation's events)"
+        )
+    raise FieldkitError(
+        "nothing to export: no register entry is imported in this database "
+        "(`register import FILE` first)"
+    )

@@ -34,7 +34,7 @@ class Frame:
     caption: str = ""
     data: list[Column] | None = None
     group: str | None = None  # a row key whose change starts a new group (section)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # lines under the terminal table only
 
 
 def cell(value: Any) -> str:
@@ -84,6 +84,5 @@ def to_markdown(frames: Sequence[Frame]) -> str:
             lines.append("| " + " | ".join(_md(r.get(c.key)) for c in f.columns) + " |")
         if f.caption:
             lines += ["", _md(f.caption)]
-        lines += [_md(n) for n in f.notes]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"

@@ -11,12 +11,15 @@ through the `checklist_info` view, so any installed checklist is covered.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.report.findings import check_checklist
 from fieldkit.store import resolve_force, views
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 
 def coverage(conn: sqlite3.Connection, force: str | None = None) -> list[dict[str, Any]]:
@@ -58,6 +61,18 @@ def check_target(conn: sqlite3.Connection, checklist_id: str, stratum: str) -> N
             raise BadInput(
                 f"unknown stratum {stratum!r} for {checklist_id} (known: {', '.join(known)})"
             )
+
+
+def set_target(store: Store, checklist_id: str, n: int, *, stratum: str, force: str) -> None:
+    """Set a team lead's target (a logged change) for a known checklist and stratum."""
+    check_target(store.conn, checklist_id, stratum)
+    store.set_target(checklist_id, n, stratum=stratum, force=force)
+
+
+def clear_target(store: Store, checklist_id: str, *, stratum: str, force: str) -> bool:
+    """Take a target back out (False when none was set) for a known checklist and stratum."""
+    check_target(store.conn, checklist_id, stratum)
+    return store.clear_target(checklist_id, stratum=stratum, force=force)
 
 
 def targets(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit import sql
+from fieldkit.errors import BadInput
 from fieldkit.store.log import hlc_ms
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 Q = sql.queries("merge")
 
@@ -45,3 +49,30 @@ def duplicates(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     for group in groups.values():
         group["records"].sort(key=lambda r: (-r["counted"], r["created_hlc"], r["record_id"]))
     return list(groups.values())
+
+
+def field_name(conflict: dict[str, Any]) -> str:
+    """The answer a conflict is about: its item id, with the repeat key in brackets."""
+    return conflict["field"] + (f"[{conflict['rkey']}]" if conflict["rkey"] else "")
+
+
+def outstanding(store: Store) -> dict[str, int]:
+    """What is left to moderate in a (team) database: its live records, open conflicts
+    and natural keys recorded more than once."""
+    counts = store.counts()
+    return {
+        "records": counts["records"],
+        "conflicts": counts["conflicts"],
+        "duplicate_keys": len(duplicates(store.conn)),
+    }
+
+
+def settle(store: Store, change_id: str, keep: str) -> dict[str, Any]:
+    """Settle the open conflict `change_id`, keeping the winning value ('winner') or the
+    other one ('other'): a logged change that merges like any other. Returns the
+    conflict as it stood, with the value `kept`."""
+    row = next((c for c in value_conflicts(store.conn) if c["change_id"] == change_id), None)
+    if row is None:
+        raise BadInput(f"no open conflict {change_id!r} (see `fieldkit conflicts`)")
+    store.settle(change_id, keep=keep)
+    return {**row, "kept": row["winner_value"] if keep == "winner" else row["value"]}

@@ -207,11 +207,11 @@ def merge(
 ) -> list[MergeSummary]:
     """Merge the sources' changes into `into` (created if missing), all or nothing.
 
-    Every source is checked before anything is written: one that is missing, not a
-    fieldkit database, corrupt, from a newer fieldkit, or the target itself raises
-    BadDatabase / BadInput (exit code 2) and nothing is written; so does a source whose
-    log does not hold (_check_source: ids, clocks more than `clock_skew_ms` ahead of this
-    machine, digests and chains). Returns one summary per source, in order; each is also a
+    Every source is checked before anything is kept: one that is missing, not a fieldkit
+    database, corrupt, from a newer fieldkit, or the target itself raises BadDatabase /
+    BadInput (exit code 2) before anything is written; so does a source whose log does not
+    hold (_check_source: ids, clocks more than `clock_skew_ms` ahead of this machine; its
+    digests and chains, checked beside the fold, roll the transaction back). Returns one summary per source, in order; each is also a
     row of the target's `merges` table."""
     with ExitStack() as stack:
         return _merge_files(sources, into, progress, clock_skew_ms, stack)
@@ -381,14 +381,15 @@ def _merge(
     # number), one read transaction per source so its log is read as one snapshot.
     # SQLite cannot DETACH inside a transaction (and attaches at most 10 files), so the
     # reading happens before the target's write transaction. Each source's digests and
-    # chains are checked in a thread beside the reading of the next (their own
-    # connections); nothing is written before every check of every source has passed.
+    # chains are checked in a thread beside the reading and the fold (on connections of
+    # its own: the digests are Python, the reading and folding SQLite, which lets go of
+    # the GIL); the transaction commits only once every check of every source has passed.
     begin_fold(conn)
     connection.run_script(conn, Q["create_checks"])
     version_before = conn.execute("PRAGMA data_version").fetchone()[0]
-    inserts: list[str] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-verify") as pool:
         verified: list[Future[None]] = []
+        inserts: list[str] = []
         try:
             for n, source in enumerate(sources):
                 tick(f"reading {source.path.name}")
@@ -403,52 +404,67 @@ def _merge(
                         others,
                     )
                 )
-            for check in verified:  # the first source that fails, in order
-                check.result()
         except (BadInput, BadDatabase):
-            for check in verified:  # a source before this one that failed comes first
-                if (failed := check.exception()) is not None:
-                    raise failed from None
+            _first_failure(verified)  # a source before this one that failed comes first
             raise
+        # 2. Fold, all in one write transaction.
+        with connection.transaction(conn):
+            summaries = _fold(conn, sources, inserts, version_before, tick)
+            _first_failure(verified, wait=True)  # before the commit: nothing is kept
+    return summaries
 
-    # 2. Fold, all in one write transaction.
-    with connection.transaction(conn):
-        if conn.execute("PRAGMA data_version").fetchone()[0] != version_before:
-            # Another connection wrote the target while the sources were read.
-            connection.run_script(conn, STATE["drop_known"])
-        versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
-        for stmt in inserts:
-            conn.execute(stmt)
-        new_versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
-        connection.run_script(conn, Q["before_fold"])
-        changes = _by_src(conn, Q["count_changes"])
-        fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
-        tick("saving")
-        records = _by_src(conn, Q["count_records"])
-        answers = _by_src(conn, Q["count_answers"])
-        conflicts = _count_conflicts(conn)
-        merged_at = datetime.now(UTC).isoformat(timespec="seconds")
-        summaries = []
-        for n, source in enumerate(sources):
-            summary = MergeSummary(
-                source_file=str(source.path),
-                source_db_id=source.database_id,
-                new_changes=changes.get(n, 0),
-                new_records=records.get(n, 0),
-                new_answers=answers.get(n, 0),
-                new_conflicts=conflicts.get(n, 0),
-            )
-            summaries.append(summary)
-            conn.execute(
-                Q["record_merge"],
-                {
-                    **summary.__dict__,
-                    "source_file": str(source.path.resolve()),
-                    "merged_at": merged_at,
-                },
-            )
-        if new_versions != versions:
-            views.refresh(conn)
+
+def _first_failure(checks: list[Future[None]], *, wait: bool = False) -> None:
+    """Raise the error of the first source, in order, whose digests or chains do not hold:
+    of those already checked, or (`wait`) of all, waiting for them."""
+    for check in checks:
+        if not wait and not check.done():
+            continue
+        if (failed := check.exception()) is not None:
+            raise failed from None
+
+
+def _fold(
+    conn: sqlite3.Connection,
+    sources: list[_Source],
+    inserts: list[str],
+    version_before: int,
+    tick: Callable[[str], None],
+) -> list[MergeSummary]:
+    """Fold what the sources brought into the target (the caller holds the transaction)
+    and record one summary per source."""
+    if conn.execute("PRAGMA data_version").fetchone()[0] != version_before:
+        # Another connection wrote the target while the sources were read.
+        connection.run_script(conn, STATE["drop_known"])
+    versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
+    for stmt in inserts:
+        conn.execute(stmt)
+    new_versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
+    connection.run_script(conn, Q["before_fold"])
+    changes = _by_src(conn, Q["count_changes"])
+    fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
+    tick("saving")
+    records = _by_src(conn, Q["count_records"])
+    answers = _by_src(conn, Q["count_answers"])
+    conflicts = _count_conflicts(conn)
+    merged_at = datetime.now(UTC).isoformat(timespec="seconds")
+    summaries = []
+    for n, source in enumerate(sources):
+        summary = MergeSummary(
+            source_file=str(source.path),
+            source_db_id=source.database_id,
+            new_changes=changes.get(n, 0),
+            new_records=records.get(n, 0),
+            new_answers=answers.get(n, 0),
+            new_conflicts=conflicts.get(n, 0),
+        )
+        summaries.append(summary)
+        conn.execute(
+            Q["record_merge"],
+            {**summary.__dict__, "source_file": str(source.path.resolve()), "merged_at": merged_at},
+        )
+    if new_versions != versions:
+        views.refresh(conn)
     return summaries
 
 

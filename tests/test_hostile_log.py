@@ -118,6 +118,20 @@ def test_same_id_different_content_is_refused_in_either_order(cli, tmp_path: Pat
         assert s.answers(rid)[("cf_da_flag", "")] == "yes"
 
 
+def test_of_two_bad_sources_the_first_is_named_whatever_check_finds_it(cli, tmp_path: Path) -> None:
+    """Digests are checked beside the reading of the next source: an edited first source is
+    still the one named when the second has a poisoned clock (same files, same line)."""
+    first = laptop(tmp_path / "first.db", "amy")
+    edit(first, "UPDATE changes SET value = 'no' WHERE field = 'cf_da_flag'")
+    second = laptop(tmp_path / "second.db", "bob", ref="CR/15/2")
+    forge(second, hlc=(1 << 63) - 1)
+    for _ in range(3):
+        line = refused(cli, tmp_path, "merge", first, second, "--into", tmp_path / "team.db")
+        assert f"{first}: change " in line and "does not match its content" in line
+    line = refused(cli, tmp_path, "merge", second, first, "--into", tmp_path / "team.db")
+    assert f"{second}: 1 change(s)" in line and "beyond any real date" in line
+
+
 def test_a_null_change_id_is_refused(cli, team: Path) -> None:
     amy = team.parent / "amy.db"
     [last] = rows(amy, "id IN (SELECT id FROM chain_heads)")

@@ -388,38 +388,47 @@ def _merge(
     connection.run_script(conn, Q["create_checks"])
     version_before = conn.execute("PRAGMA data_version").fetchone()[0]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-verify") as pool:
-        verified: list[Future[None]] = []
-        inserts: list[str] = []
         try:
-            for n, source in enumerate(sources):
-                tick(f"reading {source.path.name}")
-                inserts += _read_source(conn, n, source, sources, clock_skew_ms)
-                others = [(s.path, s.reading) for s in sources if s is not source]
-                verified.append(
-                    pool.submit(
-                        logchecks.check_digests_and_chains,
-                        source.path,
-                        source.reading,
-                        target,
-                        others,
-                    )
-                )
-        except (BadInput, BadDatabase):
-            _first_failure(verified)  # a source before this one that failed comes first
+            inserts, verified = _read_all(conn, pool, target, sources, tick, clock_skew_ms)
+            # 2. Fold, all in one write transaction.
+            with connection.transaction(conn):
+                summaries = _fold(conn, sources, inserts, version_before, tick)
+                _first_failure(verified)  # before the commit: nothing is kept
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # (Ctrl-C: no further source)
             raise
-        # 2. Fold, all in one write transaction.
-        with connection.transaction(conn):
-            summaries = _fold(conn, sources, inserts, version_before, tick)
-            _first_failure(verified, wait=True)  # before the commit: nothing is kept
     return summaries
 
 
-def _first_failure(checks: list[Future[None]], *, wait: bool = False) -> None:
-    """Raise the error of the first source, in order, whose digests or chains do not hold:
-    of those already checked, or (`wait`) of all, waiting for them."""
+def _read_all(
+    conn: sqlite3.Connection,
+    pool: ThreadPoolExecutor,
+    target: Path,
+    sources: list[_Source],
+    tick: Callable[[str], None],
+    clock_skew_ms: int,
+) -> tuple[list[str], list[Future[None]]]:
+    """Read and check every source (_read_source), and start the check of its digests and
+    chains in `pool`: (the statements that add the sources' union tables, the checks)."""
+    inserts: list[str] = []
+    verified: list[Future[None]] = []
+    try:
+        for n, source in enumerate(sources):
+            tick(f"reading {source.path.name}")
+            inserts += _read_source(conn, n, source, sources, clock_skew_ms)
+            others = [(s.path, s.reading) for s in sources if s is not source]
+            check = logchecks.check_digests_and_chains
+            verified.append(pool.submit(check, source.path, source.reading, target, others))
+    except (BadInput, BadDatabase):
+        _first_failure(verified)  # a source before this one that failed comes first
+        raise
+    return inserts, verified
+
+
+def _first_failure(checks: list[Future[None]]) -> None:
+    """Raise the error of the first source, in order, whose digests or chains do not hold
+    (waiting for their checks to end), so that the same files always give the same line."""
     for check in checks:
-        if not wait and not check.done():
-            continue
         if (failed := check.exception()) is not None:
             raise failed from None
 

@@ -14,11 +14,11 @@ Prints the rows involved, the times, and the ratios merge/baseline (target: at m
 again/merge (target: at most 0.2). Both run in this process, so their CPU (process) times
 are printed too: on a machine others load, the CPU ratio moves less than the wall one.
 
-Measured (ten sources, 2.4 million rows, machine idle, 26 November 2026): merge 70.8 and
-70.0 s vs copy 10.6 and 10.8 s, 6.66x and 6.47x (CPU 6.86x, 6.75x); again 0.083 and 0.080.
-The copy lost `cells` when it became a view (schema step 6), so the ratio rose while the
-merge got faster: before, 85.3 and 89.7 s against a copy of 18.6 and 19.0 s (4.59x, 4.72x).
-Over the target: the fold is most of the cost.
+Measured (ten sources, 2.4 million rows, machine idle, 26 November 2026, second session):
+merge 36.9 and 36.5 s vs copy 9.95 and 8.67 s, 3.71x and 4.21x (CPU 4.80x, 5.58x: the
+digest checks run in a second thread); again 0.148 and 0.159. At the session's start:
+70.8 and 70.0 s, 6.66x and 6.47x. Over the target: finding the touched cells (a GROUP BY
+of every new change), appending them and the stored counts are most of what is left.
 
     python bench/merge.py                       # ten sources at scale 1, in a temp dir
     python bench/merge.py --workdir /tmp/fkb    # keep (and reuse) the sources there

@@ -233,6 +233,25 @@ def test_a_real_server_answers_a_canned_query_over_http(db_path: Path, tmp_path:
             proc.stdout.close()
 
 
+async def test_change_ids_show_as_hex_under_a_base_url(db_path: Path, plugins: None) -> None:
+    """Served under a prefix (behind a proxy: `--setting base_url /fieldkit/`), the change
+    log's key column is still hex, linking to the table filtered to that change."""
+    from datasette.app import Datasette
+
+    small(db_path)
+    with Store.open(db_path, readonly=True) as s:
+        ids = {r[0].hex() for r in s.conn.execute("SELECT id FROM changes")}
+    ds = Datasette([str(db_path)], settings={"base_url": "/fieldkit/"})
+    res = await ds.client.get("/test/changes?_size=5")
+    assert res.status_code == 200 and res.url.path.startswith("/fieldkit/")
+    shown = set(re.findall(r'<span class="fieldkit-id">([0-9a-f]{32})</span>', res.text))
+    keys = re.findall(r'type-pk"><a href="[^"]+"><span class="fieldkit-id">', res.text)
+    assert len(keys) == 5 and shown <= ids
+    href = re.search(r'type-pk"><a href="([^"]+)"', res.text)
+    assert href is not None and href[1].startswith("/fieldkit/test/changes?")
+    assert "b&#39;" not in res.text
+
+
 async def test_change_ids_show_as_hex_not_binary(db_path: Path, plugins: None) -> None:
     """changes.id, parent, prev, cells.change_id and chain_heads are 16-byte digests: shown as
     the 32 hex digits `fieldkit verify` prints, never as binary download links."""

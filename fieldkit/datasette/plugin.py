@@ -379,6 +379,16 @@ def _hex_key_cell(match: re.Match[str]) -> str:
     )
 
 
+def _page_path(datasette: Any, scope: dict) -> str:
+    """The request's path as Datasette routes it: without the `base_url` prefix it is
+    served under (behind a proxy)."""
+    path = str(scope.get("path", ""))
+    base = str(datasette.setting("base_url") or "/")
+    if base != "/" and path.startswith(base):
+        return "/" + path[len(base) :]
+    return path
+
+
 def hex_keys(page: str) -> str:
     """A table page of `changes` or `chain_heads` with its key column as hex."""
     return _PK_CELL.sub(_hex_key_cell, page)
@@ -388,7 +398,7 @@ def hex_keys(page: str) -> str:
 def asgi_wrapper(datasette: Any) -> Any:
     def wrap(app: Any) -> Any:
         async def wrapped(scope: dict, receive: Any, send: Any) -> None:
-            if scope.get("type") != "http" or not _PAGE.match(scope.get("path", "")):
+            if scope.get("type") != "http" or not _PAGE.match(_page_path(datasette, scope)):
                 await app(scope, receive, send)
                 return
             start: dict[str, Any] = {}

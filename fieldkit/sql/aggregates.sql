@@ -91,18 +91,19 @@ INSERT INTO main.record_agg (
   record_id, checklist_id, checklist_version, force_code, stratum, in_scope, counted, draft
 )
 SELECT r.record_id, r.checklist_id, r.checklist_version, r.force_code, s.stratum, s.in_scope,
-  CASE WHEN r.status = 'final' AND r.deleted = 0 AND NOT EXISTS (
+  -- (the sibling is looked up by its natural key: `+` keeps SQLite from taking the
+  -- checklist/force/status index instead, which read every final record of the force)
+  CASE WHEN r.status = 'final' AND r.deleted = 0 AND NOT (r.keyed = 1 AND EXISTS (
     SELECT 1 FROM main.records o
     WHERE o.checklist_id IS r.checklist_id AND o.natural_key IS r.natural_key
-      AND o.force_code IS r.force_code
-      AND r.keyed = 1
-      AND o.status = 'final' AND o.deleted = 0 AND o.record_id <> r.record_id
+      AND +o.force_code IS r.force_code
+      AND +o.status = 'final' AND o.deleted = 0 AND o.record_id <> r.record_id
       AND (
         (o.created_hlc IS NULL AND r.created_hlc IS NOT NULL)
         OR o.created_hlc < r.created_hlc
         OR (o.created_hlc IS r.created_hlc AND o.record_id < r.record_id)
       )
-  ) THEN 1 ELSE 0 END,
+  )) THEN 1 ELSE 0 END,
   r.status = 'draft' AND r.deleted = 0
 FROM temp.agg_affected x
 CROSS JOIN main.records r ON r.record_id = x.record_id

@@ -15,8 +15,8 @@ again/merge (target: at most 0.2). Both run in this process, so their CPU (proce
 are printed too: on a machine others load, the CPU ratio moves less than the wall one.
 
 Measured (ten sources, 2.4 million rows, machine idle, 26 November 2026, second session):
-merge 36.9 and 36.5 s vs copy 9.95 and 8.67 s, 3.71x and 4.21x (CPU 4.80x, 5.58x: the
-digest checks run in a second thread); again 0.148 and 0.159. At the session's start:
+merge 37.8 and 35.5 s vs copy 10.2 and 9.2 s, 3.72x and 3.85x (CPU 4.94x, 5.12x: the
+digest checks run in a second thread); again 0.158 and 0.148. At the session's start:
 70.8 and 70.0 s, 6.66x and 6.47x. Over the target: finding the touched cells (a GROUP BY
 of every new change), appending them and the stored counts are most of what is left.
 

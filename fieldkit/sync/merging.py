@@ -512,7 +512,8 @@ def _check_source(
     sources: list[_Source],
 ) -> None:
     """Every check of one source, run on its new changes (temp.incoming after rowid `lo`,
-    src = n) and its attached file (`src`) before anything is written. One clear line
+    src = n) and its attached file (`src`) before anything is written (digests and chains:
+    logchecks.check_digests_and_chains, in a thread, before the commit). One clear line
     (BadInput, exit 2) for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
     copy beside its original (fieldkit.sync.logchecks)."""
     logchecks.check_log(conn, source.path, n, lo, clock_skew_ms)

@@ -511,10 +511,10 @@ def _check_source(
     clock_skew_ms: int,
     sources: list[_Source],
 ) -> None:
-    """Every check of one source, run on its new changes (temp.incoming after rowid `lo`,
-    src = n) and its attached file (`src`) before anything is written (digests and chains:
-    logchecks.check_digests_and_chains, in a thread, before the commit). One clear line
-    (BadInput, exit 2) for the first that fails: the log's ids, clocks, digests and chains, and a scrubbed
-    copy beside its original (fieldkit.sync.logchecks)."""
+    """The checks of one source run on its new changes (temp.incoming after rowid `lo`,
+    src = n) and its attached file (`src`) before anything is written: the log's ids,
+    clocks and chain tips, and a scrubbed copy beside its original (fieldkit.sync.logchecks;
+    digests and chains are checked in a thread, before the commit). One clear line
+    (BadInput, exit 2) for the first that fails."""
     logchecks.check_log(conn, source.path, n, lo, clock_skew_ms)
     logchecks.check_lineage(conn, source.path, n, [s.path for s in sources])

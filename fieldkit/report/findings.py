@@ -77,8 +77,8 @@ def evidence(
         row.update(
             applicable=r["applicable"],
             completed=r["completed"],
-            percent=numbers.percent(r["completed"], r["applicable"]),
-            label=numbers.label(r["completed"], r["applicable"]),
+            percent=r["percent"],  # the Table 2 rule, as the views write it
+            label=r["label"],
             not_applicable=r["not_applicable"],
             unknown=r["unknown"],
             blank=r["blank"],

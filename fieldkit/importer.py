@@ -168,6 +168,33 @@ def _columns(header: list[str], checklist: Checklist, errors: _Errors) -> list[t
     return out
 
 
+def import_into(
+    db: Path,
+    path: Path,
+    checklist_id: str,
+    *,
+    create: bool = True,
+    inspector: str | None = None,
+    partial: bool = False,
+    update: bool = False,
+) -> ImportResult:
+    """import_csv into the database `db`, made when missing (with `create`). All or
+    nothing, the file too: a database made for the import that it did not finish is
+    removed (and its -wal/-shm), so a failed import leaves no half-made database behind."""
+    made = not db.exists()
+    try:
+        with Store.open(db, create=create) as store:
+            store.checklist(checklist_id)
+            return import_csv(
+                store, path, checklist_id, inspector=inspector, partial=partial, update=update
+            )
+    except BaseException:
+        if made:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        raise
+
+
 def import_csv(
     store: Store,
     path: Path,

@@ -72,25 +72,16 @@ def import_cli(
     then one column per item id (`item[KEY]` for repeat groups, `note:item` for notes).
     All or nothing; importing the same file again adds nothing. Rows for records already
     stored that say something else are reported; `--update` applies them."""
-    from fieldkit.importer import import_csv
+    from fieldkit.importer import import_into
 
     path = resolve_db(db)
-    created = not path.exists()
-    if created:
+    if not path.exists():
         if not create or (sys.stdin.isatty() and not confirm_create(path)):
             raise fail(f"{path}: no such database", 2)
         get_checklist(checklist)  # refuse an unknown checklist before creating anything
-    try:
-        with open_store(path, write=True, create=create) as store:
-            store.checklist(checklist)
-            result = import_csv(
-                store, file, checklist, inspector=inspector, partial=partial, update=update
-            )
-    except BaseException:
-        if created:  # leave things as they were: no half-made database behind
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        raise
+    result = import_into(
+        path, file, checklist, create=create, inspector=inspector, partial=partial, update=update
+    )
     out.print(
         f"{file.name}: {result.rows} rows, {result.created} records imported, "
         f"{result.already_present} already present"

@@ -18,8 +18,9 @@ def verify_cli(
 ) -> None:
     """Check the change log: every change matches its id (nothing edited), every device's
     changes form an unbroken chain (nothing deleted or reordered), no sequence number is
-    missing; and every register and plan row matches the key made from it. Lists, per device, the changes held and any break; exit 0 only when all
-    holds (1 when something does not). Reads only."""
+    missing; and every register and plan row matches the key made from it. Lists, per
+    device, the changes held and any break; exit 0 only when all holds (1 when something
+    does not). Reads only."""
     path = resolve_db(db)
     with open_store(path) as store:
         result = verify(store.conn)

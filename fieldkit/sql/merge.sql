@@ -211,6 +211,10 @@ SELECT EXISTS (SELECT 1 FROM target.changes m
 SELECT EXISTS (SELECT 1 FROM changes m
                WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
 
+-- name: change_in_source
+-- Does another source (on its own connection) hold a change with this id?
+SELECT EXISTS (SELECT 1 FROM changes WHERE id = :id);
+
 -- name: check_heads
 -- A device's latest change the source's own record of its chain tips names, but which is
 -- not in its log.

@@ -121,12 +121,15 @@ def key_columns(table: str) -> tuple[str, tuple[str, ...]]:
     return key, columns
 
 
+BINARY = "holds a binary value"  # key_problem's answer for a row no writer could make
+
+
 def key_problem(table: str, key: Any, parts: Sequence[Any]) -> str | None:
     """Why a row of a merged table does not hold under its key (`parts`: the values of
     key_columns(table)[1]), or None when it does: what a merge checks in every source and
     `fieldkit verify` in a database."""
     if any(isinstance(v, bytes) for v in (key, *parts)):
-        return "holds a binary value"
+        return BINARY
     expected = f"{parts[0]}:{parts[1]}" if table == "plans" else digest(ROW_KEYS[table][1], *parts)
     if key != expected:
         return "does not match its content (its key is made from the row)"

@@ -34,7 +34,7 @@ from typing import Any
 from fieldkit.checklists import Checklist, ChecklistError, load_all, parse_stored
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import connection
-from fieldkit.store.rowkeys import ROW_KEYS, key_columns, key_problem
+from fieldkit.store.rowkeys import BINARY, ROW_KEYS, key_columns, key_problem
 from fieldkit.store.schema import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
 # The merged tables whose rows are keyed by their content (fieldkit/store/rowkeys.py: one
@@ -234,7 +234,7 @@ def _check_register(
         query += f' EXCEPT SELECT {cols} FROM held."{table}"'
     for key, *parts in conn.execute(query):
         why = key_problem(table, key, parts)
-        if why == "holds a binary value":
+        if why == BINARY:
             raise BadInput(f"{path}: {table} row {_short(key)} {why}")
         if why is not None:
             raise BadInput(f"{path}: {table} row {_short(key)} {why}; refusing to merge it")

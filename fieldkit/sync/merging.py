@@ -211,8 +211,8 @@ def merge(
     database, corrupt, from a newer fieldkit, or the target itself raises BadDatabase /
     BadInput (exit code 2) before anything is written; so does a source whose log does not
     hold (_check_source: ids, clocks more than `clock_skew_ms` ahead of this machine; its
-    digests and chains, checked beside the fold, roll the transaction back). Returns one summary per source, in order; each is also a
-    row of the target's `merges` table."""
+    digests and chains, checked beside the fold, roll the transaction back). Returns one
+    summary per source, in order; each is also a row of the target's `merges` table."""
     with ExitStack() as stack:
         return _merge_files(sources, into, progress, clock_skew_ms, stack)
 
@@ -350,8 +350,8 @@ def _stage_tables(conn: sqlite3.Connection, n: int, tables: tuple[str, ...]) -> 
     return inserts
 
 
-def _by_src(conn: sqlite3.Connection, query: str, **params: object) -> dict[int, int]:
-    return {int(s): int(n) for s, n in conn.execute(query, params) if s is not None}
+def _by_src(conn: sqlite3.Connection, query: str) -> dict[int, int]:
+    return {int(s): int(n) for s, n in conn.execute(query) if s is not None}
 
 
 def _count_conflicts(conn: sqlite3.Connection) -> dict[int, int]:

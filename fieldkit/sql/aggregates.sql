@@ -3,8 +3,8 @@
 --
 -- The records a fold affects are the ones it touches and every record sharing a natural key
 -- with one, before or after (which copy of a key is counted can change). Their old
--- contribution is subtracted (agg_out, before the new changes reach the cells; siblings under
--- a new key in agg_in, whose cells did not change), their facts are recomputed and their new
+-- contribution is subtracted (agg_out, from the cells as they were before the new changes;
+-- siblings under a new key in agg_in, whose cells did not change), their facts are recomputed and their new
 -- contribution added. Contributions collect in temp delta tables, applied once at the end.
 -- A key counts only when some part after the force is not empty (records.keyed, schema step
 -- 0007); a record without one is its own group (as record_facts' window partition had it).
@@ -57,7 +57,7 @@ INSERT OR IGNORE INTO temp.agg_affected (record_id) SELECT record_id FROM temp.a
 
 -- name: contribute
 -- The contribution of the records in temp.agg_sub, times {sign}, from their stored facts and
--- their cells as they are now.
+-- their cells: as they are now, or as they were before the fold's new changes (a take-out).
 INSERT INTO temp.agg_d_records
 SELECT f.checklist_id, f.checklist_version, f.force_code, f.stratum, f.in_scope,
   {sign} * f.counted, {sign} * f.draft
@@ -78,7 +78,11 @@ FROM temp.agg_sub s
 CROSS JOIN main.record_agg f ON f.record_id = s.record_id
 CROSS JOIN main.items i
   ON i.checklist_id = f.checklist_id AND i.checklist_version = f.checklist_version
-CROSS JOIN main.cells a ON a.record_id = f.record_id AND a.kind = 'answer' AND a.field = i.item_id
+-- (the cells view's rows, read from the log; a take-out keeps to the rows before the fold's
+-- new ones, which come in marked as winners, and so sees the cells as they were)
+CROSS JOIN main.changes a
+  ON a.record_id = f.record_id AND a.field = i.item_id AND a.kind = 'answer' AND a.winner = 1
+ {before}
 WHERE f.counted = 1 AND i.kind IN ('yn', 'ynna', 'q4') AND a.value IS NOT NULL
 GROUP BY f.checklist_id, f.checklist_version, f.in_scope, f.force_code, a.field;
 

@@ -1,52 +1,85 @@
--- Merging: read each source's change log (ATTACHed read-only as `src`) into temp.incoming,
--- then fold the new changes into the target in one transaction (state.sql). A source is read
--- for its log and checklist definitions only; its cells, records and conflicts are never
--- trusted: the target derives its own.
+-- Merging: each source (ATTACHed read-only; from the tenth on, staged in temp tables first:
+-- SQLite attaches at most ten files) brings the changes the target does not hold straight
+-- into the log, then the new rows are folded into current state (state.sql), all in one
+-- transaction. A source is read for its log and checklist definitions only; its cells,
+-- records and conflicts are never trusted: the target derives its own. Each source's log is
+-- checked on a connection of its own beside this (fieldkit.sync.logchecks, the queries
+-- further down); the transaction commits only once every check has passed.
+-- {changes}, {parents} and {heads} name the source's tables (merging._Source.table).
 
--- name: read_changes
--- The source's changes this database does not hold yet, tagged with the source's number.
--- A change two sources both hold is taken from the first. In the same pass (one look-up
--- in the log per change), a change the target holds but the source says differently is
--- read too, tagged -1: same_id_other_content_target refuses the source for it.
-INSERT OR IGNORE INTO temp.incoming (
-  id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, src
+-- name: ingest
+-- The source's changes the log does not hold yet join it, marked as their cell's winner
+-- (the fold leaves one mark per cell), in the source's own order (a record's changes lie
+-- together there). A change two sources both hold is taken from the first; a row a
+-- constraint refuses (no id, say) is left out here and refused by the check.
+INSERT OR IGNORE INTO main.changes (
+  id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, winner
 )
-SELECT s.id, s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value,
-       s.author, s.parent, s.prev, CASE WHEN m.id IS NULL THEN :src ELSE -1 END
-FROM src.changes s
-LEFT JOIN main.changes m ON m.id = s.id
-WHERE m.id IS NULL
-   OR NOT (s.device_id IS m.device_id AND s.seq IS m.seq AND s.hlc IS m.hlc
-           AND s.record_id IS m.record_id AND s.kind IS m.kind AND s.field IS m.field
-           AND s.rkey IS m.rkey AND s.value IS m.value AND s.author IS m.author
-           AND s.parent IS m.parent AND s.prev IS m.prev);
+SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, 1
+FROM {changes};
 
--- name: last_incoming
-SELECT coalesce(max(rowid), 0) FROM temp.incoming;
-
--- name: read_parents
--- The further parents of the changes read (a change travels with its parents' list).
-INSERT OR IGNORE INTO temp.incoming_parents (child, parent)
+-- name: ingest_parents
+-- The further parents of the changes the source brought (rows after :lo).
+INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT p.child, p.parent
-FROM src.change_parents p
-WHERE EXISTS (SELECT 1 FROM temp.incoming i WHERE i.id = p.child);
+FROM {parents} p
+WHERE EXISTS (SELECT 1 FROM main.changes m WHERE m.id = p.child AND m.rowid > :lo);
+
+-- name: tips_held
+-- Does the log as it was before this merge (its rows up to :lo) hold the tip of every chain
+-- the source holds? Then it holds all the source does (a change comes before a tip in its
+-- chain, and a merge takes chains whole), and the source is not read for changes: the
+-- check (source_tips_held) refuses a source that holds more than its tips say.
+SELECT NOT EXISTS (
+  SELECT 1 FROM {heads} h
+  WHERE NOT EXISTS (SELECT 1 FROM main.changes m WHERE m.id = h.id AND m.rowid <= :lo)
+);
+
+-- name: log_size
+-- The size of a source's log as read: read here and by the check, so that a source written
+-- to during the merge is caught.
+SELECT count(*) FROM {changes};
+
+-- name: create_merge
+-- Which rows of the log each source brought (lo < rowid <= hi), and the devices of each
+-- source's new changes (for check_lineage).
+CREATE TEMP TABLE IF NOT EXISTS merge_sources (src INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+CREATE TEMP TABLE IF NOT EXISTS merge_devices (src INTEGER, device_id, PRIMARY KEY (src, device_id));
+DELETE FROM temp.merge_sources;
+DELETE FROM temp.merge_devices;
+
+-- name: fold_from
+SELECT lo FROM temp.fold_from;
+
+-- name: last_row
+SELECT coalesce(max(rowid), 0) FROM main.changes;
+
+-- name: source_rows
+INSERT INTO temp.merge_sources (src, lo, hi) VALUES (:src, :lo, :hi);
+
+-- name: source_devices
+INSERT OR IGNORE INTO temp.merge_devices (src, device_id)
+SELECT DISTINCT :src, device_id FROM main.changes WHERE rowid > :lo AND rowid <= :hi;
 
 -- name: before_fold
--- What the target held before the fold, for the per-source counts.
+-- What the target held before the fold, for the per-source counts: the records new to it
+-- (counted for the source that brought the first of their changes).
 CREATE TEMP TABLE IF NOT EXISTS merge_new_records (record_id TEXT PRIMARY KEY, src INTEGER);
 CREATE TEMP TABLE IF NOT EXISTS merge_old_conflicts (change_id TEXT PRIMARY KEY);
 DELETE FROM temp.merge_new_records;
 DELETE FROM temp.merge_old_conflicts;
 INSERT INTO temp.merge_new_records (record_id, src)
-SELECT i.record_id, min(i.src)
-FROM temp.incoming i
-WHERE i.kind = 'record' AND i.field = 'checklist_id'
-  AND NOT EXISTS (SELECT 1 FROM main.records r WHERE r.record_id = i.record_id)
-GROUP BY i.record_id;
+SELECT n.record_id, s.src
+FROM (
+  SELECT c.record_id, min(c.rowid) AS first
+  FROM main.changes c
+  WHERE c.rowid > (SELECT lo FROM temp.fold_from) AND c.kind = 'record'
+    AND c.field = 'checklist_id'
+    AND NOT EXISTS (SELECT 1 FROM main.records r WHERE r.record_id = c.record_id)
+  GROUP BY c.record_id
+) AS n
+JOIN temp.merge_sources s ON n.first > s.lo AND n.first <= s.hi;
 INSERT INTO temp.merge_old_conflicts (change_id) SELECT change_id FROM main.conflicts;
-
--- name: count_changes
-SELECT src, count(*) FROM temp.incoming GROUP BY src;
 
 -- name: count_records
 SELECT n.src, count(*)
@@ -55,17 +88,20 @@ JOIN main.records r ON r.record_id = n.record_id
 GROUP BY n.src;
 
 -- name: count_answers
--- Answers whose value this merge set: new ones and changed ones (the best new change beat
--- the cell's old winner, as append marked it, and says something else). Counted for the
--- source that brought the best new change (the first that read it: temp.incoming.src).
-SELECT t.best_src, count(*)
-FROM temp.touched t
-WHERE t.kind = 'answer'
-  AND (t.old_id IS NULL
-       OR (t.best_hlc, t.best_device, t.best_id) > (t.old_hlc, t.old_device, t.old_id))
-  AND t.best_value IS NOT NULL
-  AND (t.old_id IS NULL OR t.best_value IS NOT t.old_value)
-GROUP BY t.best_src;
+-- Answers whose value this merge set: cells whose winner is now a new change, with a
+-- value, other than the value the cell held (touched lists every cell that had a winner
+-- before). Counted for the source that brought the winner. (`+`: SQLite would otherwise
+-- build an index of the log's winners on the fly instead of reading each source's rows.)
+SELECT s.src, count(*)
+FROM temp.merge_sources s
+CROSS JOIN main.changes c ON c.rowid > s.lo AND c.rowid <= s.hi
+WHERE +c.winner = 1 AND +c.kind = 'answer' AND c.value IS NOT NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM temp.touched t
+    WHERE t.record_id = c.record_id AND t.kind = c.kind AND t.field = c.field
+      AND t.rkey = c.rkey AND t.old_id IS NOT NULL AND t.old_value IS c.value
+  )
+GROUP BY s.src;
 
 -- name: new_conflicts
 -- The conflicts this merge made (ids as conflicts name them: 32 hex digits), for
@@ -76,7 +112,10 @@ FROM main.conflicts f
 WHERE NOT EXISTS (SELECT 1 FROM temp.merge_old_conflicts o WHERE o.change_id = f.change_id);
 
 -- name: source_of
-SELECT src FROM temp.incoming WHERE id = ?;
+SELECT s.src
+FROM main.changes c
+JOIN temp.merge_sources s ON c.rowid > s.lo AND c.rowid <= s.hi
+WHERE c.id = ?;
 
 -- name: record_merge
 INSERT INTO main.merges (
@@ -123,9 +162,9 @@ LEFT JOIN main.cells w
   ON w.record_id = f.record_id AND w.kind = f.kind AND w.field = f.field AND w.rkey = f.rkey
 ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_id;
 
--- Checks of a source (fieldkit.sync.merging._check_source), before anything is written.
--- A source's new changes are the rows of temp.incoming after :lo (the largest rowid before
--- it was read: each source's rows follow the last one's), so each check reads only them.
+-- Checks of a source's log (fieldkit.sync.logchecks.check_source_log), on a connection of
+-- its own: the source is `main` there and the target is attached as `target`. A source's
+-- new changes are the ones the target does not hold.
 
 -- name: old_scrub
 -- A copy made by an older fieldkit's scrub: it says it was scrubbed, and holds changes, but
@@ -134,71 +173,83 @@ SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'scrubbed_from' AND coalesce(value
    AND EXISTS (SELECT 1 FROM changes)
    AND NOT EXISTS (SELECT 1 FROM changes WHERE instr(device_id, '~') > 0);
 
--- name: create_checks
--- The devices of each source's new changes (for check_lineage).
-CREATE TEMP TABLE IF NOT EXISTS merge_devices (src INTEGER, device_id, PRIMARY KEY (src, device_id));
-DELETE FROM temp.merge_devices;
-
--- name: same_id_other_content_target
--- A change the target holds, said differently by the source (read_changes tagged it -1).
-SELECT id, device_id, seq FROM temp.incoming WHERE rowid > :lo AND src = -1 LIMIT 1;
-
--- name: check_ids
-SELECT count(*), max(id IS NULL), min(device_id)
-FROM temp.incoming
-WHERE rowid > :lo AND (typeof(id) <> 'blob' OR length(id) <> 16);
-
--- name: check_clock_types
-SELECT device_id,
-       CASE typeof(hlc) WHEN 'real' THEN 'a fraction (REAL)' WHEN 'text' THEN 'text'
-                        WHEN 'null' THEN 'missing' ELSE typeof(hlc) END,
-       count(*)
-FROM temp.incoming
-WHERE rowid > :lo AND typeof(hlc) <> 'integer'
-GROUP BY device_id, typeof(hlc)
-ORDER BY count(*) DESC
-LIMIT 1;
-
--- name: check_columns
-SELECT id, device_id, seq
-FROM temp.incoming
-WHERE rowid > :lo
-  AND (typeof(seq) <> 'integer' OR seq < 1
-       OR typeof(device_id) <> 'text' OR device_id = ''
-       OR kind NOT IN ('record', 'answer', 'note', 'setting')
-       OR typeof(record_id) <> 'text' OR typeof(field) <> 'text' OR typeof(rkey) <> 'text'
-       OR (parent IS NOT NULL AND typeof(parent) <> 'blob')
-       OR (prev IS NOT NULL AND typeof(prev) <> 'blob'))
-LIMIT 1;
-
--- name: check_clocks
--- The device whose changes are dated furthest beyond :limit (or before 1970).
-SELECT device_id, count(*), max(hlc), min(hlc)
-FROM temp.incoming
-WHERE rowid > :lo AND (hlc > :limit OR hlc < 0)
-GROUP BY device_id
-ORDER BY max(hlc) DESC
-LIMIT 1;
-
--- name: source_devices
--- The devices of the source's new changes (for check_lineage).
-INSERT OR IGNORE INTO temp.merge_devices (src, device_id)
-SELECT DISTINCT :src, device_id FROM temp.incoming WHERE rowid > :lo;
-
--- name: new_changes
--- The changes a source (main, on its own connection) holds that the target (attached as
--- `target`) does not, for one pass that checks every digest and chain link
--- (fieldkit.sync.logchecks.check_digests_and_chains): the twelve values a change's id is
--- the digest of, in fieldkit.store.digest.change_id's order, then the id. Further parents
--- as change_id takes them: upper-case hex in byte order, concatenated (few changes have any).
+-- name: source_changes
+-- In one pass: the source's new changes, with the twelve values a change's id is the digest
+-- of, in fieldkit.store.digest.change_id's order, then the id (further parents as
+-- change_id takes them: upper-case hex in byte order, concatenated; few changes have any);
+-- and any change the target holds that the source says differently (held = 1).
 SELECT s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value, s.author,
        s.parent,
        (SELECT group_concat(h, '') FROM (
           SELECT hex(p.parent) AS h FROM main.change_parents p
           WHERE p.child = s.id ORDER BY p.parent)),
-       s.prev, s.id
+       s.prev, s.id, m.id IS NOT NULL AS held
 FROM main.changes s
-WHERE NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id);
+LEFT JOIN target.changes m ON m.id = s.id
+WHERE m.id IS NULL
+   OR NOT (s.device_id IS m.device_id AND s.seq IS m.seq AND s.hlc IS m.hlc
+           AND s.record_id IS m.record_id AND s.kind IS m.kind AND s.field IS m.field
+           AND s.rkey IS m.rkey AND s.value IS m.value AND s.author IS m.author
+           AND s.parent IS m.parent AND s.prev IS m.prev);
+
+-- name: source_tips_held
+-- Does the target hold the tip of every chain the source holds (merge.sql tips_held, as the
+-- target was before the merge: nothing else writes it during one)?
+SELECT NOT EXISTS (
+  SELECT 1 FROM main.chain_heads h
+  WHERE NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = h.id)
+);
+
+-- The queries that say what is wrong with a source's new changes, once the pass found one
+-- malformed (check_source_log: the first of ids, clock types, columns, clocks that fails).
+
+-- name: check_ids
+SELECT count(*), max(s.id IS NULL), min(s.device_id)
+FROM main.changes s
+WHERE (typeof(s.id) <> 'blob' OR length(s.id) <> 16)
+  AND NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id);
+
+-- name: check_clock_types
+SELECT s.device_id,
+       CASE typeof(s.hlc) WHEN 'real' THEN 'a fraction (REAL)' WHEN 'text' THEN 'text'
+                          WHEN 'null' THEN 'missing' ELSE typeof(s.hlc) END,
+       count(*)
+FROM main.changes s
+WHERE typeof(s.hlc) <> 'integer'
+  AND NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id)
+GROUP BY s.device_id, typeof(s.hlc)
+ORDER BY count(*) DESC
+LIMIT 1;
+
+-- name: check_columns
+SELECT s.id, s.device_id, s.seq
+FROM main.changes s
+WHERE (typeof(s.seq) <> 'integer' OR s.seq < 1
+       OR typeof(s.device_id) <> 'text' OR s.device_id = ''
+       OR s.kind NOT IN ('record', 'answer', 'note', 'setting')
+       OR typeof(s.record_id) <> 'text' OR typeof(s.field) <> 'text'
+       OR typeof(s.rkey) <> 'text'
+       OR (s.parent IS NOT NULL AND typeof(s.parent) <> 'blob')
+       OR (s.prev IS NOT NULL AND typeof(s.prev) <> 'blob'))
+  AND NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id)
+LIMIT 1;
+
+-- name: check_clocks
+-- The device whose changes are dated furthest beyond :limit (or before 1970).
+SELECT s.device_id, count(*), max(s.hlc), min(s.hlc)
+FROM main.changes s
+WHERE (s.hlc > :limit OR s.hlc < 0)
+  AND NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id)
+GROUP BY s.device_id
+ORDER BY max(s.hlc) DESC
+LIMIT 1;
+
+-- name: check_heads
+-- A device's latest change the source's own record of its chain tips names, but which is
+-- not in its log.
+SELECT h.id FROM main.chain_heads h
+WHERE NOT EXISTS (SELECT 1 FROM main.changes c WHERE c.id = h.id)
+LIMIT 1;
 
 -- name: held_link
 -- A change named as a previous one that is not among the source's new changes: held by the
@@ -214,13 +265,6 @@ SELECT EXISTS (SELECT 1 FROM changes m
 -- name: change_in_source
 -- Does another source (on its own connection) hold a change with this id?
 SELECT EXISTS (SELECT 1 FROM changes WHERE id = :id);
-
--- name: check_heads
--- A device's latest change the source's own record of its chain tips names, but which is
--- not in its log.
-SELECT h.id FROM src.chain_heads h
-WHERE NOT EXISTS (SELECT 1 FROM src.changes c WHERE c.id = h.id)
-LIMIT 1;
 
 -- name: check_lineage
 -- A device of the source's new changes beside a scrubbed form of it ('<device>~<scrub>'),

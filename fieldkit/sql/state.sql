@@ -1,7 +1,9 @@
 -- Rebuilding current state from the change log. Used by every local write and by merges:
--- the caller fills temp.incoming with changes that are not yet in the log, then runs
--- fieldkit.store.log.fold_incoming, which runs touch, append, fold_cells, fold_conflicts
--- and fold_records in order inside one transaction.
+-- the new changes join the log first (a local write, `fieldkit verify`'s as-of copy and
+-- write_stamped stage them in temp.incoming and run `append`; a merge inserts each source's
+-- straight from the attached file), as the rows after temp.fold_from.lo, marked as their
+-- cell's winner. fieldkit.store.log.fold_after then runs touch, fold_cells, fold_conflicts,
+-- fold_records and heads in order inside one transaction.
 --
 -- Current state is a function of the log alone:
 --   cells     the winner of every cell: the change with the latest hybrid logical clock,
@@ -26,14 +28,20 @@ CREATE TEMP TABLE IF NOT EXISTS incoming (
   src INTEGER  -- which merge source brought the change (NULL for local writes)
 );
 CREATE TEMP TABLE IF NOT EXISTS incoming_parents (child, parent, PRIMARY KEY (child, parent));
--- The cells the new changes touch: how many new changes each has, the best of them, and
--- the winner before them (old_*; NULL for a cell new to this database).
+-- The log's last row before the new changes: they are the rows after it.
+CREATE TEMP TABLE IF NOT EXISTS fold_from (lo INTEGER NOT NULL);
+-- The cells the new changes touch that may have more than one candidate (see touch): how
+-- many new changes each has, the best of them, and the winner before them (old_*; NULL for
+-- a cell new to this database). A cell with one change, new, is its own winner: not here.
 CREATE TEMP TABLE IF NOT EXISTS touched (
   record_id TEXT, kind TEXT, field TEXT, rkey TEXT,
-  n_new INTEGER, best_id TEXT, best_hlc INTEGER, best_device TEXT, best_value, best_src INTEGER,
+  n_new INTEGER, best_id TEXT, best_hlc INTEGER, best_device TEXT, best_value,
   old_id TEXT, old_hlc INTEGER, old_device TEXT, old_value,
   PRIMARY KEY (record_id, kind, field, rkey)
 );
+-- New changes that no other new change names as its previous one: the chains' new tips,
+-- unless a change the log held names them (heads).
+CREATE TEMP TABLE IF NOT EXISTS head_candidates (id PRIMARY KEY);
 -- The records the new changes touch: the first and last clock among the new changes, and
 -- whether the log held changes of the record before them.
 CREATE TEMP TABLE IF NOT EXISTS touched_records (
@@ -46,6 +54,9 @@ DELETE FROM temp.incoming_parents;
 DELETE FROM temp.touched;
 DELETE FROM temp.touched_records;
 DELETE FROM temp.winners;
+DELETE FROM temp.head_candidates;
+DELETE FROM temp.fold_from;
+INSERT INTO temp.fold_from (lo) SELECT coalesce(max(rowid), 0) FROM main.changes;
 
 -- name: link_local_parents
 -- A local write has seen everything this database holds of its cell: its parent is the
@@ -65,56 +76,82 @@ WHERE c.id IS NOT i.parent
   AND NOT EXISTS (SELECT 1 FROM main.changes k WHERE k.parent = c.id)
   AND NOT EXISTS (SELECT 1 FROM main.change_parents p WHERE p.parent = c.id);
 
--- name: touch
--- Before the new changes join the log: what they touch, and the state they start from.
-INSERT INTO temp.touched_records (record_id, lo, hi, had)
-SELECT i.record_id, min(i.hlc), max(i.hlc),
-       EXISTS (SELECT 1 FROM main.changes c WHERE c.record_id = i.record_id)
-FROM temp.incoming i
-WHERE i.kind <> 'setting'
-GROUP BY i.record_id;
-INSERT INTO temp.touched (
-  record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device, best_value, best_src,
-  old_id, old_hlc, old_device, old_value
-)
-SELECT b.record_id, b.kind, b.field, b.rkey, b.n, b.id, b.hlc, b.device_id, b.value, b.src,
-       c.change_id, c.hlc, c.device_id, c.value
-FROM (
-  -- The best new change of each cell: the row holding the largest key, which orders as
-  -- (hlc, device_id, id) does (SQLite takes bare columns from the row max() picks).
-  SELECT record_id, kind, field, rkey, id, hlc, device_id, value, src, count(*) AS n,
-         max(printf('%020d', hlc) || char(1) || device_id || char(1) || hex(id)) AS k
-  FROM temp.incoming
-  GROUP BY record_id, kind, field, rkey
-) AS b
-LEFT JOIN main.cells c
-  ON c.record_id = b.record_id AND c.kind = b.kind AND c.field = b.field AND c.rkey = b.rkey;
-
 -- name: append
--- The log, and the tips of the devices' hash chains (a change no other names as its prev:
--- each device's latest, or the latest of each line a copied database wrote), so that
--- `fieldkit verify` sees a deleted last change as well as one deleted from the middle.
--- Every new change comes in marked as its cell's winner (winner = 1); fold_cells then
--- leaves one mark per touched cell (most cells have one new change and no old winner, so
--- nothing to take off: the mark costs no look-up per change).
+-- A staged batch (temp.incoming) joins the log, every change marked as its cell's winner
+-- (fold_cells leaves one mark per cell), in record order: a record's changes then lie
+-- together in the log, as current values are read. Its chains' new tips are the changes no
+-- other of the batch names as previous.
 INSERT INTO main.changes (
   id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev, winner
 )
 SELECT i.id, i.device_id, i.seq, i.hlc, i.record_id, i.kind, i.field, i.rkey, i.value,
        i.author, i.parent, i.prev, 1
 FROM temp.incoming i
--- In record order: a record's changes lie together in the log, as current values are read
--- (the cells view), and the log's id index takes them at scattered places instead.
 ORDER BY i.record_id, i.id;
+INSERT OR IGNORE INTO main.change_parents (child, parent)
+SELECT child, parent FROM temp.incoming_parents;
 CREATE INDEX IF NOT EXISTS temp.incoming_prev ON incoming (prev);
-DELETE FROM main.chain_heads
-WHERE EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = chain_heads.id);
-INSERT OR IGNORE INTO main.chain_heads (id)
+INSERT OR IGNORE INTO temp.head_candidates (id)
 SELECT i.id FROM temp.incoming i
 WHERE NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = i.id);
 DROP INDEX temp.incoming_prev;
-INSERT OR IGNORE INTO main.change_parents (child, parent)
-SELECT child, parent FROM temp.incoming_parents;
+
+-- name: touch
+-- What the new changes (the log's rows after temp.fold_from.lo) touch, and the state they
+-- start from: the records (their first and last new clock, and whether the log held
+-- changes of them before) and the cells that may have more than one candidate. Those are
+-- found in the log's cell index, record by record: a (record, field) the log holds more
+-- than one change of, one of them new. (A record's answer and note on an item share a
+-- field, so such a pair is looked at too; fold_cells finds nothing to do there.) Most new
+-- changes are the only change of their cell: they are its winner as they came in.
+INSERT INTO temp.touched_records (record_id, lo, hi, had)
+SELECT c.record_id, min(c.hlc), max(c.hlc),
+       EXISTS (SELECT 1 FROM main.changes o
+               WHERE o.record_id = c.record_id AND o.rowid <= (SELECT lo FROM temp.fold_from))
+FROM main.changes c
+WHERE c.rowid > (SELECT lo FROM temp.fold_from)
+GROUP BY c.record_id;
+INSERT INTO temp.touched (
+  record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device, best_value,
+  old_id, old_hlc, old_device, old_value
+)
+SELECT b.record_id, b.kind, b.field, b.rkey, b.n, b.id, b.hlc, b.device_id, b.value,
+       o.id, o.hlc, o.device_id, o.value
+FROM (
+  -- The best new change of each cell: the row holding the largest key, which orders as
+  -- (hlc, device_id, id) does (SQLite takes bare columns from the row max() picks).
+  SELECT c.record_id, c.kind, c.field, c.rkey, c.id, c.hlc, c.device_id, c.value,
+         count(*) AS n,
+         max(printf('%020d', c.hlc) || char(1) || c.device_id || char(1) || hex(c.id)) AS k
+  FROM (
+    SELECT t.record_id, c.field
+    FROM temp.touched_records t
+    CROSS JOIN main.changes c INDEXED BY changes_cell ON c.record_id = t.record_id
+    GROUP BY t.record_id, c.field
+    HAVING count(*) > 1 AND max(c.rowid) > (SELECT lo FROM temp.fold_from)
+  ) AS g
+  CROSS JOIN main.changes c ON c.record_id = g.record_id AND c.field = g.field
+  WHERE c.rowid > (SELECT lo FROM temp.fold_from)
+  GROUP BY c.record_id, c.kind, c.field, c.rkey
+) AS b
+LEFT JOIN main.changes o
+  ON o.record_id = b.record_id AND o.field = b.field AND o.kind = b.kind AND o.rkey = b.rkey
+ AND o.winner = 1 AND o.rowid <= (SELECT lo FROM temp.fold_from);
+
+-- name: head_candidate
+INSERT OR IGNORE INTO temp.head_candidates (id) VALUES (?);
+
+-- name: heads
+-- The tips of the devices' hash chains (a change no other names as its prev: each device's
+-- latest, or the latest of each line a copied database wrote), so that `fieldkit verify`
+-- sees a deleted last change as well as one deleted from the middle: the new tips join, and
+-- a tip a new change names as its previous one leaves.
+INSERT OR IGNORE INTO main.chain_heads (id) SELECT id FROM temp.head_candidates;
+DELETE FROM main.chain_heads WHERE id IN (
+  SELECT c.prev FROM main.changes c
+  WHERE c.rowid > (SELECT lo FROM temp.fold_from)
+    AND c.prev IN (SELECT h.id FROM main.chain_heads h)
+);
 
 -- name: fold_cells
 -- A cell's winner is the latest of its old winner and its best new change. Where there was

@@ -1,7 +1,8 @@
 """The stored aggregates the reporting views read (schema step 0005, issue 13 point 1).
 
-The fold (fieldkit.store.log.fold_incoming) calls `take_out` before the new changes reach
-the cells and `put_in` after the records are rebuilt, so the counts stay equal to a full
+The fold (fieldkit.store.log.fold_after) calls `take_out` before the cells are settled
+(it reads the cells as they were, from the log's rows before the new ones) and `put_in`
+after the records are rebuilt, so the counts stay equal to a full
 recomputation in the same transaction as every write and merge (fieldkit/sql/aggregates.sql
 says how). `rebuild` recomputes them all: after a migration, when the view definitions (and
 so the scope and stratum rules) change, and after history is rewritten.
@@ -19,8 +20,13 @@ from fieldkit.store.connection import run_script
 Q = sql.queries("aggregates")
 
 
-def _contribute(conn: sqlite3.Connection, sign: int) -> None:
-    run_script(conn, Q["contribute"].replace("{sign}", str(int(sign))))
+# The cells before a fold's new changes: the log's rows up to temp.fold_from.lo.
+_BEFORE = "AND a.rowid <= (SELECT lo FROM temp.fold_from)"
+
+
+def _contribute(conn: sqlite3.Connection, sign: int, *, before: bool = False) -> None:
+    script = Q["contribute"].replace("{sign}", str(int(sign)))
+    run_script(conn, script.replace("{before}", _BEFORE if before else ""))
 
 
 def take_out(conn: sqlite3.Connection) -> None:
@@ -28,14 +34,14 @@ def take_out(conn: sqlite3.Connection) -> None:
     their natural-key siblings), from the state before the fold."""
     run_script(conn, Q["create_temp"])
     run_script(conn, Q["affected_before"])
-    _contribute(conn, -1)
+    _contribute(conn, -1, before=True)
 
 
 def put_in(conn: sqlite3.Connection) -> None:
     """After the fold: take out siblings under the new keys too, recompute the affected
     records' facts and add their new contribution."""
     run_script(conn, Q["affected_after"])
-    _contribute(conn, -1)
+    _contribute(conn, -1, before=True)
     run_script(conn, Q["facts"])
     _contribute(conn, 1)
     run_script(conn, Q["apply"])

@@ -90,7 +90,6 @@ def recompute_all(conn: sqlite3.Connection) -> None:
 FOLD_STEPS = (
     "touch",
     "aggregates_out",
-    "append",
     "fold_cells",
     "fold_conflicts",
     "fold_records",
@@ -103,11 +102,26 @@ _PY_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {
 }
 
 
-def fold_incoming(conn: sqlite3.Connection, step: Callable[[str], None] | None = None) -> None:
-    """Append temp.incoming to the log and rebuild the touched cells, conflicts and records,
-    from the state before and the new changes (state.sql fold_*: a cell's history is read
-    only when it may hold a conflict), and the stored aggregates (fieldkit.store.aggregates). `step` is told the name of each step as it starts."""
+def fold_incoming(conn: sqlite3.Connection) -> None:
+    """Append the batch staged in temp.incoming to the log (state.sql append) and fold it
+    in (fold_after), its chains' new tips with it."""
     if conn.execute("SELECT 1 FROM temp.incoming LIMIT 1").fetchone() is None:
+        return
+    run_script(conn, Q["append"])
+    fold_after(conn)
+    run_script(conn, Q["heads"])
+
+
+def fold_after(conn: sqlite3.Connection, step: Callable[[str], None] | None = None) -> None:
+    """Rebuild the cells, conflicts and records the log's new rows (after temp.fold_from.lo,
+    set by begin_fold) touch, from the state before and the new changes (state.sql fold_*:
+    a cell's history is read only when it may hold a conflict), and the stored aggregates
+    (fieldkit.store.aggregates). The chains' tips are the caller's (close_chains). `step`
+    is told the name of each step as it starts."""
+    top = conn.execute(
+        "SELECT max(hlc) FROM main.changes WHERE rowid > (SELECT lo FROM temp.fold_from)"
+    ).fetchone()[0]
+    if top is None:
         return
     for name in FOLD_STEPS:
         if step is not None:
@@ -116,9 +130,16 @@ def fold_incoming(conn: sqlite3.Connection, step: Callable[[str], None] | None =
             _PY_STEPS[name](conn)
         else:
             run_script(conn, Q[name])
-    top = conn.execute("SELECT max(hlc) FROM temp.incoming").fetchone()[0]
     if isinstance(top, int) and top > _meta_int(conn, "hlc"):
         _set_meta(conn, "hlc", top)
+
+
+def close_chains(conn: sqlite3.Connection, tips: Iterable[bytes]) -> None:
+    """The chains' tips after new changes joined the log straight from elsewhere (a merge):
+    `tips`, the new changes no other new change names as previous, join chain_heads and a
+    tip a new change names as previous leaves (state.sql heads)."""
+    conn.executemany(Q["head_candidate"], ((t,) for t in tips))
+    run_script(conn, Q["heads"])
 
 
 def _meta_text(conn: sqlite3.Connection, key: str) -> str | None:

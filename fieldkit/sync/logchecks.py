@@ -3,10 +3,10 @@
 Every new change must have a 16-byte id that is the digest of its content
 (fieldkit.store.digest), a whole-number clock not more than a day (or the skew allowed)
 ahead of this machine, and a place in its device's hash chain; a change the target holds
-must say the same there (check_held; a change two sources say differently cannot match
-its id in both, so the digest check refuses the edited one, naming the files that hold
-it as written); and a scrubbed copy must not meet the changes it was made from. Each
-failure is one line naming the file(s): BadInput, exit 2.
+must say the same there (a change two sources say differently cannot match its id in
+both, so the digest check refuses the edited one, naming the files that hold it as
+written); and a scrubbed copy must not meet the changes it was made from
+(check_lineage). Each failure is one line naming the file(s): BadInput, exit 2.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import closing, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldkit import sql
@@ -56,19 +57,182 @@ def describe_duration(ms: int) -> str:
     return " ".join(shown) or "under a minute"
 
 
-def check_held(conn: sqlite3.Connection, path: Path, lo: int) -> None:
-    """A change the target holds must come with the same content (read_changes read any
-    that does not, after rowid `lo` of temp.incoming, tagged -1)."""
-    row = conn.execute(Q["same_id_other_content_target"], {"lo": lo}).fetchone()
+@dataclass(frozen=True)
+class SourceLog:
+    """What checking a source's log found, for the merge to use once it passed."""
+
+    tips: frozenset[bytes]  # new changes no other new change of the source names as previous
+    size: int  # changes in the source's log as it was read
+    new: int  # changes the target did not hold
+
+
+_KINDS = frozenset({"record", "answer", "note", "setting"})
+
+
+def check_source_log(
+    path: Path,
+    reading: Path,
+    target: Path,
+    others: list[tuple[Path, Path]],
+    clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
+) -> SourceLog:
+    """Check the log of a source (`path`, read from `reading`) against the target: one pass
+    over the changes the target does not hold, and any it holds that the source says
+    differently (refused: one of the two files was edited). Each new change must have a
+    16-byte id that is the digest of its content, a whole-number clock at most
+    `clock_skew_ms` ahead of this machine, well-formed columns, and a place in its device's
+    hash chain: the change it names as `prev` has its device and the sequence number before
+    (the first names none), among them, in the target or in another source (`others`:
+    name, file to read). The source's record of its chains' tips must name changes it holds,
+    and not leave out changes the target lacks. One clear line (BadInput) for the first
+    that fails, in that order.
+
+    It opens its own read-only connections (the target's as it was before the merge, which
+    holds its write lock), so a merge runs it in a thread beside its own work: the digests
+    are Python, the merge SQLite, which lets go of the GIL."""
+    now_ms = int(time.time() * 1000)
+    limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, digest.HLC_LIMIT)
+    with closing(sqlite3.connect(connection.read_uri(reading), uri=True)) as conn:
+        conn.execute("ATTACH DATABASE ? AS target", (connection.open_read_uri(target),))
+        conn.execute("BEGIN")  # one snapshot of both
+        size = conn.execute(Q["log_size"].replace("{changes}", "main.changes")).fetchone()[0]
+        found = _pass(conn, limit)
+        if found.held is not None:
+            ident, device, seq = found.held
+            raise BadInput(
+                f"{path}: change {digest.show(ident)} (device {device}, seq {seq}) says "
+                f"something else in {target}; one of the two files was edited: refused"
+            )
+        if found.malformed:
+            _refuse_malformed(conn, path, now_ms, limit, clock_skew_ms)
+        row = conn.execute(Q["check_heads"]).fetchone()
+        if row is not None:
+            raise BadInput(
+                f"{path}: change {digest.show(row[0])}, the latest of a device, is missing "
+                "(deleted?): refused"
+            )
+        if found.edited is not None:
+            _refuse_edited(conn, path, target, found.edited[12], *found.edited[:2], others)
+        if found.first is not None:
+            _refuse_break(path, *found.first)
+        new, named = found.new, set()
+        for prev, device, seq, ident in found.links:
+            named.add(prev)
+            before = new.get(prev)
+            if before is not None and before[0] == device and before[1] == seq - 1:
+                continue
+            if before is None and _held(conn, others, prev, device, seq):
+                continue
+            _refuse_break(path, ident, device, seq, prev)
+        if new and conn.execute(Q["source_tips_held"]).fetchone()[0]:
+            raise BadInput(
+                f"{path}: holds {len(new):,} change(s) its record of each device's latest "
+                "change leaves out (edited?): refused"
+            )
+        tips = frozenset(ident for ident in new if ident not in named)
+        return SourceLog(tips=tips, size=int(size), new=len(new))
+
+
+@dataclass
+class _Found:
+    new: dict[bytes, tuple[str, int]] = field(default_factory=dict)  # id -> (device, seq)
+    links: list[tuple[bytes, str, int, bytes]] = field(default_factory=list)  # prev, dev, seq, id
+    first: tuple[bytes, str, int, None] | None = None  # no prev, and a seq other than 1
+    edited: tuple[object, ...] | None = None  # the first whose id does not match its content
+    held: tuple[object, object, object] | None = None  # held by the target, said differently
+    malformed: bool = False
+
+
+def _pass(conn: sqlite3.Connection, limit: int) -> _Found:
+    """The source's new changes (merge.sql source_changes), each checked for its form and
+    clock; its digest is checked until one does not match (a malformed change found after
+    it is still the one reported: _refuse_malformed says which)."""
+    content_id = digest.content_id
+    found = _Found()
+    new, links = found.new, found.links
+    with closing(conn.execute(Q["source_changes"])) as cur:
+        cur.row_factory = None
+        for row in cur:
+            if row[13]:
+                found.held = (row[12], row[0], row[1])
+                return found
+            device, seq, hlc, ident, prev = row[0], row[1], row[2], row[12], row[11]
+            if not (
+                type(ident) is bytes
+                and len(ident) == digest.ID_BYTES
+                and type(hlc) is int
+                and 0 <= hlc <= limit
+                and type(seq) is int
+                and seq >= 1
+                and type(device) is str
+                and device
+                and row[4] in _KINDS
+                and type(row[3]) is str
+                and type(row[5]) is str
+                and type(row[6]) is str
+                and (row[9] is None or type(row[9]) is bytes)
+                and (prev is None or type(prev) is bytes)
+            ):
+                found.malformed = True  # (said after the pass: a held one comes first)
+                continue
+            if found.edited is not None or found.malformed:
+                continue
+            content = row[:12]
+            if content[10] == "":  # further parents whose hex is empty: as change_id() says
+                content = (*content[:10], None, content[11])
+            if content_id(content) != ident:
+                found.edited = row
+                continue
+            new[ident] = (device, seq)
+            if prev is not None:
+                links.append((prev, device, seq, ident))
+            elif seq != 1 and found.first is None:
+                found.first = (ident, device, seq, None)
+    return found
+
+
+def _refuse_malformed(
+    conn: sqlite3.Connection, path: Path, now_ms: int, limit: int, clock_skew_ms: int
+) -> None:
+    """Say what is wrong with the source's new changes: ids, clock types, columns, clocks."""
+    row = conn.execute(Q["check_ids"]).fetchone()
+    if row[0]:
+        raise BadInput(
+            f"{path}: {row[0]:,} change(s) with {'no id' if row[1] else 'a malformed id'} "
+            f"(device {row[2]}); not a log fieldkit wrote: refused"
+        )
+    row = conn.execute(Q["check_clock_types"]).fetchone()
     if row is not None:
         raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) says "
-            f"something else in {_target_name(conn)}; one of the two files was edited: refused"
+            f"{path}: {row[2]:,} change(s) from device {row[0]} have a clock that is {row[1]}, "
+            "not a whole number: refused"
         )
-
-
-def _target_name(conn: sqlite3.Connection) -> str:
-    return next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    row = conn.execute(Q["check_columns"]).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) has a "
+            "malformed sequence number, kind or cell: refused"
+        )
+    row = conn.execute(Q["check_clocks"], {"limit": limit}).fetchone()
+    if row is not None:
+        device, count, top, low = row
+        if low < 0:
+            raise BadInput(
+                f"{path}: {count:,} change(s) from device {device} are dated before 1970: refused"
+            )
+        if top > digest.HLC_LIMIT:
+            raise BadInput(
+                f"{path}: {count:,} change(s) from device {device} have a clock beyond any "
+                f"real date ({top}): refused"
+            )
+        ahead = (top >> COUNTER_BITS) - now_ms
+        raise BadInput(
+            f"{path}: {count:,} change(s) from device {device} are dated up to "
+            f"{describe_duration(ahead)} ahead of this machine's clock (allowed: "
+            f"{describe_duration(clock_skew_ms)}); if that laptop's clock is known to be "
+            f"wrong, merge with --allow-clock-skew {_round_up_days(ahead)}"
+        )
+    raise BadInput(f"{path}: a change in its log is malformed: refused")
 
 
 def _holders(
@@ -95,127 +259,6 @@ def _sources_holding(
         ):
             if other.execute(query, args).fetchone()[0]:
                 yield str(name)
-
-
-def check_log(
-    conn: sqlite3.Connection,
-    path: Path,
-    n: int,
-    lo: int,
-    clock_skew_ms: int,
-) -> None:
-    """The new changes a source brings (temp.incoming after rowid `lo`, src = n): ids,
-    clock types and range (at most `clock_skew_ms` ahead of this machine), and its record
-    of each device's latest change (check_digests_and_chains checks digests and chains)."""
-    args = {"lo": lo}
-    row = conn.execute(Q["check_ids"], args).fetchone()
-    if row[0]:
-        raise BadInput(
-            f"{path}: {row[0]:,} change(s) with {'no id' if row[1] else 'a malformed id'} "
-            f"(device {row[2]}); not a log fieldkit wrote: refused"
-        )
-    row = conn.execute(Q["check_clock_types"], args).fetchone()
-    if row is not None:
-        raise BadInput(
-            f"{path}: {row[2]:,} change(s) from device {row[0]} have a clock that is {row[1]}, "
-            "not a whole number: refused"
-        )
-    row = conn.execute(Q["check_columns"], args).fetchone()
-    if row is not None:
-        raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) has a "
-            "malformed sequence number, kind or cell: refused"
-        )
-    now_ms = int(time.time() * 1000)
-    limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, digest.HLC_LIMIT)
-    row = conn.execute(Q["check_clocks"], {**args, "limit": limit}).fetchone()
-    if row is not None:
-        device, count, top, low = row
-        if low < 0:
-            raise BadInput(
-                f"{path}: {count:,} change(s) from device {device} are dated before 1970: refused"
-            )
-        if top > digest.HLC_LIMIT:
-            raise BadInput(
-                f"{path}: {count:,} change(s) from device {device} have a clock beyond any "
-                f"real date ({top}): refused"
-            )
-        ahead = (top >> COUNTER_BITS) - now_ms
-        raise BadInput(
-            f"{path}: {count:,} change(s) from device {device} are dated up to "
-            f"{describe_duration(ahead)} ahead of this machine's clock (allowed: "
-            f"{describe_duration(clock_skew_ms)}); if that laptop's clock is known to be "
-            f"wrong, merge with --allow-clock-skew {_round_up_days(ahead)}"
-        )
-    conn.execute(Q["source_devices"], {"src": n, "lo": lo})
-    row = conn.execute(Q["check_heads"]).fetchone()
-    if row is not None:
-        raise BadInput(
-            f"{path}: change {digest.show(row[0])}, the latest of a device, is missing "
-            "(deleted?): refused"
-        )
-
-
-def check_digests_and_chains(
-    path: Path, reading: Path, target: Path, others: list[tuple[Path, Path]]
-) -> None:
-    """One pass over the changes a source holds that the target does not (run after
-    check_log passed for them: seq a whole number, ids 16-byte blobs): each id must be the
-    digest of its content, and each change must name as `prev` its device's change with the
-    sequence number before (the first, none), found among them, in the target or in
-    another source. `reading` is the file to read for `path`; `others` (name, file to read)
-    the other sources.
-
-    It opens its own read-only connections, so a merge runs it in a thread beside its
-    reading of the next sources (the digests are Python, the reading SQLite, which lets
-    go of the GIL): about 5 microseconds a change that no longer adds to a merge's time."""
-    with closing(sqlite3.connect(connection.read_uri(reading), uri=True)) as conn:
-        conn.execute("ATTACH DATABASE ? AS target", (connection.open_read_uri(target),))
-        conn.execute("BEGIN")  # one snapshot of both
-        new, links, first, edited = _digest_pass(conn)
-        if edited is not None:
-            _refuse_edited(conn, path, target, edited[12], edited[0], edited[1], others)
-        if first is not None:
-            _refuse_break(path, *first)
-        for prev, device, seq, ident in links:
-            before = new.get(prev)
-            if before is not None and before[0] == device and before[1] == seq - 1:
-                continue
-            if before is None and _held(conn, others, prev, device, seq):
-                continue
-            _refuse_break(path, ident, device, seq, prev)
-
-
-def _digest_pass(
-    conn: sqlite3.Connection,
-) -> tuple[
-    dict[bytes, tuple[str, int]],
-    list[tuple[bytes, str, int, bytes]],
-    tuple[bytes, str, int, None] | None,
-    tuple[object, ...] | None,
-]:
-    """(new changes' id -> (device, seq), their links (prev, device, seq, id), the first
-    naming no prev with a seq other than 1, the first whose id does not match its content)."""
-    content_id = digest.content_id
-    new: dict[bytes, tuple[str, int]] = {}
-    links: list[tuple[bytes, str, int, bytes]] = []
-    first: tuple[bytes, str, int, None] | None = None
-    with closing(conn.execute(Q["new_changes"])) as cur:
-        cur.row_factory = None
-        for row in cur:
-            content = row[:12]
-            if content[10] == "":  # further parents whose hex is empty: as change_id() says
-                content = (*content[:10], None, content[11])
-            ident = row[12]
-            if content_id(content) != ident:
-                return new, links, first, row
-            device, seq, prev = row[0], row[1], row[11]
-            new[ident] = (device, seq)
-            if prev is not None:
-                links.append((prev, device, seq, ident))
-            elif seq != 1 and first is None:
-                first = (ident, device, seq, None)
-    return new, links, first, None
 
 
 def _held(
@@ -257,6 +300,10 @@ def _refuse_break(path: Path, ident: object, device: object, seq: object, prev: 
         f"{path}: the chain of device {device} breaks at change {digest.show(ident)} "
         f"(seq {seq}): it {what}; refused"
     )
+
+
+def _target_name(conn: sqlite3.Connection) -> str:
+    return next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
 
 
 def check_lineage(conn: sqlite3.Connection, path: Path, n: int, sources: list[Path]) -> None:

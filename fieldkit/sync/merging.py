@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from urllib.parse import quote
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import connection, digest, schema, views
-from fieldkit.store.log import FOLD_STEPS, begin_fold, fold_incoming
+from fieldkit.store.log import FOLD_STEPS, begin_fold, close_chains, fold_after
 from fieldkit.store.store import Store
 from fieldkit.sync import checks, logchecks
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS
@@ -46,7 +47,6 @@ Progress = Callable[[int, int, str], None]
 STEP_LABELS = {
     "touch": "finding what changed",
     "aggregates_out": "taking out the old counts",
-    "append": "adding to the change log",
     "fold_cells": "updating current values",
     "fold_conflicts": "finding conflicts",
     "fold_records": "updating records",
@@ -66,16 +66,43 @@ class MergeSummary:
     new_conflicts: int
 
 
+# The tables of a source the merge's SQL names by a hole (fieldkit/sql/merge.sql).
+_SOURCE_TABLES = {"changes": "changes", "parents": "change_parents", "heads": "chain_heads"}
+
+
 @dataclass
 class _Source:
     path: Path
     database_id: str
     version: int = schema.SCHEMA_VERSION
     read_path: Path | None = field(default=None)  # an upgraded private copy of an old source
+    n: int = 0  # its place among the merge's sources
+    schema: str = ""  # where the merge reads it: attached as s<n>, or staged in temp
 
     @property
     def reading(self) -> Path:
         return self.read_path or self.path
+
+    def table(self, name: str) -> str:
+        if self.schema == "temp":
+            return f'temp."s{self.n}_{name}"'
+        return f'{self.schema}."{name}"'
+
+    def sql(self, query: str) -> str:
+        """A merge.sql query with the source's tables in its holes."""
+        for hole, table in _SOURCE_TABLES.items():
+            query = query.replace("{" + hole + "}", self.table(table))
+        return query
+
+    def columns(self, conn: sqlite3.Connection, table: str) -> set[str] | None:
+        """The columns of one of its tables (None: it has no such table)."""
+        if self.schema == "temp":
+            schema_name, name = "temp", f"s{self.n}_{table}"
+        else:
+            schema_name, name = self.schema, table
+        if name not in _tables(conn, schema_name):
+            return None
+        return set(_columns(conn, schema_name, name))
 
 
 # ------------------------------------------------------------------------ opening files
@@ -315,37 +342,54 @@ def _publish(building: Path, into: Path) -> None:
     _remove(building)
 
 
-@contextmanager
-def _attached(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+def _attach(conn: sqlite3.Connection, path: Path, name: str) -> None:
     try:
-        conn.execute("ATTACH DATABASE ? AS src", (connection.read_uri(path),))
+        conn.execute(f"ATTACH DATABASE ? AS {name}", (connection.read_uri(path),))
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
+
+
+def _detach_all(conn: sqlite3.Connection) -> None:
+    for _, name, _ in conn.execute("PRAGMA database_list").fetchall():
+        if name not in ("main", "temp"):
+            conn.execute(f"DETACH DATABASE {name}")
+
+
+def _stage(conn: sqlite3.Connection, source: _Source) -> None:
+    """A source beyond what SQLite attaches at once (ten files), copied into temp tables
+    (temp."s<n>_<table>") before the transaction, in one read of it."""
+    _attach(conn, source.reading, "stage")
     try:
-        yield
+        conn.execute("BEGIN")
+        for table in (*_SOURCE_TABLES.values(), *DEFINITION_TABLES, *APPEND_ONLY_TABLES):
+            if table in _tables(conn, "stage"):
+                staged = f"s{source.n}_{table}"
+                conn.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
+                conn.execute(f'CREATE TEMP TABLE "{staged}" AS SELECT * FROM stage."{table}"')
+        conn.execute("COMMIT")
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{source.path}: unreadable ({e})") from None
     finally:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        conn.execute("DETACH DATABASE src")
+        conn.execute("DETACH DATABASE stage")
+    source.schema = "temp"
 
 
-def _stage_tables(conn: sqlite3.Connection, n: int, tables: tuple[str, ...]) -> list[str]:
-    """Copy the attached source's rows of plain-union tables into temp tables; return the
-    statements that add them to the target (run inside the transaction). Only the columns
-    both databases have are copied."""
+def _union_inserts(conn: sqlite3.Connection, source: _Source) -> list[str]:
+    """The statements that add the source's rows of the plain-union tables (definitions
+    first) to the target: only the columns both databases have."""
     inserts: list[str] = []
     main_tables = _tables(conn, "main")
-    src_tables = _tables(conn, "src")
-    for table in tables:
-        if table not in main_tables or table not in src_tables:
+    for table in DEFINITION_TABLES + APPEND_ONLY_TABLES:
+        if table not in main_tables:
             continue
-        src_cols = set(_columns(conn, "src", table))
-        cols = ", ".join(f'"{c}"' for c in _columns(conn, "main", table) if c in src_cols)
-        staged = f"merge_stage_{n}_{table}"
-        conn.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
-        conn.execute(f'CREATE TEMP TABLE "{staged}" AS SELECT {cols} FROM src."{table}"')
+        theirs = source.columns(conn, table)
+        if theirs is None:
+            continue
+        cols = ", ".join(f'"{c}"' for c in _columns(conn, "main", table) if c in theirs)
         inserts.append(
-            f'INSERT OR IGNORE INTO main."{table}" ({cols}) SELECT {cols} FROM temp."{staged}"'
+            f'INSERT OR IGNORE INTO main."{table}" ({cols}) SELECT {cols} FROM {source.table(table)}'
         )
     return inserts
 
@@ -377,95 +421,156 @@ def _merge(
     tick: Callable[[str], None],
     clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
 ) -> list[MergeSummary]:
-    # 1. Read: each source's new changes into temp.incoming (its rows tagged with its
-    # number), one read transaction per source so its log is read as one snapshot.
-    # SQLite cannot DETACH inside a transaction (and attaches at most 10 files), so the
-    # reading happens before the target's write transaction. Each source's digests and
-    # chains are checked in a thread beside the reading and the fold (on connections of
-    # its own: the digests are Python, the reading and folding SQLite, which lets go of
-    # the GIL); the transaction commits only once every check of every source has passed.
-    begin_fold(conn)
-    connection.run_script(conn, Q["create_checks"])
-    version_before = conn.execute("PRAGMA data_version").fetchone()[0]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-verify") as pool:
-        try:
-            inserts, verified = _read_all(conn, pool, target, sources, tick, clock_skew_ms)
-            # 2. Fold, all in one write transaction.
-            with connection.transaction(conn):
-                summaries = _fold(conn, sources, inserts, version_before, tick)
-                _first_failure(verified)  # before the commit: nothing is kept
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)  # (Ctrl-C: no further source)
-            raise
-    return summaries
-
-
-def _read_all(
-    conn: sqlite3.Connection,
-    pool: ThreadPoolExecutor,
-    target: Path,
-    sources: list[_Source],
-    tick: Callable[[str], None],
-    clock_skew_ms: int,
-) -> tuple[list[str], list[Future[None]]]:
-    """Read and check every source (_read_source), and start the check of its digests and
-    chains in `pool`: (the statements that add the sources' union tables, the checks)."""
-    inserts: list[str] = []
-    verified: list[Future[None]] = []
-    try:
+    # Each source is attached (from the tenth on, staged in temp tables first: SQLite
+    # attaches at most ten files and cannot detach one inside a transaction), and in ONE
+    # write transaction its new changes join the log straight from it, then the new rows
+    # are folded into current state. Each source's log is checked beside that, in threads
+    # with connections of their own (logchecks.check_source_log: the digests are Python,
+    # the merge SQLite, which lets go of the GIL); the transaction commits only once every
+    # check of every source has passed. The checks start once the transaction holds the
+    # target's write lock, so they see the target as the merge found it.
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED)
+    direct = len(sources) if len(sources) <= limit else limit - 1
+    with ExitStack() as stack:
+        stack.callback(_detach_all, conn)
         for n, source in enumerate(sources):
-            tick(f"reading {source.path.name}")
-            inserts += _read_source(conn, n, source, sources, clock_skew_ms)
-            others = [(s.path, s.reading) for s in sources if s is not source]
-            check = logchecks.check_digests_and_chains
-            verified.append(pool.submit(check, source.path, source.reading, target, others))
-    except (BadInput, BadDatabase):
-        _first_failure(verified)  # a source before this one that failed comes first
-        raise
-    return inserts, verified
+            source.n = n
+            if n < direct:
+                _attach(conn, source.reading, f"s{n}")
+                source.schema = f"s{n}"
+            else:
+                _stage(conn, source)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fieldkit-verify") as pool:
+            try:
+                with connection.transaction(conn):
+                    begin_fold(conn)
+                    lo = int(conn.execute(Q["fold_from"]).fetchone()[0])
+                    held = [_tips_held(conn, s, lo) for s in sources]
+                    # Checks of sources that bring changes are mostly Python (digests): two
+                    # at once only fight over the GIL, so they take turns; the checks of
+                    # sources the target holds all of are SQL, and run beside them.
+                    digesting = threading.Lock()
+                    checks = [
+                        _start_check(
+                            pool, s, sources, target, clock_skew_ms, None if h else digesting
+                        )
+                        for s, h in zip(sources, held, strict=True)
+                    ]
+                    return _fold(conn, target, sources, held, checks, tick)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)  # (Ctrl-C: no further source)
+                raise
+    raise AssertionError("unreachable")  # (for type checkers: the with block returns)
 
 
-def _first_failure(checks: list[Future[None]]) -> None:
-    """Raise the error of the first source, in order, whose digests or chains do not hold
-    (waiting for their checks to end), so that the same files always give the same line."""
+def _tips_held(conn: sqlite3.Connection, source: _Source, lo: int) -> bool:
+    """Does the target hold the tips of all the source's chains (so nothing it holds is new)?"""
+    try:
+        return bool(conn.execute(source.sql(Q["tips_held"]), {"lo": lo}).fetchone()[0])
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{source.path}: unreadable ({e})") from None
+
+
+def _start_check(
+    pool: ThreadPoolExecutor,
+    source: _Source,
+    sources: list[_Source],
+    target: Path,
+    clock_skew_ms: int,
+    turn: threading.Lock | None,
+) -> Future[logchecks.SourceLog]:
+    others = [(s.path, s.reading) for s in sources if s is not source]
+
+    def check() -> logchecks.SourceLog:
+        with turn or nullcontext():
+            return logchecks.check_source_log(
+                source.path, source.reading, target, others, clock_skew_ms
+            )
+
+    return pool.submit(check)
+
+
+def _first_failure(checks: list[Future[logchecks.SourceLog]]) -> None:
+    """Raise the error of the first source, in order, whose log does not hold (waiting for
+    their checks to end), so that the same files always give the same line."""
     for check in checks:
         if (failed := check.exception()) is not None:
             raise failed from None
 
 
+def _bring(
+    conn: sqlite3.Connection,
+    source: _Source,
+    sources: list[_Source],
+    held: bool,
+    checks: list[Future[logchecks.SourceLog]],
+) -> tuple[int, int]:
+    """Add one source's new changes and union tables to the target, and check its lineage:
+    (the size of its log as read, the rows of the log it brought). A source whose chains'
+    tips the target holds (`held`) brings nothing and is not read for changes."""
+    try:
+        size = int(conn.execute(source.sql(Q["log_size"])).fetchone()[0])
+        first = int(conn.execute(Q["last_row"]).fetchone()[0])
+        brought = 0 if held else conn.execute(source.sql(Q["ingest"])).rowcount
+        conn.execute(Q["source_rows"], {"src": source.n, "lo": first, "hi": first + brought})
+        conn.execute(source.sql(Q["ingest_parents"]), {"lo": first})
+        for stmt in _union_inserts(conn, source):
+            conn.execute(stmt)
+        conn.execute(Q["source_devices"], {"src": source.n, "lo": first, "hi": first + brought})
+        logchecks.check_lineage(conn, source.path, source.n, [s.path for s in sources])
+    except sqlite3.DatabaseError as e:
+        _first_failure(checks[: source.n + 1])
+        raise BadDatabase(f"{source.path}: unreadable ({e})") from None
+    except (BadInput, BadDatabase):
+        _first_failure(checks[: source.n + 1])  # its own log's, or an earlier source's
+        raise
+    return size, brought
+
+
 def _fold(
     conn: sqlite3.Connection,
+    target: Path,
     sources: list[_Source],
-    inserts: list[str],
-    version_before: int,
+    held: list[bool],
+    checks: list[Future[logchecks.SourceLog]],
     tick: Callable[[str], None],
 ) -> list[MergeSummary]:
-    """Fold what the sources brought into the target (the caller holds the transaction)
-    and record one summary per source."""
-    if conn.execute("PRAGMA data_version").fetchone()[0] != version_before:
-        # Another connection wrote the target while the sources were read.
-        connection.run_script(conn, STATE["drop_known"])
+    """Read the sources into the target and fold what they brought (the caller holds the
+    transaction); record one summary per source once every check has passed."""
+    connection.run_script(conn, Q["create_merge"])
     versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
-    for stmt in inserts:
-        conn.execute(stmt)
+    sizes, changes = [], {}
+    for source, holds in zip(sources, held, strict=True):
+        tick(f"reading {source.path.name}")
+        size, changes[source.n] = _bring(conn, source, sources, holds, checks)
+        sizes.append(size)
     new_versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
-    connection.run_script(conn, Q["before_fold"])
-    changes = _by_src(conn, Q["count_changes"])
-    fold_incoming(conn, lambda step: tick(STEP_LABELS[step]))
-    tick("saving")
-    records = _by_src(conn, Q["count_records"])
-    answers = _by_src(conn, Q["count_answers"])
-    conflicts = _count_conflicts(conn)
+    try:
+        connection.run_script(conn, Q["before_fold"])
+        fold_after(conn, lambda step: tick(STEP_LABELS[step]))
+        tick("saving")
+        records = _by_src(conn, Q["count_records"])
+        answers = _by_src(conn, Q["count_answers"])
+        conflicts = _count_conflicts(conn)
+    except sqlite3.DatabaseError as e:
+        _first_failure(checks)  # a source's log that does not hold explains it first
+        raise BadDatabase(f"{target}: the merge failed ({e}); nothing was written") from None
+    _first_failure(checks)  # before the commit: nothing is kept
+    logs = [check.result() for check in checks]
+    for source, size, log in zip(sources, sizes, logs, strict=True):
+        if log.size != size:
+            raise BadInput(f"{source.path}: was written to during the merge; merge it again")
+    close_chains(conn, frozenset().union(*(log.tips for log in logs)))
     merged_at = datetime.now(UTC).isoformat(timespec="seconds")
     summaries = []
-    for n, source in enumerate(sources):
+    for source in sources:
         summary = MergeSummary(
             source_file=str(source.path),
             source_db_id=source.database_id,
-            new_changes=changes.get(n, 0),
-            new_records=records.get(n, 0),
-            new_answers=answers.get(n, 0),
-            new_conflicts=conflicts.get(n, 0),
+            new_changes=changes.get(source.n, 0),
+            new_records=records.get(source.n, 0),
+            new_answers=answers.get(source.n, 0),
+            new_conflicts=conflicts.get(source.n, 0),
         )
         summaries.append(summary)
         conn.execute(
@@ -475,46 +580,3 @@ def _fold(
     if new_versions != versions:
         views.refresh(conn)
     return summaries
-
-
-def _read_source(
-    conn: sqlite3.Connection,
-    n: int,
-    source: _Source,
-    sources: list[_Source],
-    clock_skew_ms: int,
-) -> list[str]:
-    """Read one source's new changes into temp.incoming and check them (all but digests
-    and chains); return the statements that add its union tables to the target."""
-    try:
-        with _attached(conn, source.reading):
-            conn.execute("BEGIN")
-            # this source's new changes will be the rows after the last one now
-            lo = int(conn.execute(Q["last_incoming"]).fetchone()[0])
-            conn.execute(Q["read_changes"], {"src": n})
-            logchecks.check_held(conn, source.path, lo)
-            conn.execute(Q["read_parents"])
-            _check_source(conn, source, n, lo, clock_skew_ms, sources)
-            inserts = _stage_tables(conn, n, DEFINITION_TABLES + APPEND_ONLY_TABLES)
-            conn.execute("COMMIT")
-            return inserts
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{source.path}: unreadable ({e})") from None
-
-
-# ------------------------------------------------------------------- checking a source
-def _check_source(
-    conn: sqlite3.Connection,
-    source: _Source,
-    n: int,
-    lo: int,
-    clock_skew_ms: int,
-    sources: list[_Source],
-) -> None:
-    """The checks of one source run on its new changes (temp.incoming after rowid `lo`,
-    src = n) and its attached file (`src`) before anything is written: the log's ids,
-    clocks and chain tips, and a scrubbed copy beside its original (fieldkit.sync.logchecks;
-    digests and chains are checked in a thread, before the commit). One clear line
-    (BadInput, exit 2) for the first that fails."""
-    logchecks.check_log(conn, source.path, n, lo, clock_skew_ms)
-    logchecks.check_lineage(conn, source.path, n, [s.path for s in sources])

@@ -57,29 +57,26 @@ SELECT coalesce(max(rowid), 0) FROM main.changes;
 -- name: source_rows
 INSERT INTO temp.merge_sources (src, lo, hi) VALUES (:src, :lo, :hi);
 
--- name: source_devices
-INSERT OR IGNORE INTO temp.merge_devices (src, device_id)
-SELECT DISTINCT :src, device_id FROM main.changes WHERE rowid > :lo AND rowid <= :hi;
+-- name: source_device
+-- A device of the changes a source holds that the target did not (its check found them).
+INSERT OR IGNORE INTO temp.merge_devices (src, device_id) VALUES (?, ?);
 
 -- name: before_fold
--- What the target held before the fold, for the per-source counts: the records new to it
--- (counted for the source that brought the first of their changes).
+-- What the target held before the fold, for the per-source counts: its conflicts.
 CREATE TEMP TABLE IF NOT EXISTS merge_new_records (record_id TEXT PRIMARY KEY, src INTEGER);
 CREATE TEMP TABLE IF NOT EXISTS merge_old_conflicts (change_id TEXT PRIMARY KEY);
 DELETE FROM temp.merge_new_records;
 DELETE FROM temp.merge_old_conflicts;
-INSERT INTO temp.merge_new_records (record_id, src)
-SELECT n.record_id, s.src
-FROM (
-  SELECT c.record_id, min(c.rowid) AS first
-  FROM main.changes c
-  WHERE c.rowid > (SELECT lo FROM temp.fold_from) AND c.kind = 'record'
-    AND c.field = 'checklist_id'
-    AND NOT EXISTS (SELECT 1 FROM main.records r WHERE r.record_id = c.record_id)
-  GROUP BY c.record_id
-) AS n
-JOIN temp.merge_sources s ON n.first > s.lo AND n.first <= s.hi;
 INSERT INTO temp.merge_old_conflicts (change_id) SELECT change_id FROM main.conflicts;
+
+-- name: new_records
+-- Run as the fold starts on records (touched_records known, no record rebuilt yet): the
+-- records new to the target, each counted for the source that brought its first change.
+INSERT INTO temp.merge_new_records (record_id, src)
+SELECT t.record_id, s.src
+FROM temp.touched_records t
+JOIN temp.merge_sources s ON t.first > s.lo AND t.first <= s.hi
+WHERE NOT EXISTS (SELECT 1 FROM main.records r WHERE r.record_id = t.record_id);
 
 -- name: count_records
 SELECT n.src, count(*)

@@ -45,7 +45,8 @@ CREATE TEMP TABLE IF NOT EXISTS head_candidates (id PRIMARY KEY);
 -- The records the new changes touch: the first and last clock among the new changes, and
 -- whether the log held changes of the record before them.
 CREATE TEMP TABLE IF NOT EXISTS touched_records (
-  record_id TEXT PRIMARY KEY, lo INTEGER, hi INTEGER, had INTEGER
+  record_id TEXT PRIMARY KEY, lo INTEGER, hi INTEGER, had INTEGER,
+  first INTEGER  -- the log's row of the first new change (which merge source brought it)
 );
 -- The winners recompute_cells finds.
 CREATE TEMP TABLE IF NOT EXISTS winners (id PRIMARY KEY);
@@ -104,10 +105,11 @@ DROP INDEX temp.incoming_prev;
 -- than one change of, one of them new. (A record's answer and note on an item share a
 -- field, so such a pair is looked at too; fold_cells finds nothing to do there.) Most new
 -- changes are the only change of their cell: they are its winner as they came in.
-INSERT INTO temp.touched_records (record_id, lo, hi, had)
+INSERT INTO temp.touched_records (record_id, lo, hi, had, first)
 SELECT c.record_id, min(c.hlc), max(c.hlc),
        EXISTS (SELECT 1 FROM main.changes o
-               WHERE o.record_id = c.record_id AND o.rowid <= (SELECT lo FROM temp.fold_from))
+               WHERE o.record_id = c.record_id AND o.rowid <= (SELECT lo FROM temp.fold_from)),
+       min(c.rowid)
 FROM main.changes c
 WHERE c.rowid > (SELECT lo FROM temp.fold_from)
 GROUP BY c.record_id;

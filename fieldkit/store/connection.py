@@ -153,6 +153,13 @@ def require_fieldkit(path: Path, schema_version: int) -> int:
     return version
 
 
+def quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database SQLite finds damaged (PRAGMA quick_check), in one line."""
+    problems = [r[0] for r in conn.execute("PRAGMA main.quick_check")]
+    if problems != ["ok"]:
+        raise BadDatabase(f"{path}: corrupt database ({problems[0]}); restore it from a copy")
+
+
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit) with WAL and a busy timeout.
 

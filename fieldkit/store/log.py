@@ -118,10 +118,8 @@ def fold_after(conn: sqlite3.Connection, step: Callable[[str], None] | None = No
     a cell's history is read only when it may hold a conflict), and the stored aggregates
     (fieldkit.store.aggregates). The chains' tips are the caller's (close_chains). `step`
     is told the name of each step as it starts."""
-    top = conn.execute(
-        "SELECT max(hlc) FROM main.changes WHERE rowid > (SELECT lo FROM temp.fold_from)"
-    ).fetchone()[0]
-    if top is None:
+    new = "SELECT 1 FROM main.changes WHERE rowid > (SELECT lo FROM temp.fold_from) LIMIT 1"
+    if conn.execute(new).fetchone() is None:
         return
     for name in FOLD_STEPS:
         if step is not None:
@@ -130,6 +128,7 @@ def fold_after(conn: sqlite3.Connection, step: Callable[[str], None] | None = No
             _PY_STEPS[name](conn)
         else:
             run_script(conn, Q[name])
+    top = conn.execute("SELECT max(hi) FROM temp.touched_records").fetchone()[0]
     if isinstance(top, int) and top > _meta_int(conn, "hlc"):
         _set_meta(conn, "hlc", top)
 

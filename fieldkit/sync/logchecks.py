@@ -64,6 +64,7 @@ class SourceLog:
     tips: frozenset[bytes]  # new changes no other new change of the source names as previous
     size: int  # changes in the source's log as it was read
     new: int  # changes the target did not hold
+    devices: frozenset[str]  # the devices of those (for check_lineage)
 
 
 _KINDS = frozenset({"record", "answer", "note", "setting"})
@@ -76,7 +77,8 @@ def check_source_log(
     others: list[tuple[Path, Path]],
     clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
 ) -> SourceLog:
-    """Check the log of a source (`path`, read from `reading`) against the target: one pass
+    """Check the log of a source (`path`, read from `reading`) against the target: that
+    SQLite finds the file undamaged (connection.quick_check), then one pass
     over the changes the target does not hold, and any it holds that the source says
     differently (refused: one of the two files was edited). Each new change must have a
     16-byte id that is the digest of its content, a whole-number clock at most
@@ -94,6 +96,7 @@ def check_source_log(
     limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, digest.HLC_LIMIT)
     with closing(sqlite3.connect(connection.read_uri(reading), uri=True)) as conn:
         conn.execute("ATTACH DATABASE ? AS target", (connection.open_read_uri(target),))
+        connection.quick_check(conn, path)
         conn.execute("BEGIN")  # one snapshot of both
         size = conn.execute(Q["log_size"].replace("{changes}", "main.changes")).fetchone()[0]
         found = _pass(conn, limit)
@@ -130,7 +133,8 @@ def check_source_log(
                 "change leaves out (edited?): refused"
             )
         tips = frozenset(ident for ident in new if ident not in named)
-        return SourceLog(tips=tips, size=int(size), new=len(new))
+        devices = frozenset(device for device, _ in new.values())
+        return SourceLog(tips=tips, size=int(size), new=len(new), devices=devices)
 
 
 @dataclass

@@ -145,11 +145,8 @@ def _check(path: Path, *, quick_check: bool) -> tuple[str, int]:
             tables = _tables(conn, "main")
             if not {"meta", "changes"} <= tables:
                 raise BadDatabase(f"{path}: not a fieldkit database")
-            problems = [r[0] for r in conn.execute("PRAGMA quick_check")] if quick_check else ["ok"]
-            if problems != ["ok"]:
-                raise BadDatabase(
-                    f"{path}: corrupt database ({problems[0]}); restore it from a copy"
-                )
+            if quick_check:
+                connection.quick_check(conn, path)
             row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
             old_scrub = conn.execute(Q["old_scrub"]).fetchone()[0]
         except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
@@ -167,14 +164,20 @@ def _check(path: Path, *, quick_check: bool) -> tuple[str, int]:
     return str(row[0]), int(version)
 
 
-def check_source(path: Path, target: Path) -> _Source:
+def check_source(path: Path, target: Path, *, quick_check: bool = True) -> _Source:
     """Refuse, with one clear line, a source that is missing, not a fieldkit database,
     corrupt, from a newer fieldkit, or the target file itself. A copy of the target is a
     source like any other: unchanged it brings nothing; written since, it brings what was
-    written (copies handed out instead of merged back are a way teams work)."""
+    written (copies handed out instead of merged back are a way teams work).
+
+    Without `quick_check`, SQLite's check for damage is left to the check of the source's
+    log during the merge (it reads every page: most of a second for ten inspectors'
+    files), except for a source from an older fieldkit, which is upgraded first."""
     if _same_file(path, target):
         raise BadInput(f"{path}: is the target database itself")
-    database_id, version = _check(path, quick_check=True)
+    database_id, version = _check(path, quick_check=quick_check)
+    if not quick_check and version < schema.SCHEMA_VERSION:
+        _check(path, quick_check=True)
     return _Source(path, database_id, version)
 
 
@@ -266,10 +269,13 @@ def _merge_files(
 
     created = not into.exists()
     target_version = 0 if created else _check(into, quick_check=False)[1]
+    # A damaged source is refused before anything is written: up front when the target is
+    # to be upgraded first, else by the check of its log beside the merge, which rolls back.
+    upfront = not created and target_version < schema.SCHEMA_VERSION
     checked: list[_Source] = []
     for path in paths:
         tick(f"checking {path.name}")
-        checked.append(check_source(path, into))
+        checked.append(check_source(path, into, quick_check=upfront))
     checks.check_sources(paths, into)  # definitions and register rows (fieldkit/sync/checks.py)
     for source in checked:
         if source.version < schema.SCHEMA_VERSION:
@@ -505,8 +511,7 @@ def _bring(
     held: bool,
     checks: list[Future[logchecks.SourceLog]],
 ) -> tuple[int, int]:
-    """Add one source's new changes and union tables to the target, and check its lineage:
-    (the size of its log as read, the rows of the log it brought). A source whose chains'
+    """Add one source's new changes and union tables to the target: (the size of its log as read, the rows of the log it brought). A source whose chains'
     tips the target holds (`held`) brings nothing and is not read for changes."""
     try:
         size = int(conn.execute(source.sql(Q["log_size"])).fetchone()[0])
@@ -516,14 +521,9 @@ def _bring(
         conn.execute(source.sql(Q["ingest_parents"]), {"lo": first})
         for stmt in _union_inserts(conn, source):
             conn.execute(stmt)
-        conn.execute(Q["source_devices"], {"src": source.n, "lo": first, "hi": first + brought})
-        logchecks.check_lineage(conn, source.path, source.n, [s.path for s in sources])
     except sqlite3.DatabaseError as e:
-        _first_failure(checks[: source.n + 1])
+        _first_failure(checks[: source.n + 1])  # (a damaged file: its check says so first)
         raise BadDatabase(f"{source.path}: unreadable ({e})") from None
-    except (BadInput, BadDatabase):
-        _first_failure(checks[: source.n + 1])  # its own log's, or an earlier source's
-        raise
     return size, brought
 
 
@@ -547,7 +547,13 @@ def _fold(
     new_versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
     try:
         connection.run_script(conn, Q["before_fold"])
-        fold_after(conn, lambda step: tick(STEP_LABELS[step]))
+
+        def at(step: str) -> None:
+            tick(STEP_LABELS[step])
+            if step == "fold_records":
+                conn.execute(Q["new_records"])
+
+        fold_after(conn, at)
         tick("saving")
         records = _by_src(conn, Q["count_records"])
         answers = _by_src(conn, Q["count_answers"])
@@ -555,11 +561,18 @@ def _fold(
     except sqlite3.DatabaseError as e:
         _first_failure(checks)  # a source's log that does not hold explains it first
         raise BadDatabase(f"{target}: the merge failed ({e}); nothing was written") from None
-    _first_failure(checks)  # before the commit: nothing is kept
-    logs = [check.result() for check in checks]
-    for source, size, log in zip(sources, sizes, logs, strict=True):
+    # Before the commit (nothing is kept otherwise), source by source: its log's check, its
+    # lineage (a scrubbed copy beside what it was made from, here or in an earlier source),
+    # and that it was not written to while it was read.
+    logs = []
+    for source, size, check in zip(sources, sizes, checks, strict=True):
+        _first_failure([check])
+        log = check.result()
+        conn.executemany(Q["source_device"], ((source.n, d) for d in sorted(log.devices)))
+        logchecks.check_lineage(conn, source.path, source.n, [s.path for s in sources])
         if log.size != size:
             raise BadInput(f"{source.path}: was written to during the merge; merge it again")
+        logs.append(log)
     close_chains(conn, frozenset().union(*(log.tips for log in logs)))
     merged_at = datetime.now(UTC).isoformat(timespec="seconds")
     summaries = []

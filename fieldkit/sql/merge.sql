@@ -35,6 +35,9 @@ SELECT NOT EXISTS (
   WHERE NOT EXISTS (SELECT 1 FROM main.changes m WHERE m.id = h.id AND m.rowid <= :lo)
 );
 
+-- name: holds
+SELECT 1 FROM {changes} WHERE id = ?;
+
 -- name: log_size
 -- The size of a source's log as read: read here and by the check, so that a source written
 -- to during the merge is caught.

@@ -39,9 +39,10 @@ CREATE TEMP TABLE IF NOT EXISTS touched (
   old_id TEXT, old_hlc INTEGER, old_device TEXT, old_value,
   PRIMARY KEY (record_id, kind, field, rkey)
 );
--- New changes that no other new change names as its previous one: the chains' new tips,
--- unless a change the log held names them (heads).
+-- The chains' new tips (new changes no other new change names as its previous one), and
+-- the changes the new ones name as previous that are not among them (heads).
 CREATE TEMP TABLE IF NOT EXISTS head_candidates (id PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS head_named (id PRIMARY KEY);
 -- The records the new changes touch: the first and last clock among the new changes, and
 -- whether the log held changes of the record before them.
 CREATE TEMP TABLE IF NOT EXISTS touched_records (
@@ -56,6 +57,7 @@ DELETE FROM temp.touched;
 DELETE FROM temp.touched_records;
 DELETE FROM temp.winners;
 DELETE FROM temp.head_candidates;
+DELETE FROM temp.head_named;
 DELETE FROM temp.fold_from;
 INSERT INTO temp.fold_from (lo) SELECT coalesce(max(rowid), 0) FROM main.changes;
 
@@ -96,6 +98,9 @@ INSERT OR IGNORE INTO temp.head_candidates (id)
 SELECT i.id FROM temp.incoming i
 WHERE NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.prev = i.id);
 DROP INDEX temp.incoming_prev;
+INSERT OR IGNORE INTO temp.head_named (id)
+SELECT i.prev FROM temp.incoming i
+WHERE i.prev IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.id = i.prev);
 
 -- name: touch
 -- What the new changes (the log's rows after temp.fold_from.lo) touch, and the state they
@@ -113,6 +118,11 @@ SELECT c.record_id, min(c.hlc), max(c.hlc),
 FROM main.changes c
 WHERE c.rowid > (SELECT lo FROM temp.fold_from)
 GROUP BY c.record_id;
+
+-- name: touch_cells
+-- The hole in it is where the log's (record, field) pairs are read from, as its cell index
+-- lists them: record by touched record, or the whole index when the new changes are most of
+-- the log (one pass over it is then cheaper than a look-up per record; log._touch_cells).
 INSERT INTO temp.touched (
   record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device, best_value,
   old_id, old_hlc, old_device, old_value
@@ -126,10 +136,8 @@ FROM (
          count(*) AS n,
          max(printf('%020d', c.hlc) || char(1) || c.device_id || char(1) || hex(c.id)) AS k
   FROM (
-    SELECT t.record_id, c.field
-    FROM temp.touched_records t
-    CROSS JOIN main.changes c INDEXED BY changes_cell ON c.record_id = t.record_id
-    GROUP BY t.record_id, c.field
+    SELECT c.record_id, c.field
+    {groups}
     HAVING count(*) > 1 AND max(c.rowid) > (SELECT lo FROM temp.fold_from)
   ) AS g
   CROSS JOIN main.changes c ON c.record_id = g.record_id AND c.field = g.field
@@ -143,17 +151,16 @@ LEFT JOIN main.changes o
 -- name: head_candidate
 INSERT OR IGNORE INTO temp.head_candidates (id) VALUES (?);
 
+-- name: head_named
+INSERT OR IGNORE INTO temp.head_named (id) VALUES (?);
+
 -- name: heads
 -- The tips of the devices' hash chains (a change no other names as its prev: each device's
 -- latest, or the latest of each line a copied database wrote), so that `fieldkit verify`
 -- sees a deleted last change as well as one deleted from the middle: the new tips join, and
 -- a tip a new change names as its previous one leaves.
 INSERT OR IGNORE INTO main.chain_heads (id) SELECT id FROM temp.head_candidates;
-DELETE FROM main.chain_heads WHERE id IN (
-  SELECT c.prev FROM main.changes c
-  WHERE c.rowid > (SELECT lo FROM temp.fold_from)
-    AND c.prev IN (SELECT h.id FROM main.chain_heads h)
-);
+DELETE FROM main.chain_heads WHERE id IN (SELECT id FROM temp.head_named);
 
 -- name: fold_cells
 -- A cell's winner is the latest of its old winner and its best new change. Where there was

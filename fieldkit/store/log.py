@@ -89,14 +89,33 @@ def recompute_all(conn: sqlite3.Connection) -> None:
 
 FOLD_STEPS = (
     "touch",
+    "touch_cells",
     "aggregates_out",
     "fold_cells",
     "fold_conflicts",
     "fold_records",
     "aggregates_in",
 )
-# steps run in Python (fieldkit.store.aggregates), not as a state.sql script
+# The log's (record, field) pairs state.sql touch_cells reads: record by touched record, or
+# (new changes most of the log) the whole cell index in one pass.
+_BY_RECORD = """FROM temp.touched_records t
+    CROSS JOIN main.changes c INDEXED BY changes_cell ON c.record_id = t.record_id
+    GROUP BY t.record_id, c.field"""
+_WHOLE_LOG = """FROM main.changes c INDEXED BY changes_cell
+    GROUP BY c.record_id, c.field"""
+
+
+def _touch_cells(conn: sqlite3.Connection) -> None:
+    lo, top = conn.execute(
+        "SELECT lo, (SELECT coalesce(max(rowid), 0) FROM main.changes) FROM temp.fold_from"
+    ).fetchone()
+    groups = _WHOLE_LOG if (top - lo) * 2 >= top else _BY_RECORD
+    run_script(conn, Q["touch_cells"].replace("{groups}", groups))
+
+
+# steps run in Python, not as a state.sql script as they are
 _PY_STEPS: dict[str, Callable[[sqlite3.Connection], None]] = {
+    "touch_cells": _touch_cells,
     "aggregates_out": aggregates.take_out,
     "aggregates_in": aggregates.put_in,
 }
@@ -133,11 +152,13 @@ def fold_after(conn: sqlite3.Connection, step: Callable[[str], None] | None = No
         _set_meta(conn, "hlc", top)
 
 
-def close_chains(conn: sqlite3.Connection, tips: Iterable[bytes]) -> None:
+def close_chains(conn: sqlite3.Connection, tips: Iterable[bytes], named: Iterable[bytes]) -> None:
     """The chains' tips after new changes joined the log straight from elsewhere (a merge):
-    `tips`, the new changes no other new change names as previous, join chain_heads and a
-    tip a new change names as previous leaves (state.sql heads)."""
+    `tips` (new changes no other new change names as previous) join chain_heads, and the
+    changes the new ones name as previous that are not among them (`named`) leave it
+    (state.sql heads)."""
     conn.executemany(Q["head_candidate"], ((t,) for t in tips))
+    conn.executemany(Q["head_named"], ((t,) for t in named))
     run_script(conn, Q["heads"])
 
 

@@ -62,6 +62,7 @@ class SourceLog:
     """What checking a source's log found, for the merge to use once it passed."""
 
     tips: frozenset[bytes]  # new changes no other new change of the source names as previous
+    named: frozenset[bytes]  # what they name as previous that is not among them
     size: int  # changes in the source's log as it was read
     new: int  # changes the target did not hold
     devices: frozenset[str]  # the devices of those (for check_lineage)
@@ -118,13 +119,14 @@ def check_source_log(
             _refuse_edited(conn, path, target, found.edited[12], *found.edited[:2], others)
         if found.first is not None:
             _refuse_break(path, *found.first)
-        new, named = found.new, set()
+        new, named, outside = found.new, set(), set()
         for prev, device, seq, ident in found.links:
             named.add(prev)
             before = new.get(prev)
             if before is not None and before[0] == device and before[1] == seq - 1:
                 continue
             if before is None and _held(conn, others, prev, device, seq):
+                outside.add(prev)
                 continue
             _refuse_break(path, ident, device, seq, prev)
         if new and conn.execute(Q["source_tips_held"]).fetchone()[0]:
@@ -134,7 +136,9 @@ def check_source_log(
             )
         tips = frozenset(ident for ident in new if ident not in named)
         devices = frozenset(device for device, _ in new.values())
-        return SourceLog(tips=tips, size=int(size), new=len(new), devices=devices)
+        return SourceLog(
+            tips=tips, named=frozenset(outside), size=int(size), new=len(new), devices=devices
+        )
 
 
 @dataclass

@@ -46,6 +46,7 @@ Progress = Callable[[int, int, str], None]
 
 STEP_LABELS = {
     "touch": "finding what changed",
+    "touch_cells": "finding cells changed twice",
     "aggregates_out": "taking out the old counts",
     "fold_cells": "updating current values",
     "fold_conflicts": "finding conflicts",
@@ -496,6 +497,27 @@ def _start_check(
     return pool.submit(check)
 
 
+def _chain_tips(
+    conn: sqlite3.Connection, sources: list[_Source], logs: list[logchecks.SourceLog]
+) -> tuple[set[bytes], set[bytes]]:
+    """The chains' new tips and what the new changes name outside themselves, from the
+    sources' checks: a source's tip is not one if a change it names leaves a source's new
+    changes (another source named it), or another source holds it not as a tip (it holds
+    the changes after it: its check saw them name it)."""
+    named = set().union(*(log.named for log in logs))
+    tips = set()
+    for source, log in zip(sources, logs, strict=True):
+        for tip in log.tips - named:
+            if not any(
+                tip not in other_log.tips
+                and conn.execute(other.sql(Q["holds"]), (tip,)).fetchone() is not None
+                for other, other_log in zip(sources, logs, strict=True)
+                if other is not source
+            ):
+                tips.add(tip)
+    return tips, named
+
+
 def _first_failure(checks: list[Future[logchecks.SourceLog]]) -> None:
     """Raise the error of the first source, in order, whose log does not hold (waiting for
     their checks to end), so that the same files always give the same line."""
@@ -573,7 +595,7 @@ def _fold(
         if log.size != size:
             raise BadInput(f"{source.path}: was written to during the merge; merge it again")
         logs.append(log)
-    close_chains(conn, frozenset().union(*(log.tips for log in logs)))
+    close_chains(conn, *_chain_tips(conn, sources, logs))
     merged_at = datetime.now(UTC).isoformat(timespec="seconds")
     summaries = []
     for source in sources:

@@ -35,13 +35,19 @@ from fieldkit.sync import merging as merge_module
 
 
 def recomputed(path: Path) -> dict[str, list[tuple]]:
-    """The content of `path` with cells, conflicts and records rebuilt from the whole log
-    by the defining statements (state.sql recompute_*), in a copy held in memory."""
+    """The content of `path` with cells, conflicts, records and chain tips rebuilt from the
+    whole log by the defining statements (state.sql recompute_*), in a copy held in memory."""
     src = sqlite3.connect(read_uri(path), uri=True)
     conn = sqlite3.connect(":memory:", isolation_level=None)
     src.backup(conn)
     src.close()
     recompute_all(conn)  # state.sql recompute_*, over every cell and record
+    # The chains' tips by their definition: the changes no other change names as previous.
+    conn.execute("DELETE FROM chain_heads")
+    conn.execute(
+        "INSERT INTO chain_heads (id) SELECT c.id FROM changes c"
+        " WHERE NOT EXISTS (SELECT 1 FROM changes n WHERE n.prev = c.id)"
+    )
     out = dump_conn(conn)
     conn.close()
     return out

@@ -169,9 +169,13 @@ ORDER BY r.checklist_id, f.record_id, f.kind, f.field, f.rkey, f.hlc, f.change_i
 -- name: old_scrub
 -- A copy made by an older fieldkit's scrub: it says it was scrubbed, and holds changes, but
 -- none of a renamed device ('<device>~<scrub>', as this fieldkit's scrub names them).
-SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'scrubbed_from' AND coalesce(value, '') <> '')
-   AND EXISTS (SELECT 1 FROM changes)
-   AND NOT EXISTS (SELECT 1 FROM changes WHERE instr(device_id, '~') > 0);
+-- (CASE: the log is read only for a copy that says it was scrubbed)
+SELECT CASE
+  WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'scrubbed_from' AND coalesce(value, '') <> '')
+  THEN EXISTS (SELECT 1 FROM changes)
+   AND NOT EXISTS (SELECT 1 FROM changes WHERE instr(device_id, '~') > 0)
+  ELSE 0
+END;
 
 -- name: source_changes
 -- In one pass: the source's new changes, with the twelve values a change's id is the digest

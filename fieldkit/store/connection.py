@@ -155,7 +155,10 @@ def require_fieldkit(path: Path, schema_version: int) -> int:
 
 def quick_check(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a database SQLite finds damaged (PRAGMA quick_check), in one line."""
-    problems = [r[0] for r in conn.execute("PRAGMA main.quick_check")]
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA main.quick_check")]
+    except sqlite3.DatabaseError as e:
+        problems = [str(e)]
     if problems != ["ok"]:
         raise BadDatabase(f"{path}: corrupt database ({problems[0]}); restore it from a copy")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldkit import sql
-from fieldkit.errors import BadInput
+from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import connection, digest
 from fieldkit.store.log import COUNTER_BITS
 
@@ -93,6 +93,19 @@ def check_source_log(
     It opens its own read-only connections (the target's as it was before the merge, which
     holds its write lock), so a merge runs it in a thread beside its own work: the digests
     are Python, the merge SQLite, which lets go of the GIL."""
+    try:
+        return _check_source_log(path, reading, target, others, clock_skew_ms)
+    except sqlite3.DatabaseError as e:
+        raise BadDatabase(f"{path}: unreadable ({e})") from None
+
+
+def _check_source_log(
+    path: Path,
+    reading: Path,
+    target: Path,
+    others: list[tuple[Path, Path]],
+    clock_skew_ms: int,
+) -> SourceLog:
     now_ms = int(time.time() * 1000)
     limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, digest.HLC_LIMIT)
     with closing(sqlite3.connect(connection.read_uri(reading), uri=True)) as conn:

@@ -13,6 +13,7 @@ DUMP = {
     "changes": "SELECT id, device_id, seq, hlc, record_id, kind, field, rkey, value, author,"
     " parent FROM changes ORDER BY id",
     "change_parents": "SELECT child, parent FROM change_parents ORDER BY child, parent",
+    "chain_heads": "SELECT id FROM chain_heads ORDER BY id",
     "cells": "SELECT * FROM cells ORDER BY record_id, kind, field, rkey",
     "conflicts": "SELECT * FROM conflicts ORDER BY change_id",
     "records": "SELECT * FROM records ORDER BY record_id",

@@ -342,3 +342,26 @@ def test_one_case_on_two_laptops_scrubbed_with_one_key_is_still_one_case(
     with closing(sqlite3.connect(team)) as conn:
         refs = {v for (v,) in conn.execute("SELECT value FROM cells WHERE field = 'cf_crime_ref'")}
     assert len(refs) == 1 and "77" not in refs.pop()
+
+
+# ---------------------------------------------------------------- the chains' tips
+def test_a_source_whose_record_of_its_tips_leaves_out_changes_is_refused(cli, team: Path) -> None:
+    """A source whose every chain tip the team holds brings nothing and is not read for
+    changes; one that holds more than its tips say (its chain_heads edited back) is
+    refused, not merged short."""
+    bob = team.parent / "bob.db"
+    [old_tip] = rows(bob, "id IN (SELECT id FROM chain_heads)")
+    with Store.open(bob) as s:  # bob goes on working after the merge ...
+        s.set_answer(s.records()[0]["record_id"], "cf_da_flag", "no")
+    [new_tip] = rows(bob, "id IN (SELECT id FROM chain_heads)")
+    edit(  # ... and his record of his latest change is set back to before it
+        bob,
+        ("DELETE FROM chain_heads WHERE id = ?", (new_tip[0],)),
+        ("INSERT INTO chain_heads (id) VALUES (?)", (old_tip[0],)),
+    )
+    line = refused(cli, team.parent, "merge", bob, "--into", team)
+    assert "bob.db: holds 1 change(s)" in line and "leaves out" in line
+    edit(bob, "DELETE FROM chain_heads", ("INSERT INTO chain_heads (id) VALUES (?)", (new_tip[0],)))
+    assert cli("merge", bob, "--into", team).exit_code == 0
+    with Store.open(team, readonly=True) as s:
+        assert s.answers(s.records()[0]["record_id"])[("cf_da_flag", "")] == "no"

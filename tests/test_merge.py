@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from helpers.content import dump, dump_conn
 from helpers.examples import examples
+from helpers.hostile import edit as sqlite3_edit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +28,7 @@ from fieldkit.store import SCHEMA_VERSION, Store
 from fieldkit.store.connection import read_uri
 from fieldkit.store.log import recompute_all
 from fieldkit.store.schema import install_checklist
-from fieldkit.sync import APPEND_ONLY_TABLES, merge
+from fieldkit.sync import APPEND_ONLY_TABLES, logchecks, merge
 from fieldkit.sync import merging as merge_module
 
 # ------------------------------------------------------------------ canonical content
@@ -644,3 +645,64 @@ def test_an_unchanged_copy_of_the_target_brings_nothing(tmp_path: Path) -> None:
     summary = merge([copy_], team)[0]
     assert (summary.new_changes, summary.new_records, summary.new_answers) == (0, 0, 0)
     assert dump(team) == before
+
+
+# ------------------------------------------------------- many sources, changing sources
+def test_more_sources_than_sqlite_attaches_merge_as_in_two_goes(tmp_path: Path) -> None:
+    """SQLite attaches at most ten files: a merge of twelve reads the ones beyond into
+    temp tables first. The team database is the one two merges of six make, a change two
+    sources hold (one attached, one staged) is taken once, and a bad source among the
+    staged ones is still refused."""
+    paths = [tmp_path / f"inspector{n:02d}.db" for n in range(12)]
+    for n, p in enumerate(paths):
+        with Store.create(p, inspector=f"inspector {n}") as s:
+            rid = s.create_record("case_file_review", "kent")
+            s.set_answer(rid, "cf_crime_ref", f"CR/15/{n}")
+            s.set_answer(rid, "cf_da_flag", "yes" if n % 2 else "no")
+    with Store.open(paths[0], readonly=True) as s:
+        first = s.records()[0]["record_id"]
+    merge([paths[0]], paths[11])  # the last laptop holds the first's case file, and edits it
+    with Store.open(paths[11]) as s:
+        s.set_answer(first, "cf_da_flag", "yes")
+    team = tmp_path / "team.db"
+    summaries = merge(paths, team)
+    in_two = tmp_path / "in-two.db"
+    merge(paths[:6], in_two)
+    merge(paths[6:], in_two)
+    assert dump(team) == dump(in_two) == recomputed(team)
+    with Store.open(team, readonly=True) as s:
+        assert sum(m.new_changes for m in summaries) == s.counts()["changes"]
+        assert s.answers(first)[("cf_da_flag", "")] == "yes"
+        assert len(s.records()) == 12
+
+    bad = tmp_path / "bad.db"
+    shutil.copyfile(paths[11], bad)
+    sqlite3_edit(
+        bad, "UPDATE changes SET value = 'no' WHERE field = 'cf_da_flag' AND value = 'yes'"
+    )
+    with pytest.raises(BadInput, match=r"bad\.db: change .* does not match its content"):
+        merge([*paths[:11], bad], tmp_path / "refused.db")
+    assert not (tmp_path / "refused.db").exists()
+
+
+def test_a_source_that_changes_while_it_is_merged_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge reads a source beside the check of its log; if the file is written to in
+    between (an inspector's app still open on it), the two saw different logs: refused,
+    nothing written. (The check is given the file as written to after the merge read it.)"""
+    a, b = two_inspectors(tmp_path)
+    later = tmp_path / "amy-later.db"
+    shutil.copyfile(a, later)
+    with Store.open(later) as s:
+        s.create_record("front_desk", "kent")
+    real = logchecks.check_source_log
+
+    def check_later(path: Path, reading: Path, *args: object) -> logchecks.SourceLog:
+        return real(path, later if path == a else reading, *args)
+
+    monkeypatch.setattr(logchecks, "check_source_log", check_later)
+    team = tmp_path / "team.db"
+    with pytest.raises(BadInput, match=r"amy\.db: was written to during the merge"):
+        merge([a, b], team)
+    assert not team.exists()

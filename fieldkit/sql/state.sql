@@ -103,13 +103,9 @@ SELECT i.prev FROM temp.incoming i
 WHERE i.prev IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.id = i.prev);
 
 -- name: touch
--- What the new changes (the log's rows after temp.fold_from.lo) touch, and the state they
--- start from: the records (their first and last new clock, and whether the log held
--- changes of them before) and the cells that may have more than one candidate. Those are
--- found in the log's cell index, record by record: a (record, field) the log holds more
--- than one change of, one of them new. (A record's answer and note on an item share a
--- field, so such a pair is looked at too; fold_cells finds nothing to do there.) Most new
--- changes are the only change of their cell: they are its winner as they came in.
+-- What the new changes (the log's rows after temp.fold_from.lo) touch: the records (their
+-- first and last new clock, whether the log held changes of them before, and the row of
+-- the first new one).
 INSERT INTO temp.touched_records (record_id, lo, hi, had, first)
 SELECT c.record_id, min(c.hlc), max(c.hlc),
        EXISTS (SELECT 1 FROM main.changes o
@@ -120,9 +116,13 @@ WHERE c.rowid > (SELECT lo FROM temp.fold_from)
 GROUP BY c.record_id;
 
 -- name: touch_cells
--- The hole in it is where the log's (record, field) pairs are read from, as its cell index
--- lists them: record by touched record, or the whole index when the new changes are most of
--- the log (one pass over it is then cheaper than a look-up per record; log._touch_cells).
+-- The cells that may have more than one candidate, with the state they start from: a
+-- (record, field) the log holds more than one change of, one of them new. (A record's
+-- answer and note on an item share a field, so such a pair is looked at too; fold_cells
+-- finds nothing to do there.) Most new changes are the only change of their cell: they are
+-- its winner as they came in, and not looked at again. The pairs are read from the log's
+-- cell index where the hole is: record by touched record, or the whole index when the new
+-- changes are most of the log (one pass is then cheaper; log._touch_cells chooses).
 INSERT INTO temp.touched (
   record_id, kind, field, rkey, n_new, best_id, best_hlc, best_device, best_value,
   old_id, old_hlc, old_device, old_value

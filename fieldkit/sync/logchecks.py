@@ -64,8 +64,7 @@ class SourceLog:
     tips: frozenset[bytes]  # new changes no other new change of the source names as previous
     named: frozenset[bytes]  # what they name as previous that is not among them
     size: int  # changes in the source's log as it was read
-    new: int  # changes the target did not hold
-    devices: frozenset[str]  # the devices of those (for check_lineage)
+    devices: frozenset[str]  # the devices of its changes the target did not hold
 
 
 _KINDS = frozenset({"record", "answer", "note", "setting"})
@@ -79,9 +78,9 @@ def check_source_log(
     clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
 ) -> SourceLog:
     """Check the log of a source (`path`, read from `reading`) against the target: that
-    SQLite finds the file undamaged (connection.quick_check), then one pass
-    over the changes the target does not hold, and any it holds that the source says
-    differently (refused: one of the two files was edited). Each new change must have a
+    SQLite finds the file undamaged (connection.quick_check), then one pass over the
+    changes the target does not hold, and any it holds that the source says differently
+    (refused: one of the two files was edited). Each new change must have a
     16-byte id that is the digest of its content, a whole-number clock at most
     `clock_skew_ms` ahead of this machine, well-formed columns, and a place in its device's
     hash chain: the change it names as `prev` has its device and the sequence number before
@@ -149,9 +148,7 @@ def _check_source_log(
             )
         tips = frozenset(ident for ident in new if ident not in named)
         devices = frozenset(device for device, _ in new.values())
-        return SourceLog(
-            tips=tips, named=frozenset(outside), size=int(size), new=len(new), devices=devices
-        )
+        return SourceLog(tips=tips, named=frozenset(outside), size=int(size), devices=devices)
 
 
 @dataclass

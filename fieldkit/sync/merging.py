@@ -1,8 +1,10 @@
 """Merging fieldkit databases: union the change logs, then fold the new changes.
 
-`merge(sources, into)` checks every source, reads what is new in each (ATTACHed read-only,
-never changed) into temp tables, then folds it all into the target in ONE transaction, so a
-failure or a kill leaves the target exactly as it was. Current state (cells, conflicts,
+`merge(sources, into)` checks every source, then in ONE transaction adds what is new in
+each (ATTACHed read-only, never changed) straight to the target's log and folds the new rows
+into current state, so a failure or a kill leaves the target exactly as it was. Each
+source's log is checked beside that, in a thread (fieldkit.sync.logchecks), and the
+transaction commits only once every check has passed. Current state (cells, conflicts,
 records) is a function of the change log alone (fieldkit/sql/state.sql), which is what
 makes merging idempotent, commutative and associative.
 
@@ -239,11 +241,13 @@ def merge(
     """Merge the sources' changes into `into` (created if missing), all or nothing.
 
     Every source is checked before anything is kept: one that is missing, not a fieldkit
-    database, corrupt, from a newer fieldkit, or the target itself raises BadDatabase /
-    BadInput (exit code 2) before anything is written; so does a source whose log does not
-    hold (_check_source: ids, clocks more than `clock_skew_ms` ahead of this machine; its
-    digests and chains, checked beside the fold, roll the transaction back). Returns one
-    summary per source, in order; each is also a row of the target's `merges` table."""
+    database, from a newer fieldkit, or the target itself raises BadDatabase / BadInput
+    (exit code 2) before anything is written; one that is damaged, or whose log does not
+    hold (logchecks.check_source_log: ids, digests, chains, clocks more than
+    `clock_skew_ms` ahead of this machine), or a scrubbed copy beside its original
+    (logchecks.check_lineage), is refused before the commit, and the transaction rolls
+    back. Returns one summary per source, in order; each is also a row of the target's
+    `merges` table."""
     with ExitStack() as stack:
         return _merge_files(sources, into, progress, clock_skew_ms, stack)
 

@@ -105,13 +105,14 @@ WHERE i.prev IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.incoming j WHERE j.i
 -- name: touch
 -- What the new changes (the log's rows after temp.fold_from.lo) touch: the records (their
 -- first and last new clock, whether the log held changes of them before, and the row of
--- the first new one).
+-- the first new one). (NOT INDEXED: the new rows by their row numbers; SQLite would read
+-- the whole cell index in record order instead, to save the sort.)
 INSERT INTO temp.touched_records (record_id, lo, hi, had, first)
 SELECT c.record_id, min(c.hlc), max(c.hlc),
        EXISTS (SELECT 1 FROM main.changes o
                WHERE o.record_id = c.record_id AND o.rowid <= (SELECT lo FROM temp.fold_from)),
        min(c.rowid)
-FROM main.changes c
+FROM main.changes c NOT INDEXED
 WHERE c.rowid > (SELECT lo FROM temp.fold_from)
 GROUP BY c.record_id;
 

@@ -14,11 +14,11 @@ Prints the rows involved, the times, and the ratios merge/baseline (target: at m
 again/merge (target: at most 0.2). Both run in this process, so their CPU (process) times
 are printed too: on a machine others load, the CPU ratio moves less than the wall one.
 
-Measured (ten sources, 2.4 million rows, machine idle, 26 November 2026, second session):
-merge 37.8 and 35.5 s vs copy 10.2 and 9.2 s, 3.72x and 3.85x (CPU 4.94x, 5.12x: the
-digest checks run in a second thread); again 0.158 and 0.148. At the session's start:
-70.8 and 70.0 s, 6.66x and 6.47x. Over the target: finding the touched cells (a GROUP BY
-of every new change), appending them and the stored counts are most of what is left.
+Measured (ten sources, 2.4 million rows, machine idle, 26 November 2026, third session):
+merge 15.5 and 15.8 s vs copy 9.0 and 8.6 s, 1.71x and 1.84x (CPU 3.03x, 3.33x: the checks
+of the sources' logs run in threads); again 0.162 and 0.165. At the session's start: 3.72x
+and 3.85x (the session before, 6.66x). Adding the changes to the log is most of what is
+left (8.5 s), then the stored counts (3 s) and finding what changed (2 s).
 
     python bench/merge.py                       # ten sources at scale 1, in a temp dir
     python bench/merge.py --workdir /tmp/fkb    # keep (and reuse) the sources there

@@ -706,3 +706,27 @@ def test_a_source_that_changes_while_it_is_merged_is_refused(
     with pytest.raises(BadInput, match=r"amy\.db: was written to during the merge"):
         merge([a, b], team)
     assert not team.exists()
+
+
+def test_a_full_disk_is_the_target_s_not_a_source_s(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merge adds each source's changes straight to the target: when that fails for the
+    target's sake (no room left), the line says so, not that the source is unreadable."""
+    a, b = two_inspectors(tmp_path)
+    team = tmp_path / "team.db"
+    merge([a], team)
+    real = merge_module.open_target
+
+    def no_room(path: Path) -> sqlite3.Connection:
+        conn = real(path)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")  # as a full disk would
+        return conn
+
+    monkeypatch.setattr(merge_module, "open_target", no_room)
+    before = sha(team)
+    result = cli("merge", b, "--into", team)
+    assert result.exit_code == 2, result.output
+    assert "full" in result.stderr and "unreadable" not in result.stderr
+    assert sha(team) == before

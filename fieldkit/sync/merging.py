@@ -530,6 +530,12 @@ def _first_failure(checks: list[Future[logchecks.SourceLog]]) -> None:
             raise failed from None
 
 
+# What SQLite says when a source cannot be read as one (a damaged file, a table or column
+# missing or of another shape); anything else adding its changes (a full disk, say) is the
+# target's.
+_SOURCE_FAULTS = frozenset({"SQLITE_ERROR", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_MISMATCH"})
+
+
 def _bring(
     conn: sqlite3.Connection,
     source: _Source,
@@ -549,6 +555,8 @@ def _bring(
             conn.execute(stmt)
     except sqlite3.DatabaseError as e:
         _first_failure(checks[: source.n + 1])  # (a damaged file: its check says so first)
+        if getattr(e, "sqlite_errorname", "") not in _SOURCE_FAULTS:
+            raise  # the target's (a full disk, say): said as such
         raise BadDatabase(f"{source.path}: unreadable ({e})") from None
     return size, brought
 

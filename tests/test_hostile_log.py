@@ -365,3 +365,17 @@ def test_a_source_whose_record_of_its_tips_leaves_out_changes_is_refused(cli, te
     assert cli("merge", bob, "--into", team).exit_code == 0
     with Store.open(team, readonly=True) as s:
         assert s.answers(s.records()[0]["record_id"])[("cf_da_flag", "")] == "no"
+
+
+def test_a_source_without_its_record_of_tips_is_refused_in_its_turn(cli, tmp_path: Path) -> None:
+    """The merge asks each source for its chains' tips before reading it; one that cannot
+    answer (its chain_heads table dropped) is refused in its turn, so an edited source
+    before it is still the one named."""
+    first = laptop(tmp_path / "first.db", "amy")
+    edit(first, "UPDATE changes SET value = 'no' WHERE field = 'cf_da_flag'")
+    second = laptop(tmp_path / "second.db", "bob", ref="CR/15/2")
+    edit(second, "DROP TABLE chain_heads")
+    line = refused(cli, tmp_path, "merge", first, second, "--into", tmp_path / "team.db")
+    assert f"{first}: change " in line and "does not match its content" in line
+    line = refused(cli, tmp_path, "merge", second, first, "--into", tmp_path / "team.db")
+    assert f"{second}: unreadable" in line and "chain_heads" in line

@@ -475,11 +475,12 @@ def _merge(
 
 
 def _tips_held(conn: sqlite3.Connection, source: _Source, lo: int) -> bool:
-    """Does the target hold the tips of all the source's chains (so nothing it holds is new)?"""
+    """Does the target hold the tips of all the source's chains (so nothing it holds is new)?
+    A source this cannot be asked of is read (and refused, in its turn, by its check)."""
     try:
         return bool(conn.execute(source.sql(Q["tips_held"]), {"lo": lo}).fetchone()[0])
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{source.path}: unreadable ({e})") from None
+    except sqlite3.DatabaseError:
+        return False
 
 
 def _start_check(

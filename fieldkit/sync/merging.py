@@ -377,6 +377,8 @@ def _stage(conn: sqlite3.Connection, source: _Source) -> None:
                 staged = f"s{source.n}_{table}"
                 conn.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
                 conn.execute(f'CREATE TEMP TABLE "{staged}" AS SELECT * FROM stage."{table}"')
+        # (the log's ids looked up as in the file: merge.sql holds, for the chains' tips)
+        conn.execute(f'CREATE INDEX temp."s{source.n}_changes_id" ON "s{source.n}_changes" (id)')
         conn.execute("COMMIT")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{source.path}: unreadable ({e})") from None

@@ -36,7 +36,13 @@ SELECT NOT EXISTS (
 );
 
 -- name: holds
-SELECT 1 FROM {changes} WHERE id = ?;
+-- Does this log (the target's, a source's) hold a change with this id?
+SELECT EXISTS (SELECT 1 FROM {changes} WHERE id = :id);
+
+-- name: holds_link
+-- Does this log hold the change before (:device, :seq), as :prev names it?
+SELECT EXISTS (SELECT 1 FROM {changes} m
+               WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
 
 -- name: log_size
 -- The size of a source's log as read: read here and by the check, so that a source written
@@ -254,21 +260,6 @@ LIMIT 1;
 SELECT h.id FROM main.chain_heads h
 WHERE NOT EXISTS (SELECT 1 FROM main.changes c WHERE c.id = h.id)
 LIMIT 1;
-
--- name: held_link
--- A change named as a previous one that is not among the source's new changes: held by the
--- target with this device and sequence number?
-SELECT EXISTS (SELECT 1 FROM target.changes m
-               WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
-
--- name: link_in_source
--- ... or held by another source (on its own connection)?
-SELECT EXISTS (SELECT 1 FROM changes m
-               WHERE m.id = :prev AND m.device_id = :device AND m.seq = :seq - 1);
-
--- name: change_in_source
--- Does another source (on its own connection) hold a change with this id?
-SELECT EXISTS (SELECT 1 FROM changes WHERE id = :id);
 
 -- name: check_lineage
 -- A device of the source's new changes beside a scrubbed form of it ('<device>~<scrub>'),

@@ -111,7 +111,7 @@ def _check_source_log(
         conn.execute("ATTACH DATABASE ? AS target", (connection.open_read_uri(target),))
         connection.quick_check(conn, path)
         conn.execute("BEGIN")  # one snapshot of both
-        size = conn.execute(Q["log_size"].replace("{changes}", "main.changes")).fetchone()[0]
+        size = conn.execute(_on(Q["log_size"], "main.changes")).fetchone()[0]
         found = _pass(conn, limit)
         if found.held is not None:
             ident, device, seq = found.held
@@ -253,15 +253,21 @@ def _refuse_malformed(
     raise BadInput(f"{path}: a change in its log is malformed: refused")
 
 
+def _on(query: str, changes: str) -> str:
+    """A merge.sql query asked of one log: `changes` in its hole (the source's own tables
+    are `main` on its connection, the target's `target`)."""
+    return query.replace("{changes}", changes)
+
+
 def _holders(
     conn: sqlite3.Connection, target: Path, ident: object, others: list[tuple[Path, Path]]
 ) -> list[str]:
     """Which of the target (attached to `conn` as `target`) and the other sources hold a
     change with this id (to name them when a source says it differently)."""
     found = []
-    if conn.execute("SELECT 1 FROM target.changes WHERE id = ?", (ident,)).fetchone():
+    if conn.execute(_on(Q["holds"], "target.changes"), {"id": ident}).fetchone()[0]:
         found.append(str(target))
-    found += _sources_holding(others, Q["change_in_source"], {"id": ident})
+    found += _sources_holding(others, _on(Q["holds"], "main.changes"), {"id": ident})
     return found
 
 
@@ -284,9 +290,9 @@ def _held(
 ) -> bool:
     """Is `prev` the change before (device, seq) in the target or in another source?"""
     args = {"prev": prev, "device": device, "seq": seq}
-    if conn.execute(Q["held_link"], args).fetchone()[0]:
+    if conn.execute(_on(Q["holds_link"], "target.changes"), args).fetchone()[0]:
         return True
-    return any(_sources_holding(others, Q["link_in_source"], args))
+    return any(_sources_holding(others, _on(Q["holds_link"], "main.changes"), args))
 
 
 def _refuse_edited(

@@ -73,6 +73,11 @@ class MergeSummary:
 _SOURCE_TABLES = {"changes": "changes", "parents": "change_parents", "heads": "chain_heads"}
 
 
+def _staged(n: int, table: str) -> str:
+    """The temp table a source beyond the ten SQLite attaches is copied into (_stage)."""
+    return f"s{n}_{table}"
+
+
 @dataclass
 class _Source:
     path: Path
@@ -86,10 +91,15 @@ class _Source:
     def reading(self) -> Path:
         return self.read_path or self.path
 
-    def table(self, name: str) -> str:
+    def _located(self, name: str) -> tuple[str, str]:
+        """(schema, table) where the merge reads one of its tables."""
         if self.schema == "temp":
-            return f'temp."s{self.n}_{name}"'
-        return f'{self.schema}."{name}"'
+            return "temp", _staged(self.n, name)
+        return self.schema, name
+
+    def table(self, name: str) -> str:
+        schema_name, table = self._located(name)
+        return f'{schema_name}."{table}"'
 
     def sql(self, query: str) -> str:
         """A merge.sql query with the source's tables in its holes."""
@@ -99,10 +109,7 @@ class _Source:
 
     def columns(self, conn: sqlite3.Connection, table: str) -> set[str] | None:
         """The columns of one of its tables (None: it has no such table)."""
-        if self.schema == "temp":
-            schema_name, name = "temp", f"s{self.n}_{table}"
-        else:
-            schema_name, name = self.schema, table
+        schema_name, name = self._located(table)
         if name not in _tables(conn, schema_name):
             return None
         return set(_columns(conn, schema_name, name))
@@ -215,8 +222,9 @@ def open_target(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute(f"PRAGMA cache_size = {connection.CACHE_SIZE}")
-        # The temp tables a merge stages every new change in get the same cache as the file
-        # (SQLite's default for temp is 2 MB: staging ten inspectors' logs took 60% longer).
+        # Temp tables (what a fold touches, the counts' deltas, sources staged beyond the
+        # ten SQLite attaches) get the same cache as the file (SQLite's default for temp is
+        # 2 MB: staging ten inspectors' logs in temp tables took 60% longer with it).
         conn.execute(f"PRAGMA temp.cache_size = {connection.CACHE_SIZE}")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
@@ -374,11 +382,12 @@ def _stage(conn: sqlite3.Connection, source: _Source) -> None:
         conn.execute("BEGIN")
         for table in (*_SOURCE_TABLES.values(), *DEFINITION_TABLES, *APPEND_ONLY_TABLES):
             if table in _tables(conn, "stage"):
-                staged = f"s{source.n}_{table}"
+                staged = _staged(source.n, table)
                 conn.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
                 conn.execute(f'CREATE TEMP TABLE "{staged}" AS SELECT * FROM stage."{table}"')
         # (the log's ids looked up as in the file: merge.sql holds, for the chains' tips)
-        conn.execute(f'CREATE INDEX temp."s{source.n}_changes_id" ON "s{source.n}_changes" (id)')
+        log = _staged(source.n, "changes")
+        conn.execute(f'CREATE INDEX temp."{log}_id" ON "{log}" (id)')
         conn.execute("COMMIT")
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{source.path}: unreadable ({e})") from None
@@ -517,7 +526,7 @@ def _chain_tips(
         for tip in log.tips - named:
             if not any(
                 tip not in other_log.tips
-                and conn.execute(other.sql(Q["holds"]), (tip,)).fetchone() is not None
+                and conn.execute(other.sql(Q["holds"]), {"id": tip}).fetchone()[0]
                 for other, other_log in zip(sources, logs, strict=True)
                 if other is not source
             ):
@@ -546,8 +555,9 @@ def _bring(
     held: bool,
     checks: list[Future[logchecks.SourceLog]],
 ) -> tuple[int, int]:
-    """Add one source's new changes and union tables to the target: (the size of its log as read, the rows of the log it brought). A source whose chains'
-    tips the target holds (`held`) brings nothing and is not read for changes."""
+    """Add one source's new changes and union tables to the target: (the size of its log
+    as read, the rows of the log it brought). A source whose chains' tips the target holds
+    (`held`) brings nothing and is not read for changes."""
     try:
         size = int(conn.execute(source.sql(Q["log_size"])).fetchone()[0])
         first = int(conn.execute(Q["last_row"]).fetchone()[0])
@@ -603,8 +613,7 @@ def _fold(
     # and that it was not written to while it was read.
     logs = []
     for source, size, check in zip(sources, sizes, checks, strict=True):
-        _first_failure([check])
-        log = check.result()
+        log = check.result()  # (raises what its check found)
         conn.executemany(Q["source_device"], ((source.n, d) for d in sorted(log.devices)))
         logchecks.check_lineage(conn, source.path, source.n, [s.path for s in sources])
         if log.size != size:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -75,8 +74,3 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
 
     return run
-
-
-def copy_file(src: Path, dst: Path) -> Path:
-    shutil.copyfile(src, dst)
-    return dst

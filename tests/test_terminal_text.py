@@ -8,6 +8,7 @@ character but newline and tab, and the printable text around them is still there
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -96,7 +97,21 @@ def test_register_show_and_list(cli: Cli, team: Path) -> None:
     listed = clean(cli("register", "list", "--db", team))
     assert "Heading" in listed
     as_json = cli("register", "show", "eb2014:7", "--db", team, "--json")
+    assert as_json.exit_code == 0, as_json.stderr
     assert not CONTROLS.findall(as_json.stdout)
+    # The data is all there (the comment as stored, controls and all), only escaped.
+    assert any(EVIL in text for text in strings(json.loads(as_json.stdout)))
+
+
+def strings(value: object) -> list[str]:
+    """Every string in a parsed JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return []
 
 
 def test_progress_update_on_stdout(cli: Cli, team: Path) -> None:

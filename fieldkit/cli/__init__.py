@@ -1,4 +1,4 @@
-"""fieldkit's command line: a thin Typer layer over plain functions (fieldkit.cli.commands).
+"""fieldkit's command line: a Typer app (fieldkit.cli.base) whose modules each register commands.
 
 `main()` is the `fieldkit` console script. `fieldkit` with no arguments, which is how an
 inspector opens the capture app, has nothing to parse: it opens the app without loading

@@ -1,4 +1,5 @@
-"""The Typer app, the shared --db option, and turning errors into one clear line."""
+"""The Typer app, and turning errors into one clear line (the shared options, --db among
+them, are in fieldkit.cli.options)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,5 @@ from fieldkit.cli import (
 from fieldkit.cli import merge as _merge  # noqa: F401
 from fieldkit.cli import verify as _verify  # noqa: F401
 from fieldkit.cli.base import app
-from fieldkit.cli.options import DbOption
 
-__all__ = ["DbOption", "app"]
+__all__ = ["app"]

@@ -325,7 +325,7 @@ def import_plan_xlsx(
                 position += 1
                 new_objectives.append(P.objective_row(pid, obj_id, theme, row.objective, position))
                 objectives[obj_id] = (theme, row.objective)
-            events += _row_events(conn, pid, obj_id, row, result.warnings, at)
+            events += _row_events(conn, pid, obj_id, row, at)
             for name in row.recs:
                 try:
                     rid = resolve_rec(conn, name)
@@ -480,7 +480,7 @@ def _objective_id(row: _Row, theme: str, objectives: dict[str, tuple[str, str]],
 
 
 def _row_events(
-    conn: sqlite3.Connection, pid: str, obj: str, row: _Row, warnings: list[str], at: str
+    conn: sqlite3.Connection, pid: str, obj: str, row: _Row, at: str
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 

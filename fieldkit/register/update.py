@@ -167,7 +167,7 @@ def _period(u: Update) -> str:
     return f"{format_date(u.since)} to {format_date(u.until)}"
 
 
-def _status_line(r: RecUpdate, u: Update) -> str:
+def _status_line(r: RecUpdate) -> str:
     start, end = r.status_start or "none recorded", r.status_end or "none recorded"
     if not r.changes:
         return f"Status: {end} (no change in the period)."
@@ -201,7 +201,7 @@ def render_markdown(u: Update) -> str:
         out += [f"### {s.heading}", ""]
         for r in s.recs:
             out += [f"**Recommendation {r.number}** ({r.ref}, lead: {r.lead}): {r.title}", ""]
-            out += [r.text, "", _status_line(r, u), ""]
+            out += [r.text, "", _status_line(r), ""]
         if s.events:
             for e in s.events:
                 lines = _event_text(e).splitlines() or [""]
@@ -258,7 +258,7 @@ def render_html(u: Update) -> str:
             )
             for para in r.text.split("\n\n"):
                 parts.append(f"<p>{e(para).replace(chr(10), '<br>')}</p>")
-            parts.append(f"<p>{e(_status_line(r, u))}</p>")
+            parts.append(f"<p>{e(_status_line(r))}</p>")
         parts.append("<ul>")
         for ev in s.events or [{"event_date": "", "kind": "none", "body": ""}]:
             if ev["kind"] == "none":
@@ -315,7 +315,7 @@ def render_docx(u: Update) -> bytes:
             p.add_run(f" ({r.ref}, lead: {r.lead}): {r.title}")
             for para in r.text.split("\n\n"):
                 doc.add_paragraph(para)
-            doc.add_paragraph(_status_line(r, u))
+            doc.add_paragraph(_status_line(r))
         for ev in s.events:
             doc.add_paragraph(
                 f"{format_date(ev['event_date'])}: {_event_text(ev)}", style="List Bullet"

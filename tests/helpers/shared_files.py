@@ -2,7 +2,9 @@
 
 They live in ../shared beside the checkout; tests/fixtures/shared holds the project's own
 copies of the few files the tests need, used when a checkout has no ../shared beside it
-(a bare clone in CI). test_shared_copies_match_the_originals keeps the copies honest.
+(a bare clone in CI). SHA256SUMS records each original's digest when it was copied:
+test_shared_copies_match_the_originals checks every copy against it, and the originals too
+when ../shared is there, so a copy and its original cannot drift apart unseen.
 """
 
 from __future__ import annotations
@@ -19,5 +21,16 @@ def shared_file(relative: str) -> Path:
     return original if original.exists() else COPIES / relative
 
 
+MANIFEST = COPIES / "SHA256SUMS"
+
+
 def copied_files() -> list[str]:
-    return sorted(str(p.relative_to(COPIES)) for p in COPIES.rglob("*") if p.is_file())
+    return sorted(
+        str(p.relative_to(COPIES)) for p in COPIES.rglob("*") if p.is_file() and p != MANIFEST
+    )
+
+
+def recorded_digests() -> dict[str, str]:
+    """The sha256 of each original as it was when copied (`sha256sum` format)."""
+    lines = MANIFEST.read_text(encoding="utf-8").splitlines()
+    return {name: digest for digest, name in (line.split(maxsplit=1) for line in lines)}

@@ -77,6 +77,7 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
     if not isinstance(raw, list) or not raw:
         raise ChecklistError(f"{where}: choices must be a non-empty list")
     out: list[Choice] = []
+    codes: set[str] = set()
     for c in raw:
         exclusive = False
         if isinstance(c, Mapping):
@@ -93,8 +94,9 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
             code = snake(label)
         if not code:
             raise ChecklistError(f"{where}: choice {label!r} has an empty code")
-        if any(o.code == code for o in out):
+        if code in codes:
             raise ChecklistError(f"{where}: duplicate choice code {code!r}")
+        codes.add(code)
         out.append(Choice(code=code, label=label, exclusive=exclusive))
     return tuple(out)
 

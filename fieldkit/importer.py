@@ -177,6 +177,7 @@ def import_into(
     inspector: str | None = None,
     partial: bool = False,
     update: bool = False,
+    encoding: str | None = None,
 ) -> ImportResult:
     """import_csv into the database `db`, made when missing (with `create`). All or
     nothing, the file too: a database made for the import that it did not finish is
@@ -186,7 +187,13 @@ def import_into(
         with Store.open(db, create=create) as store:
             store.checklist(checklist_id)
             return import_csv(
-                store, path, checklist_id, inspector=inspector, partial=partial, update=update
+                store,
+                path,
+                checklist_id,
+                inspector=inspector,
+                partial=partial,
+                update=update,
+                encoding=encoding,
             )
     except BaseException:
         if made:
@@ -203,6 +210,7 @@ def import_csv(
     inspector: str | None = None,
     partial: bool = False,
     update: bool = False,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Read a whole CSV, validate every row, then write every new record in ONE transaction.
     Any error: nothing is written, and the first error names its line and column.
@@ -216,7 +224,7 @@ def import_csv(
         data = path.read_bytes()
     except OSError as e:
         raise BadInput(f"{path}: cannot read ({e.strerror})") from None
-    text, encoding = decode(data)
+    text, encoding = decode(data, encoding, path.name)  # a stray byte: its line, column
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise BadInput(f"{path.name}:{line}: not a CSV file (it contains NUL bytes)")

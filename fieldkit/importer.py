@@ -19,6 +19,7 @@ from fieldkit.checklists import (
     missing_required,
 )
 from fieldkit.errors import BadInput
+from fieldkit.limits import MAX_TEXT
 from fieldkit.store import Store
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.schema import install_checklist
@@ -29,7 +30,7 @@ from fieldkit.textfiles import decode
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
 REPEAT_COL = re.compile(r"^([a-z0-9_]+)\[([A-Za-z0-9_\-]+)\]$")
 NOTE_COL = re.compile(r"^note:([a-z0-9_]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
-MAX_FIELD = 1_000_000  # characters in one cell; a larger one is refused, not truncated
+MAX_FIELD = MAX_TEXT  # characters in one cell; a larger one is refused, not truncated
 MAX_ERRORS_SHOWN = 3
 
 

@@ -73,7 +73,7 @@ def check_workbook(path: Path) -> None:
                 if _SHEET.match(info.filename):
                     _check_sheet(path, archive, info, total)
     except zipfile.BadZipFile as e:
-        raise WorkbookRefused(f"{path.name}: not a readable .xlsx workbook ({e})") from None
+        raise WorkbookRefused(f"{path.name}: not an Excel .xlsx workbook ({e})") from None
     except (OSError, EOFError, RuntimeError, NotImplementedError) as e:
         raise WorkbookRefused(f"{path.name}: cannot read the workbook ({e})") from None
 

@@ -16,6 +16,7 @@ declared dimension and read every row there is (openpyxl is pinned; see `_read_a
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ MAX_ROWS = 100_000  # the last row holding a value, per sheet
 MAX_COLUMNS = 1_000  # the last column holding a value, per sheet
 MAX_CELLS = 1_000_000  # cells holding a value, all sheets together
 
+XLSFORM_SHEETS = frozenset({"survey", "choices", "settings", "external_choices", "entities", "osm"})
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
@@ -50,8 +52,11 @@ class Extent:
     cells: int = 0
 
 
-def check_workbook(path: Path) -> None:
-    """Refuse (WorkbookRefused, one line) a workbook too big to read safely; else return."""
+def check_workbook(path: Path, *, stops_after_empty: int | None = None) -> None:
+    """Refuse (WorkbookRefused, one line) a workbook too big to read safely; else return.
+
+    `stops_after_empty`: the reader (pyxform: 60) stops at that many empty rows in a row on
+    the XLSForm sheets: a value below such a run would be silently lost, so it is refused."""
     path = Path(path)
     _read_all_rows()
     try:
@@ -69,9 +74,13 @@ def check_workbook(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             _check_archive(path, archive)
             total = Extent()
+            names = _sheet_names(archive) if stops_after_empty is not None else {}
             for info in archive.infolist():
                 if _SHEET.match(info.filename):
-                    _check_sheet(path, archive, info, total)
+                    gap = None
+                    if names.get(info.filename, "").lower() in XLSFORM_SHEETS or len(names) == 1:
+                        gap = stops_after_empty
+                    _check_sheet(path, archive, info, total, gap, names.get(info.filename))
     except zipfile.BadZipFile as e:
         raise WorkbookRefused(f"{path.name}: not an Excel .xlsx workbook ({e})") from None
     except (OSError, EOFError, RuntimeError, NotImplementedError) as e:
@@ -113,15 +122,42 @@ def _column_number(letters: str) -> int:
     return n
 
 
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet's part name -> its sheet name (from xl/workbook.xml and its rels)."""
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        rid, target = re.search(r'\bId="([^"]*)"', rel), re.search(r'\bTarget="([^"]*)"', rel)
+        if rid and target:
+            t = target[1].lstrip("/")
+            targets[rid[1]] = t if t.startswith("xl/") else "xl/" + t
+    out = {}
+    for sheet in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+        name, rid = re.search(r'\bname="([^"]*)"', sheet), re.search(r'\b\w*:?id="([^"]*)"', sheet)
+        if name and rid and rid[1] in targets:
+            out[targets[rid[1]]] = html.unescape(name[1])
+    return out
+
+
 def _check_sheet(
-    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: Extent
+    path: Path,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    total: Extent,
+    stops_after_empty: int | None = None,
+    name: str | None = None,
 ) -> None:
-    """Stream the sheet's XML once, keeping three numbers: constant memory."""
+    """Stream the sheet's XML once, keeping a few numbers: constant memory."""
     sheet = Extent()
     state = {"row": 0, "col": 0, "valued": False, "in_cell": False}
+    shown = f"sheet {name!r}" if name else info.filename
 
     def refuse(what: str) -> None:
-        raise WorkbookRefused(f"{path.name}: {info.filename} {what}; not read")
+        raise WorkbookRefused(f"{path.name}: {shown} {what}; not read")
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(" ", 1)[-1]
@@ -149,6 +185,16 @@ def _check_sheet(
             return
         sheet.cells += 1
         total.cells += 1
+        if (
+            stops_after_empty is not None
+            and sheet.rows
+            and state["row"] - sheet.rows - 1 > stops_after_empty
+        ):
+            refuse(
+                f"has values in row {state['row']:,} after {state['row'] - sheet.rows - 1:,} "
+                f"empty rows; XLSForm readers stop after {stops_after_empty}, so they would be "
+                "lost: delete the empty rows"
+            )
         sheet.rows = max(sheet.rows, state["row"])
         sheet.columns = max(sheet.columns, state["col"])
         if sheet.rows > MAX_ROWS:

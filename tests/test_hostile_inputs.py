@@ -116,6 +116,19 @@ def test_rows_past_a_sheets_declared_dimension_are_read(
     assert installed(team, "lie") == 4
 
 
+def test_rows_after_a_run_of_empty_rows_are_refused_not_dropped(
+    tmp_path: Path, team: Path, cli: Cli
+) -> None:
+    gappy = H.after_empty_rows(tmp_path / "gappy.xlsx", 61)
+    before = sha(team)
+    one_line(cli("checklists", "import", gappy, "--db", team), "'survey'", "row 65", "61 empty")
+    assert sha(team) == before
+    fine = H.after_empty_rows(tmp_path / "fine.xlsx", 60)
+    res = cli("checklists", "import", fine, "--db", team)
+    assert res.exit_code == 0, res.output
+    assert installed(team, "gappy") == 4
+
+
 # ------------------------------------------------------------------ 8. tracebacks
 @pytest.mark.parametrize(
     ("name", "relevant", "says"),

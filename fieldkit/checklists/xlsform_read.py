@@ -851,7 +851,7 @@ def read_xlsform(path: Path, *, language: str | None = None) -> Imported:
     path = Path(path)
     if not path.exists():
         raise XLSFormError(f"{path}: no such file")
-    check_workbook(path)  # sizes, zip bombs and real extent, before any library reads it
+    check_workbook(path, stops_after_empty=60)  # sizes, bombs, extent, rows pyxform would drop
     reader = _Reader(path, language)
     _validate_with_pyxform(path)
     definition = reader.read()

@@ -191,6 +191,22 @@ def far_cell(path: Path) -> Path:
     )
 
 
+def after_empty_rows(path: Path, empty: int) -> Path:
+    """Two questions, `empty` empty rows, then two more questions."""
+    from openpyxl import load_workbook
+
+    survey = [row("text", f"q{n}", f"Question {n}", f"Cwestiwn {n}") for n in (1, 2)]
+    write_form(path, survey, settings={"form_id": "gappy", "version": "1"})
+    wb = load_workbook(path)
+    ws = wb["survey"]
+    for n, r in enumerate([row("text", f"q{n}", f"Question {n}", f"Cwestiwn {n}") for n in (3, 4)]):
+        for col, value in enumerate(r, start=1):
+            if value:
+                ws.cell(row=4 + empty + n, column=col, value=value)
+    wb.save(path)
+    return path
+
+
 def deep_relevant(path: Path, relevant: str) -> Path:
     """A small form with one more question whose `relevant` is `relevant`."""
     return small_form(path, [row("text", "extra", "Extra", "Ychwanegol", relevant=relevant)])
@@ -234,6 +250,7 @@ def write_all(folder: Path) -> list[Path]:
         zip_bomb(folder / "bomb.xlsx", 2 * GIB if full else 64 * MIB),
         dimension_lie(folder / "dimension_lie.xlsx"),
         far_cell(folder / "far_cell.xlsx"),
+        after_empty_rows(folder / "after_61_empty_rows.xlsx", 61),
         deep_relevant(folder / "parens_200.xlsx", nested(200)),
         deep_relevant(folder / "parens_120.xlsx", nested(120)),
         deep_relevant(folder / "not_5000.xlsx", nested(5000, "not(")),

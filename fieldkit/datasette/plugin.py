@@ -329,7 +329,7 @@ async def login(request: Any, datasette: Any) -> Response:
         throttle, client = guard.throttle_for(datasette), guard.client_of(request)
         wait = throttle.begin(client)
         if wait:
-            error = f"Too many wrong passwords: try again in {wait:.0f} seconds."
+            error = f"Too many wrong passwords: try again in {max(1, round(wait))} s."
             return Response.html(_login_page(request, error, next_path), status=429)
         if await asyncio.to_thread(_check, password, config["password_hash"]):
             throttle.passed(client)

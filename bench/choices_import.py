@@ -39,7 +39,11 @@ def main(sizes: str = typer.Option("5000,10000,20000", help="Numbers of choices.
         for n in ns:
             form = choices_form(Path(tmp) / f"choices_{n}.xlsx", n)
             db = Path(tmp) / f"{n}.db"
-            subprocess.run([sys.executable, "-m", "fieldkit", "init", "--db", str(db)], check=True)
+            subprocess.run(
+                [sys.executable, "-m", "fieldkit", "init", "--db", str(db)],
+                check=True,
+                capture_output=True,
+            )
             start = time.perf_counter()
             convert(str(form), warnings=[])
             floor = time.perf_counter() - start

@@ -19,6 +19,7 @@ from fieldkit.checklists import (
     missing_required,
 )
 from fieldkit.errors import BadInput
+from fieldkit.limits import MAX_TEXT
 from fieldkit.store import Store
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.schema import install_checklist
@@ -29,7 +30,7 @@ from fieldkit.textfiles import decode
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
 REPEAT_COL = re.compile(r"^([a-z0-9_]+)\[([A-Za-z0-9_\-]+)\]$")
 NOTE_COL = re.compile(r"^note:([a-z0-9_]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
-MAX_FIELD = 1_000_000  # characters in one cell; a larger one is refused, not truncated
+MAX_FIELD = MAX_TEXT  # characters in one cell; a larger one is refused, not truncated
 MAX_ERRORS_SHOWN = 3
 
 
@@ -177,6 +178,7 @@ def import_into(
     inspector: str | None = None,
     partial: bool = False,
     update: bool = False,
+    encoding: str | None = None,
 ) -> ImportResult:
     """import_csv into the database `db`, made when missing (with `create`). All or
     nothing, the file too: a database made for the import that it did not finish is
@@ -186,7 +188,13 @@ def import_into(
         with Store.open(db, create=create) as store:
             store.checklist(checklist_id)
             return import_csv(
-                store, path, checklist_id, inspector=inspector, partial=partial, update=update
+                store,
+                path,
+                checklist_id,
+                inspector=inspector,
+                partial=partial,
+                update=update,
+                encoding=encoding,
             )
     except BaseException:
         if made:
@@ -203,6 +211,7 @@ def import_csv(
     inspector: str | None = None,
     partial: bool = False,
     update: bool = False,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Read a whole CSV, validate every row, then write every new record in ONE transaction.
     Any error: nothing is written, and the first error names its line and column.
@@ -216,7 +225,7 @@ def import_csv(
         data = path.read_bytes()
     except OSError as e:
         raise BadInput(f"{path}: cannot read ({e.strerror})") from None
-    text, encoding = decode(data)
+    text, encoding = decode(data, encoding, path.name)  # a stray byte: its line, column
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise BadInput(f"{path.name}:{line}: not a CSV file (it contains NUL bytes)")

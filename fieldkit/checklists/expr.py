@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from fieldkit.checklists.exprlimits import expression_problem, room_to_recurse
+
 FUNCTIONS = {
     "selected": 2,
     "count_selected": 1,
@@ -279,6 +281,9 @@ def parse(text: str) -> Expr:
     text = str(text).strip()
     if not text:
         raise ExprError("empty expression")
+    if problem := expression_problem(text):  # bounded recursion and literals
+        raise ExprError(problem)
+    room_to_recurse()
     return Expr(text=text, tree=_Parser(text).parse())
 
 
@@ -444,6 +449,13 @@ def value_of(answers: Mapping[Any, Any], rkey: str = "") -> Callable[[str], Any]
 # ------------------------------------------------------------------ SQL
 
 
+INLINE_SQL = 200  # characters of SQL repeated inline; longer, it is named once
+# operations whose SQL gives an integer, a real or null (never text)
+NUMERIC_OPS = frozenset(
+    {"+", "-", "*", "/", "neg", "call:round", "call:count_selected", "call:minutes_between"}
+)
+
+
 def _lit_sql(v: Any) -> str:
     if isinstance(v, str):
         return "'" + v.replace("'", "''") + "'"
@@ -454,16 +466,27 @@ def _nullable(sql: str) -> str:
     return f"nullif(nullif({sql}, 'na'), 'unknown')"
 
 
+def _once(sql: str, uses: Callable[[str], str]) -> str:
+    """`uses(x)` names x several times: a long x is named once, in a subquery, so that
+    nested arithmetic gives SQL of linear size (inlined, 16 terms made 50 MB)."""
+    if len(sql) <= INLINE_SQL:
+        return uses(sql)
+    return f"(SELECT {uses('v')} FROM (SELECT {sql} AS v))"
+
+
 def _numeric(sql: str) -> str:
-    return f"(CASE WHEN typeof({sql}) IN ('integer', 'real') THEN {sql} END)"
+    return _once(sql, lambda x: f"(CASE WHEN typeof({x}) IN ('integer', 'real') THEN {x} END)")
 
 
 def _number_like(sql: str) -> str:
     """A value compared with a number literal: a number, or text that is one."""
-    return (
-        f"(CASE WHEN typeof({sql}) IN ('integer', 'real') THEN {sql}"
-        f" WHEN typeof({sql}) = 'text' AND {sql} GLOB '[0-9]*' AND {sql} NOT GLOB '*[^0-9.]*'"
-        f" AND {sql} NOT GLOB '*.*.*' THEN CAST({sql} AS REAL) END)"
+    return _once(
+        sql,
+        lambda x: (
+            f"(CASE WHEN typeof({x}) IN ('integer', 'real') THEN {x}"
+            f" WHEN typeof({x}) = 'text' AND {x} GLOB '[0-9]*' AND {x} NOT GLOB '*[^0-9.]*'"
+            f" AND {x} NOT GLOB '*.*.*' THEN CAST({x} AS REAL) END)"
+        ),
     )
 
 
@@ -481,9 +504,9 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
         a, b = args
         sym = op[3:]
         left, right = _sql(a, cell), _sql(b, cell)
-        if a.op == "lit" and isinstance(a.args[0], int | float):
+        if a.op == "lit" and isinstance(a.args[0], int | float) and b.op not in NUMERIC_OPS:
             right = _number_like(right)
-        if b.op == "lit" and isinstance(b.args[0], int | float):
+        if b.op == "lit" and isinstance(b.args[0], int | float) and a.op not in NUMERIC_OPS:
             left = _number_like(left)
         return f"({left} {sym} {right})"
     if op in ("in", "notin"):
@@ -491,12 +514,12 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
         word = "IN" if op == "in" else "NOT IN"
         return f"({_sql(args[0], cell)} {word} ({values}))"
     if op in ("+", "-", "*"):
-        return f"({_numeric(_sql(args[0], cell))} {op} {_numeric(_sql(args[1], cell))})"
+        return f"({_numeric_sql(args[0], cell)} {op} {_numeric_sql(args[1], cell)})"
     if op == "/":
-        a, b = _numeric(_sql(args[0], cell)), _numeric(_sql(args[1], cell))
+        a, b = _numeric_sql(args[0], cell), _numeric_sql(args[1], cell)
         return f"(CAST({a} AS REAL) / nullif({b}, 0))"
     if op == "neg":
-        return f"(-{_numeric(_sql(args[0], cell))})"
+        return f"(-{_numeric_sql(args[0], cell)})"
     if op == "call:selected":
         code = _lit_sql(str(args[1].args[0]))
         v = _sql(args[0], cell)
@@ -525,6 +548,13 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
     if op == "call:round":
         return f"round({_sql(args[0], cell)}, {int(args[1].args[0])})"
     raise ExprError(f"cannot compile {op}")  # pragma: no cover
+
+
+def _numeric_sql(n: Node, cell: Callable[[str], str]) -> str:
+    """A number or null: arithmetic gives one already, so it is not wrapped again (each
+    wrapping names its operand twice: a sum of 16 terms made 50 MB of SQL)."""
+    sql = _sql(n, cell)
+    return sql if n.op in NUMERIC_OPS else _numeric(sql)
 
 
 def _bool_sql(n: Node, cell: Callable[[str], str]) -> str:

@@ -31,6 +31,7 @@ from fieldkit.yamlfile import safe_load
 
 HERE = Path(__file__).parent
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_VERSION = 2**53 - 1  # exact in SQLite, JSON and JavaScript alike
 RULE_OPS = ("equals", "not_equals", "in", "not_in")
 NUMBER_KINDS = ("count", "minutes", "q4", "decimal")
 TOP_KEYS = (
@@ -77,6 +78,7 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
     if not isinstance(raw, list) or not raw:
         raise ChecklistError(f"{where}: choices must be a non-empty list")
     out: list[Choice] = []
+    codes: set[str] = set()
     for c in raw:
         exclusive = False
         if isinstance(c, Mapping):
@@ -93,8 +95,9 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
             code = snake(label)
         if not code:
             raise ChecklistError(f"{where}: choice {label!r} has an empty code")
-        if any(o.code == code for o in out):
+        if code in codes:
             raise ChecklistError(f"{where}: duplicate choice code {code!r}")
+        codes.add(code)
         out.append(Choice(code=code, label=label, exclusive=exclusive))
     return tuple(out)
 
@@ -265,8 +268,11 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
     if unknown:
         raise ChecklistError(f"{origin}: unknown key {unknown[0]!r} (known: {', '.join(TOP_KEYS)})")
     version = data["version"]
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ChecklistError(f"{origin}: version must be a whole number of 1 or more")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION:
+        raise ChecklistError(
+            f"{origin}: version must be a whole number from 1 to {MAX_VERSION:,}"
+            + (f" (not one of {len(str(version))} digits)" if isinstance(version, int) else "")
+        )
     prefix = str(data.get("prefix", ""))
     seen: dict[str, str] = {}
     sections: list[Section] = []

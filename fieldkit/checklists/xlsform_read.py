@@ -29,6 +29,7 @@ from fieldkit.checklists.expr import ExprError
 from fieldkit.checklists.expr import parse as parse_expr
 from fieldkit.checklists.loader import ID_RE, ChecklistError, parse_checklist
 from fieldkit.checklists.model import Checklist, snake
+from fieldkit.workbooks import check_workbook
 
 YES_CODES = ("yes",)
 NO_CODES = ("no",)
@@ -850,6 +851,7 @@ def read_xlsform(path: Path, *, language: str | None = None) -> Imported:
     path = Path(path)
     if not path.exists():
         raise XLSFormError(f"{path}: no such file")
+    check_workbook(path, stops_after_empty=60)  # sizes, bombs, extent, rows pyxform would drop
     reader = _Reader(path, language)
     _validate_with_pyxform(path)
     definition = reader.read()

@@ -67,6 +67,13 @@ def import_cli(
             "(as logged changes). Without it they are left as they are, and counted.",
         ),
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The file's encoding (e.g. windows-1252), when it is not UTF-8. Without it, "
+            "a file holding UTF-8 is read as UTF-8 and a byte that is not stops the import.",
+        ),
+    ] = None,
 ) -> None:
     """Import records from a CSV: columns force, observed_at, status, optional subject_ref,
     then one column per item id (`item[KEY]` for repeat groups, `note:item` for notes).
@@ -80,7 +87,14 @@ def import_cli(
             raise fail(f"{path}: no such database", 2)
         get_checklist(checklist)  # refuse an unknown checklist before creating anything
     result = import_into(
-        path, file, checklist, create=create, inspector=inspector, partial=partial, update=update
+        path,
+        file,
+        checklist,
+        create=create,
+        inspector=inspector,
+        partial=partial,
+        update=update,
+        encoding=encoding,
     )
     out.print(
         f"{file.name}: {result.rows} rows, {result.created} records imported, "

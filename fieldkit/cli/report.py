@@ -268,7 +268,8 @@ def serve_cli(
         typer.Option(
             "--public",
             help="Allow a non-loopback --host. Needs a password of 12 characters or more: "
-            "$FIELDKIT_SERVE_PASSWORD or a prompt. Everyone must then log in (/-/login).",
+            "$FIELDKIT_SERVE_PASSWORD or a prompt. Everyone must then log in (/-/login), "
+            "on any host (127.0.0.1 too, e.g. behind a reverse proxy).",
         ),
     ] = False,
 ) -> None:
@@ -277,7 +278,10 @@ def serve_cli(
     from fieldkit.datasette import serve
 
     paths = db or [resolve_db(None)]
-    password = None if serve.is_loopback(host) else _password(host, public)
+    # a password given (--public, or $FIELDKIT_SERVE_PASSWORD) means a login, whatever the
+    # host: behind a reverse proxy on this machine, 127.0.0.1 is the whole network
+    given = public or bool(os.environ.get("FIELDKIT_SERVE_PASSWORD"))
+    password = _password(host, public) if given or not serve.is_loopback(host) else None
     ds = serve.make_datasette(paths, password=password)
     sock = serve.bind(host, port)  # a busy port is one line, before anything is printed
     out.print(
@@ -294,7 +298,7 @@ def _password(host: str, public: bool) -> str:
     terminal; checked before anything is served."""
     from fieldkit.datasette import serve
 
-    if not public:
+    if not public and not serve.is_loopback(host):
         raise fail(
             f"refusing to serve on {host}: that is reachable from other machines. "
             "Use --public (with a password) if you mean it, or leave --host out.",

@@ -15,7 +15,10 @@
 - register_routes, forbidden: when `fieldkit serve --public` set a password, the `/-/login`
   page checks it once (in a worker thread, one check at a time, so guesses never hold up
   other requests) and sets Datasette's signed `ds_actor` cookie for SESSION_HOURS; a
-  visitor without it is sent there.
+  visitor without it is sent there; wrong passwords are throttled per address, and
+  /-/allow-debug asks the same permission as every page (fieldkit/datasette/guard.py);
+- prepare_connection also installs guard's SQLite authorizer (no fts3_tokenizer, no
+  pragma_database_list) and value size limit.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from fieldkit.checklists.model import NA, UNKNOWN
-from fieldkit.datasette import dashboards
+from fieldkit.datasette import dashboards, guard
 from fieldkit.datasette.metadata import (
     INSTANCE,
     DatabaseInfo,
@@ -187,6 +190,7 @@ def _label(completed: Any, applicable: Any) -> str | None:
 
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
+    guard.limit_connection(conn)  # no pointer- or path-leaking SQL, no gigabyte values
     conn.create_function("fieldkit_percent", 2, _percent, deterministic=True)
     conn.create_function("fieldkit_label", 2, _label, deterministic=True)
     if not is_fieldkit(conn):
@@ -322,7 +326,13 @@ async def login(request: Any, datasette: Any) -> Response:
         form = await request.post_vars()
         next_path = _next_path(form.get("next"))
         password = str(form.get("password") or "")
+        throttle, client = guard.throttle_for(datasette), guard.client_of(request)
+        wait = throttle.begin(client)
+        if wait:
+            error = f"Too many wrong passwords: try again in {max(1, round(wait))} s."
+            return Response.html(_login_page(request, error, next_path), status=429)
         if await asyncio.to_thread(_check, password, config["password_hash"]):
+            throttle.passed(client)
             hours = float(config.get("session_hours") or 12)
             expires = baseconv.base62.encode(int(time.time() + hours * 3600))
             actor = {"a": {"id": config.get("account") or "fieldkit"}, "e": expires}
@@ -331,14 +341,24 @@ async def login(request: Any, datasette: Any) -> Response:
                 "ds_actor", datasette.sign(actor, "actor"), httponly=True, samesite="lax"
             )
             return response
+        throttle.failed(client)
         error = "Wrong password."
     html = _login_page(request, error, next_path)
     return Response.html(html, status=401 if error else 200)
 
 
+async def allow_debug(request: Any, datasette: Any) -> Response:
+    """Datasette's /-/allow-debug, which asks no permission, behind the same one as every
+    other page (a visitor who has not logged in is sent to log in)."""
+    from datasette.views.special import AllowDebugView
+
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    return await AllowDebugView(datasette).get(request)
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/login$", login)]
+    return [(r"^/-/login$", login), (r"^/-/allow-debug$", allow_debug)]
 
 
 @hookimpl

@@ -38,6 +38,7 @@ from fieldkit.register import reference
 from fieldkit.register.ids import iso_date, norm, now_iso, slug, today_iso
 from fieldkit.register.recs import resolve_rec
 from fieldkit.store import Store, resolve_force
+from fieldkit.workbooks import check_workbook
 
 REQUIRED = ("theme", "objective", "owner", "due", "status")
 ALIASES = {
@@ -96,6 +97,7 @@ def _open(path: Path, sheet: str | None) -> tuple[Any, str]:
 
     if not path.exists():
         raise BadInput(f"{path}: no such file")
+    check_workbook(path)  # sizes, zip bombs and real extent, before openpyxl reads it
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:

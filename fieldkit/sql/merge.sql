@@ -244,6 +244,15 @@ WHERE (typeof(s.seq) <> 'integer' OR s.seq < 1
   AND NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id)
 LIMIT 1;
 
+-- name: oversized_value
+-- A new change whose value is longer than any way in allows (:limit characters of text,
+-- or bytes of a blob): the first one, to name it.
+SELECT s.id, s.device_id, s.seq, length(s.value), s.field
+FROM main.changes s
+WHERE length(s.value) > :limit
+  AND NOT EXISTS (SELECT 1 FROM target.changes m WHERE m.id = s.id)
+LIMIT 1;
+
 -- name: check_clocks
 -- The device whose changes are dated furthest beyond :limit (or before 1970).
 SELECT s.device_id, count(*), max(s.hlc), min(s.hlc)

@@ -40,6 +40,8 @@ _NOT_COPIED = {
 }
 
 
+MAX_CLOCK = 2**63 - 1  # the largest clock SQLite holds (a change's hlc)
+
 # The register's and plans' dated tables (schema steps 0002 and 0004): table -> date column.
 DATED = {"rec_events": "event_date", "plan_events": "event_date", "plan_links": "event_date"}
 
@@ -58,7 +60,16 @@ def cutoff(when: str) -> int:
                 moment = moment.replace(tzinfo=UTC)
     except ValueError:
         raise BadInput(f"--as-of {when!r}: not a date (say e.g. 2015-06-30)") from None
-    return int(moment.timestamp() * 1000) << COUNTER_BITS
+    except OverflowError:  # the day after 9999-12-31
+        moment = None
+    until = None if moment is None else int(moment.timestamp() * 1000) << COUNTER_BITS
+    if until is None or not -MAX_CLOCK <= until <= MAX_CLOCK:
+        latest = datetime.fromtimestamp((MAX_CLOCK >> COUNTER_BITS) / 1000, UTC).date()
+        raise BadInput(
+            f"--as-of {when!r}: beyond the dates a change's clock can hold (up to "
+            f"{latest.isoformat()}); leave --as-of out for the figures of today"
+        )
+    return until
 
 
 def last_day(until: int) -> str:

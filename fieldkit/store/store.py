@@ -33,6 +33,7 @@ from fieldkit.checklists import (
 )
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
+from fieldkit.limits import check_text
 from fieldkit.store import connection, schema, views
 from fieldkit.store.log import Change, write_local
 
@@ -375,6 +376,7 @@ class Store:
             item = checklist.item(item_id)
         except KeyError as e:
             raise BadInput(str(e.args[0])) from None
+        check_text(item_id, raw)
         try:
             value = item.parse(raw)
         except AnswerError as e:
@@ -398,6 +400,7 @@ class Store:
 
     def set_note(self, record_id: str, item_id: str, text: str | None, rkey: str = "") -> None:
         self.checklist_of(record_id).item(item_id)
+        check_text(f"note on {item_id}", text)
         self.write([Change(record_id, "note", item_id, (text or "").strip() or None, rkey)])
 
     def set_field(self, record_id: str, field: str, value: Any) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
+from fieldkit.limits import MAX_TEXT
 from fieldkit.store import connection, digest
 from fieldkit.store.log import COUNTER_BITS
 
@@ -111,6 +112,7 @@ def _check_source_log(
         conn.execute("ATTACH DATABASE ? AS target", (connection.open_read_uri(target),))
         connection.quick_check(conn, path)
         conn.execute("BEGIN")  # one snapshot of both
+        _refuse_oversized(conn, path)
         size = conn.execute(_on(Q["log_size"], "main.changes")).fetchone()[0]
         found = _pass(conn, limit)
         if found.held is not None:
@@ -251,6 +253,18 @@ def _refuse_malformed(
             f"wrong, merge with --allow-clock-skew {_round_up_days(ahead)}"
         )
     raise BadInput(f"{path}: a change in its log is malformed: refused")
+
+
+def _refuse_oversized(conn: sqlite3.Connection, path: Path) -> None:
+    """A value longer than any way in allows (fieldkit.limits), refused before the log is
+    read into memory (a 400 MB answer merged at a 2.9 GB peak)."""
+    row = conn.execute(Q["oversized_value"], {"limit": MAX_TEXT}).fetchone()
+    if row is not None:
+        raise BadInput(
+            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) holds a "
+            f"value of {row[3]:,} characters or bytes in {row[4]!r} (at most {MAX_TEXT:,}): "
+            "refused"
+        )
 
 
 def _on(query: str, changes: str) -> str:

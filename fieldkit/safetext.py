@@ -124,7 +124,11 @@ def safe_data(value: Any) -> Any:
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, dict):
-        return {safe_data(k): safe_data(v) for k, v in value.items()}
+        items = {safe_data(k): safe_data(v) for k, v in value.items()}
+        try:
+            return type(value)(items)  # a Counter stays a Counter
+        except TypeError:
+            return items
     if isinstance(value, (list, tuple)):
         cleaned = [safe_data(v) for v in value]
         return type(value)(cleaned) if not hasattr(value, "_fields") else type(value)(*cleaned)

@@ -83,15 +83,17 @@ def present(shown: Shown, fmt: str) -> None:
 @contextlib.contextmanager
 def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
     """A progress bar on stderr (sheets done of all; the sheet and its rows so far)."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    from fieldkit.cli.failures import SafeConsole
+
+    console = SafeConsole(stderr=True)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("sheets · {task.fields[sheet]}: {task.fields[rows]:,} rows"),
+        # a sheet is named after a checklist: stored text, never markup
+        TextColumn("sheets · {task.fields[sheet]}: {task.fields[rows]:,} rows", markup=False),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:

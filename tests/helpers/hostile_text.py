@@ -67,6 +67,7 @@ def hostile_definition(conn: sqlite3.Connection, checklist_id: str = "case_file_
     data: dict[str, Any] = json.loads(text)
     data["title"] = f"Files {HOSTILE}"
     data["description"] = HOSTILE
+    data.setdefault("app", {}).update(label=f"Files {HOSTILE}", noun=f"file {HOSTILE}")
     formulas = iter([HYPERLINK, DDE])
     for s in data["sections"]:
         s["title"] = f"{s.get('title', s['id'])} {HOSTILE}"
@@ -114,6 +115,12 @@ def laptop(path: Path) -> Path:
                 },
             )
             s.set_note(rid, "cf_da_flag", f"{HYPERLINK} {HOSTILE}")
+        s.create_record(  # a draft: the dashboard lists it under its checklist's title
+            "case_file_review",
+            "kent",
+            subject_ref=f"CR/9{CLIPBOARD}",
+            answers={("cf_crime_ref", ""): f"CR/9{CLIPBOARD}", ("cf_offence_detail", ""): HOSTILE},
+        )
         add_event(s, "eb2014:7", "2015-10-01", comment=f"{HOSTILE} {DDE}")
     return path
 

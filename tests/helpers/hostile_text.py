@@ -41,13 +41,10 @@ LEAKS = (
     b"\x1b]52",
     b"UFdORUQ=\x07",
     b"PWNED\x1b[2J",
-    "\x9b".encode(),
-    "\x9d".encode(),
-    b"\x9b",
-    b"\x9d",
+    "\x9b31m".encode(),  # 8-bit CSI, as UTF-8 (a terminal may read it)
+    "\x9d0;".encode(),  # 8-bit OSC
     b"\x7fend",
-    b"\x1b]8;id=",  # a hyperlink made from `[link=...]`
-    b"evil.example/]",
+    b"\x1b]8;",  # a hyperlink made from `[link=...]`
 )
 
 
@@ -84,7 +81,13 @@ def hostile_definition(conn: sqlite3.Connection, checklist_id: str = "case_file_
     checklist = parse_checklist(data, "hostile", held=True)
     conn.execute(
         "UPDATE checklists SET definition = ?, hash = ?, title = ? WHERE id = ? AND version = ?",
-        (checklist.definition_json(), schema.checklist_hash(checklist), checklist.title, cid, version),
+        (
+            checklist.definition_json(),
+            schema.checklist_hash(checklist),
+            checklist.title,
+            cid,
+            version,
+        ),
     )
     for table in ("items", "natural_key_items"):
         conn.execute(
@@ -129,7 +132,9 @@ def hostile_db(folder: Path) -> Path:
     """team.db: merged from a laptop whose answers carry the payloads, then its case-file
     definition rewritten with them (as an older fieldkit let in)."""
     team = folder / "team.db"
-    merged = CliRunner().invoke(app, ["merge", str(laptop(folder / "laptop.db")), "--into", str(team)])
+    merged = CliRunner().invoke(
+        app, ["merge", str(laptop(folder / "laptop.db")), "--into", str(team)]
+    )
     assert merged.exit_code == 0, merged.output
     with closing(sqlite3.connect(team)) as conn:
         hostile_definition(conn)

@@ -58,6 +58,13 @@ def safe_text(text: str, *, multiline: bool = True) -> str:
     return (_CONTROLS if multiline else _CONTROLS_ONE_LINE).sub("", text)
 
 
+def without_controls(text: str) -> str:
+    """`text` with every control character (newline and tab too) removed, and nothing else:
+    for text already cut into pieces (a screen's line segments), where an escape sequence
+    may have lost its end and only the characters themselves can be trusted to go."""
+    return _CONTROLS_ONE_LINE.sub("", text) if _CONTROLS_ONE_LINE.search(text) else text
+
+
 def shown(value: Any) -> Any:
     """A stored value as something a terminal table or JSON can show: binary as
     "<binary, N bytes>" (merged content may hold it where text belongs); text and Rich

@@ -7,9 +7,11 @@ notes, references, names) may hold what an attacker chose: terminal escape seque
 
 - `SafeLines`, a line filter on every widget's output (the app adds it to Textual's line
   filters): the last step before the terminal, it removes every control character from
-  text segments (fieldkit.safetext), and whole escape sequences, padding with spaces so
-  the screen's geometry holds. The app's own escape sequences (styles, cursor moves) are
-  control segments and styles, never text, so they are kept.
+  text segments (fieldkit.safetext.without_controls). Only the characters go: Textual has
+  already dropped some (BEL, CR) and cut text into segments, so a sequence's printable
+  rest ("]52;c;...") stays visible rather than taking legitimate text with it; control
+  characters take no cell, so the screen's geometry holds. The app's own escape sequences
+  (styles, cursor moves) are styles and control segments, never text, so they are kept.
 - markup is never parsed from a string: the app's `Static` and `Label` are these (markup
   off), its notifications are plain (fieldkit.tui.app), tables are `PlainTable` (a str cell
   is text, not Rich markup), and choice lists take `Content`.
@@ -27,7 +29,7 @@ from textual.color import Color
 from textual.filter import LineFilter
 from textual.widgets import DataTable
 
-from fieldkit.safetext import safe_text
+from fieldkit.safetext import without_controls
 
 
 class SafeLines(LineFilter):
@@ -38,7 +40,7 @@ class SafeLines(LineFilter):
         for n, (text, style, control) in enumerate(segments):
             if control is not None or not text:
                 continue
-            clean = safe_text(text, multiline=False)
+            clean = without_controls(text)
             if clean is text:
                 continue
             if out is segments:

@@ -351,3 +351,32 @@ def test_csv_cell(raw: object, cell: object) -> None:
     from fieldkit.safetext import csv_cell
 
     assert csv_cell(raw) == cell
+
+
+def test_table_cells_and_titles_are_text_not_markup() -> None:
+    """Stored `[bold]` neither styles a table cell or title nor `[/x]` crashes it."""
+    from io import StringIO
+
+    from fieldkit.cli.failures import SafeConsole, SafeTable
+    from fieldkit.cli.output import show
+    from fieldkit.report.render import Column, Frame
+
+    buffer = StringIO()
+    console = SafeConsole(file=buffer, force_terminal=True, width=200)
+    table = SafeTable("title", "n")
+    table.add_row("[bold]PWNED[/] [/x] [link=http://evil.example/]x", 3)
+    console.print(table)
+    out = buffer.getvalue()
+    assert "[bold]PWNED[/] [/x] [link=http://evil.example/]x" in out
+    assert "\x1b[1mPWNED" not in out and "\x1b]8" not in out
+    frame = Frame("[bold]Title[/x]", [Column("q", "Question")], [{"q": "[i]q[/i]"}])
+    import fieldkit.cli.output as output
+
+    buffer = StringIO()
+    original = output.out
+    output.out = SafeConsole(file=buffer, force_terminal=True, width=120)
+    try:
+        show([frame], "table")
+    finally:
+        output.out = original
+    assert "[bold]Title[/x]" in buffer.getvalue() and "[i]q[/i]" in buffer.getvalue()

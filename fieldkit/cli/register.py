@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich import box
-from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
 from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
@@ -180,7 +179,7 @@ def register_show(
         )
         for ev in data["timeline"]:
             body = display.withdrawn(ev["body"], ev, reason=True)
-            t.add_row(ev["event_date"], ev["kind"], escape(body), ev["source"], ev["event_id"][:10])
+            t.add_row(ev["event_date"], ev["kind"], body, ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
         line(f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})")
@@ -487,8 +486,8 @@ def plans_show(
         t.add_row(
             h["event_date"],
             h["kind"],
-            escape(display.withdrawn(h["value"], h)),
-            escape(h["note"] or ""),
+            display.withdrawn(h["value"], h),
+            h["note"] or "",
             h["source"],
             h["event_id"][:10],
         )

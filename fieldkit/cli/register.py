@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich import box
+from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
 from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
@@ -151,18 +152,20 @@ def register_show(
         emit_json(data)
         return
     line(
-        f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}"
+        f"[bold]{escape(str(data.get('ref') or data['rec_id']))}[/] ({escape(str(data['rec_id']))}) "
+        + escape(str(data.get("title") or ""))
     )
     if data.get("lead_org"):
-        line(f"Lead: {data['lead_org']}")
+        line(f"Lead: {data['lead_org']}", markup=False)
     line(
         f"Current status: {data.get('current_status') or '-'}"
-        + (f" since {data['status_since']}" if data.get("status_since") else "")
+        + (f" since {data['status_since']}" if data.get("status_since") else ""),
+        markup=False,
     )
     if data.get("annex_e"):
-        line(f"Annex E (2015): {data['annex_e']}")
+        line(f"Annex E (2015): {data['annex_e']}", markup=False)
     for e in data["entries"]:
-        line(f"\nRegister entry {e['reg_id']}: {e['heading']}\n")
+        line(f"\nRegister entry {e['reg_id']}: {e['heading']}\n", markup=False)
         line(e["text"], markup=False)
     if not data["entries"] and data.get("full_text"):
         out.print("")
@@ -394,7 +397,7 @@ def plans_import(
             store, file, force, plan=plan, sheet=sheet, on=on, themes=themes, ask_theme=ask
         )
     warn(result.warnings)
-    line(f"plan {result.plan_id}: {result.plan_note}")
+    line(f"plan {result.plan_id}: {result.plan_note}", markup=False)
     line(
         f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
         f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links"
@@ -470,10 +473,14 @@ def plans_show(
     if json_:
         emit_json(data)
         return
-    line(f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}")
+    line(
+        f"[bold]{escape(str(data['objective_ref']))}[/] ({escape(str(data['theme']))}) "
+        + escape(str(data["objective"] or ""))
+    )
     line(
         f"RAG: {data['rag'] or '-'}  owner: {data['owner'] or '-'}  due: {data['due'] or '-'}  "
-        f"recommendations: {data['recommendations'] or '-'}"
+        f"recommendations: {data['recommendations'] or '-'}",
+        markup=False,
     )
     if data.get("theme_includes"):
         line("This includes:")

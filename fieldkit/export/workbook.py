@@ -3,7 +3,8 @@ write-only openpyxl workbook (Writer: split at the row limit, set up to print, c
 every bar is labelled) and kept safe: every text written (cells, headings, sheet and chart
 titles, footers) goes through `_text` (fieldkit.safetext: no control character, which
 openpyxl refuses and a reader never sees) and a cell a spreadsheet would run stays text
-(`formula_like`; a number held as text, "-3", is left as written). The sheet builders (fieldkit/export/xlsx.py, report_sheets.py, register_sheets.py) all build on it."""
+(`formula_like`; a number held as text, "-3", is left as written). The sheet builders
+(fieldkit/export/xlsx.py, report_sheets.py, register_sheets.py) all build on it."""
 
 from __future__ import annotations
 

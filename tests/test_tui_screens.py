@@ -524,6 +524,10 @@ async def test_hostile_stored_text_is_shown_as_text(tmp_path: Path, ctx: Inspect
         await pilot.pause()
         assert isinstance(app.screen, RecordsScreen)
         drawn += screen_lines(app)
+        await pilot.press("ctrl+p", *"new file")  # the palette names checklists too (markup)
+        await pilot.pause()
+        drawn += screen_lines(app)
+        assert any("New file Ev" in line for line in drawn)
         # what reaches the terminal: every visible widget's lines, through the app's filters
         for widget in app.screen.query("*"):
             if widget.display and widget.region.area:

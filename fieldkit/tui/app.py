@@ -11,6 +11,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -296,7 +297,7 @@ class FieldkitApp(App[None]):
         for inst in self.instruments:
             where = f" ({inst.key} on the dashboard)" if inst.key else ""
             yield SystemCommand(
-                f"New {inst.noun} record",
+                f"New {escape(inst.noun)} record",  # the palette reads markup: a stored noun
                 f"Start a new draft{where}",
                 lambda cid=inst.id: self._new_from_palette(cid),
             )

@@ -19,6 +19,7 @@ from typer.testing import Result
 
 from fieldkit import checklists
 from fieldkit.checklists import parse_checklist
+from fieldkit.checklists.model import snake
 from fieldkit.register import add_event, link, new_plan, set_rag, withdraw_event
 from fieldkit.store import Store, schema
 from fieldkit.sync.checks import REGISTER_KEYS
@@ -71,7 +72,7 @@ def set_definition(path: Path, cid: str, version: int, edit: Callable[[dict], No
         ).fetchone()
         data = json.loads(text)
         edit(data)
-        checklist = parse_checklist(data, "test")
+        checklist = parse_checklist(data, "test", held=True)  # forged: nothing refused
         new = checklist.definition_json()
         conn.execute(
             "UPDATE checklists SET definition = ?, hash = ?, title = ?, version = ? "
@@ -384,3 +385,144 @@ def test_register_rows_made_by_fieldkit_match_their_keys(folder: Path) -> None:
     conn.close()
     assert all(counts[t] > 0 for t in ("rec_events", "plans", "plan_events", "plan_links"))
     check_sources([folder / "src.db"], folder / "team.db")  # raises on a mismatch
+
+
+# ------------------------------------------------------------------ control characters
+# Every text of a definition coming in (a workbook, a YAML or JSON file, a merged source)
+# is refused when it holds a control character but tab and newline: C0, DEL, C1. One line
+# naming where (sheet, row and column; item and field; file, checklist and item), exit 2,
+# every file as it was. (Databases that already hold such text: tests/test_terminal_text.py.)
+ESC_52 = "\x1b]52;c;UFdORUQ=\x07"
+
+
+def test_a_new_checklist_version_with_a_control_character_is_refused(
+    cli: Cli, folder: Path
+) -> None:
+    """A new version (nothing held to differ from) whose one prompt carries OSC 52."""
+    src = folder / "src.db"
+    with Store.open(src) as s:
+        data = json.loads(s.checklist("case_file_review").definition_json())
+        data["version"] = CFR + 1
+        data["sections"][1]["items"][2]["help"] = f"Look {ESC_52} closely"
+        item = data["sections"][1]["items"][2]["id"]
+        with s.writing() as conn:
+            schema.install_checklist(conn, parse_checklist(data, "forged", held=True))
+    line = refused(cli, folder, f"case_file_review version {CFR + 1}", f"item {item}: help")
+    assert "control character (U+001B)" in line and "\x1b" not in line
+
+
+@pytest.mark.parametrize(
+    ("where", "char"),
+    [("title", "\x9b"), ("choice label", "\x7f"), ("section title", "\x07")],
+)
+def test_a_merged_definition_holding_a_control_character_is_refused(
+    cli: Cli, folder: Path, where: str, char: str
+) -> None:
+    def edit(d: dict) -> None:
+        if where == "title":
+            d["title"] = f"Case{char} files"
+        elif where == "section title":
+            d["sections"][2]["title"] = f"C{char}"
+        else:
+            item = next(i for s in d["sections"] for i in s["items"] if i.get("choices"))
+            c = item["choices"][0]
+            item["choices"][0] = (
+                {"code": c["code"], "label": f"x{char}"}
+                if isinstance(c, dict)
+                else {"code": snake(c), "label": f"x{char}"}
+            )
+
+    set_definition(folder / "src.db", "case_file_review", CFR, edit)
+    expected = {"title": ": title:", "section title": "section ", "choice label": "choices[1]"}
+    line = refused(cli, folder, f"case_file_review version {CFR}", expected[where])
+    assert f"U+{ord(char):04X}" in line
+
+
+def _xls(path: Path, survey: list[list[str]], choices: list[list[str]] | None = None) -> Path:
+    """An .xls workbook (BIFF, as older Excel and the issue's form): any character fits."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    for name, rows in (("survey", survey), ("choices", choices), ("settings", None)):
+        if name == "settings":
+            rows = [["form_id", "version"], ["hostile", "1"]]
+        if rows is None:
+            continue
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sheet", "expected"),
+    [
+        (
+            "survey",
+            "survey sheet, row 3, column label: holds a control character (U+001B) at character 6",
+        ),
+        (
+            "choices",
+            "choices sheet, row 2, column label: holds a control character (U+009D) at character 4",
+        ),
+    ],
+)
+def test_an_xls_form_holding_escape_sequences_is_refused(
+    cli: Cli, folder: Path, sheet: str, expected: str
+) -> None:
+    """The issue's form: labels holding OSC 52, imported into the team's database."""
+    pytest.importorskip("xlwt")
+    survey = [
+        ["type", "name", "label"],
+        ["select_one yn", "seen", "Seen?"],
+        ["text", "what", f"What {ESC_52 if sheet == 'survey' else ''}was seen?"],
+    ]
+    choices = [
+        ["list_name", "name", "label"],
+        ["yn", "yes", "Yes\x9d52;c;UFdORUQ=\x9c" if sheet == "choices" else "Yes"],
+        ["yn", "no", "No"],
+    ]
+    form = _xls(folder / "form.xls", survey, choices)
+    before = files(folder)
+    result = cli("checklists", "import", form, "--db", folder / "team.db")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"fieldkit: form.xls: {expected}"]
+    assert files(folder) == before
+
+
+def test_an_xlsx_form_holding_c1_controls_is_refused(cli: Cli, folder: Path) -> None:
+    from helpers.xlsforms import row, small_form
+
+    form = small_form(folder / "form.xlsx", [row("text", "t", "ok", hint="Look\x9b2J here")])
+    before = files(folder)
+    result = cli("checklists", "import", form, "--db", folder / "team.db")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "form.xlsx: survey sheet, row 5, column hint::English (en)" in line
+    assert "U+009B" in line and files(folder) == before
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_definition_file_holding_a_control_character_is_refused(
+    cli: Cli, folder: Path, suffix: str
+) -> None:
+    data = json.loads(checklists.get("front_desk").definition_json())
+    data["sections"][0]["items"][1]["prompt"] = "Was it\x1b[2J open?"
+    item = data["sections"][0]["items"][1]["id"]
+    path = folder / f"desk{suffix}"
+    path.write_text(json.dumps(data))  # JSON is YAML too
+    before = files(folder)
+    result = cli("checklists", "diff", "front_desk", path)
+    assert result.exit_code == 2
+    assert f"desk{suffix}: item {item}: prompt: holds a control character (U+001B)" in (
+        result.stderr
+    )
+    assert files(folder) == before
+
+
+def test_tab_and_newline_are_text(folder: Path) -> None:
+    data = json.loads(checklists.get("front_desk").definition_json())
+    data["sections"][0]["items"][1]["help"] = "Line one\n\tLine two"
+    assert parse_checklist(data, "ok").items[1].help == "Line one\n\tLine two"

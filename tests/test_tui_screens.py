@@ -271,7 +271,7 @@ async def test_targets_screen_clears_a_target(db_path: Path, ctx: InspectionCont
         await pilot.press("delete")  # first row: call listening, every force
         await pilot.pause()
         table = app.screen.query_one(DataTable)
-        assert table.get_row_at(0)[2:] == ["", "", "10"]
+        assert [str(c) for c in table.get_row_at(0)[2:]] == ["", "", "10"]  # cells are Text
         await pilot.press("escape")
         await pilot.pause()
         assert "0 / 10" in screen_text(app, "#coverage")
@@ -493,3 +493,69 @@ async def test_the_command_palette_takes_typed_commands(
         await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, TargetsScreen)
+
+
+# --------------------------------------------------------------- stored text, shown safely
+async def test_hostile_stored_text_is_shown_as_text(tmp_path: Path, ctx: InspectionContext) -> None:
+    """A merged database whose checklist title, prompts and answers hold escape sequences
+    and markup (`[/x]` crashed the dashboard with a MarkupError on every launch, and exit
+    0): the dashboard, the draft's form, the records and the notes show the text as
+    written, every line the app draws holds no control character, and nothing crashed."""
+    from helpers.hostile_text import hostile_db
+    from helpers.tui import screen_lines
+    from textual.strip import Strip
+
+    team = hostile_db(tmp_path)
+    app = app_for(team, ctx)
+    drawn: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        drawn += screen_lines(app)
+        assert any("[/x] [bold]PWNED[link=http://evil.example/]" in ln for ln in drawn)
+        await pilot.press("enter")  # resume the draft
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        drawn += screen_lines(app)
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        drawn += screen_lines(app)
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordsScreen)
+        drawn += screen_lines(app)
+        await pilot.press("ctrl+p", *"new file")  # the palette names checklists too (markup)
+        await pilot.pause()
+        drawn += screen_lines(app)
+        assert any("New file Ev" in line for line in drawn)
+        # what reaches the terminal: every visible widget's lines, through the app's filters
+        for widget in app.screen.query("*"):
+            if widget.display and widget.region.area:
+                strips: list[Strip] = widget.render_lines(widget.region.reset_offset)
+                drawn += ["".join(s.text for s in strip) for strip in strips]
+    assert app.return_code in (0, None)
+    assert any("PWNED" in line for line in drawn)
+    assert not [line for line in drawn if CONTROL_CHARS & set(line)]
+
+
+CONTROL_CHARS = {chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
+
+
+def test_an_exception_ending_the_app_is_a_non_zero_exit(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fieldkit capture` exits 0 only when the app ended normally: an exception inside it
+    (as the MarkupError was) ends it non-zero."""
+    from textual.app import App
+
+    from fieldkit.cli import launch
+
+    with Store.create(db_path):
+        pass
+
+    def boom(self: DashboardScreen) -> None:
+        raise RuntimeError("a bug in the dashboard")
+
+    monkeypatch.setattr(DashboardScreen, "on_mount", boom, raising=False)
+    monkeypatch.setattr(FieldkitApp, "run", lambda self: App.run(self, headless=True))
+    assert launch.open_capture(db_path) == 1

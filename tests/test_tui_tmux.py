@@ -12,15 +12,19 @@ the value shown. Then the app is started again, resumes the draft, and answering
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import random
 import re
+import shlex
 import shutil
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -465,3 +469,102 @@ def typing_shown(shown: Shown, item_id: str) -> Callable[[list[str]], bool]:
         item_id in shown.values
         or any(ln.startswith("█") and "● not saved yet" in ln for ln in lines)
     )
+
+
+# ------------------------------------------------- stored escape sequences, real terminal
+# A merged database whose case-file definition (title, sections, prompts, help, choices)
+# and answers hold OSC 52 (clipboard := "PWNED"), CSI 2J, 8-bit C1, DEL and Rich markup
+# (tests/helpers/hostile_text.py). The capture app and every report format run on a real
+# pseudo-terminal; the raw bytes written to it must hold none of the payloads' sequences.
+
+
+def hold_then_run(t: Tmux, raw: Path, *command: str) -> None:
+    """Start `command` in a tmux pane whose every output byte goes to `raw`: the pane's
+    shell waits for a line before it execs the command, so the pipe is on first. The
+    server takes OSC 52 (set-clipboard on): a raw one from the pane becomes a paste buffer
+    (a printf of one does), so `list-buffers` tells whether any got through."""
+    env = [f"{k}={v}" for k, v in t.env.items() if k in PASSED]
+    line = " ".join(shlex.quote(c) for c in command)
+    t("new-session", "-d", "-s", "keep", "cat")  # keeps the server (and its buffers) up
+    t("set-option", "-s", "set-clipboard", "on")  # OSC 52 from a pane is taken as a buffer
+    t(
+        "new-session", "-d", "-s", "fk", "-x", "100", "-y", "30",
+        *(a for e in env for a in ("-e", e)),
+        "sh", "-c", f"read go; exec {line}",
+    )  # fmt: skip
+    t("pipe-pane", "-O", "-t", "fk", f"cat >> {shlex.quote(str(raw))}")
+    t.keys(["Enter"])
+
+
+def test_stored_escape_sequences_never_reach_the_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    from helpers.hostile_text import hostile_db, leaked
+
+    team = hostile_db(tmp_path)
+    with Store.open(team) as store:
+        save(
+            InspectionContext("PEEL [/x] 2015", "kent", "A. [bold]Inspector", "hmic_staff"),
+            Path(tmux.env["XDG_CONFIG_HOME"]) / "fieldkit" / "context.json",
+            database_id=store.database_id,
+        )
+    raw = tmp_path / "terminal.bin"
+    shown = Shown()
+    hold_then_run(tmux, raw, sys.executable, "-m", "fieldkit", "capture", "--db", str(team))
+    until(tmux, shown, on_screen("Drafts waiting at this force: 1"), "the dashboard")
+    tmux.keys(["Enter"])  # the draft whose checklist title, prompts and answers are hostile
+    until(tmux, shown, on_screen("▕█ Offence category"), "the form, at its first question")
+    tmux("send-keys", "-t", "fk", "PageDown")  # the next section: more prompts and help
+    until(tmux, shown, on_screen("▸  B. Evidence"), "the next section")
+    tmux("send-keys", "-t", "fk", "Escape")
+    until(tmux, shown, on_screen("New record: press 1-"), "the dashboard again")
+    tmux.keys(["r"])
+    until(tmux, shown, on_screen("Records: filter"), "the records")
+    tmux("send-keys", "-t", "fk", "Escape")
+    until(tmux, shown, on_screen("New record: press 1-"), "the dashboard again")
+    tmux.keys(["q"])
+    deadline = time.monotonic() + WAIT_SECONDS
+    while tmux.has_session():
+        assert time.monotonic() < deadline, "the app did not quit"
+    written = raw.read_bytes()
+    assert b"PWNED" in written  # the hostile text was drawn...
+    assert leaked(written) == []  # ...and none of its sequences reached the terminal
+    assert tmux("list-buffers") == ""  # nothing was put on the clipboard
+
+    reports = [
+        ("report", cmd, "--format", fmt)
+        for cmd in ("evidence", "coverage", "scales", "summary")
+        for fmt in ("table", "csv", "markdown", "json")
+    ] + [
+        ("report", "evidence", "--by", "force"),
+        ("checklists", "show", "case_file_review"),
+        ("checklists", "list"),
+        ("register", "show", "eb2014:7"),
+        ("register", "report", "--since", "2015-01-01"),
+        ("conflicts",),
+        ("export", "xlsx", "--out", str(tmp_path / "out.xlsx")),
+    ]
+    for args in reports:
+        out, code = through_a_pty(
+            [sys.executable, "-m", "fieldkit", *args, "--db", str(team)], tmux.env
+        )
+        assert code == 0, (args, out[-500:])
+        assert leaked(out) == [], (args, leaked(out))
+
+
+def through_a_pty(command: list[str], env: dict[str, str]) -> tuple[bytes, int]:
+    """Run `command` on a pseudo-terminal of its own (100x30; it sees a terminal, so
+    Rich draws colours and the progress bar): every byte it wrote there, and its exit."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    proc = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the command has closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return b"".join(chunks), proc.wait(timeout=WAIT_SECONDS)

@@ -26,6 +26,7 @@ from fieldkit.checklists.model import (
     Targets,
     snake,
 )
+from fieldkit.checklists.texts import control_in
 from fieldkit.errors import FieldkitError
 from fieldkit.yamlfile import safe_load
 
@@ -254,10 +255,25 @@ def _check_cycles(checklist: Checklist, origin: str) -> None:
         visit(iid, (iid,))
 
 
-def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Checklist:
-    """Build a Checklist from its parsed definition, validating as it goes."""
+def refuse_controls(data: Any, where: str) -> None:
+    """ChecklistError naming where `data` (a text, or a definition: every string in it)
+    holds a control character other than tab and newline (fieldkit/checklists/texts.py)."""
+    problem = control_in(data, where)
+    if problem is not None:
+        raise ChecklistError(problem)
+
+
+def parse_checklist(
+    data: Mapping[str, Any], origin: str = "<definition>", *, held: bool = False
+) -> Checklist:
+    """Build a Checklist from its parsed definition, validating as it goes. A text holding
+    a control character is refused (a definition coming in: a file, a workbook, a merged
+    source), unless `held`: a definition a database already holds is read as it is, and
+    every way out filters its text (fieldkit.safetext)."""
     if not isinstance(data, Mapping):
         raise ChecklistError(f"{origin}: a checklist definition must be a mapping")
+    if not held:
+        refuse_controls(data, origin)
     for key in ("id", "version", "title", "sections"):
         if key not in data:
             raise ChecklistError(f"{origin}: missing {key!r}")
@@ -459,12 +475,14 @@ def _legacy(data: Any) -> Any:
 
 
 @lru_cache(maxsize=64)
-def parse_stored(definition: str, label: str) -> Checklist:
+def parse_stored(definition: str, label: str, *, incoming: bool = False) -> Checklist:
     """A checklist from the JSON text a database stores for it. Each distinct text is
     parsed once per process: the store, the views and every screen ask for the same few.
     Raises ValueError or TypeError for text that is not JSON, ChecklistError for a
-    definition that does not validate."""
-    return parse_checklist(_legacy(json.loads(definition)), label)
+    definition that does not validate. `incoming`: a definition a merge would take in,
+    checked as an imported one is (control characters refused); otherwise one the database
+    holds, read as it is."""
+    return parse_checklist(_legacy(json.loads(definition)), label, held=not incoming)
 
 
 def dashboard_order(checklists: Any) -> list[Checklist]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from fieldkit.checklists.expr import ExprError
 from fieldkit.checklists.expr import parse as parse_expr
-from fieldkit.checklists.loader import ID_RE, ChecklistError, parse_checklist
+from fieldkit.checklists.loader import ID_RE, ChecklistError, parse_checklist, refuse_controls
 from fieldkit.checklists.model import Checklist, snake
 from fieldkit.workbooks import check_workbook
 
@@ -210,6 +210,8 @@ def _read_book(path: Path) -> dict[str, list[_Row]]:
         ]
     if "survey" not in out:
         raise XLSFormError(f"{path.name}: not an XLSForm (no survey sheet)")
+    for r in (r for rows in out.values() for r in rows):  # no control characters (texts.py)
+        refuse_controls({r.at(c): v for c, v in r.cells.items()}, path.name)
     return out
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from fieldkit.checklists.model import Checklist, Item, Section
 from fieldkit.checklists.xlsform_read import rule_as_relevant
 from fieldkit.files import replace_privately
+from fieldkit.safetext import formula_like, safe_text
 
 SURVEY_HEADER = [
     "type",
@@ -199,9 +200,14 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
 
 def _cell(ws: Any, value: Any) -> Any:
+    """A cell of the form: text without control characters (a definition a database held
+    may carry them; fieldkit.safetext), and text a spreadsheet would run kept as text."""
     from openpyxl.cell import WriteOnlyCell
 
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if not isinstance(value, str):
+        return value
+    value = safe_text(value)
+    if formula_like(value):
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"
         return cell

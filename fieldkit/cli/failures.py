@@ -72,11 +72,24 @@ err = SafeConsole(stderr=True, soft_wrap=True)
 
 
 class SafeTable(Table):
-    """A Rich table whose cells may hold whatever a merged database holds: a value that is
-    not text (binary, a number where text belongs) is shown as text, never a crash."""
+    """A Rich table whose cells may hold whatever a merged database holds: a string cell is
+    text, never markup (stored `[bold]` or `[/x]` neither styles nor crashes it), and a
+    value that is not text (binary, a number where text belongs) is shown as text."""
 
     def add_row(self, *cells: Any, **kw: Any) -> None:
-        super().add_row(*(c if c is None or isinstance(c, str) else shown(c) for c in cells), **kw)
+        super().add_row(*(_cell(c) for c in cells), **kw)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or hasattr(value, "__rich_console__"):
+        return value
+    return plain(value if isinstance(value, str) else str(shown(value)))
+
+
+def plain(text: str, **kw: Any) -> Text:
+    """Stored text as a Rich Text: never markup, and filtered first (Rich drops BEL and CR
+    itself, which would leave an escape sequence without its end)."""
+    return Text(safe_text(text), **kw)
 
 
 def say(message: str) -> None:

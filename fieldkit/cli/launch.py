@@ -30,8 +30,8 @@ def confirm_create(path: Path) -> bool:
 def open_capture(db: Path | None) -> int:
     """Run the capture app on `db` (default: $FIELDKIT_DB, else the per-user database,
     created on first use). A database named that does not exist is created only when the
-    user says so. Returns the exit code: 0, or the code of the one clear line printed for
-    a database that cannot be opened (2)."""
+    user says so. Returns the exit code: 0, the code of the one clear line printed for
+    a database that cannot be opened (2), or the app's own (1 when an exception ended it)."""
     from fieldkit.tui.app import make_app
 
     path = resolve_db(db)
@@ -41,11 +41,13 @@ def open_capture(db: Path | None) -> int:
         elif not path.exists() and not confirm_create(path):
             say(f"{path}: no such database; not created (`fieldkit init --db PATH` makes one)")
             return 2
-        make_app(path).run()
+        app = make_app(path)
+        app.run()
     except Exception as e:
         found = explain(e)
         if found is None:
             raise
         say(found[0])
         return found[1]
-    return 0
+    # an exception inside the app ends it with its traceback printed and a non-zero code
+    return app.return_code or 0

@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.text import Text
 
 from fieldkit.cli.base import out
 from fieldkit.cli.failures import SafeTable as Table
-from fieldkit.cli.failures import err
+from fieldkit.cli.failures import err, plain
 from fieldkit.errors import BadInput
 from fieldkit.report.render import FORMATS, Frame, cell, to_csv, to_markdown
 from fieldkit.safetext import json_text, safe_text
@@ -83,15 +82,17 @@ def present(shown: Shown, fmt: str) -> None:
 @contextlib.contextmanager
 def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
     """A progress bar on stderr (sheets done of all; the sheet and its rows so far)."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    from fieldkit.cli.failures import SafeConsole
+
+    console = SafeConsole(stderr=True)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("sheets · {task.fields[sheet]}: {task.fields[rows]:,} rows"),
+        # a sheet is named after a checklist: stored text, never markup
+        TextColumn("sheets · {task.fields[sheet]}: {task.fields[rows]:,} rows", markup=False),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
@@ -118,10 +119,10 @@ def show(frames: list[Frame], fmt: str) -> None:
         return
     for f in frames:
         t = Table(
-            title=f.title,
+            title=plain(f.title),  # stored text (a checklist's title): never markup
             title_justify="left",
             title_style="bold",
-            caption=f.caption or None,
+            caption=plain(f.caption) if f.caption else None,
             caption_justify="left",
             expand=out.width >= 100,
         )
@@ -143,8 +144,10 @@ def show(frames: list[Frame], fmt: str) -> None:
         for r in f.rows:
             if f.group and r.get(f.group) != group:
                 group = r.get(f.group)
-                t.add_row(*([Text(cell(group), style="bold italic")] + [""] * (len(f.columns) - 1)))
-            t.add_row(*(Text(cell(r.get(c.key))) for c in f.columns))
+                t.add_row(
+                    *([plain(cell(group), style="bold italic")] + [""] * (len(f.columns) - 1))
+                )
+            t.add_row(*(plain(cell(r.get(c.key))) for c in f.columns))
         out.print(t)
         for n in f.notes:
             out.print(n)

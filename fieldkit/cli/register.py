@@ -152,18 +152,20 @@ def register_show(
         emit_json(data)
         return
     line(
-        f"[bold]{data.get('ref') or data['rec_id']}[/] ({data['rec_id']}) {data.get('title') or ''}"
+        f"[bold]{escape(str(data.get('ref') or data['rec_id']))}[/] ({escape(str(data['rec_id']))}) "
+        + escape(str(data.get("title") or ""))
     )
     if data.get("lead_org"):
-        line(f"Lead: {data['lead_org']}")
+        line(f"Lead: {data['lead_org']}", markup=False)
     line(
         f"Current status: {data.get('current_status') or '-'}"
-        + (f" since {data['status_since']}" if data.get("status_since") else "")
+        + (f" since {data['status_since']}" if data.get("status_since") else ""),
+        markup=False,
     )
     if data.get("annex_e"):
-        line(f"Annex E (2015): {data['annex_e']}")
+        line(f"Annex E (2015): {data['annex_e']}", markup=False)
     for e in data["entries"]:
-        line(f"\nRegister entry {e['reg_id']}: {e['heading']}\n")
+        line(f"\nRegister entry {e['reg_id']}: {e['heading']}\n", markup=False)
         line(e["text"], markup=False)
     if not data["entries"] and data.get("full_text"):
         out.print("")
@@ -180,7 +182,7 @@ def register_show(
         )
         for ev in data["timeline"]:
             body = display.withdrawn(ev["body"], ev, reason=True)
-            t.add_row(ev["event_date"], ev["kind"], escape(body), ev["source"], ev["event_id"][:10])
+            t.add_row(ev["event_date"], ev["kind"], body, ev["source"], ev["event_id"][:10])
         out.print(t)
     for o in data["objectives"]:
         line(f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})")
@@ -395,7 +397,7 @@ def plans_import(
             store, file, force, plan=plan, sheet=sheet, on=on, themes=themes, ask_theme=ask
         )
     warn(result.warnings)
-    line(f"plan {result.plan_id}: {result.plan_note}")
+    line(f"plan {result.plan_id}: {result.plan_note}", markup=False)
     line(
         f"{result.plan_id}: {result.rows} rows, {result.new_objectives} new objectives, "
         f"{result.new_events} new status/owner/due/evidence entries, {result.new_links} new links"
@@ -471,10 +473,14 @@ def plans_show(
     if json_:
         emit_json(data)
         return
-    line(f"[bold]{data['objective_ref']}[/] ({data['theme']}) {data['objective']}")
+    line(
+        f"[bold]{escape(str(data['objective_ref']))}[/] ({escape(str(data['theme']))}) "
+        + escape(str(data["objective"] or ""))
+    )
     line(
         f"RAG: {data['rag'] or '-'}  owner: {data['owner'] or '-'}  due: {data['due'] or '-'}  "
-        f"recommendations: {data['recommendations'] or '-'}"
+        f"recommendations: {data['recommendations'] or '-'}",
+        markup=False,
     )
     if data.get("theme_includes"):
         line("This includes:")
@@ -487,8 +493,8 @@ def plans_show(
         t.add_row(
             h["event_date"],
             h["kind"],
-            escape(display.withdrawn(h["value"], h)),
-            escape(h["note"] or ""),
+            display.withdrawn(h["value"], h),
+            h["note"] or "",
             h["source"],
             h["event_id"][:10],
         )

@@ -1,7 +1,10 @@
 """The workbook writer: how a sheet is described (Sheet, Heading, ChartSpec), streamed into a
 write-only openpyxl workbook (Writer: split at the row limit, set up to print, charts sized so
-every bar is labelled) and kept safe (text that looks like a formula stays text). The sheet
-builders (fieldkit/export/xlsx.py, report_sheets.py, register_sheets.py) all build on it."""
+every bar is labelled) and kept safe: every text written (cells, headings, sheet and chart
+titles, footers) goes through `_text` (fieldkit.safetext: no control character, which
+openpyxl refuses and a reader never sees) and a cell a spreadsheet would run stays text
+(`formula_like`; a number held as text, "-3", is left as written). The sheet builders
+(fieldkit/export/xlsx.py, report_sheets.py, register_sheets.py) all build on it."""
 
 from __future__ import annotations
 
@@ -14,14 +17,15 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
+from fieldkit.safetext import RISKY_START, formula_like, has_controls, safe_text
+
 EXCEL_MAX_ROWS = 1_048_576
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 PERCENT = "0%"
 MEAN = "0.0"
 WIDTH_SAMPLE = 200
@@ -93,11 +97,15 @@ class Sheet:
 
 
 # --------------------------------------------------------------------------- values
-def safe_text(ws: Any, value: str) -> Any:
-    """A string as a cell that can never be read as a formula."""
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value[:1] in RISKY_START:
+def _text(value: Any) -> Any:
+    """Text as a workbook may hold it: without control characters (fieldkit.safetext)."""
+    return safe_text(value) if isinstance(value, str) else value
+
+
+def text_cell(ws: Any, value: str) -> Any:
+    """A string as a cell: filtered, and one a spreadsheet would run kept as text."""
+    value = _text(value)
+    if formula_like(value):
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"
         cell.quotePrefix = True
@@ -106,7 +114,7 @@ def safe_text(ws: Any, value: str) -> Any:
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
-    base = BAD_TITLE.sub(" ", text).strip()[:31] or "Sheet"
+    base = BAD_TITLE.sub(" ", safe_text(text, multiline=False)).strip()[:31] or "Sheet"
     title, n = base, 1
     while title.lower() in used:
         n += 1
@@ -186,10 +194,8 @@ class Writer:
 
     @staticmethod
     def _styled(ws: Any, value: Any, font: Font, fill: bool = False) -> Any:
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value[:1] in RISKY_START:
-            cell.data_type = "s"
-            cell.quotePrefix = True
+        value = text_cell(ws, value) if isinstance(value, str) else value
+        cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value=value)
         cell.font = font
         if fill:
             cell.fill = HEADER_FILL
@@ -209,7 +215,7 @@ class Writer:
         if spec.header:
             ws.print_title_rows = f"{head}:{head}" if not spec.ids else f"{head - 1}:{head}"
         ws.print_area = f"A1:{get_column_letter(max(ncols, 1))}{max(last_row, head)}"
-        ws.oddFooter.left.text = self.footer.replace("&", "&&")
+        ws.oddFooter.left.text = _text(self.footer).replace("&", "&&")
         ws.oddFooter.left.size = 8
         ws.oddFooter.right.text = f"{ws.title.replace('&', '&&')}, page &P of &N"
         ws.oddFooter.right.size = 8
@@ -261,8 +267,8 @@ class Writer:
                 continue
             out = list(row)
             for i, v in enumerate(out):
-                if type(v) is str and (v[:1] in RISKY_START or ILLEGAL_CHARACTERS_RE.search(v)):
-                    out[i] = safe_text(ws, v)
+                if type(v) is str and (v[:1] in RISKY_START or has_controls(v)):
+                    out[i] = text_cell(ws, v)
                 elif isinstance(v, bytes):  # merged content of the wrong type: say what it is
                     out[i] = f"<binary, {len(v)} bytes>"
                     self.unreadable.append(f"{titles[-1]}!{get_column_letter(i + 1)}{n + 1}")
@@ -368,7 +374,8 @@ def _title(text: str) -> Any:
     )
 
     props = CharacterProperties(sz=1100, b=True)
-    para = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)])
+    run = RegularTextRun(rPr=props, t=_text(text))
+    para = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[run])
     return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
 
 

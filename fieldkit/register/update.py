@@ -23,6 +23,7 @@ from fieldkit.errors import BadInput
 from fieldkit.register import reference
 from fieldkit.register.ids import iso_date, today_iso
 from fieldkit.register.parse import format_date
+from fieldkit.safetext import safe_data
 
 FORMATS = (".md", ".html", ".docx")
 UNRATED = "unrated"
@@ -344,7 +345,10 @@ def render_docx(u: Update) -> bytes:
 
 
 def render(u: Update, suffix: str) -> str | bytes:
-    """The update in the format its file name asks for (.md, .html, .docx)."""
+    """The update in the format its file name asks for (.md, .html, .docx), from its text
+    filtered (fieldkit.safetext: stored comments may hold control characters, which a
+    terminal would run and a Word file cannot hold)."""
+    u = safe_data(u)
     if suffix == ".md":
         return render_markdown(u)
     if suffix == ".html":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from fieldkit.report.definitions import titles as checklist_titles
 from fieldkit.report.findings import evidence, scales
 from fieldkit.report.sampling import coverage
 from fieldkit.report.summary import summary, summary_tables
+from fieldkit.safetext import html_text
 from fieldkit.store import resolve_force
 
 CLOSED = ("complete", "not-taken-forward", "no-further-action-needed")
@@ -51,7 +51,8 @@ svg { display: block; margin: .3em 0 1em; }
 
 
 def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
+    """Every stored text on the page (HTML and SVG) goes through this: filtered, escaped."""
+    return html_text(value)
 
 
 def bars_svg(rows: list[tuple[str, int | None, int | None]], force: str) -> str:

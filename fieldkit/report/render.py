@@ -1,6 +1,8 @@
 """Report tables as data (a Frame: title, columns, rows, caption) and their plain-text
 forms: CSV and Markdown. The terminal form (Rich) is drawn by the CLI from the same Frame,
-so every format shows the same rows and headings."""
+so every format shows the same rows and headings. Stored text goes out through
+fieldkit.safetext: no control character in either form, and no CSV cell a spreadsheet
+would run (`csv_cell`)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.safetext import shown
+from fieldkit.safetext import csv_cell, safe_text, shown
 
 FORMATS = ("table", "csv", "markdown", "json")
 
@@ -56,15 +58,16 @@ def to_csv(frames: Sequence[Frame]) -> str:
         return ""
     cols = frames[0].data or frames[0].columns
     several = len({f.title for f in frames}) > 1
-    w.writerow((["table"] if several else []) + [c.heading for c in cols])
+    w.writerow([csv_cell(h) for h in (["table"] if several else []) + [c.heading for c in cols]])
     for f in frames:
         for r in f.rows:
-            w.writerow(([f.title] if several else []) + [cell(r.get(c.key)) for c in cols])
+            values = ([f.title] if several else []) + [cell(r.get(c.key)) for c in cols]
+            w.writerow([csv_cell(v) for v in values])
     return buf.getvalue()
 
 
 def _md(text: Any) -> str:
-    return cell(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return safe_text(cell(text)).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(frames: Sequence[Frame]) -> str:

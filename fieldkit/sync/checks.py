@@ -8,7 +8,8 @@ key says it is. So, for every source, before anything is written:
 - a checklist id and version already held (by the target, by fieldkit's shipped
   checklists, or by an earlier source of the same merge) must have the same definition: a
   changed checklist is a new version, never the same one rewritten;
-- every definition must pass the loader's validation, exactly as a YAML file does, name the
+- every definition must pass the loader's validation, exactly as a YAML file does (a text
+  holding a control character is refused, naming the checklist, item and field), name the
   id, version and title of its row, and match its `hash` (sha256 of the definition text);
 - its `items` and `natural_key_items` rows must be exactly the rows the definition derives
   (fieldkit.store.schema.checklist_rows): no extra item, no changed natural key, and none
@@ -164,7 +165,7 @@ def _check_definition(
     try:
         # As every reader parses it: a definition stored before checklists carried their own
         # facts (dashboard, targets, scope, summaries) takes them from the shipped file.
-        checklist = parse_stored(definition, what)
+        checklist = parse_stored(definition, what, incoming=True)
     except ChecklistError as e:
         raise BadInput(str(e)) from None
     except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as e:

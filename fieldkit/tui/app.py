@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -18,6 +20,7 @@ from fieldkit.context import InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import catalogue
+from fieldkit.tui.plain import SafeLines
 from fieldkit.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
@@ -67,6 +70,19 @@ class FieldkitApp(App[None]):
         self.cursor_blink = cursor_blink
         if self.ctx.theme in THEMES:
             self.theme = self.ctx.theme
+
+    # ------------------------------------------------------- stored text, shown safely
+    _safe_lines = SafeLines()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then SafeLines: no control character of stored text reaches
+        the terminal from any widget (fieldkit/tui/plain.py)."""
+        return [*super().get_line_filters(), self._safe_lines]
+
+    def notify(self, message: str, *, markup: bool = False, **kw: Any) -> None:
+        """A notification, always plain text: messages quote stored text (titles,
+        references, errors naming them), which must never be read as markup."""
+        super().notify(message, markup=False, **kw)
 
     @property
     def timings(self) -> Timings:
@@ -281,7 +297,7 @@ class FieldkitApp(App[None]):
         for inst in self.instruments:
             where = f" ({inst.key} on the dashboard)" if inst.key else ""
             yield SystemCommand(
-                f"New {inst.noun} record",
+                f"New {escape(inst.noun)} record",  # the palette reads markup: a stored noun
                 f"Start a new draft{where}",
                 lambda cid=inst.id: self._new_from_palette(cid),
             )

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.store.log import hlc_ms
+from fieldkit.tui.plain import PlainTable, Static
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.writes import attempt
 
@@ -41,7 +42,7 @@ class ConflictsScreen(Screen[None]):
             "Conflicts: two people changed the same answer without seeing each other's change",
             id="conflicts-head",
         )
-        yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="conflict-detail")
         yield KeysFooter()
 

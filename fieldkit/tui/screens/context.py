@@ -11,10 +11,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Label, Select, Static
+from textual.widgets import Select
 
 from fieldkit import forces
 from fieldkit.context import ROLE_LABELS, InspectionContext
+from fieldkit.tui.plain import Label, Static
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 

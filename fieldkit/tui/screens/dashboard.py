@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from fieldkit.context import ROLE_LABELS, InspectionContext
@@ -20,6 +20,7 @@ from fieldkit.errors import FieldkitError
 from fieldkit.report import coverage
 from fieldkit.store import Store
 from fieldkit.tui.catalogue import Instrument
+from fieldkit.tui.plain import Label, Static
 from fieldkit.tui.widgets.footer import KeysFooter
 
 DRAFTS_SHOWN = 50
@@ -119,7 +120,7 @@ class DashboardScreen(Screen[None]):
             yield Static("", id="coverage")
             yield Static("", id="conflicts-line")
             yield Label("Drafts waiting (Enter resumes)", id="drafts-title", classes="panel-title")
-            yield OptionList(id="drafts")
+            yield OptionList(id="drafts", markup=False)
         yield KeysFooter()
 
     def _keys_title(self) -> str:

@@ -18,7 +18,6 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
 
 from fieldkit import forces
 from fieldkit.checklists import AnswerKey, check_consistency
@@ -29,6 +28,7 @@ from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_text
 from fieldkit.tui.form_status import outcome_message
+from fieldkit.tui.plain import Static
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.fit import update_fitted

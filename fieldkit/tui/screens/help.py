@@ -10,7 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Label, Static
+
+from fieldkit.tui.plain import Label, Static
 
 ANSWERING = [
     ("y n a", "yes / no / n/a (n/a only where the question allows it)"),

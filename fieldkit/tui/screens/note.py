@@ -9,8 +9,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 
+from fieldkit.tui.plain import Label, Static
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.widgets.item_row import privacy_warning
 

@@ -8,11 +8,13 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, SelectionList
+from textual.widgets import OptionList, SelectionList
 from textual.widgets.option_list import Option
 
 from fieldkit.checklists import NA, Item
+from fieldkit.tui.plain import Label
 
 
 class ChoicePicker(ModalScreen[Any]):
@@ -37,7 +39,7 @@ class ChoicePicker(ModalScreen[Any]):
                 yield Label("Space toggles, Enter confirms, Esc cancels", classes="dialog-help")
                 yield SelectionList[str](
                     *[
-                        (f"{n}  {c.label}", c.code, c.code in chosen)
+                        (Content(f"{n}  {c.label}"), c.code, c.code in chosen)
                         for n, c in enumerate(item.choices, 1)
                     ],
                     id="choices",
@@ -45,11 +47,12 @@ class ChoicePicker(ModalScreen[Any]):
             else:
                 yield Label("Enter picks, Esc cancels", classes="dialog-help")
                 options = [
-                    Option(f"{n}  {c.label}", id=c.code) for n, c in enumerate(item.choices, 1)
+                    Option(Content(f"{n}  {c.label}"), id=c.code)
+                    for n, c in enumerate(item.choices, 1)
                 ]
                 if item.na_allowed:
                     options.append(Option("a  n/a (not applicable)", id=NA))
-                yield OptionList(*options, id="choices")
+                yield OptionList(*options, id="choices", markup=False)
 
     def on_mount(self) -> None:
         widget = self.query_one("#choices")

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets import DataTable, Select
 
 from fieldkit.register.recs import add_event, known_statuses, list_recommendations, timeline
 from fieldkit.store import Store
+from fieldkit.tui.plain import Label, PlainTable, Static
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
@@ -36,9 +37,9 @@ class RecommendationsScreen(Screen[None]):
         yield Static(
             "Recommendations register: current status is the latest status event", id="recs-head"
         )
-        yield DataTable(id="recs-table", cursor_type="row")
+        yield PlainTable(id="recs-table", cursor_type="row")
         yield Static("", id="recs-timeline-head")
-        yield DataTable(id="recs-timeline", cursor_type="row", show_cursor=False)
+        yield PlainTable(id="recs-timeline", cursor_type="row", show_cursor=False)
         with Horizontal(id="recs-add"):
             yield Label("Add ")
             yield Select(

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Select
 
 from fieldkit import forces
 from fieldkit.context import InspectionContext
@@ -17,6 +17,7 @@ from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_status import short
+from fieldkit.tui.plain import PlainTable, Static
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
@@ -46,7 +47,7 @@ class RecordsScreen(Screen[None]):
         yield Static(
             "Records: filter with the boxes, / searches references and notes", id="records-head"
         )
-        titles = [(i.label, i.id) for i in self.app.instruments]  # type: ignore[attr-defined]
+        titles = [(Content(i.label), i.id) for i in self.app.instruments]  # type: ignore[attr-defined]
         force_opts = [
             (name, code) for code, name in sorted(forces.NAMES.items(), key=lambda x: x[1])
         ]
@@ -67,7 +68,7 @@ class RecordsScreen(Screen[None]):
             )
             yield Select(list(STATUSES), value=ALL, allow_blank=False, compact=True, id="f-status")
             yield Field(compact=True, placeholder="search ref / notes", id="f-search")
-        yield DataTable(id="records-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="records-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="records-count")
         yield KeysFooter()
 

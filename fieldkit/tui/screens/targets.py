@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets import DataTable, Select
 
 from fieldkit.context import InspectionContext
 from fieldkit.report import coverage, strata, targets
 from fieldkit.store import Store
+from fieldkit.tui.plain import Label, PlainTable, Static
 from fieldkit.tui.screens.dashboard import stratum_labels
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
@@ -36,7 +37,7 @@ class TargetsScreen(Screen[None]):
             f"Sample targets (current force: {self.ctx.force_name or 'none set'})",
             id="targets-head",
         )
-        yield DataTable(id="targets-table", cursor_type="row")
+        yield PlainTable(id="targets-table", cursor_type="row")
         yield Static(
             "Enter on a row sets its target, Delete clears it (for the scope chosen below);"
             " without one the broader target or the default applies.",

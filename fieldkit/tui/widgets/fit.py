@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from textual.visual import VisualType
 from textual.widget import Widget
-from textual.widgets import Static
+
+from fieldkit.tui.plain import Static
 
 
 def refresh_fitted(widget: Widget) -> None:

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
@@ -27,6 +27,7 @@ from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
+from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
 from fieldkit.tui.widgets.inputs import Field
 

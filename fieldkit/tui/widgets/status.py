@@ -7,10 +7,10 @@ from typing import Any
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static
 
 from fieldkit.checklists import Section
 from fieldkit.tui.form_model import FormModel, Group
+from fieldkit.tui.plain import Static
 
 
 class SaveStatus(Static):

@@ -183,4 +183,6 @@ def open_sealed(path: Path, identities: Sequence[x25519.Identity], plain: Path) 
         raise BadInput(f"{path}: a damaged sealed file ({e})") from None
     except OSError as e:
         plain.unlink(missing_ok=True)
+        if e.errno is None:  # (the stream's own: a truncated or altered file)
+            raise BadInput(f"{path}: a damaged sealed file ({e})") from None
         raise BadInput(f"{path}: {e.strerror or e}") from None

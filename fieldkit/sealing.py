@@ -138,13 +138,39 @@ def recipients(specs: Sequence[str]) -> list[x25519.Recipient]:
 @contextmanager
 def private_folder(prefix: str = "fieldkit-sealed-") -> Iterator[Path]:
     """A temporary folder only this user can enter (0700), removed with all it holds when
-    the block ends, however it ends (an error, Ctrl-C)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    the block ends, however it ends (an error, Ctrl-C). Its name holds this process's id:
+    what a process killed outright left (plaintext) is removed by the next one."""
+    _remove_abandoned(prefix)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
     try:
         os.chmod(folder, 0o700)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_abandoned(prefix: str) -> None:
+    """Remove this user's private folders whose process is gone (killed outright)."""
+    if os.name != "posix":  # (os.kill(pid, 0) would end the process on Windows)
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid = folder.name[len(prefix) :].split("-", 1)[0]
+        try:
+            mine = folder.is_dir() and folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's, or no way to tell: leave it alone
+        return True
+    return True
 
 
 def write_sealed(path: Path, to: Sequence[x25519.Recipient], write: Callable[[Path], None]) -> Path:

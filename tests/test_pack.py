@@ -5,6 +5,7 @@ packs, and workbooks and progress updates sealed with --to. The standard `age` c
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import stat
@@ -460,3 +461,20 @@ def test_register_report_to_a_recipient_is_sealed(
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     refused = cli(*args, "--to", team_key)
     assert refused.exit_code == 2 and "--to seals a file: name it with --out" in refused.stderr
+
+
+def test_what_a_killed_merge_left_is_removed_by_the_next_one(
+    tmp_path: Path, cli: Cli, team_key: Path, ann: Path, private_tmp: Path
+) -> None:
+    """A merge killed outright (SIGKILL, a power cut) cannot remove its decrypted copies: the
+    next fieldkit that opens or seals something removes them (their process is gone)."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    left = private_tmp / f"fieldkit-packs-{ended.pid}-abcd1234"
+    (left / "0").mkdir(parents=True)
+    (left / "0" / "ann.pack").write_bytes(ann.read_bytes())
+    running = private_tmp / f"fieldkit-packs-{os.getpid()}-efgh5678"  # (a merge under way)
+    running.mkdir()
+    out = pack(cli, ann, team_key, tmp_path / "ann.pack")
+    assert cli("merge", out, "--into", tmp_path / "team.db", "-i", team_key).exit_code == 0
+    assert sorted(private_tmp.iterdir()) == [running]

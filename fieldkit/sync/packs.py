@@ -101,7 +101,8 @@ class Opened:
     def name(self, text: str) -> str:
         """`text` with every decrypted copy's path replaced by its pack's."""
         for plain, pack in self.names.items():
-            text = text.replace(str(plain), str(pack))
+            for shown in sorted({str(plain.resolve()), str(plain)}, key=len, reverse=True):
+                text = text.replace(shown, str(pack))
         return text
 
 

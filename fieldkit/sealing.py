@@ -29,6 +29,8 @@ from fieldkit.files import replace_privately
 
 # The first bytes of an age file: binary, or armored (`age -a`).
 _HEADERS = (b"age-encryption.org/v1\n", b"-----BEGIN AGE ENCRYPTED FILE-----")
+# The private folders fieldkit makes (plaintext while it seals or opens a file).
+_PRIVATE = ("fieldkit-sealed-", "fieldkit-packs-")
 _SECRET = "AGE-SECRET-KEY-1"
 _PUBLIC = "age1"
 
@@ -140,7 +142,8 @@ def private_folder(prefix: str = "fieldkit-sealed-") -> Iterator[Path]:
     """A temporary folder only this user can enter (0700), removed with all it holds when
     the block ends, however it ends (an error, Ctrl-C). Its name holds this process's id:
     what a process killed outright left (plaintext) is removed by the next one."""
-    _remove_abandoned(prefix)
+    for kind in {prefix, *_PRIVATE}:
+        _remove_abandoned(kind)
     folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
     try:
         os.chmod(folder, 0o700)

@@ -475,6 +475,8 @@ def test_what_a_killed_merge_left_is_removed_by_the_next_one(
     (left / "0" / "ann.pack").write_bytes(ann.read_bytes())
     running = private_tmp / f"fieldkit-packs-{os.getpid()}-efgh5678"  # (a merge under way)
     running.mkdir()
-    out = pack(cli, ann, team_key, tmp_path / "ann.pack")
+    out = pack(cli, ann, team_key, tmp_path / "ann.pack")  # (seals: removes it already)
+    assert sorted(private_tmp.iterdir()) == [running]
+    (left / "0").mkdir(parents=True)
     assert cli("merge", out, "--into", tmp_path / "team.db", "-i", team_key).exit_code == 0
     assert sorted(private_tmp.iterdir()) == [running]

@@ -16,11 +16,14 @@ from pathlib import Path
 from fieldkit.errors import BadInput
 
 
-def check_output(path: Path, suffixes: tuple[str, ...], *, overwrite: bool = False) -> None:
+def check_output(
+    path: Path, suffixes: tuple[str, ...], *, overwrite: bool = False, sealed: bool = False
+) -> None:
     """Refuse, in one line and before anything is read or written, an output file whose
-    name does not end in one of `suffixes` (the first is the one named), or one that
-    exists already unless `overwrite`."""
-    if path.suffix.lower() not in suffixes:
+    name does not end in one of `suffixes` (the first is the one named; a `sealed` file may
+    add `.age`), or one that exists already unless `overwrite`."""
+    name = path.with_suffix("") if sealed and path.suffix.lower() == ".age" else path
+    if name.suffix.lower() not in suffixes:
         raise BadInput(f"{path}: the output file must end in {suffixes[0]}")
     if path.exists() and not overwrite:
         raise BadInput(f"{path}: already exists (use --overwrite to replace it)")

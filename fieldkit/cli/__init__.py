@@ -34,6 +34,8 @@ COMMAND_MODULES = {
     "targets": "report",
     "export": "report",
     "serve": "report",
+    "keys": "keys",
+    "pack": "seal",
 }
 
 

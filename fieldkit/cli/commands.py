@@ -9,12 +9,14 @@ from fieldkit.cli import capture as _capture  # noqa: F401
 from fieldkit.cli import (
     checklists,  # noqa: F401
     core,  # noqa: F401  (registers commands)
+    keys,  # noqa: F401
     privacy,  # noqa: F401
     register,  # noqa: F401
     report,  # noqa: F401
     root,  # noqa: F401
 )
 from fieldkit.cli import merge as _merge  # noqa: F401
+from fieldkit.cli import seal as _seal  # noqa: F401
 from fieldkit.cli import verify as _verify  # noqa: F401
 from fieldkit.cli.base import app
 

@@ -54,10 +54,22 @@ def merge_cli(
             show_default=False,
         ),
     ] = None,
+    identity: Annotated[
+        Path | None,
+        typer.Option(
+            "--identity",
+            "-i",
+            metavar="KEY_FILE",
+            help="The key that opens sealed packs (`fieldkit pack`) among the sources: the "
+            "team lead's team.key (`fieldkit keys team-key`).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Merge other fieldkit databases into this one: safe to repeat, in any order and in
-    any direction. All or nothing; the sources are only read, and each is checked first
-    (as `fieldkit verify` does, and for clocks ahead of this machine's)."""
+    """Merge other fieldkit databases, or packs of them, into this one: safe to repeat, in
+    any order and in any direction. All or nothing; the sources are only read, and each is
+    checked first (as `fieldkit verify` does, and for clocks ahead of this machine's). A
+    pack is decrypted into a private temporary file, removed afterwards."""
     path = resolve_db(into)
     skew = DEFAULT_CLOCK_SKEW_MS if allow_clock_skew is None else parse_duration(allow_clock_skew)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
@@ -67,7 +79,7 @@ def merge_cli(
         def progress(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total, description=what)
 
-        summaries = merge(sources, path, progress, clock_skew_ms=skew)
+        summaries = merge(sources, path, progress, clock_skew_ms=skew, identity=identity)
     with open_store(path) as store:
         left = outstanding(store)
     if json_:

@@ -28,6 +28,16 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
 OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace the output file if it exists.")
 ]
+ToOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--to",
+        metavar="RECIPIENT",
+        help="Seal the file for this age recipient (age1…, or a file of them; repeatable): "
+        "only its key (team.key) opens it, with fieldkit or `age -d -i`.",
+        show_default=False,
+    ),
+]
 ForceOption = Annotated[
     str | None,
     typer.Option("--force", "-f", help="Only this force (a code or name).", show_default=False),

@@ -12,7 +12,14 @@ from rich import box
 from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
-from fieldkit.cli.options import DbOption, ForceOption, JsonOption, OverwriteOption, open_store
+from fieldkit.cli.options import (
+    DbOption,
+    ForceOption,
+    JsonOption,
+    OverwriteOption,
+    ToOption,
+    open_store,
+)
 from fieldkit.cli.output import Table, echo_text, emit_json, line, warn
 from fieldkit.errors import BadInput
 from fieldkit.register import display, recs
@@ -316,20 +323,25 @@ def register_report(
     ] = None,
     overwrite: OverwriteOption = False,
     db: DbOption = None,
+    to: ToOption = None,
 ) -> None:
     """The quarterly progress update in the National Oversight Group's structure (seed 001):
     each recommendation (2 and 3 together) with its full text, lead, status at the start and
     end of the period and how it changed, the period's comments and events in date order,
     linked action-plan RAG counts; a summary table; forces' RAG counts."""
     from fieldkit.register.update import build_update, render
+    from fieldkit.sealing import plain_name, recipients
 
+    if to and out_file is None:
+        raise BadInput("--to seals a file: name it with --out")
+    sealed_for = recipients(to or [])
     with open_store(db) as store:
         update = build_update(store.conn, since, until)
     if out_file is None:
         echo_text(render(update, ".md"), nl=False)
         return
-    data = render(update, out_file.suffix.lower())
-    write_output(out_file, data, overwrite=overwrite)
+    data = render(update, (plain_name(out_file) if to else out_file).suffix.lower())
+    write_output(out_file, data, overwrite=overwrite, to=sealed_for)
     line(f"wrote {out_file} ({update.since} to {update.until}, {len(update.sections)} sections)")
 
 

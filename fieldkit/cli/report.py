@@ -16,6 +16,7 @@ from fieldkit.cli.options import (
     DbOption,
     ForceOption,
     OverwriteOption,
+    ToOption,
     open_store,
     row_per_force,
 )
@@ -328,18 +329,36 @@ def export_xlsx_cli(
     force: ForceOption = None,
     overwrite: OverwriteOption = False,
     as_of: AsOfOption = None,
+    to: ToOption = None,
 ) -> None:
     """A workbook a report writer can print as it is: Summary (a table per instrument),
     Table 2 (the report's shape), Charts, By force, one wide sheet per checklist, Answers,
     Notes, Conflicts and About. A progress bar on stderr."""
     from fieldkit.export import export_xlsx
+    from fieldkit.sealing import recipients, write_sealed
 
-    check_output(out_file, (".xlsx",), overwrite=overwrite)
+    check_output(out_file, (".xlsx",), overwrite=overwrite, sealed=bool(to))
+    sealed_for = recipients(to or [])
     unreadable: list[str] = []
+    summary: dict[str, int] = {}
     with open_store(db, as_of=as_of) as store, export_progress() as progress:
-        summary = export_xlsx(
-            store, out_file, redact=redact, force=force, progress=progress, unreadable=unreadable
-        )
+
+        def write(path: Path) -> None:
+            summary.update(
+                export_xlsx(
+                    store,
+                    path,
+                    redact=redact,
+                    force=force,
+                    progress=progress,
+                    unreadable=unreadable,
+                )
+            )
+
+        if sealed_for:
+            write_sealed(out_file, sealed_for, write)
+        else:
+            write(out_file)
     out.print(f"wrote {out_file}: {', '.join(f'{name} ({n})' for name, n in summary.items())}")
     if unreadable:
         shown = ", ".join(unreadable[:10]) + (", ..." if len(unreadable) > 10 else "")

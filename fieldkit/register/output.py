@@ -4,14 +4,24 @@ over an existing file unless asked; and the text an export writes."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
+from pyrage import x25519
+
 from fieldkit.errors import BadInput, FieldkitError
-from fieldkit.files import write_privately
+from fieldkit.sealing import write_sealed
 
 
-def write_output(path: Path, data: str | bytes, *, overwrite: bool = False) -> Path:
-    """Write `data` to `path` through a temporary file renamed into place (0600).
+def write_output(
+    path: Path,
+    data: str | bytes,
+    *,
+    overwrite: bool = False,
+    to: Sequence[x25519.Recipient] = (),
+) -> Path:
+    """Write `data` to `path` through a temporary file renamed into place (0600), sealed
+    for the recipients `to` if any (fieldkit.sealing).
 
     An existing file is refused unless `overwrite` (a database mistaken for the output
     stays as it was); a directory or a missing folder is refused in one line."""
@@ -21,7 +31,8 @@ def write_output(path: Path, data: str | bytes, *, overwrite: bool = False) -> P
         raise BadInput(f"{path}: already exists; use --overwrite to replace it")
     if not path.parent.is_dir():
         raise BadInput(f"{path.parent}: no such folder")
-    write_privately(path, data)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    write_sealed(path, to, lambda plain: plain.write_bytes(raw))
     return path
 
 

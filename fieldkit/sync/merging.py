@@ -32,7 +32,7 @@ from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import connection, digest, schema, views
 from fieldkit.store.log import FOLD_STEPS, begin_fold, close_chains, fold_after
 from fieldkit.store.store import Store
-from fieldkit.sync import checks, logchecks
+from fieldkit.sync import checks, logchecks, packs
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS
 
 Q = sql.queries("merge")
@@ -85,6 +85,7 @@ class _Source:
     version: int = schema.SCHEMA_VERSION
     read_path: Path | None = field(default=None)  # an upgraded private copy of an old source
     n: int = 0  # its place among the merge's sources
+    name: Path | None = None  # the pack it was decrypted from (what the user named)
     schema: str = ""  # where the merge reads it: attached as s<n>, or staged in temp
 
     @property
@@ -245,8 +246,12 @@ def merge(
     progress: Progress | None = None,
     *,
     clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
+    identity: Path | None = None,
 ) -> list[MergeSummary]:
     """Merge the sources' changes into `into` (created if missing), all or nothing.
+
+    A source may be a pack (fieldkit.sync.packs: decrypted with `identity` into a private
+    temporary folder, removed however the merge ends); summaries and errors name the pack.
 
     Every source is checked before anything is kept: one that is missing, not a fieldkit
     database, from a newer fieldkit, or the target itself raises BadDatabase / BadInput
@@ -256,8 +261,8 @@ def merge(
     (logchecks.check_lineage), is refused before the commit, and the transaction rolls
     back. Returns one summary per source, in order; each is also a row of the target's
     `merges` table."""
-    with ExitStack() as stack:
-        return _merge_files(sources, into, progress, clock_skew_ms, stack)
+    with packs.opened(sources, identity) as opened, ExitStack() as stack:
+        return _merge_files(opened.paths, into, progress, clock_skew_ms, stack, opened.names)
 
 
 def _merge_files(
@@ -266,6 +271,7 @@ def _merge_files(
     progress: Progress | None,
     clock_skew_ms: int,
     stack: ExitStack,
+    names: dict[Path, Path],
 ) -> list[MergeSummary]:
     into = Path(into)
     paths = [Path(s) for s in sources]
@@ -289,6 +295,7 @@ def _merge_files(
     for path in paths:
         tick(f"checking {path.name}")
         checked.append(check_source(path, into, quick_check=upfront))
+        checked[-1].name = names.get(path)
     checks.check_sources(paths, into)  # definitions and register rows (fieldkit/sync/checks.py)
     for source in checked:
         if source.version < schema.SCHEMA_VERSION:
@@ -623,8 +630,9 @@ def _fold(
     merged_at = datetime.now(UTC).isoformat(timespec="seconds")
     summaries = []
     for source in sources:
+        named = source.name or source.path
         summary = MergeSummary(
-            source_file=str(source.path),
+            source_file=str(named),
             source_db_id=source.database_id,
             new_changes=changes.get(source.n, 0),
             new_records=records.get(source.n, 0),
@@ -634,7 +642,7 @@ def _fold(
         summaries.append(summary)
         conn.execute(
             Q["record_merge"],
-            {**summary.__dict__, "source_file": str(source.path.resolve()), "merged_at": merged_at},
+            {**summary.__dict__, "source_file": str(named.resolve()), "merged_at": merged_at},
         )
     if new_versions != versions:
         views.refresh(conn)

@@ -102,6 +102,7 @@ class Store:
         self.readonly = readonly
         self._checklists: dict[tuple[str, int], Checklist] = {}
         self._closing: list[Any] = []  # what close() also ends (an as-of copy's directory)
+        self.notes: list[str] = []  # what opening it did that its user should be told
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -165,10 +166,14 @@ class Store:
                     )
                 schema.backup(conn, path, version)
                 schema.migrate(conn)
+                vouched = schema.vouch_upgraded(conn, version)
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path, readonly)
+        store = cls(conn, path, readonly)
+        if version < schema.SCHEMA_VERSION and not readonly and vouched:
+            store.notes.append(vouched)
+        return store
 
     @classmethod
     def _as_of(cls, path: Path, when: str) -> Store:

@@ -1,0 +1,71 @@
+"""Letting keys into a merge: what the target's keyring trusts, and trust on first use.
+
+At the commit of a merge, every key a source's new signatures or keyring decisions are
+made with (sigchecks.KeyUse) must be trusted by the target as it was before the merge, or
+be the merging device's own; a revoked key may sign only changes dated before its
+revocation. A target that trusts no key yet takes the keys it meets (trust on first use),
+as does a merge with `trust_new`: each is written to its keyring, signed by the merging
+device, and named to the user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldkit.errors import BadInput
+from fieldkit.store import keyring
+from fieldkit.store.keys import Signer
+from fieldkit.sync.sigchecks import KeyUse
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a merge lets keys in: the merging device's key, and whether to take new ones."""
+
+    signer: Signer
+    trust_new: bool
+
+
+@dataclass
+class Admission:
+    """The keys one merge lets in."""
+
+    signer: Signer
+    ring: keyring.Keyring
+    trust_new: bool
+    first_use: bool  # the target trusted no key before this merge
+    added: list[KeyUse] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, conn: sqlite3.Connection, signer: Signer, trust_new: bool) -> Admission:
+        ring = keyring.Keyring.read(conn)
+        return cls(signer, ring, trust_new, first_use=not ring.trusted)
+
+    def admit(
+        self, conn: sqlite3.Connection, path: Path, target: Path, uses: dict[bytes, KeyUse]
+    ) -> list[KeyUse]:
+        """Check one source's keys (in the merge's transaction); returns those it added."""
+        added = []
+        for public, use in sorted(uses.items()):
+            since = self.ring.revoked.get(public)
+            if since is not None and use.latest_ms >= since:
+                raise BadInput(
+                    f"{path}: {use.who()} was revoked from {keyring.shown(since)} and signs "
+                    f"changes dated after that: refused"
+                )
+            if public == self.signer.public or public in self.ring.trusted:
+                continue
+            if since is not None:
+                continue  # revoked, and signing only what came before
+            if not (self.first_use or self.trust_new):
+                raise BadInput(
+                    f"{path}: {use.who()} is not trusted by {target}: refused (trust it with "
+                    f"`fieldkit keys trust {use.fingerprint}`, or merge with --trust-new)"
+                )
+            keyring.decide(conn, self.signer, public, "trust")
+            self.ring.trusted.add(public)
+            added.append(use)
+        self.added += added
+        return added

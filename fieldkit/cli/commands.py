@@ -9,6 +9,7 @@ from fieldkit.cli import capture as _capture  # noqa: F401
 from fieldkit.cli import (
     checklists,  # noqa: F401
     core,  # noqa: F401  (registers commands)
+    keys,  # noqa: F401
     privacy,  # noqa: F401
     register,  # noqa: F401
     report,  # noqa: F401

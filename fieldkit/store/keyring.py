@@ -74,8 +74,11 @@ def shown(ms: int) -> str:
 def decide(
     conn: sqlite3.Connection, signer: Signer, public: bytes, decision: str, since: int = 0
 ) -> bool:
-    """Add one signed decision (the caller holds the write transaction). False when the
-    keyring already holds it."""
+    """Add one signed decision (the caller holds the write transaction), and the deciding
+    key's trust in itself (so that databases this keyring merges into know who decided).
+    False when the keyring already holds the decision."""
+    if decision == "trust" and public != signer.public:
+        decide(conn, signer, signer.public, "trust")
     cur = conn.execute(
         "INSERT OR IGNORE INTO main.keyring (public_key, decision, since, signer, signature)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -134,3 +137,63 @@ def find(conn: sqlite3.Connection, fingerprint: str) -> KnownKey:
     if len(matches) > 1:
         raise BadInput(f"{fingerprint}: more than one key starts so; give all 16 digits")
     return matches[0]
+
+
+def listing(conn: sqlite3.Connection, own: bytes | None = None) -> list[dict[str, Any]]:
+    """Every device of a database's log with its key (`fieldkit keys list`): inspector,
+    fingerprint, first and last change (ISO dates, UTC), changes, and its key's status
+    here; then the keys that sign no device's changes (a team lead's keyring decisions, a
+    vouching upgrade). `own`: this user's key, shown as 'this device'."""
+    ring = Keyring.read(conn)
+    device_keys = signing.device_keys(conn)
+    vouchers: dict[str, set[bytes]] = {}
+    for device, public in conn.execute(
+        "SELECT c.device_id, s.public_key FROM main.signatures s"
+        " JOIN main.changes c ON c.id = s.change_id"
+    ):
+        held = device_keys.get(device)
+        if held is None or held.public is None:
+            vouchers.setdefault(device, set()).add(public)
+    out = []
+    seen: set[bytes] = set()
+    for device, n, first, last, author in conn.execute(
+        "SELECT device_id, count(*), min(hlc), max(hlc), max(author) FROM main.changes"
+        " GROUP BY device_id ORDER BY min(hlc)"
+    ):
+        held = device_keys.get(device)
+        public = held.public if held else None
+        if public is not None:
+            seen.add(public)
+        vouched = sorted(keys.fingerprint(k) for k in vouchers.get(device, ()))
+        out.append(
+            {
+                "device": device,
+                "inspector": (held.inspector if held else None) or author or "",
+                "fingerprint": keys.fingerprint(public) if public else "",
+                "first_change": _date(first),
+                "last_change": _date(last),
+                "changes": n,
+                "status": ring.status(public, own)
+                + (f", vouched for by {', '.join(vouched)}" if vouched else ""),
+            }
+        )
+    others = set(ring.trusted) | set(ring.revoked) | set(known_keys(conn))
+    for public in sorted(others - seen):
+        out.append(
+            {
+                "device": "",
+                "inspector": "",
+                "fingerprint": keys.fingerprint(public),
+                "first_change": "",
+                "last_change": "",
+                "changes": 0,
+                "status": ring.status(public, own),
+            }
+        )
+    return out
+
+
+def _date(hlc: int | None) -> str:
+    if not isinstance(hlc, int):
+        return ""
+    return datetime.fromtimestamp((hlc >> 16) / 1000, UTC).strftime("%Y-%m-%d %H:%M")

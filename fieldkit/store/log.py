@@ -176,6 +176,7 @@ def write_local(
     author: str | None,
     wall_ms: int | None = None,
     signer: keys.Signer | None = None,
+    introduce: bool = False,
 ) -> int:
     """Stamp changes with this database's device id, sequence and clock, link each to what
     its writer had seen and to this device's previous change, give each its content-derived
@@ -186,15 +187,18 @@ def write_local(
     A device's first write (or its first with a key: an upgraded database) begins with its
     key change: its public key, written by `author`. A database whose device signs with
     another key (the file copied to another machine) writes as a new device from then on.
+    With `introduce`, the key change alone is written if the device has none yet (`init`).
 
     A batch that sets one cell twice keeps the last value. Returns the number written."""
     last: dict[tuple[str, str, str, str], Change] = {}
     for ch in changes:
         last[(ch.record_id, ch.kind, ch.field, ch.rkey)] = ch
-    if not last:
+    if not last and not introduce:
         return 0
     signer = signer or keys.signer()
     device = _key_device(conn, signer, last)
+    if not last:
+        return 0
     seq = _meta_int(conn, "seq")
     hlc = _meta_int(conn, "hlc")
     rows = []

@@ -127,6 +127,8 @@ class Store:
                         ("hlc", "0"),
                     ],
                 )
+                if inspector:  # a named inspector's device: its key in its log from the start
+                    write_local(conn, [], author=inspector, introduce=True)
         except BaseException:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)

@@ -27,7 +27,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     folder, where a test's first write makes its device key, lies beside the test's
     directory, so that tests comparing every file in it see only their own.)"""
     monkeypatch.delenv("FIELDKIT_DB", raising=False)
-    monkeypatch.delenv("FIELDKIT_KEY", raising=False)
+    monkeypatch.setenv("FIELDKIT_KEY", "")  # (unset: `fieldkit --key-file` sets it in process)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path.parent / f"{tmp_path.name}.config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 

@@ -29,12 +29,12 @@ FingerprintArg = Annotated[
 ]
 
 
-def _own() -> bytes | None:
+def _own() -> str | None:
     """This user's device key, if there is one (never made here)."""
     from fieldkit.store import keys
 
     try:
-        return keys.signer(create=False).public
+        return keys.signer(create=False).fingerprint
     except BadInput:
         return None
 
@@ -72,8 +72,8 @@ def trust_cli(fingerprint: FingerprintArg, db: DbOption = None) -> None:
 
     with open_store(db, write=True) as store, store.writing() as conn:
         found = keyring.find(conn, fingerprint)
-        added = keyring.decide(conn, keys.signer(), found.public, "trust")
-    who = ", ".join(found.devices) or "no device here"
+        added = keyring.decide(conn, keys.signer(), found.fingerprint, "trust")
+    who = ", ".join(found.devices) or "not met here yet"
     names = ", ".join(found.inspectors) or "-"
     state = "trusted" if added else "already trusted"
     line(f"{state}: key {found.fingerprint} (device {who}, inspector {names})", markup=False)
@@ -101,7 +101,7 @@ def revoke_cli(
     ms = _when(since)
     with open_store(db, write=True) as store, store.writing() as conn:
         found = keyring.find(conn, fingerprint)
-        keyring.decide(conn, keys.signer(), found.public, "revoke", ms)
+        keyring.decide(conn, keys.signer(), found.fingerprint, "revoke", ms)
     line(
         f"revoked: key {found.fingerprint} (device {', '.join(found.devices) or '-'}), "
         f"its changes dated from {keyring.shown(ms)} refused",

@@ -19,15 +19,16 @@ CREATE TABLE signatures (
   PRIMARY KEY (change_id, public_key)
 ) WITHOUT ROWID;
 
--- The keyring: which device keys a (team) database trusts, and which it revoked, each
--- decision signed by the key of the database that made it. Merged by plain union; a key is
+-- The keyring: which device keys a (team) database trusts, and which it revoked, by their
+-- fingerprints (so a key can be trusted before it is met), each decision signed by the key
+-- of the database that made it. Merged by plain union; a key is
 -- trusted when a 'trust' row names it, and its signatures dated from the earliest 'revoke'
 -- row's `since` on are refused.
 CREATE TABLE keyring (
-  public_key BLOB NOT NULL,     -- the key decided on (32 bytes)
-  decision   TEXT NOT NULL CHECK (decision IN ('trust', 'revoke')),
-  since      INTEGER NOT NULL DEFAULT 0,  -- revoke: unix ms from which it is refused
-  signer     BLOB NOT NULL,     -- the deciding database's key (32 bytes)
-  signature  BLOB NOT NULL,     -- signer's Ed25519 over 'fieldkit-keyring\0' || row
-  PRIMARY KEY (public_key, decision, since, signer)
+  fingerprint TEXT NOT NULL,   -- the key decided on (fieldkit.store.keys.fingerprint)
+  decision    TEXT NOT NULL CHECK (decision IN ('trust', 'revoke')),
+  since       INTEGER NOT NULL DEFAULT 0,  -- revoke: unix ms from which it is refused
+  signer      BLOB NOT NULL,   -- the deciding database's key (32 bytes)
+  signature   BLOB NOT NULL,   -- signer's Ed25519 over 'fieldkit-keyring\0' || the row
+  PRIMARY KEY (fingerprint, decision, since, signer)
 ) WITHOUT ROWID;

@@ -297,11 +297,11 @@ WHERE NOT EXISTS (
 
 -- name: source_keyring
 -- The source's keyring decisions the target does not hold.
-SELECT k.public_key, k.decision, k.since, k.signer, k.signature
+SELECT k.fingerprint, k.decision, k.since, k.signer, k.signature
 FROM main.keyring k
 WHERE NOT EXISTS (
   SELECT 1 FROM target.keyring t
-  WHERE t.public_key = k.public_key AND t.decision = k.decision AND t.since = k.since
+  WHERE t.fingerprint = k.fingerprint AND t.decision = k.decision AND t.since = k.since
     AND t.signer = k.signer
 );
 
@@ -313,5 +313,5 @@ FROM {signatures} s
 WHERE EXISTS (SELECT 1 FROM main.changes c WHERE c.id = s.change_id);
 
 -- name: ingest_keyring
-INSERT OR IGNORE INTO main.keyring (public_key, decision, since, signer, signature)
-SELECT public_key, decision, since, signer, signature FROM {keyring};
+INSERT OR IGNORE INTO main.keyring (fingerprint, decision, since, signer, signature)
+SELECT fingerprint, decision, since, signer, signature FROM {keyring};

@@ -4,8 +4,8 @@ The private key is a file of the user's (PEM, owner-only 0600; `$FIELDKIT_KEY` o
 command's `--key-file` name another, e.g. on a token), never in a database. Its public key
 and the inspector's name enter the log as a change of the device's own chain, the first it
 writes: the setting cell ('device', 'key', rkey = the device id) holding the public key as
-64 hex digits, written by the inspector. A key is shown as its fingerprint: the first 16
-hex digits of the SHA-256 of its 32 bytes.
+64 hex digits, written by the inspector. A key is shown as its fingerprint: the first 32
+hex digits (128 bits) of the SHA-256 of its 32 bytes.
 
 A signature is Ed25519 over a context label and what is signed (a chain tip's 16-byte id,
 a keyring row), so a signature made for one purpose never passes for another.
@@ -38,8 +38,8 @@ KEYRING = b"fieldkit-keyring\x00"
 
 
 def fingerprint(public: bytes) -> str:
-    """A public key as people compare and type it: 16 hex digits."""
-    return hashlib.sha256(public).hexdigest()[:16]
+    """A public key as people compare and copy it: 32 hex digits."""
+    return hashlib.sha256(public).hexdigest()[:32]
 
 
 def key_path(explicit: Path | str | None = None) -> Path:

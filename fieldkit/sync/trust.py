@@ -48,24 +48,27 @@ class Admission:
     ) -> list[KeyUse]:
         """Check one source's keys (in the merge's transaction); returns those it added."""
         added = []
-        for public, use in sorted(uses.items()):
-            since = self.ring.revoked.get(public)
+        own = self.signer.fingerprint
+        for fp, use in sorted((u.fingerprint, u) for u in uses.values()):
+            since = self.ring.revoked.get(fp)
             if since is not None and use.latest_ms >= since:
                 raise BadInput(
                     f"{path}: {use.who()} was revoked from {keyring.shown(since)} and signs "
                     f"changes dated after that: refused"
                 )
-            if public == self.signer.public or public in self.ring.trusted:
+            if fp in self.ring.trusted:
                 continue
+            if fp == own and not self.first_use:
+                continue  # its own key: trusted by the database it signs for
             if since is not None:
                 continue  # revoked, and signing only what came before
-            if not (self.first_use or self.trust_new):
+            if not (self.first_use or self.trust_new or fp == own):
                 raise BadInput(
-                    f"{path}: {use.who()} is not trusted by {target}: refused (trust it with "
-                    f"`fieldkit keys trust {use.fingerprint}`, or merge with --trust-new)"
+                    f"{path}: {use.who()} is not trusted by {target.name}: refused (`fieldkit "
+                    f"keys trust {fp}`, or merge with --trust-new)"
                 )
-            keyring.decide(conn, self.signer, public, "trust")
-            self.ring.trusted.add(public)
+            keyring.decide(conn, self.signer, fp, "trust")
+            self.ring.trusted.add(fp)
             added.append(use)
         self.added += added
         return added

@@ -20,9 +20,8 @@ from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.privacy.scan import scan
 from fieldkit.store import Store, connection, keys, rowkeys
-from fieldkit.store.chain import rekey
+from fieldkit.store.chain import prepare_rekey
 from fieldkit.store.log import recompute_all
-from fieldkit.store.signing import sign_heads
 from fieldkit.store.store import new_id
 
 PRIVACY = sql.queries("privacy")
@@ -151,7 +150,6 @@ def scrub(
             with Store.open(dst) as copy:
                 counts = _scrub_copy(copy, source_id, key, signer)
                 with copy.writing() as conn:
-                    sign_heads(conn, signer)
                     conn.execute(
                         "INSERT OR REPLACE INTO meta (key, value) VALUES ('scrubbed_from_key', ?)",
                         (keys.fingerprint(original) if original else "",),
@@ -201,9 +199,8 @@ def _scrub_copy(
         connection.run_script(conn, PRIVACY["scrub_register"])
         _rekey_register(conn)
         conn.execute(PRIVACY["scrub_devices"], {"lineage": lineage})
-        for stmt in connection.statements(PRIVACY["scrub_keys"]):
-            conn.execute(stmt, {"key": signer.public_hex})
-        rekey(conn)
+        conn.execute(PRIVACY["scrub_keys"], {"key": signer.public_hex})
+        _rekey_signed(conn, signer)
         recompute_all(conn)
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -220,6 +217,26 @@ def _scrub_copy(
     conn.execute("VACUUM")
     conn.execute("PRAGMA journal_mode = WAL")
     return counts
+
+
+def _rekey_signed(conn: sqlite3.Connection, signer: keys.Signer) -> None:
+    """Give the log the ids its rewritten content has (fieldkit.store.chain.rekey), and
+    sign, with the scrubber's key, the changes the original's signatures signed, under
+    their new ids (and no others: so a scrubbed team database holds the signatures its
+    scrubbed laptops' merge would)."""
+    prepare_rekey(conn)
+    signed = [
+        ident
+        for (ident,) in conn.execute(
+            "SELECT DISTINCT k.id FROM main.signatures s JOIN temp.rekey k ON k.old = s.change_id"
+        )
+    ]
+    connection.run_script(conn, sql.queries("state")["apply_rekey"])
+    conn.execute("DELETE FROM main.signatures")
+    conn.executemany(
+        "INSERT INTO main.signatures (change_id, public_key, signature) VALUES (?, ?, ?)",
+        ((i, signer.public, signer.sign(keys.TIP, i)) for i in signed),
+    )
 
 
 def _rekey_register(conn: sqlite3.Connection) -> None:

@@ -143,8 +143,7 @@ UPDATE main.changes SET device_id = device_id || '~' || :lineage;
 
 -- name: scrub_keys
 -- A scrubbed copy is signed by whoever scrubs it: each renamed device's key change names
--- the scrubber's key (:key, 64 hex digits) and its own new name; the old signatures, of
--- ids the copy no longer has, go (fieldkit.privacy.database.scrub signs the new tips).
+-- the scrubber's key (:key, 64 hex digits) and its own new name (then
+-- fieldkit.privacy.database._rekey_signed signs what the original's signatures signed).
 UPDATE main.changes SET rkey = device_id, value = :key
 WHERE record_id = 'device' AND kind = 'setting' AND field = 'key';
-DELETE FROM main.signatures;

@@ -174,7 +174,9 @@ def test_a_team_trusts_the_first_keys_it_meets_and_the_keyring_merges_back(
     assert result.exit_code == 0, result.output
     for name in ("amy", "bob"):
         fp = keys.signer(tmp_path / f"{name}.key").fingerprint
-        assert f"trusted key {fp}  device" in result.output and f"inspector {name}" in result.output
+        assert (
+            f"trusted key {fp} (device " in result.output and f"inspector {name})" in result.output
+        )
     # back to amy's laptop: the team's keyring comes with it, and bob's work
     result = cli(
         "--key-file", tmp_path / "amy.key", "merge", tmp_path / "team.db", "--into", laptops[0]

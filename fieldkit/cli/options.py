@@ -78,7 +78,7 @@ def open_store(
         as_of=as_of,
         inspector=inspector,
     )
-    for note in store.notes:  # (an upgrade: what it did, e.g. whose key vouched for the log)
+    for note in store.told:  # (an upgrade: what it did, e.g. whose key vouched for the log)
         typer.echo(f"{store.path}: {note}", err=True)
     return store
 

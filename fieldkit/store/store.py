@@ -102,7 +102,7 @@ class Store:
         self.readonly = readonly
         self._checklists: dict[tuple[str, int], Checklist] = {}
         self._closing: list[Any] = []  # what close() also ends (an as-of copy's directory)
-        self.notes: list[str] = []  # what opening it did that its user should be told
+        self.told: list[str] = []  # what opening it did that its user should be told
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -174,7 +174,7 @@ class Store:
             raise
         store = cls(conn, path, readonly)
         if version < schema.SCHEMA_VERSION and not readonly and vouched:
-            store.notes.append(vouched)
+            store.told.append(vouched)
         return store
 
     @classmethod

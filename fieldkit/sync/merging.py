@@ -590,7 +590,7 @@ def _fold(
     for source, size, check in zip(sources, sizes, checks, strict=True):
         log = check.result()  # (raises what its check found)
         added = admission.admit(conn, source.path, target, log.keys)
-        trusted[source.n] = tuple(f"{u.fingerprint}  {u.who()}" for u in added)
+        trusted[source.n] = tuple(u.shown() for u in added)
         conn.executemany(Q["source_device"], ((source.n, d) for d in sorted(log.devices)))
         logchecks.check_lineage(conn, source.path, source.n, [s.path for s in sources])
         if log.size != size:

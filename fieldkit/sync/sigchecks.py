@@ -38,10 +38,21 @@ class KeyUse:
         return keys.fingerprint(self.public)
 
     def who(self) -> str:
-        devices = ", ".join(sorted(self.devices)) or "-"
+        """As a refusal names it: device, inspector and key."""
+        if not self.devices:
+            what = "keyring decisions" if self.keyring else "signatures"
+            return f"{what} by key {self.fingerprint}"
         names = ", ".join(sorted(self.inspectors)) or "-"
-        what = "device" if self.devices or not self.keyring else "keyring decisions by"
-        return f"{what} {devices} (inspector {names}, key {self.fingerprint})"
+        return (
+            f"device {', '.join(sorted(self.devices))} (inspector {names}, key {self.fingerprint})"
+        )
+
+    def shown(self) -> str:
+        """As a merge that trusts it names it: key, device and inspector."""
+        if not self.devices:
+            return f"{self.fingerprint} ({'keyring decisions' if self.keyring else 'signatures'})"
+        names = ", ".join(sorted(self.inspectors)) or "-"
+        return f"{self.fingerprint} (device {', '.join(sorted(self.devices))}, inspector {names})"
 
 
 def check_signatures(

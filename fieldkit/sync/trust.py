@@ -3,7 +3,8 @@
 At the commit of a merge, every key a source's new signatures or keyring decisions are
 made with (sigchecks.KeyUse) must be trusted by the target as it was before the merge, or
 be the merging device's own; a revoked key may sign only changes dated before its
-revocation. A target that trusts no key yet takes the keys it meets (trust on first use),
+revocation. A target that trusts no key yet (none in its keyring) takes the keys it meets,
+its own among them (trust on first use),
 as does a merge with `trust_new`: each is written to its keyring, signed by the merging
 device, and named to the user.
 """
@@ -35,7 +36,7 @@ class Admission:
     signer: Signer
     ring: keyring.Keyring
     trust_new: bool
-    first_use: bool  # the target trusted no key before this merge
+    first_use: bool  # the target trusted no key before this merge (trust on first use)
     added: list[KeyUse] = field(default_factory=list)
 
     @classmethod
@@ -69,6 +70,7 @@ class Admission:
                 )
             keyring.decide(conn, self.signer, fp, "trust")
             self.ring.trusted.add(fp)
-            added.append(use)
+            if fp != own:  # (its own key, written to the keyring on first use: not news)
+                added.append(use)
         self.added += added
         return added

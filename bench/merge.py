@@ -26,8 +26,8 @@ left (8.5 s), then the stored counts (3 s) and finding what changed (2 s).
 
 from __future__ import annotations
 
-import shutil
 import os
+import shutil
 import sqlite3
 import tempfile
 import time

@@ -21,8 +21,8 @@ Prints wall time, CPU time and peak resident memory of each, and the ratios.
 from __future__ import annotations
 
 import multiprocessing
-import resource
 import os
+import resource
 import sqlite3
 import tempfile
 import time

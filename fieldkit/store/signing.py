@@ -95,7 +95,7 @@ def device_keys(conn: sqlite3.Connection, changes: str = "main.changes") -> dict
 class Coverage:
     """What a log's signatures cover."""
 
-    covered: dict[Any, bytes]  # change id -> the key of the signature covering it
+    covered: set[Any]  # the ids of the changes a valid signature covers
     uncovered: dict[
         str, list[tuple[int, Any]]
     ]  # device -> (seq, id) of changes no valid one covers
@@ -107,18 +107,20 @@ def coverage(
     changes: Mapping[Any, tuple[Any, ...]],
     signatures: Iterable[tuple[Any, Any, Any]],
     known: Mapping[str, DeviceKey],
+    at: tuple[int, int, int] = (0, 1, 2),
 ) -> Coverage:
-    """Which of `changes` (id -> (device, seq, prev, ...)) the `signatures` (change id,
-    public key, signature) cover, each valid signature checked once and its chain walked
-    back until a change already covered."""
-    covered: dict[Any, bytes] = {}
+    """Which of `changes` (id -> a row holding its device, seq and prev at the places
+    `at` says) the `signatures` (change id, public key, signature) cover, each valid
+    signature checked once and its chain walked back until a change already covered."""
+    dev_at, seq_at, prev_at = at
+    covered: set[Any] = set()
     vouched: dict[str, set[bytes]] = defaultdict(set)
     bad = []
     for ident, public, signature in signatures:
         row = changes.get(ident)
         if row is None:
             continue
-        device = row[0]
+        device = row[dev_at]
         own = known.get(device)
         if own is not None and own.public is not None and public != own.public:
             continue  # a keyed device's changes count only under its own key
@@ -129,15 +131,16 @@ def coverage(
             vouched[str(device)].add(public)
         cur = ident
         while cur is not None and cur not in covered:
-            at = changes.get(cur)
-            if at is None or at[0] != device:
+            step = changes.get(cur)
+            if step is None or step[dev_at] != device:
                 break
-            covered[cur] = public
-            cur = at[2]
+            covered.add(cur)
+            cur = step[prev_at]
     uncovered: dict[str, list[tuple[int, Any]]] = defaultdict(list)
     for ident, row in changes.items():
         if ident not in covered:
-            uncovered[str(row[0])].append((row[1] if isinstance(row[1], int) else 0, ident))
+            seq = row[seq_at]
+            uncovered[str(row[dev_at])].append((seq if isinstance(seq, int) else 0, ident))
     for found in uncovered.values():
         found.sort(key=lambda s: (s[0], digest.show(s[1])))
     return Coverage(covered, dict(uncovered), dict(vouched), bad)
@@ -149,14 +152,13 @@ def signature_problems(
     """verify's signature check over a log already read (id -> its row: device, seq, hlc,
     ..., prev last): (coverage, device keys, [(device, problem)])."""
     known = device_keys(conn, f"{schema}.changes")
-    chains = {ident: (r[1], r[2], r[11]) for ident, r in by_id.items()}
     tables = {r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master")}
     sigs = (
         conn.execute(f"SELECT change_id, public_key, signature FROM {schema}.signatures").fetchall()
         if "signatures" in tables
         else []
     )
-    found = coverage(chains, sigs, known)
+    found = coverage(by_id, sigs, known, (1, 2, 11))
     problems: list[tuple[str, str]] = []
     for device, held in sorted(known.items()):
         for other in sorted(held.others):

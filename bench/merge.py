@@ -26,6 +26,7 @@ left (8.5 s), then the stored counts (3 s) and finding what changed (2 s).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -43,7 +44,7 @@ from fieldkit.sync.merging import open_target
 
 # (cells is a view of the changes marked as their cell's winner since schema step 6: the
 # marks come with the changes)
-COPIED = ("changes", "change_parents", "chain_heads", "conflicts", "records")
+COPIED = ("changes", "change_parents", "chain_heads", "conflicts", "records", "signatures")
 
 
 def rows(path: Path) -> int:
@@ -108,6 +109,7 @@ def main(
     """Time merging N inspectors' databases against a plain copy of the same rows."""
     workdir = keep or Path(tempfile.mkdtemp(prefix="fieldkit-bench-merge-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    os.environ["FIELDKIT_KEY"] = str(workdir / "bench.key")  # the merging device's key
     sources = [workdir / f"source{n:02d}.db" for n in range(sources_n)]
     started = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:

@@ -15,9 +15,10 @@ from typing import Any
 
 from fieldkit import forces
 from fieldkit.checklists import NA, AnswerKey, Checklist, Item, apply_rules
-from fieldkit.store import Store
+from fieldkit.store import Store, keys
 from fieldkit.store.log import COUNTER_BITS, write_stamped
 from fieldkit.store.schema import install_checklist
+from fieldkit.store.signing import sign_heads
 
 INSPECTORS = (
     ("J. Okafor", "hmic_staff"),
@@ -104,6 +105,11 @@ class _Writer:
     def device(self, inspector_index: int) -> str:
         return f"demo{self.seed % 10000:04d}i{inspector_index}"
 
+    def key(self, inspector_index: int) -> keys.Signer:
+        """The demo inspector's device key: derived from the seed (the same demo, the same
+        keys), as made-up as the inspector."""
+        return keys.from_seed(f"fieldkit demo {self.seed} {inspector_index}".encode())
+
     def record(
         self,
         inspector_index: int,
@@ -119,6 +125,9 @@ class _Writer:
         cells: list[tuple[str, str, str, Any]] = [("record", k, "", v) for k, v in fields.items()]
         cells += [("answer", i, k, v) for (i, k), v in answers.items() if v is not None]
         cells += [("note", i, k, v) for (i, k), v in notes.items()]
+        if device not in self.seq:  # its first change: its key (fieldkit.store.keys)
+            public = self.key(inspector_index).public_hex
+            cells.insert(0, ("setting", keys.KEY_FIELD, device, public))
         for n, (kind, field, rkey, value) in enumerate(cells):
             seq = self.seq.get(device, 0) + 1
             self.seq[device] = seq
@@ -129,7 +138,7 @@ class _Writer:
                     device,
                     seq,
                     hlc,
-                    record_id,
+                    keys.KEY_RECORD if field == keys.KEY_FIELD and kind == "setting" else record_id,
                     kind,
                     field,
                     rkey,
@@ -436,4 +445,6 @@ def write_demo(store: Store, *, seed: int = 2015, scale: int = 1) -> dict[str, i
         ):
             install_checklist(conn, store.checklist(checklist_id))
         write_stamped(conn, w.rows)
+        for index in sorted({int(d.rsplit("i", 1)[1]) for d in w.seq}):
+            sign_heads(conn, w.key(index), [w.device(index)])
     return summary

@@ -22,9 +22,12 @@ settings.load_profile(profile_for_environment())
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test touches the real per-user database or config."""
+    """No test touches the real per-user database, config or device key. (The config
+    folder, where a test's first write makes its device key, lies beside the test's
+    directory, so that tests comparing every file in it see only their own.)"""
     monkeypatch.delenv("FIELDKIT_DB", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("FIELDKIT_KEY", "")  # (unset: `fieldkit --key-file` sets it in process)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path.parent / f"{tmp_path.name}.config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 

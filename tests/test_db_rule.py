@@ -32,8 +32,10 @@ WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b")
 WRITERS = {
     "store/asof.py",
     "store/chain.py",
+    "store/keyring.py",  # the keyring's signed decisions (issue 22), in the caller's transaction
     "store/log.py",
     "store/schema.py",
+    "store/signing.py",  # a write's chain tip signed in the write's own transaction
     "store/store.py",
     "sync/merging.py",
     "privacy/database.py",

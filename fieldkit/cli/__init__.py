@@ -26,6 +26,7 @@ COMMAND_MODULES = {
     "conflicts": "merge",
     "settle": "merge",
     "verify": "verify",
+    "keys": "keys",
     "pii": "privacy",
     "scrub": "privacy",
     "register": "register",

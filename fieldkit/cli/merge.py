@@ -65,11 +65,21 @@ def merge_cli(
             show_default=False,
         ),
     ] = None,
+    trust_new: Annotated[
+        bool,
+        typer.Option(
+            "--trust-new",
+            help="Trust the keys of devices this database does not know yet (each added key "
+            "is printed); without it their changes are refused.",
+        ),
+    ] = False,
 ) -> None:
     """Merge other fieldkit databases, or packs of them, into this one: safe to repeat, in
     any order and in any direction. All or nothing; the sources are only read, and each is
     checked first (as `fieldkit verify` does, and for clocks ahead of this machine's). A
-    pack is decrypted into a private temporary file, removed afterwards."""
+    pack is decrypted into a private temporary file, removed afterwards. Every change must
+    be signed by its device's key, and that key trusted here (`fieldkit keys`); a database
+    that trusts no key yet takes the first keys it meets, and prints them."""
     path = resolve_db(into)
     skew = DEFAULT_CLOCK_SKEW_MS if allow_clock_skew is None else parse_duration(allow_clock_skew)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
@@ -79,7 +89,9 @@ def merge_cli(
         def progress(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total, description=what)
 
-        summaries = merge(sources, path, progress, clock_skew_ms=skew, identity=identity)
+        summaries = merge(
+            sources, path, progress, clock_skew_ms=skew, identity=identity, trust_new=trust_new
+        )
     with open_store(path) as store:
         left = outstanding(store)
     if json_:
@@ -91,6 +103,8 @@ def merge_cli(
             f"{s.new_changes:,} new changes, {s.new_records:,} new records, "
             f"{s.new_answers:,} new or changed answers, {s.new_conflicts:,} new conflicts"
         )
+        for key in s.trusted:
+            line(f"  trusted key {key}", markup=False)
     total = (
         f"{path}: {left['records']:,} records, {left['conflicts']:,} open conflicts, "
         f"{left['duplicate_keys']:,} case(s) recorded more than once"

@@ -81,13 +81,16 @@ def open_store(
     opens its store here."""
     from fieldkit.store import Store
 
-    return Store.open(
+    store = Store.open(
         resolve_db(db),
         readonly=not (write or create),
         create=create,
         as_of=as_of,
         inspector=inspector,
     )
+    for note in store.told:  # (an upgrade: what it did, e.g. whose key vouched for the log)
+        typer.echo(f"{store.path}: {note}", err=True)
+    return store
 
 
 @contextmanager

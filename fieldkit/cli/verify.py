@@ -18,7 +18,9 @@ def verify_cli(
 ) -> None:
     """Check the change log: every change matches its id (nothing edited), every device's
     changes form an unbroken chain (nothing deleted or reordered), no sequence number is
-    missing; and every register and plan row matches the key made from it. Lists, per
+    missing, every change is covered by a signature of its device's key (a signed change at
+    or after it in its chain: nothing added or rewritten without the key); and every
+    register and plan row matches the key made from it. Lists, per
     device, the changes held and any break; exit 0 only when all holds (1 when something
     does not). Reads only."""
     path = resolve_db(db)
@@ -34,7 +36,17 @@ def verify_cli(
                 f", {d.forks} sequence number(s) written twice (a copied file)" if d.forks else ""
             )
             state = "ok" if not d.problems else f"{len(d.problems)} problem(s)"
-            say(f"  {d.device_id}: {d.changes:,} changes, up to seq {d.last_seq}{forks}: {state}")
+            signed = (
+                f", signed by key {d.key} ({d.inspector or '-'})"
+                if d.key
+                else f", vouched for by key {', '.join(d.vouched_by)}"
+                if d.vouched_by
+                else ""
+            )
+            say(
+                f"  {d.device_id}: {d.changes:,} changes, up to seq {d.last_seq}{forks}"
+                f"{signed}: {state}"
+            )
         say(f"  register and plan rows: {result.register_rows:,} checked against their keys")
         for p in result.problems:
             say(f"  BROKEN: {p}")

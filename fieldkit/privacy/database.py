@@ -19,8 +19,8 @@ from pathlib import Path
 from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.privacy.scan import scan
-from fieldkit.store import Store, connection, rowkeys
-from fieldkit.store.chain import rekey
+from fieldkit.store import Store, connection, keys, rowkeys
+from fieldkit.store.chain import prepare_rekey
 from fieldkit.store.log import recompute_all
 from fieldkit.store.store import new_id
 
@@ -93,7 +93,13 @@ def read_key(path: Path | str) -> bytes:
     return key
 
 
-def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict[str, int]:
+def scrub(
+    src: Path | str,
+    dst: Path | str,
+    *,
+    key: bytes | None = None,
+    signer: keys.Signer | None = None,
+) -> dict[str, int]:
     """Write a copy of `src` to the new file `dst` (owner-only) without notes, answers to
     text items or subject references: not in current values, not in conflicts, not in the
     change log, not in free pages. `src` is only read.
@@ -121,13 +127,19 @@ def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict
     The recommendations, statuses, objectives and RAG ratings stay, and so do the rows
     shipped with fieldkit (published comments, a plan template's rows).
 
+    The copy is signed by whoever scrubs (`signer`, else the user's device key): every
+    renamed device's key change names that key, every chain tip is signed with it, and
+    meta 'scrubbed_from_key' names the original device's key (its fingerprint).
+
     Returns {'changes': values rewritten in the log, 'cells': current values rewritten,
     'register': register and plan values blanked}."""
     src, dst = Path(src), Path(dst)
     if dst.exists() or dst.is_symlink():
         raise BadInput(f"{dst}: already exists; scrub writes a new file")
+    signer = signer or keys.signer()
     with Store.open(src, readonly=True) as source:
         source_id = source.database_id
+        original = keys.public_from_hex(source.meta("device_key"))
         connection.create_file(dst)
         try:
             conn = sqlite3.connect(str(dst), isolation_level=None)
@@ -136,7 +148,12 @@ def scrub(src: Path | str, dst: Path | str, *, key: bytes | None = None) -> dict
             finally:
                 conn.close()
             with Store.open(dst) as copy:
-                counts = _scrub_copy(copy, source_id, key)
+                counts = _scrub_copy(copy, source_id, key, signer)
+                with copy.writing() as conn:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('scrubbed_from_key', ?)",
+                        (keys.fingerprint(original) if original else "",),
+                    )
         except BaseException:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{dst}{suffix}").unlink(missing_ok=True)
@@ -150,7 +167,9 @@ def _count(conn: sqlite3.Connection, what: str) -> int:
     return int(row["n"]) if row else 0
 
 
-def _scrub_copy(copy: Store, source_id: str, key: bytes | None) -> dict[str, int]:
+def _scrub_copy(
+    copy: Store, source_id: str, key: bytes | None, signer: keys.Signer
+) -> dict[str, int]:
     """Blank the free text of a fresh copy in one transaction (the change log first, with
     its devices renamed and its ids re-derived, then current state rebuilt from it; the
     register's blanked rows re-keyed), then VACUUM it out of the free pages."""
@@ -180,7 +199,8 @@ def _scrub_copy(copy: Store, source_id: str, key: bytes | None) -> dict[str, int
         connection.run_script(conn, PRIVACY["scrub_register"])
         _rekey_register(conn)
         conn.execute(PRIVACY["scrub_devices"], {"lineage": lineage})
-        rekey(conn)
+        conn.execute(PRIVACY["scrub_keys"], {"key": signer.public_hex})
+        _rekey_signed(conn, signer)
         recompute_all(conn)
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -191,11 +211,32 @@ def _scrub_copy(copy: Store, source_id: str, key: bytes | None) -> dict[str, int
                 ("device_id", new_id().replace("-", "")[-12:]),
                 ("seq", "0"),
                 ("head", ""),
+                ("device_key", ""),
             ],
         )
     conn.execute("VACUUM")
     conn.execute("PRAGMA journal_mode = WAL")
     return counts
+
+
+def _rekey_signed(conn: sqlite3.Connection, signer: keys.Signer) -> None:
+    """Give the log the ids its rewritten content has (fieldkit.store.chain.rekey), and
+    sign, with the scrubber's key, the changes the original's signatures signed, under
+    their new ids (and no others: so a scrubbed team database holds the signatures its
+    scrubbed laptops' merge would)."""
+    prepare_rekey(conn)
+    signed = [
+        ident
+        for (ident,) in conn.execute(
+            "SELECT DISTINCT k.id FROM main.signatures s JOIN temp.rekey k ON k.old = s.change_id"
+        )
+    ]
+    connection.run_script(conn, sql.queries("state")["apply_rekey"])
+    conn.execute("DELETE FROM main.signatures")
+    conn.executemany(
+        "INSERT INTO main.signatures (change_id, public_key, signature) VALUES (?, ?, ?)",
+        ((i, signer.public, signer.sign(keys.TIP, i)) for i in signed),
+    )
 
 
 def _rekey_register(conn: sqlite3.Connection) -> None:

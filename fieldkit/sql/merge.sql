@@ -290,3 +290,37 @@ JOIN ours o
  AND substr(o.d, 1, CASE instr(o.d, '~') WHEN 0 THEN length(o.d) ELSE instr(o.d, '~') - 1 END)
    = substr(t.d, 1, CASE instr(t.d, '~') WHEN 0 THEN length(t.d) ELSE instr(t.d, '~') - 1 END)
 LIMIT 1;
+
+-- Signatures and keyring decisions (fieldkit.sync.sigchecks, on the check's connection).
+
+-- name: source_signatures
+-- The source's signatures the target does not hold, with the change each signs (NULL
+-- device: a change the source does not hold).
+SELECT s.change_id, s.public_key, s.signature, c.device_id, c.seq, c.hlc
+FROM main.signatures s
+LEFT JOIN main.changes c ON c.id = s.change_id
+WHERE NOT EXISTS (
+  SELECT 1 FROM target.signatures t
+  WHERE t.change_id = s.change_id AND t.public_key = s.public_key
+);
+
+-- name: source_keyring
+-- The source's keyring decisions the target does not hold.
+SELECT k.fingerprint, k.decision, k.since, k.signer, k.signature
+FROM main.keyring k
+WHERE NOT EXISTS (
+  SELECT 1 FROM target.keyring t
+  WHERE t.fingerprint = k.fingerprint AND t.decision = k.decision AND t.since = k.since
+    AND t.signer = k.signer
+);
+
+-- name: ingest_signatures
+-- A source's signatures of changes the log holds (after its changes joined it).
+INSERT OR IGNORE INTO main.signatures (change_id, public_key, signature)
+SELECT s.change_id, s.public_key, s.signature
+FROM {signatures} s
+WHERE EXISTS (SELECT 1 FROM main.changes c WHERE c.id = s.change_id);
+
+-- name: ingest_keyring
+INSERT OR IGNORE INTO main.keyring (fingerprint, decision, since, signer, signature)
+SELECT fingerprint, decision, since, signer, signature FROM {keyring};

@@ -140,3 +140,10 @@ WHERE withdrawal_id IN (SELECT old FROM temp.scrub_rekey WHERE tbl = 'register_w
 -- A scrubbed copy's changes are not its source's: each device is renamed
 -- '<device>~<lineage>' (merging refuses a device beside its scrubbed self).
 UPDATE main.changes SET device_id = device_id || '~' || :lineage;
+
+-- name: scrub_keys
+-- A scrubbed copy is signed by whoever scrubs it: each renamed device's key change names
+-- the scrubber's key (:key, 64 hex digits) and its own new name (then
+-- fieldkit.privacy.database._rekey_signed signs what the original's signatures signed).
+UPDATE main.changes SET rkey = device_id, value = :key
+WHERE record_id = 'device' AND kind = 'setting' AND field = 'key';

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.store import digest, rowkeys
+from fieldkit.store import digest, keys, rowkeys, signing
 
 CHANGE_COLUMNS = (
     "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev"
@@ -43,6 +43,9 @@ class DeviceReport:
     last_seq: int = 0
     forks: int = 0  # sequence numbers held twice: a copied database written on two machines
     problems: list[str] = field(default_factory=list)
+    key: str = ""  # the fingerprint of its key ("" for a device from before signatures)
+    inspector: str = ""
+    vouched_by: list[str] = field(default_factory=list)  # keys vouching for a keyless device
 
 
 @dataclass
@@ -143,6 +146,14 @@ def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
             str(first) if first == last else f"{first}-{last}" for first, last in ranges[:5]
         ) + (" …" if len(ranges) > 5 else "")
         problem(device, f"device {device}: gap, {missing:,} change(s) missing (seq {shown})")
+    found, held_keys, unsigned = signing.signature_problems(conn, by_id, schema)
+    for device, text in unsigned:
+        problem(device, text)
+    for device, report in devices.items():
+        if device in held_keys:
+            report.key = held_keys[device].fingerprint
+            report.inspector = held_keys[device].inspector or ""
+        report.vouched_by = sorted(keys.fingerprint(k) for k in found.vouched.get(device, ()))
     register_rows, edited = rowkeys.edited_rows(conn, schema)
     return Verification(
         log_digest=log_digest(conn, schema),

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldkit import sql
-from fieldkit.store import aggregates, digest
+from fieldkit.store import aggregates, digest, keys
 from fieldkit.store.connection import run_script
+from fieldkit.store.signing import sign_tip
 
 Q = sql.queries("state")
 COUNTER_BITS = 16
@@ -174,18 +175,30 @@ def write_local(
     *,
     author: str | None,
     wall_ms: int | None = None,
+    signer: keys.Signer | None = None,
+    introduce: bool = False,
 ) -> int:
     """Stamp changes with this database's device id, sequence and clock, link each to what
     its writer had seen and to this device's previous change, give each its content-derived
-    id (fieldkit.store.digest), and fold them in. The caller holds the write transaction.
+    id (fieldkit.store.digest), fold them in, and sign the device's new chain tip with its
+    key (`signer`, else the user's: fieldkit.store.keys). The caller holds the write
+    transaction.
+
+    A device's first write (or its first with a key: an upgraded database) begins with its
+    key change: its public key, written by `author`. A database whose device signs with
+    another key (the file copied to another machine) writes as a new device from then on.
+    With `introduce`, the key change alone is written if the device has none yet (`init`).
 
     A batch that sets one cell twice keeps the last value. Returns the number written."""
     last: dict[tuple[str, str, str, str], Change] = {}
     for ch in changes:
         last[(ch.record_id, ch.kind, ch.field, ch.rkey)] = ch
+    if not last and not introduce:
+        return 0
+    signer = signer or keys.signer()
+    device = _key_device(conn, signer, last)
     if not last:
         return 0
-    device = conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
     seq = _meta_int(conn, "seq")
     hlc = _meta_int(conn, "hlc")
     rows = []
@@ -230,10 +243,38 @@ def write_local(
             )
         prev = new
     fold_incoming(conn)
+    assert prev is not None
+    sign_tip(conn, signer, prev, bytes.fromhex(head_hex) if head_hex else None)
     _set_meta(conn, "seq", seq)
     _set_meta(conn, "hlc", hlc)
-    _set_meta(conn, "head", prev.hex() if prev else "")
+    _set_meta(conn, "head", prev.hex())
     return len(rows)
+
+
+def _key_device(
+    conn: sqlite3.Connection,
+    signer: keys.Signer,
+    batch: dict[tuple[str, str, str, str], Change],
+) -> str:
+    """This database's device id for a write signed by `signer`; the device's key change
+    put first in `batch` when its chain does not have it yet."""
+    device = str(conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0])
+    held = _meta_text(conn, "device_key")
+    if held == signer.public_hex:
+        return device
+    if held:  # written elsewhere with another key: a device of its own from here on
+        import uuid6
+
+        device = uuid6.uuid7().hex[-12:]
+        for key, value in (("device_id", device), ("seq", 0), ("head", "")):
+            _set_meta(conn, key, value)
+    change = Change(keys.KEY_RECORD, "setting", keys.KEY_FIELD, signer.public_hex, device)
+    items = list(batch.items())
+    batch.clear()
+    batch[(change.record_id, change.kind, change.field, change.rkey)] = change
+    batch.update(items)
+    _set_meta(conn, "device_key", signer.public_hex)
+    return device
 
 
 def stamp(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -93,6 +93,34 @@ def migrate(conn: sqlite3.Connection) -> int:
         raise
     conn.execute("COMMIT")
     return SCHEMA_VERSION
+
+
+SIGNED_FROM = [name for name, _ in STEPS].index("0008_signatures") + 1
+
+
+def vouch_upgraded(conn: sqlite3.Connection, version: int, signer: Any = None) -> str | None:
+    """A database made before change logs were signed (schema `version`), just migrated:
+    the device upgrading it signs every chain tip its log holds, vouching for what it holds
+    (fieldkit.store.signing). What to tell its user, or None when there was nothing to vouch
+    for."""
+    if version >= SIGNED_FROM or version == 0:
+        return None
+    from fieldkit.store import keys
+    from fieldkit.store.connection import transaction
+    from fieldkit.store.signing import sign_heads
+
+    signer = signer or keys.signer()
+    with transaction(conn):
+        tips = sign_heads(conn, signer)
+        changes, devices = conn.execute(
+            "SELECT count(*), count(DISTINCT device_id) FROM changes"
+        ).fetchone()
+    if not tips:
+        return None
+    return (
+        f"upgraded to signed change logs: its {changes:,} change(s) from {devices} device(s) "
+        f"are vouched for by this device's key {signer.fingerprint}"
+    )
 
 
 def backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:

@@ -103,6 +103,7 @@ class Store:
         self.readonly = readonly
         self._checklists: dict[tuple[str, int], Checklist] = {}
         self._closing: list[Any] = []  # what close() also ends (an as-of copy's directory)
+        self.told: list[str] = []  # what opening it did that its user should be told
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -127,6 +128,8 @@ class Store:
                         ("hlc", "0"),
                     ],
                 )
+                if inspector:  # a named inspector's device: its key in its log from the start
+                    write_local(conn, [], author=inspector, introduce=True)
         except BaseException:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
@@ -166,10 +169,14 @@ class Store:
                     )
                 schema.backup(conn, path, version)
                 schema.migrate(conn)
+                vouched = schema.vouch_upgraded(conn, version)
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path, readonly)
+        store = cls(conn, path, readonly)
+        if version < schema.SCHEMA_VERSION and not readonly and vouched:
+            store.told.append(vouched)
+        return store
 
     @classmethod
     def _as_of(cls, path: Path, when: str) -> Store:

@@ -24,6 +24,7 @@ from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.limits import MAX_TEXT
 from fieldkit.store import connection, digest
 from fieldkit.store.log import COUNTER_BITS
+from fieldkit.sync import sigchecks
 
 Q = sql.queries("merge")
 
@@ -66,6 +67,7 @@ class SourceLog:
     named: frozenset[bytes]  # what they name as previous that is not among them
     size: int  # changes in the source's log as it was read
     devices: frozenset[str]  # the devices of its changes the target did not hold
+    keys: dict[bytes, sigchecks.KeyUse] = field(default_factory=dict)  # what signed them
 
 
 _KINDS = frozenset({"record", "answer", "note", "setting"})
@@ -150,7 +152,10 @@ def _check_source_log(
             )
         tips = frozenset(ident for ident in new if ident not in named)
         devices = frozenset(device for device, _ in new.values())
-        return SourceLog(tips=tips, named=frozenset(outside), size=int(size), devices=devices)
+        uses = sigchecks.check_signatures(conn, path, target, new, found.links)
+        return SourceLog(
+            tips=tips, named=frozenset(outside), size=int(size), devices=devices, keys=uses
+        )
 
 
 @dataclass

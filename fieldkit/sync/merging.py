@@ -21,7 +21,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, nullcontext, suppress
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +29,13 @@ from urllib.parse import quote
 
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.store import connection, digest, schema, views
+from fieldkit.store import connection, digest, keys, schema, views
 from fieldkit.store.log import FOLD_STEPS, begin_fold, close_chains, fold_after
 from fieldkit.store.store import Store
 from fieldkit.sync import checks, logchecks, packs
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS
+from fieldkit.sync.publishing import publish, remove, remove_abandoned
+from fieldkit.sync.trust import Admission, Policy
 
 Q = sql.queries("merge")
 STATE = sql.queries("state")
@@ -67,10 +69,17 @@ class MergeSummary:
     new_records: int
     new_answers: int  # answers new to the target, or whose value the merge changed
     new_conflicts: int
+    trusted: tuple[str, ...] = ()  # keys this merge added to the keyring, as shown to people
 
 
 # The tables of a source the merge's SQL names by a hole (fieldkit/sql/merge.sql).
-_SOURCE_TABLES = {"changes": "changes", "parents": "change_parents", "heads": "chain_heads"}
+_SOURCE_TABLES = {
+    "changes": "changes",
+    "parents": "change_parents",
+    "heads": "chain_heads",
+    "signatures": "signatures",
+    "keyring": "keyring",
+}
 
 
 def _staged(n: int, table: str) -> str:
@@ -233,12 +242,6 @@ def open_target(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        with suppress(OSError):
-            Path(f"{path}{suffix}").unlink()
-
-
 # ------------------------------------------------------------------------------ merging
 def merge(
     sources: list[Path],
@@ -247,6 +250,8 @@ def merge(
     *,
     clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
     identity: Path | None = None,
+    trust_new: bool = False,
+    signer: keys.Signer | None = None,
 ) -> list[MergeSummary]:
     """Merge the sources' changes into `into` (created if missing), all or nothing.
 
@@ -259,10 +264,16 @@ def merge(
     hold (logchecks.check_source_log: ids, digests, chains, clocks more than
     `clock_skew_ms` ahead of this machine), or a scrubbed copy beside its original
     (logchecks.check_lineage), is refused before the commit, and the transaction rolls
-    back. Returns one summary per source, in order; each is also a row of the target's
-    `merges` table."""
+    back. Signatures and keys are checked as fieldkit.sync.sigchecks and .trust say
+    (`signer`: the merging device's key; `trust_new`: take keys not trusted yet). A pack
+    (fieldkit.sync.packs) is opened with `identity` into a private temporary file first.
+    Returns one summary per source, in order; each is also a row of the target's `merges`
+    table."""
+    trust = Policy(signer or keys.signer(), trust_new)
     with packs.opened(sources, identity) as opened, ExitStack() as stack:
-        return _merge_files(opened.paths, into, progress, clock_skew_ms, stack, opened.names)
+        return _merge_files(
+            opened.paths, into, progress, clock_skew_ms, stack, opened.names, trust
+        )
 
 
 def _merge_files(
@@ -272,6 +283,7 @@ def _merge_files(
     clock_skew_ms: int,
     stack: ExitStack,
     names: dict[Path, Path],
+    trust: Policy,
 ) -> list[MergeSummary]:
     into = Path(into)
     paths = [Path(s) for s in sources]
@@ -306,66 +318,28 @@ def _merge_files(
     # so a merge killed half way leaves no team database that is not one.
     building = into.with_name(f".{into.name}.merging-{os.getpid()}") if created else into
     if created:
-        _remove_abandoned(into)
-        _remove(building)
+        remove_abandoned(into)
+        remove(building)
         Store.create(building).close()
     elif target_version < schema.SCHEMA_VERSION:
         Store.open(into).close()
     try:
         conn = open_target(building)
         try:
-            summaries = _merge(conn, building, checked, tick, clock_skew_ms)
+            summaries = _merge(conn, building, checked, tick, clock_skew_ms, trust)
             if created:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
         if created:
-            _publish(building, into)
+            publish(building, into)
     except BaseException:
         if created:
-            _remove(building)
+            remove(building)
         raise
     if progress is not None:
         progress(total, total, "done")
     return summaries
-
-
-def _remove_abandoned(into: Path) -> None:
-    """What merges into `into` that were killed before it existed left beside it (their
-    process is gone): copies of sensitive data nobody would think to look for."""
-    for path in into.parent.glob(f".{into.name}.merging-*"):
-        pid = path.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _running(int(pid)):
-            continue
-        _remove(path)
-
-
-def _running(pid: int) -> bool:
-    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists but not ours, or no way to tell: leave its file alone
-        return True
-    return True
-
-
-def _publish(building: Path, into: Path) -> None:
-    """Give the finished new database its name, never over a file that appeared there in
-    the meantime (a hard link where the file system has them, else a checked rename)."""
-    if Path(f"{building}-wal").exists() and Path(f"{building}-wal").stat().st_size:
-        raise BadDatabase(f"{building}: the merged database was not fully written; try again")
-    try:
-        os.link(building, into)
-    except FileExistsError:
-        raise BadInput(f"{into}: was created by something else during the merge") from None
-    except OSError:  # no hard links here (e.g. a FAT-formatted USB stick)
-        if into.exists():
-            raise BadInput(f"{into}: was created by something else during the merge") from None
-        os.replace(building, into)
-    _remove(building)
 
 
 def _attach(conn: sqlite3.Connection, path: Path, name: str) -> None:
@@ -448,7 +422,8 @@ def _merge(
     target: Path,
     sources: list[_Source],
     tick: Callable[[str], None],
-    clock_skew_ms: int = DEFAULT_CLOCK_SKEW_MS,
+    clock_skew_ms: int,
+    trust: Policy,
 ) -> list[MergeSummary]:
     # Each source is attached (from the tenth on, staged in temp tables first: SQLite
     # attaches at most ten files and cannot detach one inside a transaction), and in ONE
@@ -485,7 +460,8 @@ def _merge(
                         )
                         for s, h in zip(sources, held, strict=True)
                     ]
-                    return _fold(conn, target, sources, held, checks, tick)
+                    admission = Admission.start(conn, trust.signer, trust.trust_new)
+                    return _fold(conn, target, sources, held, checks, tick, admission)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)  # (Ctrl-C: no further source)
                 raise
@@ -573,6 +549,8 @@ def _bring(
         conn.execute(source.sql(Q["ingest_parents"]), {"lo": first})
         for stmt in _union_inserts(conn, source):
             conn.execute(stmt)
+        conn.execute(source.sql(Q["ingest_signatures"]))
+        conn.execute(source.sql(Q["ingest_keyring"]))
     except sqlite3.DatabaseError as e:
         _first_failure(checks[: source.n + 1])  # (a damaged file: its check says so first)
         if getattr(e, "sqlite_errorname", "") not in _SOURCE_FAULTS:
@@ -588,6 +566,7 @@ def _fold(
     held: list[bool],
     checks: list[Future[logchecks.SourceLog]],
     tick: Callable[[str], None],
+    admission: Admission,
 ) -> list[MergeSummary]:
     """Read the sources into the target and fold what they brought (the caller holds the
     transaction); record one summary per source once every check has passed."""
@@ -618,9 +597,11 @@ def _fold(
     # Before the commit (nothing is kept otherwise), source by source: its log's check, its
     # lineage (a scrubbed copy beside what it was made from, here or in an earlier source),
     # and that it was not written to while it was read.
-    logs = []
+    logs, trusted = [], {}
     for source, size, check in zip(sources, sizes, checks, strict=True):
         log = check.result()  # (raises what its check found)
+        added = admission.admit(conn, source.path, target, log.keys)
+        trusted[source.n] = tuple(u.shown() for u in added)
         conn.executemany(Q["source_device"], ((source.n, d) for d in sorted(log.devices)))
         logchecks.check_lineage(conn, source.path, source.n, [s.path for s in sources])
         if log.size != size:
@@ -638,6 +619,7 @@ def _fold(
             new_records=records.get(source.n, 0),
             new_answers=answers.get(source.n, 0),
             new_conflicts=conflicts.get(source.n, 0),
+            trusted=trusted.get(source.n, ()),
         )
         summaries.append(summary)
         conn.execute(

@@ -20,6 +20,8 @@ DUMP = {
     "checklists": "SELECT id, version, hash FROM checklists ORDER BY id, version",
     "items": "SELECT * FROM items ORDER BY checklist_id, checklist_version, item_id",
     "natural_key_items": "SELECT * FROM natural_key_items ORDER BY 1, 2, 3",
+    "signatures": "SELECT * FROM signatures ORDER BY change_id, public_key",
+    "keyring": "SELECT * FROM keyring ORDER BY 1, 2, 3, 4",
 }
 
 

@@ -61,6 +61,16 @@ def forge(path: Path, **content: Any) -> bytes:
     return ident
 
 
+def sign(path: Path, key: Path | None = None) -> None:
+    """Sign every chain tip of a database with a device key (the user's by default): what
+    the laptop that wrote a forged-in change would have done itself, with its own key."""
+    from fieldkit.store import keys
+    from fieldkit.store.signing import sign_heads
+
+    with closing(sqlite3.connect(path)) as conn, conn:
+        sign_heads(conn, keys.signer(key))
+
+
 def files(directory: Path) -> dict[str, str]:
     """sha256 of every file in a directory (hidden ones too)."""
     return {

@@ -35,7 +35,6 @@ COMMAND_MODULES = {
     "targets": "report",
     "export": "report",
     "serve": "report",
-    "keys": "keys",
     "pack": "seal",
 }
 

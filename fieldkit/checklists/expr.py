@@ -29,30 +29,76 @@ reads are known.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-FUNCTIONS = {
-    "selected": 2,
-    "count_selected": 1,
-    "minutes_between": 2,
-    "round": 2,
-    "if": 3,
-    "not": 1,
+# name -> (least, most) arguments (None: any number)
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "selected": (2, 2),
+    "count_selected": (1, 1),
+    "selected_at": (2, 2),
+    "jr:choice_name": (2, 2),
+    "minutes_between": (2, 2),
+    "round": (1, 2),
+    "if": (3, 3),
+    "not": (1, 1),
+    "true": (0, 0),
+    "false": (0, 0),
+    "regex": (2, 2),
+    "string_length": (1, 1),
+    "concat": (0, None),
+    "coalesce": (2, 2),
+    "contains": (2, 2),
+    "starts_with": (2, 2),
+    "ends_with": (2, 2),
+    "substr": (2, 3),
+    "string": (1, 1),
+    "normalize_space": (1, 1),
+    "boolean_from_string": (1, 1),
+    "today": (0, 0),
+    "now": (0, 0),
+    "date": (1, 1),
+    "decimal_date_time": (1, 1),
+    "int": (1, 1),
+    "number": (1, 1),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "abs": (1, 1),
+    "pow": (2, 2),
+    "min": (1, None),
+    "max": (1, None),
+    "position": (1, 1),
+    "sum": (1, 1),
+    "count": (1, 1),
+    "indexed_repeat": (3, 3),
+    "once": (1, 1),
 }
+# functions whose value is true/false
+BOOLEAN_FUNCTIONS = (
+    "selected",
+    "true",
+    "false",
+    "regex",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "boolean_from_string",
+)
 COMPARE = ("=", "!=", "<>", "<", "<=", ">", ">=")
 NULLS = ("na", "unknown")
 
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<ref>\$\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\})
-    | (?P<num>\d+(?:\.\d+)?)
+      (?P<ref>\$\{\s*[A-Za-z_][A-Za-z0-9_.\-/]*\s*\})
+    | (?P<num>\d+(?:\.\d+)?|\.\d+)
     | (?P<str>'[^']*'|"[^"]*")
-    | (?P<op><=|>=|!=|<>|=|<|>|\+|-|\*|/|\(|\)|,)
-    | (?P<name>[A-Za-z_][A-Za-z0-9_\-]*)
+    | (?P<op><=|>=|!=|<>|=|<|>|\+|-|\*|/|\(|\)|,|\.\.|\.)
+    | (?P<name>[A-Za-z_][A-Za-z0-9_\-]*(?:::?[A-Za-z_][A-Za-z0-9_\-]*)?)
     )""",
     re.X,
 )
@@ -68,6 +114,9 @@ class Node:
     args: tuple[Any, ...] = ()
 
 
+EMPTY = Node("lit", ("",))
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos = 0
@@ -81,8 +130,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or ""
         value = m.group(kind)
         if kind == "ref":
-            kind, value = "name", value[2:-1].strip()
-        elif kind == "name" and value.lower() in ("and", "or", "not", "in", "div"):
+            kind, value = "qname", value[2:-1].strip()
+        elif kind == "name" and value.lower() in ("and", "or", "not", "in", "div", "mod"):
             kind, value = "kw", value.lower()
         elif kind == "name" and "-" in value:
             value = value.replace("-", "_")  # XLSForm's count-selected
@@ -91,10 +140,11 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, columns: bool = False) -> None:
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
+        self.columns = columns  # a choice_filter: a bare name is a column of the choices
 
     def peek(self) -> tuple[str, str]:
         return self.toks[self.i] if self.i < len(self.toks) else ("end", "")
@@ -173,9 +223,10 @@ class _Parser:
 
     def product(self) -> Node:
         node = self.unary()
-        while self.peek() in (("op", "*"), ("op", "/"), ("kw", "div")):
+        while self.peek() in (("op", "*"), ("op", "/"), ("kw", "div"), ("kw", "mod")):
             op = self.take()[1]
-            node = Node("*" if op == "*" else "/", (node, self.unary()))
+            op = {"div": "/", "mod": "%"}.get(op, op)
+            node = Node(op, (node, self.unary()))
         return node
 
     def unary(self) -> Node:
@@ -194,19 +245,26 @@ class _Parser:
             node = self.or_()
             self.take(")")
             return node
+        if (kind, value) == ("op", "."):
+            return Node("ref", (".",))  # the answer itself (in a constraint)
+        if (kind, value) == ("op", ".."):
+            return Node("lit", ("..",))  # position(..): the repeat instance
         if kind == "kw" and value == "not":
             kind = "name"
+        if kind == "qname":
+            return Node("ref", (value,))
         if kind == "name":
             if self.peek() == ("op", "("):
                 return self.call(value)
+            if self.columns:
+                return Node("col", (value,))
             return Node("ref", (value,))
         raise ExprError(f"unexpected {value or 'end'!r} in {self.text!r}")
 
     def call(self, name: str) -> Node:
+        name = name.replace("-", "_")  # XLSForm's count-selected, string-length
         if name not in FUNCTIONS:
-            raise ExprError(
-                f"function {name}() is not supported (supported: {', '.join(FUNCTIONS)})"
-            )
+            raise ExprError(f"function {name.replace('_', '-')}() is not supported")
         self.take("(")
         args: list[Any] = []
         if self.peek() != ("op", ")"):
@@ -215,23 +273,50 @@ class _Parser:
                 self.take()
                 args.append(self.or_())
         self.take(")")
-        if len(args) != FUNCTIONS[name]:
-            raise ExprError(f"{name}() takes {FUNCTIONS[name]} argument(s) in {self.text!r}")
+        least, most = FUNCTIONS[name]
+        if len(args) < least or (most is not None and len(args) > most):
+            many = (
+                str(least)
+                if least == most
+                else f"{least} or more"
+                if most is None
+                else f"{least} to {most}"
+            )
+            raise ExprError(f"{name}() takes {many} argument(s) in {self.text!r}")
         if name == "not":
             return Node("not", (args[0],))
-        if name in ("selected", "count_selected") and args[0].op != "ref":
-            raise ExprError(f"{name}() needs a question as its first argument in {self.text!r}")
-        if name == "selected" and args[1].op != "lit":
-            raise ExprError(
-                f"selected() needs a quoted choice as its second argument in {self.text!r}"
-            )
+        if name == "once":
+            return args[0]
+        if name == "round" and len(args) == 1:
+            args.append(Node("lit", (0,)))
         if name == "round" and not (args[1].op == "lit" and isinstance(args[1].args[0], int)):
             raise ExprError(f"round() needs a whole number of digits in {self.text!r}")
+        if name == "position" and args[0] != Node("lit", ("..",)):
+            raise ExprError(f"only position(..) is supported in {self.text!r}")
+        if name in ("sum", "count", "indexed_repeat") and args[0].op != "ref":
+            raise ExprError(f"{name}() needs a question as its first argument in {self.text!r}")
+        if name == "jr:choice_name":
+            q = args[1].args[0] if args[1].op == "lit" else ""
+            m = re.match(r"^\$\{\s*([^}\s]+)\s*\}$", str(q))
+            if not m:
+                raise ExprError(
+                    f"jr:choice-name() needs a quoted '${{question}}' second in {self.text!r}"
+                )
+            args[1] = Node("lit", (m.group(1),))
         return Node("call:" + name, tuple(args))
 
 
 def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
+
+
+def parse_filter(text: str) -> Expr:
+    """A choice_filter: bare names are the choices' columns (`name`, `state`), ${x}
+    are answers."""
+    text = str(text).strip()
+    if not text:
+        raise ExprError("empty expression")
+    return Expr(text=text, tree=_Parser(text, columns=True).parse())
 
 
 @dataclass(frozen=True)
@@ -247,7 +332,7 @@ class Expr:
 
         def walk(n: Any) -> None:
             if isinstance(n, Node):
-                if n.op == "ref" and n.args[0] not in out:
+                if n.op == "ref" and n.args[0] != "." and n.args[0] not in out:
                     out.append(n.args[0])
                 for a in n.args:
                     walk(a)
@@ -261,8 +346,11 @@ class Expr:
     @property
     def boolean(self) -> bool:
         """Whether the expression gives true/false (a rule) rather than a value."""
-        return self.tree.op in ("and", "or", "not", "in", "notin") or self.tree.op.startswith(
-            ("cmp", "call:selected")
+        op = self.tree.op
+        return (
+            op in ("and", "or", "not", "in", "notin")
+            or op.startswith("cmp")
+            or op[5:] in BOOLEAN_FUNCTIONS
         )
 
     def evaluate(self, value_of: Callable[[str], Any]) -> Any:
@@ -383,6 +471,8 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
         return None if a is None else not a
     if op.startswith("cmp"):
         a, b = _eval(args[0], val), _eval(args[1], val)
+        if args[1] == EMPTY or args[0] == EMPTY:  # `${x} != ''`: unanswered is ''
+            return _cmp(op[3:], _text(a) or "\0", _text(b) or "\0")
         if _is_literal_number(args[1]):
             a = _numeric_only(a)
         if _is_literal_number(args[0]):
@@ -404,26 +494,168 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
     if op == "neg":
         a = _num(_eval(args[0], val))
         return None if a is None else -a
-    if op == "call:selected":
-        codes = _codes(_eval(args[0], val))
-        return None if codes is None else str(args[1].args[0]) in codes
-    if op == "call:count_selected":
-        codes = _codes(_eval(args[0], val))
-        return None if codes is None else len(codes)
-    if op == "call:minutes_between":
-        a, b = _minutes(_eval(args[0], val)), _minutes(_eval(args[1], val))
+    if op == "col":
+        return val(("col", args[0]))  # type: ignore[arg-type]
+    if op == "%":
+        a, b = _num(_eval(args[0], val)), _num(_eval(args[1], val))
+        return None if a is None or b is None or b == 0 else math.fmod(a, b)
+    if op.startswith("call:"):
+        return _call(op[5:], args, val)
+    raise ExprError(f"cannot evaluate {op}")  # pragma: no cover - the parser makes no other
+
+
+def _text(v: Any) -> str:
+    """A value as XPath text: null is ''."""
+    v = _null(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, str) and v.startswith("["):
+        codes = _codes(v)
+        return " ".join(codes) if codes is not None else v
+    return str(v)
+
+
+def _to_number(v: Any) -> Any:
+    """number(): a number, text that reads as one, else null."""
+    v = _null(v)
+    if v is None or _is_number(v):
+        return v
+    if isinstance(v, bool):
+        return 1 if v else 0
+    try:
+        x = float(str(v).strip())
+    except ValueError:
+        return None
+    return x if x == x and abs(x) != float("inf") else None
+
+
+def _days(v: Any) -> float | None:
+    """A date or date-time as days since 1970-01-01 (XPath's date arithmetic)."""
+    v = _null(v)
+    if v is None:
+        return None
+    if _is_number(v):
+        return float(v)
+    text = str(v).strip()
+    try:
+        if len(text) <= 10:
+            d = date.fromisoformat(text)
+            return float((d - date(1970, 1, 1)).days)
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if t.tzinfo is not None:
+        t = t.astimezone(UTC).replace(tzinfo=None)
+    return (t - datetime(1970, 1, 1)).total_seconds() / 86400
+
+
+def _call(name: str, args: tuple[Any, ...], val: Callable[[str], Any]) -> Any:
+    def arg(i: int) -> Any:
+        return _eval(args[i], val)
+
+    if name in ("true", "false"):
+        return name == "true"
+    if name == "selected":
+        codes = _codes(arg(0))
+        return None if codes is None else _text(arg(1)) in codes
+    if name == "count_selected":
+        codes = _codes(arg(0))
+        return 0 if codes is None else len(codes)
+    if name == "selected_at":
+        codes, n = _codes(arg(0)) or [], _num(arg(1))
+        return codes[int(n)] if n is not None and 0 <= int(n) < len(codes) else ""
+    if name == "jr:choice_name":
+        code = _text(arg(0))
+        return val(("choice-name", args[1].args[0], code)) if code else ""  # type: ignore[arg-type]
+    if name == "minutes_between":
+        a, b = _minutes(arg(0)), _minutes(arg(1))
         return None if a is None or b is None else (b - a) % 1440
-    if op == "call:if":
-        return _eval(args[1], val) if truth(_eval(args[0], val)) is True else _eval(args[2], val)
-    if op == "call:round":
-        v = _num(_eval(args[0], val))
+    if name == "if":
+        return arg(1) if truth(arg(0)) is True else arg(2)
+    if name == "round":
+        v = _num(_to_number(arg(0)))
         if v is None:
             return None
         digits = int(args[1].args[0])
-        q = Decimal(1).scaleb(-digits)
-        r = Decimal(repr(float(v))).quantize(q, rounding=ROUND_HALF_UP)
+        r = Decimal(repr(float(v))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
         return float(r) if digits > 0 else int(r)
-    raise ExprError(f"cannot evaluate {op}")  # pragma: no cover - the parser makes no other
+    if name == "regex":
+        try:
+            return re.search(_text(arg(1)), _text(arg(0))) is not None
+        except re.error:
+            return None
+    if name == "string_length":
+        return len(_text(arg(0)))
+    if name == "concat":
+        return "".join(_text(_eval(a, val)) for a in args)
+    if name == "coalesce":
+        a = _null(arg(0))
+        return a if a is not None else arg(1)
+    if name in ("contains", "starts_with", "ends_with"):
+        a, b = _text(arg(0)), _text(arg(1))
+        return (
+            b in a
+            if name == "contains"
+            else a.startswith(b)
+            if name == "starts_with"
+            else a.endswith(b)
+        )
+    if name == "substr":
+        t, start = _text(arg(0)), _num(_to_number(arg(1)))
+        if start is None:
+            return ""
+        end = _num(_to_number(arg(2))) if len(args) == 3 else None
+        return t[int(start) : None if end is None else int(end)]
+    if name == "string":
+        return _text(arg(0))
+    if name == "normalize_space":
+        return " ".join(_text(arg(0)).split())
+    if name == "boolean_from_string":
+        return _text(arg(0)) in ("true", "1")
+    if name == "today":
+        return date.today().isoformat()
+    if name == "now":
+        return datetime.now().isoformat(timespec="seconds")
+    if name == "date":
+        d = _days(arg(0))
+        return None if d is None else (date(1970, 1, 1) + timedelta(days=math.floor(d))).isoformat()
+    if name == "decimal_date_time":
+        return _days(arg(0))
+    if name in ("int", "floor", "ceiling", "abs", "number"):
+        v = _to_number(arg(0))
+        if v is None or name == "number":
+            return v
+        f = {"int": math.trunc, "floor": math.floor, "ceiling": math.ceil, "abs": abs}[name]
+        return f(v)
+    if name == "pow":
+        a, b = _to_number(arg(0)), _to_number(arg(1))
+        try:
+            return None if a is None or b is None else float(a) ** float(b)
+        except (OverflowError, ZeroDivisionError):
+            return None
+    if name in ("min", "max"):
+        nums = [_to_number(_eval(a, val)) for a in args]
+        if any(n is None for n in nums):
+            return None
+        return min(nums) if name == "min" else max(nums)
+    if name == "position":
+        return val(("position",))  # type: ignore[arg-type]
+    if name in ("sum", "count"):
+        values = val(("all", args[0].args[0]))  # type: ignore[arg-type]
+        if name == "count":
+            return len([v for v in values if _null(v) is not None])
+        nums = [_to_number(v) for v in values if _null(v) is not None]
+        return None if any(n is None for n in nums) else sum(nums)
+    if name == "indexed_repeat":
+        n = _num(_to_number(arg(2)))
+        if n is None:
+            return None
+        return val(("at", args[0].args[0], int(n)))  # type: ignore[arg-type]
+    raise ExprError(f"cannot evaluate {name}()")  # pragma: no cover - the parser makes no other
 
 
 def truth(v: Any) -> bool | None:
@@ -472,7 +704,13 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
     if op == "lit":
         return _lit_sql(args[0])
     if op == "ref":
+        if args[0] == ".":
+            raise ExprError("'.' is the answer itself: only in a constraint")
         return _nullable(cell(args[0]))
+    if op == "col":
+        raise ExprError(f"{args[0]} is a choice column: only in a choice_filter")
+    if op == "%":
+        return f"({_numeric(_sql(args[0], cell))} % nullif({_numeric(_sql(args[1], cell))}, 0))"
     if op in ("and", "or"):
         return f"({_bool_sql(args[0], cell)} {op.upper()} {_bool_sql(args[1], cell)})"
     if op == "not":
@@ -498,6 +736,8 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
     if op == "neg":
         return f"(-{_numeric(_sql(args[0], cell))})"
     if op == "call:selected":
+        if args[1].op != "lit":
+            raise ExprError("selected() with a computed choice cannot be computed in reports")
         code = _lit_sql(str(args[1].args[0]))
         v = _sql(args[0], cell)
         return (
@@ -507,7 +747,7 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
     if op == "call:count_selected":
         v = _sql(args[0], cell)
         return (
-            f"(CASE WHEN {v} IS NULL THEN NULL WHEN json_valid({v}) AND json_type({v}) = 'array'"
+            f"(CASE WHEN {v} IS NULL THEN 0 WHEN json_valid({v}) AND json_type({v}) = 'array'"
             f" THEN json_array_length({v}) ELSE 1 END)"
         )
     if op == "call:minutes_between":
@@ -524,7 +764,52 @@ def _sql(n: Node, cell: Callable[[str], str]) -> str:
         )
     if op == "call:round":
         return f"round({_sql(args[0], cell)}, {int(args[1].args[0])})"
-    raise ExprError(f"cannot compile {op}")  # pragma: no cover
+    if op in ("call:true", "call:false"):
+        return "1" if op == "call:true" else "0"
+    if op == "call:concat":
+        return (
+            "(" + " || ".join(f"coalesce({_text_sql(a, cell)}, '')" for a in args) + ")"
+            if args
+            else "''"
+        )
+    if op == "call:coalesce":
+        return f"coalesce({_sql(args[0], cell)}, {_sql(args[1], cell)})"
+    if op == "call:string_length":
+        return f"length(coalesce({_text_sql(args[0], cell)}, ''))"
+    if op == "call:string":
+        return f"coalesce({_text_sql(args[0], cell)}, '')"
+    if op == "call:contains":
+        return f"(instr(coalesce({_sql(args[0], cell)}, ''), {_sql(args[1], cell)}) > 0)"
+    if op == "call:starts_with":
+        a, b = _sql(args[0], cell), _sql(args[1], cell)
+        return f"(substr(coalesce({a}, ''), 1, length({b})) = {b})"
+    if op in ("call:int", "call:number"):
+        v = _sql(args[0], cell)
+        cast = "INTEGER" if op == "call:int" else "REAL"
+        return f"(CASE WHEN trim({v}) GLOB '*[0-9]*' THEN CAST({v} AS {cast}) END)"
+    if op == "call:abs":
+        return f"abs({_sql(args[0], cell)})"
+    if op == "call:today":
+        return "date('now', 'localtime')"
+    if op == "call:now":
+        return "strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')"
+    if op == "call:date":
+        return f"date({_sql(args[0], cell)})"
+    if op == "call:decimal_date_time":
+        return f"(julianday({_sql(args[0], cell)}) - 2440587.5)"
+    if op in ("call:min", "call:max"):
+        parts = ", ".join(_sql(a, cell) for a in args)
+        return f"{op[5:]}({parts}{', NULL' if len(args) == 1 else ''})" if len(args) > 1 else parts
+    raise ExprError(f"{op[5:].replace('_', '-')}() cannot be computed in reports")
+
+
+def _text_sql(n: Node, cell: Callable[[str], str]) -> str:
+    """A value as text in SQL (a whole-number real without its '.0')."""
+    sql = _sql(n, cell)
+    return (
+        f"(CASE WHEN typeof({sql}) = 'real' AND {sql} = CAST({sql} AS INTEGER)"
+        f" THEN CAST(CAST({sql} AS INTEGER) AS TEXT) ELSE {sql} END)"
+    )
 
 
 def _bool_sql(n: Node, cell: Callable[[str], str]) -> str:

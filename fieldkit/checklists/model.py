@@ -32,7 +32,11 @@ KINDS = (
     "decimal",
     "note",
     "derived",
+    "geopoint",
+    "geotrace",
+    "geoshape",
 )
+GEO_KINDS = ("geopoint", "geotrace", "geoshape")
 CHOICE_KINDS = ("choice", "multi")
 INTEGER_KINDS = ("q4", "count", "minutes")
 YESNO_KINDS = ("yn", "ynna")
@@ -54,6 +58,9 @@ KIND_LABELS = {
     "decimal": "decimal number",
     "note": "note (no answer)",
     "derived": "computed",
+    "geopoint": "location (latitude longitude)",
+    "geotrace": "line of locations",
+    "geoshape": "area (closed line of locations)",
 }
 UNANSWERED_KINDS = ("derived", "note")  # shown, never answered
 
@@ -74,6 +81,11 @@ class Choice:
     code: str
     label: str
     exclusive: bool = False  # multi only: cannot be chosen with another ("None")
+    filters: tuple[tuple[str, str], ...] = ()  # columns a choice_filter reads (state=north)
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label) translations
+
+    def filter_value(self, column: str) -> str | None:
+        return dict(self.filters).get(column)
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,10 @@ class Item:
     minimum: float | None = None  # number kinds: the smallest value allowed
     maximum: float | None = None  # number kinds: the largest value allowed
     renamed_from: str = ""  # the item id this one replaces (answers carry over)
+    constraint: Expr | None = None  # must hold for an answer (`.` is the answer itself)
+    constraint_message: str = ""  # shown when the constraint fails
+    choice_filter: Expr | None = None  # choices offered: those for which this holds
+    default: str = ""  # the answer offered before one is given
 
     @property
     def na_allowed(self) -> bool:
@@ -225,13 +241,16 @@ class Item:
                 raise AnswerError(
                     f"{self.id}: expected a date and time YYYY-MM-DDTHH:MM, got {text!r}"
                 ) from None
+        if k in GEO_KINDS:
+            return parse_geo(self.id, k, text)
         if k == "choice":
             c = self.choice_for(text)
             if c is None:
                 raise AnswerError(f"{self.id}: {text!r} is not one of {self.codes_text()}")
             return c.code
         if k == "multi":
-            parts = text.split(";")
+            # `;` between choices (fieldkit), or spaces (ODK and KoboToolbox exports)
+            parts = text.split(";") if ";" in text or self.choice_for(text) else text.split()
             codes: list[str] = []
             for p in parts:
                 if str(p).strip() == "":
@@ -412,16 +431,94 @@ class Checklist:
                         out[(item.id, rkey)] = self.computed_value(item.id, answers, rkey)
         return out
 
-    def _reader(self, answers: Mapping[AnswerKey, Any], rkey: str = "") -> Any:
+    def _reader(
+        self,
+        answers: Mapping[AnswerKey, Any],
+        rkey: str = "",
+        own: Any = None,
+        choice: Choice | None = None,
+    ) -> Any:
+        """What an expression reads: answers (a computed item computed), `.` (`own`, the
+        answer a constraint checks), a choice's columns (a choice_filter), and XLSForm's
+        repeat functions (position, sum, indexed-repeat) and jr:choice-name."""
         base = _expr.value_of(answers, rkey)
 
-        def read(item_id: str) -> Any:
+        def one(item_id: str, key: str) -> Any:
             item = self.item_map.get(item_id)
             if item is not None and item.computed is not None:
-                return self.computed_value(item_id, answers, rkey)
-            return base(item_id)
+                return self.computed_value(item_id, answers, key)
+            return answers.get((item_id, key))
+
+        def read(ref: Any) -> Any:
+            if isinstance(ref, tuple):
+                return self._read_special(ref, answers, rkey, choice, one)
+            if ref == ".":
+                return own
+            item = self.item_map.get(ref)
+            if item is not None and item.computed is not None:
+                return self.computed_value(ref, answers, rkey)
+            return base(ref)
 
         return read
+
+    def _read_special(
+        self,
+        ref: tuple[Any, ...],
+        answers: Mapping[AnswerKey, Any],
+        rkey: str,
+        choice: Choice | None,
+        one: Any,
+    ) -> Any:
+        tag = ref[0]
+        if tag == "col":
+            if choice is None:
+                return None
+            if ref[1] == "name":
+                return choice.code
+            if ref[1] == "label" or ref[1].startswith("label::"):
+                return dict(choice.labels).get(ref[1][7:], choice.label)
+            return choice.filter_value(ref[1])
+        if tag == "choice-name":
+            item = self.item_map.get(ref[1])
+            found = item.choice_for(str(ref[2])) if item is not None else None
+            return found.label if found is not None else ref[2]
+        if tag == "position":
+            section_keys = [k for s in self.sections if s.repeat for k in instance_keys(s, answers)]
+            if rkey.isdigit():
+                return int(rkey)
+            return section_keys.index(rkey) + 1 if rkey in section_keys else None
+        item_id = ref[1]
+        section = self._section_by_item.get(item_id)
+        keys = instance_keys(section, answers) if section is not None else [""]
+        if tag == "all":
+            return [one(item_id, k) for k in keys]
+        if tag == "at":
+            n = int(ref[2])
+            return one(item_id, keys[n - 1]) if 1 <= n <= len(keys) else None
+        return None  # pragma: no cover - the evaluator asks nothing else
+
+    def constraint_holds(
+        self, item: Item, value: Any, answers: Mapping[AnswerKey, Any], rkey: str = ""
+    ) -> bool:
+        """False only when the item's constraint is false for this answer."""
+        if item.constraint is None or value is None or value in (NA, UNKNOWN):
+            return True
+        own = value
+        if item.kind == "multi":
+            own = json.dumps(json.loads(value)) if isinstance(value, str) else value
+        return not _expr.fails(item.constraint, self._reader(answers, rkey, own=own))
+
+    def choices_offered(
+        self, item: Item, answers: Mapping[AnswerKey, Any], rkey: str = ""
+    ) -> tuple[Choice, ...]:
+        """The choices a choice_filter leaves, given the answers so far (all without one)."""
+        if item.choice_filter is None:
+            return item.choices
+        return tuple(
+            c
+            for c in item.choices
+            if _expr.holds(item.choice_filter, self._reader(answers, rkey, choice=c))
+        )
 
     @cached_property
     def items(self) -> tuple[Item, ...]:
@@ -446,6 +543,41 @@ class Checklist:
 
     def definition_json(self) -> str:
         return json.dumps(self.source, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def parse_geo(item_id: str, kind: str, text: str) -> str:
+    """A location as ODK writes it: `lat lon [altitude [accuracy]]`, points of a line or
+    area separated by `;` (an area closes on its first point). Checked for range; stored
+    as written, one space between numbers."""
+    points: list[list[float]] = []
+    for part in [p for p in text.split(";") if p.strip()]:
+        nums = part.replace(",", " ").split()
+        try:
+            values = [float(n) for n in nums]
+        except ValueError:
+            values = []
+        if not 2 <= len(values) <= 4 or any(v != v for v in values):
+            raise AnswerError(
+                f"{item_id}: expected a location 'latitude longitude [altitude accuracy]',"
+                f" got {part.strip()!r}"
+            )
+        if not -90 <= values[0] <= 90 or not -180 <= values[1] <= 180:
+            raise AnswerError(
+                f"{item_id}: latitude must be -90 to 90 and longitude -180 to 180,"
+                f" got {part.strip()!r}"
+            )
+        if len(values) == 4 and values[3] < 0:
+            raise AnswerError(f"{item_id}: accuracy cannot be negative, got {part.strip()!r}")
+        points.append(values)
+    least = {"geopoint": 1, "geotrace": 2, "geoshape": 4}[kind]
+    if len(points) < least or (kind == "geopoint" and len(points) != 1):
+        what = {"geopoint": "one point", "geotrace": "2 points or more"}.get(
+            kind, "4 points or more, the last the same as the first"
+        )
+        raise AnswerError(f"{item_id}: expected {what}, got {len(points)}")
+    if kind == "geoshape" and points[0][:2] != points[-1][:2]:
+        raise AnswerError(f"{item_id}: an area must end on its first point")
+    return ";".join(" ".join(_num_text(v) for v in p) for p in points)
 
 
 def _num_text(n: float | None) -> str:
@@ -514,7 +646,21 @@ def check_consistency(
         if value is None or value == "":
             continue
         item = checklist.item_map.get(iid)
-        if item is None or not item.has_rule:
+        if item is None:
+            continue
+        if not checklist.constraint_holds(item, value, answers, rkey):
+            problems.append(
+                ((iid, rkey), item.constraint_message or f"must meet {item.constraint.text}")  # type: ignore[union-attr]
+            )
+        if item.choice_filter is not None and value not in (NA, UNKNOWN):
+            offered = {c.code for c in checklist.choices_offered(item, answers, rkey)}
+            chosen = json.loads(value) if item.kind == "multi" else [value]
+            outside = [c for c in chosen if c not in offered]
+            if outside:
+                problems.append(
+                    ((iid, rkey), f"{outside[0]!r} is not offered when {item.choice_filter.text}")
+                )
+        if not item.has_rule:
             continue
         fires = rule_applies(checklist, item, answers, rkey)
         if fires and value != NA:

@@ -28,14 +28,23 @@ reads are known.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from fieldkit.checklists.expr_base import (
+    EMPTY,
+    ExprError,
+    Node,
+    _is_number,
+    _null,
+    _num,
+    truth,
+)
+from fieldkit.checklists.expr_functions import _text, call
+from fieldkit.checklists.expr_sql import bool_sql, to_sql
 
 # name -> (least, most) arguments (None: any number)
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
@@ -90,7 +99,6 @@ BOOLEAN_FUNCTIONS = (
     "boolean_from_string",
 )
 COMPARE = ("=", "!=", "<>", "<", "<=", ">", ">=")
-NULLS = ("na", "unknown")
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -102,19 +110,6 @@ _TOKEN = re.compile(
     )""",
     re.X,
 )
-
-
-class ExprError(ValueError):
-    """An expression that is not in the supported subset."""
-
-
-@dataclass(frozen=True)
-class Node:
-    op: str  # lit, ref, and, or, not, cmp:=, in, notin, +, -, *, /, neg, call:name
-    args: tuple[Any, ...] = ()
-
-
-EMPTY = Node("lit", ("",))
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -359,7 +354,7 @@ class Expr:
 
     def to_sql(self, cell_sql: Callable[[str], str]) -> str:
         """SQL for the value; `cell_sql(item_id)` gives the SQL of an item's stored answer."""
-        return _sql(self.tree, cell_sql)
+        return to_sql(self.tree, cell_sql)
 
 
 def parse(text: str) -> Expr:
@@ -371,20 +366,6 @@ def parse(text: str) -> Expr:
 
 
 # ------------------------------------------------------------------ Python evaluation
-
-
-def _null(v: Any) -> Any:
-    return None if v is None or v == "" or v in NULLS else v
-
-
-def _num(v: Any) -> Any:
-    """A value in arithmetic: a number, else null (text is null, as in the SQL)."""
-    v = _null(v)
-    return v if _is_number(v) else None
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool | None:
@@ -423,27 +404,6 @@ def _numeric_only(v: Any) -> Any:
     if isinstance(v, str) and _NUMERIC_TEXT.match(v):
         return float(v) if "." in v else int(v)
     return None
-
-
-def _codes(v: Any) -> list[str] | None:
-    v = _null(v)
-    if v is None:
-        return None
-    if isinstance(v, list):
-        return [str(x) for x in v]
-    try:
-        parsed = json.loads(v)
-    except (TypeError, ValueError):
-        return [str(v)]
-    return [str(x) for x in parsed] if isinstance(parsed, list) else [str(parsed)]
-
-
-def _minutes(t: Any) -> int | None:
-    t = _null(t)
-    if t is None:
-        return None
-    m = re.match(r"^(?:\d{4}-\d\d-\d\d[T ])?(\d\d):(\d\d)", str(t))
-    return int(m.group(1)) * 60 + int(m.group(2)) if m else None
 
 
 def _is_literal_number(n: Node) -> bool:
@@ -500,329 +460,13 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
         a, b = _num(_eval(args[0], val)), _num(_eval(args[1], val))
         return None if a is None or b is None or b == 0 else math.fmod(a, b)
     if op.startswith("call:"):
-        return _call(op[5:], args, val)
+        return call(op[5:], args, val, _eval)
     raise ExprError(f"cannot evaluate {op}")  # pragma: no cover - the parser makes no other
-
-
-def _text(v: Any) -> str:
-    """A value as XPath text: null is ''."""
-    v = _null(v)
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, str) and v.startswith("["):
-        codes = _codes(v)
-        return " ".join(codes) if codes is not None else v
-    return str(v)
-
-
-def _to_number(v: Any) -> Any:
-    """number(): a number, text that reads as one, else null."""
-    v = _null(v)
-    if v is None or _is_number(v):
-        return v
-    if isinstance(v, bool):
-        return 1 if v else 0
-    try:
-        x = float(str(v).strip())
-    except ValueError:
-        return None
-    return x if x == x and abs(x) != float("inf") else None
-
-
-def _days(v: Any) -> float | None:
-    """A date or date-time as days since 1970-01-01 (XPath's date arithmetic)."""
-    v = _null(v)
-    if v is None:
-        return None
-    if _is_number(v):
-        return float(v)
-    text = str(v).strip()
-    try:
-        if len(text) <= 10:
-            d = date.fromisoformat(text)
-            return float((d - date(1970, 1, 1)).days)
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if t.tzinfo is not None:
-        t = t.astimezone(UTC).replace(tzinfo=None)
-    return (t - datetime(1970, 1, 1)).total_seconds() / 86400
-
-
-def _call(name: str, args: tuple[Any, ...], val: Callable[[str], Any]) -> Any:
-    def arg(i: int) -> Any:
-        return _eval(args[i], val)
-
-    if name in ("true", "false"):
-        return name == "true"
-    if name == "selected":
-        codes = _codes(arg(0))
-        return None if codes is None else _text(arg(1)) in codes
-    if name == "count_selected":
-        codes = _codes(arg(0))
-        return 0 if codes is None else len(codes)
-    if name == "selected_at":
-        codes, n = _codes(arg(0)) or [], _num(arg(1))
-        return codes[int(n)] if n is not None and 0 <= int(n) < len(codes) else ""
-    if name == "jr:choice_name":
-        code = _text(arg(0))
-        return val(("choice-name", args[1].args[0], code)) if code else ""  # type: ignore[arg-type]
-    if name == "minutes_between":
-        a, b = _minutes(arg(0)), _minutes(arg(1))
-        return None if a is None or b is None else (b - a) % 1440
-    if name == "if":
-        return arg(1) if truth(arg(0)) is True else arg(2)
-    if name == "round":
-        v = _num(_to_number(arg(0)))
-        if v is None:
-            return None
-        digits = int(args[1].args[0])
-        r = Decimal(repr(float(v))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        return float(r) if digits > 0 else int(r)
-    if name == "regex":
-        try:
-            return re.search(_text(arg(1)), _text(arg(0))) is not None
-        except re.error:
-            return None
-    if name == "string_length":
-        return len(_text(arg(0)))
-    if name == "concat":
-        return "".join(_text(_eval(a, val)) for a in args)
-    if name == "coalesce":
-        a = _null(arg(0))
-        return a if a is not None else arg(1)
-    if name in ("contains", "starts_with", "ends_with"):
-        a, b = _text(arg(0)), _text(arg(1))
-        return (
-            b in a
-            if name == "contains"
-            else a.startswith(b)
-            if name == "starts_with"
-            else a.endswith(b)
-        )
-    if name == "substr":
-        t, start = _text(arg(0)), _num(_to_number(arg(1)))
-        if start is None:
-            return ""
-        end = _num(_to_number(arg(2))) if len(args) == 3 else None
-        return t[int(start) : None if end is None else int(end)]
-    if name == "string":
-        return _text(arg(0))
-    if name == "normalize_space":
-        return " ".join(_text(arg(0)).split())
-    if name == "boolean_from_string":
-        return _text(arg(0)) in ("true", "1")
-    if name == "today":
-        return date.today().isoformat()
-    if name == "now":
-        return datetime.now().isoformat(timespec="seconds")
-    if name == "date":
-        d = _days(arg(0))
-        return None if d is None else (date(1970, 1, 1) + timedelta(days=math.floor(d))).isoformat()
-    if name == "decimal_date_time":
-        return _days(arg(0))
-    if name in ("int", "floor", "ceiling", "abs", "number"):
-        v = _to_number(arg(0))
-        if v is None or name == "number":
-            return v
-        f = {"int": math.trunc, "floor": math.floor, "ceiling": math.ceil, "abs": abs}[name]
-        return f(v)
-    if name == "pow":
-        a, b = _to_number(arg(0)), _to_number(arg(1))
-        try:
-            return None if a is None or b is None else float(a) ** float(b)
-        except (OverflowError, ZeroDivisionError):
-            return None
-    if name in ("min", "max"):
-        nums = [_to_number(_eval(a, val)) for a in args]
-        if any(n is None for n in nums):
-            return None
-        return min(nums) if name == "min" else max(nums)
-    if name == "position":
-        return val(("position",))  # type: ignore[arg-type]
-    if name in ("sum", "count"):
-        values = val(("all", args[0].args[0]))  # type: ignore[arg-type]
-        if name == "count":
-            return len([v for v in values if _null(v) is not None])
-        nums = [_to_number(v) for v in values if _null(v) is not None]
-        return None if any(n is None for n in nums) else sum(nums)
-    if name == "indexed_repeat":
-        n = _num(_to_number(arg(2)))
-        if n is None:
-            return None
-        return val(("at", args[0].args[0], int(n)))  # type: ignore[arg-type]
-    raise ExprError(f"cannot evaluate {name}()")  # pragma: no cover - the parser makes no other
-
-
-def truth(v: Any) -> bool | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str):
-        return v == "yes"
-    return bool(v)
 
 
 def value_of(answers: Mapping[Any, Any], rkey: str = "") -> Callable[[str], Any]:
     """A reader for `evaluate` over a record's answers {(item_id, rkey): value}."""
     return lambda item_id: answers.get((item_id, rkey), answers.get((item_id, "")))
-
-
-# ------------------------------------------------------------------ SQL
-
-
-def _lit_sql(v: Any) -> str:
-    if isinstance(v, str):
-        return "'" + v.replace("'", "''") + "'"
-    return repr(v)
-
-
-def _nullable(sql: str) -> str:
-    return f"nullif(nullif({sql}, 'na'), 'unknown')"
-
-
-def _numeric(sql: str) -> str:
-    return f"(CASE WHEN typeof({sql}) IN ('integer', 'real') THEN {sql} END)"
-
-
-def _number_like(sql: str) -> str:
-    """A value compared with a number literal: a number, or text that is one."""
-    return (
-        f"(CASE WHEN typeof({sql}) IN ('integer', 'real') THEN {sql}"
-        f" WHEN typeof({sql}) = 'text' AND {sql} GLOB '[0-9]*' AND {sql} NOT GLOB '*[^0-9.]*'"
-        f" AND {sql} NOT GLOB '*.*.*' THEN CAST({sql} AS REAL) END)"
-    )
-
-
-def _sql(n: Node, cell: Callable[[str], str]) -> str:
-    op, args = n.op, n.args
-    if op == "lit":
-        return _lit_sql(args[0])
-    if op == "ref":
-        if args[0] == ".":
-            raise ExprError("'.' is the answer itself: only in a constraint")
-        return _nullable(cell(args[0]))
-    if op == "col":
-        raise ExprError(f"{args[0]} is a choice column: only in a choice_filter")
-    if op == "%":
-        return f"({_numeric(_sql(args[0], cell))} % nullif({_numeric(_sql(args[1], cell))}, 0))"
-    if op in ("and", "or"):
-        return f"({_bool_sql(args[0], cell)} {op.upper()} {_bool_sql(args[1], cell)})"
-    if op == "not":
-        return f"(NOT {_bool_sql(args[0], cell)})"
-    if op.startswith("cmp"):
-        a, b = args
-        sym = op[3:]
-        left, right = _sql(a, cell), _sql(b, cell)
-        if a.op == "lit" and isinstance(a.args[0], int | float):
-            right = _number_like(right)
-        if b.op == "lit" and isinstance(b.args[0], int | float):
-            left = _number_like(left)
-        return f"({left} {sym} {right})"
-    if op in ("in", "notin"):
-        values = ", ".join(_lit_sql(v) for v in args[1])
-        word = "IN" if op == "in" else "NOT IN"
-        return f"({_sql(args[0], cell)} {word} ({values}))"
-    if op in ("+", "-", "*"):
-        return f"({_numeric(_sql(args[0], cell))} {op} {_numeric(_sql(args[1], cell))})"
-    if op == "/":
-        a, b = _numeric(_sql(args[0], cell)), _numeric(_sql(args[1], cell))
-        return f"(CAST({a} AS REAL) / nullif({b}, 0))"
-    if op == "neg":
-        return f"(-{_numeric(_sql(args[0], cell))})"
-    if op == "call:selected":
-        if args[1].op != "lit":
-            raise ExprError("selected() with a computed choice cannot be computed in reports")
-        code = _lit_sql(str(args[1].args[0]))
-        v = _sql(args[0], cell)
-        return (
-            f"(CASE WHEN {v} IS NULL THEN NULL WHEN json_valid({v}) AND json_type({v}) = 'array'"
-            f" THEN EXISTS (SELECT 1 FROM json_each({v}) WHERE value = {code}) ELSE {v} = {code} END)"
-        )
-    if op == "call:count_selected":
-        v = _sql(args[0], cell)
-        return (
-            f"(CASE WHEN {v} IS NULL THEN 0 WHEN json_valid({v}) AND json_type({v}) = 'array'"
-            f" THEN json_array_length({v}) ELSE 1 END)"
-        )
-    if op == "call:minutes_between":
-        a, b = _sql(args[0], cell), _sql(args[1], cell)
-
-        def secs(x: str) -> str:
-            return f"strftime('%s', '2000-01-01 ' || substr({x}, -5))"
-
-        return f"((({secs(b)} - {secs(a)} + 86400) % 86400) / 60)"
-    if op == "call:if":
-        return (
-            f"(CASE WHEN {_bool_sql(args[0], cell)} THEN {_sql(args[1], cell)}"
-            f" ELSE {_sql(args[2], cell)} END)"
-        )
-    if op == "call:round":
-        return f"round({_sql(args[0], cell)}, {int(args[1].args[0])})"
-    if op in ("call:true", "call:false"):
-        return "1" if op == "call:true" else "0"
-    if op == "call:concat":
-        return (
-            "(" + " || ".join(f"coalesce({_text_sql(a, cell)}, '')" for a in args) + ")"
-            if args
-            else "''"
-        )
-    if op == "call:coalesce":
-        return f"coalesce({_sql(args[0], cell)}, {_sql(args[1], cell)})"
-    if op == "call:string_length":
-        return f"length(coalesce({_text_sql(args[0], cell)}, ''))"
-    if op == "call:string":
-        return f"coalesce({_text_sql(args[0], cell)}, '')"
-    if op == "call:contains":
-        return f"(instr(coalesce({_sql(args[0], cell)}, ''), {_sql(args[1], cell)}) > 0)"
-    if op == "call:starts_with":
-        a, b = _sql(args[0], cell), _sql(args[1], cell)
-        return f"(substr(coalesce({a}, ''), 1, length({b})) = {b})"
-    if op in ("call:int", "call:number"):
-        v = _sql(args[0], cell)
-        cast = "INTEGER" if op == "call:int" else "REAL"
-        return f"(CASE WHEN trim({v}) GLOB '*[0-9]*' THEN CAST({v} AS {cast}) END)"
-    if op == "call:abs":
-        return f"abs({_sql(args[0], cell)})"
-    if op == "call:today":
-        return "date('now', 'localtime')"
-    if op == "call:now":
-        return "strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')"
-    if op == "call:date":
-        return f"date({_sql(args[0], cell)})"
-    if op == "call:decimal_date_time":
-        return f"(julianday({_sql(args[0], cell)}) - 2440587.5)"
-    if op in ("call:min", "call:max"):
-        parts = ", ".join(_sql(a, cell) for a in args)
-        return f"{op[5:]}({parts}{', NULL' if len(args) == 1 else ''})" if len(args) > 1 else parts
-    raise ExprError(f"{op[5:].replace('_', '-')}() cannot be computed in reports")
-
-
-def _text_sql(n: Node, cell: Callable[[str], str]) -> str:
-    """A value as text in SQL (a whole-number real without its '.0')."""
-    sql = _sql(n, cell)
-    return (
-        f"(CASE WHEN typeof({sql}) = 'real' AND {sql} = CAST({sql} AS INTEGER)"
-        f" THEN CAST(CAST({sql} AS INTEGER) AS TEXT) ELSE {sql} END)"
-    )
-
-
-def _bool_sql(n: Node, cell: Callable[[str], str]) -> str:
-    """A sub-expression used as a condition: a yes/no item reads as true/false."""
-    sql = _sql(n, cell)
-    if n.op == "ref":
-        return f"({sql} = 'yes')"
-    return sql
-
-
-def condition_sql(expr: Expr, cell: Callable[[str], str]) -> str:
-    """SQL that is true exactly when the expression holds."""
-    return _bool_sql(expr.tree, cell)
 
 
 def holds(expr: Expr, value_of: Callable[[str], Any]) -> bool:
@@ -831,3 +475,8 @@ def holds(expr: Expr, value_of: Callable[[str], Any]) -> bool:
 
 def fails(expr: Expr, value_of: Callable[[str], Any]) -> bool:
     return truth(expr.evaluate(value_of)) is False
+
+
+def condition_sql(expr: Expr, cell: Callable[[str], str]) -> str:
+    """SQL that is true exactly when the expression holds."""
+    return bool_sql(expr.tree, cell)

@@ -16,6 +16,7 @@ from typing import Any
 
 from fieldkit.checklists import expr as _expr
 from fieldkit.checklists.expr import Expr
+from fieldkit.checklists.geo import parse_geo
 
 KINDS = (
     "yn",
@@ -242,7 +243,10 @@ class Item:
                     f"{self.id}: expected a date and time YYYY-MM-DDTHH:MM, got {text!r}"
                 ) from None
         if k in GEO_KINDS:
-            return parse_geo(self.id, k, text)
+            try:
+                return parse_geo(k, text)
+            except ValueError as e:
+                raise AnswerError(f"{self.id}: {e}") from None
         if k == "choice":
             c = self.choice_for(text)
             if c is None:
@@ -451,7 +455,9 @@ class Checklist:
 
         def read(ref: Any) -> Any:
             if isinstance(ref, tuple):
-                return self._read_special(ref, answers, rkey, choice, one)
+                from fieldkit.checklists.reading import read_special
+
+                return read_special(self, ref, answers, rkey, choice, one, instance_keys)
             if ref == ".":
                 return own
             item = self.item_map.get(ref)
@@ -460,42 +466,6 @@ class Checklist:
             return base(ref)
 
         return read
-
-    def _read_special(
-        self,
-        ref: tuple[Any, ...],
-        answers: Mapping[AnswerKey, Any],
-        rkey: str,
-        choice: Choice | None,
-        one: Any,
-    ) -> Any:
-        tag = ref[0]
-        if tag == "col":
-            if choice is None:
-                return None
-            if ref[1] == "name":
-                return choice.code
-            if ref[1] == "label" or ref[1].startswith("label::"):
-                return dict(choice.labels).get(ref[1][7:], choice.label)
-            return choice.filter_value(ref[1])
-        if tag == "choice-name":
-            item = self.item_map.get(ref[1])
-            found = item.choice_for(str(ref[2])) if item is not None else None
-            return found.label if found is not None else ref[2]
-        if tag == "position":
-            section_keys = [k for s in self.sections if s.repeat for k in instance_keys(s, answers)]
-            if rkey.isdigit():
-                return int(rkey)
-            return section_keys.index(rkey) + 1 if rkey in section_keys else None
-        item_id = ref[1]
-        section = self._section_by_item.get(item_id)
-        keys = instance_keys(section, answers) if section is not None else [""]
-        if tag == "all":
-            return [one(item_id, k) for k in keys]
-        if tag == "at":
-            n = int(ref[2])
-            return one(item_id, keys[n - 1]) if 1 <= n <= len(keys) else None
-        return None  # pragma: no cover - the evaluator asks nothing else
 
     def constraint_holds(
         self, item: Item, value: Any, answers: Mapping[AnswerKey, Any], rkey: str = ""
@@ -543,41 +513,6 @@ class Checklist:
 
     def definition_json(self) -> str:
         return json.dumps(self.source, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def parse_geo(item_id: str, kind: str, text: str) -> str:
-    """A location as ODK writes it: `lat lon [altitude [accuracy]]`, points of a line or
-    area separated by `;` (an area closes on its first point). Checked for range; stored
-    as written, one space between numbers."""
-    points: list[list[float]] = []
-    for part in [p for p in text.split(";") if p.strip()]:
-        nums = part.replace(",", " ").split()
-        try:
-            values = [float(n) for n in nums]
-        except ValueError:
-            values = []
-        if not 2 <= len(values) <= 4 or any(v != v for v in values):
-            raise AnswerError(
-                f"{item_id}: expected a location 'latitude longitude [altitude accuracy]',"
-                f" got {part.strip()!r}"
-            )
-        if not -90 <= values[0] <= 90 or not -180 <= values[1] <= 180:
-            raise AnswerError(
-                f"{item_id}: latitude must be -90 to 90 and longitude -180 to 180,"
-                f" got {part.strip()!r}"
-            )
-        if len(values) == 4 and values[3] < 0:
-            raise AnswerError(f"{item_id}: accuracy cannot be negative, got {part.strip()!r}")
-        points.append(values)
-    least = {"geopoint": 1, "geotrace": 2, "geoshape": 4}[kind]
-    if len(points) < least or (kind == "geopoint" and len(points) != 1):
-        what = {"geopoint": "one point", "geotrace": "2 points or more"}.get(
-            kind, "4 points or more, the last the same as the first"
-        )
-        raise AnswerError(f"{item_id}: expected {what}, got {len(points)}")
-    if kind == "geoshape" and points[0][:2] != points[-1][:2]:
-        raise AnswerError(f"{item_id}: an area must end on its first point")
-    return ";".join(" ".join(_num_text(v) for v in p) for p in points)
 
 
 def _num_text(n: float | None) -> str:

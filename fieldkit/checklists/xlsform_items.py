@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fieldkit.checklists.xlsform_book import Row, XLSFormError, flag, text
 from fieldkit.checklists.xlsform_types import TypeOf, type_constraint
-
-if TYPE_CHECKING:
-    from fieldkit.checklists.xlsform_read import _Reader
 
 NA_CODES = ("na", "n_a", "not_applicable", "notapplicable", "n/a")
 NUMBER_KINDS = ("count", "minutes", "q4", "decimal")
@@ -21,7 +18,7 @@ _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
 
 
 class ItemReader:
-    def __init__(self, reader: _Reader) -> None:
+    def __init__(self, reader: Any) -> None:  # xlsform_read's reader
         self.r = reader
 
     def item(
@@ -304,8 +301,6 @@ class ItemReader:
         return lo, hi
 
     def _relevance(self, row: Row, item: dict[str, Any], group_relevant: list[str]) -> None:
-        from fieldkit.checklists.xlsform_read import rule_as_relevant
-
         relevant = list(group_relevant)
         own = row.get("relevant")
         na_when = row.get("fieldkit::na_when")
@@ -329,3 +324,26 @@ class ItemReader:
             item["relevant"] = (
                 relevant[0] if len(relevant) == 1 else " and ".join(f"({x})" for x in relevant)
             )
+
+
+def rule_as_relevant(rule: Any) -> str:
+    """An na_when rule written as the XLSForm `relevant` that has the same effect (with
+    bare ids: the caller adds ${...})."""
+    if not isinstance(rule, dict) or "item" not in rule:
+        return ""
+    x = rule["item"]
+
+    def q(v: Any) -> str:
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        return "'" + str(v).replace("'", "") + "'"
+
+    if "equals" in rule:
+        return f"{x} != {q(rule['equals'])}"
+    if "not_equals" in rule:
+        return f"{x} = {q(rule['not_equals'])}"
+    if "in" in rule:
+        return " and ".join(f"{x} != {q(v)}" for v in rule["in"])
+    if "not_in" in rule:
+        return " or ".join(f"{x} = {q(v)}" for v in rule["not_in"])
+    return ""

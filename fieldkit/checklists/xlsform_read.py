@@ -34,7 +34,7 @@ from fieldkit.checklists.xlsform_book import (
     text,
     validate_with_pyxform,
 )
-from fieldkit.checklists.xlsform_items import ItemReader
+from fieldkit.checklists.xlsform_items import ItemReader, rule_as_relevant
 from fieldkit.checklists.xlsform_settings import settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
 
@@ -464,29 +464,6 @@ def _notes_read_as_empty(definition: dict[str, Any]) -> None:
 
 def _closes(kind: str) -> str:
     return "repeat" if kind == "loop" else kind
-
-
-def rule_as_relevant(rule: Any) -> str:
-    """An na_when rule written as the XLSForm `relevant` that has the same effect (with
-    bare ids: the caller adds ${...})."""
-    if not isinstance(rule, dict) or "item" not in rule:
-        return ""
-    x = rule["item"]
-
-    def q(v: Any) -> str:
-        if isinstance(v, bool):
-            v = "yes" if v else "no"
-        return "'" + str(v).replace("'", "") + "'"
-
-    if "equals" in rule:
-        return f"{x} != {q(rule['equals'])}"
-    if "not_equals" in rule:
-        return f"{x} = {q(rule['not_equals'])}"
-    if "in" in rule:
-        return " and ".join(f"{x} != {q(v)}" for v in rule["in"])
-    if "not_in" in rule:
-        return " or ".join(f"{x} = {q(v)}" for v in rule["not_in"])
-    return ""
 
 
 def read_xlsform(path: Path, *, language: str | None = None) -> Imported:

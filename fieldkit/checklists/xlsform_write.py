@@ -29,7 +29,10 @@ SURVEY_HEADER = [
     "required",
     "relevant",
     "constraint",
+    "constraint_message",
     "calculation",
+    "choice_filter",
+    "default",
     "repeat_count",
     "fieldkit::kind",
     "fieldkit::na",
@@ -56,8 +59,11 @@ TYPES = {
     "datetime": "dateTime",
     "note": "note",
     "derived": "calculate",
+    "geopoint": "geopoint",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
 }
-_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_]*")
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*")
 
 
 def refs_as_xlsform(text: str, ids: set[str]) -> str:
@@ -65,6 +71,8 @@ def refs_as_xlsform(text: str, ids: set[str]) -> str:
 
     def sub(m: re.Match[str]) -> str:
         word = m.group(0)
+        if word.startswith("${"):
+            return "${" + word[2:-1].strip().rsplit("/", 1)[-1] + "}"
         return "${" + word + "}" if word in ids else word
 
     return _TOKEN.sub(sub, text)
@@ -107,12 +115,13 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
     choices: list[dict[str, Any]] = []
     lists_written: set[str] = set()
 
-    def add_list(name: str, entries: list[tuple[str, str, bool]]) -> None:
+    def add_list(name: str, entries: list[tuple[str, str, bool]], item: Item | None = None) -> None:
         if name in lists_written:
             return
         lists_written.add(name)
+        filters = {c.code: dict(c.filters) for c in item.choices} if item is not None else {}
         for code, label, exclusive in entries:
-            row = {"list_name": name, "name": code, "label": label}
+            row = {"list_name": name, "name": code, "label": label, **filters.get(code, {})}
             if exclusive:
                 row["fieldkit_exclusive"] = "yes"
             choices.append(row)
@@ -121,7 +130,8 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
         kind = "repeat" if section.repeat is not None else "group"
         survey.append(_group_row(section, kind))
         for item in section.items:
-            row: dict[str, Any] = {"name": item.id, "label": item.prompt}
+            row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], "label": item.prompt}
+            list_name = re.sub(r"[^A-Za-z0-9_.\-]", "_", item.id)
             if item.kind == "yn":
                 row["type"] = "select_one yes_no"
                 add_list("yes_no", [(c, lbl, False) for c, lbl in YES_NO])
@@ -132,8 +142,10 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             elif item.kind in ("choice", "multi"):
                 row["type"] = (
                     "select_one " if item.kind == "choice" else "select_multiple "
-                ) + item.id
-                add_list(item.id, [(c.code, c.label, c.exclusive) for c in item.choices])
+                ) + list_name
+                add_list(list_name, [(c.code, c.label, c.exclusive) for c in item.choices], item)
+                if item.choice_filter is not None:
+                    row["choice_filter"] = refs_as_xlsform(item.choice_filter.text, set())
                 if item.kind == "choice" and {c.code for c in item.choices} & {"yes", "no"}:
                     row["fieldkit::kind"] = "choice"  # not to be read back as yes/no
             else:
@@ -146,8 +158,17 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 row["required"] = "yes" if item.required else "no"
             if item.computed is not None:
                 row["calculation"] = refs_as_xlsform(item.formula, ids)
-            if item.kind in ("count", "minutes", "q4", "decimal"):
-                row["constraint"] = _constraint(item)
+            parts = (
+                [_constraint(item)] if item.kind in ("count", "minutes", "q4", "decimal") else []
+            )
+            if item.constraint is not None:
+                parts.append(refs_as_xlsform(item.constraint.text, ids))
+            parts = [p for p in parts if p]
+            row["constraint"] = " and ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+            if item.constraint_message:
+                row["constraint_message"] = item.constraint_message
+            if item.default:
+                row["default"] = item.default
             if item.na:
                 row["fieldkit::na"] = item.na
             if item.na_when is not None:
@@ -213,10 +234,11 @@ def write_xlsform(checklist: Checklist, out: Path) -> Path:
     from openpyxl import Workbook
 
     survey, choices, settings = rows(checklist)
+    filter_columns = [k for r in choices for k in r if k not in CHOICES_HEADER]
     wb = Workbook(write_only=True)
     for title, header, data in (
         ("survey", SURVEY_HEADER, survey),
-        ("choices", CHOICES_HEADER, choices),
+        ("choices", [*CHOICES_HEADER, *dict.fromkeys(filter_columns)], choices),
         ("settings", list(settings), [settings]),
     ):
         ws = wb.create_sheet(title)

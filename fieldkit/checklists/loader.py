@@ -71,6 +71,7 @@ ITEM_KEYS = (
     "constraint_message",
     "choice_filter",
     "default",
+    "translations",
 )
 
 
@@ -108,6 +109,20 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
             raise ChecklistError(f"{where}: duplicate choice code {code!r}")
         out.append(Choice(code, label, exclusive, filters, labels))
         filters = labels = ()
+    return tuple(out)
+
+
+def _translations(raw: Any, where: str) -> tuple[tuple[str, str, str], ...]:
+    """{language: {prompt, help}} as (language, prompt, help) in the given order."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise ChecklistError(f"{where}: translations must be a mapping of languages")
+    out = []
+    for lang, texts in raw.items():
+        if not isinstance(texts, Mapping) or set(texts) - {"prompt", "help"}:
+            raise ChecklistError(f"{where}: translation {lang!r} takes prompt and help")
+        out.append((str(lang), str(texts.get("prompt") or ""), str(texts.get("help") or "")))
     return tuple(out)
 
 
@@ -398,6 +413,7 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
                     constraint_message=str(i_raw.get("constraint_message") or "").strip(),
                     choice_filter=choice_filter,
                     default=str(i_raw.get("default") or ""),
+                    translations=_translations(i_raw.get("translations"), where),
                 )
             )
         sections.append(

@@ -145,6 +145,14 @@ class Item:
     constraint_message: str = ""  # shown when the constraint fails
     choice_filter: Expr | None = None  # choices offered: those for which this holds
     default: str = ""  # the answer offered before one is given
+    translations: tuple[tuple[str, str, str], ...] = ()  # (language, prompt, help)
+
+    def in_language(self, language: str | None) -> tuple[str, str]:
+        """(prompt, help) in a language the definition has, else as defined."""
+        for lang, prompt, help_text in self.translations:
+            if lang == language:
+                return prompt or self.prompt, help_text
+        return self.prompt, self.help
 
     @property
     def na_allowed(self) -> bool:

@@ -44,8 +44,32 @@ class ItemReader:
             column = "label" + (f"::{r.language}" if r.language else "")
             raise XLSFormError(f"{row.at(column)}: a question needs a label")
         self._help_and_flags(row, item, kind, t)
+        self._translations(row, item)
         self._relevance(row, item, group_relevant)
         return [item, *extra]
+
+    def _translations(self, row: Row, item: dict[str, Any]) -> None:
+        """Every other language's label and hint, kept beside the chosen one."""
+        out: dict[str, dict[str, str]] = {}
+        for lang in self.r.others:
+            prompt = self.r.shown_refs(row.get(f"label::{lang}"))
+            parts = [
+                row.get(f"{c}::{lang}")
+                for c in ("hint", "guidance_hint", "required_message")
+                if row.get(f"{c}::{lang}")
+            ]
+            if "min" in item or "max" in item:  # a range's message is shown as guidance
+                parts += (
+                    [row.get(f"constraint_message::{lang}")]
+                    if row.get(f"constraint_message::{lang}")
+                    else []
+                )
+            texts = {"prompt": prompt, "help": " ".join(parts)}
+            texts = {k: v for k, v in texts.items() if v}
+            if texts:
+                out[lang] = texts
+        if out:
+            item["translations"] = out
 
     # ------------------------------------------------------------------ kinds
     def _select(

@@ -122,6 +122,15 @@ class _Reader:
         settings_rows = [r for r in self.book.get("settings", []) if r.cells]
         self.settings = settings_rows[0] if settings_rows else Row("settings", 2, {}, {})
         self.language = self._pick_language(language)
+        self.others = [  # the other languages: stored as translations
+            lang
+            for lang in dict.fromkeys(
+                languages(self.survey, "label")
+                + languages(self.survey, "hint")
+                + languages(self.choices_rows, "label")
+            )
+            if lang != self.language
+        ]
         self.names: dict[str, str] = {}  # XLSForm name -> item id (names used once)
         self.row_ids: dict[int, str] = {}  # survey row -> item id
 
@@ -198,6 +207,9 @@ class _Reader:
                 continue
             label = text(row, "label", self.language) or name
             entry: dict[str, Any] = {"row": row, "code": name, "label": label}
+            labels = {lang: row.get(f"label::{lang}") for lang in self.others}
+            if any(labels.values()):
+                entry["labels"] = {k: v for k, v in labels.items() if v}
             if row.get(EXCLUSIVE) and flag(row, EXCLUSIVE):
                 entry["exclusive"] = True
             if filters:

@@ -93,8 +93,8 @@ def _constraint(item: Item) -> str:
     return " and ".join(parts)
 
 
-def _group_row(section: Section, kind: str) -> dict[str, Any]:
-    row: dict[str, Any] = {"type": f"begin {kind}", "name": section.id, "label": section.title}
+def _group_row(section: Section, kind: str, label_col: str = "label") -> dict[str, Any]:
+    row: dict[str, Any] = {"type": f"begin {kind}", "name": section.id, label_col: section.title}
     if section.scope == "visit":
         row["fieldkit::scope"] = "visit"
     if section.repeat is not None:
@@ -111,6 +111,13 @@ def _group_row(section: Section, kind: str) -> dict[str, Any]:
 def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """(survey rows, choices rows, settings) for a checklist."""
     ids = set(checklist.item_map)
+    translated = any(i.translations for i in checklist.items) or any(
+        c.labels for i in checklist.items for c in i.choices
+    )
+    main = str(checklist.source.get("language") or "") if translated else ""
+    label_col = f"label::{main}" if main else "label"
+    hint_col = f"hint::{main}" if main else "hint"
+    settings_extra: dict[str, Any] = {}
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
     lists_written: set[str] = set()
@@ -120,17 +127,24 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             return
         lists_written.add(name)
         filters = {c.code: dict(c.filters) for c in item.choices} if item is not None else {}
+        labels = {c.code: dict(c.labels) for c in item.choices} if item is not None else {}
         for code, label, exclusive in entries:
-            row = {"list_name": name, "name": code, "label": label, **filters.get(code, {})}
+            row = {"list_name": name, "name": code, label_col: label, **filters.get(code, {})}
+            for lang, text in labels.get(code, {}).items():
+                row[f"label::{lang}"] = text
             if exclusive:
                 row["fieldkit_exclusive"] = "yes"
             choices.append(row)
 
     for section in checklist.sections:
         kind = "repeat" if section.repeat is not None else "group"
-        survey.append(_group_row(section, kind))
+        survey.append(_group_row(section, kind, label_col))
         for item in section.items:
-            row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], "label": item.prompt}
+            row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], label_col: item.prompt}
+            for lang, prompt, help_text in item.translations:
+                row[f"label::{lang}"] = prompt
+                if help_text:
+                    row[f"hint::{lang}"] = help_text
             list_name = re.sub(r"[^A-Za-z0-9_.\-]", "_", item.id)
             if item.kind == "yn":
                 row["type"] = "select_one yes_no"
@@ -153,7 +167,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind in ("q4", "minutes"):
                     row["fieldkit::kind"] = item.kind
             if item.help:
-                row["hint"] = item.help
+                row[hint_col] = item.help
             if item.answerable:
                 row["required"] = "yes" if item.required else "no"
             if item.computed is not None:
@@ -188,6 +202,8 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             survey.append(row)
         survey.append({"type": f"end {kind}"})
 
+    if main:
+        settings_extra["default_language"] = main
     settings: dict[str, Any] = {
         "form_id": checklist.id,
         "form_title": checklist.title,
@@ -213,6 +229,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             [{"id": s.id, "title": s.title, "items": list(s.items)} for s in checklist.summaries],
             ensure_ascii=False,
         )
+    settings.update(settings_extra)
     for key, value in extra.items():
         if value not in (None, ""):
             settings[f"fieldkit::{key}"] = value
@@ -235,9 +252,14 @@ def write_xlsform(checklist: Checklist, out: Path) -> Path:
 
     survey, choices, settings = rows(checklist)
     filter_columns = [k for r in choices for k in r if k not in CHOICES_HEADER]
+    language_columns = [k for r in survey for k in r if k not in SURVEY_HEADER]
     wb = Workbook(write_only=True)
     for title, header, data in (
-        ("survey", SURVEY_HEADER, survey),
+        (
+            "survey",
+            [*SURVEY_HEADER[:3], *dict.fromkeys(language_columns), *SURVEY_HEADER[3:]],
+            survey,
+        ),
         ("choices", [*CHOICES_HEADER, *dict.fromkeys(filter_columns)], choices),
         ("settings", list(settings), [settings]),
     ):
@@ -245,7 +267,7 @@ def write_xlsform(checklist: Checklist, out: Path) -> Path:
         used = [
             h
             for h in header
-            if any(h in r for r in data) or h in ("type", "name", "label", "list_name", "form_id")
+            if any(h in r for r in data) or h in ("type", "name", "list_name", "form_id")
         ]
         ws.append(used)
         for r in data:

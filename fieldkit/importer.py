@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from fieldkit.checklists import (
     Checklist,
     check_consistency,
     missing_required,
+    submissions,
 )
+from fieldkit.checklists.xlsform_settings import INSTANCE_ID
 from fieldkit.errors import BadInput
 from fieldkit.store import Store
 from fieldkit.store.log import Change, write_local
@@ -27,8 +30,8 @@ from fieldkit.store.store import natural_key as record_key
 from fieldkit.textfiles import decode
 
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
-REPEAT_COL = re.compile(r"^([a-z0-9_]+)\[([A-Za-z0-9_\-]+)\]$")
-NOTE_COL = re.compile(r"^note:([a-z0-9_]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
+REPEAT_COL = re.compile(r"^([^\[\]:]+)\[([A-Za-z0-9_\-]+)\]$")
+NOTE_COL = re.compile(r"^note:([^\[\]]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
 MAX_FIELD = 1_000_000  # characters in one cell; a larger one is refused, not truncated
 MAX_ERRORS_SHOWN = 3
 
@@ -45,6 +48,7 @@ class ImportResult:
     changed_other: int = 0  # notes and envelope fields (status, observed_at, ...) that differ
     updated: bool = False  # whether the differences were applied (--update)
     differences: list[tuple[int, str, str, Any, Any]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # an export's columns ignored
     # (line, record id, what, stored value, value in the file)
 
 
@@ -177,6 +181,8 @@ def import_into(
     inspector: str | None = None,
     partial: bool = False,
     update: bool = False,
+    force: str | None = None,
+    repeats: tuple[Path, ...] = (),
 ) -> ImportResult:
     """import_csv into the database `db`, made when missing (with `create`). All or
     nothing, the file too: a database made for the import that it did not finish is
@@ -186,7 +192,14 @@ def import_into(
         with Store.open(db, create=create) as store:
             store.checklist(checklist_id)
             return import_csv(
-                store, path, checklist_id, inspector=inspector, partial=partial, update=update
+                store,
+                path,
+                checklist_id,
+                inspector=inspector,
+                partial=partial,
+                update=update,
+                force=force,
+                repeats=repeats,
             )
     except BaseException:
         if made:
@@ -203,6 +216,8 @@ def import_csv(
     inspector: str | None = None,
     partial: bool = False,
     update: bool = False,
+    force: str | None = None,
+    repeats: tuple[Path, ...] = (),
 ) -> ImportResult:
     """Read a whole CSV, validate every row, then write every new record in ONE transaction.
     Any error: nothing is written, and the first error names its line and column.
@@ -212,27 +227,24 @@ def import_csv(
     differences are written as logged changes in the same transaction, else nothing of
     that record changes."""
     checklist = store.checklist(checklist_id)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
-    text, encoding = decode(data)
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise BadInput(f"{path.name}:{line}: not a CSV file (it contains NUL bytes)")
+    header, rows, encoding = _read_rows(path)
     errors = _Errors(path.name)
     result = ImportResult(encoding=encoding)
-    csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise BadInput(f"{path.name}: empty file, no header row") from None
-    except csv.Error as e:
-        raise BadInput(f"{path.name}:1: not valid CSV ({e})") from None
+    tool = submissions.tool_of(header)
+    if tool is not None:  # an ODK Central or KoboToolbox export
+        extra = [(p.name, *_read_rows(p)[:2]) for p in repeats]
+        try:
+            done = submissions.translate(
+                checklist, header, rows, path.name, force=force, repeats=extra
+            )
+        except submissions.SubmissionsError as e:
+            raise BadInput(str(e)) from None
+        header, rows = done.header, done.rows
+        result.notices = done.notices
+    elif repeats or force:
+        raise BadInput(f"{path.name}: --repeat and --force are for ODK and KoboToolbox exports")
     columns = _columns(header, checklist, errors)
     errors.raise_if_any()
-
     existing: dict[str, str] = {}
     for key, rid in store.conn.execute(
         "SELECT natural_key, record_id FROM records WHERE checklist_id = ? AND deleted = 0"
@@ -244,8 +256,7 @@ def import_csv(
     all_changes: list[Change] = []
     line = 1
     try:
-        for row in reader:
-            line = reader.line_num
+        for line, row in rows:
             if not any(cell.strip() for cell in row):
                 continue
             result.rows += 1
@@ -302,6 +313,10 @@ def import_csv(
                         f"{names}{more} (use --partial for legacy data)",
                     )
                     continue
+            if checklist.natural_key == (INSTANCE_ID,) and not answers.get((INSTANCE_ID, "")):
+                # no submission id: the row's digest identifies it (again adds nothing)
+                digest = hashlib.sha256("\x1f".join(row).encode()).hexdigest()[:32]
+                answers[(INSTANCE_ID, "")] = f"sha256:{digest}"
             key_values = [answers.get((k, "")) for k in checklist.natural_key]
             if not all(key_part(v) for v in key_values):
                 errors.add(
@@ -348,8 +363,8 @@ def import_csv(
             )
             result.record_ids.append(rid)
             all_changes.extend(changes)
-    except csv.Error as e:
-        errors.add(reader.line_num or line, None, f"not valid CSV ({e})")
+    except csv.Error as e:  # pragma: no cover - the rows were read whole above
+        errors.add(line, None, f"not valid CSV ({e})")
     errors.raise_if_any()
     if all_changes:
         with store.writing() as conn:
@@ -358,6 +373,36 @@ def import_csv(
     result.created = len(result.record_ids)
     result.updated = update and result.differing > 0
     return result
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    """(header, [(line, cells)], encoding) of a whole CSV; `;` between cells is read too
+    (KoboToolbox's exports)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
+    text, encoding = decode(data)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BadInput(f"{path.name}:{line}: not a CSV file (it contains NUL bytes)")
+    csv.field_size_limit(MAX_FIELD)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadInput(f"{path.name}: empty file, no header row") from None
+    except csv.Error as e:
+        raise BadInput(f"{path.name}:1: not valid CSV ({e})") from None
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as e:
+        raise BadInput(f"{path.name}:{reader.line_num}: not valid CSV ({e})") from None
+    return header, rows, encoding
 
 
 def _same_key(a: Any, b: Any) -> bool:

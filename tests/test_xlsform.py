@@ -499,7 +499,7 @@ def test_forward_references_numeric_choices_and_if_follow_the_spec(tmp_path: Pat
     c = imported.checklist
     assert (c.id, c.version) == ("visit_form", 2024011501)
     assert any("installed as 'visit_form'" in n for n in imported.notices)
-    assert [i.id for i in c.items] == ["Why", "Attended", "Score"]  # names as written
+    assert [i.id for i in c.items] == ["Why", "Attended", "Score", "instanceID"]  # as written
     assert apply_rules(c, {("Attended", ""): "1"}) == {("Why", ""): "na"}
     assert apply_rules(c, {("Attended", ""): "2"}) == {}
     assert c.computed_value("Score", {("Attended", ""): "1"}) == 10

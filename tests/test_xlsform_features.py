@@ -53,7 +53,9 @@ def test_every_spelling_pyxform_accepts_means_the_same(tmp_path: Path) -> None:
     c = imported.checklist
     assert (c.id, c.title, c.version) == ("spellings", "Spellings", 20240912013)
     kinds = {i.id: i.kind for i in c.items}
-    assert kinds == {"a": "yn", "b": "multi", "b_other": "text", "c": "text", "d": "geopoint"}
+    assert kinds == {"a": "yn", "b": "multi", "b_other": "text", "c": "text", "d": "geopoint",
+                     "instanceID": "text"}  # fmt: skip
+    assert c.natural_key == ("instanceID",)  # none named: the submission id
     assert c.item("a").required is True
     phone = c.item("c")
     assert phone.relevant is not None and phone.constraint is not None
@@ -79,7 +81,8 @@ def test_names_are_kept_as_written_and_repeated_names_told_apart_by_path(
     ]
     form = book(tmp_path / "n.xlsx", survey, settings=[["form_id"], ["names"]])
     c = read_xlsform(form).checklist
-    assert [i.id for i in c.items] == ["DISTRICT", "ice.creams", "household/name", "officer/name"]
+    ids = ["DISTRICT", "ice.creams", "household/name", "officer/name", "instanceID"]
+    assert [i.id for i in c.items] == ids
     district = c.item("DISTRICT")
     assert district.relevant is not None and district.relevant.text == "false()"  # not a name
     db = tmp_path / "n.db"

@@ -35,7 +35,7 @@ from fieldkit.checklists.xlsform_book import (
     validate_with_pyxform,
 )
 from fieldkit.checklists.xlsform_items import ItemReader, rule_as_relevant
-from fieldkit.checklists.xlsform_settings import settings_facts
+from fieldkit.checklists.xlsform_settings import INSTANCE_ID, settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
 
 __all__ = ["Imported", "XLSFormError", "read_xlsform", "rule_as_relevant"]
@@ -388,6 +388,8 @@ class _Reader:
             self.notices.append(f"{sheet} sheet, column {header}: ignored ({why})")
         definition["sections"] = [s for s in sections if s["items"]]
         _notes_read_as_empty(definition)
+        if not definition.get("natural_key"):
+            _submission_id(definition)
         return definition
 
     def _open(
@@ -459,6 +461,30 @@ class _Reader:
                 " the inspector needs them)"
             )
         return repeat
+
+
+def _submission_id(definition: dict[str, Any]) -> None:
+    """A form that names no natural key is keyed by its submissions' ids (ODK's
+    meta/instanceID, KoboToolbox's _uuid): an item the imports fill."""
+    ids = {i["id"] for s in definition["sections"] for i in s["items"]}
+    if INSTANCE_ID not in ids:
+        definition["sections"].append(
+            {
+                "id": "submission",
+                "title": "Submission",
+                "items": [
+                    {
+                        "id": INSTANCE_ID,
+                        "prompt": "Submission id (ODK meta/instanceID)",
+                        "kind": "text",
+                        "required": False,
+                        "help": "Filled by an import of ODK or KoboToolbox data; a CSV row"
+                        " without one is identified by a digest of the row.",
+                    }
+                ],
+            }
+        )
+    definition["natural_key"] = [INSTANCE_ID]
 
 
 def _notes_read_as_empty(definition: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ FK_SETTINGS = (
     "scope_out_label",
     "summaries",
 )
+INSTANCE_ID = "instanceID"  # ODK's meta/instanceID: every XForm submission has one
 READ = ("id_string", "title", "version", "default_language", "allow_choice_duplicates")
 # what fieldkit honours elsewhere, or that says nothing a record holds
 SERVER_ONLY = {
@@ -91,9 +92,10 @@ def settings_facts(
         out["natural_key"] = fk["natural_key"].split()
     else:
         notices.append(
-            f"{s.at('fieldkit::natural_key')}: none given, so records are told apart only"
-            " by force (a CSV import takes one record per force); name the questions that"
-            " identify a record, e.g. 'case_ref'"
+            f"{s.at('fieldkit::natural_key')}: none given, so a record is told apart by its"
+            f" submission id ({INSTANCE_ID}, as ODK and KoboToolbox give each submission; a"
+            " CSV row without one by a digest of the row); name the questions that identify"
+            " a record instead, e.g. 'case_ref'"
         )
     out.update(_fk_facts(s, fk, expression))
     return out

@@ -67,11 +67,21 @@ def import_cli(
             "(as logged changes). Without it they are left as they are, and counted.",
         ),
     ] = False,
+    force: Annotated[
+        str | None,
+        typer.Option("--force", help="ODK / KoboToolbox export: the force its records are for."),
+    ] = None,
+    repeat: Annotated[
+        list[Path] | None,
+        typer.Option("--repeat", help="ODK / KoboToolbox export: a repeat's own CSV file."),
+    ] = None,
 ) -> None:
     """Import records from a CSV: columns force, observed_at, status, optional subject_ref,
     then one column per item id (`item[KEY]` for repeat groups, `note:item` for notes).
-    All or nothing; importing the same file again adds nothing. Rows for records already
-    stored that say something else are reported; `--update` applies them."""
+    An ODK Central or KoboToolbox CSV export is read as it is written (group paths in the
+    headers, its repeats' files with --repeat, the force with --force). All or nothing;
+    importing the same file again adds nothing. Rows for records already stored that say
+    something else are reported; `--update` applies them."""
     from fieldkit.importer import import_into
 
     path = resolve_db(db)
@@ -80,8 +90,18 @@ def import_cli(
             raise fail(f"{path}: no such database", 2)
         get_checklist(checklist)  # refuse an unknown checklist before creating anything
     result = import_into(
-        path, file, checklist, create=create, inspector=inspector, partial=partial, update=update
+        path,
+        file,
+        checklist,
+        create=create,
+        inspector=inspector,
+        partial=partial,
+        update=update,
+        force=force,
+        repeats=tuple(repeat or ()),
     )
+    for notice in result.notices:
+        out.print(notice)
     out.print(
         f"{file.name}: {result.rows} rows, {result.created} records imported, "
         f"{result.already_present} already present"

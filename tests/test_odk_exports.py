@@ -8,6 +8,7 @@ import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import Workbook
@@ -153,3 +154,32 @@ def test_a_plain_csv_without_any_identity_again_adds_nothing(
         "0 records imported, 2 already present"
         in cli("import", plain, "--checklist", "station_visit", "--db", db).output
     )
+
+
+@pytest.mark.parametrize("checklist_id", ["station_visit", "front_desk", "pcc_checklist"])
+def test_checklists_export_writes_an_xform_through_pyxform(
+    db: Path, cli: Cli, tmp_path: Path, checklist_id: str
+) -> None:
+    out = tmp_path / "form.xml"
+    result = cli(
+        "checklists", "export", checklist_id, "--db", db, "--format", "xform", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    root = ElementTree.parse(out).getroot()
+    xf = "{http://www.w3.org/2002/xforms}"
+    binds = {b.get("nodeset", "").rsplit("/", 1)[-1] for b in root.iter(f"{xf}bind")}
+    with Store.open(db) as s:
+        checklist = s.checklist(checklist_id)
+    assert {i.id.rsplit("/", 1)[-1] for i in checklist.items} <= binds
+    assert "instanceID" in binds  # pyxform's meta/instanceID: the answers' identity
+
+
+def test_an_export_with_a_wrong_suffix_or_format_is_refused(
+    db: Path, cli: Cli, tmp_path: Path
+) -> None:
+    for args in (("--format", "xform", "--out", tmp_path / "f.xlsx"),
+                 ("--format", "pdf", "--out", tmp_path / "f.pdf")):  # fmt: skip
+        result = cli("checklists", "export", "station_visit", "--db", db, *args)
+        assert result.exit_code == 2
+        assert len((result.stderr or result.output).strip().splitlines()) == 1

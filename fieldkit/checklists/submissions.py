@@ -199,7 +199,7 @@ def _answers(cells: list[str], columns: _Columns) -> dict[tuple[str, str], str]:
                 chosen.setdefault(iid, [])
         elif part.startswith("geo:"):
             geo.setdefault(iid, {})[part[4:]] = value
-        else:
+        elif value or not out.get((iid, "")):  # an empty column never hides a full one
             out[(iid, "")] = value
     for iid, codes in chosen.items():
         if (iid, "") not in out:

@@ -12,6 +12,7 @@ and the checklist's app, targets, scope and summaries. import(export(x)) gives x
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -246,20 +247,16 @@ def _cell(ws: Any, value: Any) -> Any:
     return value
 
 
-def write_xlsform(checklist: Checklist, out: Path) -> Path:
-    """Write the workbook (owner-only, atomically: a temp file beside it, then renamed)."""
+def _workbook(checklist: Checklist) -> Any:
     from openpyxl import Workbook
 
     survey, choices, settings = rows(checklist)
     filter_columns = [k for r in choices for k in r if k not in CHOICES_HEADER]
     language_columns = [k for r in survey for k in r if k not in SURVEY_HEADER]
+    survey_header = [*SURVEY_HEADER[:3], *dict.fromkeys(language_columns), *SURVEY_HEADER[3:]]
     wb = Workbook(write_only=True)
     for title, header, data in (
-        (
-            "survey",
-            [*SURVEY_HEADER[:3], *dict.fromkeys(language_columns), *SURVEY_HEADER[3:]],
-            survey,
-        ),
+        ("survey", survey_header, survey),
         ("choices", [*CHOICES_HEADER, *dict.fromkeys(filter_columns)], choices),
         ("settings", list(settings), [settings]),
     ):
@@ -272,6 +269,39 @@ def write_xlsform(checklist: Checklist, out: Path) -> Path:
         ws.append(used)
         for r in data:
             ws.append([_cell(ws, r.get(h)) for h in used])
+    return wb
+
+
+def write_xlsform(checklist: Checklist, out: Path) -> Path:
+    """Write the workbook (owner-only, atomically: a temp file beside it, then renamed)."""
+    wb = _workbook(checklist)
     out = Path(out)
     replace_privately(out, lambda tmp: wb.save(tmp))
+    return out
+
+
+def xform_text(checklist: Checklist) -> str:
+    """The checklist as an XForm (the XML ODK Collect and Enketo fill), made by pyxform
+    from the same workbook `write_xlsform` writes."""
+    from pyxform.xls2xform import convert
+
+    from fieldkit.checklists.xlsform_book import XLSFormError, one_line, quiet
+
+    buffer = io.BytesIO()
+    _workbook(checklist).save(buffer)
+    buffer.seek(0)
+    try:
+        with quiet():
+            return convert(buffer, file_type=".xlsx", pretty_print=True, warnings=[]).xform
+    except Exception as e:  # pyxform refuses what it cannot write as an XForm
+        raise XLSFormError(
+            f"{checklist.id}: pyxform cannot write it as an XForm: {one_line(e)}"
+        ) from None
+
+
+def write_xform(checklist: Checklist, out: Path) -> Path:
+    """Write the XForm (owner-only, atomically)."""
+    text = xform_text(checklist)
+    out = Path(out)
+    replace_privately(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return out

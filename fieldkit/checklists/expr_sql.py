@@ -128,8 +128,12 @@ def to_sql(n: Node, cell: Callable[[str], str]) -> str:
         return "date('now', 'localtime')"
     if op == "call:now":
         return "strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')"
-    if op == "call:date":
-        return f"date({to_sql(args[0], cell)})"
+    if op == "call:date":  # a number is days since 1970-01-01, as decimal-date-time gives
+        v = to_sql(args[0], cell)
+        return (
+            f"(CASE WHEN typeof({v}) IN ('integer', 'real') THEN date({v} + 2440587.5)"
+            f" ELSE date({v}) END)"
+        )
     if op == "call:decimal_date_time":
         return f"(julianday({to_sql(args[0], cell)}) - 2440587.5)"
     if op in ("call:min", "call:max"):
@@ -143,7 +147,7 @@ def _text_sql(n: Node, cell: Callable[[str], str]) -> str:
     sql = to_sql(n, cell)
     return (
         f"(CASE WHEN typeof({sql}) = 'real' AND {sql} = CAST({sql} AS INTEGER)"
-        f" THEN CAST(CAST({sql} AS INTEGER) AS TEXT) ELSE {sql} END)"
+        f" THEN CAST(CAST({sql} AS INTEGER) AS TEXT) ELSE CAST({sql} AS TEXT) END)"
     )
 
 

@@ -87,8 +87,8 @@ def call(
         codes = _codes(arg(0))
         return None if codes is None else _text(arg(1)) in codes
     if name == "count_selected":
-        codes = _codes(arg(0))
-        return 0 if codes is None else len(codes)
+        codes = _codes(arg(0))  # unanswered: null, as every value that waits for answers
+        return None if codes is None else len(codes)
     if name == "selected_at":
         codes, n = _codes(arg(0)) or [], _num(arg(1))
         return codes[int(n)] if n is not None and 0 <= int(n) < len(codes) else ""

@@ -82,7 +82,7 @@ def to_sql(n: Node, cell: Callable[[str], str]) -> str:
     if op == "call:count_selected":
         v = to_sql(args[0], cell)
         return (
-            f"(CASE WHEN {v} IS NULL THEN 0 WHEN json_valid({v}) AND json_type({v}) = 'array'"
+            f"(CASE WHEN {v} IS NULL THEN NULL WHEN json_valid({v}) AND json_type({v}) = 'array'"
             f" THEN json_array_length({v}) ELSE 1 END)"
         )
     if op == "call:minutes_between":

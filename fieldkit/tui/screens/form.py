@@ -150,7 +150,10 @@ class FormScreen(Screen[None]):
         self._dependent = [
             e
             for e in self.entries
-            if e.item.has_rule or e.item.kind == "derived" or "${" in e.item.prompt
+            if e.item.has_rule
+            or e.item.kind == "derived"
+            or "${" in e.item.prompt
+            or e.item.choice_filter is not None
         ]
         self._progress = {g: self.model.progress(g) for g in by_group}
         out: list[Widget] = []
@@ -229,6 +232,8 @@ class FormScreen(Screen[None]):
         else:
             row.value = self.model.value(entry)
         row.note = self.model.note(entry)
+        if entry.item.choice_filter is not None and isinstance(row, ChoiceRow):
+            row.offer(self.checklist.choices_offered(entry.item, self.model.answers, entry.rkey))
 
     def _reload(self) -> None:
         self._data_version = self.store.data_version()
@@ -731,7 +736,8 @@ class FormScreen(Screen[None]):
         return False
 
     def _open_picker(self, key: AnswerKey) -> None:
-        item = self.checklist.item(key[0])
+        row = self.rows.get(key)
+        item = row.item if isinstance(row, ChoiceRow) else self.checklist.item(key[0])
         if self.final:
             self._save(key, None)  # shows the 'final' warning
             return

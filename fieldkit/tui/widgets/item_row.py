@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from fieldkit.checklists import NA, UNKNOWN, Item
-from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
+from fieldkit.checklists.model import GEO_KINDS, KIND_LABELS, Q4_LABELS, YESNO_KINDS, Choice
 from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
@@ -30,7 +31,7 @@ from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
 from fieldkit.tui.widgets.inputs import Field
 
-TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime")
+TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime", *GEO_KINDS)
 NOW_KINDS = ("date", "time", "datetime")
 PRIVACY_WORDS = {
     "name": "a personal name",
@@ -178,6 +179,15 @@ class ChoiceRow(Widget, can_focus=True):
         super().__init__(id=id)
         self.entry = entry
         self.item = entry.item
+
+    def offer(self, choices: tuple[Choice, ...]) -> None:
+        """Show and answer with only these choices (an XLSForm choice_filter's, given the
+        answers so far)."""
+        narrowed = replace(self.entry.item, choices=choices)
+        if narrowed != self.item:
+            self.item = narrowed
+            self.pending = ""
+            refresh_fitted(self)
 
     def action_noop(self) -> None:
         """Keys are handled in on_key; the bindings only document them."""
@@ -439,6 +449,9 @@ class TextRow(Vertical):
         if kind in ("count", "minutes"):
             extra = ", or u if unknown" if self.item.unknown else ""
             return f"a whole number{extra}" + (", na if n/a" if self.item.na_allowed else "")
+        if kind in GEO_KINDS:
+            more = "" if kind == "geopoint" else "; points separated by ;"
+            return f"latitude longitude, e.g. 51.5074 -0.1278{more}"
         return "type; Enter saves" + ("" if self.item.required else " (optional)")
 
     # ----------------------------------------------------------------- state

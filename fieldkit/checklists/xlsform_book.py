@@ -20,7 +20,7 @@ from typing import Any
 
 from fieldkit.checklists.loader import ChecklistError
 
-SHEETS = ("survey", "choices", "settings")
+SHEETS = ("survey", "choices", "settings", "external_choices")
 # pyxform's grouped headers (bind::x, control::x) as the column fieldkit reads
 BIND = {
     "relevant": "relevant",
@@ -86,7 +86,7 @@ def column_key(header: str, sheet: str) -> str:
     table: dict[str, Any]
     if sheet == "survey":
         table, known = aliases.survey_header, set(MultipleChoiceQuestion.get_slot_names())
-    elif sheet == "choices":
+    elif sheet in ("choices", "external_choices"):
         table, known = aliases.list_header, set(Option.get_slot_names())
     else:
         table, known = aliases.settings_header, set(Survey.get_slot_names())

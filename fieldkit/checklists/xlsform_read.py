@@ -119,6 +119,7 @@ class _Reader:
         self._drop_bookkeeping()
         self.survey = self.book["survey"]
         self.choices_rows = self.book.get("choices", [])
+        self.external_rows = self.book.get("external_choices", [])
         settings_rows = [r for r in self.book.get("settings", []) if r.cells]
         self.settings = settings_rows[0] if settings_rows else Row("settings", 2, {}, {})
         self.language = self._pick_language(language)
@@ -186,9 +187,9 @@ class _Reader:
         return langs[0] if langs else None
 
     # ------------------------------------------------------------------ choices
-    def choice_lists(self) -> dict[str, list[dict[str, Any]]]:
+    def choice_lists(self, external: bool = False) -> dict[str, list[dict[str, Any]]]:
         lists: dict[str, list[dict[str, Any]]] = {}
-        for row in self.choices_rows:
+        for row in self.external_rows if external else self.choices_rows:
             if not any(v.strip() for v in row.cells.values()):
                 continue
             filters: dict[str, str] = {}
@@ -323,6 +324,7 @@ class _Reader:
         self._ids()
         items = ItemReader(self)
         lists = self.choice_lists()
+        external = self.choice_lists(external=True)
         duplicates = self.settings.get("allow_choice_duplicates").lower() in ("yes", "true")
         sections: list[dict[str, Any]] = []
         stack: list[_Group] = []
@@ -380,7 +382,9 @@ class _Reader:
                 raise XLSFormError(f"{row.at('type')}: {t.reason} are not supported by fieldkit")
             else:
                 relevant = [g.relevant for g in stack if g.relevant]
-                for item in items.item(row, t, lists, relevant, duplicates):
+                for item in items.item(
+                    row, t, external if t.external else lists, relevant, duplicates
+                ):
                     section_for()["items"].append(item)
         if stack:
             raise XLSFormError(f"{self.path.name}: group {stack[-1].name!r} is never closed")

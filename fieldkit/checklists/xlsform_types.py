@@ -36,6 +36,7 @@ class TypeOf:
     list_name: str = ""  # select / loop: the choice list
     multi: bool = False  # select: select_multiple
     other: bool = False  # select: or_other / or specify other
+    external: bool = False  # select_one_external: the list is on external_choices
     pyxform_type: str = ""  # the type pyxform reads (after its aliases)
     reason: str = ""  # refused: the feature, in words
 
@@ -44,7 +45,7 @@ def type_of(cell: str) -> TypeOf:
     """Read a type cell (whitespace already collapsed)."""
     from pyxform import aliases, constants
     from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
-    from pyxform.xls2json import RE_BEGIN_CONTROL, RE_END_CONTROL, RE_SELECT
+    from pyxform.xls2json import RE_BEGIN_CONTROL, RE_END_CONTROL, RE_OSM, RE_SELECT
 
     for text in dict.fromkeys((cell, cell.lower())):
         m = RE_BEGIN_CONTROL.match(text)
@@ -69,7 +70,15 @@ def type_of(cell: str) -> TypeOf:
             )
         if command == constants.RANK:
             return TypeOf("refused", reason="rank questions (put choices in order)")
-        return TypeOf("refused", reason="external choice lists (select_one_external)")
+        # select_one_external: its list is on the workbook's external_choices sheet
+        return TypeOf(
+            "select",
+            list_name=m.group("list_name"),
+            pyxform_type=command,
+            external=True,
+        )
+    if RE_OSM.match(cell):
+        return TypeOf("refused", reason="OpenStreetMap questions (osm)")
     name = aliases._type_alias_map.get(cell, cell)
     facts = QUESTION_TYPE_DICT.get(name)
     if facts is None:
@@ -77,7 +86,7 @@ def type_of(cell: str) -> TypeOf:
         name = lowered.get(cell.lower(), "")
         facts = QUESTION_TYPE_DICT.get(name)
     if facts is None:
-        return TypeOf("refused", reason=f"type {cell!r} (not an XLSForm question type)")
+        return TypeOf("refused", reason=f"questions of type {cell!r} (not an XLSForm type)")
     bind = facts.get("bind", {})
     control = facts.get("control", {})
     if bind.get("jr:preload") or name in ("audit", "start-geopoint", "background-audio"):

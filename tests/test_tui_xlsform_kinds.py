@@ -1,6 +1,7 @@
 """The capture app on what real XLSForms bring (issue 24), at 80x24 by keys alone: a
 cascading select offers only the choices its filter leaves, a location is typed and
-checked for range, a constraint's own message is shown when it fails."""
+checked for range, a constraint's own message is shown when it fails, a default (literal,
+today()) is the answer Enter gives on an empty question."""
 
 from __future__ import annotations
 
@@ -26,12 +27,15 @@ def form(path: Path) -> Path:
     ws = wb.active
     ws.title = "survey"
     for r in [
-        ["type", "name", "label", "choice_filter", "constraint", "constraint_message", "required"],
+        ["type", "name", "label", "choice_filter", "constraint", "constraint_message", "required",
+         "default"],
         ["select_one region", "region", "Region", "", "", "", "yes"],
         ["select_one force", "force_area", "Force area", "region=${region}", "", "", "yes"],
         ["geopoint", "where", "Where is the station?", "", "", "", "no"],
         ["text", "ref", "Custody record", "", "regex(., '^[0-9]{4}$')",
          "Four digits, as on the custody record", "no"],
+        ["date", "visited", "Date of visit", "", "", "", "no", "today()"],
+        ["time", "arrived", "Arrived at", "", "", "", "no", "09:30:00"],
     ]:  # fmt: skip
         ws.append(r)
     choices = wb.create_sheet("choices")
@@ -82,8 +86,12 @@ async def test_cascading_choices_locations_and_constraint_messages_by_keys(
         assert "Four digits, as on the custody record" in screen_text(app)
         await pilot.press("backspace", "backspace", "backspace", *typed("0042"), "enter")
         await pilot.pause()
+        assert "Enter = 09:30:00 (the form's default)" in screen_text(app)
+        await pilot.press("enter", "enter")  # the defaults: today(), then 09:30
+        await pilot.pause()
         rid = screen.record_id
     saved = cells(db, rid)
     assert saved[("region", "")] == "wales" and saved[("force_area", "")] == "dyfed"
     assert saved[("where", "")] == "51.5 -0.12"
     assert saved[("ref", "")] == "0042"
+    assert saved[("visited", "")] == "2026-03-02" and saved[("arrived", "")] == "09:30"

@@ -69,6 +69,16 @@ def now_text(kind: str, now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M")
 
 
+def default_text(item: Item, now: datetime) -> str:
+    """An XLSForm `default`: a literal, or today() / now() as of this moment."""
+    text = item.default.strip()
+    if text == "today()":
+        return now.date().isoformat()
+    if text == "now()":
+        return now_text(item.kind if item.kind in NOW_KINDS else "datetime", now)
+    return text.strip("'\"")
+
+
 def meta_text(item: Item) -> str:
     kind = KIND_LABELS.get(item.kind, item.kind)
     if not item.answerable:  # computed: shown, never answered
@@ -440,6 +450,8 @@ class TextRow(Vertical):
 
     def _placeholder(self) -> str:
         kind = self.item.kind
+        if self.item.default:
+            return f"Enter = {self.item.default.strip()} (the form's default)"
         if kind in NOW_KINDS:
             fmt = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[kind]
             return f"{fmt}, ^t = now"  # Enter on empty too: the hint panel says so
@@ -567,7 +579,9 @@ class TextRow(Vertical):
     def submit_intents(self) -> list[it.Intent]:
         """What Enter means here: save what is typed (or 'now' on an empty date) and move on."""
         text = self.input.value.strip()
-        if not text and self.item.kind in NOW_KINDS and self.value is None:
+        if not text and self.item.default and self.value is None:
+            text = default_text(self.item, self._now())
+        elif not text and self.item.kind in NOW_KINDS and self.value is None:
             text = now_text(self.item.kind, self._now())
         if text.lower() in ("u", "?") and self.item.unknown:
             text = UNKNOWN  # the short way to say it, as on choice questions

@@ -95,3 +95,35 @@ async def test_cascading_choices_locations_and_constraint_messages_by_keys(
     assert saved[("where", "")] == "51.5 -0.12"
     assert saved[("ref", "")] == "0042"
     assert saved[("visited", "")] == "2026-03-02" and saved[("arrived", "")] == "09:30"
+
+
+async def test_the_app_shows_a_form_in_the_language_asked_for(tmp_path: Path, cli: Cli) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", "label::English (en)", "label::Cymraeg (cy)"])
+    ws.append(["select_one lit", "lit", "Was the cell lit?", "Oedd y gell wedi'i goleuo?"])
+    choices = wb.create_sheet("choices")
+    for r in [["list_name", "name", "label::English (en)", "label::Cymraeg (cy)"],
+              ["lit", "bright", "Brightly", "Yn llachar"], ["lit", "dim", "Dimly", "Yn wan"]]:  # fmt: skip
+        choices.append(r)
+    settings = wb.create_sheet("settings")
+    settings.append(["form_id", "fieldkit::app_order"])
+    settings.append(["cells", 1])
+    wb.save(tmp_path / "w.xlsx")
+    db = tmp_path / "w.db"
+    assert cli("checklists", "import", tmp_path / "w.xlsx", "--db", db).exit_code == 0
+    for language, prompt, choice in (
+        (None, "Was the cell lit?", "Brightly"),
+        ("Cymraeg (cy)", "Oedd y gell wedi'i goleuo?", "Yn llachar"),
+    ):
+        app = make_app(db, cursor_blink=False, ctx=CTX, language=language)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press(key_of(app, "cells"))
+            await pilot.pause()
+            text = screen_text(app)
+            assert prompt in text and choice in text, text
+            await pilot.press("2")
+            await pilot.pause()
+            rid = app.screen.record_id  # type: ignore[attr-defined]
+        assert cells(db, rid)[("lit", "")] == "dim"  # the same answer in either language

@@ -17,6 +17,8 @@ from typing import Any
 from fieldkit.checklists import expr as _expr
 from fieldkit.checklists.expr import Expr
 from fieldkit.checklists.geo import parse_geo
+from fieldkit.checklists.rule import Rule as Rule
+from fieldkit.checklists.rule import stored_text as stored_text
 
 KINDS = (
     "yn",
@@ -88,36 +90,12 @@ class Choice:
     def filter_value(self, column: str) -> str | None:
         return dict(self.filters).get(column)
 
-
-@dataclass(frozen=True)
-class Rule:
-    """A relevance rule: the item is not applicable when `item` has an answer matching."""
-
-    item: str
-    op: str  # equals | not_equals | in | not_in
-    values: tuple[str, ...]
-
-    def holds(self, answer: Any) -> bool:
-        if answer is None or answer == "":
-            return False
-        value = stored_text(answer)
-        if self.op in ("equals", "in"):
-            return value in self.values
-        return value not in self.values
-
-    def describe(self) -> str:
-        vals = ", ".join(self.values)
-        words = {"equals": "=", "not_equals": "≠", "in": "is one of", "not_in": "is not one of"}
-        return f"{self.item} {words[self.op]} {vals}"
-
-
-def stored_text(value: Any) -> str:
-    """The text form of a stored value, used to compare with rule values."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return json.dumps(value)
-    return str(value)
+    def in_language(self, language: str | None) -> Choice:
+        """The choice labelled in a language it has (itself otherwise)."""
+        label = dict(self.labels).get(language or "")
+        return (
+            Choice(self.code, label, self.exclusive, self.filters, self.labels) if label else self
+        )
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,10 @@ class FormScreen(Screen[None]):
         message: str = "",
         new: bool = False,
         timings: Timings | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__()
+        self.language = language
         self.timings = timings or Timings()
         # writes the database refused for now (busy), oldest first, kept on screen
         self.queue = WriteQueue(self._write, self.timings)
@@ -223,17 +225,19 @@ class FormScreen(Screen[None]):
     def _set_row(self, row: Row, entry: Entry) -> None:
         auto = self.model.auto_na(entry)
         row.auto = rule_text(self.checklist, entry.item) if auto else ""
-        if "${" in entry.item.prompt:  # XLSForm: an answer shown in the question's text
-            row.prompt = fill_prompt(
-                self.checklist, entry.item.prompt, self.model.answers, entry.rkey
-            )
+        prompt = entry.item.in_language(self.language)[0]
+        if "${" in prompt:  # XLSForm: an answer shown in the question's text
+            row.prompt = fill_prompt(self.checklist, prompt, self.model.answers, entry.rkey)
+        elif prompt != entry.item.prompt:
+            row.prompt = prompt
         if entry.item.kind == "derived":  # computed from other answers, never stored
             row.value = self.checklist.computed_value(entry.item.id, self.model.answers, entry.rkey)
         else:
             row.value = self.model.value(entry)
         row.note = self.model.note(entry)
-        if entry.item.choice_filter is not None and isinstance(row, ChoiceRow):
-            row.offer(self.checklist.choices_offered(entry.item, self.model.answers, entry.rkey))
+        if isinstance(row, ChoiceRow) and (entry.item.choice_filter or self.language):
+            offered = self.checklist.choices_offered(entry.item, self.model.answers, entry.rkey)
+            row.offer(tuple(c.in_language(self.language) for c in offered))
 
     def _reload(self) -> None:
         self._data_version = self.store.data_version()

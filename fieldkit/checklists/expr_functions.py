@@ -107,39 +107,8 @@ def call(
         digits = int(args[1].args[0])
         r = Decimal(repr(float(v))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
         return float(r) if digits > 0 else int(r)
-    if name == "regex":
-        try:
-            return re.search(_text(arg(1)), _text(arg(0))) is not None
-        except re.error:
-            return None
-    if name == "string_length":
-        return len(_text(arg(0)))
-    if name == "concat":
-        return "".join(_text(_eval(a, val)) for a in args)
-    if name == "coalesce":
-        a = _null(arg(0))
-        return a if a is not None else arg(1)
-    if name in ("contains", "starts_with", "ends_with"):
-        a, b = _text(arg(0)), _text(arg(1))
-        return (
-            b in a
-            if name == "contains"
-            else a.startswith(b)
-            if name == "starts_with"
-            else a.endswith(b)
-        )
-    if name == "substr":
-        t, start = _text(arg(0)), _num(_to_number(arg(1)))
-        if start is None:
-            return ""
-        end = _num(_to_number(arg(2))) if len(args) == 3 else None
-        return t[int(start) : None if end is None else int(end)]
-    if name == "string":
-        return _text(arg(0))
-    if name == "normalize_space":
-        return " ".join(_text(arg(0)).split())
-    if name == "boolean_from_string":
-        return _text(arg(0)) in ("true", "1")
+    if name in TEXT_FUNCTIONS:
+        return _text_call(name, args, arg, val, _eval)
     if name == "today":
         return date.today().isoformat()
     if name == "now":
@@ -180,3 +149,62 @@ def call(
             return None
         return val(("at", args[0].args[0], int(n)))  # type: ignore[arg-type]
     raise ExprError(f"cannot evaluate {name}()")  # pragma: no cover - the parser makes no other
+
+
+TEXT_FUNCTIONS = (
+    "regex",
+    "string_length",
+    "concat",
+    "coalesce",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "substr",
+    "string",
+    "normalize_space",
+    "boolean_from_string",
+)
+
+
+def _text_call(
+    name: str,
+    args: tuple[Any, ...],
+    arg: Callable[[int], Any],
+    val: Callable[[str], Any],
+    _eval: Callable[..., Any],
+) -> Any:
+    """The string functions."""
+    if name == "regex":
+        try:
+            return re.search(_text(arg(1)), _text(arg(0))) is not None
+        except re.error:
+            return None
+    if name == "string_length":
+        return len(_text(arg(0)))
+    if name == "concat":
+        return "".join(_text(_eval(a, val)) for a in args)
+    if name == "coalesce":
+        a = _null(arg(0))
+        return a if a is not None else arg(1)
+    if name in ("contains", "starts_with", "ends_with"):
+        a, b = _text(arg(0)), _text(arg(1))
+        return (
+            b in a
+            if name == "contains"
+            else a.startswith(b)
+            if name == "starts_with"
+            else a.endswith(b)
+        )
+    if name == "substr":
+        t, start = _text(arg(0)), _num(_to_number(arg(1)))
+        if start is None:
+            return ""
+        end = _num(_to_number(arg(2))) if len(args) == 3 else None
+        return t[int(start) : None if end is None else int(end)]
+    if name == "string":
+        return _text(arg(0))
+    if name == "normalize_space":
+        return " ".join(_text(arg(0)).split())
+    if name == "boolean_from_string":
+        return _text(arg(0)) in ("true", "1")
+    raise ExprError(f"cannot evaluate {name}()")  # pragma: no cover

@@ -70,6 +70,13 @@ def to_sql(n: Node, cell: Callable[[str], str]) -> str:
         return f"(CAST({a} AS REAL) / nullif({b}, 0))"
     if op == "neg":
         return f"(-{_numeric(to_sql(args[0], cell))})"
+    if op.startswith("call:"):
+        return _call_sql(op, args, cell)
+    raise ExprError(f"cannot compile {op}")  # pragma: no cover - the parser makes no other
+
+
+def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str:
+    """A function's SQL (refused when the reports cannot compute it)."""
     if op == "call:selected":
         if args[1].op != "lit":
             raise ExprError("selected() with a computed choice cannot be computed in reports")

@@ -112,6 +112,24 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
     return tuple(out)
 
 
+def _xlsform_rules(i_raw: Mapping[str, Any], kind: str, where: str) -> tuple[Any, Any]:
+    """An item's constraint and choice_filter expressions (XLSForm's), parsed."""
+    constraint = (
+        _expression(i_raw["constraint"], f"{where}: constraint")
+        if i_raw.get("constraint")
+        else None
+    )
+    choice_filter = None
+    if i_raw.get("choice_filter"):
+        if kind not in CHOICE_KINDS:
+            raise ChecklistError(f"{where}: choice_filter given for a {kind} item")
+        try:
+            choice_filter = parse_filter(str(i_raw["choice_filter"]))
+        except ExprError as e:
+            raise ChecklistError(f"{where}: choice_filter: {e}") from None
+    return constraint, choice_filter
+
+
 def _translations(raw: Any, where: str) -> tuple[tuple[str, str, str], ...]:
     """{language: {prompt, help}} as (language, prompt, help) in the given order."""
     if raw is None:
@@ -367,19 +385,7 @@ def parse_checklist(data: Mapping[str, Any], origin: str = "<definition>") -> Ch
                 computed = _expression(i_raw["formula"], f"{where}: formula")
             elif i_raw.get("formula"):
                 raise ChecklistError(f"{where}: formula given for a {kind} item (derived only)")
-            constraint = (
-                _expression(i_raw["constraint"], f"{where}: constraint")
-                if i_raw.get("constraint")
-                else None
-            )
-            choice_filter = None
-            if i_raw.get("choice_filter"):
-                if kind not in CHOICE_KINDS:
-                    raise ChecklistError(f"{where}: choice_filter given for a {kind} item")
-                try:
-                    choice_filter = parse_filter(str(i_raw["choice_filter"]))
-                except ExprError as e:
-                    raise ChecklistError(f"{where}: choice_filter: {e}") from None
+            constraint, choice_filter = _xlsform_rules(i_raw, kind, where)
             lo = _number(i_raw.get("min"), f"{where}: min")
             hi = _number(i_raw.get("max"), f"{where}: max")
             if (lo is not None or hi is not None) and kind not in NUMBER_KINDS:

@@ -118,7 +118,6 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
     main = str(checklist.source.get("language") or "") if translated else ""
     label_col = f"label::{main}" if main else "label"
     hint_col = f"hint::{main}" if main else "hint"
-    settings_extra: dict[str, Any] = {}
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
     lists_written: set[str] = set()
@@ -203,8 +202,12 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             survey.append(row)
         survey.append({"type": f"end {kind}"})
 
-    if main:
-        settings_extra["default_language"] = main
+    return survey, choices, _settings(checklist, ids, main)
+
+
+def _settings(checklist: Checklist, ids: set[str], main: str) -> dict[str, Any]:
+    """The settings row: XLSForm's own settings, then fieldkit's."""
+    settings_extra: dict[str, Any] = {"default_language": main} if main else {}
     settings: dict[str, Any] = {
         "form_id": checklist.id,
         "form_title": checklist.title,
@@ -234,7 +237,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
     for key, value in extra.items():
         if value not in (None, ""):
             settings[f"fieldkit::{key}"] = value
-    return survey, choices, settings
+    return settings
 
 
 def _cell(ws: Any, value: Any) -> Any:

@@ -26,7 +26,7 @@ def station_visit(path: Path) -> Path:
     ws = wb.active
     ws.title = "survey"
     for r in [
-        ["type", "name", "label", "required"],
+        ["type", "name", "label", "required", "calculation"],
         ["start", "start", "", ""],
         ["end", "end", "", ""],
         ["today", "today", "", ""],
@@ -40,6 +40,7 @@ def station_visit(path: Path) -> Path:
         ["text", "role", "Role", "yes"],
         ["integer", "years", "Years in post", ""],
         ["end repeat", "", "", ""],
+        ["calculate", "service", "", "", "sum(${years})"],
     ]:
         ws.append(r)
     choices = wb.create_sheet("choices")
@@ -90,6 +91,12 @@ def test_an_odk_central_export_imports_with_its_repeat_and_again_adds_nothing(
     assert first[("instanceID", "")] == "uuid:6f1c2a5e-8b9d-4c1e-a2f3-0d4e5b6c7a81"
     assert second[("location", "")] == "51.388 0.5445"
     assert second[("role", "1")] == "Nurse"
+    with Store.open(db) as s:  # sum() over the repeat: the app's value is the reports'
+        checklist = s.checklist("station_visit")
+        rows = s.conn.execute("SELECT record_id, service FROM wide_station_visit").fetchall()
+        for rid, in_view in rows:
+            assert checklist.computed_value("service", s.answers(rid)) == in_view
+        assert sorted(v for _, v in rows) == [7, 15]
     again = cli(*args)
     assert again.exit_code == 0, again.output
     assert "0 records imported, 2 already present" in again.output

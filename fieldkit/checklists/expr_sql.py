@@ -77,6 +77,13 @@ def to_sql(n: Node, cell: Callable[[str], str]) -> str:
 
 def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str:
     """A function's SQL (refused when the reports cannot compute it)."""
+    if op in ("call:sum", "call:count"):
+        # cell(("all", item)): the FROM clause of every instance's answer, one `a.value` a row
+        source = cell(("all", args[0].args[0]))  # type: ignore[arg-type]
+        value = "nullif(nullif(a.value, 'na'), 'unknown')"
+        if op == "call:count":
+            return f"(SELECT count({value}) {source})"
+        return f"(SELECT total(CAST({value} AS REAL)) {source})"  # none: 0, as XPath's sum
     if op == "call:selected":
         if args[1].op != "lit":
             raise ExprError("selected() with a computed choice cannot be computed in reports")

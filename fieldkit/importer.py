@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from fieldkit.checklists import (
     Checklist,
     check_consistency,
     missing_required,
+    submissions,
 )
+from fieldkit.checklists.xlsform_settings import INSTANCE_ID
 from fieldkit.errors import BadInput
 from fieldkit.limits import MAX_TEXT
 from fieldkit.store import Store
@@ -28,8 +31,8 @@ from fieldkit.store.store import natural_key as record_key
 from fieldkit.textfiles import decode
 
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
-REPEAT_COL = re.compile(r"^([a-z0-9_]+)\[([A-Za-z0-9_\-]+)\]$")
-NOTE_COL = re.compile(r"^note:([a-z0-9_]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
+REPEAT_COL = re.compile(r"^([^\[\]:]+)\[([A-Za-z0-9_\-]+)\]$")
+NOTE_COL = re.compile(r"^note:([^\[\]]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
 MAX_FIELD = MAX_TEXT  # characters in one cell; a larger one is refused, not truncated
 MAX_ERRORS_SHOWN = 3
 
@@ -46,6 +49,7 @@ class ImportResult:
     changed_other: int = 0  # notes and envelope fields (status, observed_at, ...) that differ
     updated: bool = False  # whether the differences were applied (--update)
     differences: list[tuple[int, str, str, Any, Any]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # an export's columns ignored
     # (line, record id, what, stored value, value in the file)
 
 
@@ -179,6 +183,8 @@ def import_into(
     partial: bool = False,
     update: bool = False,
     encoding: str | None = None,
+    force: str | None = None,
+    repeats: tuple[Path, ...] = (),
 ) -> ImportResult:
     """import_csv into the database `db`, made when missing (with `create`). All or
     nothing, the file too: a database made for the import that it did not finish is
@@ -195,6 +201,8 @@ def import_into(
                 partial=partial,
                 update=update,
                 encoding=encoding,
+                force=force,
+                repeats=repeats,
             )
     except BaseException:
         if made:
@@ -212,6 +220,8 @@ def import_csv(
     partial: bool = False,
     update: bool = False,
     encoding: str | None = None,
+    force: str | None = None,
+    repeats: tuple[Path, ...] = (),
 ) -> ImportResult:
     """Read a whole CSV, validate every row, then write every new record in ONE transaction.
     Any error: nothing is written, and the first error names its line and column.
@@ -221,27 +231,24 @@ def import_csv(
     differences are written as logged changes in the same transaction, else nothing of
     that record changes."""
     checklist = store.checklist(checklist_id)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
-    text, encoding = decode(data, encoding, path.name)  # a stray byte: its line, column
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise BadInput(f"{path.name}:{line}: not a CSV file (it contains NUL bytes)")
+    header, rows, encoding = _read_rows(path, encoding)
     errors = _Errors(path.name)
     result = ImportResult(encoding=encoding)
-    csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise BadInput(f"{path.name}: empty file, no header row") from None
-    except csv.Error as e:
-        raise BadInput(f"{path.name}:1: not valid CSV ({e})") from None
+    tool = submissions.tool_of(header)
+    if tool is not None:  # an ODK Central or KoboToolbox export
+        extra = [(p.name, *_read_rows(p, encoding)[:2]) for p in repeats]
+        try:
+            done = submissions.translate(
+                checklist, header, rows, path.name, force=force, repeats=extra
+            )
+        except submissions.SubmissionsError as e:
+            raise BadInput(str(e)) from None
+        header, rows = done.header, done.rows
+        result.notices = done.notices
+    elif repeats or force:
+        raise BadInput(f"{path.name}: --repeat and --force are for ODK and KoboToolbox exports")
     columns = _columns(header, checklist, errors)
     errors.raise_if_any()
-
     existing: dict[str, str] = {}
     for key, rid in store.conn.execute(
         "SELECT natural_key, record_id FROM records WHERE checklist_id = ? AND deleted = 0"
@@ -253,8 +260,7 @@ def import_csv(
     all_changes: list[Change] = []
     line = 1
     try:
-        for row in reader:
-            line = reader.line_num
+        for line, row in rows:
             if not any(cell.strip() for cell in row):
                 continue
             result.rows += 1
@@ -311,6 +317,10 @@ def import_csv(
                         f"{names}{more} (use --partial for legacy data)",
                     )
                     continue
+            if checklist.natural_key == (INSTANCE_ID,) and not answers.get((INSTANCE_ID, "")):
+                # no submission id: the row's digest identifies it (again adds nothing)
+                digest = hashlib.sha256("\x1f".join(row).encode()).hexdigest()[:32]
+                answers[(INSTANCE_ID, "")] = f"sha256:{digest}"
             key_values = [answers.get((k, "")) for k in checklist.natural_key]
             if not all(key_part(v) for v in key_values):
                 errors.add(
@@ -357,8 +367,8 @@ def import_csv(
             )
             result.record_ids.append(rid)
             all_changes.extend(changes)
-    except csv.Error as e:
-        errors.add(reader.line_num or line, None, f"not valid CSV ({e})")
+    except csv.Error as e:  # pragma: no cover - the rows were read whole above
+        errors.add(line, None, f"not valid CSV ({e})")
     errors.raise_if_any()
     if all_changes:
         with store.writing() as conn:
@@ -367,6 +377,39 @@ def import_csv(
     result.created = len(result.record_ids)
     result.updated = update and result.differing > 0
     return result
+
+
+def _read_rows(
+    path: Path, encoding: str | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    """(header, [(line, cells)], encoding) of a whole CSV; `;` between cells is read too
+    (KoboToolbox's exports). UTF-8 unless `encoding` says otherwise: a stray byte stops
+    the import, naming its line and column."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read ({e.strerror})") from None
+    text, encoding = decode(data, encoding, path.name)  # a stray byte: its line, column
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BadInput(f"{path.name}:{line}: not a CSV file (it contains NUL bytes)")
+    csv.field_size_limit(MAX_FIELD)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadInput(f"{path.name}: empty file, no header row") from None
+    except csv.Error as e:
+        raise BadInput(f"{path.name}:1: not valid CSV ({e})") from None
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as e:
+        raise BadInput(f"{path.name}:{reader.line_num}: not valid CSV ({e})") from None
+    return header, rows, encoding
 
 
 def _same_key(a: Any, b: Any) -> bool:

@@ -41,8 +41,8 @@ def _source(checklist_id: str) -> dict[str, Any]:
             "x.yaml: summary table2 names missing item 'cf_t2_gone'",
         ),
         (
-            lambda d: d["scope"].update(when="cf_da_flag = today()"),
-            "x.yaml: scope.when: function today() is not supported",
+            lambda d: d["scope"].update(when="cf_da_flag = pulldata('a', 'b', 'c', 'd')"),
+            "x.yaml: scope.when: function pulldata() is not supported",
         ),
         (lambda d: d.update(colour="red"), "x.yaml: unknown key 'colour'"),
         (lambda d: d["app"].update(order=0), "x.yaml: app.order must be a whole number of 1"),
@@ -137,7 +137,16 @@ def test_an_expression_holds_in_python_exactly_when_its_sql_does(x: Any, y: Any,
 
 @pytest.mark.parametrize(
     "text",
-    ["x = ", "today()", "x = 'a' and", "${x} > now()", ". > 3", "x in (y)", "selected('a', x)"],
+    [
+        "x = ",
+        "pulldata('f', 'a')",
+        "x = 'a' and",
+        "${x} > now(1)",
+        ". >> 3",
+        "x in (y)",
+        "sum(3)",
+        "position(x)",
+    ],  # fmt: skip
 )
 def test_an_expression_outside_the_subset_is_refused(text: str) -> None:
     with pytest.raises(ExprError):

@@ -144,11 +144,12 @@ def test_surveycto_label_colon_language_columns_are_languages(tmp_path: Path, cl
 @pytest.mark.parametrize(
     ("row", "where", "why"),
     [
-        (["text", "ref", "Reference", "yes", "regex(., '^[A-Z]+$')"], "row 2, column constraint",
-         "number questions only"),
-        (["geopoint", "where", "Location", "yes", ""], "row 2, column type", "'geopoint'"),
-        (["integer", "n", "How many", "yes", ". <= ${m}"], "row 2, column constraint",
-         "only number ranges"),
+        (["text", "ref", "Reference", "${m} > 2", ""], "row 2, column required",
+         "a required condition is not supported"),
+        (["audio", "where", "Location", "yes", ""], "row 2, column type",
+         "audio questions (attachments)"),
+        (["integer", "n", "How many", "yes", ". <= pulldata('a', 'b', 'c', 1)"],
+         "row 2, column constraint", "function pulldata() is not supported"),
     ],
 )  # fmt: skip
 def test_what_fieldkit_cannot_honour_is_refused_in_one_line(

@@ -56,6 +56,10 @@ WHAT = (
     "required",
     "range",
     "formula",
+    "constraint",
+    "choice filter",
+    "default",
+    "translation",
     "section",
     "checklist",
 )
@@ -103,8 +107,54 @@ def _item_changes(old: Item, new: Item, old_section: str, new_section: str) -> l
         )
     if old.formula != new.formula:
         out.append(Change("formula", iid, f"{old.formula!r} -> {new.formula!r}"))
+    out.extend(_xlsform_changes(old, new))
     if old_section != new_section:
         out.append(Change("section", iid, f"{old_section} -> {new_section}"))
+    return out
+
+
+def _text(e: object) -> str:
+    return getattr(e, "text", "") or "none"
+
+
+def _xlsform_changes(old: Item, new: Item) -> list[Change]:
+    """Constraints, choice filters, defaults and translations (XLSForm's columns)."""
+    out: list[Change] = []
+    iid = new.id
+    if (_text(old.constraint), old.constraint_message) != (
+        _text(new.constraint),
+        new.constraint_message,
+    ):
+        out.append(
+            Change("constraint", iid, f"{_text(old.constraint)!r} -> {_text(new.constraint)!r}")
+        )
+    if _text(old.choice_filter) != _text(new.choice_filter):
+        out.append(
+            Change(
+                "choice filter",
+                iid,
+                f"{_text(old.choice_filter)!r} -> {_text(new.choice_filter)!r}",
+            )
+        )
+    if old.default != new.default:
+        out.append(Change("default", iid, f"{old.default!r} -> {new.default!r}"))
+    before = {lang: (p, h) for lang, p, h in old.translations}
+    after = {lang: (p, h) for lang, p, h in new.translations}
+    for lang in dict.fromkeys([*before, *after]):
+        if before.get(lang) != after.get(lang):
+            a, b = before.get(lang, ("", ""))[0], after.get(lang, ("", ""))[0]
+            out.append(Change("translation", iid, f"{lang}: {a!r} -> {b!r}"))
+    old_labels = {c.code: dict(c.labels) for c in old.choices}
+    for c in new.choices:
+        if c.code in old_labels and old_labels[c.code] != dict(c.labels):
+            out.append(
+                Change(
+                    "translation",
+                    iid,
+                    f"choice {c.code}: {old_labels[c.code]} -> {dict(c.labels)}",
+                    choice=c.code,
+                )
+            )
     return out
 
 

@@ -28,46 +28,89 @@ reads are known.
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from fieldkit.checklists.expr_base import (
+    EMPTY,
+    ExprError,
+    Node,
+    _is_number,
+    _null,
+    _num,
+    truth,
+)
+from fieldkit.checklists.expr_functions import _text, call
+from fieldkit.checklists.expr_sql import bool_sql, to_sql
 from fieldkit.checklists.exprlimits import expression_problem, room_to_recurse
 
-FUNCTIONS = {
-    "selected": 2,
-    "count_selected": 1,
-    "minutes_between": 2,
-    "round": 2,
-    "if": 3,
-    "not": 1,
+# name -> (least, most) arguments (None: any number)
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "selected": (2, 2),
+    "count_selected": (1, 1),
+    "selected_at": (2, 2),
+    "jr:choice_name": (2, 2),
+    "minutes_between": (2, 2),
+    "round": (1, 2),
+    "if": (3, 3),
+    "not": (1, 1),
+    "true": (0, 0),
+    "false": (0, 0),
+    "regex": (2, 2),
+    "string_length": (1, 1),
+    "concat": (0, None),
+    "coalesce": (2, 2),
+    "contains": (2, 2),
+    "starts_with": (2, 2),
+    "ends_with": (2, 2),
+    "substr": (2, 3),
+    "string": (1, 1),
+    "normalize_space": (1, 1),
+    "boolean_from_string": (1, 1),
+    "today": (0, 0),
+    "now": (0, 0),
+    "date": (1, 1),
+    "decimal_date_time": (1, 1),
+    "int": (1, 1),
+    "number": (1, 1),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "abs": (1, 1),
+    "pow": (2, 2),
+    "min": (1, None),
+    "max": (1, None),
+    "position": (1, 1),
+    "sum": (1, 1),
+    "count": (1, 1),
+    "indexed_repeat": (3, 3),
+    "once": (1, 1),
 }
+# functions whose value is true/false
+BOOLEAN_FUNCTIONS = (
+    "selected",
+    "true",
+    "false",
+    "regex",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "boolean_from_string",
+)
 COMPARE = ("=", "!=", "<>", "<", "<=", ">", ">=")
-NULLS = ("na", "unknown")
 
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<ref>\$\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\})
-    | (?P<num>\d+(?:\.\d+)?)
+      (?P<ref>\$\{\s*[A-Za-z_][A-Za-z0-9_.\-/]*\s*\})
+    | (?P<num>\d+(?:\.\d+)?|\.\d+)
     | (?P<str>'[^']*'|"[^"]*")
-    | (?P<op><=|>=|!=|<>|=|<|>|\+|-|\*|/|\(|\)|,)
-    | (?P<name>[A-Za-z_][A-Za-z0-9_\-]*)
+    | (?P<op><=|>=|!=|<>|=|<|>|\+|-|\*|/|\(|\)|,|\.\.|\.)
+    | (?P<name>[A-Za-z_][A-Za-z0-9_\-]*(?:::?[A-Za-z_][A-Za-z0-9_\-]*)?)
     )""",
     re.X,
 )
-
-
-class ExprError(ValueError):
-    """An expression that is not in the supported subset."""
-
-
-@dataclass(frozen=True)
-class Node:
-    op: str  # lit, ref, and, or, not, cmp:=, in, notin, +, -, *, /, neg, call:name
-    args: tuple[Any, ...] = ()
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -83,8 +126,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or ""
         value = m.group(kind)
         if kind == "ref":
-            kind, value = "name", value[2:-1].strip()
-        elif kind == "name" and value.lower() in ("and", "or", "not", "in", "div"):
+            kind, value = "qname", value[2:-1].strip()
+        elif kind == "name" and value.lower() in ("and", "or", "not", "in", "div", "mod"):
             kind, value = "kw", value.lower()
         elif kind == "name" and "-" in value:
             value = value.replace("-", "_")  # XLSForm's count-selected
@@ -93,10 +136,11 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, columns: bool = False) -> None:
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
+        self.columns = columns  # a choice_filter: a bare name is a column of the choices
 
     def peek(self) -> tuple[str, str]:
         return self.toks[self.i] if self.i < len(self.toks) else ("end", "")
@@ -175,9 +219,10 @@ class _Parser:
 
     def product(self) -> Node:
         node = self.unary()
-        while self.peek() in (("op", "*"), ("op", "/"), ("kw", "div")):
+        while self.peek() in (("op", "*"), ("op", "/"), ("kw", "div"), ("kw", "mod")):
             op = self.take()[1]
-            node = Node("*" if op == "*" else "/", (node, self.unary()))
+            op = {"div": "/", "mod": "%"}.get(op, op)
+            node = Node(op, (node, self.unary()))
         return node
 
     def unary(self) -> Node:
@@ -196,19 +241,26 @@ class _Parser:
             node = self.or_()
             self.take(")")
             return node
+        if (kind, value) == ("op", "."):
+            return Node("ref", (".",))  # the answer itself (in a constraint)
+        if (kind, value) == ("op", ".."):
+            return Node("lit", ("..",))  # position(..): the repeat instance
         if kind == "kw" and value == "not":
             kind = "name"
+        if kind == "qname":
+            return Node("ref", (value,))
         if kind == "name":
             if self.peek() == ("op", "("):
                 return self.call(value)
+            if self.columns:
+                return Node("col", (value,))
             return Node("ref", (value,))
         raise ExprError(f"unexpected {value or 'end'!r} in {self.text!r}")
 
     def call(self, name: str) -> Node:
+        name = name.replace("-", "_")  # XLSForm's count-selected, string-length
         if name not in FUNCTIONS:
-            raise ExprError(
-                f"function {name}() is not supported (supported: {', '.join(FUNCTIONS)})"
-            )
+            raise ExprError(f"function {name.replace('_', '-')}() is not supported")
         self.take("(")
         args: list[Any] = []
         if self.peek() != ("op", ")"):
@@ -217,23 +269,53 @@ class _Parser:
                 self.take()
                 args.append(self.or_())
         self.take(")")
-        if len(args) != FUNCTIONS[name]:
-            raise ExprError(f"{name}() takes {FUNCTIONS[name]} argument(s) in {self.text!r}")
+        least, most = FUNCTIONS[name]
+        if len(args) < least or (most is not None and len(args) > most):
+            many = (
+                str(least)
+                if least == most
+                else f"{least} or more"
+                if most is None
+                else f"{least} to {most}"
+            )
+            raise ExprError(f"{name}() takes {many} argument(s) in {self.text!r}")
         if name == "not":
             return Node("not", (args[0],))
-        if name in ("selected", "count_selected") and args[0].op != "ref":
-            raise ExprError(f"{name}() needs a question as its first argument in {self.text!r}")
-        if name == "selected" and args[1].op != "lit":
-            raise ExprError(
-                f"selected() needs a quoted choice as its second argument in {self.text!r}"
-            )
+        if name == "once":
+            return args[0]
+        if name == "round" and len(args) == 1:
+            args.append(Node("lit", (0,)))
         if name == "round" and not (args[1].op == "lit" and isinstance(args[1].args[0], int)):
             raise ExprError(f"round() needs a whole number of digits in {self.text!r}")
+        if name == "position" and args[0] != Node("lit", ("..",)):
+            raise ExprError(f"only position(..) is supported in {self.text!r}")
+        if name in ("sum", "count", "indexed_repeat") and args[0].op != "ref":
+            raise ExprError(f"{name}() needs a question as its first argument in {self.text!r}")
+        if name == "jr:choice_name":
+            q = args[1].args[0] if args[1].op == "lit" else ""
+            m = re.match(r"^\$\{\s*([^}\s]+)\s*\}$", str(q))
+            if not m:
+                raise ExprError(
+                    f"jr:choice-name() needs a quoted '${{question}}' second in {self.text!r}"
+                )
+            args[1] = Node("lit", (m.group(1),))
         return Node("call:" + name, tuple(args))
 
 
 def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
+
+
+def parse_filter(text: str) -> Expr:
+    """A choice_filter: bare names are the choices' columns (`name`, `state`), ${x}
+    are answers."""
+    text = str(text).strip()
+    if not text:
+        raise ExprError("empty expression")
+    if problem := expression_problem(text):  # bounded recursion and literals
+        raise ExprError(problem)
+    room_to_recurse()
+    return Expr(text=text, tree=_Parser(text, columns=True).parse())
 
 
 @dataclass(frozen=True)
@@ -249,7 +331,7 @@ class Expr:
 
         def walk(n: Any) -> None:
             if isinstance(n, Node):
-                if n.op == "ref" and n.args[0] not in out:
+                if n.op == "ref" and n.args[0] != "." and n.args[0] not in out:
                     out.append(n.args[0])
                 for a in n.args:
                     walk(a)
@@ -263,8 +345,11 @@ class Expr:
     @property
     def boolean(self) -> bool:
         """Whether the expression gives true/false (a rule) rather than a value."""
-        return self.tree.op in ("and", "or", "not", "in", "notin") or self.tree.op.startswith(
-            ("cmp", "call:selected")
+        op = self.tree.op
+        return (
+            op in ("and", "or", "not", "in", "notin")
+            or op.startswith("cmp")
+            or op[5:] in BOOLEAN_FUNCTIONS
         )
 
     def evaluate(self, value_of: Callable[[str], Any]) -> Any:
@@ -273,7 +358,7 @@ class Expr:
 
     def to_sql(self, cell_sql: Callable[[str], str]) -> str:
         """SQL for the value; `cell_sql(item_id)` gives the SQL of an item's stored answer."""
-        return _sql(self.tree, cell_sql)
+        return to_sql(self.tree, cell_sql)
 
 
 def parse(text: str) -> Expr:
@@ -288,20 +373,6 @@ def parse(text: str) -> Expr:
 
 
 # ------------------------------------------------------------------ Python evaluation
-
-
-def _null(v: Any) -> Any:
-    return None if v is None or v == "" or v in NULLS else v
-
-
-def _num(v: Any) -> Any:
-    """A value in arithmetic: a number, else null (text is null, as in the SQL)."""
-    v = _null(v)
-    return v if _is_number(v) else None
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool | None:
@@ -342,27 +413,6 @@ def _numeric_only(v: Any) -> Any:
     return None
 
 
-def _codes(v: Any) -> list[str] | None:
-    v = _null(v)
-    if v is None:
-        return None
-    if isinstance(v, list):
-        return [str(x) for x in v]
-    try:
-        parsed = json.loads(v)
-    except (TypeError, ValueError):
-        return [str(v)]
-    return [str(x) for x in parsed] if isinstance(parsed, list) else [str(parsed)]
-
-
-def _minutes(t: Any) -> int | None:
-    t = _null(t)
-    if t is None:
-        return None
-    m = re.match(r"^(?:\d{4}-\d\d-\d\d[T ])?(\d\d):(\d\d)", str(t))
-    return int(m.group(1)) * 60 + int(m.group(2)) if m else None
-
-
 def _is_literal_number(n: Node) -> bool:
     return n.op == "lit" and _is_number(n.args[0])
 
@@ -388,6 +438,8 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
         return None if a is None else not a
     if op.startswith("cmp"):
         a, b = _eval(args[0], val), _eval(args[1], val)
+        if args[1] == EMPTY or args[0] == EMPTY:  # `${x} != ''`: unanswered is ''
+            return _cmp(op[3:], _text(a) or "\0", _text(b) or "\0")
         if _is_literal_number(args[1]):
             a = _numeric_only(a)
         if _is_literal_number(args[0]):
@@ -409,165 +461,19 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
     if op == "neg":
         a = _num(_eval(args[0], val))
         return None if a is None else -a
-    if op == "call:selected":
-        codes = _codes(_eval(args[0], val))
-        return None if codes is None else str(args[1].args[0]) in codes
-    if op == "call:count_selected":
-        codes = _codes(_eval(args[0], val))
-        return None if codes is None else len(codes)
-    if op == "call:minutes_between":
-        a, b = _minutes(_eval(args[0], val)), _minutes(_eval(args[1], val))
-        return None if a is None or b is None else (b - a) % 1440
-    if op == "call:if":
-        return _eval(args[1], val) if truth(_eval(args[0], val)) is True else _eval(args[2], val)
-    if op == "call:round":
-        v = _num(_eval(args[0], val))
-        if v is None:
-            return None
-        digits = int(args[1].args[0])
-        q = Decimal(1).scaleb(-digits)
-        r = Decimal(repr(float(v))).quantize(q, rounding=ROUND_HALF_UP)
-        return float(r) if digits > 0 else int(r)
+    if op == "col":
+        return val(("col", args[0]))  # type: ignore[arg-type]
+    if op == "%":
+        a, b = _num(_eval(args[0], val)), _num(_eval(args[1], val))
+        return None if a is None or b is None or b == 0 else math.fmod(a, b)
+    if op.startswith("call:"):
+        return call(op[5:], args, val, _eval)
     raise ExprError(f"cannot evaluate {op}")  # pragma: no cover - the parser makes no other
-
-
-def truth(v: Any) -> bool | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str):
-        return v == "yes"
-    return bool(v)
 
 
 def value_of(answers: Mapping[Any, Any], rkey: str = "") -> Callable[[str], Any]:
     """A reader for `evaluate` over a record's answers {(item_id, rkey): value}."""
     return lambda item_id: answers.get((item_id, rkey), answers.get((item_id, "")))
-
-
-# ------------------------------------------------------------------ SQL
-
-
-INLINE_SQL = 200  # characters of SQL repeated inline; longer, it is named once
-# operations whose SQL gives an integer, a real or null (never text)
-NUMERIC_OPS = frozenset(
-    {"+", "-", "*", "/", "neg", "call:round", "call:count_selected", "call:minutes_between"}
-)
-
-
-def _lit_sql(v: Any) -> str:
-    if isinstance(v, str):
-        return "'" + v.replace("'", "''") + "'"
-    return repr(v)
-
-
-def _nullable(sql: str) -> str:
-    return f"nullif(nullif({sql}, 'na'), 'unknown')"
-
-
-def _once(sql: str, uses: Callable[[str], str]) -> str:
-    """`uses(x)` names x several times: a long x is named once, in a subquery, so that
-    nested arithmetic gives SQL of linear size (inlined, 16 terms made 50 MB)."""
-    if len(sql) <= INLINE_SQL:
-        return uses(sql)
-    return f"(SELECT {uses('v')} FROM (SELECT {sql} AS v))"
-
-
-def _numeric(sql: str) -> str:
-    return _once(sql, lambda x: f"(CASE WHEN typeof({x}) IN ('integer', 'real') THEN {x} END)")
-
-
-def _number_like(sql: str) -> str:
-    """A value compared with a number literal: a number, or text that is one."""
-    return _once(
-        sql,
-        lambda x: (
-            f"(CASE WHEN typeof({x}) IN ('integer', 'real') THEN {x}"
-            f" WHEN typeof({x}) = 'text' AND {x} GLOB '[0-9]*' AND {x} NOT GLOB '*[^0-9.]*'"
-            f" AND {x} NOT GLOB '*.*.*' THEN CAST({x} AS REAL) END)"
-        ),
-    )
-
-
-def _sql(n: Node, cell: Callable[[str], str]) -> str:
-    op, args = n.op, n.args
-    if op == "lit":
-        return _lit_sql(args[0])
-    if op == "ref":
-        return _nullable(cell(args[0]))
-    if op in ("and", "or"):
-        return f"({_bool_sql(args[0], cell)} {op.upper()} {_bool_sql(args[1], cell)})"
-    if op == "not":
-        return f"(NOT {_bool_sql(args[0], cell)})"
-    if op.startswith("cmp"):
-        a, b = args
-        sym = op[3:]
-        left, right = _sql(a, cell), _sql(b, cell)
-        if a.op == "lit" and isinstance(a.args[0], int | float) and b.op not in NUMERIC_OPS:
-            right = _number_like(right)
-        if b.op == "lit" and isinstance(b.args[0], int | float) and a.op not in NUMERIC_OPS:
-            left = _number_like(left)
-        return f"({left} {sym} {right})"
-    if op in ("in", "notin"):
-        values = ", ".join(_lit_sql(v) for v in args[1])
-        word = "IN" if op == "in" else "NOT IN"
-        return f"({_sql(args[0], cell)} {word} ({values}))"
-    if op in ("+", "-", "*"):
-        return f"({_numeric_sql(args[0], cell)} {op} {_numeric_sql(args[1], cell)})"
-    if op == "/":
-        a, b = _numeric_sql(args[0], cell), _numeric_sql(args[1], cell)
-        return f"(CAST({a} AS REAL) / nullif({b}, 0))"
-    if op == "neg":
-        return f"(-{_numeric_sql(args[0], cell)})"
-    if op == "call:selected":
-        code = _lit_sql(str(args[1].args[0]))
-        v = _sql(args[0], cell)
-        return (
-            f"(CASE WHEN {v} IS NULL THEN NULL WHEN json_valid({v}) AND json_type({v}) = 'array'"
-            f" THEN EXISTS (SELECT 1 FROM json_each({v}) WHERE value = {code}) ELSE {v} = {code} END)"
-        )
-    if op == "call:count_selected":
-        v = _sql(args[0], cell)
-        return (
-            f"(CASE WHEN {v} IS NULL THEN NULL WHEN json_valid({v}) AND json_type({v}) = 'array'"
-            f" THEN json_array_length({v}) ELSE 1 END)"
-        )
-    if op == "call:minutes_between":
-        a, b = _sql(args[0], cell), _sql(args[1], cell)
-
-        def secs(x: str) -> str:
-            return f"strftime('%s', '2000-01-01 ' || substr({x}, -5))"
-
-        return f"((({secs(b)} - {secs(a)} + 86400) % 86400) / 60)"
-    if op == "call:if":
-        return (
-            f"(CASE WHEN {_bool_sql(args[0], cell)} THEN {_sql(args[1], cell)}"
-            f" ELSE {_sql(args[2], cell)} END)"
-        )
-    if op == "call:round":
-        return f"round({_sql(args[0], cell)}, {int(args[1].args[0])})"
-    raise ExprError(f"cannot compile {op}")  # pragma: no cover
-
-
-def _numeric_sql(n: Node, cell: Callable[[str], str]) -> str:
-    """A number or null: arithmetic gives one already, so it is not wrapped again (each
-    wrapping names its operand twice: a sum of 16 terms made 50 MB of SQL)."""
-    sql = _sql(n, cell)
-    return sql if n.op in NUMERIC_OPS else _numeric(sql)
-
-
-def _bool_sql(n: Node, cell: Callable[[str], str]) -> str:
-    """A sub-expression used as a condition: a yes/no item reads as true/false."""
-    sql = _sql(n, cell)
-    if n.op == "ref":
-        return f"({sql} = 'yes')"
-    return sql
-
-
-def condition_sql(expr: Expr, cell: Callable[[str], str]) -> str:
-    """SQL that is true exactly when the expression holds."""
-    return _bool_sql(expr.tree, cell)
 
 
 def holds(expr: Expr, value_of: Callable[[str], Any]) -> bool:
@@ -576,3 +482,8 @@ def holds(expr: Expr, value_of: Callable[[str], Any]) -> bool:
 
 def fails(expr: Expr, value_of: Callable[[str], Any]) -> bool:
     return truth(expr.evaluate(value_of)) is False
+
+
+def condition_sql(expr: Expr, cell: Callable[[str], str]) -> str:
+    """SQL that is true exactly when the expression holds."""
+    return bool_sql(expr.tree, cell)

@@ -33,7 +33,7 @@ _SCAN = re.compile(
     | (?P<other>\S)""",
     re.X,
 )
-_OPERATOR_WORDS = {"and", "or", "not", "in", "div"}
+_OPERATOR_WORDS = {"and", "or", "not", "in", "div", "mod"}
 
 
 def expression_problem(text: str) -> str | None:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fieldkit.checklists.expr import Expr, ExprError
+from fieldkit.checklists.expr import Expr, ExprError, parse_filter
 from fieldkit.checklists.expr import parse as parse_expr
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
@@ -33,6 +33,9 @@ from fieldkit.yamlfile import safe_load
 HERE = Path(__file__).parent
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_VERSION = 2**53 - 1  # exact in SQLite, JSON and JavaScript alike
+# an item id: a snake_case id, or an XLSForm name kept as written (`Fruits`, `ice.creams`),
+# with its group path when the name alone is not unique (`household/name`)
+ITEM_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*(/[A-Za-z_][A-Za-z0-9_.\-]*)*$")
 RULE_OPS = ("equals", "not_equals", "in", "not_in")
 NUMBER_KINDS = ("count", "minutes", "q4", "decimal")
 TOP_KEYS = (
@@ -66,6 +69,11 @@ ITEM_KEYS = (
     "renamed_from",
     "basis",
     "source",
+    "constraint",
+    "constraint_message",
+    "choice_filter",
+    "default",
+    "translations",
 )
 
 
@@ -82,15 +90,19 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
     codes: set[str] = set()
     for c in raw:
         exclusive = False
+        filters: tuple[tuple[str, str], ...] = ()
+        labels: tuple[tuple[str, str], ...] = ()
         if isinstance(c, Mapping):
             if "label" not in c:
                 raise ChecklistError(f"{where}: a choice needs a label")
-            stray = [k for k in c if k not in ("code", "label", "exclusive")]
+            stray = [k for k in c if k not in ("code", "label", "exclusive", "filters", "labels")]
             if stray:
                 raise ChecklistError(f"{where}: a choice has unknown key {stray[0]!r}")
             label = str(c["label"])
             code = str(c.get("code") or snake(label))
             exclusive = bool(c.get("exclusive", False))
+            filters = _pairs(c.get("filters"), f"{where}: choice {code!r} filters")
+            labels = _pairs(c.get("labels"), f"{where}: choice {code!r} labels")
         else:
             label = str(c)
             code = snake(label)
@@ -99,8 +111,49 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
         if code in codes:
             raise ChecklistError(f"{where}: duplicate choice code {code!r}")
         codes.add(code)
-        out.append(Choice(code=code, label=label, exclusive=exclusive))
+        out.append(Choice(code, label, exclusive, filters, labels))
+        filters = labels = ()
     return tuple(out)
+
+
+def _xlsform_rules(i_raw: Mapping[str, Any], kind: str, where: str) -> tuple[Any, Any]:
+    """An item's constraint and choice_filter expressions (XLSForm's), parsed."""
+    constraint = (
+        _expression(i_raw["constraint"], f"{where}: constraint")
+        if i_raw.get("constraint")
+        else None
+    )
+    choice_filter = None
+    if i_raw.get("choice_filter"):
+        if kind not in CHOICE_KINDS:
+            raise ChecklistError(f"{where}: choice_filter given for a {kind} item")
+        try:
+            choice_filter = parse_filter(str(i_raw["choice_filter"]))
+        except ExprError as e:
+            raise ChecklistError(f"{where}: choice_filter: {e}") from None
+    return constraint, choice_filter
+
+
+def _translations(raw: Any, where: str) -> tuple[tuple[str, str, str], ...]:
+    """{language: {prompt, help}} as (language, prompt, help) in the given order."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise ChecklistError(f"{where}: translations must be a mapping of languages")
+    out = []
+    for lang, texts in raw.items():
+        if not isinstance(texts, Mapping) or set(texts) - {"prompt", "help"}:
+            raise ChecklistError(f"{where}: translation {lang!r} takes prompt and help")
+        out.append((str(lang), str(texts.get("prompt") or ""), str(texts.get("help") or "")))
+    return tuple(out)
+
+
+def _pairs(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise ChecklistError(f"{where}: must be a mapping")
+    return tuple((str(k), str(v)) for k, v in raw.items())
 
 
 def _rule(raw: Any, where: str) -> Rule:
@@ -232,6 +285,14 @@ def _check_facts(checklist: Checklist, origin: str) -> None:
             _check_expression(checklist, item.relevant, f"{where}: relevant", item.id)
         if item.computed is not None:
             _check_expression(checklist, item.computed, f"{where}: formula", item.id)
+            try:  # the reports compute it in SQL: one evaluator, two back ends
+                item.computed.to_sql(lambda ref: "NULL")
+            except ExprError as e:
+                raise ChecklistError(f"{where}: formula: {e}") from None
+        if item.constraint is not None:
+            _check_expression(checklist, item.constraint, f"{where}: constraint")
+        if item.choice_filter is not None:
+            _check_expression(checklist, item.choice_filter, f"{where}: choice_filter", item.id)
     _check_cycles(checklist, origin)
 
 
@@ -314,8 +375,8 @@ def parse_checklist(
             stray = [k for k in i_raw if k not in ITEM_KEYS]
             if stray:
                 raise ChecklistError(f"{where}: unknown key {stray[0]!r}")
-            if not ID_RE.match(iid):
-                raise ChecklistError(f"{where}: item id must be snake_case")
+            if not ITEM_ID_RE.match(iid):
+                raise ChecklistError(f"{where}: item id must be snake_case (or an XLSForm name)")
             if prefix and not iid.startswith(prefix):
                 raise ChecklistError(f"{where}: item id must start with {prefix!r}")
             if iid in seen:
@@ -346,6 +407,7 @@ def parse_checklist(
                 computed = _expression(i_raw["formula"], f"{where}: formula")
             elif i_raw.get("formula"):
                 raise ChecklistError(f"{where}: formula given for a {kind} item (derived only)")
+            constraint, choice_filter = _xlsform_rules(i_raw, kind, where)
             lo = _number(i_raw.get("min"), f"{where}: min")
             hi = _number(i_raw.get("max"), f"{where}: max")
             if (lo is not None or hi is not None) and kind not in NUMBER_KINDS:
@@ -375,6 +437,11 @@ def parse_checklist(
                     minimum=lo,
                     maximum=hi,
                     renamed_from=str(i_raw.get("renamed_from") or ""),
+                    constraint=constraint,
+                    constraint_message=str(i_raw.get("constraint_message") or "").strip(),
+                    choice_filter=choice_filter,
+                    default=str(i_raw.get("default") or ""),
+                    translations=_translations(i_raw.get("translations"), where),
                 )
             )
         sections.append(

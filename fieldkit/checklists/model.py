@@ -16,6 +16,9 @@ from typing import Any
 
 from fieldkit.checklists import expr as _expr
 from fieldkit.checklists.expr import Expr
+from fieldkit.checklists.geo import parse_geo
+from fieldkit.checklists.rule import Rule as Rule
+from fieldkit.checklists.rule import stored_text as stored_text
 
 KINDS = (
     "yn",
@@ -32,7 +35,11 @@ KINDS = (
     "decimal",
     "note",
     "derived",
+    "geopoint",
+    "geotrace",
+    "geoshape",
 )
+GEO_KINDS = ("geopoint", "geotrace", "geoshape")
 CHOICE_KINDS = ("choice", "multi")
 INTEGER_KINDS = ("q4", "count", "minutes")
 YESNO_KINDS = ("yn", "ynna")
@@ -54,6 +61,9 @@ KIND_LABELS = {
     "decimal": "decimal number",
     "note": "note (no answer)",
     "derived": "computed",
+    "geopoint": "location (latitude longitude)",
+    "geotrace": "line of locations",
+    "geoshape": "area (closed line of locations)",
 }
 UNANSWERED_KINDS = ("derived", "note")  # shown, never answered
 
@@ -74,37 +84,18 @@ class Choice:
     code: str
     label: str
     exclusive: bool = False  # multi only: cannot be chosen with another ("None")
+    filters: tuple[tuple[str, str], ...] = ()  # columns a choice_filter reads (state=north)
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label) translations
 
+    def filter_value(self, column: str) -> str | None:
+        return dict(self.filters).get(column)
 
-@dataclass(frozen=True)
-class Rule:
-    """A relevance rule: the item is not applicable when `item` has an answer matching."""
-
-    item: str
-    op: str  # equals | not_equals | in | not_in
-    values: tuple[str, ...]
-
-    def holds(self, answer: Any) -> bool:
-        if answer is None or answer == "":
-            return False
-        value = stored_text(answer)
-        if self.op in ("equals", "in"):
-            return value in self.values
-        return value not in self.values
-
-    def describe(self) -> str:
-        vals = ", ".join(self.values)
-        words = {"equals": "=", "not_equals": "≠", "in": "is one of", "not_in": "is not one of"}
-        return f"{self.item} {words[self.op]} {vals}"
-
-
-def stored_text(value: Any) -> str:
-    """The text form of a stored value, used to compare with rule values."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return json.dumps(value)
-    return str(value)
+    def in_language(self, language: str | None) -> Choice:
+        """The choice labelled in a language it has (itself otherwise)."""
+        label = dict(self.labels).get(language or "")
+        return (
+            Choice(self.code, label, self.exclusive, self.filters, self.labels) if label else self
+        )
 
 
 @dataclass(frozen=True)
@@ -128,6 +119,18 @@ class Item:
     minimum: float | None = None  # number kinds: the smallest value allowed
     maximum: float | None = None  # number kinds: the largest value allowed
     renamed_from: str = ""  # the item id this one replaces (answers carry over)
+    constraint: Expr | None = None  # must hold for an answer (`.` is the answer itself)
+    constraint_message: str = ""  # shown when the constraint fails
+    choice_filter: Expr | None = None  # choices offered: those for which this holds
+    default: str = ""  # the answer offered before one is given
+    translations: tuple[tuple[str, str, str], ...] = ()  # (language, prompt, help)
+
+    def in_language(self, language: str | None) -> tuple[str, str]:
+        """(prompt, help) in a language the definition has, else as defined."""
+        for lang, prompt, help_text in self.translations:
+            if lang == language:
+                return prompt or self.prompt, help_text
+        return self.prompt, self.help
 
     @property
     def na_allowed(self) -> bool:
@@ -225,13 +228,19 @@ class Item:
                 raise AnswerError(
                     f"{self.id}: expected a date and time YYYY-MM-DDTHH:MM, got {text!r}"
                 ) from None
+        if k in GEO_KINDS:
+            try:
+                return parse_geo(k, text)
+            except ValueError as e:
+                raise AnswerError(f"{self.id}: {e}") from None
         if k == "choice":
             c = self.choice_for(text)
             if c is None:
                 raise AnswerError(f"{self.id}: {text!r} is not one of {self.codes_text()}")
             return c.code
         if k == "multi":
-            parts = text.split(";")
+            # `;` between choices (fieldkit), or spaces (ODK and KoboToolbox exports)
+            parts = text.split(";") if ";" in text or self.choice_for(text) else text.split()
             codes: list[str] = []
             for p in parts:
                 if str(p).strip() == "":
@@ -412,16 +421,60 @@ class Checklist:
                         out[(item.id, rkey)] = self.computed_value(item.id, answers, rkey)
         return out
 
-    def _reader(self, answers: Mapping[AnswerKey, Any], rkey: str = "") -> Any:
+    def _reader(
+        self,
+        answers: Mapping[AnswerKey, Any],
+        rkey: str = "",
+        own: Any = None,
+        choice: Choice | None = None,
+    ) -> Any:
+        """What an expression reads: answers (a computed item computed), `.` (`own`, the
+        answer a constraint checks), a choice's columns (a choice_filter), and XLSForm's
+        repeat functions (position, sum, indexed-repeat) and jr:choice-name."""
         base = _expr.value_of(answers, rkey)
 
-        def read(item_id: str) -> Any:
+        def one(item_id: str, key: str) -> Any:
             item = self.item_map.get(item_id)
             if item is not None and item.computed is not None:
-                return self.computed_value(item_id, answers, rkey)
-            return base(item_id)
+                return self.computed_value(item_id, answers, key)
+            return answers.get((item_id, key))
+
+        def read(ref: Any) -> Any:
+            if isinstance(ref, tuple):
+                from fieldkit.checklists.reading import read_special
+
+                return read_special(self, ref, answers, rkey, choice, one, instance_keys)
+            if ref == ".":
+                return own
+            item = self.item_map.get(ref)
+            if item is not None and item.computed is not None:
+                return self.computed_value(ref, answers, rkey)
+            return base(ref)
 
         return read
+
+    def constraint_holds(
+        self, item: Item, value: Any, answers: Mapping[AnswerKey, Any], rkey: str = ""
+    ) -> bool:
+        """False only when the item's constraint is false for this answer."""
+        if item.constraint is None or value is None or value in (NA, UNKNOWN):
+            return True
+        own = value
+        if item.kind == "multi":
+            own = json.dumps(json.loads(value)) if isinstance(value, str) else value
+        return not _expr.fails(item.constraint, self._reader(answers, rkey, own=own))
+
+    def choices_offered(
+        self, item: Item, answers: Mapping[AnswerKey, Any], rkey: str = ""
+    ) -> tuple[Choice, ...]:
+        """The choices a choice_filter leaves, given the answers so far (all without one)."""
+        if item.choice_filter is None:
+            return item.choices
+        return tuple(
+            c
+            for c in item.choices
+            if _expr.holds(item.choice_filter, self._reader(answers, rkey, choice=c))
+        )
 
     @cached_property
     def items(self) -> tuple[Item, ...]:
@@ -514,7 +567,21 @@ def check_consistency(
         if value is None or value == "":
             continue
         item = checklist.item_map.get(iid)
-        if item is None or not item.has_rule:
+        if item is None:
+            continue
+        if not checklist.constraint_holds(item, value, answers, rkey):
+            problems.append(
+                ((iid, rkey), item.constraint_message or f"must meet {item.constraint.text}")  # type: ignore[union-attr]
+            )
+        if item.choice_filter is not None and value not in (NA, UNKNOWN):
+            offered = {c.code for c in checklist.choices_offered(item, answers, rkey)}
+            chosen = json.loads(value) if item.kind == "multi" else [value]
+            outside = [c for c in chosen if c not in offered]
+            if outside:
+                problems.append(
+                    ((iid, rkey), f"{outside[0]!r} is not offered when {item.choice_filter.text}")
+                )
+        if not item.has_rule:
             continue
         fires = rule_applies(checklist, item, answers, rkey)
         if fires and value != NA:

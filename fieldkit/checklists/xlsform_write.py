@@ -12,6 +12,7 @@ and the checklist's app, targets, scope and summaries. import(export(x)) gives x
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -30,7 +31,10 @@ SURVEY_HEADER = [
     "required",
     "relevant",
     "constraint",
+    "constraint_message",
     "calculation",
+    "choice_filter",
+    "default",
     "repeat_count",
     "fieldkit::kind",
     "fieldkit::na",
@@ -57,8 +61,11 @@ TYPES = {
     "datetime": "dateTime",
     "note": "note",
     "derived": "calculate",
+    "geopoint": "geopoint",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
 }
-_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_]*")
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*")
 
 
 def refs_as_xlsform(text: str, ids: set[str]) -> str:
@@ -66,6 +73,8 @@ def refs_as_xlsform(text: str, ids: set[str]) -> str:
 
     def sub(m: re.Match[str]) -> str:
         word = m.group(0)
+        if word.startswith("${"):
+            return "${" + word[2:-1].strip().rsplit("/", 1)[-1] + "}"
         return "${" + word + "}" if word in ids else word
 
     return _TOKEN.sub(sub, text)
@@ -86,8 +95,8 @@ def _constraint(item: Item) -> str:
     return " and ".join(parts)
 
 
-def _group_row(section: Section, kind: str) -> dict[str, Any]:
-    row: dict[str, Any] = {"type": f"begin {kind}", "name": section.id, "label": section.title}
+def _group_row(section: Section, kind: str, label_col: str = "label") -> dict[str, Any]:
+    row: dict[str, Any] = {"type": f"begin {kind}", "name": section.id, label_col: section.title}
     if section.scope == "visit":
         row["fieldkit::scope"] = "visit"
     if section.repeat is not None:
@@ -104,25 +113,40 @@ def _group_row(section: Section, kind: str) -> dict[str, Any]:
 def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """(survey rows, choices rows, settings) for a checklist."""
     ids = set(checklist.item_map)
+    translated = any(i.translations for i in checklist.items) or any(
+        c.labels for i in checklist.items for c in i.choices
+    )
+    main = str(checklist.source.get("language") or "") if translated else ""
+    label_col = f"label::{main}" if main else "label"
+    hint_col = f"hint::{main}" if main else "hint"
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
     lists_written: set[str] = set()
 
-    def add_list(name: str, entries: list[tuple[str, str, bool]]) -> None:
+    def add_list(name: str, entries: list[tuple[str, str, bool]], item: Item | None = None) -> None:
         if name in lists_written:
             return
         lists_written.add(name)
+        filters = {c.code: dict(c.filters) for c in item.choices} if item is not None else {}
+        labels = {c.code: dict(c.labels) for c in item.choices} if item is not None else {}
         for code, label, exclusive in entries:
-            row = {"list_name": name, "name": code, "label": label}
+            row = {"list_name": name, "name": code, label_col: label, **filters.get(code, {})}
+            for lang, text in labels.get(code, {}).items():
+                row[f"label::{lang}"] = text
             if exclusive:
                 row["fieldkit_exclusive"] = "yes"
             choices.append(row)
 
     for section in checklist.sections:
         kind = "repeat" if section.repeat is not None else "group"
-        survey.append(_group_row(section, kind))
+        survey.append(_group_row(section, kind, label_col))
         for item in section.items:
-            row: dict[str, Any] = {"name": item.id, "label": item.prompt}
+            row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], label_col: item.prompt}
+            for lang, prompt, help_text in item.translations:
+                row[f"label::{lang}"] = prompt
+                if help_text:
+                    row[f"hint::{lang}"] = help_text
+            list_name = re.sub(r"[^A-Za-z0-9_.\-]", "_", item.id)
             if item.kind == "yn":
                 row["type"] = "select_one yes_no"
                 add_list("yes_no", [(c, lbl, False) for c, lbl in YES_NO])
@@ -133,8 +157,10 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             elif item.kind in ("choice", "multi"):
                 row["type"] = (
                     "select_one " if item.kind == "choice" else "select_multiple "
-                ) + item.id
-                add_list(item.id, [(c.code, c.label, c.exclusive) for c in item.choices])
+                ) + list_name
+                add_list(list_name, [(c.code, c.label, c.exclusive) for c in item.choices], item)
+                if item.choice_filter is not None:
+                    row["choice_filter"] = refs_as_xlsform(item.choice_filter.text, set())
                 if item.kind == "choice" and {c.code for c in item.choices} & {"yes", "no"}:
                     row["fieldkit::kind"] = "choice"  # not to be read back as yes/no
             else:
@@ -142,13 +168,22 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind in ("q4", "minutes"):
                     row["fieldkit::kind"] = item.kind
             if item.help:
-                row["hint"] = item.help
+                row[hint_col] = item.help
             if item.answerable:
                 row["required"] = "yes" if item.required else "no"
             if item.computed is not None:
                 row["calculation"] = refs_as_xlsform(item.formula, ids)
-            if item.kind in ("count", "minutes", "q4", "decimal"):
-                row["constraint"] = _constraint(item)
+            parts = (
+                [_constraint(item)] if item.kind in ("count", "minutes", "q4", "decimal") else []
+            )
+            if item.constraint is not None:
+                parts.append(refs_as_xlsform(item.constraint.text, ids))
+            parts = [p for p in parts if p]
+            row["constraint"] = " and ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+            if item.constraint_message:
+                row["constraint_message"] = item.constraint_message
+            if item.default:
+                row["default"] = item.default
             if item.na:
                 row["fieldkit::na"] = item.na
             if item.na_when is not None:
@@ -168,6 +203,12 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             survey.append(row)
         survey.append({"type": f"end {kind}"})
 
+    return survey, choices, _settings(checklist, ids, main)
+
+
+def _settings(checklist: Checklist, ids: set[str], main: str) -> dict[str, Any]:
+    """The settings row: XLSForm's own settings, then fieldkit's."""
+    settings_extra: dict[str, Any] = {"default_language": main} if main else {}
     settings: dict[str, Any] = {
         "form_id": checklist.id,
         "form_title": checklist.title,
@@ -193,10 +234,11 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             [{"id": s.id, "title": s.title, "items": list(s.items)} for s in checklist.summaries],
             ensure_ascii=False,
         )
+    settings.update(settings_extra)
     for key, value in extra.items():
         if value not in (None, ""):
             settings[f"fieldkit::{key}"] = value
-    return survey, choices, settings
+    return settings
 
 
 def _cell(ws: Any, value: Any) -> Any:
@@ -214,26 +256,61 @@ def _cell(ws: Any, value: Any) -> Any:
     return value
 
 
-def write_xlsform(checklist: Checklist, out: Path) -> Path:
-    """Write the workbook (owner-only, atomically: a temp file beside it, then renamed)."""
+def _workbook(checklist: Checklist) -> Any:
     from openpyxl import Workbook
 
     survey, choices, settings = rows(checklist)
+    filter_columns = [k for r in choices for k in r if k not in CHOICES_HEADER]
+    language_columns = [k for r in survey for k in r if k not in SURVEY_HEADER]
+    survey_header = [*SURVEY_HEADER[:3], *dict.fromkeys(language_columns), *SURVEY_HEADER[3:]]
     wb = Workbook(write_only=True)
     for title, header, data in (
-        ("survey", SURVEY_HEADER, survey),
-        ("choices", CHOICES_HEADER, choices),
+        ("survey", survey_header, survey),
+        ("choices", [*CHOICES_HEADER, *dict.fromkeys(filter_columns)], choices),
         ("settings", list(settings), [settings]),
     ):
         ws = wb.create_sheet(title)
         used = [
             h
             for h in header
-            if any(h in r for r in data) or h in ("type", "name", "label", "list_name", "form_id")
+            if any(h in r for r in data) or h in ("type", "name", "list_name", "form_id")
         ]
         ws.append(used)
         for r in data:
             ws.append([_cell(ws, r.get(h)) for h in used])
+    return wb
+
+
+def write_xlsform(checklist: Checklist, out: Path) -> Path:
+    """Write the workbook (owner-only, atomically: a temp file beside it, then renamed)."""
+    wb = _workbook(checklist)
     out = Path(out)
     replace_privately(out, lambda tmp: wb.save(tmp))
+    return out
+
+
+def xform_text(checklist: Checklist) -> str:
+    """The checklist as an XForm (the XML ODK Collect and Enketo fill), made by pyxform
+    from the same workbook `write_xlsform` writes."""
+    from pyxform.xls2xform import convert
+
+    from fieldkit.checklists.xlsform_book import XLSFormError, one_line, quiet
+
+    buffer = io.BytesIO()
+    _workbook(checklist).save(buffer)
+    buffer.seek(0)
+    try:
+        with quiet():
+            return convert(buffer, file_type=".xlsx", pretty_print=True, warnings=[]).xform
+    except Exception as e:  # pyxform refuses what it cannot write as an XForm
+        raise XLSFormError(
+            f"{checklist.id}: pyxform cannot write it as an XForm: {one_line(e)}"
+        ) from None
+
+
+def write_xform(checklist: Checklist, out: Path) -> Path:
+    """Write the XForm (owner-only, atomically)."""
+    text = xform_text(checklist)
+    out = Path(out)
+    replace_privately(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from fieldkit.cli.base import command
@@ -10,8 +12,19 @@ from fieldkit.cli.options import DbOption
 
 
 @command("capture")
-def capture_cli(db: DbOption = None) -> None:
+def capture_cli(
+    db: DbOption = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language",
+            help="Show questions and choices in this language where a checklist has it"
+            " (an XLSForm's label::Language, e.g. 'Cymraeg (cy)').",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Capture fieldwork in the terminal app: dashboard, forms, records, conflicts."""
-    code = open_capture(db)
+    code = open_capture(db, language=language)
     if code:
         raise typer.Exit(code)

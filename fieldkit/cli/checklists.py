@@ -129,18 +129,30 @@ def _changes(changes: list[DiffChange]) -> None:
 @command("export", parent=checklists_app)
 def checklists_export(
     checklist_id: Annotated[str, typer.Argument(metavar="ID", help="Checklist id (ID@VERSION).")],
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="The .xlsx file to write.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
     db: DbOption = None,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="xlsx (an XLSForm to edit in Excel) or xform (the XML ODK Collect and"
+            " Enketo fill, made by pyxform).",
+        ),
+    ] = "xlsx",
 ) -> None:
-    """Write a checklist as an XLSForm workbook to edit in Excel and import again."""
-    from fieldkit.checklists.xlsform_write import write_xlsform
+    """Write a checklist as an XLSForm workbook to edit in Excel and import again, or as
+    an XForm for ODK Collect or Enketo (their answers come back with `fieldkit import`)."""
+    from fieldkit.checklists.xlsform_write import write_xform, write_xlsform
     from fieldkit.instruments import resolve
 
-    if out_path.suffix.lower() != ".xlsx":
-        raise fail(f"{out_path}: the XLSForm must be an .xlsx file", 2)
+    if format_ not in ("xlsx", "xform"):
+        raise fail(f"--format {format_!r}: use xlsx or xform", 2)
+    suffix = ".xlsx" if format_ == "xlsx" else ".xml"
+    if out_path.suffix.lower() != suffix:
+        raise fail(f"{out_path}: the {format_} file must end in {suffix}", 2)
     with store_if_any(db) as store:
         checklist = resolve(checklist_id, store)
-    write_xlsform(checklist, out_path)
+    (write_xlsform if format_ == "xlsx" else write_xform)(checklist, out_path)
     out.print(f"wrote {checklist.id} v{checklist.version} to {out_path}")
 
 

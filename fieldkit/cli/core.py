@@ -74,11 +74,21 @@ def import_cli(
             "a file holding UTF-8 is read as UTF-8 and a byte that is not stops the import.",
         ),
     ] = None,
+    force: Annotated[
+        str | None,
+        typer.Option("--force", help="ODK / KoboToolbox export: the force its records are for."),
+    ] = None,
+    repeat: Annotated[
+        list[Path] | None,
+        typer.Option("--repeat", help="ODK / KoboToolbox export: a repeat's own CSV file."),
+    ] = None,
 ) -> None:
     """Import records from a CSV: columns force, observed_at, status, optional subject_ref,
     then one column per item id (`item[KEY]` for repeat groups, `note:item` for notes).
-    All or nothing; importing the same file again adds nothing. Rows for records already
-    stored that say something else are reported; `--update` applies them."""
+    An ODK Central or KoboToolbox CSV export is read as it is written (group paths in the
+    headers, its repeats' files with --repeat, the force with --force). All or nothing;
+    importing the same file again adds nothing. Rows for records already stored that say
+    something else are reported; `--update` applies them."""
     from fieldkit.importer import import_into
 
     path = resolve_db(db)
@@ -95,7 +105,11 @@ def import_cli(
         partial=partial,
         update=update,
         encoding=encoding,
+        force=force,
+        repeats=tuple(repeat or ()),
     )
+    for notice in result.notices:
+        out.print(notice)
     out.print(
         f"{file.name}: {result.rows} rows, {result.created} records imported, "
         f"{result.already_present} already present"

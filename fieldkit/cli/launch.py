@@ -27,7 +27,7 @@ def confirm_create(path: Path) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def open_capture(db: Path | None) -> int:
+def open_capture(db: Path | None, *, language: str | None = None) -> int:
     """Run the capture app on `db` (default: $FIELDKIT_DB, else the per-user database,
     created on first use). A database named that does not exist is created only when the
     user says so. Returns the exit code: 0, the code of the one clear line printed for
@@ -41,7 +41,7 @@ def open_capture(db: Path | None) -> int:
         elif not path.exists() and not confirm_create(path):
             say(f"{path}: no such database; not created (`fieldkit init --db PATH` makes one)")
             return 2
-        app = make_app(path)
+        app = make_app(path, language=language)
         app.run()
     except Exception as e:
         found = explain(e)

@@ -100,7 +100,14 @@ def _cell(item_id: str, rkey: str = "") -> str:
 
 def value_sql(checklist: Checklist, item_id: str, rkey: str = "") -> str:
     """SQL for an item's value in a record `r`: its stored answer, or for a computed item
-    its formula compiled to SQL (a rule gives 'yes'/'no', as the capture app shows it)."""
+    its formula compiled to SQL (a rule gives 'yes'/'no', as the capture app shows it).
+    `("all", item)`: the FROM clause of the item's answers in every repeat instance, one
+    row `a.value` each (XLSForm's sum() and count() over a repeat)."""
+    if isinstance(item_id, tuple):
+        return (
+            "FROM cells a WHERE a.record_id = r.record_id"
+            f" AND a.kind = 'answer' AND a.field = {_lit(item_id[1])}"
+        )
     item = checklist.item(item_id)
     if item.computed is None:
         return _cell(item_id, rkey)

@@ -52,9 +52,11 @@ class FieldkitApp(App[None]):
         cursor_blink: bool = True,
         ctx: InspectionContext | None = None,
         timings: Timings | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        self.language = language  # the forms' language, where a checklist has it
         self.context_path = context_path
         self._timings = timings
         if ctx is None:
@@ -234,6 +236,7 @@ class FieldkitApp(App[None]):
                 message=message,
                 new=new,
                 timings=self.timings,
+                language=self.language,
             )
         except FieldkitError as e:  # merged content this fieldkit cannot read
             self.notify(f"Cannot open this record: {e}", severity="error", timeout=10)
@@ -336,11 +339,13 @@ def make_app(
     ctx: InspectionContext | None = None,
     timings: Timings | None = None,
     create: bool = True,
+    language: str | None = None,
 ) -> FieldkitApp:
     """The capture app on the database at `db_path` (created if missing and `create`).
     Opening the database happens here, so a bad file fails before the terminal is taken
     over. `ctx` starts it with that inspection context (remembered for the database);
-    `timings` sets how long saves wait for a busy database."""
+    `timings` sets how long saves wait for a busy database; `language` shows questions and
+    choices in that language where a checklist has it (XLSForm's label::Language)."""
     store = Store.open(db_path, create=create)
     return FieldkitApp(
         store,
@@ -349,4 +354,5 @@ def make_app(
         cursor_blink=cursor_blink,
         ctx=ctx,
         timings=timings,
+        language=language,
     )

@@ -92,8 +92,10 @@ class FormScreen(Screen[None]):
         message: str = "",
         new: bool = False,
         timings: Timings | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__()
+        self.language = language
         self.timings = timings or Timings()
         # writes the database refused for now (busy), oldest first, kept on screen
         self.queue = WriteQueue(self._write, self.timings)
@@ -150,7 +152,10 @@ class FormScreen(Screen[None]):
         self._dependent = [
             e
             for e in self.entries
-            if e.item.has_rule or e.item.kind == "derived" or "${" in e.item.prompt
+            if e.item.has_rule
+            or e.item.kind == "derived"
+            or "${" in e.item.prompt
+            or e.item.choice_filter is not None
         ]
         self._progress = {g: self.model.progress(g) for g in by_group}
         out: list[Widget] = []
@@ -220,15 +225,19 @@ class FormScreen(Screen[None]):
     def _set_row(self, row: Row, entry: Entry) -> None:
         auto = self.model.auto_na(entry)
         row.auto = rule_text(self.checklist, entry.item) if auto else ""
-        if "${" in entry.item.prompt:  # XLSForm: an answer shown in the question's text
-            row.prompt = fill_prompt(
-                self.checklist, entry.item.prompt, self.model.answers, entry.rkey
-            )
+        prompt = entry.item.in_language(self.language)[0]
+        if "${" in prompt:  # XLSForm: an answer shown in the question's text
+            row.prompt = fill_prompt(self.checklist, prompt, self.model.answers, entry.rkey)
+        elif prompt != entry.item.prompt:
+            row.prompt = prompt
         if entry.item.kind == "derived":  # computed from other answers, never stored
             row.value = self.checklist.computed_value(entry.item.id, self.model.answers, entry.rkey)
         else:
             row.value = self.model.value(entry)
         row.note = self.model.note(entry)
+        if isinstance(row, ChoiceRow) and (entry.item.choice_filter or self.language):
+            offered = self.checklist.choices_offered(entry.item, self.model.answers, entry.rkey)
+            row.offer(tuple(c.in_language(self.language) for c in offered))
 
     def _reload(self) -> None:
         self._data_version = self.store.data_version()
@@ -731,7 +740,8 @@ class FormScreen(Screen[None]):
         return False
 
     def _open_picker(self, key: AnswerKey) -> None:
-        item = self.checklist.item(key[0])
+        row = self.rows.get(key)
+        item = row.item if isinstance(row, ChoiceRow) else self.checklist.item(key[0])
         if self.final:
             self._save(key, None)  # shows the 'final' warning
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from fieldkit.checklists import NA, UNKNOWN, Item
-from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
+from fieldkit.checklists.model import GEO_KINDS, KIND_LABELS, Q4_LABELS, YESNO_KINDS, Choice
 from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
@@ -31,7 +32,7 @@ from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
 from fieldkit.tui.widgets.inputs import Field
 
-TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime")
+TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime", *GEO_KINDS)
 NOW_KINDS = ("date", "time", "datetime")
 PRIVACY_WORDS = {
     "name": "a personal name",
@@ -67,6 +68,16 @@ def now_text(kind: str, now: datetime) -> str:
     if kind == "time":
         return now.strftime("%H:%M")
     return now.strftime("%Y-%m-%dT%H:%M")
+
+
+def default_text(item: Item, now: datetime) -> str:
+    """An XLSForm `default`: a literal, or today() / now() as of this moment."""
+    text = item.default.strip()
+    if text == "today()":
+        return now.date().isoformat()
+    if text == "now()":
+        return now_text(item.kind if item.kind in NOW_KINDS else "datetime", now)
+    return text.strip("'\"")
 
 
 def meta_text(item: Item) -> str:
@@ -179,6 +190,15 @@ class ChoiceRow(Widget, can_focus=True):
         super().__init__(id=id)
         self.entry = entry
         self.item = entry.item
+
+    def offer(self, choices: tuple[Choice, ...]) -> None:
+        """Show and answer with only these choices (an XLSForm choice_filter's, given the
+        answers so far)."""
+        narrowed = replace(self.entry.item, choices=choices)
+        if narrowed != self.item:
+            self.item = narrowed
+            self.pending = ""
+            refresh_fitted(self)
 
     def action_noop(self) -> None:
         """Keys are handled in on_key; the bindings only document them."""
@@ -431,6 +451,8 @@ class TextRow(Vertical):
 
     def _placeholder(self) -> str:
         kind = self.item.kind
+        if self.item.default:
+            return f"Enter = {self.item.default.strip()} (the form's default)"
         if kind in NOW_KINDS:
             fmt = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}[kind]
             return f"{fmt}, ^t = now"  # Enter on empty too: the hint panel says so
@@ -440,6 +462,9 @@ class TextRow(Vertical):
         if kind in ("count", "minutes"):
             extra = ", or u if unknown" if self.item.unknown else ""
             return f"a whole number{extra}" + (", na if n/a" if self.item.na_allowed else "")
+        if kind in GEO_KINDS:
+            more = "" if kind == "geopoint" else "; points separated by ;"
+            return f"latitude longitude, e.g. 51.5074 -0.1278{more}"
         return "type; Enter saves" + ("" if self.item.required else " (optional)")
 
     # ----------------------------------------------------------------- state
@@ -555,7 +580,9 @@ class TextRow(Vertical):
     def submit_intents(self) -> list[it.Intent]:
         """What Enter means here: save what is typed (or 'now' on an empty date) and move on."""
         text = self.input.value.strip()
-        if not text and self.item.kind in NOW_KINDS and self.value is None:
+        if not text and self.item.default and self.value is None:
+            text = default_text(self.item, self._now())
+        elif not text and self.item.kind in NOW_KINDS and self.value is None:
             text = now_text(self.item.kind, self._now())
         if text.lower() in ("u", "?") and self.item.unknown:
             text = UNKNOWN  # the short way to say it, as on choice questions

@@ -271,9 +271,7 @@ def merge(
     table."""
     trust = Policy(signer or keys.signer(), trust_new)
     with packs.opened(sources, identity) as opened, ExitStack() as stack:
-        return _merge_files(
-            opened.paths, into, progress, clock_skew_ms, stack, opened.names, trust
-        )
+        return _merge_files(opened.paths, into, progress, clock_skew_ms, stack, opened.names, trust)
 
 
 def _merge_files(

@@ -12,6 +12,7 @@ from typing import Any
 
 from fieldkit.checklists import AnswerKey, Checklist, Item, Section
 from fieldkit.checklists.model import instance_keys, missing_required, rule_applies
+from fieldkit.checklists.words import rule_words
 
 
 @dataclass(frozen=True)
@@ -154,18 +155,9 @@ class FormModel:
 
 
 def rule_text(checklist: Checklist, item: Item) -> str:
-    """'n/a (auto: ...)' wording for an item whose relevance rule holds."""
-    rule = item.na_when
-    if rule is None:
-        return item.rule_text()  # an XLSForm relevance expression, in words
-    target = checklist.item_map.get(rule.item)
-    names = []
-    for v in rule.values:
-        c = target.choice_for(v) if target is not None and target.choices else None
-        names.append(c.label if c else v)
-    vals = ", ".join(names)
-    words = {"equals": "=", "not_equals": "≠", "in": "is one of", "not_in": "is not one of"}
-    return f"{rule.item} {words[rule.op]} {vals}"
+    """Why a rule makes the item n/a, naming the question it reads by number and words
+    ('18 Did the victim have a physical injury? = no'), never by id."""
+    return rule_words(checklist, item, 50)
 
 
 _REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")

@@ -20,9 +20,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from fieldkit import forces
 from fieldkit.checklists import AnswerKey, check_consistency
 from fieldkit.checklists.model import AnswerError
+from fieldkit.checklists.words import record_name
 from fieldkit.store import IncompleteRecord, Store
 from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
@@ -35,7 +35,7 @@ from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, privacy_warning
-from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title
+from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title, header
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 from fieldkit.tui.writes import attempt
 
@@ -173,6 +173,7 @@ class FormScreen(Screen[None]):
                         row = TextRow(entry, now=self._now, id=row_id)
                     else:
                         row = ChoiceRow(entry, id=row_id)
+                        row.rule = rule_text(self.checklist, entry.item)
                     row.add_class("item-row")
                     self._set_row(row, entry)
                     self.rows[entry.key] = row
@@ -207,13 +208,20 @@ class FormScreen(Screen[None]):
         rec = self.record
         done = sum(d for d, _ in self._progress.values())
         total = sum(t for _, t in self._progress.values())
-        ref = rec.get("subject_ref") or "(no reference yet)"
         status = rec.get("status") or "draft"
-        return Content.assemble(
-            (self.checklist.title, "bold"),
-            (f" · {forces.NAMES.get(rec.get('force_code') or '', '')} · {ref} · ", ""),
-            (status.upper(), "bold reverse $success" if status == "final" else "bold $warning"),
-            (f" · {done}/{total} done", "$text-muted"),
+        width = self.app.size.width - 2
+        return header(
+            self.checklist, rec, self._record_name(), status, f"{done}/{total} done", width
+        )
+
+    def _record_name(self) -> str:
+        """What tells this record apart: its natural key's answers (record_name)."""
+        answers = {i: v for (i, k), v in self.model.answers.items() if not k}
+        return record_name(
+            self.checklist,
+            answers,
+            observed_at=self.record.get("observed_at") or "",
+            ref=self.record.get("subject_ref") or "",
         )
 
     # ---------------------------------------------------------------- state
@@ -335,6 +343,7 @@ class FormScreen(Screen[None]):
         self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
         hints = self.query_one(FormHints)
         hints.refit(self.app.size.width - hints.styles.gutter.width)
+        self._update("#form-head", self._title())
         focused = self.focused
         row = self._row_of(focused) if focused is not None else None
         target = row if row is not None else focused
@@ -808,8 +817,9 @@ class FormScreen(Screen[None]):
             self.app.bell()
             return
         self._reload()
-        ref = self.record.get("subject_ref") or self.record_id[:8]
-        self.app.notify(f"{self.checklist.title} {ref} is final.", title="Finalised")
+        self.app.notify(
+            f"{self.checklist.label}: {self._record_name()} is final.", title="Finalised"
+        )
         self.dismiss(None)
 
     def _personal_text(self) -> list[AnswerKey]:

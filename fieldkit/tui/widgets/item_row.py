@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.model import KIND_LABELS, Q4_LABELS, YESNO_KINDS
+from fieldkit.checklists.words import na_condition
 from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
@@ -145,8 +146,8 @@ def hint_lines(item: Item, *, auto: str, with_options: bool, value: Any) -> list
         lines.append(Content.styled("Enter on empty or ctrl+t = now", "$text-muted"))
     if item.help:
         lines.append(Content.styled(item.help, "italic $text-muted"))
-    if item.na and not auto:
-        lines.append(Content.styled(f"n/a when: {item.na}", "$text-muted"))
+    if na_condition(item) and not auto:
+        lines.append(Content.styled(f"n/a when: {na_condition(item)}", "$text-muted"))
     return lines
 
 
@@ -178,6 +179,7 @@ class ChoiceRow(Widget, can_focus=True):
         super().__init__(id=id)
         self.entry = entry
         self.item = entry.item
+        self.rule = entry.item.rule_text()  # the form sets it in words (rule_text)
 
     def action_noop(self) -> None:
         """Keys are handled in on_key; the bindings only document them."""
@@ -214,7 +216,7 @@ class ChoiceRow(Widget, can_focus=True):
             if item.has_rule:
                 return it.Reject(
                     entry_key,
-                    f"n/a is set automatically (when {item.rule_text()}), not by hand",
+                    f"n/a is set automatically (when {self.rule}), not by hand",
                 )
             return it.Reject(entry_key, "not applicable is not allowed here")
         if char in ("u", "U") and item.unknown:
@@ -327,7 +329,7 @@ def row_lines(row: Any, *, with_options: bool) -> list[Content]:
         lines.append(
             Content.assemble(
                 (f"  {entry.number} · ", "$text-muted"),
-                (f"n/a (auto: {row.auto})", "italic $text-muted"),
+                (f"n/a (auto) because {row.auto}", "italic $text-muted"),
             )
         )
         return lines

@@ -9,7 +9,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from fieldkit.checklists import Section
+from fieldkit import forces
+from fieldkit.checklists import Checklist, Section
 from fieldkit.tui.form_model import FormModel, Group
 
 
@@ -122,3 +123,24 @@ class FormHints(Widget):
 
     def render(self) -> Content:
         return self._text
+
+
+def header(
+    checklist: Checklist, rec: dict[str, Any], name: str, status: str, done: str, width: int
+) -> Content:
+    """A form's first line: checklist, force, the record's name, status and progress, on
+    one line of `width` (the short label for a long title, then the name cut)."""
+    force = forces.NAMES.get(rec.get("force_code") or "", "")
+    title = checklist.title
+    fixed = len(f" · {force} ·  · {status} · {done}")
+    if len(title) + len(name) + fixed > width and checklist.label != title:
+        title = checklist.label
+    room = width - fixed - len(title)
+    if len(name) > room:
+        name = name[: max(room - 1, 0)] + "…"
+    return Content.assemble(
+        (title, "bold"),
+        (f" · {force} · {name} · ", ""),
+        (status.upper(), "bold reverse $success" if status == "final" else "bold $warning"),
+        (f" · {done}", "$text-muted"),
+    )

@@ -213,7 +213,7 @@ def record_name(
         text = "(no reference yet)"
     else:  # nothing identifies it but when it was started
         when = observed_at.replace("T", " ")
-        text = f"{checklist.noun} started {when}" if when else checklist.noun
+        text = f"started {when}" if when else "(not named)"
     if width and len(text) > width:
         text = text[: width - 1] + "…"
     return text

@@ -12,7 +12,7 @@ from fieldkit import forces
 from fieldkit.tui.form_status import short
 
 PADDING = 2  # a DataTable cell's padding, left and right
-SCROLLBAR = 2
+SCROLLBAR = 1  # the table's scrollbar is one column wide (app.tcss)
 MIN_RECORD = 18
 _SUFFIX = re.compile(r"\s+(Police Service|Constabulary|Police)$")
 
@@ -33,26 +33,25 @@ def force_short(code: str | None) -> str:
 def columns(
     width: int, rows: list[dict[str, Any]], *, checklist: bool, force: bool
 ) -> list[Column]:
-    """The columns for a screen `width` wide: Record takes what the others leave."""
+    """The columns for a screen `width` wide. Record gets the room its longest name needs
+    (the others give way: inspector, then checklist, down to a least width); a force
+    column is left out when every record listed is of one force."""
     wide = width >= 110
-    date_w = 16 if wide else 10
     fixed: list[Column] = []
     if checklist:
-        fixed.append(Column("checklist", "Checklist", _fit(rows, "checklist", 8, 14)))
-    if force:
+        fixed.append(Column("checklist", "Checklist", _fit(rows, "checklist", 9, 14)))
+    if force and len({r.get("force") for r in rows}) > 1:
         fixed.append(Column("force", "Force", _fit(rows, "force", 5, 18 if wide else 12)))
     fixed.append(Column("status", "Status", 7))
-    fixed.append(Column("inspector", "Inspector", _fit(rows, "inspector", 9, 18 if wide else 12)))
-    fixed.append(Column("observed", "Observed", date_w))
+    fixed.append(Column("inspector", "Inspector", _fit(rows, "inspector", 9, 20 if wide else 14)))
+    fixed.append(Column("observed", "Observed", 16 if wide else 10))
     cols = [Column("record", "Record", 0), *fixed]
     room = width - SCROLLBAR - PADDING * len(cols) - sum(c.width for c in fixed)
-    # too narrow: the inspector column gives way first, then the force
-    for key, least in (("inspector", 9), ("force", 8)):
-        if room >= MIN_RECORD:
-            break
+    need = max(MIN_RECORD, _fit(rows, "record", MIN_RECORD, 48))
+    for key, least in (("inspector", 9), ("force", 8), ("checklist", 9)):
         for i, c in enumerate(cols):
-            if c.key == key and c.width > least:
-                give = min(c.width - least, MIN_RECORD - room)
+            if room < need and c.key == key and c.width > least:
+                give = min(c.width - least, need - room)
                 cols[i] = Column(c.key, c.title, c.width - give)
                 room += give
     cols[0] = Column("record", "Record", max(room, MIN_RECORD))

@@ -239,12 +239,16 @@ class RecordsScreen(Screen[None]):
             return
         self.undo_stack.append(("delete", rid))
         self.reload()
-        self.notify(f"Deleted {self._label(rid)} (logged): u undoes it.", title="Deleted")
+        self._tell(f"Deleted {self._label(rid)} (logged): u undoes it.")
 
     def on_key(self, event: Any) -> None:
         if event.key not in ("x", "delete") and self._armed_delete is not None:
             self._armed_delete = None
             self.reload()
+
+    def _tell(self, text: str) -> None:
+        """What the last key did, on the line under the list (until the next reload)."""
+        self.query_one("#records-count", Static).update(Content.styled(" " + text, "bold"))
 
     def _say(self, text: str) -> None:
         self.query_one("#records-count", Static).update(Content.styled(" " + text, "bold $warning"))
@@ -267,7 +271,7 @@ class RecordsScreen(Screen[None]):
             # already undone elsewhere (an untouched duplicate discarded): the one before
         rid = self._current_id() if self._filters()["deleted"] else None
         if rid is None:
-            self.notify("Nothing to undo.")
+            self._tell("Nothing to undo.")
             return
         if self._restore(rid, f"Restored {self._label(rid)}."):
             self.undo_stack.append(("restore", rid))
@@ -275,13 +279,13 @@ class RecordsScreen(Screen[None]):
     def _delete_again(self, rid: str, said: str) -> None:
         if attempt(self, "Undo", lambda: self.store.delete(rid))[0]:
             self.reload()
-            self.notify(said + " (logged)", title="Undo")
+            self._tell(said + " (logged)")
 
     def _restore(self, rid: str, said: str) -> bool:
         if not attempt(self, "Restore", lambda: self.store.restore(rid))[0]:
             return False
         self.reload()
-        self.notify(said, title="Undo")
+        self._tell(said)
         return True
 
     def action_search(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from fieldkit import forces
 from fieldkit.checklists import Checklist, Section
 from fieldkit.tui.form_model import FormModel, Group
+from fieldkit.tui.records_table import force_short
 
 
 class SaveStatus(Static):
@@ -135,6 +136,10 @@ def header(
     fixed = len(f" · {force} ·  · {status} · {done}")
     if len(title) + len(name) + fixed > width and checklist.label != title:
         title = checklist.label
+    if len(title) + len(name) + fixed > width:  # 'Kent', not 'Kent Police'
+        short_force = force_short(rec.get("force_code"))
+        fixed -= len(force) - len(short_force)
+        force = short_force
     room = width - fixed - len(title)
     if len(name) > room:
         name = name[: max(room - 1, 0)] + "…"

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+from helpers.form import typed
 from helpers.suite_form import suite_check_form
 from helpers.tui import key_of, screen_lines, screen_text
 from openpyxl import load_workbook
@@ -22,7 +23,6 @@ from fieldkit.tui.app import FieldkitApp, make_app
 from fieldkit.tui.screens.form import FormScreen
 from fieldkit.tui.screens.help import HelpScreen
 from fieldkit.tui.screens.records import RecordsScreen
-from fieldkit.tui.widgets.item_row import ChoiceRow
 
 CTX = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
 NOW = datetime(2015, 6, 1, 9, 30)
@@ -47,8 +47,9 @@ async def new_record(app: FieldkitApp, pilot: Pilot, checklist_id: str) -> FormS
 
 
 async def focus(pilot: Pilot, screen: FormScreen, item_id: str) -> None:
-    row = screen.rows[(item_id, "")]
-    (row if isinstance(row, ChoiceRow) else row.input).focus()
+    """Focus a question as the form's own moves do (scrolled into view)."""
+    screen._focus_key((item_id, ""))
+    await pilot.pause()
     await pilot.pause()
 
 
@@ -82,12 +83,8 @@ async def test_f1_gives_the_scale_labels_of_the_checklist(db_path: Path) -> None
         assert "1 Poor  2 Weak  3 Adequate  4 Good" in text  # the scale the form offers
         assert "Strong" not in text
         assert f"{scale.position} {scale.prompt[:40]}" in text  # the question F1 was on
-        for n, label in ((1, "Poor"), (4, "Good")):
-            assert any(
-                line.split()[1:3] == [str(n), label]
-                for line in screen_lines(app)
-                if len(line.split()) > 2
-            )
+        # this question's own keys, with the scale's labels
+        assert "1 Poor  2 Weak  3 Adequate  4 Good" in text.split("Answering")[0]
 
 
 async def test_f1_on_an_imported_form_names_its_own_choices(tmp_path: Path, cli: Cli) -> None:
@@ -240,3 +237,100 @@ def test_checklists_diff_says_kinds_in_words(tmp_path: Path, cli: Cli) -> None:
     assert "yes / no -> yes / no / n.a." in result.output
     assert "ynna" not in result.output
     assert ": 2 changes" in result.output
+
+
+# ------------------------------------------------------------------ 6. nothing cut at 80
+async def test_nothing_is_cut_at_80_columns(db_path: Path) -> None:
+    async with running(db_path) as (app, pilot):
+        screen = await new_record(app, pilot, "case_file_review")
+        # which questions a rule made n/a, by number
+        injured = screen.checklist.item("cf_victim_injured")
+        await focus(pilot, screen, injured.id)
+        await pilot.press("n")
+        await pilot.pause()
+        auto = sorted(
+            e.item.position
+            for e in screen.entries
+            if screen.model.auto_na(e) and e.item.na_when and e.item.na_when.item == injured.id
+        )
+        listed = ", ".join(str(n) for n in auto[:-1]) + f" and {auto[-1]}"
+        assert f"now n/a (auto): {listed}" in screen_text(app)
+        # every ethnicity, the 17th to the 19th too
+        await focus(pilot, screen, "cf_victim_ethnicity")
+        text = screen_text(app)
+        for n, label in enumerate(screen.checklist.item("cf_victim_ethnicity").choices, 1):
+            assert f"{n} {label.label}" in " ".join(text.split()), label.label
+        # the privacy prompt at finalise, whole
+        await focus(pilot, screen, "cf_crime_ref")
+        await pilot.press(*typed("CR/1"), "enter")
+        note = next(i for i in screen.checklist.items if i.kind == "text" and not i.required)
+        await focus(pilot, screen, note.id)
+        await pilot.press(*typed("rang Jane Smith on 07700 900123"), "enter")
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert "ctrl+f again finalises anyway." in " ".join(screen_text(app).split())
+        await pilot.press("escape")
+        await pilot.pause()
+        # a number that may be unknown: its keys beside it, whole
+        call = await new_record(app, pilot, "call_listening")
+        item = next(i for i in call.checklist.items if i.unknown and i.kind == "minutes")
+        await focus(pilot, call, item.id)
+        line = next(row for row in screen_lines(app) if f"{item.position} · minutes" in row)
+        assert "a whole number, or u if unknown, na if n/a" in line
+        await pilot.press("escape")
+        await pilot.pause()
+        # the PCC header on one line
+        await new_record(app, pilot, "pcc_checklist")
+        head = screen_lines(app)[0]
+        assert "DRAFT" in head and "done" in head and "…" not in head.split("DRAFT")[1]
+
+
+# ------------------------------------------------------------------ 7. two-digit any-of
+async def test_a_long_any_of_list_takes_two_digits_and_enter_moves_on(db_path: Path) -> None:
+    async with running(db_path) as (app, pilot):
+        screen = await new_record(app, pilot, "front_desk")
+        item = next(i for i in screen.checklist.items if i.kind == "multi" and len(i.choices) >= 10)
+        n = len(item.choices)
+        await focus(pilot, screen, item.id)
+        assert f"two digits tick/untick one (01-09, 10-{n}) · Enter moves on" in screen_text(app)
+        codes = [c.code for c in item.choices]
+
+        def value() -> list[str]:
+            import json
+
+            v = screen.model.answers.get((item.id, ""))
+            return json.loads(v) if v else []
+
+        await pilot.press("0", "1")
+        await pilot.pause()
+        assert value() == [codes[0]]
+        await pilot.press("1", "2")
+        await pilot.pause()
+        assert value() == [codes[0], codes[11]]
+        await pilot.press("0", "1")  # the same two digits untick it
+        await pilot.pause()
+        assert value() == [codes[11]]
+        assert screen._row_of(app.focused).entry.item.id == item.id  # still here
+        await pilot.press("1", "enter")  # one digit then Enter: ticks 1 and moves on
+        await pilot.pause()
+        assert value() == [codes[0], codes[11]]
+        assert screen._row_of(app.focused).entry.item.id != item.id
+
+
+# ------------------------------------------------------------------ 8. no bare "Not applicable"
+async def test_an_xlsform_yes_no_na_question_gives_no_empty_na_condition(
+    tmp_path: Path, cli: Cli
+) -> None:
+    db = imported(tmp_path, cli)
+    shown = cli("checklists", "show", "suite_check", "--db", db)
+    assert shown.exit_code == 0, shown.output
+    assert "n/a when: Not applicable" not in shown.output
+    async with running(db) as (app, pilot):
+        screen = await new_record(app, pilot, "suite_check")
+        await focus(pilot, screen, "vuln")
+        await pilot.press("1", "enter")  # mental health: the referral question applies
+        await focus(pilot, screen, "mh_referral")
+        text = screen_text(app)
+        assert "Mental health referral made?" in text
+        assert "n/a when" not in text
+        assert "a n/a" in " ".join(text.split())  # n/a can still be chosen

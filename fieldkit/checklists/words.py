@@ -13,7 +13,6 @@ from typing import Any
 
 from fieldkit.checklists.model import (
     KIND_LABELS,
-    KINDS,
     NA,
     Q4_LABELS,
     YESNO_KINDS,
@@ -114,68 +113,72 @@ def digits_hint(item: Item) -> str:
     n = len(item.choices)
     if item.kind == "multi":
         if n >= 10:
-            return "type a number (01-09 or 1-9 then Enter; 10-" + str(n) + ") to tick or untick"
+            return f"two digits tick/untick one (01-09, 10-{n}) · Enter moves on"
         return "each digit ticks or unticks one · Enter moves on"
     if n >= 10:
-        return f"type 1-{n} (1 then Enter for 1; two digits for 10-{n}) · Enter opens the list"
+        return f"two digits pick one (01-09, 10-{n}) · Enter opens the list"
     return "a digit picks · Enter opens the list"
 
 
-_KIND_GUIDE = {
-    "yn": ("y n", "yes / no"),
-    "ynna": ("y n a", "yes / no / n/a"),
-    "count": ("number", "a whole number, then Enter"),
-    "minutes": ("number", "minutes, a whole number, then Enter"),
-    "decimal": ("number", "a number, then Enter"),
-    "date": ("date", "YYYY-MM-DD; Enter on empty or ctrl+t = today"),
-    "time": ("time", "HH:MM; Enter on empty or ctrl+t = now"),
-    "datetime": ("date+time", "YYYY-MM-DDTHH:MM; Enter on empty or ctrl+t = now"),
-    "text": ("text", "type, Enter saves (also saved a second after you stop typing)"),
-    "derived": ("computed", "worked out from other answers: nothing to type"),
-    "note": ("note", "text to read: nothing to answer"),
-}
-
-
 def kind_guide(checklist: Checklist) -> list[tuple[str, str]]:
-    """How each kind of question this checklist has is answered (kinds it lacks left out):
-    the scale's labels and the longest lists' sizes come from its definition."""
+    """How each kind of question this checklist has is answered, a line per family of
+    kinds (those it lacks left out): the scale's labels and the lists' sizes come from its
+    definition."""
     items = list(checklist.items)
-    kinds = [k for k in KINDS if any(i.kind == k for i in items)]
+    kinds = {i.kind for i in items}
     rows: list[tuple[str, str]] = []
-    for kind in kinds:
-        if kind == "q4":
-            rows.append(("1-4", f"scale: {scale_text()}"))
-        elif kind in ("choice", "multi"):
-            most = max(len(i.choices) for i in items if i.kind == kind)
-            what = "one of a list" if kind == "choice" else "any of a list (ticks)"
-            two = f"; 10-{most}: two digits" if most >= 10 else ""
-            rows.append((f"1-{min(most, 9)}", f"{what} of up to {most}{two}"))
-        elif kind in _KIND_GUIDE and _KIND_GUIDE[kind] not in rows:
-            rows.append(_KIND_GUIDE[kind])
-    if any(i.na for i in items):
-        rows.append(("a", "n/a, only where the question allows it (its hint says when)"))
-    if any(i.unknown for i in items):
-        rows.append(("u", "unknown, where the question allows it"))
-    if any(i.has_rule for i in items):
-        rows.append(("", "n/a (auto): set by a rule on another answer, skipped"))
+    if kinds & set(YESNO_KINDS):
+        na = "; a = n/a where the question allows it" if any(i.na for i in items) else ""
+        rows.append(("y n" + (" a" if na else ""), "yes / no" + na))
+    if "q4" in kinds:
+        rows.append(("1-4", f"scores: {scale_text()}"))
+    for kind in ("choice", "multi"):
+        if kind not in kinds:
+            continue
+        most = max(len(i.choices) for i in items if i.kind == kind)
+        two = f"; 10 or more: two digits, 01-{most}" if most >= 10 else ""
+        if kind == "choice":
+            rows.append((f"1-{min(most, 9)}", f"one of a list{two}; Enter: the list"))
+        else:
+            rows.append(("digits", f"any-of lists: each ticks or unticks one{two}"))
+    if kinds & {"count", "minutes", "decimal"}:
+        unknown = "; u = unknown where allowed" if any(i.unknown for i in items) else ""
+        rows.append(("number", f"type it and Enter{unknown}"))
+    if kinds & {"date", "time", "datetime"}:
+        rows.append(("date", "YYYY-MM-DD (time HH:MM); Enter on empty or ctrl+t = now"))
+    if "text" in kinds:
+        rows.append(("text", "type, Enter saves (also a second after you stop typing)"))
+    if "derived" in kinds:
+        rows.append(("computed", "worked out from other answers: nothing to type"))
     return rows
 
 
+_TYPED = {
+    "count": "a whole number, then Enter",
+    "minutes": "minutes, a whole number, then Enter",
+    "decimal": "a number, then Enter",
+    "date": "YYYY-MM-DD; Enter on empty or ctrl+t = today",
+    "time": "HH:MM; Enter on empty or ctrl+t = now",
+    "datetime": "YYYY-MM-DDTHH:MM; Enter on empty or ctrl+t = now",
+    "text": "type, Enter saves",
+    "derived": "worked out from other answers",
+}
+
+
 def question_guide(checklist: Checklist, item: Item) -> list[tuple[str, str]]:
-    """One question: its kind, the keys that answer it with their labels, when n/a."""
-    rows: list[tuple[str, str]] = [("kind", kind_words(item.kind))]
-    for key, label in answer_keys(item):
-        rows.append((key, label))
-    if item.kind in ("choice", "multi"):
-        rows.append(("", digits_hint(item)))
+    """One question: its kind with the keys that answer it and their labels, and when it
+    is n/a (by judgement, or by a rule on another answer)."""
+    keys = "  ".join(f"{k} {label}" for k, label in answer_keys(item))
+    typed = _TYPED.get(item.kind, "")
+    if typed:
+        keys = typed + (f"; {keys}" if keys else "")
+    rows: list[tuple[str, str]] = [(kind_words(item.kind), keys)]
     cond = na_condition(item)
     if cond:
         rows.append(("n/a when", cond))
     rule = rule_words(checklist, item, 50)
     if rule:
         rows.append(("auto n/a", f"when {rule}"))
-    if item.help:
-        rows.append(("guide", item.help))
     return rows
 
 

@@ -184,16 +184,19 @@ def fill_prompt(
 
 
 def digit_pick(count: int, buffer: str) -> tuple[int | None, str]:
-    """Number keys pick the Nth choice. With more than nine choices a digit that could
-    start a longer number waits for the next digit (or Enter).
+    """Number keys pick the Nth choice. With ten choices or more every choice can be typed
+    as two digits (01-09, 10 ...): a digit that could start a longer number waits for the
+    next digit (or Enter).
 
     Returns (1-based choice or None, the buffer to keep)."""
     if not buffer.isdigit():
         return None, ""
+    if count >= 10 and buffer == "0":
+        return None, buffer  # 01-09
     n = int(buffer)
     if n < 1 or n > count:
         return None, ""
-    if n * 10 <= count:  # could still become 1x, 2x ...
+    if len(buffer) == 1 and n * 10 <= count:  # could still become 1x, 2x ...
         return None, buffer
     return n, ""
 

@@ -18,8 +18,7 @@ MOVING = [
     ("↓ ↑ Tab", "next / previous question (n/a (auto) questions are skipped)"),
     ("PgDn PgUp", "next / previous section"),
     ("ctrl+n", "a note on this question (Enter saves, empty clears)"),
-    ("ctrl+f", "finalise: needs every required answer; asks once if free text"),
-    ("", "looks like a name or contact details"),
+    ("ctrl+f", "finalise: needs every required answer; asks once if personal"),
     ("ctrl+r", "reopen a final record to edit it (logged)"),
     ("Esc", "back to the dashboard: every answer is already saved"),
 ]
@@ -89,7 +88,7 @@ class HelpScreen(ModalScreen[None]):
             return
         row = self.under._row_of(self.under.focused)  # type: ignore[attr-defined]
         if row is not None:
-            yield Static(Content.styled(question_name(row.item), "bold"))
+            yield Static(Content.styled("This question: " + question_name(row.item, 60), "bold"))
             yield Static(_table(question_guide(checklist, row.item)))
         yield Static(
             Content.styled(f"Answering {checklist.title}: each answer is saved at once", "bold")

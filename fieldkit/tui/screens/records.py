@@ -231,7 +231,9 @@ class RecordsScreen(Screen[None]):
             return
         if rec["status"] == "final" and self._armed_delete != rid:
             self._armed_delete = rid  # a final record: a second x (or Delete) confirms
-            self._say(f"{self._label(rid)} is FINAL: x again deletes it, any other key keeps it.")
+            self._say(
+                f"{self._label(rid)} is FINAL: press x again to delete it, any other key keeps it."
+            )
             self.app.bell()
             return
         self._armed_delete = None

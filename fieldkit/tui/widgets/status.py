@@ -13,15 +13,16 @@ from fieldkit import forces
 from fieldkit.checklists import Checklist, Section
 from fieldkit.tui.form_model import FormModel, Group
 from fieldkit.tui.records_table import force_short
+from fieldkit.tui.widgets.fit import refresh_fitted
 
 
 class SaveStatus(Static):
-    """One line saying what was last saved (only ever after the store returned) or why not."""
+    """What was last saved (only ever after the store returned) or why not: one line, two
+    when a message needs them (never cut at 80 columns)."""
 
     DEFAULT_CSS = """
     SaveStatus {
-        height: 1; padding: 0 1; background: $panel;
-        text-wrap: nowrap; text-overflow: ellipsis;
+        height: auto; max-height: 2; padding: 0 1; background: $panel;
     }
     """
 
@@ -40,6 +41,7 @@ class SaveStatus(Static):
     def show(self, message: str, level: str = "info") -> None:
         self.message = message
         self.level = level
+        refresh_fitted(self)  # a layout only when the message needs another line
 
 
 class SectionNav(Static):
@@ -118,7 +120,7 @@ class FormHints(Widget):
         """Take the height the text needs at `width` (default: the current one)."""
         width = width or self.content_size.width
         need = self._text.get_height(self.styles, width) if width else self.LINES
-        height = max(self.LINES, min(need, max(self.LINES, self.app.size.height // 3)))
+        height = max(self.LINES, min(need, max(self.LINES, self.app.size.height // 2)))
         if self.styles.height is None or self.styles.height.cells != height:
             self.styles.height = height  # a layout: only for the rare long hint
 

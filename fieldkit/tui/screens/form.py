@@ -67,6 +67,10 @@ class AddInstance(Widget, can_focus=True):
 class FormScreen(Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given."""
 
+    # the form focuses its first question itself (on_mount): Textual's auto focus would
+    # first give it to the scrolling list, restyling every row twice
+    AUTO_FOCUS = None
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,tab", "move(1)", "Next", show=False, priority=True),
         Binding("up,shift+tab", "move(-1)", "Previous", show=False, priority=True),
@@ -130,7 +134,7 @@ class FormScreen(Screen[None]):
         yield Static(self._title(), id="form-head")
         with Horizontal(id="form-body"):
             yield SectionNav(self.model, id="section-nav")
-            with VerticalScroll(id="items"):
+            with VerticalScroll(id="items", can_focus=False):
                 yield from rows
         yield FormHints(id="form-hints")
         yield SaveStatus(id="save-status")

@@ -94,9 +94,12 @@ class Pane:
 
 
 def status_of(screen: str) -> str:
-    """The status line above the key bar: two lines when a message needs them (the line
-    above it is the hint panel's, which never says 'Saved')."""
-    return "\n".join(screen.splitlines()[-3:-1])
+    """The status line above the key bar: two lines when a message needs them (it starts
+    with its mark, ✓ ✗ or ⚠; the line above a one-line status is the hint panel's, which
+    changes with the focus and must not count)."""
+    lines = screen.splitlines()
+    two = len(lines) > 2 and lines[-3].lstrip().startswith(("✓", "✗", "⚠"))
+    return "\n".join(lines[-3 if two else -2 : -1])
 
 
 def saved(number: int, before: str) -> Callable[[str], bool]:

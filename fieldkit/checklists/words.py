@@ -222,6 +222,17 @@ def record_name(
     return text
 
 
+def name_of(checklist: Checklist, rec: Mapping[str, Any], answers: Mapping[Any, Any]) -> str:
+    """record_name for a record (its envelope) and its answers keyed (item id, repeat key)."""
+    plain = {i: v for (i, k), v in answers.items() if not k}
+    return record_name(
+        checklist,
+        plain,
+        observed_at=rec.get("observed_at") or "",
+        ref=rec.get("subject_ref") or "",
+    )
+
+
 _ISO_DT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 

@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from fieldkit.checklists import AnswerKey, check_consistency
 from fieldkit.checklists.model import AnswerError
-from fieldkit.checklists.words import record_name
+from fieldkit.checklists.words import name_of
 from fieldkit.store import IncompleteRecord, Store
 from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
@@ -67,9 +67,7 @@ class AddInstance(Widget, can_focus=True):
 class FormScreen(Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given."""
 
-    # the form focuses its first question itself (on_mount): Textual's auto focus would
-    # first give it to the scrolling list, restyling every row twice
-    AUTO_FOCUS = None
+    AUTO_FOCUS = None  # on_mount focuses a question; the list first would restyle every row
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,tab", "move(1)", "Next", show=False, priority=True),
@@ -209,24 +207,13 @@ class FormScreen(Screen[None]):
             await self.sync_key(event)
 
     def _title(self) -> Content:
-        rec = self.record
         done = sum(d for d, _ in self._progress.values())
         total = sum(t for _, t in self._progress.values())
-        status = rec.get("status") or "draft"
-        width = self.app.size.width - 2
-        return header(
-            self.checklist, rec, self._record_name(), status, f"{done}/{total} done", width
-        )
+        name, width = self._record_name(), self.app.size.width - 2
+        return header(self.checklist, self.record, name, f"{done}/{total} done", width)
 
     def _record_name(self) -> str:
-        """What tells this record apart: its natural key's answers (record_name)."""
-        answers = {i: v for (i, k), v in self.model.answers.items() if not k}
-        return record_name(
-            self.checklist,
-            answers,
-            observed_at=self.record.get("observed_at") or "",
-            ref=self.record.get("subject_ref") or "",
-        )
+        return name_of(self.checklist, self.record, self.model.answers)
 
     # ---------------------------------------------------------------- state
     def _set_row(self, row: Row, entry: Entry) -> None:
@@ -821,9 +808,8 @@ class FormScreen(Screen[None]):
             self.app.bell()
             return
         self._reload()
-        self.app.notify(
-            f"{self.checklist.label}: {self._record_name()} is final.", title="Finalised"
-        )
+        said = f"{self.checklist.label}: {self._record_name()} is final."
+        self.app.notify(said, title="Finalised")
         self.dismiss(None)
 
     def _personal_text(self) -> list[AnswerKey]:

@@ -128,11 +128,10 @@ class FormHints(Widget):
         return self._text
 
 
-def header(
-    checklist: Checklist, rec: dict[str, Any], name: str, status: str, done: str, width: int
-) -> Content:
+def header(checklist: Checklist, rec: dict[str, Any], name: str, done: str, width: int) -> Content:
     """A form's first line: checklist, force, the record's name, status and progress, on
     one line of `width` (the short label for a long title, then the name cut)."""
+    status = rec.get("status") or "draft"
     force = forces.NAMES.get(rec.get("force_code") or "", "")
     title = checklist.title
     fixed = len(f" · {force} ·  · {status} · {done}")

@@ -93,11 +93,20 @@ class Pane:
         subprocess.run(self.tmux + ["kill-server"], capture_output=True)
 
 
+def status_of(screen: str) -> str:
+    """The status line above the key bar: two lines when a message needs them (it starts
+    with its mark, ✓ ✗ or ⚠; the line above a one-line status is the hint panel's, which
+    changes with the focus and must not count)."""
+    lines = screen.splitlines()
+    two = len(lines) > 2 and lines[-3].lstrip().startswith(("✓", "✗", "⚠"))
+    return "\n".join(lines[-3 if two else -2 : -1])
+
+
 def saved(number: int, before: str) -> Callable[[str], bool]:
     """The status line has changed and says question `number` was saved."""
 
     def ready(screen: str) -> bool:
-        line = screen.splitlines()[-2]
+        line = status_of(screen)
         return line != before and f"Saved {number} (" in line
 
     return ready
@@ -129,7 +138,7 @@ def fieldkit_run(work: Path, env: dict[str, str]) -> list[float]:
         pane.send("1")
         pane.wait(lambda s: "New draft saved" in s)
         for item, keys, value in CALL:
-            status = pane.text().splitlines()[-2]
+            status = status_of(pane.text())
             keys = [KEYS.get(k, k) for k in keys]
             if len(keys) == 1 and keys[0] in "yna123456789":
                 times.append(timed(pane, keys[0], saved(number[item], status)))
@@ -218,7 +227,7 @@ def case_file_run(
         pane.send("Enter", literal=False)  # resume the draft: it opens at the question
         pane.wait(lambda s: f"{target.position} · " in s)
         for n in range(repeats):
-            status = pane.text().splitlines()[-2]
+            status = status_of(pane.text())
             if n:
                 pane.send("Up", literal=False)
                 pane.wait(focused_on(target.position))

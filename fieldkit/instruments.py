@@ -207,7 +207,11 @@ def install(store: Store, checklist: Checklist, *, accept_breaking: bool = False
         if broken and not accept_breaking:
             listed = "; ".join(
                 f"{c.what} {c.item}{' ' + c.choice if c.choice else ''}"
-                + (f" ({c.answers} answers)" if c.answers is not None else "")
+                + (
+                    f" ({c.answers} answer{'s' if c.answers != 1 else ''})"
+                    if c.answers is not None
+                    else ""
+                )
                 for c in broken
             )
             raise BreakingVersion(

@@ -35,11 +35,14 @@ def test_ten_questions_and_their_sub_questions() -> None:
     assert sum(SUBS.values()) == 62
     dips = [i for i in c.items if re.fullmatch(r"pcc_q10_b\d", i.id)]
     assert len(dips) == 8
-    assert (
-        c.item("pcc_q05_f").prompt
-        == "How successful is the force at bringing offenders to justice?"
+    # the question as printed, led by what its yes / no answers
+    lead = "Did the force answer well, with evidence? "
+    assert c.item("pcc_q05_f").prompt == (
+        lead + "How successful is the force at bringing offenders to justice?"
     )
-    assert c.item("pcc_q10_b").prompt == "Does the force check or dip sample any of the following:"
+    assert c.item("pcc_q10_b").prompt == (
+        lead + "Does the force check or dip sample any of the following:"
+    )
     assert c.item("pcc_q04").prompt == "4. How effective is the force’s initial response?"
 
 

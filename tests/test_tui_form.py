@@ -136,8 +136,12 @@ async def test_relevance_rule_hides_and_says_so(db_path: Path, ctx: InspectionCo
         await pilot.pause()
         photos = screen.rows[("cf_t2_injury_photos", "")]
         assert isinstance(photos, ChoiceRow)
-        assert photos.auto == "cf_victim_injured = no"
-        assert "n/a (auto: cf_victim_injured = no)" in photos.render().plain
+        # the rule in words: the question it reads by number and text, never its id
+        injury = screen.checklist.item("cf_victim_injured")
+        because = f"{injury.position} Did the victim have a physical injury? = no"
+        assert photos.auto == because
+        assert f"n/a (auto) because {because}" in photos.render().plain
+        assert "cf_victim_injured" not in photos.render().plain
         # focus moved past the statement item... to the item after it, skipping photos
         assert screen._row_of(app.focused).entry.item.id == "cf_t2_victim_statement_initial"
         await pilot.press("y")

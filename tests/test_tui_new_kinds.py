@@ -148,7 +148,10 @@ async def test_a_relevance_expression_sets_na_in_words_and_navigation_skips_it(
         await pilot.press("2", "enter")  # Child only: no mental health referral to ask about
         await pilot.pause()
         referral = screen.rows[("mh_referral", "")]
-        assert "n/a (auto: not (selected(vuln, 'mh')))" in screen_text(app)
+        vuln = screen.checklist.item("vuln").position
+        assert f"n/a (auto) because not ({vuln} Vulnerabilities includes Mental health)" in (
+            screen_text(app)
+        )
         assert referral.auto
         # Enter moved past the referral (and the computed count) to the staff repeat
         assert isinstance(app.focused, AddInstance)

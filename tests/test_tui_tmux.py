@@ -179,7 +179,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 # ---------------------------------------------------------------------- reading the screen
 STATUS = re.compile(r"✓ .*?Saved (\d+)(?: \[\w*\])? \(.*?\) = (.*)$")
 SAVED_ROW = re.compile(r"^[█▌▐│ ]*(\d+) · (.*?)\s*✓ saved")
-AUTO_ROW = re.compile(r"^[█▌▐│ ]*(\d+) · n/a \(auto: ")
+AUTO_ROW = re.compile(r"^[█▌▐│ ]*(\d+) · n/a \(auto\) because ")
 
 
 @dataclass

@@ -374,7 +374,7 @@ def test_import_refuses_a_breaking_version_unless_accepted_and_old_answers_stay(
     refused = cli("checklists", "import", v2, "--db", db)
     assert refused.exit_code == 1
     line = _error_line(refused)
-    assert "choice removed vulnerabilities substance (1 answers)" in line
+    assert "choice removed vulnerabilities substance (1 answer)" in line
     assert "--accept-breaking" in line
     assert db.read_bytes() == before
 

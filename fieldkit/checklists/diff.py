@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from fieldkit.checklists.model import Checklist, Item
+from fieldkit.checklists.words import kind_words
 
 
 @dataclass
@@ -75,7 +76,9 @@ def _item_changes(old: Item, new: Item, old_section: str, new_section: str) -> l
     if old.prompt != new.prompt:
         out.append(Change("prompt", iid, f"{old.prompt!r} -> {new.prompt!r}"))
     if old.kind != new.kind:
-        out.append(Change("kind", iid, f"{old.kind} -> {new.kind}", breaking=True))
+        out.append(
+            Change("kind", iid, f"{kind_words(old.kind)} -> {kind_words(new.kind)}", breaking=True)
+        )
     old_codes = {c.code: c for c in old.choices}
     new_codes = {c.code: c for c in new.choices}
     for code, c in old_codes.items():
@@ -180,7 +183,9 @@ def diff(old: Checklist, new: Checklist) -> list[Change]:
         source = item.renamed_from if item.renamed_from in old.item_map else item.id
         before = old.item_map.get(source)
         if before is None:
-            changes.append(Change("item added", item.id, f"{item.kind}: {item.prompt!r}"))
+            changes.append(
+                Change("item added", item.id, f"{kind_words(item.kind)}: {item.prompt!r}")
+            )
             continue
         if source != item.id:
             changes.append(Change("item renamed", item.id, f"from {source} (answers carry over)"))
@@ -189,7 +194,9 @@ def diff(old: Checklist, new: Checklist) -> list[Change]:
         )
     for item in old.items:
         if item.id not in new.item_map and item.id not in renamed:
-            changes.append(Change("item removed", item.id, f"{item.kind}: {item.prompt!r}", True))
+            changes.append(
+                Change("item removed", item.id, f"{kind_words(item.kind)}: {item.prompt!r}", True)
+            )
     return changes
 
 

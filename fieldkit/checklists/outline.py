@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fieldkit.checklists.model import KIND_LABELS, Checklist, Item, Section
+from fieldkit.checklists.words import na_condition
 
 
 def sizes(checklist: Checklist) -> dict[str, Any]:
@@ -47,7 +48,8 @@ def item_flags(item: Item) -> list[str]:
     if not item.required and item.answerable:
         flags.append("optional")
     if item.na:
-        flags.append(f"n/a when: {item.na}")
+        cond = na_condition(item)
+        flags.append(f"n/a when: {cond}" if cond else "n/a allowed")
     if item.has_rule:
         flags.append(f"auto n/a when {item.rule_text()}")
     if item.formula:

@@ -1,9 +1,9 @@
 """fieldkit's command line: a Typer app (fieldkit.cli.base) whose modules each register commands.
 
 `main()` is the `fieldkit` console script. `fieldkit` with no arguments, which is how an
-inspector opens the capture app, has nothing to parse: it opens the app without loading
-the Typer app first (Typer coerces options through pydantic, which alone costs the first
-screen some 60 ms). A command loads only the module that defines it (COMMAND_MODULES;
+inspector opens the capture app, and `fieldkit capture --db PATH` have nothing else to
+parse: they open the app without loading the Typer app first (Typer coerces options
+through pydantic, which alone costs the first screen some 60 ms). A command loads only the module that defines it (COMMAND_MODULES;
 tests/test_docs.py keeps the table in step); help, --version and anything unknown load
 them all.
 """
@@ -39,12 +39,36 @@ COMMAND_MODULES = {
 }
 
 
+def capture_args(args: list[str]) -> tuple[bool, str | None]:
+    """(True, db) when `args` (after `fieldkit`) only open the capture app: nothing, or
+    `capture` with at most `--db PATH` / `--db=PATH`. Anything else (help, a mistake) goes
+    to Typer, which says what is wrong."""
+    if not args:
+        return True, None
+    if args[0] != "capture":
+        return False, None
+    rest = args[1:]
+    if not rest:
+        return True, None
+    if len(rest) == 2 and rest[0] == "--db":
+        db = rest[1]
+    elif len(rest) == 1 and rest[0].startswith("--db="):
+        db = rest[0][len("--db=") :]
+    else:
+        return False, None
+    return (True, db) if db and not db.startswith("-") else (False, None)
+
+
 def main() -> None:
     completing = "_FIELDKIT_COMPLETE" in os.environ  # the shell asking Typer for completions
-    if len(sys.argv) <= 1 and not completing:
+    direct, db = capture_args(sys.argv[1:])
+    if direct and not completing:
+        # the capture app's first screen does not wait for Typer (and pydantic) to load
+        from pathlib import Path
+
         from fieldkit.cli.launch import open_capture
 
-        raise SystemExit(open_capture(None))
+        raise SystemExit(open_capture(Path(db) if db is not None else None))
     module = None if completing else COMMAND_MODULES.get(sys.argv[1])
     if module is None:
         import_module("fieldkit.cli.commands")

@@ -175,7 +175,8 @@ def checklists_diff(
     if json_:
         emit_json(found.as_dict())
     else:
-        line(f"{a.id} v{a.version} -> {b.id} v{b.version}: {len(found.changes)} changes")
+        n = len(found.changes)
+        line(f"{a.id} v{a.version} -> {b.id} v{b.version}: {n} change{'s' if n != 1 else ''}")
         _changes(found.changes)
         if broken:
             out.print(f"{len(broken)} breaking change{'s' if len(broken) != 1 else ''}")

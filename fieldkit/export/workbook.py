@@ -114,14 +114,24 @@ def text_cell(ws: Any, value: str) -> Any:
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
-    base = BAD_TITLE.sub(" ", safe_text(text, multiline=False)).strip()[:31] or "Sheet"
-    title, n = base, 1
+    """A sheet name Excel takes (31 characters, none of []:*?/\\), cut at a word, single
+    spaces; a number added when the name is taken."""
+    base = " ".join(BAD_TITLE.sub(" ", safe_text(text, multiline=False)).split()) or "Sheet"
+    title, n = _words_to(base, 31), 1
     while title.lower() in used:
         n += 1
         suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
+        title = _words_to(base, 31 - len(suffix)) + suffix
     used.add(title.lower())
     return title
+
+
+def _words_to(text: str, width: int) -> str:
+    """`text` cut to `width` characters at a word boundary (mid-word only for one long word)."""
+    if len(text) <= width:
+        return text
+    cut = text[: width + 1].rsplit(" ", 1)[0].rstrip(" ,;-(")
+    return cut if 0 < len(cut) <= width else text[:width]
 
 
 # --------------------------------------------------------------------------- sheets
@@ -305,7 +315,8 @@ class Writer:
         if tick is not None:
             tick(titles[-1], (n - head) % PROGRESS_EVERY)
         self._finish(ws, spec, n)
-        self.written[titles[-1]] = n - head
+        # a sheet of charts only counts its charts
+        self.written[titles[-1]] = n - head if spec.header else len(spec.charts)
         for chart in spec.charts:
             self._chart(ws, chart, len(spec.header))
         return titles

@@ -84,6 +84,13 @@ def converter(item: Item) -> Callable[[Any], Any]:
     return lambda v: "n/a" if v == NA else v
 
 
+def _header(wc: views.WideColumn) -> str:
+    """A wide sheet's column heading: an open repeat's column reads '1: yes | 2: no'."""
+    if wc.rkey is None:
+        return f"{wc.item.prompt} (per instance: 1: answer | 2: answer ...)"
+    return wc.header
+
+
 def _open_repeat(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def read(v: Any) -> Any:
         if v is None:
@@ -206,7 +213,7 @@ def wide_sheet(
 
     return Sheet(
         checklist.title,
-        [h for _, h in envelope] + [wc.header for wc in cols],
+        [h for _, h in envelope] + [_header(wc) for wc in cols],
         rows(),
         ids=names,
         freeze_cols=1,

@@ -88,9 +88,12 @@ JOIN temp.merge_sources s ON t.first > s.lo AND t.first <= s.hi
 WHERE NOT EXISTS (SELECT 1 FROM main.records r WHERE r.record_id = t.record_id);
 
 -- name: count_records
+-- The new records a user will see (a record that came in deleted, a discarded draft, is
+-- not counted: the total after the merge does not list it either).
 SELECT n.src, count(*)
 FROM temp.merge_new_records n
 JOIN main.records r ON r.record_id = n.record_id
+WHERE r.deleted = 0
 GROUP BY n.src;
 
 -- name: count_answers

@@ -574,6 +574,22 @@ class Store:
         )
         return sql.rows(self.conn, f"SELECT * FROM records {where} ORDER BY updated_hlc DESC", args)
 
+    def record_answers(self, item_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """{record_id: {item_id: answer}}: these items' record-level answers in every record
+        (the natural-key answers a list shows to tell records apart)."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT record_id, field, value FROM cells WHERE kind = 'answer' AND rkey = ''"
+            f" AND field IN ({', '.join('?' * len(ids))}) AND value IS NOT NULL",
+            ids,
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for rid, field, value in rows:
+            out.setdefault(rid, {})[field] = value
+        return out
+
     def conflicts(self) -> list[dict[str, Any]]:
         return sql.rows(
             self.conn,

@@ -12,6 +12,7 @@ from typing import Any
 
 from fieldkit.checklists import AnswerKey, Checklist, Item, Section
 from fieldkit.checklists.model import instance_keys, missing_required, rule_applies
+from fieldkit.checklists.words import rule_words
 
 
 @dataclass(frozen=True)
@@ -154,18 +155,9 @@ class FormModel:
 
 
 def rule_text(checklist: Checklist, item: Item) -> str:
-    """'n/a (auto: ...)' wording for an item whose relevance rule holds."""
-    rule = item.na_when
-    if rule is None:
-        return item.rule_text()  # an XLSForm relevance expression, in words
-    target = checklist.item_map.get(rule.item)
-    names = []
-    for v in rule.values:
-        c = target.choice_for(v) if target is not None and target.choices else None
-        names.append(c.label if c else v)
-    vals = ", ".join(names)
-    words = {"equals": "=", "not_equals": "≠", "in": "is one of", "not_in": "is not one of"}
-    return f"{rule.item} {words[rule.op]} {vals}"
+    """Why a rule makes the item n/a, naming the question it reads by number and words
+    ('18 Did the victim have a physical injury? = no'), never by id."""
+    return rule_words(checklist, item, 50)
 
 
 _REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -192,16 +184,19 @@ def fill_prompt(
 
 
 def digit_pick(count: int, buffer: str) -> tuple[int | None, str]:
-    """Number keys pick the Nth choice. With more than nine choices a digit that could
-    start a longer number waits for the next digit (or Enter).
+    """Number keys pick the Nth choice. With ten choices or more every choice can be typed
+    as two digits (01-09, 10 ...): a digit that could start a longer number waits for the
+    next digit (or Enter).
 
     Returns (1-based choice or None, the buffer to keep)."""
     if not buffer.isdigit():
         return None, ""
+    if count >= 10 and buffer == "0":
+        return None, buffer  # 01-09
     n = int(buffer)
     if n < 1 or n > count:
         return None, ""
-    if n * 10 <= count:  # could still become 1x, 2x ...
+    if len(buffer) == 1 and n * 10 <= count:  # could still become 1x, 2x ...
         return None, buffer
     return n, ""
 

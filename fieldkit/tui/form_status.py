@@ -37,13 +37,22 @@ def saved_text(checklist: Checklist, op: Op, value: Any, written: dict[AnswerKey
     saved_value = written.get(key)
     shown = item.display(saved_value) if saved_value not in (None, "") else "(cleared)"
     text = f"Saved {at} = {shown}"
-    auto = sum(1 for k, v in written.items() if k != key and v is not None)
-    back = sum(1 for k, v in written.items() if k != key and v is None)
+    auto = [k for k, v in written.items() if k != key and v is not None]
+    back = [k for k, v in written.items() if k != key and v is None]
     if auto:
-        text += f"; now n/a (auto): {auto} question{'s' if auto != 1 else ''}"
+        text += f"; now n/a (auto): {numbers(checklist, auto)}"
     if back:
-        text += f"; no longer n/a: {back}"
+        text += f"; no longer n/a: {numbers(checklist, back)}"
     return text
+
+
+def numbers(checklist: Checklist, keys: list[AnswerKey]) -> str:
+    """'19, 20 and 21': which questions, by the numbers the form shows beside them."""
+    shown = [
+        f"{checklist.item(i).position}{f' [{k}]' if k else ''}"
+        for i, k in sorted(keys, key=lambda x: (checklist.item(x[0]).position, x[1]))
+    ]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def outcome_message(

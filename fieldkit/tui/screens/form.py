@@ -19,9 +19,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
-from fieldkit import forces
 from fieldkit.checklists import AnswerKey, check_consistency
 from fieldkit.checklists.model import AnswerError
+from fieldkit.checklists.words import name_of
 from fieldkit.store import IncompleteRecord, Store
 from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
@@ -35,7 +35,7 @@ from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow, privacy_warning
-from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title
+from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title, header
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 from fieldkit.tui.writes import attempt
 
@@ -66,6 +66,8 @@ class AddInstance(Widget, can_focus=True):
 
 class FormScreen(Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given."""
+
+    AUTO_FOCUS = None  # on_mount focuses a question; the list first would restyle every row
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,tab", "move(1)", "Next", show=False, priority=True),
@@ -132,7 +134,7 @@ class FormScreen(Screen[None]):
         yield Static(self._title(), id="form-head")
         with Horizontal(id="form-body"):
             yield SectionNav(self.model, id="section-nav")
-            with VerticalScroll(id="items"):
+            with VerticalScroll(id="items", can_focus=False):
                 yield from rows
         yield FormHints(id="form-hints")
         yield SaveStatus(id="save-status")
@@ -178,6 +180,7 @@ class FormScreen(Screen[None]):
                         row = TextRow(entry, now=self._now, id=row_id)
                     else:
                         row = ChoiceRow(entry, id=row_id)
+                        row.rule = rule_text(self.checklist, entry.item)
                     row.add_class("item-row")
                     self._set_row(row, entry)
                     self.rows[entry.key] = row
@@ -209,17 +212,13 @@ class FormScreen(Screen[None]):
             await self.sync_key(event)
 
     def _title(self) -> Content:
-        rec = self.record
         done = sum(d for d, _ in self._progress.values())
         total = sum(t for _, t in self._progress.values())
-        ref = rec.get("subject_ref") or "(no reference yet)"
-        status = rec.get("status") or "draft"
-        return Content.assemble(
-            (self.checklist.title, "bold"),
-            (f" · {forces.NAMES.get(rec.get('force_code') or '', '')} · {ref} · ", ""),
-            (status.upper(), "bold reverse $success" if status == "final" else "bold $warning"),
-            (f" · {done}/{total} done", "$text-muted"),
-        )
+        name, width = self._record_name(), self.app.size.width - 2
+        return header(self.checklist, self.record, name, f"{done}/{total} done", width)
+
+    def _record_name(self) -> str:
+        return name_of(self.checklist, self.record, self.model.answers)
 
     # ---------------------------------------------------------------- state
     def _set_row(self, row: Row, entry: Entry) -> None:
@@ -344,6 +343,7 @@ class FormScreen(Screen[None]):
         self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
         hints = self.query_one(FormHints)
         hints.refit(self.app.size.width - hints.styles.gutter.width)
+        self._update("#form-head", self._title())
         focused = self.focused
         row = self._row_of(focused) if focused is not None else None
         target = row if row is not None else focused
@@ -818,8 +818,8 @@ class FormScreen(Screen[None]):
             self.app.bell()
             return
         self._reload()
-        ref = self.record.get("subject_ref") or self.record_id[:8]
-        self.app.notify(f"{self.checklist.title} {ref} is final.", title="Finalised")
+        said = f"{self.checklist.label}: {self._record_name()} is final."
+        self.app.notify(said, title="Finalised")
         self.dismiss(None)
 
     def _personal_text(self) -> list[AnswerKey]:

@@ -13,23 +13,13 @@ from textual.screen import ModalScreen, Screen
 
 from fieldkit.tui.plain import Label, Static
 
-ANSWERING = [
-    ("y n a", "yes / no / n/a (n/a only where the question allows it)"),
-    ("1-4", "scores: 1 Poor  2 Weak  3 Good  4 Strong"),
-    ("1-9", "one of a list (10 or more: two digits, or 1 Enter); Enter: list"),
-    ("y n", "also pick Yes / No on a list worded that way"),
-    ("digits", "any-of lists: each digit ticks or unticks one; Enter moves on"),
-    ("number", "type it and Enter; u = unknown where the question allows it"),
-    ("date", "YYYY-MM-DD (time HH:MM); Enter on empty or ctrl+t = now"),
-    ("text", "type, Enter saves (also saved a second after you stop typing)"),
-    ("Bksp", "clears the answer of a list or yes/no question"),
-]
+# how each kind of question is answered comes from the checklist (fieldkit.checklists.words)
+CLEARING = [("Bksp", "clears the answer of a list or yes/no question")]
 MOVING = [
     ("↓ ↑ Tab", "next / previous question (n/a (auto) questions are skipped)"),
     ("PgDn PgUp", "next / previous section"),
     ("ctrl+n", "a note on this question (Enter saves, empty clears)"),
-    ("ctrl+f", "finalise: needs every required answer; asks once if free text"),
-    ("", "looks like a name or contact details"),
+    ("ctrl+f", "finalise: needs every required answer; asks once if personal"),
     ("ctrl+r", "reopen a final record to edit it (logged)"),
     ("Esc", "back to the dashboard: every answer is already saved"),
 ]
@@ -66,8 +56,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help", classes="dialog"):
             yield Label("fieldkit help (F1 or Esc closes)", classes="dialog-title")
             if self.form:
-                yield Static(Content.styled("Answering: every answer is saved at once", "bold"))
-                yield Static(_table(ANSWERING))
+                yield from self._answering()
                 yield Static(Content.styled("Moving, notes, finalising", "bold"))
                 yield Static(_table(MOVING))
             else:
@@ -89,6 +78,23 @@ class HelpScreen(ModalScreen[None]):
                         "$text-muted",
                     )
                 )
+
+    def _answering(self) -> ComposeResult:
+        """This question (its kind, keys and labels), then every kind the checklist has:
+        all read from the checklist's definition."""
+        from fieldkit.checklists.words import kind_guide, question_guide, question_name
+
+        checklist = getattr(self.under, "checklist", None)
+        if checklist is None:
+            return
+        row = self.under._row_of(self.under.focused)  # type: ignore[attr-defined]
+        if row is not None:
+            yield Static(Content.styled("This question: " + question_name(row.item, 60), "bold"))
+            yield Static(_table(question_guide(checklist, row.item)))
+        yield Static(
+            Content.styled(f"Answering {checklist.title}: each answer is saved at once", "bold")
+        )
+        yield Static(_table(kind_guide(checklist) + CLEARING))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -12,12 +12,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Select
 
 from fieldkit import forces
+from fieldkit.checklists import Checklist
+from fieldkit.checklists.words import record_name
 from fieldkit.context import InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import messages as msg
-from fieldkit.tui.form_status import short
 from fieldkit.tui.plain import PlainTable, Static
+from fieldkit.tui.records_table import Column, cells, columns, force_short
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import Field
 from fieldkit.tui.writes import attempt
@@ -39,9 +41,14 @@ class RecordsScreen(Screen[None]):
         super().__init__()
         self.store = store
         self.ctx = ctx
-        self.deleted_stack: list[str] = []
+        # what u undoes, newest last: ("delete", id) restores, ("duplicate", id) deletes
+        # the copy, ("restore", id) deletes again
+        self.undo_stack: list[tuple[str, str]] = []
         self._armed_delete: str | None = None  # a final record x was pressed on once
         self.rows: list[dict[str, Any]] = []
+        self._cols: list[Column] = []
+        self._checklists: dict[tuple[str, int], Checklist | None] = {}
+        self._key_map: dict[str, dict[str, Any]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -73,18 +80,13 @@ class RecordsScreen(Screen[None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        # widths that fit 80 columns: a status and a date are never cut
-        table.add_column("Checklist", width=16)
-        table.add_column("Force", width=11)
-        table.add_column("Reference", width=12)
-        table.add_column("Status", width=7)
-        table.add_column("Inspector", width=10)
-        table.add_column("Observed", width=10)
         self.reload()
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_resize(self) -> None:
         self.reload()
 
     def _filters(self) -> dict[str, Any]:
@@ -105,22 +107,28 @@ class RecordsScreen(Screen[None]):
     def reload(self) -> None:
         table = self.query_one(DataTable)
         keep = self._current_id()
-        self.rows = self.store.records(**self._filters())
-        table.clear()
-        titles: dict[tuple[str, int], str] = {}
+        filters = self._filters()
+        self.rows = self.store.records(**filters)
         for r in self.rows:
-            key = (r["checklist_id"], r["checklist_version"])
-            if key not in titles:
-                titles[key] = checklist_title(self.store, *key)
-            table.add_row(
-                short(titles[key], 16),
-                short(forces.NAMES.get(r["force_code"], r["force_code"] or ""), 11),
-                short(r["subject_ref"] or "", 12),
-                "Deleted" if r["deleted"] else (r["status"] or "").capitalize(),
-                short(r["inspector"] or "", 10),
-                (r["observed_at"] or "")[:10],
-                key=r["record_id"],
-            )
+            self._checklist(r)
+        items = {i for c in self._checklists.values() if c for i in c.natural_key}
+        self._key_map = self.store.record_answers(items)
+        shown = [self._shown_row(r) for r in self.rows]
+        cols = columns(
+            self.app.size.width,
+            shown,
+            checklist=filters["checklist"] is None,
+            force=filters["force"] is None,
+        )
+        if cols != self._cols:
+            table.clear(columns=True)
+            for c in cols:
+                table.add_column(c.title, width=c.width, key=c.key)
+            self._cols = cols
+        else:
+            table.clear()
+        for r, row in zip(self.rows, shown, strict=True):
+            table.add_row(*cells(row, cols), key=r["record_id"])
         n = len(self.rows)
         self.query_one("#records-count", Static).update(
             f" {n} record{'s' if n != 1 else ''}"
@@ -130,6 +138,38 @@ class RecordsScreen(Screen[None]):
             ids = [r["record_id"] for r in self.rows]
             if keep in ids:
                 table.move_cursor(row=ids.index(keep))
+
+    def _checklist(self, r: dict[str, Any]) -> Checklist | None:
+        key = (r["checklist_id"], r["checklist_version"])
+        if key not in self._checklists:
+            try:
+                self._checklists[key] = self.store.checklist(*key)
+            except (FieldkitError, TypeError, ValueError):
+                self._checklists[key] = None
+        return self._checklists[key]
+
+    def _shown_row(self, r: dict[str, Any]) -> dict[str, str]:
+        checklist = self._checklist(r)
+        return {
+            "checklist": checklist.label if checklist else f"? {r['checklist_id']}",
+            "record": self.name_of(r),
+            "force": force_short(r["force_code"]),
+            "status": "Deleted" if r["deleted"] else (r["status"] or "").capitalize(),
+            "inspector": r["inspector"] or "",
+            "observed": r["observed_at"] or "",
+        }
+
+    def name_of(self, r: dict[str, Any]) -> str:
+        """What tells the record apart: its natural key's answers (record_name)."""
+        checklist = self._checklist(r)
+        if checklist is None:
+            return r["subject_ref"] or ""
+        return record_name(
+            checklist,
+            self._key_map.get(r["record_id"], {}),
+            observed_at=r["observed_at"] or "",
+            ref=r["subject_ref"] or "",
+        )
 
     def _current_id(self) -> str | None:
         table = self.query_one(DataTable)
@@ -162,8 +202,25 @@ class RecordsScreen(Screen[None]):
         done, new = attempt(self, "Duplicate", lambda: self.store.duplicate(rid))
         if not done or new is None:
             return
-        self.notify("Duplicated as a new draft (without its reference).", title="Duplicate")
-        self.post_message(msg.RecordChosen(new))
+        self.undo_stack.append(("duplicate", new))
+        # opened as a new draft: left with Esc before anything is written, it is discarded
+        self.app.open_record(  # type: ignore[attr-defined]
+            new,
+            message="Duplicated as a new draft (without its reference). "
+            "Esc now discards it; in Records, u undoes it.",
+            new=True,
+        )
+
+    def _label(self, rid: str) -> str:
+        rec = self.store.record(rid)
+        checklist = self._checklist(rec)
+        if checklist is None:
+            return rec["subject_ref"] or "the record"
+        answers = self.store.record_answers(checklist.natural_key).get(rid, {})
+        name = record_name(
+            checklist, answers, observed_at=rec["observed_at"] or "", ref=rec["subject_ref"] or ""
+        )
+        return f"{checklist.label} {name}"
 
     def action_delete(self) -> None:
         rid = self._current_id()
@@ -176,53 +233,66 @@ class RecordsScreen(Screen[None]):
         if rec["status"] == "final" and self._armed_delete != rid:
             self._armed_delete = rid  # a final record: a second x (or Delete) confirms
             self._say(
-                f"{rec['subject_ref'] or rid[:8]} is FINAL: press x again to delete it, "
-                "any other key keeps it."
+                f"{self._label(rid)} is FINAL: press x again to delete it, any other key keeps it."
             )
             self.app.bell()
             return
         self._armed_delete = None
         if not attempt(self, "Delete", lambda: self.store.delete(rid))[0]:
             return
-        self.deleted_stack.append(rid)
+        self.undo_stack.append(("delete", rid))
         self.reload()
-        self.notify(
-            f"Deleted {rec['subject_ref'] or rid[:8]} (logged): u undoes it.", title="Deleted"
-        )
+        self._tell(f"Deleted {self._label(rid)} (logged): u undoes it.")
 
     def on_key(self, event: Any) -> None:
         if event.key not in ("x", "delete") and self._armed_delete is not None:
             self._armed_delete = None
             self.reload()
 
+    def _tell(self, text: str) -> None:
+        """What the last key did, on the line under the list (until the next reload)."""
+        self.query_one("#records-count", Static).update(Content.styled(" " + text, "bold"))
+
     def _say(self, text: str) -> None:
         self.query_one("#records-count", Static).update(Content.styled(" " + text, "bold $warning"))
 
     def action_undo(self) -> None:
-        rid: str | None = None
-        if self._filters()["deleted"]:
-            rid = self._current_id()
-        elif self.deleted_stack:
-            rid = self.deleted_stack.pop()
+        """Undo the last action here (newest first); on the Deleted list, with nothing
+        left to undo, restore the record under the cursor."""
+        while self.undo_stack:
+            what, rid = self.undo_stack.pop()
+            deleted = bool(self.store.record(rid)["deleted"])
+            if what == "duplicate" and not deleted:
+                self._delete_again(rid, f"Undid the duplicate: {self._label(rid)} deleted.")
+                return
+            if what == "delete" and deleted:
+                self._restore(rid, f"Undid the delete: {self._label(rid)} restored.")
+                return
+            if what == "restore" and not deleted:
+                self._delete_again(rid, f"Undid the restore: {self._label(rid)} deleted.")
+                return
+            # already undone elsewhere (an untouched duplicate discarded): the one before
+        rid = self._current_id() if self._filters()["deleted"] else None
         if rid is None:
-            self.notify("Nothing to undo.")
+            self._tell("Nothing to undo.")
             return
+        if self._restore(rid, f"Restored {self._label(rid)}."):
+            self.undo_stack.append(("restore", rid))
+
+    def _delete_again(self, rid: str, said: str) -> None:
+        if attempt(self, "Undo", lambda: self.store.delete(rid))[0]:
+            self.reload()
+            self._tell(said + " (logged)")
+
+    def _restore(self, rid: str, said: str) -> bool:
         if not attempt(self, "Restore", lambda: self.store.restore(rid))[0]:
-            return
+            return False
         self.reload()
-        rec = self.store.record(rid)
-        self.notify(f"Restored {rec['subject_ref'] or rid[:8]}.", title="Undo")
+        self._tell(said)
+        return True
 
     def action_search(self) -> None:
         self.query_one("#f-search", Field).focus()
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-
-def checklist_title(store: Store, checklist_id: str, version: Any) -> str:
-    """A checklist's title; one this fieldkit cannot read (merged content) is named."""
-    try:
-        return store.checklist(checklist_id, version).title
-    except (FieldkitError, TypeError, ValueError):
-        return f"? {checklist_id} version {version}"

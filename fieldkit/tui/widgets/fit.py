@@ -16,8 +16,10 @@ from fieldkit.tui.plain import Static
 def refresh_fitted(widget: Widget) -> None:
     """Repaint `widget`, and lay the screen out again only if its content's height (at
     its current width) is no longer the height it was given."""
+    if not widget.is_mounted:
+        return  # laid out with the rest when it is mounted (a form sets its rows first)
     width = widget.content_size.width
-    if not widget.is_mounted or not width or widget.is_container or not widget.display:
+    if not width or widget.is_container or not widget.display:
         widget.refresh(layout=True)
         return
     before = widget.content_size.height

@@ -8,6 +8,7 @@ attributes (value, auto, state, note, error); they post messages when the user a
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -24,6 +25,7 @@ from textual.widgets import Input
 
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.model import GEO_KINDS, KIND_LABELS, Q4_LABELS, YESNO_KINDS, Choice
+from fieldkit.checklists.words import digits_hint, na_condition
 from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
@@ -82,7 +84,9 @@ def default_text(item: Item, now: datetime) -> str:
 
 def meta_text(item: Item) -> str:
     kind = KIND_LABELS.get(item.kind, item.kind)
-    if not item.answerable:  # computed: shown, never answered
+    if not item.answerable or item.kind in TEXT_KINDS:
+        # computed: shown, never answered; typed: the field beside it needs the room, and
+        # its placeholder says what it takes (u = unknown, na = n/a; optional in the prompt)
         return kind
     bits = [kind, "required" if item.required else "optional"]
     if item.na:
@@ -143,23 +147,67 @@ def _codes(value: Any) -> list[str]:
     return []
 
 
-def hint_lines(item: Item, *, auto: str, with_options: bool, value: Any) -> list[Content]:
+def hint_lines(
+    item: Item, *, auto: str, with_options: bool, value: Any, fit: tuple[int, int] = (0, 0)
+) -> list[Content]:
+    """The hint panel's lines; `fit` (width, lines): a list too long for the panel is
+    laid out in columns (labels cut; Enter shows each in full)."""
     lines: list[Content] = []
     if with_options:
         opts = options_text(item, value)
-        if opts.plain:
+        width, most = fit
+        if width and item.kind in ("choice", "multi") and _height(opts.plain, width) > most - 1:
+            lines.extend(option_columns(item, value, width, most - 1))
+        elif opts.plain:
             lines.append(opts)
-        if item.kind == "multi":
-            lines.append(Content.styled("digits toggle · Enter confirms", "$text-muted"))
-        elif item.kind == "choice":
-            lines.append(Content.styled("digit picks · Enter opens the list", "$text-muted"))
+        if item.kind in ("choice", "multi"):
+            lines.append(Content.styled(digits_hint(item), "$text-muted"))
     if item.kind in NOW_KINDS:
         lines.append(Content.styled("Enter on empty or ctrl+t = now", "$text-muted"))
     if item.help:
         lines.append(Content.styled(item.help, "italic $text-muted"))
-    if item.na and not auto:
-        lines.append(Content.styled(f"n/a when: {item.na}", "$text-muted"))
+    if na_condition(item) and not auto:
+        lines.append(Content.styled(f"n/a when: {na_condition(item)}", "$text-muted"))
     return lines
+
+
+def _height(text: str, width: int) -> int:
+    return len(textwrap.wrap(text, width)) if text else 0
+
+
+def option_columns(item: Item, value: Any, width: int, most: int) -> list[Content]:
+    """Every choice of a long list, numbered, in as many columns as `most` lines need."""
+    n = len(item.choices)
+    cols = max(1, -(-n // max(most, 1)))
+    per = -(-n // cols)
+    cell = max(width // cols, 8)
+    chosen = _codes(value) if item.kind == "multi" else [value]
+    lines = []
+    for r in range(per):
+        parts: list[tuple[str, str]] = []
+        for c in range(cols):
+            i = c * per + r
+            if i >= n:
+                break
+            choice = item.choices[i]
+            key = f"{i + 1:>2} "
+            room = cell - len(key) - 1
+            label = _group_short(choice.label, item)
+            label = label if len(label) <= room else label[: room - 1] + "…"
+            on = choice.code in chosen
+            parts.append((key, "bold $accent"))
+            parts.append((f"{label:<{room}} ", "bold reverse" if on else ""))
+        lines.append(Content.assemble(*parts))
+    return lines
+
+
+def _group_short(label: str, item: Item) -> str:
+    """'Asian: Indian' for 'Asian or Asian British: Indian' when several choices share the
+    group before the colon (the full label is in the list Enter opens)."""
+    group, sep, rest = label.partition(": ")
+    if not sep or sum(c.label.startswith(group + ": ") for c in item.choices) < 2:
+        return label
+    return f"{group.split()[0]}: {rest}"
 
 
 class ChoiceRow(Widget, can_focus=True):
@@ -190,6 +238,7 @@ class ChoiceRow(Widget, can_focus=True):
         super().__init__(id=id)
         self.entry = entry
         self.item = entry.item
+        self.rule = entry.item.rule_text()  # the form sets it in words (rule_text)
 
     def offer(self, choices: tuple[Choice, ...]) -> None:
         """Show and answer with only these choices (an XLSForm choice_filter's, given the
@@ -215,8 +264,8 @@ class ChoiceRow(Widget, can_focus=True):
             what = "computed from other answers" if item.kind == "derived" else "a note"
             return it.Reject(entry_key, f"this is {what}: nothing to answer")
         if key == "enter":
-            if self.pending:
-                return self._pick(int(self.pending))
+            if self.pending:  # a digit waiting for a second: that choice (ticked, on)
+                return self._pick(int(self.pending), advance=True)
             if item.kind == "choice" or (item.kind == "multi" and not _codes(self.value)):
                 return it.Pick(entry_key)
             return it.Move(1)
@@ -235,7 +284,7 @@ class ChoiceRow(Widget, can_focus=True):
             if item.has_rule:
                 return it.Reject(
                     entry_key,
-                    f"n/a is set automatically (when {item.rule_text()}), not by hand",
+                    f"n/a is set automatically (when {self.rule}), not by hand",
                 )
             return it.Reject(entry_key, "not applicable is not allowed here")
         if char in ("u", "U") and item.unknown:
@@ -274,16 +323,17 @@ class ChoiceRow(Widget, can_focus=True):
             return self._pick(n)
         if not buffer:
             return it.Reject(self.entry.key, f"choose 1 to {len(item.choices)}")
-        return it.Prompt(self.entry.key, f"{buffer}…: type the next digit, or Enter for {buffer}")
+        then = f"ticks {buffer} and moves on" if item.kind == "multi" else f"for {buffer}"
+        return it.Prompt(self.entry.key, f"{buffer}…: type the next digit, or Enter {then}")
 
-    def _pick(self, n: int) -> it.Intent | None:
+    def _pick(self, n: int, *, advance: bool = False) -> it.Intent | None:
         self.pending = ""
         item = self.item
         if not 1 <= n <= len(item.choices):
-            return None
+            return it.Reject(self.entry.key, f"choose 1 to {len(item.choices)}")
         if item.kind == "multi":
             codes = multi_toggle(item, self.value, n)
-            return it.Answer(self.entry.key, codes or None, advance=False)
+            return it.Answer(self.entry.key, codes or None, advance=advance)
         return self._answer(item.choices[n - 1].code)
 
     def _answer(self, raw: Any) -> it.Intent:
@@ -320,16 +370,17 @@ class ChoiceRow(Widget, can_focus=True):
 
     def hints(self) -> list[Content]:
         """What the hint panel shows while this row has the focus."""
-        return row_hints(self, with_options=True)
+        size = self.app.size
+        return row_hints(self, with_options=True, fit=(size.width - 4, size.height // 2))
 
 
-def row_hints(row: Any, *, with_options: bool) -> list[Content]:
+def row_hints(row: Any, *, with_options: bool, fit: tuple[int, int] = (0, 0)) -> list[Content]:
     """The keys, help and n/a condition of a row's question (shown in the form's hint
     panel, not in the row: a row keeps its height when it gets the focus)."""
     item: Item = row.item
     if item.kind == "note" or row.auto:
         return []
-    return hint_lines(item, auto=row.auto, with_options=with_options, value=row.value)
+    return hint_lines(item, auto=row.auto, with_options=with_options, value=row.value, fit=fit)
 
 
 def row_lines(row: Any, *, with_options: bool) -> list[Content]:
@@ -348,7 +399,7 @@ def row_lines(row: Any, *, with_options: bool) -> list[Content]:
         lines.append(
             Content.assemble(
                 (f"  {entry.number} · ", "$text-muted"),
-                (f"n/a (auto: {row.auto})", "italic $text-muted"),
+                (f"n/a (auto) because {row.auto}", "italic $text-muted"),
             )
         )
         return lines

@@ -8,18 +8,21 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from fieldkit.checklists import Section
+from fieldkit import forces
+from fieldkit.checklists import Checklist, Section
 from fieldkit.tui.form_model import FormModel, Group
 from fieldkit.tui.plain import Static
+from fieldkit.tui.records_table import force_short
+from fieldkit.tui.widgets.fit import refresh_fitted
 
 
 class SaveStatus(Static):
-    """One line saying what was last saved (only ever after the store returned) or why not."""
+    """What was last saved (only ever after the store returned) or why not: one line, two
+    when a message needs them (never cut at 80 columns)."""
 
     DEFAULT_CSS = """
     SaveStatus {
-        height: 1; padding: 0 1; background: $panel;
-        text-wrap: nowrap; text-overflow: ellipsis;
+        height: auto; max-height: 2; padding: 0 1; background: $panel;
     }
     """
 
@@ -38,6 +41,7 @@ class SaveStatus(Static):
     def show(self, message: str, level: str = "info") -> None:
         self.message = message
         self.level = level
+        refresh_fitted(self)  # a layout only when the message needs another line
 
 
 class SectionNav(Static):
@@ -116,9 +120,33 @@ class FormHints(Widget):
         """Take the height the text needs at `width` (default: the current one)."""
         width = width or self.content_size.width
         need = self._text.get_height(self.styles, width) if width else self.LINES
-        height = max(self.LINES, min(need, max(self.LINES, self.app.size.height // 3)))
+        height = max(self.LINES, min(need, max(self.LINES, self.app.size.height // 2)))
         if self.styles.height is None or self.styles.height.cells != height:
             self.styles.height = height  # a layout: only for the rare long hint
 
     def render(self) -> Content:
         return self._text
+
+
+def header(checklist: Checklist, rec: dict[str, Any], name: str, done: str, width: int) -> Content:
+    """A form's first line: checklist, force, the record's name, status and progress, on
+    one line of `width` (the short label for a long title, then the name cut)."""
+    status = rec.get("status") or "draft"
+    force = forces.NAMES.get(rec.get("force_code") or "", "")
+    title = checklist.title
+    fixed = len(f" · {force} ·  · {status} · {done}")
+    if len(title) + len(name) + fixed > width and checklist.label != title:
+        title = checklist.label
+    if len(title) + len(name) + fixed > width:  # 'Kent', not 'Kent Police'
+        short_force = force_short(rec.get("force_code"))
+        fixed -= len(force) - len(short_force)
+        force = short_force
+    room = width - fixed - len(title)
+    if len(name) > room:
+        name = name[: max(room - 1, 0)] + "…"
+    return Content.assemble(
+        (title, "bold"),
+        (f" · {force} · {name} · ", ""),
+        (status.upper(), "bold reverse $success" if status == "final" else "bold $warning"),
+        (f" · {done}", "$text-muted"),
+    )

@@ -20,6 +20,7 @@ from fieldkit.checklists.model import (
     Item,
     snake,
 )
+from fieldkit.checklists.xlsform_settings import INSTANCE_ID
 
 # what an XLSForm "n/a" choice label says when it gives no condition of its own
 _BARE_NA = {"na", "n_a", "not_applicable", "notapplicable", "n_a_not_applicable"}
@@ -212,8 +213,8 @@ def record_name(
         text = " · ".join(values)
     elif ref:  # a reference given without the key's answer (an import, a script)
         text = ref
-    elif checklist.natural_key:
-        text = "(no reference yet)"
+    elif checklist.natural_key and tuple(checklist.natural_key) != (INSTANCE_ID,):
+        text = "(no reference yet)"  # (a submission's identity alone is never typed)
     else:  # nothing identifies it but when it was started
         when = observed_at.replace("T", " ")
         text = f"started {when}" if when else "(not named)"

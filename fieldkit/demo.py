@@ -455,6 +455,9 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
     codes = [f[0] for f in forces.FORCES]
     breach = _spread(rng.sample(codes, len(codes)), 8, 26)
     risk_gone = set(rng.sample(codes, 11))
+    risky = [c for c in codes if c not in risk_gone]
+    high_pct = _spread(rng.sample(risky, len(risky)), 8, 30)
+    medium_pct = _spread(rng.sample(risky, len(risky)), 22, 44)
     when = datetime(2015, 5, 15, 10, 0, tzinfo=UTC)
     for force in codes:
         big = 3 if force in LARGE_FORCES else 1
@@ -464,7 +467,9 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
         applied = rng.randint(20, 160) * big
         granted = int(applied * rng.uniform(0.85, 0.98))
         pct = 78 if force == RETURN_OUTLIER else breach[force]
-        high, medium, standard = (rng.randint(150, 600) * big for _ in range(3))
+        active = rng.randint(1500, 4000) * big
+        high = round(active * high_pct.get(force, 0) / 100)
+        medium = round(active * medium_pct.get(force, 0) / 100)
         figures: dict[str, Any] = {
             "dr_period": "2015",
             "dr_calls": calls,
@@ -487,13 +492,13 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
             "dr_dvpo_applied": applied,
             "dr_dvpo_granted": applied + 9 if force == RETURN_INCONSISTENT else granted,
             "dr_dvpo_breached": round(granted * pct / 100),
-            "dr_marac_cases": rng.randint(600, 2500) * big,
+            "dr_marac_cases": high + rng.randint(200, 1500) * big,
             "dr_victims_female": int(offences * rng.uniform(0.7, 0.8)),
             "dr_victims_male": int(offences * rng.uniform(0.15, 0.25)),
             "dr_perpetrator_scheme": "yes" if rng.random() < 24 / 43 else "no",
             "dr_risk_high": UNKNOWN if force in risk_gone else high,
-            "dr_risk_medium": UNKNOWN if force in risk_gone else medium * 2,
-            "dr_risk_standard": UNKNOWN if force in risk_gone else standard * 4,
+            "dr_risk_medium": UNKNOWN if force in risk_gone else medium,
+            "dr_risk_standard": UNKNOWN if force in risk_gone else active - high - medium,
             "dr_agreed": "no" if force in RETURN_NOT_AGREED else "yes",
         }
         figures["dr_training_trained"] = int(figures["dr_training_staff"] * rng.uniform(0.4, 1))

@@ -203,8 +203,10 @@ def import_csv(
     inspector: str | None = None,
     partial: bool = False,
     update: bool = False,
+    data: bytes | None = None,
 ) -> ImportResult:
-    """Read a whole CSV, validate every row, then write every new record in ONE transaction.
+    """Read a whole CSV (`data`, when given, is its content: a file read another way, named
+    `path`), validate every row, then write every new record in ONE transaction.
     Any error: nothing is written, and the first error names its line and column.
 
     A row whose record is already stored (same natural key) and says something else is
@@ -213,7 +215,7 @@ def import_csv(
     that record changes."""
     checklist = store.checklist(checklist_id)
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as e:
         raise BadInput(f"{path}: cannot read ({e.strerror})") from None
     text, encoding = decode(data)

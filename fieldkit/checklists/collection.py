@@ -52,6 +52,19 @@ class ReturnRule:
     message: str
 
 
+QUERY_ROLES = ("ref", "form", "period", "question", "text", "answer", "status")
+
+
+@dataclass(frozen=True)
+class QueryLog:
+    """Where a data collection's queries are kept: a checklist (one record per query) and
+    which of its items holds each part of a query (`QUERY_ROLES`); `status` is a choice item
+    with the codes open and answered."""
+
+    checklist: str
+    items: Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class Returns:
     """A data collection: one record per force and period, sent out and read back."""
@@ -59,7 +72,7 @@ class Returns:
     period_item: str
     period: str
     agreed_item: str
-    queries: str = ""  # the checklist id of the query log (its records: one query each)
+    queries: QueryLog | None = None
     rules: tuple[ReturnRule, ...] = ()
     outliers: tuple[str, ...] = ()  # summary ids whose rate columns are checked
 
@@ -123,6 +136,17 @@ def parse_groups(raw: Any, where: str) -> tuple[SummaryGroup, ...]:
     return tuple(out)
 
 
+def _queries(raw: Any, where: str) -> QueryLog | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw.get("checklist"):
+        raise CollectionError(f"{where}: queries needs the checklist and its items")
+    missing = [r for r in QUERY_ROLES if not raw.get(r)]
+    if missing:
+        raise CollectionError(f"{where}: queries needs the item for {missing[0]!r}")
+    return QueryLog(str(raw["checklist"]), {r: str(raw[r]) for r in QUERY_ROLES})
+
+
 def parse_returns(raw: Any, origin: str) -> Returns | None:
     if raw is None:
         return None
@@ -149,7 +173,7 @@ def parse_returns(raw: Any, origin: str) -> Returns | None:
         period_item=str(raw["period_item"]),
         period=str(raw.get("period") or ""),
         agreed_item=str(raw["agreed_item"]),
-        queries=str(raw.get("queries") or ""),
+        queries=_queries(raw.get("queries"), where),
         rules=tuple(rules),
         outliers=_ids(raw.get("outliers") or [], f"{where}: outliers"),
     )

@@ -34,6 +34,7 @@ COMMAND_MODULES = {
     "targets": "report",
     "export": "report",
     "serve": "report",
+    "returns": "returns",
 }
 
 

@@ -94,11 +94,11 @@ LEFT JOIN forces fo ON fo.code = f.force_code;
 -- Every item of every shares summary: of the counted records that answered it with one of
 -- its choices (not applicable, unknown and blank left out), how many chose the summary's
 -- choice, the share rounded half up, and its rank in its group (the exact share, highest
--- first; a tie in the order the group lists its items).
+-- first; a tie in the order the group lists its items); `top`: how many the table lists.
 CREATE VIEW summary_shares AS
 WITH counts AS (
   SELECT p.checklist_id, p.summary_id, p.part_id, p.part_position, p.part_label, p.item_id,
-    p.item_position, p.choice,
+    p.item_position, p.choice, p.top,
     count(a.value) AS answered,
     coalesce(sum(a.value = p.choice), 0) AS chosen
   FROM summary_parts p
@@ -121,6 +121,7 @@ SELECT c.checklist_id, c.summary_id, c.part_id AS group_id, c.part_position AS g
     PARTITION BY c.checklist_id, c.summary_id, c.part_id
     ORDER BY c.answered = 0, CAST(c.chosen AS REAL) / nullif(c.answered, 0) DESC,
       c.item_position
-  ) AS rank
+  ) AS rank,
+  c.top
 FROM counts c
 LEFT JOIN item_info ii ON ii.checklist_id = c.checklist_id AND ii.item_id = c.item_id;

@@ -310,11 +310,11 @@ def summary_part_views(stored: dict[str, dict[int, Checklist]]) -> list[tuple[st
                 for role, ids in (("num", col.numerator), ("den", col.denominator)):
                     for m, iid in enumerate(ids, 1):
                         parts.append((cid, s.id, s.kind, col.id, n, col.label, role, iid, m))
-                        parts[-1] += (col.per, None)
+                        parts[-1] += (col.per, None, None)
             for n, group in enumerate(s.groups, 1):
                 for m, iid in enumerate(group.items, 1):
                     parts.append((cid, s.id, s.kind, group.id, n, group.label, "item", iid, m))
-                    parts[-1] += (None, s.choice)
+                    parts[-1] += (None, s.choice, s.top)
         if c.returns is not None:
             returns.append((cid, c.returns.period_item, c.returns.agreed_item))
     part_cols = (
@@ -329,6 +329,7 @@ def summary_part_views(stored: dict[str, dict[int, Checklist]]) -> list[tuple[st
         "item_position",
         "per",
         "choice",
+        "top",
     )
     ret_cols = ("checklist_id", "period_item", "agreed_item")
     return [

@@ -128,6 +128,7 @@ FK_SETTINGS = (
     "scope_in_label",
     "scope_out_label",
     "summaries",
+    "returns",
 )
 # A choice column other XLSForm tools keep as data (a `fieldkit::` column on the choices
 # sheet would break pyxform's choice lists).
@@ -377,11 +378,12 @@ class _Reader:
                     scope["when"], s, "fieldkit::scope_when", check_refs=False
                 )
             out["scope"] = scope
-        if fk.get("summaries"):
-            try:
-                out["summaries"] = json.loads(fk["summaries"])
-            except ValueError:
-                raise XLSFormError(f"{s.at('fieldkit::summaries')}: not valid JSON") from None
+        for key in ("summaries", "returns"):
+            if fk.get(key):
+                try:
+                    out[key] = json.loads(fk[key])
+                except ValueError:
+                    raise XLSFormError(f"{s.at(f'fieldkit::{key}')}: not valid JSON") from None
         return out
 
     # ------------------------------------------------------------------ choices

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from fieldkit.export.report_sheets import _preamble
 from fieldkit.export.workbook import PERCENT, ChartSpec, Sheet
 from fieldkit.report.summary import summary, summary_tables
 from fieldkit.report.summary_kinds import NO_DATA
@@ -28,10 +27,22 @@ def _sheet_name(s: dict[str, Any]) -> str:
     return head if ":" in s["title"] and len(head) <= 31 else s["id"]
 
 
+RATES_RULE = (
+    "Final returns, one per force and period. A rate counts a force's return only when it "
+    "gave every figure the rate needs ('no data' otherwise). National: the sums of the "
+    "forces' figures, never an average of rates. 'provisional': not yet agreed by the force."
+)
+SHARES_RULE = (
+    "Final responses. Each share is of those who answered the question (not applicable, "
+    "unknown and blank left out); ties in the order the checklist lists the items."
+)
+
+
 def rates_sheet(s: dict[str, Any], source: str) -> Sheet:
     cols = s["columns"]
     rows = [*s["rows"], *([s["national"]] if s.get("national") else [])]
-    preamble = _preamble(s["title"] + (f" ({s['force']})" if s.get("force") else ""), source)
+    title = s["title"] + (f" ({s['force']})" if s.get("force") else "")
+    preamble = [title, source, RATES_RULE]
     first = len(preamble) + 2
     body = [
         [r["force_name"], *(_cell(r, c) for c in cols), "provisional" if r["provisional"] else ""]
@@ -68,7 +79,7 @@ def shares_sheet(s: dict[str, Any], source: str) -> Sheet:
         body,
         formats={3: PERCENT},
         filter=False,
-        preamble=_preamble(s["title"], source),
+        preamble=[s["title"], source, SHARES_RULE],
         widths={0: 30, 1: 6, 2: 62, 3: 12, 4: 20},
         wrap={2},
     )

@@ -457,7 +457,7 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
     risk_gone = set(rng.sample(codes, 11))
     risky = [c for c in codes if c not in risk_gone]
     high_pct = _spread(rng.sample(risky, len(risky)), 8, 30)
-    medium_pct = _spread(rng.sample(risky, len(risky)), 22, 44)
+    standard_pct = _spread(rng.sample(risky, len(risky)), 44, 52)
     when = datetime(2015, 5, 15, 10, 0, tzinfo=UTC)
     for force in codes:
         big = 3 if force in LARGE_FORCES else 1
@@ -469,7 +469,8 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
         pct = 78 if force == RETURN_OUTLIER else breach[force]
         active = rng.randint(1500, 4000) * big
         high = round(active * high_pct.get(force, 0) / 100)
-        medium = round(active * medium_pct.get(force, 0) / 100)
+        standard = round(active * standard_pct.get(force, 0) / 100)
+        medium = active - high - standard
         figures: dict[str, Any] = {
             "dr_period": "2015",
             "dr_calls": calls,
@@ -498,7 +499,7 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
             "dr_perpetrator_scheme": "yes" if rng.random() < 24 / 43 else "no",
             "dr_risk_high": UNKNOWN if force in risk_gone else high,
             "dr_risk_medium": UNKNOWN if force in risk_gone else medium,
-            "dr_risk_standard": UNKNOWN if force in risk_gone else active - high - medium,
+            "dr_risk_standard": UNKNOWN if force in risk_gone else standard,
             "dr_agreed": "no" if force in RETURN_NOT_AGREED else "yes",
         }
         figures["dr_training_trained"] = int(figures["dr_training_staff"] * rng.uniform(0.4, 1))

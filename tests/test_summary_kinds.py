@@ -203,3 +203,21 @@ def test_table1_and_figure6_over_a_merged_database(
         "forces"
     ]
     assert (got["national"]["rate_2015"], got["national"]["rate_2013"]) == mine["national"]
+
+
+def test_the_demo_has_one_inconsistent_return_and_one_outlier(
+    demo_db: Path, cli: Callable[..., Result]
+) -> None:
+    result = cli("returns", "check", "--db", demo_db, "--json")
+    assert result.exit_code == 0, result.output
+    found = [
+        (f["check"], f["force_code"], tuple(f["questions"])) for f in json.loads(result.output)
+    ]
+    assert found == [
+        ("inconsistent", "dorset", ("dr_dvpo_granted", "dr_dvpo_applied")),
+        ("outlier", "cumbria", ("dr_dvpo_breached",)),
+    ]
+    queries = json.loads(cli("returns", "queries", "--db", demo_db, "--json").output)
+    assert [(q["force_code"], q["question"], q["status"]) for q in queries] == [
+        ("dorset", "dr_dvpo_granted", "open")
+    ]

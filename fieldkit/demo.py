@@ -504,7 +504,7 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
         }
         figures["dr_training_trained"] = int(figures["dr_training_staff"] * rng.uniform(0.4, 1))
         answers = {(k, ""): v for k, v in figures.items()}
-        fields = _fields(c, force, 0, when, "final", None)
+        fields = _fields(c, force, 0, when, "final", f"{force} data return 2015")
         fields["inspector"] = fields["observer_role"] = None
         w.record(0, when, _uuid(rng), fields, answers, {})
         yield
@@ -517,7 +517,7 @@ def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
         "rq_text": "More DVPOs granted than applied for: please check both figures.",
         "rq_status": "open",
     }
-    fields = _fields(q, RETURN_INCONSISTENT, 0, when, "final", None)
+    fields = _fields(q, RETURN_INCONSISTENT, 0, when, "final", f"{RETURN_INCONSISTENT} query Q1")
     w.record(0, when, _uuid(rng), fields, {(k, ""): v for k, v in asked.items()}, {})
     yield
 
@@ -545,7 +545,8 @@ def _survey(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
     codes = [f[0] for f in forces.FORCES]
     for n, a in enumerate(answers):
         when = datetime(2015, 4, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=37 * n)
-        fields = _fields(c, rng.choice(codes), 0, when, "final", None)
+        ref = a[("ps_response_ref", "")]
+        fields = _fields(c, rng.choice(codes), 0, when, "final", f"survey response {ref}")
         fields["inspector"] = fields["observer_role"] = None
         w.record(0, when, _uuid(rng), fields, a, {})
         yield

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fieldkit import forces
-from fieldkit.checklists import NA, AnswerKey, Checklist, Item, apply_rules
+from fieldkit.checklists import NA, UNKNOWN, AnswerKey, Checklist, Item, apply_rules
 from fieldkit.store import Store, keys
 from fieldkit.store.log import COUNTER_BITS, write_stamped
 from fieldkit.store.schema import install_checklist
@@ -423,6 +423,144 @@ def _maracs(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterato
         yield
 
 
+# Figure 6 (003:L4433-4445): arrests per 100 DA offences. The named ends of each period's
+# range; the other forces spread evenly between them (so no force is an outlier), a few
+# unable to give arrests (Annex G: 36 forces gave 2015 arrests; 32 comparable with 2013).
+FIGURE6_2015 = {"humberside": 43, "leicestershire": 43, "lincolnshire": 93}
+FIGURE6_2013 = {"northamptonshire": 43, "south_wales": 96}
+# Table 1 (003:L2932-3014): the share rating "a lot of improvement", per group, in the
+# checklist's item order (the top five as printed, then the rest below them).
+TABLE1 = {
+    "frontline": (46, 32, 30, 29, 28, 21, 17, 24),
+    "specialist": (16, 13, 13, 12, 12, 9, 8, 10),
+}
+SURVEY_RESPONSES = {"frontline": 460, "specialist": 452}
+RETURN_INCONSISTENT = "dorset"  # more DVPOs granted than applied for
+RETURN_OUTLIER = "cumbria"  # a breach rate far from every other force's
+RETURN_NOT_AGREED = ("dorset", "cumbria", "kent")
+
+
+def _spread(codes: list[str], low: int, high: int) -> dict[str, int]:
+    step = (high - low) / max(len(codes) - 1, 1)
+    return {code: round(low + n * step) for n, code in enumerate(codes)}
+
+
+def _rates(rng: random.Random, fixed: dict[str, int], missing: int) -> dict[str, int | None]:
+    codes = [f[0] for f in forces.FORCES if f[0] not in fixed]
+    gone = set(rng.sample(codes, missing))
+    rest = [c for c in codes if c not in gone]
+    rng.shuffle(rest)
+    low, high = min(fixed.values()), max(fixed.values())
+    out: dict[str, int | None] = dict(_spread(rest, low + 2, high - 2))
+    out.update(fixed)
+    out.update(dict.fromkeys(gone))
+    return out
+
+
+def _returns(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
+    c = store.checklist("force_data_return")
+    r2015 = _rates(rng, FIGURE6_2015, 7)
+    r2013 = _rates(rng, FIGURE6_2013, 8)
+    codes = [f[0] for f in forces.FORCES]
+    breach = _spread(rng.sample(codes, len(codes)), 8, 26)
+    risk_gone = set(rng.sample(codes, 11))
+    risky = [c for c in codes if c not in risk_gone]
+    high_pct = _spread(rng.sample(risky, len(risky)), 8, 30)
+    standard_pct = _spread(rng.sample(risky, len(risky)), 44, 52)
+    when = datetime(2015, 5, 15, 10, 0, tzinfo=UTC)
+    for force in codes:
+        big = 3 if force in LARGE_FORCES else 1
+        offences = rng.randint(3000, 9000) * big
+        old = int(offences * rng.uniform(0.7, 0.85))
+        calls = rng.randint(150_000, 450_000) * big
+        applied = rng.randint(20, 160) * big
+        granted = int(applied * rng.uniform(0.85, 0.98))
+        pct = 78 if force == RETURN_OUTLIER else breach[force]
+        active = rng.randint(1500, 4000) * big
+        high = round(active * high_pct.get(force, 0) / 100)
+        standard = round(active * standard_pct.get(force, 0) / 100)
+        medium = active - high - standard
+        figures: dict[str, Any] = {
+            "dr_period": "2015",
+            "dr_calls": calls,
+            "dr_da_calls": int(calls * rng.uniform(0.03, 0.07)),
+            "dr_da_offences": offences,
+            "dr_da_repeat_victims": int(offences * rng.uniform(0.1, 0.4)),
+            "dr_da_arrests": UNKNOWN
+            if r2015[force] is None
+            else round(offences * r2015[force] / 100),
+            "dr_da_charges": int(offences * rng.uniform(0.16, 0.4)),
+            "dr_da_cautions": int(offences * rng.uniform(0.03, 0.15)),
+            "dr_da_evidential_supports": int(offences * rng.uniform(0.01, 0.3)),
+            "dr_da_evidential_not_supports": int(offences * rng.uniform(0.01, 0.3)),
+            "dr_da_offences_2013": old,
+            "dr_da_arrests_2013": UNKNOWN
+            if r2013[force] is None
+            else round(old * r2013[force] / 100),
+            "dr_training_staff": rng.randint(400, 3000) * big,
+            "dr_cc_training": "yes" if rng.random() < 0.79 else "no",
+            "dr_dvpo_applied": applied,
+            "dr_dvpo_granted": applied + 9 if force == RETURN_INCONSISTENT else granted,
+            "dr_dvpo_breached": round(granted * pct / 100),
+            "dr_marac_cases": high + rng.randint(200, 1500) * big,
+            "dr_victims_female": int(offences * rng.uniform(0.7, 0.8)),
+            "dr_victims_male": int(offences * rng.uniform(0.15, 0.25)),
+            "dr_perpetrator_scheme": "yes" if rng.random() < 24 / 43 else "no",
+            "dr_risk_high": UNKNOWN if force in risk_gone else high,
+            "dr_risk_medium": UNKNOWN if force in risk_gone else medium,
+            "dr_risk_standard": UNKNOWN if force in risk_gone else standard,
+            "dr_agreed": "no" if force in RETURN_NOT_AGREED else "yes",
+        }
+        figures["dr_training_trained"] = int(figures["dr_training_staff"] * rng.uniform(0.4, 1))
+        answers = {(k, ""): v for k, v in figures.items()}
+        fields = _fields(c, force, 0, when, "final", f"{force} data return 2015")
+        fields["inspector"] = fields["observer_role"] = None
+        w.record(0, when, _uuid(rng), fields, answers, {})
+        yield
+    q = store.checklist("return_query")
+    asked = {
+        "rq_ref": "Q1",
+        "rq_checklist": c.id,
+        "rq_period": "2015",
+        "rq_question": "dr_dvpo_granted",
+        "rq_text": "More DVPOs granted than applied for: please check both figures.",
+        "rq_status": "open",
+    }
+    fields = _fields(q, RETURN_INCONSISTENT, 0, when, "final", f"{RETURN_INCONSISTENT} query Q1")
+    w.record(0, when, _uuid(rng), fields, {(k, ""): v for k, v in asked.items()}, {})
+    yield
+
+
+def _survey(store: Store, rng: random.Random, w: _Writer) -> Iterator[None]:
+    c = store.checklist("practitioner_survey")
+    total = max(SURVEY_RESPONSES.values())
+    answers: list[dict[AnswerKey, Any]] = [
+        {
+            ("ps_response_ref", ""): f"R{n + 1:04d}",
+            ("ps_role", ""): rng.choice(c.item("ps_role").choices).code,
+        }
+        for n in range(total)
+    ]
+    group = c.summary("table1").groups
+    for g in group:
+        who = rng.sample(range(total), SURVEY_RESPONSES[g.id])
+        n = len(who)
+        for item_id, pct in zip(g.items, TABLE1[g.id], strict=True):
+            k = next(k for k in range(n + 1) if (200 * k + n) // (2 * n) == pct)
+            chosen = set(rng.sample(who, k))
+            for r in who:
+                value = "a_lot" if r in chosen else rng.choice(("some", "some", "a_little", "none"))
+                answers[r][(item_id, "")] = value
+    codes = [f[0] for f in forces.FORCES]
+    for n, a in enumerate(answers):
+        when = datetime(2015, 4, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=37 * n)
+        ref = a[("ps_response_ref", "")]
+        fields = _fields(c, rng.choice(codes), 0, when, "final", f"survey response {ref}")
+        fields["inspector"] = fields["observer_role"] = None
+        w.record(0, when, _uuid(rng), fields, a, {})
+        yield
+
+
 def write_demo(store: Store, *, seed: int = 2015, scale: int = 1) -> dict[str, int]:
     """Write the demo fieldwork; the same seed and scale give the same records and answers.
     Returns the number of records per instrument. Safe to repeat (nothing is doubled)."""
@@ -436,12 +574,20 @@ def write_demo(store: Store, *, seed: int = 2015, scale: int = 1) -> dict[str, i
         ("MARACs", _maracs),
     ):
         summary[name] = sum(1 for _ in gen(store, rng, w, scale))
+    # the data collection and the survey draw from their own stream: the fieldwork above
+    # is the same with or without them
+    other = random.Random(seed * 31 + 26)
+    summary["data returns"] = sum(1 for _ in _returns(store, other, w))
+    summary["survey responses"] = sum(1 for _ in _survey(store, other, w))
     with store.writing() as conn:
         for checklist_id in (
             "call_listening",
             "case_file_review",
             "front_desk",
             "marac_observation",
+            "force_data_return",
+            "return_query",
+            "practitioner_survey",
         ):
             install_checklist(conn, store.checklist(checklist_id))
         write_stamped(conn, w.rows)

@@ -222,8 +222,10 @@ def import_csv(
     encoding: str | None = None,
     force: str | None = None,
     repeats: tuple[Path, ...] = (),
+    data: bytes | None = None,
 ) -> ImportResult:
-    """Read a whole CSV, validate every row, then write every new record in ONE transaction.
+    """Read a whole CSV (`data`, when given, is its content: a file read another way, named
+    `path`), validate every row, then write every new record in ONE transaction.
     Any error: nothing is written, and the first error names its line and column.
 
     A row whose record is already stored (same natural key) and says something else is
@@ -231,7 +233,7 @@ def import_csv(
     differences are written as logged changes in the same transaction, else nothing of
     that record changes."""
     checklist = store.checklist(checklist_id)
-    header, rows, encoding = _read_rows(path, encoding)
+    header, rows, encoding = _read_rows(path, encoding, data)
     errors = _Errors(path.name)
     result = ImportResult(encoding=encoding)
     tool = submissions.tool_of(header)
@@ -380,13 +382,13 @@ def import_csv(
 
 
 def _read_rows(
-    path: Path, encoding: str | None = None
+    path: Path, encoding: str | None = None, data: bytes | None = None
 ) -> tuple[list[str], list[tuple[int, list[str]]], str]:
     """(header, [(line, cells)], encoding) of a whole CSV; `;` between cells is read too
     (KoboToolbox's exports). UTF-8 unless `encoding` says otherwise: a stray byte stops
     the import, naming its line and column."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as e:
         raise BadInput(f"{path}: cannot read ({e.strerror})") from None
     text, encoding = decode(data, encoding, path.name)  # a stray byte: its line, column

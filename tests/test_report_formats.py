@@ -61,7 +61,7 @@ def test_summary_table2_prints_the_published_shape(cli: Cli, db_path: Path) -> N
 def test_summary_with_no_name_prints_every_declared_table(cli: Cli, db_path: Path) -> None:
     small_db(db_path)
     with Store.open(db_path, readonly=True) as s:
-        names = [t.id for t in summary_tables(s.conn)]
+        names = [t.id for t in summary_tables(s.conn, None)]  # every kind
     assert names  # the shipped case-file review declares its Table 2
     res = cli("report", "summary", "--db", db_path, "--json")
     assert [t["id"] for t in json.loads(res.output)] == names
@@ -104,7 +104,11 @@ def test_bad_format_and_unknown_summary_are_one_line(cli: Cli, db_path: Path) ->
     res = cli("report", "evidence", "--db", db_path, "--format", "pdf")
     assert res.exit_code == 2 and "--format takes table, csv, markdown, json" in res.output
     res = cli("report", "summary", "nope", "--db", db_path)
-    assert res.exit_code == 2 and "unknown summary table 'nope' (known: table2)" in res.output
+    assert (
+        res.exit_code == 2
+        and "unknown summary table 'nope' (known: table2, figure6, dvpo, figure7, table1)"
+        in res.output
+    )
     assert "Traceback" not in res.output
 
 

@@ -68,7 +68,8 @@ def test_summary_one_named_table_or_all(store: Store) -> None:
     case_file(store, "kent", "K1", answers={ITEM: "yes"})
     one = summary_report(store.conn, "table2", as_data=True).data
     assert one["id"] == "table2" and one["files"] == 1
-    assert [t["id"] for t in summary_report(store.conn, as_data=True).data] == ["table2"]
+    every = [t["id"] for t in summary_report(store.conn, as_data=True).data]
+    assert every == ["table2", "figure6", "dvpo", "figure7", "table1"]  # in checklist order
     (frame,) = summary_report(store.conn, "table2", force="kent").frames
     assert frame.title.endswith("(Kent Police)")
     assert frame.columns[1].heading == "Number of applicable cases (out of 1)"

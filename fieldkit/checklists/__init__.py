@@ -1,5 +1,6 @@
 """Checklist definitions: the instruments as data files plus a small model."""
 
+from fieldkit.checklists.collection import QueryLog, Returns
 from fieldkit.checklists.expr import Expr, ExprError
 from fieldkit.checklists.loader import (
     ChecklistError,
@@ -41,6 +42,8 @@ __all__ = [
     "Expr",
     "ExprError",
     "Item",
+    "QueryLog",
+    "Returns",
     "Rule",
     "Scope",
     "Section",

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from fieldkit.checklists import collection
 from fieldkit.checklists.expr import Expr, ExprError, parse_filter
 from fieldkit.checklists.expr import parse as parse_expr
 from fieldkit.checklists.model import (
@@ -50,6 +51,7 @@ TOP_KEYS = (
     "targets",
     "scope",
     "summaries",
+    "returns",
     "language",
 )
 ITEM_KEYS = (
@@ -236,19 +238,86 @@ def _summaries(data: Mapping[str, Any], origin: str) -> tuple[Summary, ...]:
         raise ChecklistError(f"{origin}: summaries must be a list")
     out: list[Summary] = []
     for s in raw:
-        if not isinstance(s, Mapping) or not s.get("id") or not s.get("items"):
+        if not isinstance(s, Mapping) or not s.get("id"):
             raise ChecklistError(f"{origin}: a summary needs an id, a title and items")
         sid = str(s["id"])
         if not ID_RE.match(sid):
             raise ChecklistError(f"{origin}: summary id {sid!r} is not snake_case")
         if any(o.id == sid for o in out):
             raise ChecklistError(f"{origin}: duplicate summary id {sid!r}")
-        if not isinstance(s["items"], list):
-            raise ChecklistError(f"{origin}: summary {sid}: items must be a list")
-        out.append(
-            Summary(id=sid, title=str(s.get("title") or sid), items=tuple(map(str, s["items"])))
-        )
+        try:
+            out.append(_summary(s, sid, f"{origin}: summary {sid}"))
+        except collection.CollectionError as e:
+            raise ChecklistError(str(e)) from None
     return tuple(out)
+
+
+def _summary(s: Mapping[str, Any], sid: str, where: str) -> Summary:
+    kind = str(s.get("kind") or "evidence")
+    if kind not in collection.SUMMARY_KINDS:
+        raise ChecklistError(f"{where}: unknown kind {kind!r}")
+    title = str(s.get("title") or sid)
+    if kind == "rates":
+        columns = collection.parse_columns(s.get("columns"), where)
+        items = tuple(dict.fromkeys(i for c in columns for i in c.numerator + c.denominator))
+        sort = str(s.get("sort") or "")
+        if sort and sort.lstrip("-") not in {c.id for c in columns}:
+            raise ChecklistError(f"{where}: sort names missing column {sort!r}")
+        return Summary(sid, title, items, kind, columns=columns, sort=sort)
+    if kind == "shares":
+        groups = collection.parse_groups(s.get("groups"), where)
+        top = s.get("top")
+        if top is not None and (not isinstance(top, int) or top < 1):
+            raise ChecklistError(f"{where}: top must be a whole number of 1 or more")
+        if not s.get("choice"):
+            raise ChecklistError(f"{where}: a shares summary needs the choice it counts")
+        items = tuple(i for g in groups for i in g.items)
+        return Summary(sid, title, items, kind, groups=groups, choice=str(s["choice"]), top=top)
+    if not isinstance(s.get("items"), list) or not s["items"]:
+        raise ChecklistError(f"{where}: items must be a list")
+    return Summary(sid, title, tuple(map(str, s["items"])))
+
+
+def _returns(data: Mapping[str, Any], origin: str) -> collection.Returns | None:
+    try:
+        return collection.parse_returns(data.get("returns"), origin)
+    except collection.CollectionError as e:
+        raise ChecklistError(str(e)) from None
+
+
+def _check_collection(checklist: Checklist, origin: str) -> None:
+    """Summaries of other kinds read items of a fitting kind; a returns block names items
+    the checklist has, and its rules and outliers only what exists."""
+    items = checklist.item_map
+    for summary in checklist.summaries:
+        for iid in summary.items:
+            item = items.get(iid)
+            if item is None:
+                continue  # named by the caller's check
+            if summary.kind == "rates" and item.kind not in ("count", "minutes"):
+                raise ChecklistError(
+                    f"{origin}: summary {summary.id}: {iid!r} is a {item.kind} item, not a count"
+                )
+            codes = {c.code for c in item.choices}
+            if summary.kind == "shares" and (item.kind != "choice" or summary.choice not in codes):
+                raise ChecklistError(
+                    f"{origin}: summary {summary.id}: {iid!r} is not a choice item with "
+                    f"the choice {summary.choice!r}"
+                )
+    r = checklist.returns
+    if r is None:
+        return
+    for key in (r.period_item, r.agreed_item):
+        if key not in items:
+            raise ChecklistError(f"{origin}: returns names missing item {key!r}")
+    if items[r.agreed_item].kind not in ("yn", "ynna"):
+        raise ChecklistError(f"{origin}: returns.agreed_item must be a yes/no item")
+    for rule in r.rules:
+        _check_expression(checklist, rule.check, f"{origin}: returns rule {rule.id}")
+    known = {s.id for s in checklist.summaries if s.kind == "rates"}
+    for sid in r.outliers:
+        if sid not in known:
+            raise ChecklistError(f"{origin}: returns.outliers names {sid!r}, not a rates summary")
 
 
 def _check_expression(checklist: Checklist, e: Expr, where: str, own: str = "") -> None:
@@ -468,12 +537,14 @@ def parse_checklist(
         targets=_targets(data, origin),
         scope=_scope(data, origin),
         summaries=_summaries(data, origin),
+        returns=_returns(data, origin),
     )
     items = checklist.item_map
     for key in checklist.natural_key:
         if key not in items:
             raise ChecklistError(f"{origin}: natural_key names missing item {key!r}")
     _check_facts(checklist, origin)
+    _check_collection(checklist, origin)
     renamed = [i.renamed_from for i in checklist.items if i.renamed_from]
     for item in checklist.items:
         if item.renamed_from and item.renamed_from in items:
@@ -509,7 +580,7 @@ def parse_checklist(
     return checklist
 
 
-FACT_KEYS = ("app", "targets", "scope", "summaries")
+FACT_KEYS = ("app", "targets", "scope", "summaries")  # (returns came later: never legacy)
 
 
 def _legacy(data: Any) -> Any:

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from fieldkit.checklists import expr as _expr
+from fieldkit.checklists.collection import Returns, SummaryColumn, SummaryGroup
 from fieldkit.checklists.expr import Expr
 from fieldkit.checklists.geo import parse_geo
 from fieldkit.checklists.rule import Rule as Rule
@@ -345,11 +346,19 @@ class Scope:
 
 @dataclass(frozen=True)
 class Summary:
-    """A named summary table (Table 2): items in the order the table prints them."""
+    """A named summary table: Table 2's kind ("evidence": items in the order the table
+    prints them), or "rates" by force (columns) or "shares" of one choice (groups); `items`
+    is then every item the table reads (fieldkit/checklists/collection.py)."""
 
     id: str
     title: str
     items: tuple[str, ...]
+    kind: str = "evidence"
+    columns: tuple[SummaryColumn, ...] = ()
+    groups: tuple[SummaryGroup, ...] = ()
+    choice: str = ""  # shares: the choice whose share is shown
+    top: int | None = None  # shares: how many of each group are listed
+    sort: str = ""  # rates: the column rows are sorted by ("-column": descending)
 
 
 @dataclass(frozen=True)
@@ -366,6 +375,7 @@ class Checklist:
     targets: Targets = Targets()
     scope: Scope = Scope()
     summaries: tuple[Summary, ...] = ()
+    returns: Returns | None = None  # a data collection (fieldkit returns)
 
     @property
     def label(self) -> str:

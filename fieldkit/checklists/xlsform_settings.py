@@ -32,6 +32,7 @@ FK_SETTINGS = (
     "scope_in_label",
     "scope_out_label",
     "summaries",
+    "returns",
 )
 INSTANCE_ID = "instanceID"  # ODK's meta/instanceID: every XForm submission has one
 READ = ("id_string", "title", "version", "default_language", "allow_choice_duplicates")
@@ -144,9 +145,10 @@ def _fk_facts(s: Row, fk: dict[str, str], expression: Callable[..., str]) -> dic
         if "when" in scope:
             scope["when"] = expression(scope["when"], s, "fieldkit::scope_when", check_refs=False)
         out["scope"] = scope
-    if fk.get("summaries"):
-        try:
-            out["summaries"] = json.loads(fk["summaries"])
-        except ValueError:
-            raise XLSFormError(f"{s.at('fieldkit::summaries')}: not valid JSON") from None
+    for key in ("summaries", "returns"):
+        if fk.get(key):
+            try:
+                out[key] = json.loads(fk[key])
+            except ValueError:
+                raise XLSFormError(f"{s.at(f'fieldkit::{key}')}: not valid JSON") from None
     return out

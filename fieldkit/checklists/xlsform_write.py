@@ -230,10 +230,12 @@ def _settings(checklist: Checklist, ids: set[str], main: str) -> dict[str, Any]:
     if checklist.scope.out_label != "out of scope":
         extra["scope_out_label"] = checklist.scope.out_label
     if checklist.summaries:
-        extra["summaries"] = json.dumps(
-            [{"id": s.id, "title": s.title, "items": list(s.items)} for s in checklist.summaries],
-            ensure_ascii=False,
-        )
+        declared = checklist.source.get("summaries") or [
+            {"id": s.id, "title": s.title, "items": list(s.items)} for s in checklist.summaries
+        ]
+        extra["summaries"] = json.dumps(declared, ensure_ascii=False)
+    if checklist.returns is not None:
+        extra["returns"] = json.dumps(checklist.source.get("returns"), ensure_ascii=False)
     settings.update(settings_extra)
     for key, value in extra.items():
         if value not in (None, ""):

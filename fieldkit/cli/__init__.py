@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "export": "report",
     "serve": "report",
     "pack": "seal",
+    "returns": "returns",
 }
 
 

@@ -13,6 +13,7 @@ from fieldkit.cli import (
     privacy,  # noqa: F401
     register,  # noqa: F401
     report,  # noqa: F401
+    returns,  # noqa: F401
     root,  # noqa: F401
 )
 from fieldkit.cli import merge as _merge  # noqa: F401

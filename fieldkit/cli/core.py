@@ -131,7 +131,8 @@ def demo_cli(
 ) -> None:
     """Write realistic synthetic fieldwork (several inspectors, 43 forces) into a database,
     creating it if needed: the four fieldwork instruments (call listening, front desk, MARAC,
-    case files). It writes no PCC checklist reviews, the fifth instrument."""
+    case files), a data return from every force (one inconsistent, one outlier, one open
+    query) and 460 practitioner survey responses. It writes no PCC checklist reviews."""
     from fieldkit.demo import write_demo
 
     path = resolve_db(db)

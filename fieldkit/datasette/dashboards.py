@@ -116,6 +116,74 @@ def _by_force(db: str, checklist_id: str, summary_id: str, title: str) -> dict[s
     }
 
 
+def _rates(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
+    """A rates summary's rate columns (those with a denominator) as bars per force."""
+    query = (
+        "SELECT coalesce(force_name, force_code) AS force, column_label AS figure,"
+        " column_position, value, label FROM summary_rates"
+        f" WHERE checklist_id = {_lit(checklist_id)} AND summary_id = {_lit(summary_id)}"
+        " AND pooled = 0 AND per IS NOT NULL AND value IS NOT NULL"
+        " [[ AND force_code = :force ]] ORDER BY column_position, value"
+    )
+    return {
+        "title": title,
+        "db": db,
+        "query": query,
+        "library": "vega-lite",
+        "display": {
+            "mark": {"type": "bar", "tooltip": True},
+            "height": {"step": 12},
+            "encoding": {
+                "y": {"field": "force", "type": "nominal", "title": None, "sort": "x"},
+                "yOffset": {"field": "figure"},
+                "x": {"field": "value", "type": "quantitative", "title": None},
+                "color": {"field": "figure", "type": "nominal", "title": None},
+                "tooltip": [
+                    {"field": "force", "title": "Force"},
+                    {"field": "figure", "title": "Figure"},
+                    {"field": "label", "title": "Value"},
+                ],
+            },
+        },
+    }
+
+
+def _shares(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
+    """A shares summary's top items per group as bars."""
+    query = (
+        "SELECT group_label AS grp, rank, question, percent, label FROM summary_shares"
+        f" WHERE checklist_id = {_lit(checklist_id)} AND summary_id = {_lit(summary_id)}"
+        " AND (top IS NULL OR rank <= top) ORDER BY group_position, rank"
+    )
+    return {
+        "title": title,
+        "db": db,
+        "query": query,
+        "library": "vega-lite",
+        "display": {
+            "mark": {"type": "bar", "tooltip": True},
+            "height": {"step": 22},
+            "encoding": {
+                "y": {
+                    "field": "question",
+                    "type": "nominal",
+                    "title": None,
+                    "sort": None,
+                    "axis": {"labelLimit": 420},
+                },
+                "yOffset": {"field": "grp"},
+                "x": {"field": "percent", "type": "quantitative", "title": "%"},
+                "color": {"field": "grp", "type": "nominal", "title": None},
+                "tooltip": [
+                    {"field": "grp", "title": "Group"},
+                    {"field": "question", "title": "Item"},
+                    {"field": "label", "title": "Share"},
+                ],
+            },
+        },
+    }
+
+
 def _coverage(db: str) -> dict[str, Any]:
     query = (
         "SELECT coalesce(c.force_name, c.force_code) AS force, coalesce(i.label, i.title,"
@@ -170,14 +238,23 @@ def _intro(summaries: list[tuple[str, str, str]]) -> dict[str, Any]:
     }
 
 
-def dashboard(db: str, summaries: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """One database's dashboard; `summaries`: (checklist id, summary id, title)."""
+def dashboard(
+    db: str,
+    summaries: list[tuple[str, str, str]],
+    others: list[tuple[str, str, str, str]] | None = None,
+) -> dict[str, Any]:
+    """One database's dashboard; `summaries`: (checklist id, summary id, title) of Table 2's
+    kind; `others`: (checklist id, summary id, title, kind) of the rates and shares kinds."""
     charts: dict[str, Any] = {"intro": _intro(summaries)}
     layout: list[list[str]] = [["intro"]]
     for n, (cid, sid, title) in enumerate(summaries):
         charts[f"summary-{n}"] = _summary_bars(db, cid, sid, title)
         charts[f"by-force-{n}"] = _by_force(db, cid, sid, title)
         layout += [[f"summary-{n}"], [f"by-force-{n}"]]
+    for n, (cid, sid, title, kind) in enumerate(others or []):
+        make = _rates if kind == "rates" else _shares
+        charts[f"{kind}-{n}"] = make(db, cid, sid, title)
+        layout.append([f"{kind}-{n}"])
     charts["coverage"] = _coverage(db)
     layout.append(["coverage"])
     return {

@@ -340,6 +340,17 @@ CANNED = {
         "Each checklist's named summary tables, items in printed order, over the records in "
         "scope. Leave summary or checklist empty for all.",
     ),
+    "summary_rates": (
+        "Summary tables: rates by force",
+        "Figures from forces' data returns (Figure 6, DVPOs, Figure 7): per force and pooled "
+        "nationally, 'no data' where a force gave none, provisional until agreed. Leave "
+        "summary or force empty for all.",
+    ),
+    "summary_shares": (
+        "Summary tables: shares (Table 1)",
+        "Per group, the items most often given the table's choice, of those who answered, "
+        "top first. Leave summary empty for all.",
+    ),
     "evidence_per_force": (
         "Evidence by force",
         "Every yes/no item per force. Leave checklist or force empty for all.",
@@ -452,6 +463,8 @@ class DatabaseInfo:
     items: dict[str, Item] = field(default_factory=dict)
     # (checklist id, summary id, title) for every named summary table (Table 2)
     summaries: list[tuple[str, str, str]] = field(default_factory=list)
+    # (checklist id, summary id, title, kind) for the rates and shares tables
+    other_summaries: list[tuple[str, str, str, str]] = field(default_factory=list)
     # wide view -> column -> the heading shown (question text)
     headings: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -544,11 +557,12 @@ def database_info(conn: sqlite3.Connection) -> DatabaseInfo:
             info.item_columns.setdefault(name, {})
     info.metadata["queries"] = canned_queries()
     info.metadata["description"] = INSTANCE["description"]
-    info.summaries = _summaries(conn)
+    info.summaries = [(c, s, t) for c, s, t, k in _summaries(conn) if k == "evidence"]
+    info.other_summaries = [x for x in _summaries(conn) if x[3] != "evidence"]
     return info
 
 
-def _summaries(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+def _summaries(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
     from fieldkit.report.definitions import latest, summaries_of
 
     try:
@@ -556,7 +570,7 @@ def _summaries(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     except (sqlite3.DatabaseError, FieldkitError, ValueError):
         return []
     return [
-        (cid, s.id, s.title.replace(" {files}", "").replace("{files}", ""))
+        (cid, s.id, s.title.replace(" {files}", "").replace("{files}", ""), s.kind)
         for cid, c in found.items()
         for s in summaries_of(c)
     ]
@@ -570,6 +584,9 @@ def findings_html(database: str, info: DatabaseInfo, dashboard: str) -> str:
     for cid, sid, title in info.summaries:
         q = urlencode({"summary": sid, "checklist": cid})
         links.append((f"/{database}/summary_table?{q}", title.split(":")[0]))
+    for _cid, sid, title, kind in info.other_summaries:
+        q = urlencode({"summary": sid})
+        links.append((f"/{database}/summary_{kind}?{q}", title.split(":")[0]))
     for name in FIRST[1:]:
         links.append((f"/{database}/{name}", CANNED[name][0]))
     items = "".join(f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for href, text in links)

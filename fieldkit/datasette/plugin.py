@@ -114,7 +114,9 @@ def get_metadata(datasette: Any, key: str, database: str | None, table: str | No
     databases = {}
     for n, (name, info) in enumerate(dbs.items()):
         slug = dashboards.slug(name, n == 0)
-        boards[slug] = dashboards.dashboard(name, info.summaries)  # fresh: the plugin edits it
+        boards[slug] = dashboards.dashboard(
+            name, info.summaries, info.other_summaries
+        )  # fresh: the plugin edits it
         databases[name] = {**info.metadata, "description_html": findings_html(name, info, slug)}
     first = dashboards.slug(next(iter(dbs)), True)
     return {

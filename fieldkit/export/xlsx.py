@@ -31,6 +31,7 @@ from fieldkit.checklists import Checklist, Item
 from fieldkit.checklists.model import NA, UNKNOWN
 from fieldkit.export.register_sheets import register_sheets
 from fieldkit.export.report_sheets import charts_sheet, summary_sheet, summary_table_sheets
+from fieldkit.export.summary_kind_sheets import summary_kind_sheets
 from fieldkit.export.workbook import (
     EXCEL_MAX_ROWS,
     MEAN,
@@ -393,6 +394,7 @@ def build_sheets(
     sheets = [
         summary,
         *summary_table_sheets(conn, code, source),
+        *summary_kind_sheets(conn, code, source),
         charts_sheet(charts),
         by_force_sheet(conn, titles, code),
         scale_sheet(conn, titles, code, by_force=False),

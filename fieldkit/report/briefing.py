@@ -17,6 +17,7 @@ from typing import Any
 from fieldkit.files import write_privately
 from fieldkit.report.definitions import titles as checklist_titles
 from fieldkit.report.findings import evidence, scales
+from fieldkit.report.return_figures import return_figures_html
 from fieldkit.report.sampling import coverage
 from fieldkit.report.summary import summary, summary_tables
 from fieldkit.safetext import html_text
@@ -137,6 +138,7 @@ def briefing_html(conn: sqlite3.Connection, force: str, source: str) -> str:
         )
         t, svg = _against(mine["rows"], national["rows"], force_name)
         parts += [svg, t]
+    parts.append(return_figures_html(conn, code, force_name))
     mine_all = evidence(conn, force=code)
     national_all = evidence(conn)
     scored_all = [r for r in scales(conn, force=code) if r["scored"]]

@@ -221,8 +221,9 @@ def summary_report(
     list of them all."""
     from fieldkit.errors import BadInput
     from fieldkit.report.summary import find_summary, summary, summary_tables
+    from fieldkit.report.summary_frames import rates_frame, shares_frame
 
-    tables = [find_summary(conn, name)] if name else summary_tables(conn)
+    tables = [find_summary(conn, name)] if name else summary_tables(conn, None)
     if not tables:
         raise BadInput("no checklist in this database defines a summary table")
     found = [summary(conn, t, force=force) for t in tables]
@@ -230,6 +231,9 @@ def summary_report(
         return Shown(data=found if name is None else found[0])
     frames = []
     for s in found:
+        if s["kind"] != "evidence":
+            frames.append(rates_frame(s) if s["kind"] == "rates" else shares_frame(s, ids))
+            continue
         rows = [{**r, "question_shown": question_shown(r, ids)} for r in s["rows"]]
         frames.append(
             Frame(

@@ -25,6 +25,26 @@ WHERE (:summary = '' OR s.summary_id = :summary)
   AND (:checklist = '' OR s.checklist_id = :checklist)
 ORDER BY s.checklist_id, s.summary_id, s.position;
 
+-- name: summary_rates
+-- A checklist's summary tables of rates by force (Figure 6, the DVPO figures, Figure 7): one
+-- row per force and column, the pooled national row first; 'no data' where a force gave no
+-- figure, '(provisional)' where its return is not yet agreed.
+SELECT summary_id, column_label AS figure,
+       CASE WHEN pooled = 1 THEN 'National (pooled)' ELSE coalesce(force_name, force_code) END
+         AS force,
+       value, label, numerator, denominator, provisional
+FROM summary_rates
+WHERE (:summary = '' OR summary_id = :summary)
+  AND (:force = '' OR force_code = :force OR pooled = 1)
+ORDER BY checklist_id, summary_id, column_position, pooled DESC, value DESC;
+
+-- name: summary_shares
+-- A checklist's summary tables of shares (Table 1): per group, the top items in order.
+SELECT summary_id, group_label AS "group", rank, question, percent, label, chosen, answered
+FROM summary_shares
+WHERE (:summary = '' OR summary_id = :summary) AND (top IS NULL OR rank <= top)
+ORDER BY checklist_id, summary_id, group_position, rank;
+
 -- name: evidence_per_force
 SELECT force_code AS force, force_name, checklist_id, item_id, question, applicable,
        completed, percent, label, not_applicable, blank

@@ -46,6 +46,8 @@ GENERATED = (
     "checklist_info",
     "summary_items",
     "item_renames",
+    "summary_parts",
+    "checklist_returns",
 )  # views made from the definitions alone
 
 
@@ -286,6 +288,8 @@ def generated_views(stored: dict[str, dict[int, Checklist]]) -> list[tuple[str, 
             )
         )
         for s in c.summaries:
+            if s.kind != "evidence":
+                continue
             for n, iid in enumerate(s.items, 1):
                 summary.append((cid, s.id, s.title, n, iid))
     sum_cols = ("checklist_id", "summary_id", "summary_title", "position", "item_id")
@@ -297,6 +301,50 @@ def generated_views(stored: dict[str, dict[int, Checklist]]) -> list[tuple[str, 
         ("checklist_info", f"CREATE VIEW checklist_info AS\n{_select_rows(info_cols, info)}"),
         ("summary_items", f"CREATE VIEW summary_items AS\n{_select_rows(sum_cols, summary)}"),
         ("item_renames", f"CREATE VIEW item_renames AS\n{_select_rows(rename_cols, renames)}"),
+        *summary_part_views(stored),
+    ]
+
+
+def summary_part_views(stored: dict[str, dict[int, Checklist]]) -> list[tuple[str, str]]:
+    """summary_parts (each item a `rates` or `shares` summary reads, with its column or
+    group: fieldkit/sql/summaries.sql computes the figures) and checklist_returns (each data
+    collection's period and sign-off items)."""
+    parts, returns = [], []
+    for cid, versions in stored.items():
+        c = versions[max(versions)]
+        for s in c.summaries:
+            for n, col in enumerate(s.columns, 1):
+                for role, ids in (("num", col.numerator), ("den", col.denominator)):
+                    for m, iid in enumerate(ids, 1):
+                        parts.append((cid, s.id, s.kind, col.id, n, col.label, role, iid, m))
+                        parts[-1] += (col.per, None, None)
+            for n, group in enumerate(s.groups, 1):
+                for m, iid in enumerate(group.items, 1):
+                    parts.append((cid, s.id, s.kind, group.id, n, group.label, "item", iid, m))
+                    parts[-1] += (None, s.choice, s.top)
+        if c.returns is not None:
+            returns.append((cid, c.returns.period_item, c.returns.agreed_item))
+    part_cols = (
+        "checklist_id",
+        "summary_id",
+        "kind",
+        "part_id",
+        "part_position",
+        "part_label",
+        "role",
+        "item_id",
+        "item_position",
+        "per",
+        "choice",
+        "top",
+    )
+    ret_cols = ("checklist_id", "period_item", "agreed_item")
+    return [
+        ("summary_parts", f"CREATE VIEW summary_parts AS\n{_select_rows(part_cols, parts)}"),
+        (
+            "checklist_returns",
+            f"CREATE VIEW checklist_returns AS\n{_select_rows(ret_cols, returns)}",
+        ),
     ]
 
 
@@ -326,7 +374,7 @@ def statements(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     stored = stored_checklists(conn)
     parts = record_facts_parts(stored)
     stmts = generated_views(stored)
-    for name, text in sql.queries("views").items():
+    for name, text in [*sql.queries("views").items(), *sql.queries("summaries").items()]:
         for key, value in parts.items():
             text = text.replace(key, value)
         stmts.append((name, text))
@@ -341,7 +389,7 @@ def _stamp(stmts: list[tuple[str, str]]) -> str:
 
 
 def _existing(conn: sqlite3.Connection, schema: str) -> list[str]:
-    known = set(sql.queries("views")) | {STAMP_VIEW, *GENERATED}
+    known = set(sql.queries("views")) | set(sql.queries("summaries")) | {STAMP_VIEW, *GENERATED}
     return [
         name
         for (name,) in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'view'")

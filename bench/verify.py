@@ -78,7 +78,7 @@ def main(
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ["FIELDKIT_KEY"] = str(workdir / "bench.key")  # the merging device's key
     sources = [workdir / f"source{n:02d}.db" for n in range(sources_n)]
-    team = workdir / "verify-team.db"
+    team = workdir / "team.db"  # (bench/merge.py leaves its merged team here)
     if not team.exists():
         with ThreadPoolExecutor(jobs) as pool:
             list(

@@ -200,7 +200,8 @@ def test_clearing_a_target_lets_the_broader_one_or_the_default_apply(store: Stor
     assert store.clear_target("call_listening") is True
     assert essex() == 10  # the default
     log = store.conn.execute(
-        "SELECT rkey, value FROM changes WHERE kind = 'setting' ORDER BY seq"
+        "SELECT rkey, value FROM changes WHERE kind = 'setting' AND record_id = 'target'"
+        " ORDER BY seq"
     ).fetchall()
     assert log == [("@*", 12), ("@essex", 5), ("@essex", None), ("@*", None)]
 

@@ -19,8 +19,10 @@ keys_app = typer.Typer(
     "Each device signs its changes with a key of its own (made when it first writes, kept "
     "in your config folder, owner-only; `fieldkit --key-file PATH` or $FIELDKIT_KEY use "
     "another). `fieldkit merge` takes in only changes signed by keys the team database "
-    "trusts (a new team database trusts the first keys it meets). Signing costs a write "
-    "about 0.1 ms; checking costs a merge one verification per signed chain tip.",
+    "trusts (a new team database trusts the first keys it meets). Cost (bench/, 7 December "
+    "2026, machine loaded): 297 bytes per answer as before; a merge of ten laptops 1.83x a "
+    "plain copy with every signature checked (one check per signed chain tip); verify of "
+    "2.4 million changes 62 s.",
     no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")

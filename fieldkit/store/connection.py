@@ -117,8 +117,9 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def one_line(text: str, limit: int = 300) -> str:
-    """An error message as one printable line (SQLite quotes schema text, newlines and all)."""
+def one_line(text: str, limit: int = 1000) -> str:
+    """An error message as one printable line (SQLite quotes schema text, newlines and all),
+    cut only past `limit` characters: room for two file paths and two key fingerprints."""
     flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 

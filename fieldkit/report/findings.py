@@ -116,10 +116,19 @@ def scales(
     return out
 
 
-def not_counted(conn: sqlite3.Connection, checklist: str | None = None) -> dict[str, int]:
-    """Records left out of every figure: drafts, and final duplicates of a counted record."""
+def not_counted(
+    conn: sqlite3.Connection, checklist: str | None = None, force: str | None = None
+) -> dict[str, int]:
+    """Records left out of every figure: drafts, and final duplicates of a counted record;
+    of one checklist and one force when given (else of all of them)."""
     views.ensure(conn)
-    where, args = sql.where({"deleted": 0, "checklist_id": checklist})
+    where, args = sql.where(
+        {
+            "deleted": 0,
+            "checklist_id": checklist,
+            "force_code": resolve_force(force) if force else None,
+        }
+    )
     drafts, dups = conn.execute(
         "SELECT coalesce(sum(status = 'draft'), 0),"
         f" coalesce(sum(status = 'final' AND counted = 0), 0) FROM record_facts {where}",

@@ -70,11 +70,12 @@ class Shown:
     empty: str = ""
 
 
-def caption(conn: sqlite3.Connection, checklist: str | None) -> str:
-    """What every findings table says it counts, with the records it left out."""
+def caption(conn: sqlite3.Connection, checklist: str | None, force: str | None = None) -> str:
+    """What every findings table says it counts, with the records it left out: of its own
+    checklist, and of its force when it is one force's table."""
     from fieldkit.report.findings import not_counted
 
-    left = not_counted(conn, checklist)
+    left = not_counted(conn, checklist, force)
     return (
         "Final, non-deleted records, one per natural key. Not applicable left out of both "
         "counts; pooled across forces; rounded half up. Not counted: "
@@ -115,11 +116,12 @@ def figure_frames(
     *,
     per_force: bool,
     ids: bool,
-    caption: str = "",
+    caption: Callable[[str], str] | None = None,
 ) -> list[Frame]:
     """Evidence or scale rows as one frame per checklist (in the rows' order), titled by
     `title(checklist_id, its rows)`, the columns as the figures' specification gives them
-    (fieldkit/report/figures.py); grouped by section unless a row per force."""
+    (fieldkit/report/figures.py); grouped by section unless a row per force; captioned
+    by `caption(checklist_id)` when given."""
     frames = []
     for cid in dict.fromkeys(r["checklist_id"] for r in rows):
         part = [
@@ -132,7 +134,7 @@ def figure_frames(
                 title(cid, part),
                 figure_columns(shown_figures(spec, per_force=per_force), shown=True),
                 part,
-                caption=caption,
+                caption=caption(cid) if caption else "",
                 data=figure_columns(csv_figures(spec, per_force=per_force, ids=ids), shown=False),
                 group=None if per_force else "section",
             )
@@ -176,7 +178,13 @@ def evidence_report(
 
     rows = [{**r, "of_all": of_all(r)} for r in rows]
     frames = figure_frames(
-        EVIDENCE, rows, names, title, per_force=per_force, ids=ids, caption=caption(conn, checklist)
+        EVIDENCE,
+        rows,
+        names,
+        title,
+        per_force=per_force,
+        ids=ids,
+        caption=lambda cid: caption(conn, cid, force),
     )
     frames[-1].notes = [OF_ALL_NOTE]
     return Shown(data=rows, frames=frames)
@@ -240,7 +248,7 @@ def summary_report(
                     Column("label", "% of applicable files where activity completed", True),
                 ],
                 rows,
-                caption=caption(conn, s["checklist_id"]),
+                caption=caption(conn, s["checklist_id"], force),
                 data=[c for c in SUMMARY_DATA if ids or c.key != "item_id"],
             )
         )

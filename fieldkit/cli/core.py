@@ -71,7 +71,7 @@ def import_cli(
     """Import records from a CSV: columns force, observed_at, status, optional subject_ref,
     then one column per item id (`item[KEY]` for repeat groups, `note:item` for notes).
     All or nothing; importing the same file again adds nothing. Rows for records already
-    stored that say something else are reported; `--update` applies them."""
+    stored that say something else are reported (exit status 1); `--update` applies them."""
     from fieldkit.importer import import_into
 
     path = resolve_db(db)
@@ -91,6 +91,8 @@ def import_cli(
         from fieldkit.cli.imports import report_differences
 
         report_differences(result)
+        if not result.updated:
+            raise typer.Exit(1)  # a script can tell that the file and the records differ
 
 
 @command("demo")

@@ -345,3 +345,34 @@ def export_xlsx_cli(
                 f"belongs, written as '<binary, N bytes>': {shown}"
             ]
         )
+
+
+@command("csv", parent=export_app)
+def export_csv_cli(
+    checklist: Annotated[str, typer.Option("--checklist", "-c", help="Checklist id.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="The .csv file to write.", show_default=False)
+    ],
+    db: DbOption = None,
+    force: ForceOption = None,
+    overwrite: OverwriteOption = False,
+) -> None:
+    """A checklist's records as the CSV `fieldkit import` reads (one row per record, one
+    column per question, codes not labels), to correct in a spreadsheet and import back
+    with --update. Not redacted: it holds what the import needs; written owner-only."""
+    from fieldkit.export.records_csv import export_records_csv
+
+    check_output(out_file, (".csv",), overwrite=overwrite)
+    with open_store(db) as store:
+        done = export_records_csv(store, checklist, out_file, force=force)
+    left = [
+        f"{done.copies} second cop{'y' if done.copies == 1 else 'ies'} of a record (the "
+        "counted one written)"
+    ] * bool(done.copies) + [f"{done.unkeyed} record(s) with no key to match them"] * bool(
+        done.unkeyed
+    )
+    out.print(
+        f"wrote {out_file}: {done.rows} record(s)"
+        + (f"; left out {', '.join(left)}" if left else ""),
+        markup=False,
+    )

@@ -51,6 +51,14 @@ FormatOption = Annotated[
         help="table (the terminal), csv (every figure in its own column), markdown or json.",
     ),
 ]
+MinBaseOption = Annotated[
+    int,
+    typer.Option(
+        "--min-base",
+        min=1,
+        help="A force's item with fewer applicable records is too small to call (never flagged).",
+    ),
+]
 IdsOption = Annotated[
     bool, typer.Option("--ids", help="Show each question's item id beside its text.")
 ]
@@ -125,16 +133,21 @@ def report_force(
     ],
     db: DbOption = None,
     overwrite: OverwriteOption = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Add every item's table as an appendix.")
+    ] = False,
+    min_base: MinBaseOption = 10,
 ) -> None:
-    """A force briefing: one self-contained printable HTML page (Table 2 against national,
-    the other instruments' findings, coverage, open recommendations, action-plan RAG),
+    """A force briefing: one self-contained printable HTML page (A4, four pages at most
+    without --full): where the force differs from the rest of England and Wales beyond
+    chance, Table 2 against the rest, coverage, open recommendations, action-plan RAG;
     charts inline, nothing fetched from the network."""
     from fieldkit.report.briefing import write_briefing
 
     check_output(out_file, (".html", ".htm"), overwrite=overwrite)
     path = resolve_db(db)
     with open_store(path) as store:
-        write_briefing(store.conn, force, out_file, source=path.name)
+        write_briefing(store.conn, force, out_file, source=path.name, full=full, min_base=min_base)
     out.print(f"wrote {out_file}")
 
 

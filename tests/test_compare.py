@@ -9,8 +9,9 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from helpers.records import case_file
@@ -148,3 +149,43 @@ def test_the_briefing_opens_with_the_difference(cli: Cli, db_path: Path, tmp_pat
     )
     dorset = (tmp_path / "dorset.html").read_text(encoding="utf-8")
     assert "Too small to call (base under 10), never flagged: Case-file review" in dorset
+
+
+@pytest.fixture
+def plugins() -> Iterator[None]:
+    from datasette.plugins import pm
+
+    before = {name for name, _ in pm.list_name_plugin()}
+    yield
+    for name in ("fieldkit", "auth_passwords", "datasette_dashboards"):
+        if name not in before and pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+
+
+async def test_datasettes_by_force_query_has_the_same_columns(
+    cli: Cli, db_path: Path, plugins: None
+) -> None:
+    from fieldkit.datasette.serve import make_datasette
+
+    team(db_path)
+    report = json.loads(
+        cli("report", "evidence", "--by", "force", "--json", "--db", db_path).output
+    )
+    ds = make_datasette([db_path])
+    q = urlencode({"checklist": "", "force": "", "min_base": "", "_shape": "array", "_size": "max"})
+    res = await ds.client.get(f"/{db_path.stem}/evidence_per_force.json?{q}")
+    assert res.status_code == 200, res.text
+    served = {(r["force"], r["item_id"]): r for r in res.json()}
+    keys = ("ci_low", "ci_high", "rest_applicable", "rest_completed", "rest_label")
+    keys += ("p_value", "test", "difference")
+    assert len(report) == len(served)
+    for r in report:
+        s = served[(r["force"], r["item_id"])]
+        assert {k: s[k] for k in keys} == {k: r[k] for k in keys}, r["item_id"]
+        assert s["gap_points"] == r["gap"]
+    (dorset,) = [r for r in served.values() if r["force"] == "dorset" and r["item_id"] == ITEM]
+    assert dorset["difference"] == TOO_SMALL
+    q = urlencode({"checklist": "", "force": "dorset", "min_base": "5", "_shape": "array"})
+    res = await ds.client.get(f"/{db_path.stem}/evidence_per_force.json?{q}&_size=max")
+    (dorset,) = [r for r in res.json() if r["item_id"] == ITEM]
+    assert dorset["difference"] == SAME  # 4 of 6 against 160 of 220: called, and the same

@@ -342,7 +342,9 @@ CANNED = {
     ),
     "evidence_per_force": (
         "Evidence by force",
-        "Every yes/no item per force. Leave checklist or force empty for all.",
+        "Every yes/no item per force against the rest of England and Wales: the force's "
+        "Wilson 95% interval, the gap, the two-sided test at 95% and its call; a base under "
+        "min_base (empty: 10) is too small to call. Leave checklist or force empty for all.",
     ),
     "out_of_scope": (
         "Records outside the scope rule",

@@ -49,7 +49,7 @@ from fieldkit.datasette.metadata import (
     is_fieldkit,
 )
 from fieldkit.errors import FieldkitError
-from fieldkit.report import numbers
+from fieldkit.report import compare, numbers
 from fieldkit.store import connection, digest, views
 
 _lock = threading.Lock()
@@ -189,6 +189,8 @@ def _label(completed: Any, applicable: Any) -> str | None:
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
     conn.create_function("fieldkit_percent", 2, _percent, deterministic=True)
     conn.create_function("fieldkit_label", 2, _label, deterministic=True)
+    for name, (arity, fn) in compare.sql_functions().items():
+        conn.create_function(name, arity, fn, deterministic=True)
     if not is_fieldkit(conn):
         return
     # An unreadable definition: browse the tables as they are.

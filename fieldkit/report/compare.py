@@ -19,7 +19,9 @@ Only the standard library (math, statistics).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
 
@@ -141,4 +143,41 @@ def with_rest(
         "test": c.test,
         "p_value": None if c.p_value is None else float(f"{c.p_value:.3g}"),
         "difference": c.call,
+    }
+
+
+@lru_cache(maxsize=4096)
+def _cached(k1: int, n1: int, k2: int, n2: int, min_base: int) -> Comparison:
+    return compare(k1, n1, k2, n2, min_base)
+
+
+def sql_functions() -> dict[str, tuple[int, Callable[..., Any]]]:
+    """The comparison as SQLite functions (name -> number of arguments, function), for a
+    query that has the force's counts and the national ones (Datasette's by-force query):
+    fieldkit_ci_low/high(completed, applicable) in percent to one decimal;
+    fieldkit_p_value / fieldkit_test / fieldkit_difference(k1, n1, k2, n2, min_base),
+    where k2 of n2 is the rest of England and Wales."""
+
+    def ends(k: Any, n: Any, end: int) -> float | None:
+        interval = None if k is None or n is None else wilson(int(k), int(n))
+        return None if interval is None else round(100 * interval[end], 1)
+
+    def field(name: str) -> Callable[..., Any]:
+        def read(k1: Any, n1: Any, k2: Any, n2: Any, min_base: Any) -> Any:
+            if None in (k1, n1, k2, n2):
+                return None
+            base = MIN_BASE if min_base in (None, "") else int(min_base)
+            value = getattr(_cached(int(k1), int(n1), int(k2), int(n2), base), name)
+            if name == "p_value" and value is not None:
+                return float(f"{value:.3g}")
+            return value
+
+        return read
+
+    return {
+        "fieldkit_ci_low": (2, lambda k, n: ends(k, n, 0)),
+        "fieldkit_ci_high": (2, lambda k, n: ends(k, n, 1)),
+        "fieldkit_p_value": (5, field("p_value")),
+        "fieldkit_test": (5, field("test")),
+        "fieldkit_difference": (5, field("call")),
     }

@@ -26,12 +26,33 @@ WHERE (:summary = '' OR s.summary_id = :summary)
 ORDER BY s.checklist_id, s.summary_id, s.position;
 
 -- name: evidence_per_force
+-- Each force against the rest of England and Wales (every other force's counts pooled):
+-- the force's Wilson 95% interval, the rest's figure, the gap, the two-sided test at 95%
+-- and its call (fieldkit/report/compare.py, as `fieldkit report evidence --by force`); a
+-- base under :min_base (default 10) is too small to call.
+WITH f AS (
+  SELECT *,
+         sum(applicable) OVER (PARTITION BY checklist_id, item_id) - applicable AS rest_n,
+         sum(completed) OVER (PARTITION BY checklist_id, item_id) - completed AS rest_k
+  FROM evidence_by_force
+  WHERE in_scope = 1 AND (:checklist = '' OR checklist_id = :checklist)
+)
 SELECT force_code AS force, force_name, checklist_id, item_id, question, applicable,
-       completed, percent, label, not_applicable, blank
-FROM evidence_by_force
-WHERE in_scope = 1
-  AND (:checklist = '' OR checklist_id = :checklist)
-  AND (:force = '' OR force_code = :force)
+       completed, percent, label,
+       fieldkit_ci_low(completed, applicable) AS ci_low,
+       fieldkit_ci_high(completed, applicable) AS ci_high,
+       rest_n AS rest_applicable, rest_k AS rest_completed,
+       fieldkit_percent(rest_k, rest_n) AS rest_percent,
+       fieldkit_label(rest_k, rest_n) AS rest_label,
+       CASE WHEN applicable > 0 AND rest_n > 0
+         THEN round(100.0 * completed / applicable - 100.0 * rest_k / rest_n, 1) END
+         AS gap_points,
+       fieldkit_p_value(completed, applicable, rest_k, rest_n, :min_base) AS p_value,
+       fieldkit_test(completed, applicable, rest_k, rest_n, :min_base) AS test,
+       fieldkit_difference(completed, applicable, rest_k, rest_n, :min_base) AS difference,
+       not_applicable, blank
+FROM f
+WHERE (:force = '' OR force_code = :force)
 ORDER BY checklist_id, position, force_code;
 
 -- name: out_of_scope

@@ -189,3 +189,27 @@ async def test_datasettes_by_force_query_has_the_same_columns(
     res = await ds.client.get(f"/{db_path.stem}/evidence_per_force.json?{q}&_size=max")
     (dorset,) = [r for r in res.json() if r["item_id"] == ITEM]
     assert dorset["difference"] == SAME  # 4 of 6 against 160 of 220: called, and the same
+
+
+def test_the_workbooks_by_force_sheet_has_the_same_columns(db_path: Path, tmp_path: Path) -> None:
+    from helpers.workbook import header_row
+    from openpyxl import load_workbook
+
+    from fieldkit.export import export_xlsx
+
+    team(db_path)
+    out = tmp_path / "team.xlsx"
+    with Store.open(db_path, readonly=True) as s:
+        export_xlsx(s, out, only=["By force"])
+    ws = load_workbook(out)["By force"]
+    at = header_row(ws, "Checklist")
+    header = [c.value for c in ws[at]]
+    rows = [dict(zip(header, (c.value for c in r), strict=False)) for r in ws.iter_rows(at + 1)]
+    (kent,) = [r for r in rows if r["Item id"] == ITEM and r["Force"] == "Kent Police"]
+    assert (kent["95% interval: low (%)"], kent["95% interval: high (%)"]) == (29.9, 70.1)
+    assert (kent["Rest of E&W"], kent["Difference (95%)"], kent["Test"]) == (
+        "75% (154 of 206)",
+        LOWER,
+        Z_TEST,
+    )
+    assert kent["Rest of E&W: %"] == pytest.approx(154 / 206)

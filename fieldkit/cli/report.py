@@ -337,6 +337,15 @@ def export_xlsx_cli(
     force: ForceOption = None,
     overwrite: OverwriteOption = False,
     as_of: AsOfOption = None,
+    data_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Put the data sheets (By force, a wide sheet per checklist, Answers, Notes, "
+            "Conflicts) in this second .xlsx, so that printing --out prints the report only.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A workbook a report writer can print as it is: Summary (a table per instrument),
     Table 2 (the report's shape), Charts, By force, one wide sheet per checklist, Answers,
@@ -344,12 +353,24 @@ def export_xlsx_cli(
     from fieldkit.export import export_xlsx
 
     check_output(out_file, (".xlsx",), overwrite=overwrite)
+    if data_file is not None:
+        check_output(data_file, (".xlsx",), overwrite=overwrite)
+        if data_file.resolve() == out_file.resolve():
+            raise BadInput("--data must name another file than --out")
     unreadable: list[str] = []
     with open_store(db, as_of=as_of) as store, export_progress() as progress:
         summary = export_xlsx(
-            store, out_file, redact=redact, force=force, progress=progress, unreadable=unreadable
+            store,
+            out_file,
+            redact=redact,
+            force=force,
+            progress=progress,
+            unreadable=unreadable,
+            data_out=data_file,
         )
     out.print(f"wrote {out_file}: {', '.join(f'{name} ({n})' for name, n in summary.items())}")
+    if data_file is not None:
+        out.print(f"the data sheets are in {data_file}", markup=False)
     if unreadable:
         shown = ", ".join(unreadable[:10]) + (", ..." if len(unreadable) > 10 else "")
         warn(

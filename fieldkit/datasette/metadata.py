@@ -387,6 +387,23 @@ FACETS = {
 }
 HIDDEN = (
     "_sqlite_migrations",
+    # housekeeping: the stored counts, the change log and its chains, imports, history
+    "agg_answers",
+    "agg_records",
+    "record_agg",
+    "record_scope",
+    "changes",
+    "chain_heads",
+    "merges",
+    "item_renames",
+    "evidence_figures",
+    "register_imports",
+    "register_withdrawals",
+    "rec_event_history",
+    "rec_events_current",
+    "plan_event_history",
+    "plan_events_current",
+    "plan_rag_values",
     views.STAMP_VIEW,
     "change_parents",
     "meta",
@@ -464,7 +481,12 @@ def canned_queries() -> dict[str, dict[str, Any]]:
     for name in [*FIRST, *(n for n in found if n not in FIRST)]:
         title, description = CANNED[name]
         text = found[name]
-        out[name] = {"sql": text.rstrip().rstrip(";"), "title": title, "description": description}
+        out[name] = {
+            "sql": text.rstrip().rstrip(";"),
+            "title": title,
+            "description": description,
+            "hide_sql": True,  # open on the results; "Show SQL" unfolds it
+        }
     return out
 
 
@@ -516,7 +538,6 @@ def database_info(conn: sqlite3.Connection) -> DatabaseInfo:
                 "title": f"{checklist.title}: one row per record",
                 "description": desc + " Column headings are the questions; hover for the id.",
                 "columns": col_docs,
-                "facets": ["force_code", "status"],
             }
         else:
             from_schema = schema_docs().get(name, ("", {}))

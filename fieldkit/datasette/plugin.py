@@ -248,7 +248,13 @@ def render_cell(
         return Markup(f"&lt;Binary:&nbsp;{n:,}&nbsp;byte{'' if n == 1 else 's'}&gt;")
     if table is None:
         return None
-    if info is not None and column == "record_id" and table in RECORD_TABLES:
+    if (
+        info is not None
+        and column == "record_id"
+        and (
+            table in RECORD_TABLES or table in info.headings  # the wide views
+        )
+    ):
         # a record's page (and every list of records) links to its answers, in order
         href = (
             datasette.urls.database(database)

@@ -15,8 +15,10 @@ ORDER BY checklist_id, position;
 
 -- name: summary_table
 -- A checklist's named summary table (its `summaries` key: Table 2), items in printed order,
--- over the records in scope.
-SELECT s.checklist_id, s.summary_id, s.summary_title, s.item_id, e.question AS evidence,
+-- over the records in scope; the title with its number of files filled in.
+SELECT s.checklist_id, s.summary_id,
+       replace(s.summary_title, '{files}', printf('%,d', e.files)) AS summary_title,
+       s.item_id, e.question AS evidence,
        e.applicable, e.completed, e.percent, e.label, e.not_applicable, e.files
 FROM summary_items s
 JOIN evidence_summary e

@@ -111,17 +111,22 @@ def report_summary(
     ] = None,
     db: DbOption = None,
     force: ForceOption = None,
+    by: ByOption = None,
+    as_of: AsOfOption = None,
     ids: IdsOption = False,
     fmt: FormatOption = "table",
     json_: JsonOption = False,
 ) -> None:
     """A named summary table in the shape the report printed it (Table 2: evidence, number
-    of applicable cases out of the files in scope, % of applicable files completed)."""
+    of applicable cases out of the files in scope, % of applicable files completed);
+    `--by force`: a row per force and item, against the rest of England and Wales."""
     from fieldkit.report.tables import summary_report
 
-    fmt = output_format(fmt, json_)
-    with open_store(db) as store:
-        shown = summary_report(store.conn, name, force=force, ids=ids, as_data=fmt == "json")
+    fmt, by_force = output_format(fmt, json_), row_per_force(by)
+    with open_store(db, as_of=as_of) as store:
+        shown = summary_report(
+            store.conn, name, force=force, ids=ids, as_data=fmt == "json", by_force=by_force
+        )
     present(shown, fmt)
 
 

@@ -223,16 +223,20 @@ def summary_report(
     force: str | None = None,
     ids: bool = False,
     as_data: bool = False,
+    by_force: bool = False,
 ) -> Shown:
     """`report summary`: the summary table called `name` (else every one the database's
     checklists define) in the shape the report printed it. As data: the one table, or a
-    list of them all."""
+    list of them all. `by_force`: a row per item and force, with the force's interval
+    and how it compares with the rest of England and Wales."""
     from fieldkit.errors import BadInput
     from fieldkit.report.summary import find_summary, summary, summary_tables
 
     tables = [find_summary(conn, name)] if name else summary_tables(conn)
     if not tables:
         raise BadInput("no checklist in this database defines a summary table")
+    if by_force:
+        return _summary_by_force(conn, tables, ids=ids, as_data=as_data)
     found = [summary(conn, t, force=force) for t in tables]
     if as_data:
         return Shown(data=found if name is None else found[0])
@@ -250,6 +254,60 @@ def summary_report(
                 rows,
                 caption=caption(conn, s["checklist_id"], force),
                 data=[c for c in SUMMARY_DATA if ids or c.key != "item_id"],
+            )
+        )
+    return Shown(data=found, frames=frames)
+
+
+SUMMARY_BY_FORCE = [  # grouped under each force's name
+    Column("question_shown", "Evidence", wrap=True),
+    Column("label", "% of applicable files where activity completed", True),
+    Column("interval", "95% interval", True),
+    Column("rest_label", "Rest of E&W", True),
+    Column("difference", "Difference"),
+]
+
+
+def _summary_by_force(
+    conn: sqlite3.Connection, tables: list[Any], *, ids: bool, as_data: bool
+) -> Shown:
+    """Each summary table with a row per force and item (forces in name order)."""
+    from fieldkit.report.findings import evidence
+
+    found = []
+    for t in tables:
+        rows = evidence(conn, checklist=t.checklist_id, by_force=True)
+        order = {item: n for n, item in enumerate(t.items)}
+        mine = sorted(
+            (r for r in rows if r["item_id"] in order),
+            key=lambda r: (r["force_name"] or r["force"], order[r["item_id"]]),
+        )
+        found.append((t, mine))
+    if as_data:
+        data = [{"summary": t.id, **r} for t, rows in found for r in rows]
+        return Shown(data=data)
+    frames = []
+    for t, rows in found:
+        shown = [
+            {**r, "force": r["force_name"] or r["force"], "question_shown": question_shown(r, ids)}
+            for r in rows
+        ]
+        data = [Column("force", "force"), *([Column("item_id", "item_id")] if ids else [])]
+        data += _named(
+            "question applicable completed percent label interval ci_low ci_high rest_applicable "
+            "rest_completed rest_label gap test p_value difference",
+            numeric="applicable completed percent ci_low ci_high rest_applicable "
+            "rest_completed gap p_value",
+            question="evidence",
+        )
+        frames.append(
+            Frame(
+                f"{t.title.split(':')[0]} by force",
+                SUMMARY_BY_FORCE,
+                shown,
+                caption=caption(conn, t.checklist_id),
+                data=data,
+                group="force",
             )
         )
     return Shown(data=found, frames=frames)

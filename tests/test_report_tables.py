@@ -47,10 +47,10 @@ def test_evidence_as_data_carries_the_log_digest_and_tables_the_scope(store: Sto
     assert OF_ALL_NOTE not in to_csv(shown.frames)
 
 
-def test_per_force_evidence_has_a_force_column_and_no_sections(store: Store) -> None:
+def test_per_force_evidence_has_a_force_column_and_its_sections(store: Store) -> None:
     case_file(store, "kent", "K1", answers={ITEM: "yes"})
     (frame,) = evidence_report(store.conn, checklist="case_file_review", by_force=True).frames
-    assert frame.group is None
+    assert frame.group == "section"
     assert "force" in [c.key for c in frame.columns]
     (frame,) = evidence_report(store.conn, checklist="case_file_review").frames
     assert frame.group == "section"

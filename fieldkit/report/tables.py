@@ -136,7 +136,7 @@ def figure_frames(
                 part,
                 caption=caption(cid) if caption else "",
                 data=figure_columns(csv_figures(spec, per_force=per_force, ids=ids), shown=False),
-                group=None if per_force else "section",
+                group="section",  # section headings, also in a row per force
             )
         )
     return frames

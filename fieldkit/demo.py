@@ -409,7 +409,7 @@ def _maracs(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterato
         for iid, rkey in list(answers):
             if iid == "mo_case_ref":
                 answers[(iid, rkey)] = f"M{rng.randrange(10**4):04d}"
-        for rkey in {k for i, k in answers if i.startswith("mo_case_")}:
+        for rkey in sorted({k for i, k in answers if i.startswith("mo_case_")}):
             # every case row has its (required) case reference; no draw, so the rest of
             # the demo stays as it was
             answers.setdefault(("mo_case_ref", rkey), f"M{m:03d}-{rkey}")

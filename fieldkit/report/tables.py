@@ -310,7 +310,7 @@ def _summary_by_force(
                 group="force",
             )
         )
-    return Shown(data=found, frames=frames)
+    return Shown(data=[r for _, rows in found for r in rows], frames=frames)
 
 
 def coverage_report(

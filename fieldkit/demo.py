@@ -175,6 +175,8 @@ def _value(item: Item, rng: random.Random, when: datetime, ctx: dict[str, Any]) 
         return rng.choice(item.choices).code
     if k == "multi":
         picks = rng.sample(item.choices, k=min(len(item.choices), rng.choice((1, 1, 2))))
+        if len(picks) > 1:  # an exclusive choice ("None") is never chosen with another
+            picks = [c for c in picks if not c.exclusive]
         order = [c.code for c in item.choices]
         return json.dumps(sorted((c.code for c in picks), key=order.index))
     if k == "text":
@@ -218,10 +220,16 @@ def _answer_all(
     return {k: v for k, v in answers.items() if v is not None}
 
 
-def _draft(answers: dict[AnswerKey, Any], rng: random.Random) -> dict[AnswerKey, Any]:
+def _draft(
+    checklist: Checklist, answers: dict[AnswerKey, Any], rng: random.Random
+) -> dict[AnswerKey, Any]:
+    """A draft: the first part of the answers, with what the relevance rules make of them
+    (an NA whose rule no longer holds goes), as the store would keep them."""
     keep = rng.uniform(0.3, 0.8)
     items = list(answers.items())
-    return dict(items[: max(1, int(len(items) * keep))])
+    kept = dict(items[: max(1, int(len(items) * keep))])
+    kept.update(apply_rules(checklist, kept))
+    return {k: v for k, v in kept.items() if v is not None}
 
 
 def _when(rng: random.Random) -> datetime:
@@ -282,7 +290,7 @@ def _calls(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterator
             answers = _answer_all(c, rng, when, {"text": {"cl_call_ref": ref}}, fixed=context)
             status = _status(rng)
             if status == "draft":
-                answers = _draft(answers, rng)
+                answers = _draft(c, answers, rng)
             rid = _uuid(rng)
             w.record(
                 inspector, when, rid, _fields(c, force, inspector, when, status, ref), answers, {}
@@ -313,7 +321,7 @@ def _case_files(store: Store, rng: random.Random, w: _Writer, scale: int) -> Ite
                 answers = _answer_all(c, rng, when, {"p_note": 0.4}, fixed=fixed)
                 status = _status(rng)
                 if status == "draft":
-                    answers = _draft(answers, rng)
+                    answers = _draft(c, answers, rng)
                 rid = _uuid(rng)
                 w.record(
                     inspector,
@@ -351,7 +359,7 @@ def _front_desks(store: Store, rng: random.Random, w: _Writer, scale: int) -> It
                 when,
                 rid,
                 _fields(c, force, inspector, when, status, station),
-                answers if status == "final" else _draft(answers, rng),
+                answers if status == "final" else _draft(c, answers, rng),
                 {},
             )
             yield
@@ -410,6 +418,10 @@ def _maracs(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterato
         for iid, rkey in list(answers):
             if iid == "mo_case_ref":
                 answers[(iid, rkey)] = f"M{rng.randrange(10**4):04d}"
+        for rkey in sorted({k for i, k in answers if i.startswith("mo_case_")}):
+            # every case row has its (required) case reference; no draw, so the rest of
+            # the demo stays as it was
+            answers.setdefault(("mo_case_ref", rkey), f"M{m:03d}-{rkey}")
         status = _status(rng)
         rid = _uuid(rng)
         w.record(
@@ -417,7 +429,7 @@ def _maracs(store: Store, rng: random.Random, w: _Writer, scale: int) -> Iterato
             when,
             rid,
             _fields(c, force, inspector, when, status, area),
-            answers if status == "final" else _draft(answers, rng),
+            answers if status == "final" else _draft(c, answers, rng),
             {},
         )
         yield

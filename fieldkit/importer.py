@@ -69,10 +69,13 @@ def _differences(
     answers: dict[AnswerKey, Any],
     notes: dict[AnswerKey, str],
     columns: list[tuple[str, Any]],
+    automatic: set[AnswerKey] = frozenset(),  # type: ignore[assignment]
 ) -> list[tuple[Change, Any]]:
     """The changes that make a stored record say what a row of the file says, each with
     the value it replaces. Only the columns in the file count: an item the file has no
-    column for is left as stored; an empty cell clears its answer."""
+    column for is left as stored; an empty cell clears its answer. An answer the file
+    leaves blank and the rules make not applicable (`automatic`) is no change to an answer
+    stored blank: the two mean the same."""
     stored = store.record(record_id)
     have = store.answers(record_id)
     have_notes = store.notes(record_id)
@@ -89,6 +92,8 @@ def _differences(
         new, old = answers.get(key), have.get(key)
         if key[0] in key_items and _same_key(old, new):
             continue  # the same record's key, spelt differently: not a correction
+        if key in automatic and old is None:
+            continue
         if new != old:
             out.append((Change(record_id, "answer", key[0], new, key[1]), old))
     for what, key in columns:
@@ -306,6 +311,7 @@ def import_csv(
                 continue
             for (item_id, rkey), problem in check_consistency(checklist, answers):
                 errors.add(line, _colname((item_id, rkey)), problem)
+            given = answers
             answers = answers_with_rules(checklist, answers)
             if status == "final" and not partial:
                 missing = missing_required(checklist, answers)
@@ -341,7 +347,10 @@ def import_csv(
                 for name in ("subject_ref", "inspection", "observer_role"):
                     if name in env:
                         fields[name] = env[name] or None
-                diffs = _differences(store, existing[natural_key], fields, answers, notes, columns)
+                automatic = set(answers) - set(given)
+                diffs = _differences(
+                    store, existing[natural_key], fields, answers, notes, columns, automatic
+                )
                 if not diffs:
                     result.already_present += 1
                     continue

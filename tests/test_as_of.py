@@ -104,3 +104,30 @@ def test_the_register_sheets_are_as_of_the_date_too(cli, tmp_path: Path) -> None
     about_then = {r["Field"]: r["Value"] for r in then["About"]}
     assert about_now["As of"].startswith("today")
     assert about_then["As of"].startswith("2015-06-30") and "register" in about_then["As of"]
+
+
+def test_report_summary_takes_as_of_and_by_force(cli, demo_copy: Path) -> None:
+    def table2(*extra: object) -> dict:
+        result = cli("report", "summary", "table2", "--db", demo_copy, "--json", *extra)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    before = table2()
+    with Store.open(demo_copy) as s:
+        for r in s.records(checklist="case_file_review", status="final")[:40]:
+            s.set_answer(r["record_id"], "cf_t2_999_listened_exhibited", "no")
+    assert table2() != before
+    assert table2("--as-of", "2020-01-01")["rows"] == before["rows"]
+    rows = table2("--by", "force")
+    kent = [r for r in rows if r["force"] == "kent"]
+    assert [r["item_id"] for r in kent] == [r["item_id"] for r in before["rows"]]
+    assert {r["summary"] for r in rows} == {"table2"}
+    assert all(
+        r["rest_applicable"] + r["applicable"] == n["applicable"]
+        for r in kent
+        for n in table2()["rows"]
+        if n["item_id"] == r["item_id"]
+    )
+    res = cli("report", "summary", "--db", demo_copy, "--by", "force", "--format", "csv")
+    header = res.output.splitlines()[0].split(",")
+    assert header[:2] == ["force", "evidence"] and "difference" in header

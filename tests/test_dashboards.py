@@ -93,8 +93,12 @@ async def test_dashboard_charts_read_the_reports_numbers(db_path: Path, plugins:
     from fieldkit.datasette.serve import make_datasette
 
     ds = make_datasette([team(db_path)])
-    page = await ds.client.get("/-/dashboards/findings")
+    page = await ds.client.get("/-/dashboards/findings")  # to the default: all forces
+    assert page.status_code == 302 and page.headers["location"].endswith("force=All+forces")
+    page = await ds.client.get(page.headers["location"])
     assert page.status_code == 200
+    assert '<option value="All forces" selected>All forces</option>' in page.text
+    assert '<option value="Kent Police" >Kent Police</option>' in page.text  # names, not codes
     board = (await ds.client.get("/-/metadata.json")).json()["plugins"]["datasette-dashboards"]
     charts = board["findings"]["charts"]
     assert {"summary-0", "by-force-0", "coverage"} <= set(charts)
@@ -119,11 +123,17 @@ async def test_dashboard_charts_read_the_reports_numbers(db_path: Path, plugins:
 
     got = {r["item_id"]: r["label"] for r in await rows("summary-0")}
     assert got == want
-    assert {r["item_id"]: r["label"] for r in await rows("summary-0", force="kent")} == kent
+    assert {r["item_id"]: r["label"] for r in await rows("summary-0", force="Kent Police")} == kent
+    assert {r["item_id"]: r["label"] for r in await rows("summary-0", force="All forces")} == want
+    # above the chart: which force it shows, and how many files
+    (shown,) = await rows("shown-0", force="Kent Police")
+    assert shown["shown"] == "Table 2, Kent Police: 4 files in scope"
+    (shown,) = await rows("shown-0", force="All forces")
+    assert shown["shown"].startswith("Table 2, All forces: ")
     assert got["cf_t2_bwv_used"] == "75% (3 of 4)"
     forces = {r["force_code"] for r in await rows("by-force-0")}
     assert forces == {"kent", "essex"}
-    coverage = await rows("coverage", force="kent")
+    coverage = await rows("coverage", force="Kent Police")
     assert coverage and {r["force"] for r in coverage} == {"Kent Police"}
 
 
@@ -207,3 +217,33 @@ def test_the_dashboard_renders_in_a_real_browser(tmp_path: Path) -> None:
     assert not errors, "\n".join(errors)
     assert "Victim statement taken at time of initial police attendance" in dom
     assert "75% (3 of 4)" in dom  # Body-worn video: its bar's label, drawn by local Vega
+
+
+async def test_pages_open_on_findings_not_housekeeping(db_path: Path, plugins: None) -> None:
+    """Canned queries open on their results (SQL folded), Table 2's title filled in;
+    housekeeping tables hidden (still reachable); the wide view questions first, each
+    record linked to its answers."""
+    import re
+
+    from fieldkit.datasette.serve import make_datasette
+
+    ds = make_datasette([team(db_path)])
+    t2 = (await ds.client.get("/test/summary_table?summary=table2&checklist=")).text
+    assert "contained in {files}" not in t2  # the rows' title filled in
+    assert "Review of evidence contained in 5 case files" in t2
+    assert 'id="sql-editor"' not in t2 and "_show_sql" in t2  # results, SQL one click away
+    answers = await ds.client.get("/test/record_answers?record_id=x")
+    assert 'id="sql-editor"' not in answers.text and "_show_sql" in answers.text
+    home = (await ds.client.get("/")).text
+    database = (await ds.client.get("/test")).text
+    for name in ("agg_answers", "changes", "chain_heads", "register_imports"):
+        assert f">{name}<" not in home and f'/test/{name}"' not in database, name
+        assert (await ds.client.get(f"/test/{name}")).status_code == 200  # still there
+    editor = re.search(r'<textarea id="sql-editor"[^>]*>([^<]*)', database)
+    assert editor and "agg_answers" not in editor.group(1)
+    wide = (await ds.client.get("/test/wide_case_file_review")).text
+    columns = re.findall(r'<th [^>]*data-column="([^"]+)"', wide)
+    assert columns[:2] == ["record_id", "cf_crime_ref"]  # the questions first
+    assert columns.index("force_code") > columns.index("cf_t2_bwv_used")
+    assert "/test/record_answers?record_id=" in wide  # every record linked
+    assert 'data-facet="force_code"' not in wide and "facet-results" not in wide

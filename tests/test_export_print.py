@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,37 @@ def test_the_report_sheets_print_labelled_and_within_their_pages(
         "Was the 999 call recording listened to and exhibited",
     ):
         assert table2.count(question) == 2, question
+
+
+def test_printing_the_report_workbook_counts_pages_per_sheet_and_labels_every_bar(
+    tmp_path: Path,
+) -> None:
+    """With --data the data sheets are in a second file: the workbook prints the report
+    sheets only, each footer counting its own sheet's pages, every bar labelled with its
+    figure in LibreOffice's PDF."""
+    if not printed.available():
+        pytest.skip("LibreOffice (soffice) and pdftotext are needed to print the workbook")
+    db = tmp_path / "team.db"
+    with Store.create(db, inspector="tester") as s:
+        for i in range(6):
+            case_file(s, "kent", f"K/{i}", answers={"cf_t2_bwv_used": "yes" if i % 2 else "no"})
+        marac(s, "kent", "Maidstone", "2015-06-01", {"police": "yes", "idva": "no"})
+        rows = evidence(s.conn)
+        out = tmp_path / "report.xlsx"
+        export_xlsx(s, out, data_out=tmp_path / "data.xlsx")
+    path = printed.to_pdf(out, tmp_path)
+    pages = printed.pages_per_sheet(path)
+    assert not {"Answers", "By force", "Case-file review"} & set(pages)
+    assert sum(pages.values()) <= 30
+    texts = printed.page_texts(path)
+    footers = [printed.FOOTER.findall(t)[-1].split("  ")[-1].strip() for t in texts]
+    numbers = [int(re.search(r"page (\d+)", t).group(1)) for t in texts]  # type: ignore[union-attr]
+    for n, (sheet, number) in enumerate(zip(footers, numbers, strict=True)):
+        first = n == 0 or footers[n - 1] != sheet
+        assert number == (1 if first else numbers[n - 1] + 1), (sheet, number)
+    charts = " ".join(
+        " ".join(t.split()) for t, f in zip(texts, footers, strict=True) if f == "Charts"
+    )
+    for r in rows:
+        if r["applicable"]:
+            assert r["label"] in charts, r["question"]

@@ -46,14 +46,14 @@ class Rows(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "tr":
             self.rows.append((self.heading, []))
-        elif tag in ("td", "h2"):
+        elif tag in ("td", "h2", "h3"):
             self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "td" and self._cell is not None:
             self.rows[-1][1].append("".join(self._cell).strip())
             self._cell = None
-        elif tag == "h2" and self._cell is not None:
+        elif tag in ("h2", "h3") and self._cell is not None:
             self.heading = "".join(self._cell).strip()
             self._cell = None
 
@@ -70,7 +70,7 @@ async def test_every_output_shows_the_same_numbers(
     terminal = {r["item_id"]: r["label"] for r in csv.DictReader(io.StringIO(res.output))}
     res = cli("report", "evidence", "--db", demo_db, "-f", "kent", "--format", "csv", "--ids")
     terminal_kent = {
-        (r["checklist"], r["question"]): (r["item_id"], r["label"])
+        (r["checklist"], r["question"]): (r["item_id"], r["label"], r["rest_label"])
         for r in csv.DictReader(io.StringIO(res.output))
     }
     t2 = json.loads(cli("report", "summary", "table2", "--db", demo_db, "--json").output)
@@ -108,23 +108,25 @@ async def test_every_output_shows_the_same_numbers(
     res = await ds.client.get("/demo.json?" + urlencode({"sql": query, "_shape": "array"}))
     assert {r["item_id"]: r["label"] for r in res.json()} == t2_terminal
 
-    # the force briefing: the force's figure and the national one, row by row
+    # the force briefing (with its appendix): the force's figure and the rest of England
+    # and Wales's, row by row, as `report evidence --force` gives them
     page = tmp_path / "kent.html"
-    assert cli("report", "force", "kent", "--out", page, "--db", demo_db).exit_code == 0
+    assert cli("report", "force", "kent", "--full", "--out", page, "--db", demo_db).exit_code == 0
     parsed = Rows()
     parsed.feed(page.read_text(encoding="utf-8"))
     compared = 0
     for heading, row in parsed.rows:
         checklist = heading.removesuffix(": findings")
         key = (checklist, row[0] if row else "")
-        if len(row) == 3 and key in terminal_kent:
-            item_id, kent_label = terminal_kent[key]
-            assert row[1] == kent_label, (heading, row)
-            assert row[2] == terminal[item_id], (heading, row)  # national
+        if len(row) == 6 and key in terminal_kent:
+            _item_id, kent_label, rest_label = terminal_kent[key]
+            assert (row[1], row[3]) == (kent_label, rest_label), (heading, row)
             compared += 1
-        elif len(row) == 3 and heading.startswith("Table 2"):
-            item_id, kent_label = next(v for (_, q), v in terminal_kent.items() if q == row[0])
-            assert row[1] == kent_label, row
-            assert row[2] == t2_terminal[item_id], row
+        elif len(row) == 6 and heading.startswith("Table 2"):
+            item_id, kent_label, rest_label = next(
+                v for (_, q), v in terminal_kent.items() if q == row[0]
+            )
+            assert (row[1], row[3]) == (kent_label, rest_label), row
+            assert item_id in t2_terminal
             compared += 1
     assert compared >= 40, compared

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.records import case_file
+from helpers.records import call, case_file
 
 from fieldkit.errors import BadInput
 from fieldkit.report.render import to_csv, to_markdown
@@ -47,10 +47,10 @@ def test_evidence_as_data_carries_the_log_digest_and_tables_the_scope(store: Sto
     assert OF_ALL_NOTE not in to_csv(shown.frames)
 
 
-def test_per_force_evidence_has_a_force_column_and_no_sections(store: Store) -> None:
+def test_per_force_evidence_has_a_force_column_and_its_sections(store: Store) -> None:
     case_file(store, "kent", "K1", answers={ITEM: "yes"})
     (frame,) = evidence_report(store.conn, checklist="case_file_review", by_force=True).frames
-    assert frame.group is None
+    assert frame.group == "section"
     assert "force" in [c.key for c in frame.columns]
     (frame,) = evidence_report(store.conn, checklist="case_file_review").frames
     assert frame.group == "section"
@@ -106,3 +106,29 @@ def test_check_output_refuses_before_anything_is_written(tmp_path: Path) -> None
     check_output(there, (".html", ".htm"), overwrite=True)
     check_output(tmp_path / "new.html", (".html",))
     assert there.read_text() == "keep"
+
+
+def test_not_counted_footer_is_each_checklists_own_and_the_forces(store: Store) -> None:
+    """Under each checklist its own drafts and duplicates; with --force that force's."""
+    case_file(store, "kent", "K1", answers={ITEM: "yes"})
+    case_file(store, "kent", "K2", status="draft", answers={ITEM: "yes"})
+    case_file(store, "essex", "E1", answers={ITEM: "yes"})
+    for ref in ("E2", "E3", "E4"):
+        case_file(store, "essex", ref, status="draft", answers={ITEM: "no"})
+    call(store, "kent", "C1")
+    call(store, "kent", "C2", status="draft")
+    call(store, "kent", "C3", status="draft")
+    frames = {f.title.split(":")[0]: f for f in evidence_report(store.conn).frames}
+    assert "Not counted: 4 draft(s), 0 duplicate(s)." in frames["Case-file review"].caption
+    assert "Not counted: 2 draft(s), 0 duplicate(s)." in frames["Call listening"].caption
+    kent = {f.title.split(":")[0]: f for f in evidence_report(store.conn, force="kent").frames}
+    assert "Not counted: 1 draft(s), 0 duplicate(s)." in kent["Case-file review"].caption
+    assert "Not counted: 2 draft(s), 0 duplicate(s)." in kent["Call listening"].caption
+    (table,) = summary_report(store.conn, "table2", force="essex").frames
+    assert "Not counted: 3 draft(s), 0 duplicate(s)." in table.caption
+    # a second final copy of a counted case file is a duplicate of its force only
+    case_file(store, "kent", "K1", answers={ITEM: "no"})
+    (cf,) = evidence_report(store.conn, checklist="case_file_review", force="kent").frames
+    assert "Not counted: 1 draft(s), 1 duplicate(s)." in cf.caption
+    (cf,) = evidence_report(store.conn, checklist="case_file_review", force="essex").frames
+    assert "Not counted: 3 draft(s), 0 duplicate(s)." in cf.caption

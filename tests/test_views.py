@@ -52,7 +52,9 @@ def test_wide_view_has_a_row_per_record_and_a_column_per_item(store: Store) -> N
             "SELECT item_id FROM items WHERE checklist_id = 'case_file_review' ORDER BY position"
         )
     ]
-    assert cols[-len(item_ids) :] == item_ids
+    # the record, then the questions in form order, then the rest of the envelope
+    assert cols[0] == "record_id" and cols[1 : 1 + len(item_ids)] == item_ids
+    assert cols[1 + len(item_ids) :][:2] == ["checklist_version", "force_code"]
     row = rows[rid]
     assert row["cf_crime_ref"] == "CR/9" and row["cf_t2_bwv_used"] == "no"
     assert row["cf_in_da_analysis"] == "yes" and row["counted"] == 1

@@ -88,7 +88,7 @@ def import_cli(
     An ODK Central or KoboToolbox CSV export is read as it is written (group paths in the
     headers, its repeats' files with --repeat, the force with --force). All or nothing;
     importing the same file again adds nothing. Rows for records already stored that say
-    something else are reported; `--update` applies them."""
+    something else are reported (exit status 1); `--update` applies them."""
     from fieldkit.importer import import_into
 
     path = resolve_db(db)
@@ -119,6 +119,8 @@ def import_cli(
         from fieldkit.cli.imports import report_differences
 
         report_differences(result)
+        if not result.updated:
+            raise typer.Exit(1)  # a script can tell that the file and the records differ
 
 
 @command("demo")

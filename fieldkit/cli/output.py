@@ -126,19 +126,27 @@ def show(frames: list[Frame], fmt: str) -> None:
             caption_justify="left",
             expand=out.width >= 100,
         )
+        # every column's width fixed from the data, so Rich never measures each cell
+        # (a table of thousands of rows: most of the time went there)
+        fixed: dict[str, int] = {}
         for c in f.columns:
             if c.wrap:
-                t.add_column(c.heading, ratio=1, min_width=20, overflow="fold")
+                continue
+            # never narrower than its longest value or heading word: headings wrap,
+            # figures do not
+            cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
+            words = [len(w) for w in c.heading.split()]
+            fixed[c.key] = max(cells + words) if c.numeric else max(min(max(cells), 14), *words)
+        wraps = [c for c in f.columns if c.wrap]
+        borders = 3 * len(f.columns) + 1
+        rest = max(20 * len(wraps), out.width - sum(fixed.values()) - borders)
+        t.width = sum(fixed.values()) + borders + rest if wraps else None
+        for c in f.columns:
+            if c.wrap:
+                t.add_column(c.heading, width=rest // len(wraps), overflow="fold")
             else:
-                # never narrower than its longest value or heading word: headings wrap,
-                # figures do not
-                cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
-                words = [len(w) for w in c.heading.split()]
                 t.add_column(
-                    c.heading,
-                    justify="right" if c.numeric else "left",
-                    min_width=max(cells + words) if c.numeric else max(words),
-                    max_width=max(cells + words) if c.numeric else None,
+                    c.heading, justify="right" if c.numeric else "left", width=fixed[c.key]
                 )
         group = None
         for r in f.rows:

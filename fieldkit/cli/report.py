@@ -52,6 +52,14 @@ FormatOption = Annotated[
         help="table (the terminal), csv (every figure in its own column), markdown or json.",
     ),
 ]
+MinBaseOption = Annotated[
+    int,
+    typer.Option(
+        "--min-base",
+        min=1,
+        help="A force's item with fewer applicable records is too small to call (never flagged).",
+    ),
+]
 IdsOption = Annotated[
     bool, typer.Option("--ids", help="Show each question's item id beside its text.")
 ]
@@ -104,17 +112,22 @@ def report_summary(
     ] = None,
     db: DbOption = None,
     force: ForceOption = None,
+    by: ByOption = None,
+    as_of: AsOfOption = None,
     ids: IdsOption = False,
     fmt: FormatOption = "table",
     json_: JsonOption = False,
 ) -> None:
     """A named summary table in the shape the report printed it (Table 2: evidence, number
-    of applicable cases out of the files in scope, % of applicable files completed)."""
+    of applicable cases out of the files in scope, % of applicable files completed);
+    `--by force`: a row per force and item, against the rest of England and Wales."""
     from fieldkit.report.tables import summary_report
 
-    fmt = output_format(fmt, json_)
-    with open_store(db) as store:
-        shown = summary_report(store.conn, name, force=force, ids=ids, as_data=fmt == "json")
+    fmt, by_force = output_format(fmt, json_), row_per_force(by)
+    with open_store(db, as_of=as_of) as store:
+        shown = summary_report(
+            store.conn, name, force=force, ids=ids, as_data=fmt == "json", by_force=by_force
+        )
     present(shown, fmt)
 
 
@@ -126,16 +139,21 @@ def report_force(
     ],
     db: DbOption = None,
     overwrite: OverwriteOption = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Add every item's table as an appendix.")
+    ] = False,
+    min_base: MinBaseOption = 10,
 ) -> None:
-    """A force briefing: one self-contained printable HTML page (Table 2 against national,
-    the other instruments' findings, coverage, open recommendations, action-plan RAG),
+    """A force briefing: one self-contained printable HTML page (A4, four pages at most
+    without --full): where the force differs from the rest of England and Wales beyond
+    chance, Table 2 against the rest, coverage, open recommendations, action-plan RAG;
     charts inline, nothing fetched from the network."""
     from fieldkit.report.briefing import write_briefing
 
     check_output(out_file, (".html", ".htm"), overwrite=overwrite)
     path = resolve_db(db)
     with open_store(path) as store:
-        write_briefing(store.conn, force, out_file, source=path.name)
+        write_briefing(store.conn, force, out_file, source=path.name, full=full, min_base=min_base)
     out.print(f"wrote {out_file}")
 
 
@@ -330,6 +348,15 @@ def export_xlsx_cli(
     overwrite: OverwriteOption = False,
     as_of: AsOfOption = None,
     to: ToOption = None,
+    data_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Put the data sheets (By force, a wide sheet per checklist, Answers, Notes, "
+            "Conflicts) in this second .xlsx, so that printing --out prints the report only.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A workbook a report writer can print as it is: Summary (a table per instrument),
     Table 2 (the report's shape), Charts, By force, one wide sheet per checklist, Answers,
@@ -339,6 +366,10 @@ def export_xlsx_cli(
 
     check_output(out_file, (".xlsx",), overwrite=overwrite, sealed=bool(to))
     sealed_for = recipients(to or [])
+    if data_file is not None:
+        check_output(data_file, (".xlsx",), overwrite=overwrite)
+        if data_file.resolve() == out_file.resolve():
+            raise BadInput("--data must name another file than --out")
     unreadable: list[str] = []
     summary: dict[str, int] = {}
     with open_store(db, as_of=as_of) as store, export_progress() as progress:
@@ -352,6 +383,7 @@ def export_xlsx_cli(
                     force=force,
                     progress=progress,
                     unreadable=unreadable,
+                    data_out=data_file,
                 )
             )
 
@@ -360,6 +392,8 @@ def export_xlsx_cli(
         else:
             write(out_file)
     out.print(f"wrote {out_file}: {', '.join(f'{name} ({n})' for name, n in summary.items())}")
+    if data_file is not None:
+        out.print(f"the data sheets are in {data_file}", markup=False)
     if unreadable:
         shown = ", ".join(unreadable[:10]) + (", ..." if len(unreadable) > 10 else "")
         warn(
@@ -368,3 +402,34 @@ def export_xlsx_cli(
                 f"belongs, written as '<binary, N bytes>': {shown}"
             ]
         )
+
+
+@command("csv", parent=export_app)
+def export_csv_cli(
+    checklist: Annotated[str, typer.Option("--checklist", "-c", help="Checklist id.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="The .csv file to write.", show_default=False)
+    ],
+    db: DbOption = None,
+    force: ForceOption = None,
+    overwrite: OverwriteOption = False,
+) -> None:
+    """A checklist's records as the CSV `fieldkit import` reads (one row per record, one
+    column per question, codes not labels), to correct in a spreadsheet and import back
+    with --update. Not redacted: it holds what the import needs; written owner-only."""
+    from fieldkit.export.records_csv import export_records_csv
+
+    check_output(out_file, (".csv",), overwrite=overwrite)
+    with open_store(db) as store:
+        done = export_records_csv(store, checklist, out_file, force=force)
+    left = [
+        f"{done.copies} second cop{'y' if done.copies == 1 else 'ies'} of a record (the "
+        "counted one written)"
+    ] * bool(done.copies) + [f"{done.unkeyed} record(s) with no key to match them"] * bool(
+        done.unkeyed
+    )
+    out.print(
+        f"wrote {out_file}: {done.rows} record(s)"
+        + (f"; left out {', '.join(left)}" if left else ""),
+        markup=False,
+    )

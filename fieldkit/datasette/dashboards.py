@@ -15,7 +15,8 @@ LABEL = (
     f"CASE WHEN sum(e.applicable) > 0 THEN {PERCENT} || '% (' || sum(e.completed) || ' of ' "
     "|| sum(e.applicable) || ')' ELSE 'no applicable records' END"
 )
-FORCE = "[[ AND e.force_code = :force ]]"
+ALL = "All forces"  # the force filter's default: every force pooled
+FORCE = f"[[ AND (:force = '{ALL}' OR e.force_name = :force) ]]"
 
 
 def _lit(text: str) -> str:
@@ -70,6 +71,30 @@ def _summary_bars(db: str, checklist_id: str, summary_id: str, title: str) -> di
                 ],
             },
         },
+    }
+
+
+def _shown(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
+    """What the summary chart under it shows: the force chosen (or all forces) and the
+    number of files in scope it counts, e.g. "Table 2, Kent Police: 25 case files"."""
+    name = title.split(":")[0]
+    # pooled over forces, the files in scope are the sum of each force's
+    query = (
+        f"SELECT {_lit(name + ', ')} || coalesce(nullif(:force, ''), {_lit(ALL)}) || ': ' ||"
+        " coalesce(sum(files), 0) || ' files in scope' AS shown FROM ("
+        "SELECT e.force_code, max(e.files) AS files"
+        " FROM summary_items s JOIN evidence_by_force e ON e.checklist_id = s.checklist_id"
+        " AND e.item_id = s.item_id AND e.in_scope = 1"
+        f" WHERE s.checklist_id = {_lit(checklist_id)} AND s.summary_id = {_lit(summary_id)}"
+        f" AND (coalesce(:force, '') IN ('', {_lit(ALL)}) OR e.force_name = :force)"
+        " GROUP BY e.force_code)"
+    )
+    return {
+        "title": "Showing",
+        "db": db,
+        "query": query,
+        "library": "metric",
+        "display": {"field": "shown", "prefix": "", "suffix": ""},
     }
 
 
@@ -190,7 +215,7 @@ def _coverage(db: str) -> dict[str, Any]:
         " c.checklist_id) AS checklist, sum(c.final) AS final, sum(c.target) AS target,"
         " sum(c.final) || ' of ' || sum(c.target) AS label"
         " FROM coverage c LEFT JOIN checklist_info i ON i.checklist_id = c.checklist_id"
-        " WHERE c.target IS NOT NULL [[ AND c.force_code = :force ]]"
+        f" WHERE c.target IS NOT NULL [[ AND (:force = '{ALL}' OR c.force_name = :force) ]]"
         " GROUP BY c.force_code, c.checklist_id ORDER BY c.force_code, checklist"
     )
     return {
@@ -248,9 +273,10 @@ def dashboard(
     charts: dict[str, Any] = {"intro": _intro(summaries)}
     layout: list[list[str]] = [["intro"]]
     for n, (cid, sid, title) in enumerate(summaries):
+        charts[f"shown-{n}"] = _shown(db, cid, sid, title)
         charts[f"summary-{n}"] = _summary_bars(db, cid, sid, title)
         charts[f"by-force-{n}"] = _by_force(db, cid, sid, title)
-        layout += [[f"summary-{n}"], [f"by-force-{n}"]]
+        layout += [[f"shown-{n}"], [f"summary-{n}"], [f"by-force-{n}"]]
     for n, (cid, sid, title, kind) in enumerate(others or []):
         make = _rates if kind == "rates" else _shares
         charts[f"{kind}-{n}"] = make(db, cid, sid, title)
@@ -266,7 +292,9 @@ def dashboard(
                 "name": "Force",
                 "type": "select",
                 "db": db,
-                "query": "SELECT code FROM forces ORDER BY code",
+                "query": f"SELECT {_lit(ALL)} AS name UNION ALL"
+                " SELECT * FROM (SELECT name FROM forces ORDER BY name)",
+                "default": ALL,
             }
         },
         "charts": charts,

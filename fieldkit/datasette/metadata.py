@@ -353,7 +353,9 @@ CANNED = {
     ),
     "evidence_per_force": (
         "Evidence by force",
-        "Every yes/no item per force. Leave checklist or force empty for all.",
+        "Every yes/no item per force against the rest of England and Wales: the force's "
+        "Wilson 95% interval, the gap, the two-sided test at 95% and its call; a base under "
+        "min_base (empty: 10) is too small to call. Leave checklist or force empty for all.",
     ),
     "out_of_scope": (
         "Records outside the scope rule",
@@ -396,6 +398,23 @@ FACETS = {
 }
 HIDDEN = (
     "_sqlite_migrations",
+    # housekeeping: the stored counts, the change log and its chains, imports, history
+    "agg_answers",
+    "agg_records",
+    "record_agg",
+    "record_scope",
+    "changes",
+    "chain_heads",
+    "merges",
+    "item_renames",
+    "evidence_figures",
+    "register_imports",
+    "register_withdrawals",
+    "rec_event_history",
+    "rec_events_current",
+    "plan_event_history",
+    "plan_events_current",
+    "plan_rag_values",
     views.STAMP_VIEW,
     "change_parents",
     "meta",
@@ -475,7 +494,12 @@ def canned_queries() -> dict[str, dict[str, Any]]:
     for name in [*FIRST, *(n for n in found if n not in FIRST)]:
         title, description = CANNED[name]
         text = found[name]
-        out[name] = {"sql": text.rstrip().rstrip(";"), "title": title, "description": description}
+        out[name] = {
+            "sql": text.rstrip().rstrip(";"),
+            "title": title,
+            "description": description,
+            "hide_sql": True,  # open on the results; "Show SQL" unfolds it
+        }
     return out
 
 
@@ -527,7 +551,6 @@ def database_info(conn: sqlite3.Connection) -> DatabaseInfo:
                 "title": f"{checklist.title}: one row per record",
                 "description": desc + " Column headings are the questions; hover for the id.",
                 "columns": col_docs,
-                "facets": ["force_code", "status"],
             }
         else:
             from_schema = schema_docs().get(name, ("", {}))

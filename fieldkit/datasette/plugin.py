@@ -52,7 +52,7 @@ from fieldkit.datasette.metadata import (
     is_fieldkit,
 )
 from fieldkit.errors import FieldkitError
-from fieldkit.report import numbers
+from fieldkit.report import compare, numbers
 from fieldkit.store import connection, digest, views
 
 _lock = threading.Lock()
@@ -195,6 +195,8 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     guard.limit_connection(conn)  # no pointer- or path-leaking SQL, no gigabyte values
     conn.create_function("fieldkit_percent", 2, _percent, deterministic=True)
     conn.create_function("fieldkit_label", 2, _label, deterministic=True)
+    for name, (arity, fn) in compare.sql_functions().items():
+        conn.create_function(name, arity, fn, deterministic=True)
     if not is_fieldkit(conn):
         return
     # An unreadable definition: browse the tables as they are.
@@ -252,7 +254,13 @@ def render_cell(
         return Markup(f"&lt;Binary:&nbsp;{n:,}&nbsp;byte{'' if n == 1 else 's'}&gt;")
     if table is None:
         return None
-    if info is not None and column == "record_id" and table in RECORD_TABLES:
+    if (
+        info is not None
+        and column == "record_id"
+        and (
+            table in RECORD_TABLES or table in info.headings  # the wide views
+        )
+    ):
         # a record's page (and every list of records) links to its answers, in order
         href = (
             datasette.urls.database(database)

@@ -11,7 +11,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-FOOTER = re.compile(r"([^\n]+?), page \d+ of \d+")
+FOOTER = re.compile(r"([^\n]+?), page \d+")
 
 
 def available() -> bool:

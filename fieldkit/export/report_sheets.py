@@ -87,7 +87,16 @@ def summary_sheet(
                 ]
             )
             row_no += 1
-        charts.append(ChartSpec(f"{name}: % completed (of applicable)", first, row_no, 4, 10))
+        charts.append(
+            ChartSpec(
+                f"{name}: % completed (of applicable)",
+                first,
+                row_no,
+                4,
+                10,
+                texts=[r["label"] for r in part],
+            )
+        )
         data.append([])
         row_no += 1
     sheet = Sheet(
@@ -121,6 +130,7 @@ def charts_sheet(charts: list[ChartSpec]) -> Sheet:
                 c.labels_col,
                 source="Summary",
                 anchor=f"A{row}",
+                texts=c.texts,
             )
         )
         row += int(height / 0.53) + 2
@@ -187,6 +197,7 @@ def summary_table_sheets(conn: sqlite3.Connection, force: str | None, source: st
                         1,
                         anchor=f"A{last + 3}",
                         label_lines=max((-(-len(r["question"]) // 48) for r in rows), default=1),
+                        texts=[r["label"] for r in rows],
                     )
                 ],
             )

@@ -19,6 +19,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabel, DataLabelList
+from openpyxl.chart.text import Text
+from openpyxl.descriptors import Typed
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -57,6 +60,7 @@ class ChartSpec:
     source: str | None = None  # the sheet holding the data (default: the chart's own)
     anchor: str | None = None  # top-left cell (default: right of the table)
     label_lines: int = 1  # lines the longest bar label wraps to
+    texts: list[str] = field(default_factory=list)  # each bar's own label, "77% (305 of 395)"
 
     @property
     def bars(self) -> int:
@@ -94,6 +98,7 @@ class Sheet:
     portrait: bool = False
     page_break_rows: list[int] = field(default_factory=list)  # a new page starts after
     font_size: float | None = None  # a smaller type for a sheet meant to be printed
+    data: bool = False  # a data sheet (a row per record or answer): for filtering, not print
 
 
 # --------------------------------------------------------------------------- values
@@ -149,6 +154,33 @@ def _widths(header: list[str], sample: list[Sequence[Any]], ids: list[str] | Non
         w = max([min(len(h), 40), len(ids[i]) if ids else 0] + [_width(r[i]) for r in sample])
         widths.append(max(8, min(MAX_WIDTH, w + 2)))
     return widths
+
+
+class TextLabel(DataLabel):
+    """A bar's data label with its own text (c:dLbl/c:tx, which openpyxl's DataLabel
+    leaves out; Excel and LibreOffice both read it)."""
+
+    tagname = "dLbl"
+    idx = DataLabel.idx
+    tx = Typed(expected_type=Text, allow_none=True)
+    dLblPos = DataLabel.dLblPos
+    showLegendKey = DataLabel.showLegendKey
+    showVal = DataLabel.showVal
+    showCatName = DataLabel.showCatName
+    showSerName = DataLabel.showSerName
+    showPercent = DataLabel.showPercent
+    showBubbleSize = DataLabel.showBubbleSize
+    __elements__ = (
+        "idx",
+        "tx",
+        "dLblPos",
+        "showLegendKey",
+        "showVal",
+        "showCatName",
+        "showSerName",
+        "showPercent",
+        "showBubbleSize",
+    )
 
 
 class Writer:
@@ -227,7 +259,9 @@ class Writer:
         ws.print_area = f"A1:{get_column_letter(max(ncols, 1))}{max(last_row, head)}"
         ws.oddFooter.left.text = _text(self.footer).replace("&", "&&")
         ws.oddFooter.left.size = 8
-        ws.oddFooter.right.text = f"{ws.title.replace('&', '&&')}, page &P of &N"
+        ws.page_setup.firstPageNumber = 1  # each sheet counts its own pages
+        ws.page_setup.useFirstPageNumber = True
+        ws.oddFooter.right.text = f"{ws.title.replace('&', '&&')}, page &P"
         ws.oddFooter.right.size = 8
         for row in spec.page_break_rows:
             ws.row_breaks.append(Break(id=row))
@@ -347,6 +381,8 @@ class Writer:
         cats = Reference(source, min_col=c.labels_col, min_row=c.first_row, max_row=c.last_row)
         chart.add_data(data, titles_from_data=False)
         chart.set_categories(cats)
+        if c.texts:
+            chart.series[0].dLbls = bar_labels(c.texts, size)
         chart.gapWidth = 40
         chart.width, chart.height = c.size
         ws.add_chart(chart, c.anchor or f"{get_column_letter(ncols + 2)}{c.first_row}")
@@ -372,6 +408,31 @@ def chart_size(bars: int, label_lines: int = 1) -> tuple[float, float]:
     over 40 bars (smaller type), so 63 one-line bars still fit one portrait page."""
     per = 0.37 if bars > 40 else 0.2 + 0.3 * label_lines
     return 18.0, max(5.0, per * bars + 2.2)
+
+
+def bar_labels(texts: list[str], size: int) -> Any:
+    """Each bar's label as its own text ("77% (305 of 395)"), written at the bar's end:
+    the percentage alone would hide the counts a reader needs to judge it."""
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.drawing.text import (
+        CharacterProperties,
+        Paragraph,
+        ParagraphProperties,
+        RegularTextRun,
+    )
+
+    props = CharacterProperties(sz=size)
+    labels = []
+    for idx, text in enumerate(texts):
+        para = Paragraph(
+            pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)]
+        )
+        label = TextLabel(idx=idx, showVal=True, showCatName=False, showSerName=False)
+        label.showLegendKey, label.showPercent, label.showBubbleSize = False, False, False
+        label.tx = Text(rich=RichText(p=[para]))
+        label.dLblPos = "outEnd"
+        labels.append(label)
+    return DataLabelList(dLbl=labels, showVal=True, dLblPos="outEnd")
 
 
 def _title(text: str) -> Any:

@@ -402,15 +402,19 @@ def build_sheets(
         coverage_sheet(conn, titles, code),
         excluded_sheet(conn, titles, code),
     ]
-    for name, checklist, version in views.wide_views(conn):
-        if version is None and checklist.id in present:
-            sheets.append(wide_sheet(conn, name, checklist, code, redact))
-    sheets += [
+    data = [
+        wide_sheet(conn, name, checklist, code, redact)
+        for name, checklist, version in views.wide_views(conn)
+        if version is None and checklist.id in present
+    ]
+    data += [
         answers_sheet(conn, titles, items, code, redact),
         notes_sheet(conn, titles, code, redact),
         conflicts_sheet(conn, titles, items, code, redact),
     ]
-
+    sheets += data
+    for spec in sheets:  # for filtering and sorting: a row per force, record or answer
+        spec.data = any(spec is d for d in data) or spec.title in ("By force", "Scales by force")
     sheets += register_sheets(conn, redact=redact, force=code)
     return sheets, lambda written: about_sheet(store, code, redact, written)
 
@@ -425,32 +429,42 @@ def export_xlsx(
     progress: Callable[[str, int, int, int], None] | None = None,
     only: Iterable[str] | None = None,
     unreadable: list[str] | None = None,
+    data_out: Path | str | None = None,
 ) -> dict[str, int]:
     """Write the workbook to `out` (owner-only, replaced atomically); returns the data rows
     written per sheet. `progress(sheet, sheets_done, sheets_total, rows)` is called as each
     sheet starts (rows 0) and as its rows are written (rows: how many more). `only`: just
     the sheets with these titles (and About), e.g. the report sheets to print. Values a
     workbook cannot hold (binary) are written as "<binary, N bytes>" and their cells
-    ("Answers!H5") added to `unreadable` when given."""
+    ("Answers!H5") added to `unreadable` when given. `data_out`: the data sheets (the wide
+    sheets, Answers, Notes, Conflicts) go to this second workbook, so that printing `out`
+    prints the report sheets only."""
     out = Path(out)
     sheets, about = build_sheets(store, redact=redact, force=force)
     if only is not None:
         keep = set(only)
         sheets = [s for s in sheets if s.title in keep]
-    writer = Writer(max_rows=max_rows, footer=footer_text(store))
-    names: list[str] = []
+    footer = footer_text(store)
+    writer = Writer(max_rows=max_rows, footer=footer)
+    data = Writer(max_rows=max_rows, footer=footer) if data_out is not None else writer
+    names: dict[Writer, list[str]] = {writer: [], data: []}
     total = len(sheets) + 1
     for done, spec in enumerate(sheets):
+        into = data if spec.data else writer
         if progress is not None:
             progress(spec.title, done, total, 0)
-            writer.progress = lambda title, rows, done=done: progress(title, done, total, rows)
-        names += writer.add(spec)
+            into.progress = lambda title, rows, done=done: progress(title, done, total, rows)
+        names[into] += into.add(spec)
     if progress is not None:
         progress("About", total - 1, total, 0)
         writer.progress = lambda title, rows: progress(title, total - 1, total, rows)
-    writer.add(about(names + ["About"]))
-    if unreadable is not None:
-        unreadable += writer.unreadable
+    for w in dict.fromkeys((writer, data)):
+        w.add(about(names[w] + ["About"]))
+        if unreadable is not None:
+            unreadable += w.unreadable
     out.parent.mkdir(parents=True, exist_ok=True)
+    if data_out is not None:
+        Path(data_out).parent.mkdir(parents=True, exist_ok=True)
+        replace_privately(Path(data_out), data.save)
     replace_privately(out, writer.save)
-    return writer.written
+    return {**data.written, **writer.written}

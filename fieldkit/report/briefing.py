@@ -1,11 +1,15 @@
-"""A force briefing: one self-contained, printable HTML page for one force. Its summary
-tables (Table 2) against the national (all forces pooled) figures, its findings from every
-other instrument against national, coverage against targets, the open recommendations and
-its action-plan objectives by RAG status. Charts are inline SVG, styles inline: nothing is
-fetched, so the file opens offline and prints as it shows.
+"""A force briefing: one self-contained, printable HTML page for one force, read in five
+minutes. It opens with the items where the force differs from the rest of England and
+Wales beyond chance (fieldkit/report/compare.py: a named two-sided test at 95%, the
+force's Wilson interval; a base under `min_base` is too small to call, never flagged),
+sorted by the size of the gap; then its summary tables (Table 2) against the rest, coverage
+against targets, the open recommendations and its action-plan objectives by RAG status.
+Every item's table is in an appendix with `full`. Printed (A4, the page's print CSS), the
+default briefing fits in four pages; no heading is parted from its table or chart.
 
-Every figure comes from fieldkit.report (the same views as the terminal, the workbook and
-Datasette), so the briefing cannot disagree with them."""
+Charts are inline SVG, styles inline: nothing is fetched, so the file opens offline and
+prints as it shows. Every figure comes from fieldkit.report (the same views as the
+terminal, the workbook and Datasette), so the briefing cannot disagree with them."""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.files import write_privately
+from fieldkit.report.briefing_svg import RAG_COLOUR, RAG_ORDER, bars_svg, rag_svg
+from fieldkit.report.compare import FISHER, HIGHER, LOWER, MIN_BASE, TOO_SMALL, Z_TEST
 from fieldkit.report.definitions import titles as checklist_titles
 from fieldkit.report.findings import evidence, scales
 from fieldkit.report.return_figures import return_figures_html
@@ -24,30 +30,33 @@ from fieldkit.safetext import html_text
 from fieldkit.store import resolve_force
 
 CLOSED = ("complete", "not-taken-forward", "no-further-action-needed")
-RAG_ORDER = ("red", "amber", "green", "complete", "not-started")
-RAG_COLOUR = {
-    "red": "#c0392b",
-    "amber": "#e69f00",
-    "green": "#2e8b57",
-    "complete": "#555",
-    "not-started": "#aaa",
-}
+SHOWN_DIFFERENCES = 20  # the rest are in the appendix (--full) and `report evidence --by force`
 
 CSS = """
-body { font: 11pt/1.4 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #111;
+@page { size: A4; margin: 14mm 13mm; }
+body { font: 10pt/1.35 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #111;
   margin: 2em auto; max-width: 60em; padding: 0 1em; }
-h1 { font-size: 1.6em; margin: 0 0 .2em; }
-h2 { font-size: 1.2em; margin: 1.6em 0 .4em; border-bottom: 2px solid #2f6f9f; }
-h3 { font-size: 1em; margin: 1.2em 0 .3em; }
+h1 { font-size: 1.5em; margin: 0 0 .2em; }
+h2 { font-size: 1.15em; margin: 1.2em 0 .3em; border-bottom: 2px solid #2f6f9f; }
+h3 { font-size: 1em; margin: 1em 0 .3em; }
 p.source, p.rule { color: #444; font-size: .9em; margin: .2em 0; }
-table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; font-size: .92em; }
-th, td { text-align: left; vertical-align: top; padding: .25em .5em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; width: 100%; margin: .3em 0 .8em; font-size: .9em; }
+th, td { text-align: left; vertical-align: top; padding: .18em .4em; border-bottom: 1px solid #ddd; }
 th { background: #e8f0f7; }
 td.n { text-align: right; white-space: nowrap; }
+.lower { color: #a3261b; font-weight: bold; }
+.higher { color: #1d6b40; font-weight: bold; }
 .rag { display: inline-block; padding: 0 .5em; border-radius: .3em; color: #fff; }
-svg { display: block; margin: .3em 0 1em; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
-  table, svg { break-inside: avoid; } }
+svg { display: block; margin: .3em 0 .6em; max-width: 100%; height: auto; }
+section.keep { break-inside: avoid; page-break-inside: avoid; }
+section.appendix { break-before: page; page-break-before: always; }
+span.cl { color: #555; font-size: .9em; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; }
+  h1, h2, h3, p.source { break-after: avoid; page-break-after: avoid; }
+  svg, tr { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+}
 """
 
 
@@ -56,113 +65,167 @@ def _e(value: Any) -> str:
     return html_text(value)
 
 
-def bars_svg(rows: list[tuple[str, int | None, int | None]], force: str) -> str:
-    """Paired horizontal bars per question: the force's % and the national %."""
-    label_w, bar_w, row_h = 330, 300, 34
-    height = row_h * len(rows) + 30
+def _call(r: dict[str, Any]) -> str:
+    """The comparison's verdict, coloured when it is a difference."""
+    call = r.get("difference") or ""
+    css = f" class='{call}'" if call in (HIGHER, LOWER) else ""
+    return f"<span{css}>{_e(call)}</span>"
+
+
+def _gap(r: dict[str, Any]) -> str:
+    return "" if r.get("gap") is None else f"{r['gap']:+.0f}"
+
+
+def _compared(
+    rows: list[dict[str, Any]], force: str, *, checklist: dict[str, str] | None = None
+) -> str:
+    """A table of items: the force's figure and interval against the rest of England and
+    Wales, the gap and the verdict (with the checklist's title when `checklist` is given)."""
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 60}" '
-        f'height="{height}" role="img" font-family="Arial, sans-serif" font-size="11">'
+        f"<table><thead><tr><th>Question</th><th>{_e(force)}</th><th>95% interval</th>"
+        "<th>Rest of England and Wales</th><th>Gap (points)</th><th>Difference</th></tr></thead>"
     ]
-    for n, (text, mine, national) in enumerate(rows):
-        y = 20 + n * row_h
-        short = text if len(text) <= 58 else text[:57] + "…"
-        out.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{_e(short)}</text>')
-        for k, (value, colour) in enumerate(((mine, "#2f6f9f"), (national, "#b7c9d9"))):
-            if value is None:
-                continue
-            w = bar_w * value / 100
-            yy = y + k * 13
-            out.append(
-                f'<rect x="{label_w}" y="{yy}" width="{w:.1f}" height="12" fill="{colour}"/>'
-            )
-            out.append(f'<text x="{label_w + w + 4}" y="{yy + 10}">{value}%</text>')
-    out.append(
-        f'<rect x="{label_w}" y="4" width="10" height="10" fill="#2f6f9f"/>'
-        f'<text x="{label_w + 14}" y="13">{_e(force)}</text>'
-        f'<rect x="{label_w + 150}" y="4" width="10" height="10" fill="#b7c9d9"/>'
-        f'<text x="{label_w + 164}" y="13">National (all forces pooled)</text>'
-    )
-    out.append("</svg>")
+    for r in rows:
+        where = (
+            f"<span class='cl'>{_e(checklist.get(r['checklist_id'], r['checklist_id']))}:</span> "
+            if checklist is not None
+            else ""
+        )
+        out.append(
+            f"<tr><td>{where}{_e(r['question'])}</td><td class='n'>{_e(r['label'])}</td>"
+            f"<td class='n'>{_e(r.get('interval'))}</td><td class='n'>{_e(r.get('rest_label'))}</td>"
+            f"<td class='n'>{_gap(r)}</td><td>{_call(r)}</td></tr>"
+        )
+    out.append("</table>")
     return "".join(out)
 
 
-def _against(
-    mine: list[dict[str, Any]], national: list[dict[str, Any]], force: str
-) -> tuple[str, str]:
-    """A table and a chart: each question, the force's figure and the national one."""
-    nat = {(r["checklist_id"], r["item_id"]): r for r in national}
-    rows, chart = [], []
-    for r in mine:
-        n = nat.get((r["checklist_id"], r["item_id"]), {})
-        rows.append(
-            f"<tr><td>{_e(r['question'])}</td><td class='n'>{_e(r['label'])}</td>"
-            f"<td class='n'>{_e(n.get('label', ''))}</td></tr>"
-        )
-        chart.append((r["question"], r["percent"], n.get("percent")))
-    table = (
-        "<table><tr><th>Question</th><th>"
-        + _e(force)
-        + "</th><th>National</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
-    return table, bars_svg(chart, force)
+def _section(*parts: str, css: str = "keep") -> str:
+    return f"<section class='{css}'>" + "".join(parts) + "</section>"
 
 
-def briefing_html(conn: sqlite3.Connection, force: str, source: str) -> str:
-    """The whole page for one force (code or name)."""
+def briefing_html(
+    conn: sqlite3.Connection,
+    force: str,
+    source: str,
+    *,
+    full: bool = False,
+    min_base: int = MIN_BASE,
+) -> str:
+    """The whole page for one force (code or name); `full` adds every item's table as an
+    appendix; `min_base`: below this many applicable records an item is too small to call."""
     code = resolve_force(force)
     name = conn.execute("SELECT name FROM forces WHERE code = ?", (code,)).fetchone()
     force_name = name[0] if name else code
-    when = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")
     titles = checklist_titles(conn)
+    items = [r for r in evidence(conn, force=code, min_base=min_base) if r["applicable"] > 0]
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{_e(force_name)}: fieldwork briefing</title><style>{CSS}</style></head><body>",
-        f"<h1>{_e(force_name)}: fieldwork briefing</h1>",
-        f"<p class='source'>Source: {_e(source)}; produced {when} by fieldkit.</p>",
-        "<p class='rule'>Final, non-deleted records, one per case. Not applicable left out "
-        "of both counts. National figures pool every force's counts (never an average of "
-        "percentages). Percentages rounded half up; each figure as completed of applicable.</p>",
+        _head(force_name, source, min_base),
+        _differences(items, force_name, titles, min_base),
+        _summaries(conn, code, force_name, min_base),
+        return_figures_html(conn, code, force_name),
+        _coverage(conn, code, titles),
+        _recommendations(conn),
+        _plans(conn, code),
     ]
-    summarised: set[tuple[str, str]] = set()
+    if full:
+        parts.append(_appendix(conn, code, items, force_name, titles, min_base))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _head(force_name: str, source: str, min_base: int) -> str:
+    when = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")
+    return (
+        f"<h1>{_e(force_name)}: fieldwork briefing</h1>"
+        f"<p class='source'>Source: {_e(source)}; produced {when} by fieldkit.</p>"
+        "<p class='rule'>Final, non-deleted records, one per case; not applicable left out of "
+        "both counts; each figure as completed of applicable, rounded half up. The force is "
+        "compared with the rest of England and Wales (every other force's counts pooled). A "
+        f"difference is called when a two-sided {Z_TEST} ({FISHER} where a cell expects fewer "
+        f"than 5) gives p &lt; 0.05; an item with a base under {min_base} is too small to call. "
+        "The interval is the force's Wilson 95% interval.</p>"
+    )
+
+
+def _differences(
+    items: list[dict[str, Any]], force_name: str, titles: dict[str, str], min_base: int
+) -> str:
+    """The items where the force differs from the rest beyond chance, largest gap first."""
+    called = [r for r in items if r["difference"] in (HIGHER, LOWER)]
+    called.sort(key=lambda r: (-abs(r["gap"]), r["checklist_id"], r["question"]))
+    small: dict[str, int] = {}
+    for r in items:
+        if r["difference"] == TOO_SMALL:
+            small[r["checklist_id"]] = small.get(r["checklist_id"], 0) + 1
+    tested = len(items) - sum(small.values())
+    heading = f"<h2>Where {_e(force_name)} differs from the rest of England and Wales</h2>"
+    lines = [
+        f"<p class='source'>{len(called)} of the {tested} items with a base of {min_base} or more "
+        "differ beyond chance (at 95%, about 1 in 20 would by chance alone).</p>"
+    ]
+    if small:
+        listed = "; ".join(f"{_e(titles.get(c, c))} {n}" for c, n in small.items())
+        lines.append(
+            f"<p class='source'>Too small to call (base under {min_base}), never flagged: "
+            f"{listed} item(s).</p>"
+        )
+    if not called:
+        return _section(heading, *lines, "<p>No item differs beyond chance.</p>")
+    shown = called[:SHOWN_DIFFERENCES]
+    if len(called) > len(shown):
+        lines.append(
+            f"<p class='source'>The {len(shown)} largest gaps; the other "
+            f"{len(called) - len(shown)} are in the appendix (--full).</p>"
+        )
+    return _section(heading, *lines, _compared(shown, force_name, checklist=titles), css="")
+
+
+def _summaries(conn: sqlite3.Connection, code: str, force_name: str, min_base: int) -> str:
+    """Each summary table (Table 2): the force against the rest, as a chart and a table."""
+    out = []
     for table in summary_tables(conn):
         mine = summary(conn, table, force=code)
-        national = summary(conn, table)
-        summarised |= {(table.checklist_id, i) for i in table.items}
-        parts.append(f"<h2>{_e(mine['title'])}</h2>")
-        parts.append(
-            f"<p class='source'>{mine['files']} of the force's case files in scope; "
-            f"{national['files']} nationally.</p>"
+        rows = [r for r in mine["rows"] if r["applicable"] > 0]
+        if not rows:
+            continue
+        out.append(
+            _section(
+                f"<h2>{_e(mine['title'])}</h2>",
+                f"<p class='source'>{mine['files']} of the force's case files in scope.</p>",
+                bars_svg(rows, force_name),
+                _compared(rows, force_name),
+            )
         )
-        t, svg = _against(mine["rows"], national["rows"], force_name)
-        parts += [svg, t]
-    parts.append(return_figures_html(conn, code, force_name))
-    mine_all = evidence(conn, force=code)
-    national_all = evidence(conn)
+    return "".join(out)
+
+
+def _appendix(
+    conn: sqlite3.Connection,
+    code: str,
+    items: list[dict[str, Any]],
+    force_name: str,
+    titles: dict[str, str],
+    min_base: int,
+) -> str:
+    """Every item, checklist by checklist (the briefing's appendix, with --full)."""
+    parts = ["<section class='appendix'><h2>Appendix: every item</h2></section>"]
     scored_all = [r for r in scales(conn, force=code) if r["scored"]]
     national_scores = {(r["checklist_id"], r["item_id"]): r for r in scales(conn)}
-    order = [r["checklist_id"] for r in mine_all] + [r["checklist_id"] for r in scored_all]
+    order = [r["checklist_id"] for r in items] + [r["checklist_id"] for r in scored_all]
     for cid in dict.fromkeys(order):
-        rows = [
-            r
-            for r in mine_all
-            if r["checklist_id"] == cid
-            and (cid, r["item_id"]) not in summarised
-            and r["applicable"] > 0
-        ]
+        rows = [r for r in items if r["checklist_id"] == cid]
         scored = [r for r in scored_all if r["checklist_id"] == cid]
-        if not rows and not scored:
-            continue
-        parts.append(f"<h2>{_e(titles.get(cid, cid))}: findings</h2>")
+        parts.append(f"<h3>{_e(titles.get(cid, cid))}: findings</h3>")
         if rows:
-            t, svg = _against(rows, national_all, force_name)
-            parts += [svg, t]
+            parts.append(_compared(rows, force_name))
         if scored:
-            parts.append("<h3>Scored questions (3 = adequate, 4 = good)</h3><table>")
             parts.append(
-                "<tr><th>Question</th><th>Mean</th><th>Scoring 3 or more</th><th>National</th></tr>"
+                "<h3>Scored questions (3 = adequate, 4 = good)</h3><table><thead><tr>"
+                "<th>Question</th><th>Mean</th><th>Scoring 3 or more</th><th>National</th>"
+                "</tr></thead>"
             )
             for r in scored:
                 nat = national_scores.get((cid, r["item_id"]), {})
@@ -172,18 +235,15 @@ def briefing_html(conn: sqlite3.Connection, force: str, source: str) -> str:
                     f"<td class='n'>{_e(nat.get('label', ''))}</td></tr>"
                 )
             parts.append("</table>")
-    parts.append(_coverage(conn, code, titles))
-    parts.append(_recommendations(conn))
-    parts.append(_plans(conn, code))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return "".join(parts)
 
 
 def _coverage(conn: sqlite3.Connection, code: str, titles: dict[str, str]) -> str:
     rows = coverage(conn, force=code)
     out = [
-        "<h2>Coverage against the sample targets</h2><table><tr><th>Checklist</th>"
-        "<th>Stratum</th><th>Final</th><th>Target</th><th>Still to do</th><th>Drafts</th></tr>"
+        "<h2>Coverage against the sample targets</h2><table><thead><tr><th>Checklist</th>"
+        "<th>Stratum</th><th>Final</th><th>Target</th><th>Still to do</th><th>Drafts</th>"
+        "</tr></thead>"
     ]
     for r in rows:
         out.append(
@@ -194,7 +254,7 @@ def _coverage(conn: sqlite3.Connection, code: str, titles: dict[str, str]) -> st
             f"<td class='n'>{_e(r['drafts'] or '')}</td></tr>"
         )
     out.append("</table>")
-    return "".join(out)
+    return _section("".join(out))
 
 
 def _recommendations(conn: sqlite3.Connection) -> str:
@@ -207,18 +267,18 @@ def _recommendations(conn: sqlite3.Connection) -> str:
     ).fetchall()
     out = [f"<h2>Open recommendations ({len(rows)})</h2>"]
     if not rows:
-        return out[0] + "<p>None open.</p>"
+        return _section(out[0], "<p>None open.</p>")
     out.append(
-        "<table><tr><th>Ref</th><th>Recommendation</th><th>Lead</th><th>Status</th>"
-        "<th>Since</th></tr>"
+        "<table><thead><tr><th>Ref</th><th>Recommendation</th><th>Lead</th><th>Status</th>"
+        "<th>Since</th></tr></thead>"
     )
     for ref, title, lead, status, since in rows:
         out.append(
             f"<tr><td>{_e(ref)}</td><td>{_e(title)}</td><td>{_e(lead)}</td>"
-            f"<td>{_e(status)}</td><td>{_e(since)}</td></tr>"
+            f"<td>{_e(status)}</td><td class='n'>{_e(since)}</td></tr>"
         )
     out.append("</table>")
-    return "".join(out)
+    return _section("".join(out))
 
 
 def _plans(conn: sqlite3.Connection, code: str) -> str:
@@ -227,15 +287,14 @@ def _plans(conn: sqlite3.Connection, code: str) -> str:
         " rag_since, rag_note FROM plans_by_force WHERE force_code = ? ORDER BY plan, position",
         (code,),
     ).fetchall()
-    out = ["<h2>Action plan: objectives by RAG status</h2>"]
+    heading = "<h2>Action plan: objectives by RAG status</h2>"
     if not rows:
-        return out[0] + "<p>No action plan recorded for this force.</p>"
+        return _section(heading, "<p>No action plan recorded for this force.</p>")
     counts = {rag: sum(1 for r in rows if r[5] == rag) for rag in RAG_ORDER}
-    out.append(_rag_svg(counts))
-    out.append(
-        "<table><tr><th>Objective</th><th>Owner</th><th>Due</th><th>RAG</th><th>Since</th>"
-        "<th>Note</th></tr>"
-    )
+    out = [
+        "<table><thead><tr><th>Objective</th><th>Owner</th><th>Due</th><th>RAG</th>"
+        "<th>Since</th><th>Note</th></tr></thead>"
+    ]
     for _plan, oid, text, owner, due, rag, since, note in rows:
         colour = RAG_COLOUR.get(rag, "#777")
         out.append(
@@ -244,31 +303,20 @@ def _plans(conn: sqlite3.Connection, code: str) -> str:
             f"<td>{_e(since)}</td><td>{_e(note)}</td></tr>"
         )
     out.append("</table>")
-    return "".join(out)
+    return _section(heading, rag_svg(counts)) + _section("".join(out), css="")
 
 
-def _rag_svg(counts: dict[str, int]) -> str:
-    total = sum(counts.values()) or 1
-    x, parts = 0.0, []
-    for rag in RAG_ORDER:
-        n = counts.get(rag, 0)
-        if not n:
-            continue
-        w = 600 * n / total
-        parts.append(
-            f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="22" fill="{RAG_COLOUR[rag]}"/>'
-            f'<text x="{x + 4:.1f}" y="15" fill="#fff">{_e(rag)} {n}</text>'
-        )
-        x += w
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="22" role="img" '
-        'font-family="Arial, sans-serif" font-size="11">' + "".join(parts) + "</svg>"
-    )
-
-
-def write_briefing(conn: sqlite3.Connection, force: str, out: Path, source: str) -> Path:
+def write_briefing(
+    conn: sqlite3.Connection,
+    force: str,
+    out: Path,
+    source: str,
+    *,
+    full: bool = False,
+    min_base: int = MIN_BASE,
+) -> Path:
     """Write the page (owner-only, atomically)."""
-    html = briefing_html(conn, force, source)
+    html = briefing_html(conn, force, source, full=full, min_base=min_base)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_privately(out, html)
     return out

@@ -28,6 +28,7 @@ class Figure:
     of: tuple[str, str] | None = None  # on the sheet: numerator ÷ denominator, as a percentage
     mean: bool = False  # on the sheet: the mean as a number with one decimal
     description: str = ""  # what it means (Datasette's column description)
+    per_force: bool = False  # only in a row per force (the comparison with the rest)
 
 
 _WHERE = (
@@ -36,6 +37,34 @@ _WHERE = (
     Figure("section", "section"),
     Figure("item_id", "item_id", "Item id", description="The question's id in its checklist."),
 )
+
+# A force's figure against the rest of England and Wales (fieldkit/report/compare.py).
+COMPARISON = (
+    Figure("interval", "interval_95", None, "95% interval", numeric=True, per_force=True),
+    Figure("ci_low", "ci_low", "95% interval: low (%)", numeric=True, per_force=True,
+           description="The force's Wilson 95% interval, lower end, in percent."),
+    Figure("ci_high", "ci_high", "95% interval: high (%)", numeric=True, per_force=True,
+           description="The force's Wilson 95% interval, upper end, in percent."),
+    Figure("rest_applicable", "rest_applicable", "Rest of E&W: applicable", numeric=True,
+           per_force=True, description="Applicable records in every other force, pooled."),
+    Figure("rest_completed", "rest_completed", "Rest of E&W: completed", numeric=True,
+           per_force=True, description="Completed records in every other force, pooled."),
+    Figure("rest_percent", "rest_percent", "Rest of E&W: %", numeric=True, per_force=True,
+           of=("rest_completed", "rest_applicable"),
+           description="The rest of England and Wales's percentage, rounded half up."),
+    Figure("rest_label", "rest_label", "Rest of E&W", "Rest of E&W", numeric=True,
+           per_force=True, description="The rest of England and Wales as quoted."),
+    Figure("gap", "gap_points", "Gap (points)", numeric=True, per_force=True,
+           description="The force's % less the rest's, in percentage points."),
+    Figure("p_value", "p_value", "p (two-sided)", numeric=True, per_force=True,
+           description="Two-sided p-value of the test named."),
+    Figure("test", "test", "Test", per_force=True,
+           description="Two-proportion z-test, or Fisher's exact test when a cell expects "
+           "fewer than 5."),
+    Figure("difference", "difference", "Difference (95%)", "Difference", per_force=True,
+           description="higher / lower than the rest beyond chance (p < 0.05), no clear "
+           "difference, or too small to call (a base under 10)."),
+)  # fmt: skip
 
 EVIDENCE: tuple[Figure, ...] = (
     *_WHERE,
@@ -51,6 +80,7 @@ EVIDENCE: tuple[Figure, ...] = (
            description="100 × completed ÷ applicable, rounded half up to a whole percent."),
     Figure("label", "label", "Label", "Completed of applicable", numeric=True,
            description="The figure as it should be quoted: '77% (305 of 395)'."),
+    *COMPARISON,
     Figure("not_applicable", "not_applicable", "Not applicable", "N/A", numeric=True,
            description="Answers 'not applicable' (left out of both counts)."),
     Figure("unknown", "unknown", "Unknown", numeric=True,
@@ -89,7 +119,11 @@ SCALES: tuple[Figure, ...] = (
 
 
 def _kept(spec: tuple[Figure, ...], per_force: bool, ids: bool = True) -> list[Figure]:
-    return [f for f in spec if (per_force or f.key != "force") and (ids or f.key != "item_id")]
+    return [
+        f
+        for f in spec
+        if (per_force or (f.key != "force" and not f.per_force)) and (ids or f.key != "item_id")
+    ]
 
 
 def csv_figures(spec: tuple[Figure, ...], *, per_force: bool, ids: bool) -> list[Figure]:

@@ -10,6 +10,7 @@ from typing import Any
 from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.report import numbers
+from fieldkit.report.compare import MIN_BASE, with_rest
 from fieldkit.store import resolve_force, views
 
 
@@ -59,9 +60,14 @@ def evidence(
     by_force: bool = False,
     force: str | None = None,
     in_scope: bool = True,
+    min_base: int = MIN_BASE,
 ) -> list[dict[str, Any]]:
     """Every yes/no(/not applicable) item: applicable, completed, percent and label, pooled
     over forces (or one row per force with `by_force`), by the Table 2 rule.
+
+    A force's row also carries the rest of England and Wales (every other force pooled),
+    the force's Wilson 95% interval and whether it differs beyond chance (the columns of
+    fieldkit.report.compare.with_rest; a base under `min_base` is too small to call).
 
     Beside the Table 2 figure, `percent_of_base` is completed over every counted instance
     (the 2014 report's "of all files"): `base` is the records in scope for an ordinary item
@@ -90,6 +96,17 @@ def evidence(
             base_label=numbers.label(r["completed"], base, unit=unit),
         )
         out.append(row)
+    if out and (by_force or force is not None):
+        national = {
+            (r["checklist_id"], r["item_id"]): r
+            for r in sql.rows(
+                conn,
+                "SELECT checklist_id, item_id, applicable, completed FROM evidence_summary"
+                " WHERE in_scope = ?",
+                (1 if in_scope else 0,),
+            )
+        }
+        out = [with_rest(r, national[(r["checklist_id"], r["item_id"])], min_base) for r in out]
     return out
 
 
@@ -116,10 +133,19 @@ def scales(
     return out
 
 
-def not_counted(conn: sqlite3.Connection, checklist: str | None = None) -> dict[str, int]:
-    """Records left out of every figure: drafts, and final duplicates of a counted record."""
+def not_counted(
+    conn: sqlite3.Connection, checklist: str | None = None, force: str | None = None
+) -> dict[str, int]:
+    """Records left out of every figure: drafts, and final duplicates of a counted record;
+    of one checklist and one force when given (else of all of them)."""
     views.ensure(conn)
-    where, args = sql.where({"deleted": 0, "checklist_id": checklist})
+    where, args = sql.where(
+        {
+            "deleted": 0,
+            "checklist_id": checklist,
+            "force_code": resolve_force(force) if force else None,
+        }
+    )
     drafts, dups = conn.execute(
         "SELECT coalesce(sum(status = 'draft'), 0),"
         f" coalesce(sum(status = 'final' AND counted = 0), 0) FROM record_facts {where}",

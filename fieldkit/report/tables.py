@@ -70,11 +70,12 @@ class Shown:
     empty: str = ""
 
 
-def caption(conn: sqlite3.Connection, checklist: str | None) -> str:
-    """What every findings table says it counts, with the records it left out."""
+def caption(conn: sqlite3.Connection, checklist: str | None, force: str | None = None) -> str:
+    """What every findings table says it counts, with the records it left out: of its own
+    checklist, and of its force when it is one force's table."""
     from fieldkit.report.findings import not_counted
 
-    left = not_counted(conn, checklist)
+    left = not_counted(conn, checklist, force)
     return (
         "Final, non-deleted records, one per natural key. Not applicable left out of both "
         "counts; pooled across forces; rounded half up. Not counted: "
@@ -115,11 +116,12 @@ def figure_frames(
     *,
     per_force: bool,
     ids: bool,
-    caption: str = "",
+    caption: Callable[[str], str] | None = None,
 ) -> list[Frame]:
     """Evidence or scale rows as one frame per checklist (in the rows' order), titled by
     `title(checklist_id, its rows)`, the columns as the figures' specification gives them
-    (fieldkit/report/figures.py); grouped by section unless a row per force."""
+    (fieldkit/report/figures.py); grouped by section unless a row per force; captioned
+    by `caption(checklist_id)` when given."""
     frames = []
     for cid in dict.fromkeys(r["checklist_id"] for r in rows):
         part = [
@@ -132,9 +134,9 @@ def figure_frames(
                 title(cid, part),
                 figure_columns(shown_figures(spec, per_force=per_force), shown=True),
                 part,
-                caption=caption,
+                caption=caption(cid) if caption else "",
                 data=figure_columns(csv_figures(spec, per_force=per_force, ids=ids), shown=False),
-                group=None if per_force else "section",
+                group="section",  # section headings, also in a row per force
             )
         )
     return frames
@@ -176,7 +178,13 @@ def evidence_report(
 
     rows = [{**r, "of_all": of_all(r)} for r in rows]
     frames = figure_frames(
-        EVIDENCE, rows, names, title, per_force=per_force, ids=ids, caption=caption(conn, checklist)
+        EVIDENCE,
+        rows,
+        names,
+        title,
+        per_force=per_force,
+        ids=ids,
+        caption=lambda cid: caption(conn, cid, force),
     )
     frames[-1].notes = [OF_ALL_NOTE]
     return Shown(data=rows, frames=frames)
@@ -215,10 +223,12 @@ def summary_report(
     force: str | None = None,
     ids: bool = False,
     as_data: bool = False,
+    by_force: bool = False,
 ) -> Shown:
     """`report summary`: the summary table called `name` (else every one the database's
     checklists define) in the shape the report printed it. As data: the one table, or a
-    list of them all."""
+    list of them all. `by_force`: a row per item and force, with the force's interval
+    and how it compares with the rest of England and Wales."""
     from fieldkit.errors import BadInput
     from fieldkit.report.summary import find_summary, summary, summary_tables
     from fieldkit.report.summary_frames import rates_frame, shares_frame
@@ -226,6 +236,8 @@ def summary_report(
     tables = [find_summary(conn, name)] if name else summary_tables(conn, None)
     if not tables:
         raise BadInput("no checklist in this database defines a summary table")
+    if by_force:
+        return _summary_by_force(conn, tables, ids=ids, as_data=as_data)
     found = [summary(conn, t, force=force) for t in tables]
     if as_data:
         return Shown(data=found if name is None else found[0])
@@ -244,11 +256,65 @@ def summary_report(
                     Column("label", "% of applicable files where activity completed", True),
                 ],
                 rows,
-                caption=caption(conn, s["checklist_id"]),
+                caption=caption(conn, s["checklist_id"], force),
                 data=[c for c in SUMMARY_DATA if ids or c.key != "item_id"],
             )
         )
     return Shown(data=found, frames=frames)
+
+
+SUMMARY_BY_FORCE = [  # grouped under each force's name
+    Column("question_shown", "Evidence", wrap=True),
+    Column("label", "% of applicable files where activity completed", True),
+    Column("interval", "95% interval", True),
+    Column("rest_label", "Rest of E&W", True),
+    Column("difference", "Difference"),
+]
+
+
+def _summary_by_force(
+    conn: sqlite3.Connection, tables: list[Any], *, ids: bool, as_data: bool
+) -> Shown:
+    """Each summary table with a row per force and item (forces in name order)."""
+    from fieldkit.report.findings import evidence
+
+    found = []
+    for t in tables:
+        rows = evidence(conn, checklist=t.checklist_id, by_force=True)
+        order = {item: n for n, item in enumerate(t.items)}
+        mine = sorted(
+            (r for r in rows if r["item_id"] in order),
+            key=lambda r: (r["force_name"] or r["force"], order[r["item_id"]]),
+        )
+        found.append((t, mine))
+    if as_data:
+        data = [{"summary": t.id, **r} for t, rows in found for r in rows]
+        return Shown(data=data)
+    frames = []
+    for t, rows in found:
+        shown = [
+            {**r, "force": r["force_name"] or r["force"], "question_shown": question_shown(r, ids)}
+            for r in rows
+        ]
+        data = [Column("force", "force"), *([Column("item_id", "item_id")] if ids else [])]
+        data += _named(
+            "question applicable completed percent label interval ci_low ci_high rest_applicable "
+            "rest_completed rest_label gap test p_value difference",
+            numeric="applicable completed percent ci_low ci_high rest_applicable "
+            "rest_completed gap p_value",
+            question="evidence",
+        )
+        frames.append(
+            Frame(
+                f"{t.title.split(':')[0]} by force",
+                SUMMARY_BY_FORCE,
+                shown,
+                caption=caption(conn, t.checklist_id),
+                data=data,
+                group="force",
+            )
+        )
+    return Shown(data=[r for _, rows in found for r in rows], frames=frames)
 
 
 def coverage_report(

@@ -15,8 +15,10 @@ ORDER BY checklist_id, position;
 
 -- name: summary_table
 -- A checklist's named summary table (its `summaries` key: Table 2), items in printed order,
--- over the records in scope.
-SELECT s.checklist_id, s.summary_id, s.summary_title, s.item_id, e.question AS evidence,
+-- over the records in scope; the title with its number of files filled in.
+SELECT s.checklist_id, s.summary_id,
+       replace(s.summary_title, '{files}', printf('%,d', e.files)) AS summary_title,
+       s.item_id, e.question AS evidence,
        e.applicable, e.completed, e.percent, e.label, e.not_applicable, e.files
 FROM summary_items s
 JOIN evidence_summary e
@@ -46,12 +48,33 @@ WHERE (:summary = '' OR summary_id = :summary) AND (top IS NULL OR rank <= top)
 ORDER BY checklist_id, summary_id, group_position, rank;
 
 -- name: evidence_per_force
+-- Each force against the rest of England and Wales (every other force's counts pooled):
+-- the force's Wilson 95% interval, the rest's figure, the gap, the two-sided test at 95%
+-- and its call (fieldkit/report/compare.py, as `fieldkit report evidence --by force`); a
+-- base under :min_base (default 10) is too small to call.
+WITH f AS (
+  SELECT *,
+         sum(applicable) OVER (PARTITION BY checklist_id, item_id) - applicable AS rest_n,
+         sum(completed) OVER (PARTITION BY checklist_id, item_id) - completed AS rest_k
+  FROM evidence_by_force
+  WHERE in_scope = 1 AND (:checklist = '' OR checklist_id = :checklist)
+)
 SELECT force_code AS force, force_name, checklist_id, item_id, question, applicable,
-       completed, percent, label, not_applicable, blank
-FROM evidence_by_force
-WHERE in_scope = 1
-  AND (:checklist = '' OR checklist_id = :checklist)
-  AND (:force = '' OR force_code = :force)
+       completed, percent, label,
+       fieldkit_ci_low(completed, applicable) AS ci_low,
+       fieldkit_ci_high(completed, applicable) AS ci_high,
+       rest_n AS rest_applicable, rest_k AS rest_completed,
+       fieldkit_percent(rest_k, rest_n) AS rest_percent,
+       fieldkit_label(rest_k, rest_n) AS rest_label,
+       CASE WHEN applicable > 0 AND rest_n > 0
+         THEN round(100.0 * completed / applicable - 100.0 * rest_k / rest_n, 1) END
+         AS gap_points,
+       fieldkit_p_value(completed, applicable, rest_k, rest_n, :min_base) AS p_value,
+       fieldkit_test(completed, applicable, rest_k, rest_n, :min_base) AS test,
+       fieldkit_difference(completed, applicable, rest_k, rest_n, :min_base) AS difference,
+       not_applicable, blank
+FROM f
+WHERE (:force = '' OR force_code = :force)
 ORDER BY checklist_id, position, force_code;
 
 -- name: out_of_scope

@@ -13,3 +13,22 @@ LEFT JOIN items i
 WHERE n.kind = 'note' AND n.value IS NOT NULL AND r.deleted = 0
   AND (:force = '' OR r.force_code = :force)
 ORDER BY r.checklist_id, r.force_code, n.record_id, i.position;
+
+-- name: records_csv_records
+-- A checklist's live records for `fieldkit export csv` (fieldkit/export/records_csv.py), one
+-- force's when :force is given; `copy` numbers the records of one natural key in the order
+-- the importer matches them (1: the earliest, the one the figures count).
+SELECT record_id, force_code, observed_at, status, subject_ref, inspection, observer_role,
+       keyed,
+       row_number() OVER (PARTITION BY natural_key ORDER BY created_hlc, record_id) AS copy
+FROM records
+WHERE checklist_id = :checklist AND deleted = 0 AND (:force = '' OR force_code = :force)
+ORDER BY observed_at, record_id;
+
+-- name: records_csv_cells
+-- Their answers and notes (not blank).
+SELECT c.record_id, c.kind, c.field, c.rkey, c.value
+FROM cells c
+JOIN records r ON r.record_id = c.record_id
+WHERE r.checklist_id = :checklist AND r.deleted = 0 AND (:force = '' OR r.force_code = :force)
+  AND c.kind IN ('answer', 'note') AND c.value IS NOT NULL;

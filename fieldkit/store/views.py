@@ -165,9 +165,12 @@ def wide_view_sql(name: str, checklist: Checklist, version: int | None) -> str:
     where = f"r.checklist_id = {_lit(checklist.id)} AND r.deleted = 0"
     if version is not None:
         where += f" AND r.checklist_version = {int(version)}"
+    # the record (linked to its answers where shown), then the questions, then the rest of
+    # the envelope: a reader sees the answers first
     cols = ",\n  ".join(
-        [f"r.{c}" for c in ENVELOPE]
+        [f"r.{ENVELOPE[0]}"]
         + [_column_sql(c, checklist, version is None) for c in wide_columns(checklist)]
+        + [f"r.{c}" for c in ENVELOPE[1:]]
     )
     return f"CREATE VIEW {_q(name)} AS\nSELECT\n  {cols}\nFROM record_facts r\nWHERE {where}"
 

@@ -4,8 +4,9 @@ plan's objectives by RAG status."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
+
+from fieldkit.safetext import html_text
 
 FORCE_COLOUR, REST_COLOUR = "#2f6f9f", "#b7c9d9"
 RAG_ORDER = ("red", "amber", "green", "complete", "not-started")
@@ -19,7 +20,8 @@ RAG_COLOUR = {
 
 
 def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
+    """Stored text in SVG: filtered (no control character) and escaped, as on the page."""
+    return html_text(value)
 
 
 def bars_svg(rows: list[dict[str, Any]], force: str) -> str:

@@ -128,6 +128,6 @@ def test_report_summary_takes_as_of_and_by_force(cli, demo_copy: Path) -> None:
         for n in table2()["rows"]
         if n["item_id"] == r["item_id"]
     )
-    res = cli("report", "summary", "--db", demo_copy, "--by", "force", "--format", "csv")
+    res = cli("report", "summary", "table2", "--db", demo_copy, "--by", "force", "--format", "csv")
     header = res.output.splitlines()[0].split(",")
     assert header[:2] == ["force", "evidence"] and "difference" in header

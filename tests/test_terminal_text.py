@@ -252,9 +252,10 @@ def test_force_briefing_html_and_svg(cli: Cli, hostile: Path, tmp_path: Path) ->
 
 
 def test_briefing_escapes_html() -> None:
-    from fieldkit.report.briefing import bars_svg
+    from fieldkit.report.briefing_svg import bars_svg
 
-    svg = bars_svg([('<script>alert(1)</script>"\x1b]52;c;UFdORUQ=\x07', 50, 40)], "<b>")
+    question = '<script>alert(1)</script>"\x1b]52;c;UFdORUQ=\x07'
+    svg = bars_svg([{"question": question, "percent": 50, "rest_percent": 40}], "<b>")
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "UFdORUQ" not in svg
     assert "&lt;b&gt;" in svg
 

@@ -136,7 +136,10 @@ def show(frames: list[Frame], fmt: str) -> None:
             # figures do not
             cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
             words = [len(w) for w in c.heading.split()]
-            fixed[c.key] = max(cells + words) if c.numeric else max(min(max(cells), 14), *words)
+            widest = max(cells, default=0)  # a frame may have no rows
+            fixed[c.key] = (
+                max([widest, *words, 1]) if c.numeric else max(min(widest, 14), *words, 1)
+            )
         wraps = [c for c in f.columns if c.wrap]
         borders = 3 * len(f.columns) + 1
         rest = max(20 * len(wraps), out.width - sum(fixed.values()) - borders)

@@ -191,10 +191,13 @@ class Shown:
     auto: set[str] = field(default_factory=set)
 
     def read(self, lines: list[str]) -> None:
-        for line in lines:
+        for n, line in enumerate(lines):
             m = STATUS.search(line)
             if m:
                 number, rest = m.groups()
+                after = lines[n + 1] if n + 1 < len(lines) else ""
+                if after.strip() and "Finalise" not in after:  # the status line wrapped
+                    rest = f"{rest.rstrip()} {after.strip()}"
                 item_id = BY_NUMBER[int(number)].id
                 rest = rest.rstrip()
                 how = "prefix" if rest.endswith("…") else "exact"  # … when cut short

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from fieldkit.store import Store
@@ -20,6 +21,7 @@ def _figures(rows: dict[str, dict]) -> dict[str, tuple]:
     return {k: (r["applicable"], r["completed"]) for k, r in rows.items()}
 
 
+@pytest.mark.slow
 def test_as_of_gives_the_figures_before_later_changes(cli, demo_copy: Path) -> None:
     before = evidence(cli, demo_copy)
     # Today (long after the demo's 2015 fieldwork) every counted case file's DA flag is
@@ -106,6 +108,7 @@ def test_the_register_sheets_are_as_of_the_date_too(cli, tmp_path: Path) -> None
     assert about_then["As of"].startswith("2015-06-30") and "register" in about_then["As of"]
 
 
+@pytest.mark.slow
 def test_report_summary_takes_as_of_and_by_force(cli, demo_copy: Path) -> None:
     def table2(*extra: object) -> dict:
         result = cli("report", "summary", "table2", "--db", demo_copy, "--json", *extra)

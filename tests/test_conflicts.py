@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from helpers.content import dump
 from helpers.examples import examples
 from hypothesis import given, settings
@@ -66,6 +67,7 @@ def test_concurrent_edits_later_clock_wins_and_the_other_is_kept(tmp_path: Path)
 
 @settings(max_examples=examples(10), deadline=None)
 @given(edits=st.lists(st.lists(st.sampled_from(["yes", "no"]), max_size=3), min_size=2, max_size=4))
+@pytest.mark.slow
 def test_concurrent_edits_on_many_devices(edits: list[list[str]]) -> None:
     """Each device edits one answer a few times without seeing the others: the winner is
     the latest last edit (clock, then device id), every other device's last edit with a

@@ -90,6 +90,7 @@ def test_demo_rates_look_like_the_report(demo_db: Path) -> None:
     assert 0.17 < yes / applicable < 0.27
 
 
+@pytest.mark.slow
 def test_demo_is_safe_to_repeat(demo_copy: Path, cli) -> None:
     """`fieldkit demo` again with the same seed (the demo fixture's) adds nothing."""
     with Store.open(demo_copy) as s:

@@ -224,6 +224,7 @@ def test_text_that_looks_like_a_formula_stays_text(book: tuple[Path, Path]) -> N
     assert "CR" in [c.value for row in wb["Answers"].iter_rows() for c in row]
 
 
+@pytest.mark.slow
 def test_redact_drops_free_text_and_subject_references(tmp_path: Path, cli: Cli) -> None:
     db = filled(tmp_path / "team.db")
     full, redacted = tmp_path / "full.xlsx", tmp_path / "redacted.xlsx"

@@ -202,6 +202,7 @@ def test_verify_names_the_change_a_plain_sqlite3_edit_broke(cli, team: Path, how
     assert "amy.db" in line and "refused" in line
 
 
+@pytest.mark.slow
 def test_verify_names_a_register_row_edited_with_sqlite3(cli, demo_copy: Path) -> None:
     """Register and plan rows are keyed by their content: one edited in place no longer
     matches its key, and verify says which (the log itself still holds)."""
@@ -219,6 +220,7 @@ def test_verify_names_a_register_row_edited_with_sqlite3(cli, demo_copy: Path) -
     assert report["ok"] is False and [p for p in report["problems"] if event in p]
 
 
+@pytest.mark.slow
 def test_verify_passes_on_what_fieldkit_makes(cli, tmp_path: Path, demo_copy: Path) -> None:
     a = laptop(tmp_path / "a.db", "amy")
     b = laptop(tmp_path / "b.db", "bob")
@@ -246,6 +248,7 @@ def test_verify_passes_on_what_fieldkit_makes(cli, tmp_path: Path, demo_copy: Pa
     assert values == {"yes", "no"}  # neither copy's write is lost: one wins, one conflicts
 
 
+@pytest.mark.slow
 def test_the_log_digest_ties_a_figure_to_the_log(cli, demo_copy: Path) -> None:
     a = demo_copy
     digest = json.loads(cli("verify", "--db", a, "--json").output)["log_digest"]

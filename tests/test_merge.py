@@ -649,6 +649,7 @@ def test_an_unchanged_copy_of_the_target_brings_nothing(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------- many sources, changing sources
+@pytest.mark.slow
 def test_more_sources_than_sqlite_attaches_merge_as_in_two_goes(tmp_path: Path) -> None:
     """SQLite attaches at most ten files: a merge of twelve reads the ones beyond into
     temp tables first. The team database is the one two merges of six make, a change two

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from helpers.form import typed
 from helpers.suite_form import suite_check_form
 from helpers.tui import key_of, screen_lines, screen_text
@@ -240,6 +241,7 @@ def test_checklists_diff_says_kinds_in_words(tmp_path: Path, cli: Cli) -> None:
 
 
 # ------------------------------------------------------------------ 6. nothing cut at 80
+@pytest.mark.slow
 async def test_nothing_is_cut_at_80_columns(db_path: Path) -> None:
     async with running(db_path) as (app, pilot):
         screen = await new_record(app, pilot, "case_file_review")

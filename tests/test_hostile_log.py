@@ -10,7 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from helpers.hostile import edit, files, forge, laptop, no_sidecars, rows, sign
+from helpers.hostile import edit, forge, laptop, refused, rows, sign
 
 from fieldkit.store import Store
 from fieldkit.store.log import COUNTER_BITS, hlc_now
@@ -28,18 +28,6 @@ def team(tmp_path: Path) -> Path:
     path = tmp_path / "team.db"
     merge([tmp_path / "bob.db"], path)
     return path
-
-
-def refused(cli, directory: Path, *args: object) -> str:
-    """Run a command that must be refused: one line, exit 2, no file changed or left."""
-    before = files(directory)
-    result = cli(*args)
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert files(directory) == before
-    assert no_sidecars(directory)
-    return lines[0]
 
 
 # ---------------------------------------------------------------------------- clocks

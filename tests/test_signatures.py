@@ -11,24 +11,12 @@ from pathlib import Path
 
 import pytest
 from helpers.forgery import append, fieldwork, resign, rewrite
-from helpers.hostile import files, no_sidecars
+from helpers.hostile import refused
 
 from fieldkit.store import Store, keys
 from fieldkit.sync import merge
 
 OLD_SCHEMA = Path(__file__).parent / "fixtures" / "schema_v1.db"
-
-
-def refused(cli, directory: Path, *args: object) -> str:
-    """A command that must be refused: one line, exit 2, every file byte for byte as it was."""
-    before = files(directory)
-    result = cli(*args)
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert files(directory) == before
-    assert no_sidecars(directory)
-    return lines[0]
 
 
 def broken(cli, path: Path) -> str:

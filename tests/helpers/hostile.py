@@ -82,3 +82,15 @@ def files(directory: Path) -> dict[str, str]:
 
 def no_sidecars(directory: Path) -> bool:
     return not [p for p in directory.iterdir() if p.name.endswith(("-wal", "-shm", "-journal"))]
+
+
+def refused(cli, directory: Path, *args: object) -> str:
+    """Run a command that must be refused: one line, exit 2, no file changed or left."""
+    before = files(directory)
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert files(directory) == before
+    assert no_sidecars(directory)
+    return lines[0]

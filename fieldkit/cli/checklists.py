@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from fieldkit.cli.base import app, command, fail, out
 from fieldkit.cli.options import DbOption, JsonOption, open_store, store_if_any
-from fieldkit.cli.output import Table, emit_json, line
+from fieldkit.cli.output import SafeTable, emit_json, line
 from fieldkit.paths import resolve_db
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def checklists_list(
     if json_:
         emit_json(rows)
         return
-    t = Table("id", "version", "title", "sections", "items")
+    t = SafeTable("id", "version", "title", "sections", "items")
     for r in rows:
         t.add_row(r["id"], str(r["version"]), r["title"], str(r["sections"]), str(r["items"]))
     out.print(t)

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from fieldkit.cli.base import out
-from fieldkit.cli.failures import SafeTable as Table
-from fieldkit.cli.failures import err, plain
+from fieldkit.cli.failures import SafeTable, err, plain
 from fieldkit.errors import BadInput
 from fieldkit.report.render import FORMATS, Frame, cell, to_csv, to_markdown
 from fieldkit.safetext import json_text, safe_text
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from fieldkit.report.tables import Shown
 
 __all__ = [
-    "Table",
+    "SafeTable",
     "emit_json",
     "echo_text",
     "export_progress",
@@ -118,7 +117,7 @@ def show(frames: list[Frame], fmt: str) -> None:
         typer.echo(to_markdown(frames), nl=False)
         return
     for f in frames:
-        t = Table(
+        t = SafeTable(
             title=plain(f.title),  # stored text (a checklist's title): never markup
             title_justify="left",
             title_style="bold",

@@ -20,7 +20,7 @@ from fieldkit.cli.options import (
     ToOption,
     open_store,
 )
-from fieldkit.cli.output import Table, echo_text, emit_json, line, warn
+from fieldkit.cli.output import SafeTable, echo_text, emit_json, line, warn
 from fieldkit.errors import BadInput
 from fieldkit.register import display, recs
 from fieldkit.register import plans as plans_mod
@@ -121,7 +121,7 @@ def register_list(
     # Readable at 80 columns: ids, statuses and dates never wrap; the title takes what is
     # left; the register column only when some recommendation has register ids.
     with_register = any(r["register_ids"] for r in rows)
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    t = SafeTable(box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("id", no_wrap=True)
     t.add_column("status", no_wrap=True)
     t.add_column("since", no_wrap=True)
@@ -178,7 +178,7 @@ def register_show(
         out.print("")
         line(data["full_text"], markup=False)
     if data["timeline"]:
-        t = Table(
+        t = SafeTable(
             "date",
             "kind",
             "status / comment",
@@ -452,7 +452,7 @@ def plans_list(
     if json_:
         emit_json(rows)
         return
-    t = Table("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
+    t = SafeTable("objective", "theme", "RAG", "since", "owner", "due", "recs", "objective text")
     t.columns[0].no_wrap = True
     for r in rows:
         t.add_row(
@@ -498,7 +498,7 @@ def plans_show(
         line("This includes:")
         for included in data["theme_includes"].splitlines():
             line(f"  • {included}", markup=False)
-    t = Table(
+    t = SafeTable(
         "date", "kind", "value", "note", "source", "event", title="History", title_justify="left"
     )
     for h in data["history"]:

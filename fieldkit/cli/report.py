@@ -20,7 +20,7 @@ from fieldkit.cli.options import (
     open_store,
     row_per_force,
 )
-from fieldkit.cli.output import Table, emit_json, export_progress, output_format, present, warn
+from fieldkit.cli.output import SafeTable, emit_json, export_progress, output_format, present, warn
 from fieldkit.errors import BadInput
 from fieldkit.files import check_output
 from fieldkit.paths import resolve_db
@@ -257,7 +257,7 @@ def targets_list(db: DbOption = None, json_: JsonOption = False) -> None:
     if json_:
         emit_json(rows)
         return
-    t = Table("checklist", "stratum", "force", "target", "source", title="Sample targets")
+    t = SafeTable("checklist", "stratum", "force", "target", "source", title="Sample targets")
     for r in rows:
         t.add_row(
             r["checklist_id"],

@@ -10,7 +10,7 @@ import typer
 
 from fieldkit.cli.base import app, command, out
 from fieldkit.cli.options import DbOption, JsonOption, OverwriteOption, open_store
-from fieldkit.cli.output import Table, emit_json
+from fieldkit.cli.output import SafeTable, emit_json
 
 returns_app = typer.Typer(
     help="Run a data collection: return workbooks out to forces and back in, checks, "
@@ -93,7 +93,7 @@ def returns_check(db: DbOption = None, form: FormOption = None, json_: JsonOptio
     if not found:
         out.print(f"{c.title}: no inconsistencies, no figure beyond {MADS} MADs.")
         return
-    table = Table(title=f"{c.title}: checks")
+    table = SafeTable(title=f"{c.title}: checks")
     for heading in ("Check", "Force", "Question", "What", "Value"):
         table.add_column(heading)
     for f in found:
@@ -119,7 +119,7 @@ def returns_queries(
     if json_:
         emit_json(rows)
         return
-    table = Table(title=f"{c.title}: queries")
+    table = SafeTable(title=f"{c.title}: queries")
     for heading in ("Force", "Ref", "Question", "Asked", "Answer", "Status"):
         table.add_column(heading)
     for q in rows:

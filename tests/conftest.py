@@ -77,3 +77,21 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def plugins() -> Iterator[None]:
+    """fieldkit's Datasette plugin for one test: Datasette skips entry-point plugins under
+    tests, so it is registered here (as `fieldkit serve` does), and every plugin the test
+    registered is unregistered after it."""
+    from datasette.plugins import pm
+
+    from fieldkit.datasette import plugin as datasette_plugin
+
+    before = {name for name, _ in pm.list_name_plugin()}
+    if pm.get_plugin("fieldkit") is None:
+        pm.register(datasette_plugin, name="fieldkit")
+    yield
+    for name in ("fieldkit", "auth_passwords", "datasette_dashboards"):
+        if name not in before and pm.get_plugin(name) is not None:
+            pm.unregister(name=name)

@@ -9,7 +9,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -149,17 +149,6 @@ def test_the_briefing_opens_with_the_difference(cli: Cli, db_path: Path, tmp_pat
     )
     dorset = (tmp_path / "dorset.html").read_text(encoding="utf-8")
     assert "Too small to call (base under 10), never flagged: Case-file review" in dorset
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit", "auth_passwords", "datasette_dashboards"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 async def test_datasettes_by_force_query_has_the_same_columns(

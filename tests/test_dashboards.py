@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import urlopen
@@ -20,17 +19,6 @@ from helpers.records import case_file, marac
 
 from fieldkit.report.summary import find_summary, summary
 from fieldkit.store import Store
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit", "auth_passwords", "datasette_dashboards"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 def team(path: Path) -> Path:

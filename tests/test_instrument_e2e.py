@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
-import pytest
 from helpers.form import typed
 from helpers.suite_form import FORM_ID, TITLE, suite_check_form
 from helpers.tui import key_of, screen_text
@@ -24,17 +23,6 @@ from fieldkit.tui.screens.form import AddInstance, FormScreen
 
 Cli = Callable[..., Result]
 CTX = InspectionContext("Custody 2026", "kent", "A. Inspector", "hmic_staff")
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit", "auth_passwords"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 async def capture_by_keys(db: Path) -> None:

@@ -7,12 +7,11 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
 from helpers.workbook import table
 from openpyxl import load_workbook
 from typer.testing import Result
@@ -21,17 +20,6 @@ from fieldkit.export import export_xlsx
 from fieldkit.store import Store
 
 Cli = Callable[..., Result]
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit", "auth_passwords", "datasette_dashboards"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 class Rows(HTMLParser):

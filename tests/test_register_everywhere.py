@@ -30,39 +30,29 @@ def register_db(db_path: Path) -> Path:
     return db_path
 
 
-async def test_datasette_shows_a_timeline_per_recommendation_and_plans(register_db: Path) -> None:
+async def test_datasette_shows_a_timeline_per_recommendation_and_plans(
+    register_db: Path, plugins: None
+) -> None:
     from datasette.app import Datasette
-    from datasette.plugins import pm
 
-    from fieldkit.datasette import plugin as datasette_plugin
-
-    registered = pm.get_plugin("fieldkit") is None
-    if registered:
-        pm.register(datasette_plugin, name="fieldkit")
-    try:
-        ds = Datasette([str(register_db)])
-        rows = (
-            await ds.client.get(
-                "/test/recommendation_timeline.json?_shape=array&recommendation=2321"
-            )
-        ).json()
-        assert [(r["event_date"], r["kind"]) for r in rows] == [
-            ("2014-03-27", "status"),
-            ("2017-07-17", "comment"),
-            ("2017-08-11", "status"),
-        ]
-        assert {r["current_status"] for r in rows} == {"no-further-action-needed"}
-        plans = (
-            await ds.client.get(
-                "/test/action_plans_by_force_and_status.json?_shape=array&force=kent&rag=amber"
-            )
-        ).json()
-        assert [(p["objective_id"], p["rag"]) for p in plans] == [("s03", "amber")]
-        meta = (await ds.client.get("/-/metadata.json")).json()["databases"]["test"]["tables"]
-        assert "rag" in meta["plans_by_force"]["facets"]
-    finally:
-        if registered:
-            pm.unregister(name="fieldkit")
+    ds = Datasette([str(register_db)])
+    rows = (
+        await ds.client.get("/test/recommendation_timeline.json?_shape=array&recommendation=2321")
+    ).json()
+    assert [(r["event_date"], r["kind"]) for r in rows] == [
+        ("2014-03-27", "status"),
+        ("2017-07-17", "comment"),
+        ("2017-08-11", "status"),
+    ]
+    assert {r["current_status"] for r in rows} == {"no-further-action-needed"}
+    plans = (
+        await ds.client.get(
+            "/test/action_plans_by_force_and_status.json?_shape=array&force=kent&rag=amber"
+        )
+    ).json()
+    assert [(p["objective_id"], p["rag"]) for p in plans] == [("s03", "amber")]
+    meta = (await ds.client.get("/-/metadata.json")).json()["databases"]["test"]["tables"]
+    assert "rag" in meta["plans_by_force"]["facets"]
 
 
 def test_excel_gains_recommendations_and_action_plans(register_db: Path, tmp_path: Path) -> None:

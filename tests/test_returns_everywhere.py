@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -81,17 +81,6 @@ def test_the_workbook_has_figure6_as_the_report_has_it(
     assert body["National (pooled)"][0] == pytest.approx(4300 / 8000)
     report = figure6(cli, returns_db)
     assert [r["force_name"] for r in report["rows"]] == list(body)[:3]
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit", "auth_passwords", "datasette_dashboards"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 async def test_datasette_serves_the_same_rates(

@@ -11,11 +11,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 from helpers.records import call, case_file
 from typer.testing import Result
 
@@ -24,22 +23,6 @@ from fieldkit.datasette.serve import is_loopback, make_datasette
 from fieldkit.store import Store
 
 Cli = Callable[..., Result]
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    """Datasette skips entry-point plugins under tests: register ours, then unregister."""
-    from datasette.plugins import pm
-
-    from fieldkit.datasette import plugin as datasette_plugin
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    if pm.get_plugin("fieldkit") is None:
-        pm.register(datasette_plugin, name="fieldkit")
-    yield
-    for name in ("fieldkit", "auth_passwords"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 def sha(path: Path) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,18 +19,6 @@ from fieldkit.store import Store
 
 Cli = Callable[..., Result]
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    """Datasette skips entry-point plugins under tests: register ours, then unregister."""
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit",):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 @pytest.fixture

@@ -198,17 +198,6 @@ def test_the_sample_split_by_force_adds_up_to_table_2(team: Path) -> None:
         assert sum(r["completed"] for r in mine) == completed
 
 
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit", "auth_passwords"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
-
-
 async def test_datasette_canned_query_reproduces_table_2(team: Path, plugins: None) -> None:
     from fieldkit.datasette.serve import make_datasette
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -441,17 +441,6 @@ def test_exported_workbook_is_plain_xlsform_with_fieldkit_columns_beside(tmp_pat
     assert header[:3] == ["type", "name", "label"]
     types = [r[0] for r in wb["survey"].iter_rows(min_row=2, values_only=True)]
     assert "begin repeat" in types and "calculate" in types
-
-
-@pytest.fixture
-def plugins() -> Iterator[None]:
-    from datasette.plugins import pm
-
-    before = {name for name, _ in pm.list_name_plugin()}
-    yield
-    for name in ("fieldkit", "auth_passwords"):
-        if name not in before and pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 async def test_an_imported_checklist_is_served_by_datasette_with_its_questions(

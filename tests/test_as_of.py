@@ -53,8 +53,10 @@ def test_as_of_gives_the_figures_before_later_changes(cli, demo_copy: Path) -> N
     assert not list(demo_copy.parent.glob("*.bak"))
 
 
-def test_a_bad_as_of_date_is_one_line(cli, demo_copy: Path) -> None:
-    result = cli("report", "evidence", "--db", demo_copy, "--as-of", "last tuesday")
+def test_a_bad_as_of_date_is_one_line(cli, tmp_path: Path) -> None:
+    db = tmp_path / "team.db"
+    Store.create(db, inspector="ann").close()
+    result = cli("report", "evidence", "--db", db, "--as-of", "last tuesday")
     assert result.exit_code == 2 and "not a date" in result.stderr
 
 

@@ -41,6 +41,7 @@ def test_same_seed_same_data_other_seed_other_data(demo_db: Path, tmp_path: Path
     assert dump(other)[1] != dump(demo_db)[1]
 
 
+@pytest.mark.slow  # the demo database
 def test_demo_covers_forces_instruments_and_inspectors(demo_db: Path) -> None:
     conn = sqlite3.connect(demo_db)
     q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
@@ -75,6 +76,7 @@ def test_demo_covers_forces_instruments_and_inspectors(demo_db: Path) -> None:
     assert statuses["draft"] > 0 and statuses["final"] > 8 * statuses["draft"]
 
 
+@pytest.mark.slow  # the demo database
 def test_demo_rates_look_like_the_report(demo_db: Path) -> None:
     """DA share of files near 36% and BWV use near the report's 22% of applicable files."""
     conn = sqlite3.connect(demo_db)

@@ -137,6 +137,7 @@ def test_pii_clean_database_says_so(cli, store: Store, db_path: Path) -> None:
     assert "nothing in the free text looks like personal data" in result.stdout
 
 
+@pytest.mark.slow  # the demo database
 def test_pii_on_demo_finds_the_slips_only(demo_db: Path) -> None:
     with Store.open(demo_db, readonly=True) as s:
         hits = find_pii(s.conn)
@@ -255,6 +256,7 @@ def scrubbed_demo(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return dst
 
 
+@pytest.mark.slow  # the demo database
 def test_scrub_demo_removes_every_note_and_reference(demo_db: Path, scrubbed_demo: Path) -> None:
     data = scrubbed_demo.read_bytes()
     for text in (*NOTES, *SLIPS):
@@ -270,6 +272,7 @@ def test_scrub_demo_removes_every_note_and_reference(demo_db: Path, scrubbed_dem
     assert n_out["changes"] == n_src["changes"]
 
 
+@pytest.mark.slow  # the demo database
 @pytest.mark.parametrize("report", ["evidence", "scales", "coverage"])
 def test_scrubbed_demo_reports_the_same_figures(
     cli, demo_db: Path, scrubbed_demo: Path, report: str

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers.records import case_file
 
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import SCHEMA_VERSION, IncompleteRecord, Store
@@ -202,15 +203,18 @@ def test_plain_sqlite_database_is_not_fieldkit(tmp_path: Path) -> None:
     assert sha(path) == before
 
 
-def test_truncated_database_is_refused_untouched(demo_copy: Path) -> None:
-    with Store.open(demo_copy) as s:
+def test_truncated_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "team.db"
+    with Store.create(path, inspector="ann") as s:
+        for n in range(40):
+            case_file(s, "kent", f"K/{n}", answers={"cf_offence_detail": "x" * 400})
         s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    data = demo_copy.read_bytes()
-    demo_copy.write_bytes(data[: len(data) // 2])
-    before = sha(demo_copy)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    before = sha(path)
     with pytest.raises(BadDatabase, match="truncated"):
-        Store.open(demo_copy)
-    assert sha(demo_copy) == before
+        Store.open(path)
+    assert sha(path) == before
 
 
 def test_newer_schema_is_refused_untouched(db_path: Path) -> None:

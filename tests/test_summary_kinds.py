@@ -129,6 +129,7 @@ def as_table1(got: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
     }
 
 
+@pytest.mark.slow  # the demo database
 def test_the_demo_draws_table1_as_the_report_prints_it(
     demo_db: Path, cli: Callable[..., Result]
 ) -> None:
@@ -149,6 +150,7 @@ def test_the_demo_draws_table1_as_the_report_prints_it(
     ]
 
 
+@pytest.mark.slow  # the demo database
 def test_the_demo_draws_figure6s_ranges(demo_db: Path, cli: Callable[..., Result]) -> None:
     got = reported(cli, demo_db, "figure6")
     r2015 = {r["force_code"]: r["rate_2015"] for r in got["rows"] if r["rate_2015"] is not None}
@@ -166,6 +168,7 @@ def test_the_demo_draws_figure6s_ranges(demo_db: Path, cli: Callable[..., Result
     assert all(r["rate_2015__label"] == "no data" for r in got["rows"][len(shown) :])
 
 
+@pytest.mark.slow  # the demo database
 def test_table1_and_figure6_recomputed_from_the_records(
     demo_db: Path, cli: Callable[..., Result]
 ) -> None:

@@ -39,7 +39,6 @@ WRITERS = {
     "store/store.py",
     "sync/merging.py",
     "privacy/database.py",
-    "register/plan_xlsx.py",
     "register/plans.py",
     "register/recs.py",
     "register/reference.py",

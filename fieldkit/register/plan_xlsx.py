@@ -278,84 +278,92 @@ def import_plan_xlsx(
     with store.writing() as conn:
         reference.install_reference(conn)
         P.insert_plan(conn, P.plan_row(code, pname))
-        themes = {
-            r[0]: (r[1], r[2])
-            for r in conn.execute(
-                "SELECT code, title, position FROM plan_themes WHERE plan_id = ? ORDER BY position",
-                (pid,),
-            )
-        }
-        objectives: dict[str, tuple[str, str]] = {
-            r[0]: (r[1], r[2])
-            for r in conn.execute(
-                "SELECT objective_id, theme_code, text FROM plan_objectives WHERE plan_id = ?"
-                " ORDER BY position",
-                (pid,),
-            )
-        }
-        position = conn.execute(
-            "SELECT coalesce(max(position), 0) FROM plan_objectives WHERE plan_id = ?", (pid,)
-        ).fetchone()[0]
-        new_themes: list[dict[str, Any]] = []
-        new_objectives: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        links: list[dict[str, Any]] = []
-        seen_ids: dict[str, int] = {}
-        _map_theme_names(rows, themes, tpl_titles, mapping, ask_theme, where)
+        state = _PlanState.load(conn, pid, tpl_titles, mapping)
+        _map_theme_names(rows, state.themes, tpl_titles, mapping, ask_theme, where)
         for row in rows:
-            at = f"{where} row {row.number}"
-            theme = _theme_code(row, themes, tpl_titles, at, mapping)
-            if theme not in themes:
-                own = row.theme if norm(row.theme) in mapping else None
-                ttitle = row.theme_title or tpl_titles.get(theme) or own or theme
-                new_themes.append(P.theme_row(pid, theme, ttitle, (), len(themes) + 1))
-                themes[theme] = (ttitle, len(themes) + 1)
-            elif row.theme_title and not _same_title(row.theme_title, themes[theme][0]):
-                raise BadInput(
-                    f"{at}: theme {theme} is {themes[theme][0]!r} in plan {pid}, "
-                    f"not {row.theme_title!r}"
-                )
-            if row.obj_id is not None and row.obj_id in seen_ids:
-                raise BadInput(
-                    f"{at}: objective {row.obj_id} is also on row {seen_ids[row.obj_id]}"
-                )
-            obj_id = _objective_id(row, theme, objectives, at)
-            if obj_id in seen_ids:
-                raise BadInput(f"{at}: objective {obj_id} is also on row {seen_ids[obj_id]}")
-            seen_ids[obj_id] = row.number
-            if obj_id not in objectives:
-                position += 1
-                new_objectives.append(P.objective_row(pid, obj_id, theme, row.objective, position))
-                objectives[obj_id] = (theme, row.objective)
-            events += _row_events(conn, pid, obj_id, row, at)
-            for name in row.recs:
-                try:
-                    rid = resolve_rec(conn, name)
-                except BadInput as e:
-                    raise BadInput(f"{at}: {e}") from None
-                current = conn.execute(Q_CURRENT_LINK, (pid, obj_id, rid)).fetchone()
-                if current and current[0] == 1:
-                    continue
-                links.append(
-                    P.link_row(pid, obj_id, rid, 1, row.on, row.number, "xlsx", None, None)
-                )
-        P.insert_themes(conn, new_themes)
-        result.new_objectives = P.insert_objectives(conn, new_objectives)
-        result.new_events = P.insert_events(conn, events)
-        result.new_links = P.insert_links(conn, links)
+            state.take(conn, row, f"{where} row {row.number}")
+        P.insert_themes(conn, state.new_themes)
+        result.new_objectives = P.insert_objectives(conn, state.new_objectives)
+        result.new_events = P.insert_events(conn, state.events)
+        result.new_links = P.insert_links(conn, state.links)
+        new_rows = result.new_objectives + result.new_events + result.new_links
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        conn.execute(
-            "INSERT INTO register_imports (imported_at, kind, file, sha256, rows, new_rows)"
-            " VALUES (?, 'plan', ?, ?, ?, ?)",
-            (
-                now_iso(),
-                str(path),
-                sha,
-                len(rows),
-                result.new_objectives + result.new_events + result.new_links,
-            ),
-        )
+        conn.execute(P.Q["record_plan_import"], (now_iso(), str(path), sha, len(rows), new_rows))
     return result
+
+
+@dataclass
+class _PlanState:
+    """A plan as stored, and what the sheet's rows add to it (in the import's transaction)."""
+
+    pid: str
+    themes: dict[str, tuple[str, int]]  # code -> (title, position)
+    objectives: dict[str, tuple[str, str]]  # id -> (theme, text)
+    position: int  # of the last objective
+    tpl_titles: dict[str, str]
+    mapping: dict[str, str]  # a force's own theme name (normalised) -> theme code
+    new_themes: list[dict[str, Any]] = field(default_factory=list)
+    new_objectives: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    seen_ids: dict[str, int] = field(default_factory=dict)  # objective -> its sheet row
+
+    @classmethod
+    def load(
+        cls, conn: sqlite3.Connection, pid: str, tpl_titles: dict[str, str], mapping: dict[str, str]
+    ) -> _PlanState:
+        themes = {r[0]: (r[1], r[2]) for r in conn.execute(P.Q["plan_themes"], (pid,))}
+        objectives = {r[0]: (r[1], r[2]) for r in conn.execute(P.Q["plan_objectives"], (pid,))}
+        position = conn.execute(P.Q["last_objective_position"], (pid,)).fetchone()[0]
+        return cls(pid, themes, objectives, position, tpl_titles, mapping)
+
+    def take(self, conn: sqlite3.Connection, row: _Row, at: str) -> None:
+        """One sheet row: its theme, its objective, its events and its recommendations."""
+        theme = self._theme(row, at)
+        if row.obj_id is not None and row.obj_id in self.seen_ids:
+            raise BadInput(
+                f"{at}: objective {row.obj_id} is also on row {self.seen_ids[row.obj_id]}"
+            )
+        obj_id = _objective_id(row, theme, self.objectives, at)
+        if obj_id in self.seen_ids:
+            raise BadInput(f"{at}: objective {obj_id} is also on row {self.seen_ids[obj_id]}")
+        self.seen_ids[obj_id] = row.number
+        if obj_id not in self.objectives:
+            self.position += 1
+            self.new_objectives.append(
+                P.objective_row(self.pid, obj_id, theme, row.objective, self.position)
+            )
+            self.objectives[obj_id] = (theme, row.objective)
+        self.events += _row_events(conn, self.pid, obj_id, row, at)
+        self._link(conn, row, obj_id, at)
+
+    def _theme(self, row: _Row, at: str) -> str:
+        themes = self.themes
+        theme = _theme_code(row, themes, self.tpl_titles, at, self.mapping)
+        if theme not in themes:
+            own = row.theme if norm(row.theme) in self.mapping else None
+            title = row.theme_title or self.tpl_titles.get(theme) or own or theme
+            self.new_themes.append(P.theme_row(self.pid, theme, title, (), len(themes) + 1))
+            themes[theme] = (title, len(themes) + 1)
+        elif row.theme_title and not _same_title(row.theme_title, themes[theme][0]):
+            raise BadInput(
+                f"{at}: theme {theme} is {themes[theme][0]!r} in plan {self.pid}, "
+                f"not {row.theme_title!r}"
+            )
+        return theme
+
+    def _link(self, conn: sqlite3.Connection, row: _Row, obj_id: str, at: str) -> None:
+        for name in row.recs:
+            try:
+                rid = resolve_rec(conn, name)
+            except BadInput as e:
+                raise BadInput(f"{at}: {e}") from None
+            current = conn.execute(Q_CURRENT_LINK, (self.pid, obj_id, rid)).fetchone()
+            if current and current[0] == 1:
+                continue
+            self.links.append(
+                P.link_row(self.pid, obj_id, rid, 1, row.on, row.number, "xlsx", None, None)
+            )
 
 
 def _same_title(given: str, stored: str) -> bool:

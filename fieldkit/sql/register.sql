@@ -110,3 +110,18 @@ SELECT rec_id, reg_id, event_date, date_text, seq, kind, status_slug, comment_te
 FROM rec_event_history
 WHERE withdrawn = 0 OR ?1 = 1
 ORDER BY rec_id, event_date, seq, event_id;
+
+-- name: plan_themes
+-- A plan's themes in order: code, title, position.
+SELECT code, title, position FROM plan_themes WHERE plan_id = ? ORDER BY position;
+
+-- name: plan_objectives
+-- A plan's objectives in order: id, theme, text.
+SELECT objective_id, theme_code, text FROM plan_objectives WHERE plan_id = ? ORDER BY position;
+
+-- name: last_objective_position
+SELECT coalesce(max(position), 0) FROM plan_objectives WHERE plan_id = ?;
+
+-- name: record_plan_import
+INSERT INTO register_imports (imported_at, kind, file, sha256, rows, new_rows)
+VALUES (?, 'plan', ?, ?, ?, ?);

@@ -39,7 +39,15 @@ KINDS = (
     "geopoint",
     "geotrace",
     "geoshape",
+    "image",
+    "audio",
+    "video",
+    "file",
+    "osm",
 )
+# Attachments: the answer is the content's digest (fieldkit.store.attachments holds the
+# file once, by that digest); `osm` is OpenMapKit's .osm file.
+ATTACHMENT_KINDS = ("image", "audio", "video", "file", "osm")
 GEO_KINDS = ("geopoint", "geotrace", "geoshape")
 CHOICE_KINDS = ("choice", "multi")
 INTEGER_KINDS = ("q4", "count", "minutes")
@@ -65,8 +73,15 @@ KIND_LABELS = {
     "geopoint": "location (latitude longitude)",
     "geotrace": "line of locations",
     "geoshape": "area (closed line of locations)",
+    "image": "photo or picture (a file)",
+    "audio": "sound recording (a file)",
+    "video": "video (a file)",
+    "file": "file",
+    "osm": "OpenStreetMap .osm file",
 }
 UNANSWERED_KINDS = ("derived", "note")  # shown, never answered
+
+DIGEST_RE = re.compile(r"[0-9a-f]{64}")  # an attachment's sha256, as its answer
 
 Q4_LABELS = {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good"}
 
@@ -234,6 +249,13 @@ class Item:
                 return parse_geo(k, text)
             except ValueError as e:
                 raise AnswerError(f"{self.id}: {e}") from None
+        if k in ATTACHMENT_KINDS:
+            digest = low.removeprefix("sha256:")
+            if not DIGEST_RE.fullmatch(digest):
+                raise AnswerError(
+                    f"{self.id}: expected a file (its path in the app, its name in an import)"
+                )
+            return digest
         if k == "choice":
             c = self.choice_for(text)
             if c is None:
@@ -277,6 +299,8 @@ class Item:
             return "unknown"
         if self.kind in YESNO_KINDS:
             return str(value)
+        if self.kind in ATTACHMENT_KINDS:
+            return f"file {str(value)[:12]}"  # (by name and size: fieldkit.store.attachments)
         if self.kind == "q4":
             return f"{value} {Q4_LABELS.get(int(value), '')}".strip()
         if self.kind == "choice":

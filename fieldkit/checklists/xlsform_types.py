@@ -24,7 +24,13 @@ BIND_KINDS = {
     "geoshape": "geoshape",
     "barcode": "text",
 }
-MEDIA = {"image/*": "image", "audio/*": "audio", "video/*": "video", "application/*": "file"}
+MEDIA = {
+    "image/*": "image",
+    "audio/*": "audio",
+    "video/*": "video",
+    "application/*": "file",
+    "osm/*": "osm",
+}
 
 
 @dataclass(frozen=True)
@@ -77,8 +83,9 @@ def type_of(cell: str) -> TypeOf:
             pyxform_type=command,
             external=True,
         )
-    if RE_OSM.match(cell):
-        return TypeOf("refused", reason="OpenStreetMap questions (osm)")
+    m = RE_OSM.match(cell)
+    if m:  # OpenMapKit: the answer is an .osm file; its tag list (osm sheet) is ignored
+        return TypeOf("question", "osm", list_name=m.group("list_name"), pyxform_type="osm")
     name = aliases._type_alias_map.get(cell, cell)
     facts = QUESTION_TYPE_DICT.get(name)
     if facts is None:
@@ -94,12 +101,10 @@ def type_of(cell: str) -> TypeOf:
     if name in constants.EXTERNAL_INSTANCE_TYPES or name == "background-geopoint":
         return TypeOf("ignored", pyxform_type=name)
     if control.get("tag") == "upload":
-        media = MEDIA.get(control.get("mediatype", ""), control.get("mediatype", "a file"))
-        return TypeOf(
-            "refused",
-            pyxform_type=name,
-            reason=f"{media} questions (attachments)",
-        )
+        media = MEDIA.get(control.get("mediatype", ""))
+        if media is None:
+            return TypeOf("refused", pyxform_type=name, reason=f"{name} questions (uploads)")
+        return TypeOf("question", media, pyxform_type=name)  # an attachment
     if control.get("tag") == "trigger":
         return TypeOf("question", "acknowledge", pyxform_type=name)  # answered 'OK'
     if control.get("tag") == "odk:rank":

@@ -64,6 +64,11 @@ TYPES = {
     "geopoint": "geopoint",
     "geotrace": "geotrace",
     "geoshape": "geoshape",
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "osm": "osm",
 }
 _TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*")
 

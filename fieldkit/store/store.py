@@ -34,7 +34,7 @@ from fieldkit.checklists import (
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
-from fieldkit.store import connection, schema, views
+from fieldkit.store import attachments, connection, schema, views
 from fieldkit.store.log import Change, write_local
 
 RECORD_FIELDS = (
@@ -384,6 +384,9 @@ class Store:
         except KeyError as e:
             raise BadInput(str(e.args[0])) from None
         check_text(item_id, raw)
+        attachment = attachments.to_attach(self.conn, item, raw)  # a path: the file, read
+        if attachment is not None:
+            raw = attachment.digest
         try:
             value = item.parse(raw)
         except AnswerError as e:
@@ -396,6 +399,8 @@ class Store:
             problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
             if problems:
                 raise BadInput(f"{item_id}: {problems[0][1]}")
+            if attachment is not None:
+                attachments.add(conn, attachment)
             written = {(item_id, rkey): value}
             written.update(apply_rules(checklist, answers, before))
             write_local(

@@ -73,11 +73,11 @@ KIND_LABELS = {
     "geopoint": "location (latitude longitude)",
     "geotrace": "line of locations",
     "geoshape": "area (closed line of locations)",
-    "image": "photo or picture (a file)",
-    "audio": "sound recording (a file)",
-    "video": "video (a file)",
+    "image": "photo",
+    "audio": "recording",
+    "video": "video",
     "file": "file",
-    "osm": "OpenStreetMap .osm file",
+    "osm": ".osm file",
 }
 UNANSWERED_KINDS = ("derived", "note")  # shown, never answered
 

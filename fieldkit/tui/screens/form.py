@@ -20,9 +20,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from fieldkit.checklists import AnswerKey, check_consistency
-from fieldkit.checklists.model import AnswerError
+from fieldkit.checklists.model import ATTACHMENT_KINDS, AnswerError
 from fieldkit.checklists.words import name_of
-from fieldkit.store import IncompleteRecord, Store
+from fieldkit.store import IncompleteRecord, Store, attachments
 from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
@@ -31,6 +31,7 @@ from fieldkit.tui.form_status import outcome_message
 from fieldkit.tui.plain import Static
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
+from fieldkit.tui.widgets.attachment_row import AttachmentRow
 from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
@@ -129,6 +130,10 @@ class FormScreen(Screen[None]):
     def final(self) -> bool:
         return self.record.get("status") == "final"
 
+    def _file_label(self, digest: str) -> str:
+        """An attached file as the row shows it: `name (size)`."""
+        return attachments.describe(self.store.conn, [digest]).get(digest, f"file {digest[:12]}")
+
     def compose(self) -> ComposeResult:
         rows = self._build()
         yield Static(self._title(), id="form-head")
@@ -176,7 +181,11 @@ class FormScreen(Screen[None]):
                 for entry in by_group[group]:
                     row_id = widget_id("row", *entry.key)
                     row: Row
-                    if entry.item.kind in TEXT_KINDS:
+                    if entry.item.kind in ATTACHMENT_KINDS:
+                        row = AttachmentRow(
+                            entry, now=self._now, describe=self._file_label, id=row_id
+                        )
+                    elif entry.item.kind in TEXT_KINDS:
                         row = TextRow(entry, now=self._now, id=row_id)
                     else:
                         row = ChoiceRow(entry, id=row_id)

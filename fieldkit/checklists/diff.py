@@ -178,6 +178,11 @@ def diff(old: Checklist, new: Checklist) -> list[Change]:
                 f"scope: {old.scope.rule or 'every record'} -> {new.scope.rule or 'every record'}",
             )
         )
+    names = [c.instance_name.text if c.instance_name else "" for c in (old, new)]
+    if names[0] != names[1]:
+        changes.append(
+            Change("checklist", "", f"instance_name: {names[0] or '-'} -> {names[1] or '-'}")
+        )
     renamed = {i.renamed_from: i.id for i in new.items if i.renamed_from in old.item_map}
     for item in new.items:
         source = item.renamed_from if item.renamed_from in old.item_map else item.id

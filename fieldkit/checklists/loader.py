@@ -53,6 +53,7 @@ TOP_KEYS = (
     "summaries",
     "returns",
     "language",
+    "instance_name",
 )
 ITEM_KEYS = (
     "id",
@@ -344,6 +345,8 @@ def _check_facts(checklist: Checklist, origin: str) -> None:
             )
     if checklist.scope.when is not None:
         _check_expression(checklist, checklist.scope.when, f"{origin}: scope.when")
+    if checklist.instance_name is not None:
+        _check_expression(checklist, checklist.instance_name, f"{origin}: instance_name")
     for summary in checklist.summaries:
         for iid in summary.items:
             if iid not in items:
@@ -538,6 +541,11 @@ def parse_checklist(
         scope=_scope(data, origin),
         summaries=_summaries(data, origin),
         returns=_returns(data, origin),
+        instance_name=(
+            _expression(data["instance_name"], f"{origin}: instance_name")
+            if data.get("instance_name")
+            else None
+        ),
     )
     items = checklist.item_map
     for key in checklist.natural_key:

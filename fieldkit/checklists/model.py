@@ -17,6 +17,7 @@ from typing import Any
 from fieldkit.checklists import expr as _expr
 from fieldkit.checklists.collection import Returns, SummaryColumn, SummaryGroup
 from fieldkit.checklists.expr import Expr
+from fieldkit.checklists.expr_functions import _text
 from fieldkit.checklists.geo import parse_geo
 from fieldkit.checklists.rule import Rule as Rule
 from fieldkit.checklists.rule import stored_text as stored_text
@@ -400,6 +401,7 @@ class Checklist:
     scope: Scope = Scope()
     summaries: tuple[Summary, ...] = ()
     returns: Returns | None = None  # a data collection (fieldkit returns)
+    instance_name: Expr | None = None  # a record's name (XLSForm's instance_name)
 
     @property
     def label(self) -> str:
@@ -444,6 +446,23 @@ class Checklist:
         if item.computed.boolean:
             return "yes" if _expr.truth(value) is True else "no"
         return value
+
+    @property
+    def name_items(self) -> tuple[str, ...]:
+        """The items a record's name reads: its natural key and what instance_name names."""
+        named = self.instance_name.refs if self.instance_name is not None else ()
+        return tuple(dict.fromkeys((*self.natural_key, *sorted(named))))
+
+    def record_name(self, answers: Mapping[AnswerKey, Any]) -> str:
+        """A record's name from the form's instance_name ("" when it has none, or the
+        answers it reads are not given yet)."""
+        if self.instance_name is None:
+            return ""
+        try:
+            value = self.instance_name.evaluate(self._reader(answers))
+        except (ValueError, TypeError, ArithmeticError):
+            return ""
+        return "" if value is None else _text(value)
 
     def computed_values(self, answers: Mapping[AnswerKey, Any]) -> dict[AnswerKey, Any]:
         """Every computed item's value for a record: {(item_id, rkey): value}."""

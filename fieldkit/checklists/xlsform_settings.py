@@ -2,7 +2,7 @@
 
 The columns are named as pyxform names them (`form_title` and `title`, `form_id` and
 `id_string` are one column each). Settings that only matter to a server or a phone
-(`submission_url`, `public_key`, `style`, `instance_name`, `kobo--*`, ...) are accepted and
+(`submission_url`, `public_key`, `style`, `kobo--*`, ...) are accepted and
 reported as ignored, one line each. Columns named `fieldkit::...` carry what XLSForm has no
 setting for (a workbook written by `checklists export` imports to the same definition).
 """
@@ -44,7 +44,6 @@ SERVER_ONLY = {
     "auto_delete": "a phone setting",
     "client_editable": "a server setting",
     "style": "display only",
-    "instance_name": "a server's name for a submission",
     "name": "the XForm's root element name",
     "sms_keyword": "SMS submission",
     "namespaces": "XForm namespaces",
@@ -97,6 +96,10 @@ def settings_facts(
             f" submission id ({INSTANCE_ID}, as ODK and KoboToolbox give each submission; a"
             " CSV row without one by a digest of the row); name the questions that identify"
             " a record instead, e.g. 'case_ref'"
+        )
+    if s.get("instance_name"):  # a record's name in the app and reports
+        out["instance_name"] = expression(
+            s.get("instance_name"), s, "instance_name", check_refs=False
         )
     out.update(_fk_facts(s, fk, expression))
     return out

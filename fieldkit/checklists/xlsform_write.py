@@ -219,6 +219,8 @@ def _settings(checklist: Checklist, ids: set[str], main: str) -> dict[str, Any]:
         "form_title": checklist.title,
         "version": checklist.version,
     }
+    if checklist.instance_name is not None:
+        settings["instance_name"] = refs_as_xlsform(checklist.instance_name.text, ids)
     extra = {
         "description": checklist.description,
         "prefix": checklist.prefix,

@@ -208,20 +208,28 @@ def wide_sheet(
     pairs = list(enumerate(convs))
     active = [(i, c) for i, c in pairs if c is not None]
 
+    # the form's instance_name: each record's name, from its answers as stored
+    plain = [(i, wc.item.id) for i, wc in enumerate(cols, len(envelope)) if wc.rkey == ""]
+    named = checklist.instance_name is not None
+
     def rows() -> Iterator[list]:
         for raw in conn.execute(query, args):
             row = list(raw)
+            name = checklist.record_name({(iid, ""): row[i] for i, iid in plain}) if named else ""
             for i, conv in active:
                 v = row[i]
                 if v is not None:
                     row[i] = conv(v)
-            yield row
+            yield row[:1] + [name] + row[1:] if named else row
 
     return Sheet(
         checklist.title,
-        [h for _, h in envelope] + [_header(wc) for wc in cols],
+        [h for _, h in envelope][:1]
+        + ["Record name"] * named
+        + [h for _, h in envelope][1:]
+        + [_header(wc) for wc in cols],
         rows(),
-        ids=names,
+        ids=names[:1] + ["record_name"] * named + names[1:],
         freeze_cols=1,
     )
 

@@ -607,7 +607,7 @@ class FormScreen(Screen[None]):
                 self.store.set_note(self.record_id, item_id, value or None, rkey)
             else:
                 self.store.set_field(self.record_id, "subject_ref", value)
-        if kind == "answer" and item_id in self.checklist.natural_key and not rkey:
+        if kind == "answer" and item_id in self.checklist.name_items and not rkey:
             # the record's reference follows its natural-key answer (a write of its own)
             self.queue.also(("ref", "subject_ref", ""), written.get((item_id, rkey)))
         return written

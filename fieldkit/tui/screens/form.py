@@ -28,6 +28,7 @@ from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_text
 from fieldkit.tui.form_status import outcome_message
+from fieldkit.tui.languages import language_name, languages_of, next_language
 from fieldkit.tui.plain import Static
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
@@ -79,6 +80,7 @@ class FormScreen(Screen[None]):
         Binding("ctrl+r", "reopen", "Reopen", priority=True),
         Binding("ctrl+n", "note", "Note", priority=True),
         Binding("ctrl+t", "now", "Now", priority=True),
+        Binding("ctrl+l", "language", "Language", priority=True, show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -877,6 +879,25 @@ class FormScreen(Screen[None]):
             self.query_one(SaveStatus).show("ctrl+t fills the date/time on date items.", "info")
             return
         await self._apply(intent)
+
+    def action_language(self) -> None:
+        """Show the form in its next language (questions, hints and choices)."""
+        new = next_language(self.checklist, self.language)
+        status = self.query_one(SaveStatus)
+        if new == self.language or languages_of(self.checklist) == [new]:
+            status.show("This form has one language.", "info")
+            return
+        self.language = new
+        self.app.language = new  # type: ignore[attr-defined]  (the next form opens in it)
+        for key, row in self.rows.items():
+            entry = self._entry_of[key]
+            row.prompt = ""
+            self._set_row(row, entry)
+            if isinstance(row, ChoiceRow):
+                offered = self.checklist.choices_offered(entry.item, self.model.answers, key[1])
+                row.offer(tuple(c.in_language(new) for c in offered))
+        self._show_hints()
+        status.show(f"Language: {language_name(self.checklist, new)} (ctrl+l: the next)", "info")
 
     def action_back(self) -> None:
         if self._may_leave("Esc"):

@@ -54,7 +54,8 @@ def test_every_spelling_pyxform_accepts_means_the_same(tmp_path: Path) -> None:
     assert (c.id, c.title, c.version) == ("spellings", "Spellings", 20240912013)
     kinds = {i.id: i.kind for i in c.items}
     assert kinds == {"a": "yn", "b": "multi", "b_other": "text", "c": "text", "d": "geopoint",
-                     "instanceID": "text"}  # fmt: skip
+                     "e": "text", "instanceID": "text"}  # fmt: skip
+    assert c.item("e").preload == "deviceid"  # imei: the device, from the record's stamps
     assert c.natural_key == ("instanceID",)  # none named: the submission id
     assert c.item("a").required is True
     phone = c.item("c")
@@ -62,7 +63,7 @@ def test_every_spelling_pyxform_accepts_means_the_same(tmp_path: Path) -> None:
     assert phone.constraint_message == "Digits only"
     assert check_consistency(c, {("c", ""): "07700 900"}) == [(("c", ""), "Digits only")]
     assert check_consistency(c, {("c", ""): "07700900"}) == []
-    assert any("'deviceid' ignored" in n for n in imported.notices)  # imei is deviceid
+    assert not any("'deviceid' ignored" in n for n in imported.notices)  # imei is deviceid, kept
 
 
 def test_names_are_kept_as_written_and_repeated_names_told_apart_by_path(

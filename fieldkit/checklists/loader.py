@@ -77,6 +77,7 @@ ITEM_KEYS = (
     "choice_filter",
     "default",
     "translations",
+    "preload",
 )
 
 
@@ -184,6 +185,16 @@ def _expression(raw: Any, where: str) -> Expr:
         return parse_expr(str(raw))
     except ExprError as e:
         raise ChecklistError(f"{where}: {e}") from None
+
+
+def _preload(i_raw: Mapping[str, Any], kind: str, where: str) -> str:
+    """An XLSForm metadata question's type (filled from the record's stamps), of its kind."""
+    from fieldkit.checklists.stamps import STAMP_KINDS
+
+    name = str(i_raw.get("preload") or "")
+    if name and STAMP_KINDS.get(name) != kind:
+        raise ChecklistError(f"{where}: preload {name!r} is not a {kind} stamp")
+    return name
 
 
 def _number(raw: Any, where: str) -> float | None:
@@ -345,6 +356,9 @@ def _check_facts(checklist: Checklist, origin: str) -> None:
             )
     if checklist.scope.when is not None:
         _check_expression(checklist, checklist.scope.when, f"{origin}: scope.when")
+    for section in checklist.sections:
+        if section.repeat is not None and section.repeat.count is not None:
+            _check_expression(checklist, section.repeat.count, f"{origin}: repeat count")
     if checklist.instance_name is not None:
         _check_expression(checklist, checklist.instance_name, f"{origin}: instance_name")
     for summary in checklist.summaries:
@@ -439,7 +453,8 @@ def parse_checklist(
         if s_raw.get("repeat"):
             r = s_raw["repeat"]
             inst = _choices(r["instances"], where_s) if r.get("instances") else ()
-            repeat = Repeat(key=str(r.get("key", "instance")), instances=inst)
+            count = _expression(r["count"], f"{where_s}: repeat.count") if r.get("count") else None
+            repeat = Repeat(key=str(r.get("key", "instance")), instances=inst, count=count)
         items: list[Item] = []
         for i_raw in s_raw.get("items") or []:
             iid = str(i_raw.get("id", ""))
@@ -514,6 +529,7 @@ def parse_checklist(
                     choice_filter=choice_filter,
                     default=str(i_raw.get("default") or ""),
                     translations=_translations(i_raw.get("translations"), where),
+                    preload=_preload(i_raw, kind, where),
                 )
             )
         sections.append(

@@ -141,6 +141,7 @@ class Item:
     choice_filter: Expr | None = None  # choices offered: those for which this holds
     default: str = ""  # the answer offered before one is given
     translations: tuple[tuple[str, str, str], ...] = ()  # (language, prompt, help)
+    preload: str = ""  # XLSForm metadata (start, deviceid ...): filled from the record's stamps
 
     def in_language(self, language: str | None) -> tuple[str, str]:
         """(prompt, help) in a language the definition has, else as defined."""
@@ -320,10 +321,26 @@ class Item:
         return str(value)
 
 
+MAX_INSTANCES = 500  # a counted repeat's instances, at most (a count is a typed number)
+
+
 @dataclass(frozen=True)
 class Repeat:
     key: str
     instances: tuple[Choice, ...] = ()  # fixed instances; empty = open (1, 2, 3 ...)
+    count: Expr | None = None  # open: as many instances as this gives (XLSForm repeat_count)
+
+    def counted(self, answers: Mapping[AnswerKey, Any]) -> int | None:
+        """How many instances the count expression gives from the answers (None: no count,
+        or one not answered yet)."""
+        if self.count is None:
+            return None
+        try:
+            value = self.count.evaluate(_expr.value_of(answers))
+            n = int(float(value)) if value not in (None, "", NA, UNKNOWN) else None
+        except (TypeError, ValueError, ArithmeticError, OverflowError):
+            return None
+        return None if n is None else max(0, min(n, MAX_INSTANCES))
 
     @property
     def fixed(self) -> bool:
@@ -337,6 +354,10 @@ class Section:
     items: tuple[Item, ...]
     scope: str = "record"  # "visit": carried over from the inspector's last record
     repeat: Repeat | None = None
+
+    def repeat_count_of(self, answers: Mapping[AnswerKey, Any]) -> int | None:
+        """The instances a counted repeat has from the answers (None: not counted)."""
+        return self.repeat.counted(answers) if self.repeat is not None else None
 
 
 @dataclass(frozen=True)
@@ -591,6 +612,8 @@ def instance_keys(section: Section, answers: Mapping[AnswerKey, Any]) -> list[st
         return [c.code for c in section.repeat.instances]
     ids = {i.id for i in section.items}
     keys = {k for (iid, k) in answers if iid in ids and k}
+    n = section.repeat.counted(answers)  # repeat_count: that many instances, 1 to n
+    keys |= {str(i) for i in range(1, (n or 0) + 1)}
     return sorted(keys, key=lambda k: (len(k), k))
 
 
@@ -634,6 +657,9 @@ def check_consistency(
                 problems.append(
                     ((iid, rkey), f"{outside[0]!r} is not offered when {item.choice_filter.text}")
                 )
+        n = checklist.section_of(iid).repeat_count_of(answers) if rkey else None
+        if n is not None and (not rkey.isdigit() or int(rkey) > n):
+            problems.append(((iid, rkey), f"instance {rkey} is beyond the {n} the count gives"))
         if not item.has_rule:
             continue
         fires = rule_applies(checklist, item, answers, rkey)

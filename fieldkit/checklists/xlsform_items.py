@@ -40,7 +40,9 @@ class ItemReader:
         kind = item["kind"]
         prompt = r.shown_refs(text(row, "label", r.language))
         item["prompt"] = prompt or row.get("name")
-        if not prompt and kind not in ("derived", "note"):
+        if t.preload:
+            item["preload"] = t.preload
+        if not prompt and kind not in ("derived", "note") and not t.preload:
             column = "label" + (f"::{r.language}" if r.language else "")
             raise XLSFormError(f"{row.at(column)}: a question needs a label")
         self._help_and_flags(row, item, kind, t)

@@ -59,7 +59,7 @@ def settings_facts(
 ) -> dict[str, Any]:
     """The checklist's id, version, title and fieldkit facts from the settings row."""
     for key in s.cells:
-        if key in READ or not s.get(key):
+        if key in READ or key == "instance_name" or not s.get(key):
             continue
         if key.startswith("fieldkit::"):
             if key[10:] not in FK_SETTINGS:
@@ -96,10 +96,6 @@ def settings_facts(
             f" submission id ({INSTANCE_ID}, as ODK and KoboToolbox give each submission; a"
             " CSV row without one by a digest of the row); name the questions that identify"
             " a record instead, e.g. 'case_ref'"
-        )
-    if s.get("instance_name"):  # a record's name in the app and reports
-        out["instance_name"] = expression(
-            s.get("instance_name"), s, "instance_name", check_refs=False
         )
     out.update(_fk_facts(s, fk, expression))
     return out

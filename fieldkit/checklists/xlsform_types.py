@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fieldkit.checklists.stamps import STAMP_KINDS
+
 # pyxform's bind type -> fieldkit answer kind
 BIND_KINDS = {
     "string": "text",
@@ -44,6 +46,7 @@ class TypeOf:
     other: bool = False  # select: or_other / or specify other
     external: bool = False  # select_one_external: the list is on external_choices
     pyxform_type: str = ""  # the type pyxform reads (after its aliases)
+    preload: str = ""  # metadata filled from the record's own stamps (fieldkit.checklists.stamps)
     reason: str = ""  # refused: the feature, in words
 
 
@@ -96,6 +99,9 @@ def type_of(cell: str) -> TypeOf:
         return TypeOf("refused", reason=f"questions of type {cell!r} (not an XLSForm type)")
     bind = facts.get("bind", {})
     control = facts.get("control", {})
+    stamp = str(bind.get("jr:preloadParams", "")).removeprefix("uri:")
+    if bind.get("jr:preload") and stamp in STAMP_KINDS:  # start, deviceid ...: the record's
+        return TypeOf("question", STAMP_KINDS[stamp], pyxform_type=name, preload=stamp)
     if bind.get("jr:preload") or name in ("audit", "start-geopoint", "background-audio"):
         return TypeOf("metadata", pyxform_type=name)
     if name in constants.EXTERNAL_INSTANCE_TYPES or name == "background-geopoint":

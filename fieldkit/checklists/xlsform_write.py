@@ -100,7 +100,9 @@ def _constraint(item: Item) -> str:
     return " and ".join(parts)
 
 
-def _group_row(section: Section, kind: str, label_col: str = "label") -> dict[str, Any]:
+def _group_row(
+    section: Section, kind: str, label_col: str = "label", ids: set[str] | None = None
+) -> dict[str, Any]:
     row: dict[str, Any] = {"type": f"begin {kind}", "name": section.id, label_col: section.title}
     if section.scope == "visit":
         row["fieldkit::scope"] = "visit"
@@ -112,6 +114,8 @@ def _group_row(section: Section, kind: str, label_col: str = "label") -> dict[st
                 ensure_ascii=False,
             )
             row["repeat_count"] = len(section.repeat.instances)
+        elif section.repeat.count is not None:
+            row["repeat_count"] = refs_as_xlsform(section.repeat.count.text, ids or set())
     return row
 
 
@@ -144,7 +148,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
     for section in checklist.sections:
         kind = "repeat" if section.repeat is not None else "group"
-        survey.append(_group_row(section, kind, label_col))
+        survey.append(_group_row(section, kind, label_col, ids))
         for item in section.items:
             row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], label_col: item.prompt}
             for lang, prompt, help_text in item.translations:
@@ -169,7 +173,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind == "choice" and {c.code for c in item.choices} & {"yes", "no"}:
                     row["fieldkit::kind"] = "choice"  # not to be read back as yes/no
             else:
-                row["type"] = TYPES[item.kind]
+                row["type"] = item.preload or TYPES[item.kind]
                 if item.kind in ("q4", "minutes"):
                     row["fieldkit::kind"] = item.kind
             if item.help:

@@ -30,6 +30,7 @@ from fieldkit.checklists import (
     get,
     missing_required,
     parse_stored,
+    stamps,
 )
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
@@ -357,6 +358,15 @@ class Store:
         for (item_id, rkey), text in (notes or {}).items():
             if text:
                 out.append(Change(rid, "note", item_id, text, rkey))
+        if any(i.preload for i in checklist.items):  # XLSForm metadata: the record's stamps
+            filled = stamps.stamp_answers(
+                checklist,
+                answers or {},
+                observed_at=observed_at,
+                device=self.device_id,
+                inspector=fields["inspector"],
+            )
+            out += [Change(rid, "answer", i, v, k) for (i, k), v in filled.items()]
         return rid, out
 
     def create_record(self, checklist_id: str, force: str, **kw: Any) -> str:
@@ -431,7 +441,11 @@ class Store:
         missing = missing_required(checklist, self.answers(record_id))
         if missing:
             raise IncompleteRecord(record_id, missing)
-        self.set_field(record_id, "status", "final")
+        ends = stamps.end_answers(  # XLSForm's `end`: when it was made final
+            checklist, self.answers(record_id), datetime.now().isoformat(timespec="minutes")
+        )
+        ended = [Change(record_id, "answer", i, v, k) for (i, k), v in ends.items()]
+        self.write([*ended, Change(record_id, "record", "status", "final")])
 
     def reopen(self, record_id: str) -> None:
         self.set_field(record_id, "status", "draft")

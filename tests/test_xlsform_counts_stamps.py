@@ -8,12 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.form import cells, typed
+from helpers.tui import key_of, screen_text
 from openpyxl import Workbook
 from typer.testing import Result
 
 from fieldkit.checklists.model import check_consistency, instance_keys, missing_required
 from fieldkit.checklists.xlsform_read import read_xlsform
+from fieldkit.context import InspectionContext
 from fieldkit.store import Store
+from fieldkit.tui.app import make_app
+from fieldkit.tui.screens.form import FormScreen
 
 Cli = Callable[..., Result]
 
@@ -37,8 +42,8 @@ def household(path: Path) -> Path:
     ]:
         ws.append(r)
     settings = wb.create_sheet("settings")
-    settings.append(["form_id", "fieldkit::natural_key"])
-    settings.append(["household", "ref"])
+    settings.append(["form_id", "fieldkit::natural_key", "fieldkit::app_order"])
+    settings.append(["household", "ref", 1])
     wb.save(path)
     return path
 
@@ -50,7 +55,9 @@ def test_the_count_gives_the_instances_and_refuses_one_beyond(tmp_path: Path) ->
     assert instance_keys(section, answers) == ["1", "2"]
     assert ("pname", "2") in missing_required(c, answers)  # the second person is asked for
     over = {**answers, ("pname", "3"): "Cy"}
-    assert check_consistency(c, over) == [(("pname", "3"), "instance 3 is beyond the 2 the count gives")]
+    assert check_consistency(c, over) == [
+        (("pname", "3"), "instance 3 is beyond the 2 the count gives")
+    ]
 
 
 def test_an_import_is_held_to_the_count(tmp_path: Path, cli: Cli) -> None:
@@ -91,3 +98,28 @@ def test_metadata_comes_from_the_record_s_stamps(tmp_path: Path, cli: Cli, inspe
         store.set_answer(rid, "pname", "Ann", "1")
         store.finalise(rid)
         assert store.answers(rid).get(("end", "")) is not None  # when it was made final
+
+
+async def test_the_app_shows_as_many_instances_as_the_count_at_80x24(
+    tmp_path: Path, cli: Cli
+) -> None:
+    db = tmp_path / "h.db"
+    assert cli("checklists", "import", household(tmp_path / "h.xlsx"), "--db", db).exit_code == 0
+    ctx = InspectionContext("Visits 2026", "kent", "A. Inspector", "hmic_staff")
+    app = make_app(db, cursor_blink=False, ctx=ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key_of(app, "household"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        assert "deviceid" not in screen_text(app) and "start" not in screen_text(app)
+        await pilot.press(*typed("A1"), "enter", "2", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "person 1" in text and "person 2" in text and "add person" not in text
+        await pilot.press(*typed("Ann"), "enter", *typed("Bob"), "enter")
+        await pilot.pause()
+        rid = screen.record_id
+    saved = cells(db, rid)
+    assert saved[("pname", "1")] == "Ann" and saved[("pname", "2")] == "Bob"
+    assert saved[("who", "")] == "A. Inspector"  # the stamps, filled as the record began

@@ -196,7 +196,7 @@ class FormScreen(Screen[None]):
                     self._set_row(row, entry)
                     self.rows[entry.key] = row
                     out.append(row)
-            if section.repeat is not None and not section.repeat.fixed:
+            if section.repeat is not None and not section.repeat.fixed and not section.repeat.count:
                 out.append(
                     AddInstance(section.id, section.repeat.key, id=widget_id("add", section.id))
                 )
@@ -308,6 +308,23 @@ class FormScreen(Screen[None]):
             if entry.key in changed or (row.auto, row.value) != before:
                 groups[entry.group] = None
         self._refresh_chrome(groups=groups)
+        if {e.group for e in self.entries} != set(self.model.groups()):
+            self.call_later(self._rebuild)  # a repeat_count answer: that many instances
+
+    async def _rebuild(self) -> None:
+        """Lay the form out again (its repeats' instances changed), keeping the focus."""
+        key = self.entries[self.index].key if self.entries else None
+        items = self.query_one("#items", VerticalScroll)
+        await items.remove_children()
+        self._shown.clear()
+        await items.mount_all(self._build())
+        at = next((i for i, e in enumerate(self.entries) if e.key == key), 0)
+        later = [
+            i
+            for i, e in enumerate(self.entries)
+            if i > at and self.model.navigable(e) and not self.model.answered(e)
+        ]
+        self._focus_index(later[0] if later else at)  # the first new instance
 
     def _update(self, selector: str, content: Content) -> None:
         """Update a Static only when its text changes (a layout only if its height does)."""

@@ -254,7 +254,15 @@ class _Reader:
             converted = _REF.sub(ref, source)
             (parse_filter if choice_filter else parse_expr)(converted)
         except ExprError as e:
-            raise XLSFormError(f"{row.at(column)}: {e}") from None
+            why = str(e)
+            if "cannot read" in why:  # the feature: what XPath is not
+                curly = any(q in source for q in "‘’“”")
+                why += (
+                    " (curly quotes are not XPath quotes)"
+                    if curly
+                    else " (not an XPath expression)"
+                )
+            raise XLSFormError(f"{row.at(column)}: {why}") from None
         return converted
 
     def shown_refs(self, label: str) -> str:

@@ -153,6 +153,14 @@ def test_a_merge_brings_the_files_the_target_lacks(tmp_path: Path, cli: Cli, des
     assert conn.execute("SELECT digest, size FROM attachments").fetchall() == [(DIGEST, len(PHOTO))]
     conn.close()
     assert cli("verify", "--db", team).exit_code == 0
+    conn = sqlite3.connect(desk)  # a source whose file was edited after it was attached
+    conn.execute("UPDATE attachments SET content = ?", (b"x" * len(PHOTO),))
+    conn.commit()
+    conn.close()
+    fresh = tmp_path / "fresh.db"
+    refused = cli("merge", desk, "--into", fresh)
+    assert refused.exit_code == 2
+    assert f"attachment {DIGEST[:12]} does not match its digest (edited): refused" in refused.output
 
 
 def test_the_workbook_names_files_and_attachments_dir_writes_them_owner_only(

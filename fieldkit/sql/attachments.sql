@@ -31,3 +31,8 @@ FROM main.cells c
 JOIN main.attachments a ON a.digest = c.value
 WHERE c.kind = 'answer' AND c.record_id IN (SELECT value FROM json_each(:records))
 ORDER BY c.record_id, c.field, c.rkey;
+
+-- name: source_new
+-- A merge source's attachments the target does not hold (checked before they are taken).
+SELECT digest, size, content FROM main.attachments a
+WHERE NOT EXISTS (SELECT 1 FROM target.attachments t WHERE t.digest = a.digest);

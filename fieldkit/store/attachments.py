@@ -156,6 +156,22 @@ def problems(conn: sqlite3.Connection, schema: str = "main") -> tuple[int, list[
     return count, out
 
 
+def source_problem(conn: sqlite3.Connection) -> str | None:
+    """A merge source's first attachment (of those the attached `target` lacks) that does
+    not match its digest or is over MAX_BYTES, in words (None: every one holds)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master")}
+    held = {r[0] for r in conn.execute("SELECT name FROM target.sqlite_master")}
+    if "attachments" not in tables or "attachments" not in held:
+        return None
+    for digest, size, content in conn.execute(Q["source_new"]):
+        data = bytes(content) if content is not None else b""
+        if len(data) > MAX_BYTES:
+            return f"attachment {str(digest)[:12]} is {size_text(len(data))} (over the limit)"
+        if hashlib.sha256(data).hexdigest() != digest or len(data) != size:
+            return f"attachment {str(digest)[:12]} does not match its digest (edited)"
+    return None
+
+
 def write_files(conn: sqlite3.Connection, record_ids: list[str], folder: Path) -> int:
     """Write the attachments the current answers of `record_ids` name into `folder`
     (made owner-only), one file each, named `<record>-<item>[-<repeat>]-<name>`, owner-only.

@@ -184,3 +184,17 @@ def test_the_workbook_names_files_and_attachments_dir_writes_them_owner_only(
     redacted = cli("export", "xlsx", "--db", desk, "--out", tmp_path / "r.xlsx", "--redact",
                    "--attachments", folder)  # fmt: skip
     assert redacted.exit_code == 2 and "cannot be redacted" in redacted.output
+
+
+def test_a_scrubbed_copy_holds_no_attached_file(tmp_path: Path, cli: Cli, desk: Path) -> None:
+    assert _import(tmp_path, cli, desk, ["Kent,2026-01-02,final,Front,photo.jpg,"]).exit_code == 0
+    copy = tmp_path / "shared.db"
+    assert cli("scrub", "--db", desk, "--out", copy).exit_code == 0
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT count(*) FROM attachments").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM changes WHERE value = ?", (DIGEST,)).fetchone() == (
+        0,
+    )
+    conn.close()
+    assert PHOTO[:64] not in copy.read_bytes()
+    assert cli("verify", "--db", copy).exit_code == 0

@@ -120,6 +120,7 @@ async def test_the_app_attaches_a_file_by_its_path_and_shows_its_name_and_size(
         assert "no file" in screen_text(app)
         await pilot.press("ctrl+u", *typed("photo.jpg"), "enter")
         await pilot.pause()
+        assert "= photo.jpg (attached)" in screen_text(app)
         await pilot.press("up")
         await pilot.pause()
         assert "photo.jpg (5.1 kB)" in screen_text(app)

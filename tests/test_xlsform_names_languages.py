@@ -14,8 +14,10 @@ from helpers.tui import key_of, screen_text
 from openpyxl import Workbook
 from typer.testing import Result
 
+from fieldkit.checklists.diff import diff
 from fieldkit.checklists.words import name_of
 from fieldkit.checklists.xlsform_read import read_xlsform
+from fieldkit.checklists.xlsform_write import write_xlsform
 from fieldkit.context import InspectionContext
 from fieldkit.store import Store
 from fieldkit.tui.app import make_app
@@ -30,8 +32,24 @@ def visit_form(path: Path, name: str = "concat('Cell ', ${cell}, ' at ', ${stati
     ws = wb.active
     ws.title = "survey"
     for r in [
-        ["type", "name", "label::English (en)", "label::Cymraeg (cy)"],
-        ["text", "station", "Station", "Gorsaf"],
+        [
+            "type",
+            "name",
+            "label::English (en)",
+            "label::Cymraeg (cy)",
+            "constraint",
+            "constraint_message::English (en)",
+            "constraint_message::Cymraeg (cy)",
+        ],
+        [
+            "text",
+            "station",
+            "Station",
+            "Gorsaf",
+            "regex(., '^[A-Z]')",
+            "A capital first",
+            "Priflythyren yn gyntaf",
+        ],
         ["integer", "cell", "Cell number", "Rhif y gell"],
         ["select_one lit", "lit", "Was the cell lit?", "Oedd y gell wedi'i goleuo?"],
     ]:
@@ -68,6 +86,7 @@ def test_instance_name_names_a_record_and_diff_sees_it_change(tmp_path: Path, cl
         rec = store.records()[0]
         answers = store.answers(rec["record_id"])
         assert name_of(store.checklist("cells"), rec, answers) == "Cell 4 at Ashford"
+    assert checklist.item("station").messages == (("Cymraeg (cy)", "Priflythyren yn gyntaf"),)
     renamed = visit_form(tmp_path / "w.xlsx", "concat(${station}, ' ', ${cell})")
     said = cli("checklists", "diff", form, renamed).output
     assert (
@@ -97,24 +116,44 @@ async def test_the_records_list_and_the_form_switch_language_by_key_at_80x24(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, FormScreen)
-        await pilot.press(*typed("Ashford"), "enter", "4", "enter")
-        await pilot.pause()
-        assert "Was the cell lit?" in screen_text(app) and "Brightly" in screen_text(app)
         await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert "Language: Cymraeg (cy)" in screen_text(app)
+        await pilot.press(*typed("ashford"), "enter")
+        await pilot.pause()
+        assert "Priflythyren yn gyntaf" in screen_text(app)  # the constraint's, in Welsh
+        await pilot.press("ctrl+u", *typed("Ashford"), "enter", "4", "enter")
         await pilot.pause()
         text = screen_text(app)
         assert "Oedd y gell wedi'i goleuo?" in text and "Yn llachar" in text, text
-        assert "Language: Cymraeg (cy)" in text
         assert "Cell 4 at Ashford" in text  # the record's name, in the header
         await pilot.press("2")
         await pilot.pause()
         rid = screen.record_id
         await pilot.press("ctrl+l")
         await pilot.pause()
-        assert "Was the cell lit?" in screen_text(app)
+        assert "Was the cell lit?" in screen_text(app) and "Dimly" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("r")
         await pilot.pause()
         assert "Cell 4 at Ashford" in screen_text(app)
     assert cells(db, rid)[("lit", "")] == "dim"  # the same answer in either language
+
+
+def test_a_translated_constraint_message_is_exported_and_diffed(tmp_path: Path) -> None:
+    original = read_xlsform(visit_form(tmp_path / "v.xlsx")).checklist
+    out = tmp_path / "out.xlsx"
+    write_xlsform(original, out)
+    header = [c.value for c in openpyxl.load_workbook(out)["survey"][1]]
+    assert "constraint_message::Cymraeg (cy)" in header
+    assert read_xlsform(out).checklist == original
+    wb = openpyxl.load_workbook(out)
+    col = header.index("constraint_message::Cymraeg (cy)")
+    for row in wb["survey"].iter_rows(min_row=2):
+        if row[col].value:
+            row[col].value = "Llythyren fawr"
+    wb.save(out)
+    changes = diff(original, read_xlsform(out).checklist)
+    assert [c.what for c in changes] == ["translation"]
+    assert "Llythyren fawr" in changes[0].detail

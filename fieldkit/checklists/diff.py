@@ -147,6 +147,14 @@ def _xlsform_changes(old: Item, new: Item) -> list[Change]:
         if before.get(lang) != after.get(lang):
             a, b = before.get(lang, ("", ""))[0], after.get(lang, ("", ""))[0]
             out.append(Change("translation", iid, f"{lang}: {a!r} -> {b!r}"))
+    if dict(old.messages) != dict(new.messages):
+        out.append(
+            Change(
+                "translation",
+                iid,
+                f"constraint messages: {dict(old.messages)} -> {dict(new.messages)}",
+            )
+        )
     old_labels = {c.code: dict(c.labels) for c in old.choices}
     for c in new.choices:
         if c.code in old_labels and old_labels[c.code] != dict(c.labels):

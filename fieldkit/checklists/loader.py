@@ -146,10 +146,23 @@ def _translations(raw: Any, where: str) -> tuple[tuple[str, str, str], ...]:
         raise ChecklistError(f"{where}: translations must be a mapping of languages")
     out = []
     for lang, texts in raw.items():
-        if not isinstance(texts, Mapping) or set(texts) - {"prompt", "help"}:
-            raise ChecklistError(f"{where}: translation {lang!r} takes prompt and help")
+        if not isinstance(texts, Mapping) or set(texts) - {"prompt", "help", "constraint_message"}:
+            raise ChecklistError(
+                f"{where}: translation {lang!r} takes prompt, help and constraint_message"
+            )
         out.append((str(lang), str(texts.get("prompt") or ""), str(texts.get("help") or "")))
     return tuple(out)
+
+
+def _messages(raw: Any) -> tuple[tuple[str, str], ...]:
+    """{language: {constraint_message}} as (language, message) (checked by _translations)."""
+    if not isinstance(raw, Mapping):
+        return ()
+    return tuple(
+        (str(lang), str(texts["constraint_message"]))
+        for lang, texts in raw.items()
+        if isinstance(texts, Mapping) and texts.get("constraint_message")
+    )
 
 
 def _pairs(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -529,6 +542,7 @@ def parse_checklist(
                     choice_filter=choice_filter,
                     default=str(i_raw.get("default") or ""),
                     translations=_translations(i_raw.get("translations"), where),
+                    messages=_messages(i_raw.get("translations")),
                     preload=_preload(i_raw, kind, where),
                 )
             )

@@ -141,6 +141,7 @@ class Item:
     choice_filter: Expr | None = None  # choices offered: those for which this holds
     default: str = ""  # the answer offered before one is given
     translations: tuple[tuple[str, str, str], ...] = ()  # (language, prompt, help)
+    messages: tuple[tuple[str, str], ...] = ()  # (language, constraint message) translations
     preload: str = ""  # XLSForm metadata (start, deviceid ...): filled from the record's stamps
 
     def in_language(self, language: str | None) -> tuple[str, str]:

@@ -67,6 +67,8 @@ class ItemReader:
                     else []
                 )
             texts = {"prompt": prompt, "help": " ".join(parts)}
+            if "min" not in item and "max" not in item and row.get("constraint"):
+                texts["constraint_message"] = row.get(f"constraint_message::{lang}")
             texts = {k: v for k, v in texts.items() if v}
             if texts:
                 out[lang] = texts

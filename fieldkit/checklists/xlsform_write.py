@@ -191,6 +191,8 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             row["constraint"] = " and ".join(f"({p})" if len(parts) > 1 else p for p in parts)
             if item.constraint_message:
                 row["constraint_message"] = item.constraint_message
+            for lang, message in item.messages:
+                row[f"constraint_message::{lang}"] = message
             if item.default:
                 row["default"] = item.default
             if item.na:

@@ -4,7 +4,7 @@ key steps through them. No Textual here."""
 
 from __future__ import annotations
 
-from fieldkit.checklists import Checklist
+from fieldkit.checklists import Checklist, Item
 
 
 def languages_of(checklist: Checklist) -> list[str | None]:
@@ -26,3 +26,11 @@ def next_language(checklist: Checklist, current: str | None) -> str | None:
 def language_name(checklist: Checklist, language: str | None) -> str:
     """A language as the status line says it (the definition's own unnamed: 'as written')."""
     return language or checklist.source.get("language") or "the form's own language"
+
+
+def message_in(item: Item, text: str, language: str | None) -> str:
+    """A refusal in the form's language: the constraint's own message, translated."""
+    translated = dict(item.messages).get(language or "")
+    if translated and item.constraint_message and text.endswith(item.constraint_message):
+        return text[: len(text) - len(item.constraint_message)] + translated
+    return text

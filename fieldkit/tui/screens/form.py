@@ -22,13 +22,14 @@ from textual.widget import Widget
 from fieldkit.checklists import AnswerKey, check_consistency
 from fieldkit.checklists.model import ATTACHMENT_KINDS, AnswerError
 from fieldkit.checklists.words import name_of
+from fieldkit.errors import BadInput
 from fieldkit.store import IncompleteRecord, Store, attachments
 from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_text
 from fieldkit.tui.form_status import outcome_message
-from fieldkit.tui.languages import language_name, languages_of, next_language
+from fieldkit.tui.languages import language_name, languages_of, message_in, next_language
 from fieldkit.tui.plain import Static
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
@@ -606,6 +607,7 @@ class FormScreen(Screen[None]):
         return ""
 
     def _refuse(self, key: AnswerKey, text: str) -> None:
+        text = message_in(self.checklist.item(key[0]), text, self.language)  # (queued)
         row = self.rows.get(key)
         if row is not None:
             row.error = text
@@ -621,7 +623,11 @@ class FormScreen(Screen[None]):
         self._untouched_new = False
         with self.store.waiting_at_most(wait):
             if kind == "answer":
-                written = self.store.set_answer(self.record_id, item_id, value, rkey)
+                try:
+                    written = self.store.set_answer(self.record_id, item_id, value, rkey)
+                except BadInput as e:  # a constraint's message, in the form's language
+                    item = self.checklist.item(item_id)
+                    raise BadInput(message_in(item, str(e), self.language)) from None
             elif kind == "note":
                 self.store.set_note(self.record_id, item_id, value or None, rkey)
             else:

@@ -309,7 +309,7 @@ class FormScreen(Screen[None]):
             if entry.key in changed or (row.auto, row.value) != before:
                 groups[entry.group] = None
         self._refresh_chrome(groups=groups)
-        if {e.group for e in self.entries} != set(self.model.groups()):
+        if [e.key for e in self.entries] != [e.key for e in self.model.entries()]:
             self.call_later(self._rebuild)  # a repeat_count answer: that many instances
 
     async def _rebuild(self) -> None:

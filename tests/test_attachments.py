@@ -199,3 +199,27 @@ def test_a_scrubbed_copy_holds_no_attached_file(tmp_path: Path, cli: Cli, desk: 
     conn.close()
     assert PHOTO[:64] not in copy.read_bytes()
     assert cli("verify", "--db", copy).exit_code == 0
+
+
+def test_an_odk_central_export_brings_its_media_folder(
+    tmp_path: Path, cli: Cli, desk: Path
+) -> None:
+    folder = tmp_path / "export"
+    (folder / "media").mkdir(parents=True)
+    (folder / "media" / "1712000000.jpg").write_bytes(PHOTO)  # as Central's zip holds them
+    csv = folder / "desk.csv"
+    csv.write_text(
+        "SubmissionDate,start,site,photo,doc,meta-instanceID,KEY\n"
+        "2026-03-02T11:04:19.602Z,2026-03-02T10:15:02.118+00:00,Front,1712000000.jpg,,"
+        "uuid:6f1c2a5e,uuid:6f1c2a5e\n"
+    )
+    first = cli("import", csv, "-c", "desk", "--force", "kent", "--db", desk)
+    assert first.exit_code == 0, first.output
+    assert "1 records imported" in first.output
+    again = cli("import", csv, "-c", "desk", "--force", "kent", "--db", desk)
+    assert again.exit_code == 0 and "0 records imported, 1 already present" in again.output
+    conn = sqlite3.connect(desk)
+    assert conn.execute("SELECT digest, name FROM attachments").fetchall() == [
+        (DIGEST, "1712000000.jpg")
+    ]
+    conn.close()

@@ -10,7 +10,6 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
@@ -18,82 +17,53 @@ from fieldkit.checklists import expr as _expr
 from fieldkit.checklists.collection import Returns, SummaryColumn, SummaryGroup
 from fieldkit.checklists.expr import Expr
 from fieldkit.checklists.expr_functions import _text
-from fieldkit.checklists.geo import parse_geo
+from fieldkit.checklists.kinds import (
+    ATTACHMENT_KINDS as ATTACHMENT_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    CHOICE_KINDS as CHOICE_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    DIGEST_RE as DIGEST_RE,
+)
+from fieldkit.checklists.kinds import (
+    GEO_KINDS as GEO_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    INTEGER_KINDS as INTEGER_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    KIND_LABELS as KIND_LABELS,
+)
+from fieldkit.checklists.kinds import (
+    KINDS as KINDS,
+)
+from fieldkit.checklists.kinds import (
+    NA as NA,
+)
+from fieldkit.checklists.kinds import (
+    Q4_LABELS as Q4_LABELS,
+)
+from fieldkit.checklists.kinds import (
+    UNANSWERED_KINDS as UNANSWERED_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    UNKNOWN as UNKNOWN,
+)
+from fieldkit.checklists.kinds import (
+    YESNO_KINDS as YESNO_KINDS,
+)
+from fieldkit.checklists.kinds import (  # (re-exported: read as model.X everywhere)
+    AnswerError as AnswerError,
+)
+from fieldkit.checklists.parsing import parse_answer
 from fieldkit.checklists.rule import Rule as Rule
 from fieldkit.checklists.rule import stored_text as stored_text
-
-KINDS = (
-    "yn",
-    "ynna",
-    "q4",
-    "count",
-    "minutes",
-    "date",
-    "time",
-    "datetime",
-    "text",
-    "choice",
-    "multi",
-    "decimal",
-    "note",
-    "derived",
-    "geopoint",
-    "geotrace",
-    "geoshape",
-    "image",
-    "audio",
-    "video",
-    "file",
-    "osm",
-)
-# Attachments: the answer is the content's digest (fieldkit.store.attachments holds the
-# file once, by that digest); `osm` is OpenMapKit's .osm file.
-ATTACHMENT_KINDS = ("image", "audio", "video", "file", "osm")
-GEO_KINDS = ("geopoint", "geotrace", "geoshape")
-CHOICE_KINDS = ("choice", "multi")
-INTEGER_KINDS = ("q4", "count", "minutes")
-YESNO_KINDS = ("yn", "ynna")
-NA = "na"
-UNKNOWN = "unknown"
-
-KIND_LABELS = {
-    "yn": "yes / no",
-    "ynna": "yes / no / n.a.",
-    "q4": "scale 1-4",
-    "count": "number",
-    "minutes": "minutes",
-    "date": "date",
-    "time": "time",
-    "datetime": "date and time",
-    "text": "text",
-    "choice": "one of",
-    "multi": "any of",
-    "decimal": "decimal number",
-    "note": "note (no answer)",
-    "derived": "computed",
-    "geopoint": "location (latitude longitude)",
-    "geotrace": "line of locations",
-    "geoshape": "area (closed line of locations)",
-    "image": "photo",
-    "audio": "recording",
-    "video": "video",
-    "file": "file",
-    "osm": ".osm file",
-}
-UNANSWERED_KINDS = ("derived", "note")  # shown, never answered
-
-DIGEST_RE = re.compile(r"[0-9a-f]{64}")  # an attachment's sha256, as its answer
-
-Q4_LABELS = {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good"}
 
 
 def snake(label: str) -> str:
     """The stored code for a choice label: lower case, non-alphanumeric runs as `_`."""
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-
-
-class AnswerError(ValueError):
-    """A value that does not fit its item."""
 
 
 @dataclass(frozen=True)
@@ -181,107 +151,8 @@ class Item:
 
     def parse(self, raw: Any) -> Any:
         """Turn typed or imported text into the stored value; raise AnswerError if it
-        does not fit. Returns None for blank (unanswered)."""
-        if raw is None:
-            return None
-        if isinstance(raw, list):
-            raw = ";".join(str(p) for p in raw)
-        if isinstance(raw, str):
-            text = raw.strip()
-            if text == "":
-                return None
-        else:
-            text = str(raw)
-        low = text.lower()
-        if low in ("na", "n/a", "not applicable"):
-            if not self.na_allowed:
-                raise AnswerError(f"{self.id}: not applicable is not allowed")
-            return NA
-        if low == UNKNOWN and self.unknown:
-            return UNKNOWN
-        k = self.kind
-        if k == "derived":
-            raise AnswerError(f"{self.id}: is computed, not answered")
-        if k in YESNO_KINDS:
-            if low in ("yes", "y", "true", "1"):
-                return "yes"
-            if low in ("no", "n", "false", "0"):
-                return "no"
-            raise AnswerError(f"{self.id}: expected yes/no, got {text!r}")
-        if k in INTEGER_KINDS:
-            try:
-                n = int(text)
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a whole number, got {text!r}") from None
-            if k == "q4" and not 1 <= n <= 4:
-                raise AnswerError(f"{self.id}: expected a score from 1 to 4, got {n}")
-            if n < 0:
-                raise AnswerError(f"{self.id}: expected a number of 0 or more, got {n}")
-            self._check_range(n)
-            return n
-        if k == "decimal":
-            try:
-                x = float(text)
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a number, got {text!r}") from None
-            if x != x or x in (float("inf"), float("-inf")):
-                raise AnswerError(f"{self.id}: expected a number, got {text!r}")
-            self._check_range(x)
-            return x
-        if k == "note":
-            raise AnswerError(f"{self.id}: is a note, not answered")
-        if k == "date":
-            try:
-                return date.fromisoformat(text).isoformat()
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a date YYYY-MM-DD, got {text!r}") from None
-        if k == "time":
-            try:
-                return time.fromisoformat(text).isoformat(timespec="minutes")
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a time HH:MM, got {text!r}") from None
-        if k == "datetime":
-            try:
-                return datetime.fromisoformat(text).isoformat(timespec="minutes")
-            except ValueError:
-                raise AnswerError(
-                    f"{self.id}: expected a date and time YYYY-MM-DDTHH:MM, got {text!r}"
-                ) from None
-        if k in GEO_KINDS:
-            try:
-                return parse_geo(k, text)
-            except ValueError as e:
-                raise AnswerError(f"{self.id}: {e}") from None
-        if k in ATTACHMENT_KINDS:
-            digest = low.removeprefix("sha256:")
-            if not DIGEST_RE.fullmatch(digest):
-                raise AnswerError(
-                    f"{self.id}: expected a file (its path in the app, its name in an import)"
-                )
-            return digest
-        if k == "choice":
-            c = self.choice_for(text)
-            if c is None:
-                raise AnswerError(f"{self.id}: {text!r} is not one of {self.codes_text()}")
-            return c.code
-        if k == "multi":
-            # `;` between choices (fieldkit), or spaces (ODK and KoboToolbox exports)
-            parts = text.split(";") if ";" in text or self.choice_for(text) else text.split()
-            codes: list[str] = []
-            for p in parts:
-                if str(p).strip() == "":
-                    continue
-                c = self.choice_for(str(p))
-                if c is None:
-                    raise AnswerError(f"{self.id}: {p!r} is not one of {self.codes_text()}")
-                if c.code not in codes:
-                    codes.append(c.code)
-            alone = [c.label for c in self.choices if c.exclusive and c.code in codes]
-            if alone and len(codes) > 1:
-                raise AnswerError(f"{self.id}: {alone[0]!r} cannot be chosen with another answer")
-            order = [c.code for c in self.choices]
-            return json.dumps(sorted(codes, key=order.index))
-        return text  # text
+        does not fit. Returns None for blank (unanswered) (fieldkit.checklists.parsing)."""
+        return parse_answer(self, raw)
 
     def _check_range(self, n: float) -> None:
         lo, hi = self.minimum, self.maximum

@@ -8,6 +8,7 @@ the stamps in."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from fieldkit.checklists.model import AnswerError, Checklist
@@ -29,7 +30,6 @@ STAMP_KINDS = {
 def stamp_answers(
     checklist: Checklist,
     answers: Mapping[tuple[str, str], Any],
-    *,
     observed_at: str | None,
     device: str,
     inspector: str | None,
@@ -46,10 +46,12 @@ def stamp_answers(
 
 
 def end_answers(
-    checklist: Checklist, answers: Mapping[tuple[str, str], Any], when: str
+    checklist: Checklist, answers: Mapping[tuple[str, str], Any], when: str = ""
 ) -> dict[tuple[str, str], Any]:
-    """`end`: when the record is made final (unless a value is given already)."""
-    return _filled(checklist, answers, {"end": when})
+    """`end`: when the record is made final, now unless `when` (unless one is given)."""
+    return _filled(
+        checklist, answers, {"end": when or datetime.now().isoformat(timespec="minutes")}
+    )
 
 
 def _filled(

@@ -391,6 +391,11 @@ class _Reader:
             elif t.what == "refused":
                 raise XLSFormError(f"{row.at('type')}: {t.reason} are not supported by fieldkit")
             else:
+                if t.kind == "osm" and t.list_name:
+                    self.notices.append(
+                        f"{row.at('type')}: the osm sheet's tags for {t.list_name!r} ignored"
+                        " (fieldkit keeps the .osm file an answer attaches)"
+                    )
                 relevant = [g.relevant for g in stack if g.relevant]
                 for item in items.item(
                     row, t, external if t.external else lists, relevant, duplicates

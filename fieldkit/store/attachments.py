@@ -109,9 +109,11 @@ def to_attach(
     return read_file(path, item.id)
 
 
-def add(conn: sqlite3.Connection, attachment: Attachment) -> None:
-    """Hold a file (inside the caller's write transaction); held already: nothing changes."""
-    conn.execute(Q["add"], attachment.row())
+def add(conn: sqlite3.Connection, attachment: Attachment | None) -> None:
+    """Hold a file (inside the caller's write transaction); held already, or None: nothing
+    changes."""
+    if attachment is not None:
+        conn.execute(Q["add"], attachment.row())
 
 
 def describe(conn: sqlite3.Connection, digests: Iterable[Any]) -> dict[str, str]:

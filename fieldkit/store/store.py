@@ -358,15 +358,10 @@ class Store:
         for (item_id, rkey), text in (notes or {}).items():
             if text:
                 out.append(Change(rid, "note", item_id, text, rkey))
-        if any(i.preload for i in checklist.items):  # XLSForm metadata: the record's stamps
-            filled = stamps.stamp_answers(
-                checklist,
-                answers or {},
-                observed_at=observed_at,
-                device=self.device_id,
-                inspector=fields["inspector"],
-            )
-            out += [Change(rid, "answer", i, v, k) for (i, k), v in filled.items()]
+        filled = stamps.stamp_answers(  # XLSForm metadata (start, deviceid ...): the stamps
+            checklist, answers or {}, observed_at, self.device_id, fields["inspector"]
+        )
+        out += [Change(rid, "answer", i, v, k) for (i, k), v in filled.items()]
         return rid, out
 
     def create_record(self, checklist_id: str, force: str, **kw: Any) -> str:
@@ -395,8 +390,7 @@ class Store:
             raise BadInput(str(e.args[0])) from None
         check_text(item_id, raw)
         attachment = attachments.to_attach(self.conn, item, raw)  # a path: the file, read
-        if attachment is not None:
-            raw = attachment.digest
+        raw = attachment.digest if attachment is not None else raw
         try:
             value = item.parse(raw)
         except AnswerError as e:
@@ -409,8 +403,7 @@ class Store:
             problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
             if problems:
                 raise BadInput(f"{item_id}: {problems[0][1]}")
-            if attachment is not None:
-                attachments.add(conn, attachment)
+            attachments.add(conn, attachment)  # the file answered (None: no file)
             written = {(item_id, rkey): value}
             written.update(apply_rules(checklist, answers, before))
             write_local(
@@ -441,9 +434,7 @@ class Store:
         missing = missing_required(checklist, self.answers(record_id))
         if missing:
             raise IncompleteRecord(record_id, missing)
-        ends = stamps.end_answers(  # XLSForm's `end`: when it was made final
-            checklist, self.answers(record_id), datetime.now().isoformat(timespec="minutes")
-        )
+        ends = stamps.end_answers(checklist, self.answers(record_id))  # XLSForm's `end`
         ended = [Change(record_id, "answer", i, v, k) for (i, k), v in ends.items()]
         self.write([*ended, Change(record_id, "record", "status", "final")])
 

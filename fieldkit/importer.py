@@ -23,7 +23,7 @@ from fieldkit.checklists import (
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID
 from fieldkit.errors import BadInput
 from fieldkit.limits import MAX_TEXT
-from fieldkit.store import Store
+from fieldkit.store import Store, attachments
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.schema import install_checklist
 from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules, key_part
@@ -265,6 +265,7 @@ def import_csv(
         existing[key] = rid  # the earliest record of a key: the one the figures count
     in_file: dict[str, int] = {}
     all_changes: list[Change] = []
+    files: list[attachments.Attachment] = []
     line = 1
     try:
         for line, row in rows:
@@ -284,6 +285,16 @@ def import_csv(
                     if cell.strip():
                         notes[key] = cell.strip()
                 elif what == "answer":
+                    try:
+                        file = attachments.to_attach(
+                            store.conn, checklist.item(key[0]), cell, base=path.parent
+                        )  # an attachment's file, named as the export names it
+                    except BadInput as e:
+                        errors.add(line, _colname(key), str(e).split(": ", 1)[-1])
+                        continue
+                    if file is not None:
+                        files.append(file)
+                        cell = file.digest
                     try:
                         value = checklist.item(key[0]).parse(cell)
                     except AnswerError as e:
@@ -384,6 +395,8 @@ def import_csv(
     if all_changes:
         with store.writing() as conn:
             install_checklist(conn, checklist)
+            for file in files:
+                attachments.add(conn, file)
             write_local(conn, all_changes, author=inspector or store.inspector or None)
     result.created = len(result.record_ids)
     result.updated = update and result.differing > 0

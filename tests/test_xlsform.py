@@ -99,6 +99,8 @@ def test_a_bilingual_form_maps_types_sections_repeats_rules_and_ranges(tmp_path:
         "staff_role": "choice",
         "da_training": "yn",
         "comments": "text",
+        "start": "datetime",
+        "today": "date",
     }
     assert [s.id for s in c.sections] == ["main", "visit", "detainees", "staff", "main_2"]
     staff = c.section_of("staff_role")
@@ -113,7 +115,7 @@ def test_a_bilingual_form_maps_types_sections_repeats_rules_and_ranges(tmp_path:
     assert c.natural_key == ("suite_ref", "visit_start")
     # display-only features are reported, not silently dropped
     assert any("column appearance: ignored (display only)" in n for n in imported.notices)
-    assert any("'start' ignored" in n for n in imported.notices)
+    assert (c.item("start").preload, c.item("start").kind) == ("start", "datetime")  # stamps
 
 
 def test_language_option_picks_the_label_columns(tmp_path: Path) -> None:
@@ -174,8 +176,8 @@ UNSUPPORTED = [
         "survey sheet, row 5, column calculation: function pulldata() is not supported",
     ),
     (
-        [row("image", "photo", "Photo", "Llun")],
-        "survey sheet, row 5, column type: image questions (attachments) are not supported",
+        [row("rank yn", "order", "Order", "Trefn")],
+        "survey sheet, row 5, column type: rank questions (put choices in order) are not supported",
     ),
 ]  # fmt: skip
 

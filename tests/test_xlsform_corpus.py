@@ -78,10 +78,7 @@ def test_each_real_form_imports_under_its_own_names_or_is_refused_in_one_line(
 # what is still refused, by feature (README "Designing an instrument")
 STILL_REFUSED = {
     "pull_data.xlsx": "function pulldata() is not supported",
-    "sms_info.xls": "image questions (attachments) are not supported",
-    "attribute_columns_test.xlsx": "image questions (attachments) are not supported",
-    "UCL_Biomass_Plot_Form.xlsx": "cannot read '‘other’'",  # curly quotes: not XPath
-    "case_insensitivity.xls": "OpenStreetMap questions (osm) are not supported",
+    "UCL_Biomass_Plot_Form.xlsx": "(curly quotes are not XPath quotes)",
 }
 
 

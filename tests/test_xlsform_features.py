@@ -54,7 +54,8 @@ def test_every_spelling_pyxform_accepts_means_the_same(tmp_path: Path) -> None:
     assert (c.id, c.title, c.version) == ("spellings", "Spellings", 20240912013)
     kinds = {i.id: i.kind for i in c.items}
     assert kinds == {"a": "yn", "b": "multi", "b_other": "text", "c": "text", "d": "geopoint",
-                     "instanceID": "text"}  # fmt: skip
+                     "e": "text", "instanceID": "text"}  # fmt: skip
+    assert c.item("e").preload == "deviceid"  # imei: the device, from the record's stamps
     assert c.natural_key == ("instanceID",)  # none named: the submission id
     assert c.item("a").required is True
     phone = c.item("c")
@@ -62,7 +63,7 @@ def test_every_spelling_pyxform_accepts_means_the_same(tmp_path: Path) -> None:
     assert phone.constraint_message == "Digits only"
     assert check_consistency(c, {("c", ""): "07700 900"}) == [(("c", ""), "Digits only")]
     assert check_consistency(c, {("c", ""): "07700900"}) == []
-    assert any("'deviceid' ignored" in n for n in imported.notices)  # imei is deviceid
+    assert not any("'deviceid' ignored" in n for n in imported.notices)  # imei is deviceid, kept
 
 
 def test_names_are_kept_as_written_and_repeated_names_told_apart_by_path(
@@ -216,8 +217,9 @@ def test_server_only_settings_and_columns_are_named_as_ignored_one_line_each(
     notices = read_xlsform(book(tmp_path / "s.xlsx", survey, settings=settings)).notices
     ignored = [n for n in notices if "ignored" in n]
     for column in ("instance::geometry", "media::image", "bind::odk:length", "submission_url",
-                   "public_key", "kobo--locking-profile", "instance_name"):  # fmt: skip
+                   "public_key", "kobo--locking-profile"):  # fmt: skip
         assert len([n for n in ignored if f"column {column}:" in n]) == 1, column
+    assert not [n for n in notices if "instance_name" in n]  # read: a record's name
 
 
 def test_a_default_and_a_hidden_value_are_kept(tmp_path: Path) -> None:

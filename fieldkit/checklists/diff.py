@@ -147,6 +147,14 @@ def _xlsform_changes(old: Item, new: Item) -> list[Change]:
         if before.get(lang) != after.get(lang):
             a, b = before.get(lang, ("", ""))[0], after.get(lang, ("", ""))[0]
             out.append(Change("translation", iid, f"{lang}: {a!r} -> {b!r}"))
+    if dict(old.messages) != dict(new.messages):
+        out.append(
+            Change(
+                "translation",
+                iid,
+                f"constraint messages: {dict(old.messages)} -> {dict(new.messages)}",
+            )
+        )
     old_labels = {c.code: dict(c.labels) for c in old.choices}
     for c in new.choices:
         if c.code in old_labels and old_labels[c.code] != dict(c.labels):
@@ -177,6 +185,11 @@ def diff(old: Checklist, new: Checklist) -> list[Change]:
                 "",
                 f"scope: {old.scope.rule or 'every record'} -> {new.scope.rule or 'every record'}",
             )
+        )
+    names = [c.instance_name.text if c.instance_name else "" for c in (old, new)]
+    if names[0] != names[1]:
+        changes.append(
+            Change("checklist", "", f"instance_name: {names[0] or '-'} -> {names[1] or '-'}")
         )
     renamed = {i.renamed_from: i.id for i in new.items if i.renamed_from in old.item_map}
     for item in new.items:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.checklists import collection
-from fieldkit.checklists.expr import Expr, ExprError, parse_filter
-from fieldkit.checklists.expr import parse as parse_expr
+from fieldkit.checklists.errors import ChecklistError as ChecklistError
+from fieldkit.checklists.expr import Expr, ExprError
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
     KINDS,
@@ -28,7 +28,13 @@ from fieldkit.checklists.model import (
     snake,
 )
 from fieldkit.checklists.texts import control_in
-from fieldkit.errors import FieldkitError
+from fieldkit.checklists.xlsform_facts import (
+    expression,
+    messages,
+    preload,
+    translations,
+    xlsform_rules,
+)
 from fieldkit.yamlfile import safe_load
 
 HERE = Path(__file__).parent
@@ -53,6 +59,7 @@ TOP_KEYS = (
     "summaries",
     "returns",
     "language",
+    "instance_name",
 )
 ITEM_KEYS = (
     "id",
@@ -76,13 +83,8 @@ ITEM_KEYS = (
     "choice_filter",
     "default",
     "translations",
+    "preload",
 )
-
-
-class ChecklistError(FieldkitError):
-    """An unknown checklist, or a definition that does not validate."""
-
-    exit_code = 2
 
 
 def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
@@ -118,38 +120,6 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
     return tuple(out)
 
 
-def _xlsform_rules(i_raw: Mapping[str, Any], kind: str, where: str) -> tuple[Any, Any]:
-    """An item's constraint and choice_filter expressions (XLSForm's), parsed."""
-    constraint = (
-        _expression(i_raw["constraint"], f"{where}: constraint")
-        if i_raw.get("constraint")
-        else None
-    )
-    choice_filter = None
-    if i_raw.get("choice_filter"):
-        if kind not in CHOICE_KINDS:
-            raise ChecklistError(f"{where}: choice_filter given for a {kind} item")
-        try:
-            choice_filter = parse_filter(str(i_raw["choice_filter"]))
-        except ExprError as e:
-            raise ChecklistError(f"{where}: choice_filter: {e}") from None
-    return constraint, choice_filter
-
-
-def _translations(raw: Any, where: str) -> tuple[tuple[str, str, str], ...]:
-    """{language: {prompt, help}} as (language, prompt, help) in the given order."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, Mapping):
-        raise ChecklistError(f"{where}: translations must be a mapping of languages")
-    out = []
-    for lang, texts in raw.items():
-        if not isinstance(texts, Mapping) or set(texts) - {"prompt", "help"}:
-            raise ChecklistError(f"{where}: translation {lang!r} takes prompt and help")
-        out.append((str(lang), str(texts.get("prompt") or ""), str(texts.get("help") or "")))
-    return tuple(out)
-
-
 def _pairs(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
     if raw is None:
         return ()
@@ -176,13 +146,6 @@ def _rule(raw: Any, where: str) -> Rule:
         return str(v)
 
     return Rule(item=str(raw["item"]), op=op, values=tuple(text(v) for v in values))
-
-
-def _expression(raw: Any, where: str) -> Expr:
-    try:
-        return parse_expr(str(raw))
-    except ExprError as e:
-        raise ChecklistError(f"{where}: {e}") from None
 
 
 def _number(raw: Any, where: str) -> float | None:
@@ -224,7 +187,7 @@ def _targets(data: Mapping[str, Any], origin: str) -> Targets:
 
 def _scope(data: Mapping[str, Any], origin: str) -> Scope:
     raw = _mapping(data, "scope", origin, ("when", "in_label", "out_label"))
-    when = _expression(raw["when"], f"{origin}: scope.when") if raw.get("when") else None
+    when = expression(raw["when"], f"{origin}: scope.when") if raw.get("when") else None
     return Scope(
         when=when,
         in_label=str(raw.get("in_label") or "in scope"),
@@ -344,6 +307,11 @@ def _check_facts(checklist: Checklist, origin: str) -> None:
             )
     if checklist.scope.when is not None:
         _check_expression(checklist, checklist.scope.when, f"{origin}: scope.when")
+    for section in checklist.sections:
+        if section.repeat is not None and section.repeat.count is not None:
+            _check_expression(checklist, section.repeat.count, f"{origin}: repeat count")
+    if checklist.instance_name is not None:
+        _check_expression(checklist, checklist.instance_name, f"{origin}: instance_name")
     for summary in checklist.summaries:
         for iid in summary.items:
             if iid not in items:
@@ -436,7 +404,8 @@ def parse_checklist(
         if s_raw.get("repeat"):
             r = s_raw["repeat"]
             inst = _choices(r["instances"], where_s) if r.get("instances") else ()
-            repeat = Repeat(key=str(r.get("key", "instance")), instances=inst)
+            count = expression(r["count"], f"{where_s}: repeat.count") if r.get("count") else None
+            repeat = Repeat(key=str(r.get("key", "instance")), instances=inst, count=count)
         items: list[Item] = []
         for i_raw in s_raw.get("items") or []:
             iid = str(i_raw.get("id", ""))
@@ -463,7 +432,7 @@ def parse_checklist(
                 raise ChecklistError(f"{where}: choices given for a {kind} item")
             rule = _rule(i_raw["na_when"], where) if i_raw.get("na_when") else None
             relevant = (
-                _expression(i_raw["relevant"], f"{where}: relevant")
+                expression(i_raw["relevant"], f"{where}: relevant")
                 if i_raw.get("relevant")
                 else None
             )
@@ -473,10 +442,10 @@ def parse_checklist(
             if kind == "derived":
                 if not i_raw.get("formula"):
                     raise ChecklistError(f"{where}: a derived item needs a formula")
-                computed = _expression(i_raw["formula"], f"{where}: formula")
+                computed = expression(i_raw["formula"], f"{where}: formula")
             elif i_raw.get("formula"):
                 raise ChecklistError(f"{where}: formula given for a {kind} item (derived only)")
-            constraint, choice_filter = _xlsform_rules(i_raw, kind, where)
+            constraint, choice_filter = xlsform_rules(i_raw, kind, where)
             lo = _number(i_raw.get("min"), f"{where}: min")
             hi = _number(i_raw.get("max"), f"{where}: max")
             if (lo is not None or hi is not None) and kind not in NUMBER_KINDS:
@@ -510,7 +479,9 @@ def parse_checklist(
                     constraint_message=str(i_raw.get("constraint_message") or "").strip(),
                     choice_filter=choice_filter,
                     default=str(i_raw.get("default") or ""),
-                    translations=_translations(i_raw.get("translations"), where),
+                    translations=translations(i_raw.get("translations"), where),
+                    messages=messages(i_raw.get("translations")),
+                    preload=preload(i_raw, kind, where),
                 )
             )
         sections.append(
@@ -538,6 +509,11 @@ def parse_checklist(
         scope=_scope(data, origin),
         summaries=_summaries(data, origin),
         returns=_returns(data, origin),
+        instance_name=(
+            expression(data["instance_name"], f"{origin}: instance_name")
+            if data.get("instance_name")
+            else None
+        ),
     )
     items = checklist.item_map
     for key in checklist.natural_key:

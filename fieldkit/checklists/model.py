@@ -10,74 +10,60 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
 from fieldkit.checklists import expr as _expr
 from fieldkit.checklists.collection import Returns, SummaryColumn, SummaryGroup
 from fieldkit.checklists.expr import Expr
-from fieldkit.checklists.geo import parse_geo
+from fieldkit.checklists.expr_functions import _text
+from fieldkit.checklists.kinds import (
+    ATTACHMENT_KINDS as ATTACHMENT_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    CHOICE_KINDS as CHOICE_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    DIGEST_RE as DIGEST_RE,
+)
+from fieldkit.checklists.kinds import (
+    GEO_KINDS as GEO_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    INTEGER_KINDS as INTEGER_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    KIND_LABELS as KIND_LABELS,
+)
+from fieldkit.checklists.kinds import (
+    KINDS as KINDS,
+)
+from fieldkit.checklists.kinds import (
+    NA as NA,
+)
+from fieldkit.checklists.kinds import (
+    Q4_LABELS as Q4_LABELS,
+)
+from fieldkit.checklists.kinds import (
+    UNANSWERED_KINDS as UNANSWERED_KINDS,
+)
+from fieldkit.checklists.kinds import (
+    UNKNOWN as UNKNOWN,
+)
+from fieldkit.checklists.kinds import (
+    YESNO_KINDS as YESNO_KINDS,
+)
+from fieldkit.checklists.kinds import (  # (re-exported: read as model.X everywhere)
+    AnswerError as AnswerError,
+)
+from fieldkit.checklists.parsing import parse_answer
 from fieldkit.checklists.rule import Rule as Rule
 from fieldkit.checklists.rule import stored_text as stored_text
-
-KINDS = (
-    "yn",
-    "ynna",
-    "q4",
-    "count",
-    "minutes",
-    "date",
-    "time",
-    "datetime",
-    "text",
-    "choice",
-    "multi",
-    "decimal",
-    "note",
-    "derived",
-    "geopoint",
-    "geotrace",
-    "geoshape",
-)
-GEO_KINDS = ("geopoint", "geotrace", "geoshape")
-CHOICE_KINDS = ("choice", "multi")
-INTEGER_KINDS = ("q4", "count", "minutes")
-YESNO_KINDS = ("yn", "ynna")
-NA = "na"
-UNKNOWN = "unknown"
-
-KIND_LABELS = {
-    "yn": "yes / no",
-    "ynna": "yes / no / n.a.",
-    "q4": "scale 1-4",
-    "count": "number",
-    "minutes": "minutes",
-    "date": "date",
-    "time": "time",
-    "datetime": "date and time",
-    "text": "text",
-    "choice": "one of",
-    "multi": "any of",
-    "decimal": "decimal number",
-    "note": "note (no answer)",
-    "derived": "computed",
-    "geopoint": "location (latitude longitude)",
-    "geotrace": "line of locations",
-    "geoshape": "area (closed line of locations)",
-}
-UNANSWERED_KINDS = ("derived", "note")  # shown, never answered
-
-Q4_LABELS = {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good"}
 
 
 def snake(label: str) -> str:
     """The stored code for a choice label: lower case, non-alphanumeric runs as `_`."""
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-
-
-class AnswerError(ValueError):
-    """A value that does not fit its item."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +111,8 @@ class Item:
     choice_filter: Expr | None = None  # choices offered: those for which this holds
     default: str = ""  # the answer offered before one is given
     translations: tuple[tuple[str, str, str], ...] = ()  # (language, prompt, help)
+    messages: tuple[tuple[str, str], ...] = ()  # (language, constraint message) translations
+    preload: str = ""  # XLSForm metadata (start, deviceid ...): filled from the record's stamps
 
     def in_language(self, language: str | None) -> tuple[str, str]:
         """(prompt, help) in a language the definition has, else as defined."""
@@ -163,100 +151,8 @@ class Item:
 
     def parse(self, raw: Any) -> Any:
         """Turn typed or imported text into the stored value; raise AnswerError if it
-        does not fit. Returns None for blank (unanswered)."""
-        if raw is None:
-            return None
-        if isinstance(raw, list):
-            raw = ";".join(str(p) for p in raw)
-        if isinstance(raw, str):
-            text = raw.strip()
-            if text == "":
-                return None
-        else:
-            text = str(raw)
-        low = text.lower()
-        if low in ("na", "n/a", "not applicable"):
-            if not self.na_allowed:
-                raise AnswerError(f"{self.id}: not applicable is not allowed")
-            return NA
-        if low == UNKNOWN and self.unknown:
-            return UNKNOWN
-        k = self.kind
-        if k == "derived":
-            raise AnswerError(f"{self.id}: is computed, not answered")
-        if k in YESNO_KINDS:
-            if low in ("yes", "y", "true", "1"):
-                return "yes"
-            if low in ("no", "n", "false", "0"):
-                return "no"
-            raise AnswerError(f"{self.id}: expected yes/no, got {text!r}")
-        if k in INTEGER_KINDS:
-            try:
-                n = int(text)
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a whole number, got {text!r}") from None
-            if k == "q4" and not 1 <= n <= 4:
-                raise AnswerError(f"{self.id}: expected a score from 1 to 4, got {n}")
-            if n < 0:
-                raise AnswerError(f"{self.id}: expected a number of 0 or more, got {n}")
-            self._check_range(n)
-            return n
-        if k == "decimal":
-            try:
-                x = float(text)
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a number, got {text!r}") from None
-            if x != x or x in (float("inf"), float("-inf")):
-                raise AnswerError(f"{self.id}: expected a number, got {text!r}")
-            self._check_range(x)
-            return x
-        if k == "note":
-            raise AnswerError(f"{self.id}: is a note, not answered")
-        if k == "date":
-            try:
-                return date.fromisoformat(text).isoformat()
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a date YYYY-MM-DD, got {text!r}") from None
-        if k == "time":
-            try:
-                return time.fromisoformat(text).isoformat(timespec="minutes")
-            except ValueError:
-                raise AnswerError(f"{self.id}: expected a time HH:MM, got {text!r}") from None
-        if k == "datetime":
-            try:
-                return datetime.fromisoformat(text).isoformat(timespec="minutes")
-            except ValueError:
-                raise AnswerError(
-                    f"{self.id}: expected a date and time YYYY-MM-DDTHH:MM, got {text!r}"
-                ) from None
-        if k in GEO_KINDS:
-            try:
-                return parse_geo(k, text)
-            except ValueError as e:
-                raise AnswerError(f"{self.id}: {e}") from None
-        if k == "choice":
-            c = self.choice_for(text)
-            if c is None:
-                raise AnswerError(f"{self.id}: {text!r} is not one of {self.codes_text()}")
-            return c.code
-        if k == "multi":
-            # `;` between choices (fieldkit), or spaces (ODK and KoboToolbox exports)
-            parts = text.split(";") if ";" in text or self.choice_for(text) else text.split()
-            codes: list[str] = []
-            for p in parts:
-                if str(p).strip() == "":
-                    continue
-                c = self.choice_for(str(p))
-                if c is None:
-                    raise AnswerError(f"{self.id}: {p!r} is not one of {self.codes_text()}")
-                if c.code not in codes:
-                    codes.append(c.code)
-            alone = [c.label for c in self.choices if c.exclusive and c.code in codes]
-            if alone and len(codes) > 1:
-                raise AnswerError(f"{self.id}: {alone[0]!r} cannot be chosen with another answer")
-            order = [c.code for c in self.choices]
-            return json.dumps(sorted(codes, key=order.index))
-        return text  # text
+        does not fit. Returns None for blank (unanswered) (fieldkit.checklists.parsing)."""
+        return parse_answer(self, raw)
 
     def _check_range(self, n: float) -> None:
         lo, hi = self.minimum, self.maximum
@@ -277,6 +173,8 @@ class Item:
             return "unknown"
         if self.kind in YESNO_KINDS:
             return str(value)
+        if self.kind in ATTACHMENT_KINDS:
+            return f"file {str(value)[:12]}"  # (by name and size: fieldkit.store.attachments)
         if self.kind == "q4":
             return f"{value} {Q4_LABELS.get(int(value), '')}".strip()
         if self.kind == "choice":
@@ -295,10 +193,26 @@ class Item:
         return str(value)
 
 
+MAX_INSTANCES = 500  # a counted repeat's instances, at most (a count is a typed number)
+
+
 @dataclass(frozen=True)
 class Repeat:
     key: str
     instances: tuple[Choice, ...] = ()  # fixed instances; empty = open (1, 2, 3 ...)
+    count: Expr | None = None  # open: as many instances as this gives (XLSForm repeat_count)
+
+    def counted(self, answers: Mapping[AnswerKey, Any]) -> int | None:
+        """How many instances the count expression gives from the answers (None: no count,
+        or one not answered yet)."""
+        if self.count is None:
+            return None
+        try:
+            value = self.count.evaluate(_expr.value_of(answers))
+            n = int(float(value)) if value not in (None, "", NA, UNKNOWN) else None
+        except (TypeError, ValueError, ArithmeticError, OverflowError):
+            return None
+        return None if n is None else max(0, min(n, MAX_INSTANCES))
 
     @property
     def fixed(self) -> bool:
@@ -312,6 +226,10 @@ class Section:
     items: tuple[Item, ...]
     scope: str = "record"  # "visit": carried over from the inspector's last record
     repeat: Repeat | None = None
+
+    def repeat_count_of(self, answers: Mapping[AnswerKey, Any]) -> int | None:
+        """The instances a counted repeat has from the answers (None: not counted)."""
+        return self.repeat.counted(answers) if self.repeat is not None else None
 
 
 @dataclass(frozen=True)
@@ -376,6 +294,7 @@ class Checklist:
     scope: Scope = Scope()
     summaries: tuple[Summary, ...] = ()
     returns: Returns | None = None  # a data collection (fieldkit returns)
+    instance_name: Expr | None = None  # a record's name (XLSForm's instance_name)
 
     @property
     def label(self) -> str:
@@ -420,6 +339,23 @@ class Checklist:
         if item.computed.boolean:
             return "yes" if _expr.truth(value) is True else "no"
         return value
+
+    @property
+    def name_items(self) -> tuple[str, ...]:
+        """The items a record's name reads: its natural key and what instance_name names."""
+        named = self.instance_name.refs if self.instance_name is not None else ()
+        return tuple(dict.fromkeys((*self.natural_key, *sorted(named))))
+
+    def record_name(self, answers: Mapping[AnswerKey, Any]) -> str:
+        """A record's name from the form's instance_name ("" when it has none, or the
+        answers it reads are not given yet)."""
+        if self.instance_name is None:
+            return ""
+        try:
+            value = self.instance_name.evaluate(self._reader(answers))
+        except (ValueError, TypeError, ArithmeticError):
+            return ""
+        return "" if value is None else _text(value)
 
     def computed_values(self, answers: Mapping[AnswerKey, Any]) -> dict[AnswerKey, Any]:
         """Every computed item's value for a record: {(item_id, rkey): value}."""
@@ -548,6 +484,8 @@ def instance_keys(section: Section, answers: Mapping[AnswerKey, Any]) -> list[st
         return [c.code for c in section.repeat.instances]
     ids = {i.id for i in section.items}
     keys = {k for (iid, k) in answers if iid in ids and k}
+    n = section.repeat.counted(answers)  # repeat_count: that many instances, 1 to n
+    keys |= {str(i) for i in range(1, (n or 0) + 1)}
     return sorted(keys, key=lambda k: (len(k), k))
 
 
@@ -591,6 +529,9 @@ def check_consistency(
                 problems.append(
                     ((iid, rkey), f"{outside[0]!r} is not offered when {item.choice_filter.text}")
                 )
+        n = checklist.section_of(iid).repeat_count_of(answers) if rkey else None
+        if n is not None and (not rkey.isdigit() or int(rkey) > n):
+            problems.append(((iid, rkey), f"instance {rkey} is beyond the {n} the count gives"))
         if not item.has_rule:
             continue
         fires = rule_applies(checklist, item, answers, rkey)

@@ -203,13 +203,16 @@ def record_name(
     ref: str = "",
     width: int = 0,
 ) -> str:
-    """What tells a record apart, for people: its natural key's values ('Guildford · 2026-12-07
-    10:15'), else its stored reference; with no natural key, what it is and when it was
+    """What tells a record apart, for people: the name the form's instance_name gives it,
+    else its natural key's values ('Guildford · 2026-12-07 10:15'), else its stored reference; with no natural key, what it is and when it was
     started."""
     values = [
         v.replace("T", " ") if _ISO_DT.match(v) else v for v in key_values(checklist, answers)
     ]
-    if values:
+    named = checklist.record_name({(k, ""): v for k, v in answers.items()})
+    if named:  # the form's instance_name
+        text = named
+    elif values:
         text = " · ".join(values)
     elif ref:  # a reference given without the key's answer (an import, a script)
         text = ref

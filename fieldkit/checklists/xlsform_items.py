@@ -40,7 +40,9 @@ class ItemReader:
         kind = item["kind"]
         prompt = r.shown_refs(text(row, "label", r.language))
         item["prompt"] = prompt or row.get("name")
-        if not prompt and kind not in ("derived", "note"):
+        if t.preload:
+            item["preload"] = t.preload
+        if not prompt and kind not in ("derived", "note") and not t.preload:
             column = "label" + (f"::{r.language}" if r.language else "")
             raise XLSFormError(f"{row.at(column)}: a question needs a label")
         self._help_and_flags(row, item, kind, t)
@@ -65,6 +67,8 @@ class ItemReader:
                     else []
                 )
             texts = {"prompt": prompt, "help": " ".join(parts)}
+            if "min" not in item and "max" not in item and row.get("constraint"):
+                texts["constraint_message"] = row.get(f"constraint_message::{lang}")
             texts = {k: v for k, v in texts.items() if v}
             if texts:
                 out[lang] = texts

@@ -254,7 +254,15 @@ class _Reader:
             converted = _REF.sub(ref, source)
             (parse_filter if choice_filter else parse_expr)(converted)
         except ExprError as e:
-            raise XLSFormError(f"{row.at(column)}: {e}") from None
+            why = str(e)
+            if "cannot read" in why:  # the feature: what XPath is not
+                curly = any(q in source for q in "‘’“”")
+                why += (
+                    " (curly quotes are not XPath quotes)"
+                    if curly
+                    else " (not an XPath expression)"
+                )
+            raise XLSFormError(f"{row.at(column)}: {why}") from None
         return converted
 
     def shown_refs(self, label: str) -> str:
@@ -323,6 +331,7 @@ class _Reader:
         if self.language is not None:
             definition["language"] = self.language
         self._ids()
+        self._instance_name(definition)
         items = ItemReader(self)
         lists = self.choice_lists()
         external = self.choice_lists(external=True)
@@ -382,6 +391,11 @@ class _Reader:
             elif t.what == "refused":
                 raise XLSFormError(f"{row.at('type')}: {t.reason} are not supported by fieldkit")
             else:
+                if t.kind == "osm" and t.list_name:
+                    self.notices.append(
+                        f"{row.at('type')}: the osm sheet's tags for {t.list_name!r} ignored"
+                        " (fieldkit keeps the .osm file an answer attaches)"
+                    )
                 relevant = [g.relevant for g in stack if g.relevant]
                 for item in items.item(
                     row, t, external if t.external else lists, relevant, duplicates
@@ -396,6 +410,25 @@ class _Reader:
         if not definition.get("natural_key"):
             _submission_id(definition)
         return definition
+
+    def _instance_name(self, definition: dict[str, Any]) -> None:
+        """A record's name (settings instance_name), read as any expression; one that is not
+        an expression over the form's questions names nothing here, as on a server."""
+        source = self.settings.get("instance_name")
+        if not source:
+            return
+        why = ""
+        try:
+            text = self.expression(source, self.settings, "instance_name")
+            unknown = sorted(set(parse_expr(text).refs) - set(self.row_ids.values()))
+            if unknown:
+                why = f"{self.settings.at('instance_name')}: {unknown[0]!r} is not a question"
+        except (XLSFormError, ExprError) as e:
+            why = str(e)
+        if why:
+            self.notices.append(f"{why}: ignored (records are named by their key instead)")
+        else:
+            definition["instance_name"] = text
 
     def _open(
         self, row: Row, t: TypeOf, stack: list[_Group], lists: dict[str, list[dict[str, Any]]]
@@ -459,12 +492,8 @@ class _Reader:
             repeat["instances"] = [
                 {"code": str(n), "label": str(n)} for n in range(1, int(count) + 1)
             ]
-        elif count:
-            self.expression(count, row, "repeat_count")  # it must at least read
-            self.notices.append(
-                f"{row.at('repeat_count')}: {count!r} is not enforced (instances are added as"
-                " the inspector needs them)"
-            )
+        elif count:  # from an earlier answer: that many instances, in the app and imports
+            repeat["count"] = self.expression(count, row, "repeat_count")
         return repeat
 
 

@@ -2,7 +2,7 @@
 
 The columns are named as pyxform names them (`form_title` and `title`, `form_id` and
 `id_string` are one column each). Settings that only matter to a server or a phone
-(`submission_url`, `public_key`, `style`, `instance_name`, `kobo--*`, ...) are accepted and
+(`submission_url`, `public_key`, `style`, `kobo--*`, ...) are accepted and
 reported as ignored, one line each. Columns named `fieldkit::...` carry what XLSForm has no
 setting for (a workbook written by `checklists export` imports to the same definition).
 """
@@ -44,7 +44,6 @@ SERVER_ONLY = {
     "auto_delete": "a phone setting",
     "client_editable": "a server setting",
     "style": "display only",
-    "instance_name": "a server's name for a submission",
     "name": "the XForm's root element name",
     "sms_keyword": "SMS submission",
     "namespaces": "XForm namespaces",
@@ -60,7 +59,7 @@ def settings_facts(
 ) -> dict[str, Any]:
     """The checklist's id, version, title and fieldkit facts from the settings row."""
     for key in s.cells:
-        if key in READ or not s.get(key):
+        if key in READ or key == "instance_name" or not s.get(key):
             continue
         if key.startswith("fieldkit::"):
             if key[10:] not in FK_SETTINGS:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fieldkit.checklists.stamps import STAMP_KINDS
+
 # pyxform's bind type -> fieldkit answer kind
 BIND_KINDS = {
     "string": "text",
@@ -24,7 +26,13 @@ BIND_KINDS = {
     "geoshape": "geoshape",
     "barcode": "text",
 }
-MEDIA = {"image/*": "image", "audio/*": "audio", "video/*": "video", "application/*": "file"}
+MEDIA = {
+    "image/*": "image",
+    "audio/*": "audio",
+    "video/*": "video",
+    "application/*": "file",
+    "osm/*": "osm",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class TypeOf:
     other: bool = False  # select: or_other / or specify other
     external: bool = False  # select_one_external: the list is on external_choices
     pyxform_type: str = ""  # the type pyxform reads (after its aliases)
+    preload: str = ""  # metadata filled from the record's own stamps (fieldkit.checklists.stamps)
     reason: str = ""  # refused: the feature, in words
 
 
@@ -77,8 +86,9 @@ def type_of(cell: str) -> TypeOf:
             pyxform_type=command,
             external=True,
         )
-    if RE_OSM.match(cell):
-        return TypeOf("refused", reason="OpenStreetMap questions (osm)")
+    m = RE_OSM.match(cell)
+    if m:  # OpenMapKit: the answer is an .osm file; its tag list (osm sheet) is ignored
+        return TypeOf("question", "osm", list_name=m.group("list_name"), pyxform_type="osm")
     name = aliases._type_alias_map.get(cell, cell)
     facts = QUESTION_TYPE_DICT.get(name)
     if facts is None:
@@ -89,17 +99,18 @@ def type_of(cell: str) -> TypeOf:
         return TypeOf("refused", reason=f"questions of type {cell!r} (not an XLSForm type)")
     bind = facts.get("bind", {})
     control = facts.get("control", {})
+    stamp = str(bind.get("jr:preloadParams", "")).removeprefix("uri:")
+    if bind.get("jr:preload") and stamp in STAMP_KINDS:  # start, deviceid ...: the record's
+        return TypeOf("question", STAMP_KINDS[stamp], pyxform_type=name, preload=stamp)
     if bind.get("jr:preload") or name in ("audit", "start-geopoint", "background-audio"):
         return TypeOf("metadata", pyxform_type=name)
     if name in constants.EXTERNAL_INSTANCE_TYPES or name == "background-geopoint":
         return TypeOf("ignored", pyxform_type=name)
     if control.get("tag") == "upload":
-        media = MEDIA.get(control.get("mediatype", ""), control.get("mediatype", "a file"))
-        return TypeOf(
-            "refused",
-            pyxform_type=name,
-            reason=f"{media} questions (attachments)",
-        )
+        media = MEDIA.get(control.get("mediatype", ""))
+        if media is None:
+            return TypeOf("refused", pyxform_type=name, reason=f"{name} questions (uploads)")
+        return TypeOf("question", media, pyxform_type=name)  # an attachment
     if control.get("tag") == "trigger":
         return TypeOf("question", "acknowledge", pyxform_type=name)  # answered 'OK'
     if control.get("tag") == "odk:rank":

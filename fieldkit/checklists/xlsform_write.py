@@ -64,6 +64,11 @@ TYPES = {
     "geopoint": "geopoint",
     "geotrace": "geotrace",
     "geoshape": "geoshape",
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "osm": "osm",
 }
 _TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*")
 
@@ -95,7 +100,9 @@ def _constraint(item: Item) -> str:
     return " and ".join(parts)
 
 
-def _group_row(section: Section, kind: str, label_col: str = "label") -> dict[str, Any]:
+def _group_row(
+    section: Section, kind: str, label_col: str = "label", ids: set[str] | None = None
+) -> dict[str, Any]:
     row: dict[str, Any] = {"type": f"begin {kind}", "name": section.id, label_col: section.title}
     if section.scope == "visit":
         row["fieldkit::scope"] = "visit"
@@ -107,6 +114,8 @@ def _group_row(section: Section, kind: str, label_col: str = "label") -> dict[st
                 ensure_ascii=False,
             )
             row["repeat_count"] = len(section.repeat.instances)
+        elif section.repeat.count is not None:
+            row["repeat_count"] = refs_as_xlsform(section.repeat.count.text, ids or set())
     return row
 
 
@@ -139,7 +148,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
     for section in checklist.sections:
         kind = "repeat" if section.repeat is not None else "group"
-        survey.append(_group_row(section, kind, label_col))
+        survey.append(_group_row(section, kind, label_col, ids))
         for item in section.items:
             row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], label_col: item.prompt}
             for lang, prompt, help_text in item.translations:
@@ -164,7 +173,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind == "choice" and {c.code for c in item.choices} & {"yes", "no"}:
                     row["fieldkit::kind"] = "choice"  # not to be read back as yes/no
             else:
-                row["type"] = TYPES[item.kind]
+                row["type"] = item.preload or TYPES[item.kind]
                 if item.kind in ("q4", "minutes"):
                     row["fieldkit::kind"] = item.kind
             if item.help:
@@ -182,6 +191,8 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             row["constraint"] = " and ".join(f"({p})" if len(parts) > 1 else p for p in parts)
             if item.constraint_message:
                 row["constraint_message"] = item.constraint_message
+            for lang, message in item.messages:
+                row[f"constraint_message::{lang}"] = message
             if item.default:
                 row["default"] = item.default
             if item.na:
@@ -214,6 +225,8 @@ def _settings(checklist: Checklist, ids: set[str], main: str) -> dict[str, Any]:
         "form_title": checklist.title,
         "version": checklist.version,
     }
+    if checklist.instance_name is not None:
+        settings["instance_name"] = refs_as_xlsform(checklist.instance_name.text, ids)
     extra = {
         "description": checklist.description,
         "prefix": checklist.prefix,

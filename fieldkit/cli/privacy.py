@@ -82,8 +82,8 @@ def scrub_cli(
 ) -> None:
     """Write a copy of the database without free text, to share.
 
-    No notes, free-text answers or subject references, in current values, the change log
-    or free pages; no comments on recommendations, and no notes, evidence or owners on
+    No notes, free-text answers, attached files or subject references, in current values,
+    the change log or free pages; no comments on recommendations, and no notes, evidence or owners on
     action plans. References that identify a record (crime reference, station name)
     become opaque pseudonyms, so duplicates still count once. The source is not changed.
     The copy is a database of its own: merging it with the database it was made from (or

@@ -357,11 +357,26 @@ def export_xlsx_cli(
             show_default=False,
         ),
     ] = None,
+    attachments_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--attachments",
+            help="Also write the files the records' photo, audio, video and file answers "
+            "hold into this folder (owner-only; one file per answer, named record-item-name).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A workbook a report writer can print as it is: Summary (a table per instrument),
     Table 2 (the report's shape), Charts, By force, one wide sheet per checklist, Answers,
     Notes, Conflicts and About. A progress bar on stderr."""
     from fieldkit.export import export_xlsx
+    from fieldkit.export.attachments_out import write_attachments
+
+    if attachments_dir is not None and redact:
+        raise BadInput("--attachments with --redact: attached files cannot be redacted")
+    if attachments_dir is not None and attachments_dir.exists() and not attachments_dir.is_dir():
+        raise BadInput(f"--attachments {attachments_dir}: not a folder")
     from fieldkit.sealing import recipients, write_sealed
 
     check_output(out_file, (".xlsx",), overwrite=overwrite, sealed=bool(to))
@@ -391,7 +406,12 @@ def export_xlsx_cli(
             write_sealed(out_file, sealed_for, write)
         else:
             write(out_file)
+        files = (
+            None if attachments_dir is None else write_attachments(store, attachments_dir, force)
+        )
     out.print(f"wrote {out_file}: {', '.join(f'{name} ({n})' for name, n in summary.items())}")
+    if files is not None:
+        out.print(f"wrote {files} attached file(s) into {attachments_dir}", markup=False)
     if data_file is not None:
         out.print(f"the data sheets are in {data_file}", markup=False)
     if unreadable:

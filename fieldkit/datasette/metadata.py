@@ -417,6 +417,7 @@ HIDDEN = (
     "plan_rag_values",
     views.STAMP_VIEW,
     "change_parents",
+    "attachments",  # attached files, by digest (the workbook names them; export writes them)
     "meta",
     "natural_key_items",
     "force_aliases",

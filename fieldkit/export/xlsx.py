@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fieldkit import __version__, sql
 from fieldkit.checklists import Checklist, Item
-from fieldkit.checklists.model import NA, UNKNOWN
+from fieldkit.checklists.model import ATTACHMENT_KINDS, NA, UNKNOWN
 from fieldkit.export.register_sheets import register_sheets
 from fieldkit.export.report_sheets import charts_sheet, summary_sheet, summary_table_sheets
 from fieldkit.export.summary_kind_sheets import summary_kind_sheets
@@ -53,13 +53,17 @@ from fieldkit.report.figures import (
     with_names,
 )
 from fieldkit.report.sampling import coverage
-from fieldkit.store import Store, asof, resolve_force, views
+from fieldkit.store import Store, asof, attachments, resolve_force, views
 
-TEXT_KINDS = ("text",)
+TEXT_KINDS = ("text", *ATTACHMENT_KINDS)  # left out when redacted
 
 
-def converter(item: Item) -> Callable[[Any], Any]:
-    """How a stored answer to `item` reads in the workbook (numbers stay numbers)."""
+def converter(item: Item, files: Mapping[str, str] | None = None) -> Callable[[Any], Any]:
+    """How a stored answer to `item` reads in the workbook (numbers stay numbers; an
+    attachment by its name and size, from `files`: digest -> label)."""
+    if item.kind in ATTACHMENT_KINDS:
+        named = dict(files or {})
+        return lambda v: "n/a" if v == NA else named.get(v, v)
     if item.kind == "choice":
         labels = {c.code: c.label for c in item.choices}
         labels.update({NA: "n/a", UNKNOWN: "unknown"})
@@ -192,8 +196,9 @@ def wide_sheet(
     ]
     names = [c for c, _ in envelope] + [wc.name for wc in cols]
     convs: list[Callable[[Any], Any] | None] = [None] * len(envelope)
+    files = attachments.names(conn) if any(c.item.kind in ATTACHMENT_KINDS for c in cols) else {}
     for wc in cols:
-        conv = converter(wc.item)
+        conv = converter(wc.item, files)
         convs.append(_open_repeat(conv) if wc.rkey is None else conv)
     where, args = sql.where({"force_code": force})
     query = (
@@ -203,20 +208,28 @@ def wide_sheet(
     pairs = list(enumerate(convs))
     active = [(i, c) for i, c in pairs if c is not None]
 
+    # the form's instance_name: each record's name, from its answers as stored
+    plain = [(i, wc.item.id) for i, wc in enumerate(cols, len(envelope)) if wc.rkey == ""]
+    named = checklist.instance_name is not None
+
     def rows() -> Iterator[list]:
         for raw in conn.execute(query, args):
             row = list(raw)
+            name = checklist.record_name({(iid, ""): row[i] for i, iid in plain}) if named else ""
             for i, conv in active:
                 v = row[i]
                 if v is not None:
                     row[i] = conv(v)
-            yield row
+            yield row[:1] + [name] + row[1:] if named else row
 
     return Sheet(
         checklist.title,
-        [h for _, h in envelope] + [_header(wc) for wc in cols],
+        [h for _, h in envelope][:1]
+        + ["Record name"] * named
+        + [h for _, h in envelope][1:]
+        + [_header(wc) for wc in cols],
         rows(),
-        ids=names,
+        ids=names[:1] + ["record_name"] * named + names[1:],
         freeze_cols=1,
     )
 
@@ -228,7 +241,10 @@ def answers_sheet(
     force: str | None,
     redact: bool,
 ) -> Sheet:
-    convs = {k: converter(i) for k, i in items.items()}
+    files = (
+        attachments.names(conn) if any(i.kind in ATTACHMENT_KINDS for i in items.values()) else {}
+    )
+    convs = {k: converter(i, files) for k, i in items.items()}
     skip = {k for k, i in items.items() if redact and i.kind in TEXT_KINDS}
     where, args = sql.where({"force_code": force})
     query = (

@@ -101,7 +101,7 @@ def scrub(
     signer: keys.Signer | None = None,
 ) -> dict[str, int]:
     """Write a copy of `src` to the new file `dst` (owner-only) without notes, answers to
-    text items or subject references: not in current values, not in conflicts, not in the
+    text items, attached files (photos, recordings: their answers too) or subject references: not in current values, not in conflicts, not in the
     change log, not in free pages. `src` is only read.
 
     Text items that identify a record (its natural key: crime reference, station name, ...)
@@ -196,6 +196,7 @@ def _scrub_copy(
     }
     with copy.writing() as conn:
         connection.run_script(conn, PRIVACY["scrub"])
+        conn.execute(PRIVACY["scrub_attachments"])
         connection.run_script(conn, PRIVACY["scrub_register"])
         _rekey_register(conn)
         conn.execute(PRIVACY["scrub_devices"], {"lineage": lineage})

@@ -24,7 +24,9 @@ SELECT c.record_id, c.kind, c.field, c.rkey, c.value, c.change_id
 FROM main.cells c
 WHERE c.kind = 'note'
    OR (c.kind = 'record' AND c.field = 'subject_ref')
-   OR (c.kind = 'answer' AND c.field IN (SELECT item_id FROM main.items WHERE kind = 'text'));
+   OR (c.kind = 'answer' AND c.field IN (SELECT item_id FROM main.items
+                                         WHERE kind IN ('text', 'image', 'audio', 'video',
+                                                        'file', 'osm')));
 
 CREATE TEMP VIEW IF NOT EXISTS register_free_text AS
 SELECT 'rec_events' AS tbl, e.event_id AS row_key, 'comment_text' AS col, e.rec_id AS owner,
@@ -97,6 +99,10 @@ UPDATE main.changes SET value = CASE
   ELSE NULL
 END
 WHERE id IN (SELECT id FROM temp.scrubbed_changes);
+
+-- name: scrub_attachments
+-- Attached files (photos, recordings) go with the answers that named them.
+DELETE FROM main.attachments;
 
 -- name: scrub_register
 -- The register's and plans' free text. Each row's key is a digest of its content, so the

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.store import digest, keys, rowkeys, signing
+from fieldkit.store import attachments, digest, keys, rowkeys, signing
 
 CHANGE_COLUMNS = (
     "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev"
@@ -55,6 +55,7 @@ class Verification:
     devices: list[DeviceReport]
     problems: list[str]  # every problem, one line each, devices' and register rows' included
     register_rows: int = 0  # register and plan rows checked against their keys
+    attachments: int = 0  # attached files checked against their digests
 
     @property
     def ok(self) -> bool:
@@ -67,6 +68,7 @@ class Verification:
             "changes": self.changes,
             "devices": [d.__dict__ for d in self.devices],
             "register_rows": self.register_rows,
+            "attachments": self.attachments,
             "problems": self.problems,
         }
 
@@ -155,12 +157,14 @@ def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
             report.inspector = held_keys[device].inspector or ""
         report.vouched_by = sorted(keys.fingerprint(k) for k in found.vouched.get(device, ()))
     register_rows, edited = rowkeys.edited_rows(conn, schema)
+    files, bad_files = attachments.problems(conn, schema)
     return Verification(
         log_digest=log_digest(conn, schema),
         changes=len(rows),
         devices=sorted(devices.values(), key=lambda d: d.device_id),
-        problems=problems + edited,
+        problems=problems + edited + bad_files,
         register_rows=register_rows,
+        attachments=files,
     )
 
 

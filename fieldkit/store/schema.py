@@ -28,7 +28,7 @@ STEPS = sql.schema_steps()
 # by plain union (INSERT OR IGNORE, in this order; none has a foreign key): rows never changed
 # once written, keyed by a digest of their content so that two databases holding a key hold
 # the same row. The union tables are the register's and the plans' (schema steps 0002 and
-# 0004; fieldkit.register writes them).
+# 0004; fieldkit.register writes them) and the attachments (0010, keyed by content digest).
 DEFINITION_TABLES: tuple[str, ...] = ("checklists", "items", "natural_key_items")
 UNION_TABLES: tuple[str, ...] = (
     "register_entries",
@@ -39,6 +39,7 @@ UNION_TABLES: tuple[str, ...] = (
     "plan_events",
     "plan_links",
     "register_withdrawals",
+    "attachments",
 )
 SCHEMA_VERSION = len(STEPS)
 

@@ -30,11 +30,12 @@ from fieldkit.checklists import (
     get,
     missing_required,
     parse_stored,
+    stamps,
 )
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
-from fieldkit.store import connection, schema, views
+from fieldkit.store import attachments, connection, schema, views
 from fieldkit.store.log import Change, write_local
 
 RECORD_FIELDS = (
@@ -357,6 +358,10 @@ class Store:
         for (item_id, rkey), text in (notes or {}).items():
             if text:
                 out.append(Change(rid, "note", item_id, text, rkey))
+        filled = stamps.stamp_answers(  # XLSForm metadata (start, deviceid ...): the stamps
+            checklist, answers or {}, observed_at, self.device_id, fields["inspector"]
+        )
+        out += [Change(rid, "answer", i, v, k) for (i, k), v in filled.items()]
         return rid, out
 
     def create_record(self, checklist_id: str, force: str, **kw: Any) -> str:
@@ -384,6 +389,8 @@ class Store:
         except KeyError as e:
             raise BadInput(str(e.args[0])) from None
         check_text(item_id, raw)
+        attachment = attachments.to_attach(self.conn, item, raw)  # a path: the file, read
+        raw = attachment.digest if attachment is not None else raw
         try:
             value = item.parse(raw)
         except AnswerError as e:
@@ -396,6 +403,7 @@ class Store:
             problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
             if problems:
                 raise BadInput(f"{item_id}: {problems[0][1]}")
+            attachments.add(conn, attachment)  # the file answered (None: no file)
             written = {(item_id, rkey): value}
             written.update(apply_rules(checklist, answers, before))
             write_local(
@@ -426,7 +434,9 @@ class Store:
         missing = missing_required(checklist, self.answers(record_id))
         if missing:
             raise IncompleteRecord(record_id, missing)
-        self.set_field(record_id, "status", "final")
+        ends = stamps.end_answers(checklist, self.answers(record_id))  # XLSForm's `end`
+        ended = [Change(record_id, "answer", i, v, k) for (i, k), v in ends.items()]
+        self.write([*ended, Change(record_id, "record", "status", "final")])
 
     def reopen(self, record_id: str) -> None:
         self.set_field(record_id, "status", "draft")

@@ -22,7 +22,7 @@ from pathlib import Path
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.limits import MAX_TEXT
-from fieldkit.store import connection, digest
+from fieldkit.store import attachments, connection, digest
 from fieldkit.store.log import COUNTER_BITS
 from fieldkit.sync import sigchecks
 
@@ -153,6 +153,9 @@ def _check_source_log(
         tips = frozenset(ident for ident in new if ident not in named)
         devices = frozenset(device for device, _ in new.values())
         uses = sigchecks.check_signatures(conn, path, target, new, found.links)
+        bad_file = attachments.source_problem(conn)
+        if bad_file is not None:
+            raise BadInput(f"{path}: {bad_file}: refused")
         return SourceLog(
             tips=tips, named=frozenset(outside), size=int(size), devices=devices, keys=uses
         )

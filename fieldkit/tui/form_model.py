@@ -87,7 +87,8 @@ class FormModel:
         out: list[Entry] = []
         for g in self.groups():
             for item in g.section.items:
-                out.append(Entry(g, item, item.position))
+                if not item.preload:  # metadata: the record's stamps, never asked
+                    out.append(Entry(g, item, item.position))
         return out
 
     # ----------------------------------------------------------------- state

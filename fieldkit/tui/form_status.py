@@ -4,9 +4,11 @@ Textual here: the screen shows the (text, level) these return."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
-from fieldkit.checklists import AnswerKey, Checklist
+from fieldkit.checklists import NA, AnswerKey, Checklist
+from fieldkit.checklists.model import ATTACHMENT_KINDS
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, WriteQueue
 
 
@@ -36,6 +38,8 @@ def saved_text(checklist: Checklist, op: Op, value: Any, written: dict[AnswerKey
     item = checklist.item(item_id)
     saved_value = written.get(key)
     shown = item.display(saved_value) if saved_value not in (None, "") else "(cleared)"
+    if item.kind in ATTACHMENT_KINDS and saved_value not in (None, "", NA) and value:
+        shown = f"{PurePath(str(value)).name} (attached)"  # the file as typed, by its name
     text = f"Saved {at} = {shown}"
     auto = [k for k, v in written.items() if k != key and v is not None]
     back = [k for k, v in written.items() if k != key and v is None]

@@ -20,17 +20,20 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from fieldkit.checklists import AnswerKey, check_consistency
-from fieldkit.checklists.model import AnswerError
+from fieldkit.checklists.model import ATTACHMENT_KINDS, AnswerError
 from fieldkit.checklists.words import name_of
-from fieldkit.store import IncompleteRecord, Store
+from fieldkit.errors import BadInput
+from fieldkit.store import IncompleteRecord, Store, attachments
 from fieldkit.store.connection import is_busy
 from fieldkit.tui import intents as it
 from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_text
 from fieldkit.tui.form_status import outcome_message
+from fieldkit.tui.languages import language_name, languages_of, message_in, next_language
 from fieldkit.tui.plain import Static
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
+from fieldkit.tui.widgets.attachment_row import AttachmentRow
 from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
@@ -78,6 +81,7 @@ class FormScreen(Screen[None]):
         Binding("ctrl+r", "reopen", "Reopen", priority=True),
         Binding("ctrl+n", "note", "Note", priority=True),
         Binding("ctrl+t", "now", "Now", priority=True),
+        Binding("ctrl+l", "language", "Language", priority=True, show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -129,6 +133,10 @@ class FormScreen(Screen[None]):
     def final(self) -> bool:
         return self.record.get("status") == "final"
 
+    def _file_label(self, digest: str) -> str:
+        """An attached file as the row shows it: `name (size)`."""
+        return attachments.describe(self.store.conn, [digest]).get(digest, f"file {digest[:12]}")
+
     def compose(self) -> ComposeResult:
         rows = self._build()
         yield Static(self._title(), id="form-head")
@@ -176,7 +184,11 @@ class FormScreen(Screen[None]):
                 for entry in by_group[group]:
                     row_id = widget_id("row", *entry.key)
                     row: Row
-                    if entry.item.kind in TEXT_KINDS:
+                    if entry.item.kind in ATTACHMENT_KINDS:
+                        row = AttachmentRow(
+                            entry, now=self._now, describe=self._file_label, id=row_id
+                        )
+                    elif entry.item.kind in TEXT_KINDS:
                         row = TextRow(entry, now=self._now, id=row_id)
                     else:
                         row = ChoiceRow(entry, id=row_id)
@@ -185,7 +197,7 @@ class FormScreen(Screen[None]):
                     self._set_row(row, entry)
                     self.rows[entry.key] = row
                     out.append(row)
-            if section.repeat is not None and not section.repeat.fixed:
+            if section.repeat is not None and not section.repeat.fixed and not section.repeat.count:
                 out.append(
                     AddInstance(section.id, section.repeat.key, id=widget_id("add", section.id))
                 )
@@ -297,6 +309,23 @@ class FormScreen(Screen[None]):
             if entry.key in changed or (row.auto, row.value) != before:
                 groups[entry.group] = None
         self._refresh_chrome(groups=groups)
+        if [e.key for e in self.entries] != [e.key for e in self.model.entries()]:
+            self.call_later(self._rebuild)  # a repeat_count answer: that many instances
+
+    async def _rebuild(self) -> None:
+        """Lay the form out again (its repeats' instances changed), keeping the focus."""
+        key = self.entries[self.index].key if self.entries else None
+        items = self.query_one("#items", VerticalScroll)
+        await items.remove_children()
+        self._shown.clear()
+        await items.mount_all(self._build())
+        at = next((i for i, e in enumerate(self.entries) if e.key == key), 0)
+        later = [
+            i
+            for i, e in enumerate(self.entries)
+            if i > at and self.model.navigable(e) and not self.model.answered(e)
+        ]
+        self._focus_index(later[0] if later else at)  # the first new instance
 
     def _update(self, selector: str, content: Content) -> None:
         """Update a Static only when its text changes (a layout only if its height does)."""
@@ -578,6 +607,7 @@ class FormScreen(Screen[None]):
         return ""
 
     def _refuse(self, key: AnswerKey, text: str) -> None:
+        text = message_in(self.checklist.item(key[0]), text, self.language)  # (queued)
         row = self.rows.get(key)
         if row is not None:
             row.error = text
@@ -593,12 +623,16 @@ class FormScreen(Screen[None]):
         self._untouched_new = False
         with self.store.waiting_at_most(wait):
             if kind == "answer":
-                written = self.store.set_answer(self.record_id, item_id, value, rkey)
+                try:
+                    written = self.store.set_answer(self.record_id, item_id, value, rkey)
+                except BadInput as e:  # a constraint's message, in the form's language
+                    item = self.checklist.item(item_id)
+                    raise BadInput(message_in(item, str(e), self.language)) from None
             elif kind == "note":
                 self.store.set_note(self.record_id, item_id, value or None, rkey)
             else:
                 self.store.set_field(self.record_id, "subject_ref", value)
-        if kind == "answer" and item_id in self.checklist.natural_key and not rkey:
+        if kind == "answer" and item_id in self.checklist.name_items and not rkey:
             # the record's reference follows its natural-key answer (a write of its own)
             self.queue.also(("ref", "subject_ref", ""), written.get((item_id, rkey)))
         return written
@@ -868,6 +902,25 @@ class FormScreen(Screen[None]):
             self.query_one(SaveStatus).show("ctrl+t fills the date/time on date items.", "info")
             return
         await self._apply(intent)
+
+    def action_language(self) -> None:
+        """Show the form in its next language (questions, hints and choices)."""
+        new = next_language(self.checklist, self.language)
+        status = self.query_one(SaveStatus)
+        if new == self.language or languages_of(self.checklist) == [new]:
+            status.show("This form has one language.", "info")
+            return
+        self.language = new
+        self.app.language = new  # type: ignore[attr-defined]  (the next form opens in it)
+        for key, row in self.rows.items():
+            entry = self._entry_of[key]
+            row.prompt = ""
+            self._set_row(row, entry)
+            if isinstance(row, ChoiceRow):
+                offered = self.checklist.choices_offered(entry.item, self.model.answers, key[1])
+                row.offer(tuple(c.in_language(new) for c in offered))
+        self._show_hints()
+        status.show(f"Language: {language_name(self.checklist, new)} (ctrl+l: the next)", "info")
 
     def action_back(self) -> None:
         if self._may_leave("Esc"):

@@ -111,7 +111,7 @@ class RecordsScreen(Screen[None]):
         self.rows = self.store.records(**filters)
         for r in self.rows:
             self._checklist(r)
-        items = {i for c in self._checklists.values() if c for i in c.natural_key}
+        items = {i for c in self._checklists.values() if c for i in c.name_items}
         self._key_map = self.store.record_answers(items)
         shown = [self._shown_row(r) for r in self.rows]
         cols = columns(
@@ -216,7 +216,7 @@ class RecordsScreen(Screen[None]):
         checklist = self._checklist(rec)
         if checklist is None:
             return rec["subject_ref"] or "the record"
-        answers = self.store.record_answers(checklist.natural_key).get(rid, {})
+        answers = self.store.record_answers(checklist.name_items).get(rid, {})
         name = record_name(
             checklist, answers, observed_at=rec["observed_at"] or "", ref=rec["subject_ref"] or ""
         )

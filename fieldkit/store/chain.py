@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.store import digest, keys, rowkeys, signing
+from fieldkit.store import digest, keys, rowkeys, rowsigs, signing
 
 CHANGE_COLUMNS = (
     "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev"
@@ -55,6 +55,7 @@ class Verification:
     devices: list[DeviceReport]
     problems: list[str]  # every problem, one line each, devices' and register rows' included
     register_rows: int = 0  # register and plan rows checked against their keys
+    signed_rows: int = 0  # register, plan and checklist rows checked for a signature
 
     @property
     def ok(self) -> bool:
@@ -67,6 +68,7 @@ class Verification:
             "changes": self.changes,
             "devices": [d.__dict__ for d in self.devices],
             "register_rows": self.register_rows,
+            "signed_rows": self.signed_rows,
             "problems": self.problems,
         }
 
@@ -155,12 +157,14 @@ def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
             report.inspector = held_keys[device].inspector or ""
         report.vouched_by = sorted(keys.fingerprint(k) for k in found.vouched.get(device, ()))
     register_rows, edited = rowkeys.edited_rows(conn, schema)
+    signed = rowsigs.check(conn, schema)
     return Verification(
         log_digest=log_digest(conn, schema),
         changes=len(rows),
         devices=sorted(devices.values(), key=lambda d: d.device_id),
-        problems=problems + edited,
+        problems=problems + edited + signed.problems,
         register_rows=register_rows,
+        signed_rows=signed.checked,
     )
 
 

@@ -96,30 +96,39 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 SIGNED_FROM = [name for name, _ in STEPS].index("0008_signatures") + 1
+ROWS_SIGNED_FROM = [name for name, _ in STEPS].index("0009_row_signatures") + 1
 
 
 def vouch_upgraded(conn: sqlite3.Connection, version: int, signer: Any = None) -> str | None:
-    """A database made before change logs were signed (schema `version`), just migrated:
-    the device upgrading it signs every chain tip its log holds, vouching for what it holds
-    (fieldkit.store.signing). What to tell its user, or None when there was nothing to vouch
-    for."""
-    if version >= SIGNED_FROM or version == 0:
+    """A database made before change logs (or register rows and checklist definitions)
+    were signed (schema `version`), just migrated: the device upgrading it signs every
+    chain tip its log holds and every row (fieldkit.store.signing, .rowsigs), vouching for
+    what it holds. What to tell its user, or None when there was nothing to vouch for."""
+    if version >= ROWS_SIGNED_FROM or version == 0:
         return None
-    from fieldkit.store import keys
+    from fieldkit.store import keys, rowsigs
     from fieldkit.store.connection import transaction
     from fieldkit.store.signing import sign_heads
 
     signer = signer or keys.signer()
     with transaction(conn):
-        tips = sign_heads(conn, signer)
+        tips = sign_heads(conn, signer) if version < SIGNED_FROM else 0
+        rows = rowsigs.sign_unsigned(conn, signer)
+        if rows and signer.fingerprint not in rowsigs.known_keys(conn):
+            tips = sign_heads(conn, signer)  # (so that the log knows the key vouching)
         changes, devices = conn.execute(
             "SELECT count(*), count(DISTINCT device_id) FROM changes"
         ).fetchone()
-    if not tips:
+    told = []
+    if tips:
+        told.append(f"its {changes:,} change(s) from {devices} device(s)")
+    if rows:
+        told.append(f"its {rows:,} register, plan and checklist row(s)")
+    if not told:
         return None
     return (
-        f"upgraded to signed change logs: its {changes:,} change(s) from {devices} device(s) "
-        f"are vouched for by this device's key {signer.fingerprint}"
+        f"upgraded to signed change logs and rows: {' and '.join(told)} are vouched for by "
+        f"this device's key {signer.fingerprint}"
     )
 
 

@@ -34,7 +34,7 @@ from fieldkit.checklists import (
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
-from fieldkit.store import connection, schema, views
+from fieldkit.store import connection, rowsigs, schema, views
 from fieldkit.store.log import Change, write_local
 
 RECORD_FIELDS = (
@@ -104,6 +104,9 @@ class Store:
         self._checklists: dict[tuple[str, int], Checklist] = {}
         self._closing: list[Any] = []  # what close() also ends (an as-of copy's directory)
         self.told: list[str] = []  # what opening it did that its user should be told
+        self.signer: Any = None  # the key writing() signs rows with (None: the user's)
+        if not readonly:
+            rowsigs.track(conn)  # rows writing() inserts, signed before it commits
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -285,6 +288,7 @@ class Store:
             raise FieldkitError(f"{self.path}: opened read-only")
         with connection.transaction(self.conn) as conn:
             yield conn
+            rowsigs.sign_written(conn, self.signer)
 
     def update_views(self) -> bool:
         """Store this fieldkit's view definitions in the file if it holds other ones (made

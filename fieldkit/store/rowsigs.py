@@ -244,7 +244,7 @@ def definition_problems(conn: sqlite3.Connection, schema: str = "main") -> list[
     """Each checklist definition's hash, and its `items` and `natural_key_items` rows as
     the definition derives them (fieldkit.store.schema.checklist_rows)."""
     from fieldkit.checklists import ChecklistError, parse_stored
-    from fieldkit.store.schema import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
+    from fieldkit.store.definitions import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
     problems, want_items, want_keys = [], Counter(), Counter()
     for cid, version, definition, stored in conn.execute(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from datetime import UTC, datetime
 from functools import cache
@@ -19,6 +18,7 @@ from fieldkit import sql
 from fieldkit.checklists import Checklist, load_all
 from fieldkit.store import views
 from fieldkit.store.connection import APPLICATION_ID, run_script
+from fieldkit.store.definitions import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
 STEPS = sql.schema_steps()
 
@@ -166,62 +166,6 @@ def install_reference(conn: sqlite3.Connection) -> None:
 
 def checklist_hash(checklist: Checklist) -> str:
     return hashlib.sha256(checklist.definition_json().encode()).hexdigest()
-
-
-ITEM_COLUMNS = (
-    "checklist_id",
-    "checklist_version",
-    "item_id",
-    "position",
-    "section_id",
-    "section_title",
-    "repeat_key",
-    "prompt",
-    "kind",
-    "choices",
-    "na_allowed",
-    "na_when",
-    "required",
-    "help",
-    "basis",
-    "source",
-)
-KEY_ITEM_COLUMNS = ("checklist_id", "checklist_version", "position", "item_id")
-
-
-def checklist_rows(checklist: Checklist) -> tuple[list[tuple], list[tuple]]:
-    """The `items` and `natural_key_items` rows a definition derives (columns as in
-    ITEM_COLUMNS and KEY_ITEM_COLUMNS): the one way they are made, so a merge can check a
-    source's rows against its definitions (fieldkit.sync.checks)."""
-    items = []
-    for section in checklist.sections:
-        for item in section.items:
-            items.append(
-                (
-                    checklist.id,
-                    checklist.version,
-                    item.id,
-                    item.position,
-                    section.id,
-                    section.title,
-                    section.repeat.key if section.repeat else None,
-                    item.prompt,
-                    item.kind,
-                    json.dumps([{"code": c.code, "label": c.label} for c in item.choices])
-                    if item.choices
-                    else None,
-                    item.na or None,
-                    item.na_when.describe() if item.na_when else None,
-                    int(item.required),
-                    item.help or None,
-                    item.basis or None,
-                    item.source or None,
-                )
-            )
-    key_items = [
-        (checklist.id, checklist.version, i, k) for i, k in enumerate(checklist.natural_key)
-    ]
-    return items, key_items
 
 
 def install_checklist(

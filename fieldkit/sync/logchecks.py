@@ -24,7 +24,7 @@ from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.limits import MAX_TEXT
 from fieldkit.store import connection, digest
 from fieldkit.store.log import COUNTER_BITS
-from fieldkit.sync import sigchecks
+from fieldkit.sync import rowchecks, sigchecks
 
 Q = sql.queries("merge")
 
@@ -153,6 +153,7 @@ def _check_source_log(
         tips = frozenset(ident for ident in new if ident not in named)
         devices = frozenset(device for device, _ in new.values())
         uses = sigchecks.check_signatures(conn, path, target, new, found.links)
+        rowchecks.check_rows(conn, path, uses)
         return SourceLog(
             tips=tips, named=frozenset(outside), size=int(size), devices=devices, keys=uses
         )

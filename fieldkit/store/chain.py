@@ -19,8 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fieldkit import sql
 from fieldkit.store import digest, keys, rowkeys, rowsigs, signing
 
+VERIFY = sql.queries("verify")
 CHANGE_COLUMNS = (
     "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev"
 )
@@ -79,17 +81,14 @@ def _name(device: Any, seq: Any, ident: Any) -> str:
 
 def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
     """Check every change's id against its content, every device's chain and the chain
-    tips, and every register and plan row against its key (fieldkit.store.rowkeys: a row
-    edited after it was written no longer matches it). Reads only."""
-    extra: dict[Any, list[bytes]] = defaultdict(list)
-    for child, parent in conn.execute(f"SELECT child, parent FROM {schema}.change_parents"):
-        extra[child].append(parent)
-    rows = conn.execute(f"SELECT {CHANGE_COLUMNS} FROM {schema}.changes").fetchall()
-    heads = {r[0] for r in conn.execute(f"SELECT id FROM {schema}.chain_heads")}
-    by_id = {r[0]: r for r in rows}
+    tips, every change's signature coverage, and every register, plan and checklist row
+    against its key and signature (fieldkit.store.rowkeys, .rowsigs). Reads only.
+
+    The log is read once, as a stream SQLite orders (fieldkit/sql/verify.sql: each
+    device's changes from its latest back), and never held whole: memory stays flat
+    whatever its size."""
+    q = {name: text.replace("{schema}", schema) for name, text in VERIFY.items()}
     devices: dict[str, DeviceReport] = {}
-    seqs: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    named_as_prev: set[Any] = set()
     problems: list[str] = []
 
     def problem(device: Any, text: str) -> None:
@@ -97,70 +96,82 @@ def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
         report.problems.append(text)
         problems.append(text)
 
-    for r in rows:
-        ident, device, seq, hlc = r[0], r[1], r[2], r[3]
-        report = devices.setdefault(str(device), DeviceReport(str(device)))
-        report.changes += 1
-        if isinstance(seq, int):
-            report.last_seq = max(report.last_seq, seq)
-            seqs[str(device)][seq] += 1
-        if not isinstance(ident, bytes) or len(ident) != digest.ID_BYTES:
-            problem(device, f"{_name(device, seq, ident)}: not a change id (edited)")
-            continue
-        if not isinstance(hlc, int) or not isinstance(seq, int):
-            problem(device, f"{_name(device, seq, ident)}: its clock or sequence is not a number")
-        parents = digest.parents_text(extra.get(ident, []))
-        if digest.change_id(*r[1:11], parents, r[11]) != ident:
-            problem(device, f"{_name(device, seq, ident)}: content does not match its id (edited)")
-        prev = r[11]
+    # Links first (a join on the log's key): what they name is "named" for the stream.
+    named_elsewhere: set[Any] = set()
+    for ident, device, seq, prev, found, p_device, p_seq in conn.execute(q["broken_links"]):
         if prev is None:
-            if seq != 1:
-                problem(device, f"{_name(device, seq, ident)}: names no previous change")
+            problem(device, f"{_name(device, seq, ident)}: names no previous change")
             continue
-        named_as_prev.add(prev)
-        before = by_id.get(prev)
-        if before is None:
+        named_elsewhere.add(prev)
+        if not found:
             problem(
                 device,
                 f"change {digest.show(prev)} (device {device}, seq "
                 f"{seq - 1 if isinstance(seq, int) else '?'}) is missing (deleted): "
                 f"{_name(device, seq, ident)} names it",
             )
-        elif before[1] != device or not (isinstance(seq, int) and before[2] == seq - 1):
+        else:
             problem(
                 device,
-                f"{_name(device, seq, ident)}: names {_name(before[1], before[2], prev)} as "
+                f"{_name(device, seq, ident)}: names {_name(p_device, p_seq, prev)} as "
                 "its previous change (out of order)",
             )
-    for head in heads:
-        if head not in by_id:
-            problems.append(
-                f"change {digest.show(head)} (the latest of a device) is missing (deleted)"
+    heads = {r[0] for r in conn.execute(f"SELECT id FROM {schema}.chain_heads")}
+    walk = signing.Walk.start(conn, schema, q["signatures"])
+    held: set[Any] = set()  # the heads met
+    named: set[Any] = set()  # what this device's changes met so far name as prev
+    total, last_device, last_seq, forked = 0, object(), object(), False
+    for r in conn.execute(q["stream"]):
+        ident, device, seq, hlc, prev = r[0], r[1], r[2], r[3], r[12]
+        total += 1
+        if device != last_device:
+            named, last_device, last_seq, forked = set(), device, object(), False
+        report = devices.setdefault(str(device), DeviceReport(str(device)))
+        report.changes += 1
+        if isinstance(seq, int):
+            report.last_seq = max(report.last_seq, seq)
+            if seq == last_seq and not forked:
+                report.forks += 1  # (a sequence number held twice: a copied file written on)
+            forked = seq == last_seq
+            last_seq = seq
+        if ident in heads:
+            held.add(ident)
+        elif ident in named:
+            named.discard(ident)
+        elif ident not in named_elsewhere:
+            problem(
+                device, f"{_name(device, seq, ident)}: not recorded as a device's latest (added?)"
             )
-    for ident in by_id.keys() - named_as_prev - heads:
-        r = by_id[ident]
-        problem(r[1], f"{_name(r[1], r[2], ident)}: not recorded as a device's latest (added?)")
-    for device, counts in seqs.items():
-        devices[device].forks = sum(1 for n in counts.values() if n > 1)
+        walk.step(device, seq, ident, prev)
+        if not isinstance(ident, bytes) or len(ident) != digest.ID_BYTES:
+            problem(device, f"{_name(device, seq, ident)}: not a change id (edited)")
+            continue
+        if prev is not None:
+            named.add(prev)
+        if not isinstance(hlc, int) or not isinstance(seq, int):
+            problem(device, f"{_name(device, seq, ident)}: its clock or sequence is not a number")
+        if digest.change_id(*r[1:13]) != ident:
+            problem(device, f"{_name(device, seq, ident)}: content does not match its id (edited)")
+    for head in heads - held:
+        problems.append(f"change {digest.show(head)} (the latest of a device) is missing (deleted)")
     for device, ranges in seq_gaps(conn, schema).items():
         missing = sum(last - first + 1 for first, last in ranges)
         shown = ", ".join(
             str(first) if first == last else f"{first}-{last}" for first, last in ranges[:5]
         ) + (" …" if len(ranges) > 5 else "")
         problem(device, f"device {device}: gap, {missing:,} change(s) missing (seq {shown})")
-    found, held_keys, unsigned = signing.signature_problems(conn, by_id, schema)
-    for device, text in unsigned:
+    for device, text in walk.problems():
         problem(device, text)
     for device, report in devices.items():
-        if device in held_keys:
-            report.key = held_keys[device].fingerprint
-            report.inspector = held_keys[device].inspector or ""
-        report.vouched_by = sorted(keys.fingerprint(k) for k in found.vouched.get(device, ()))
+        if device in walk.known:
+            report.key = walk.known[device].fingerprint
+            report.inspector = walk.known[device].inspector or ""
+        report.vouched_by = sorted(keys.fingerprint(k) for k in walk.vouched.get(device, ()))
     register_rows, edited = rowkeys.edited_rows(conn, schema)
     signed = rowsigs.check(conn, schema)
     return Verification(
         log_digest=log_digest(conn, schema),
-        changes=len(rows),
+        changes=total,
         devices=sorted(devices.values(), key=lambda d: d.device_id),
         problems=problems + edited + signed.problems,
         register_rows=register_rows,

@@ -55,9 +55,9 @@ def row_valid(table: str, key: object, public: object, signed_ms: object, sig: o
 
 
 # ------------------------------------------------------------------------------ writing
-def track(conn: sqlite3.Connection) -> None:
+def track(conn: sqlite3.Connection) -> bool:
     """Record, in temp.rows_written, every row this connection inserts into a signed table
-    (once per connection; a table a database lacks is skipped)."""
+    (once per connection, in a write transaction; a table a database lacks is skipped)."""
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS rows_written ("
         " tbl TEXT NOT NULL, row_key NOT NULL, PRIMARY KEY (tbl, row_key)) WITHOUT ROWID"
@@ -70,6 +70,7 @@ def track(conn: sqlite3.Connection) -> None:
                 f"main.{table} BEGIN INSERT OR IGNORE INTO rows_written (tbl, row_key) "
                 f"VALUES ('{table}', {key_sql(table, 'NEW.')}); END"
             )
+    return True
 
 
 def take_written(conn: sqlite3.Connection) -> list[tuple[str, str]]:

@@ -105,8 +105,7 @@ class Store:
         self._closing: list[Any] = []  # what close() also ends (an as-of copy's directory)
         self.told: list[str] = []  # what opening it did that its user should be told
         self.signer: Any = None  # the key writing() signs rows with (None: the user's)
-        if not readonly:
-            rowsigs.track(conn)  # rows writing() inserts, signed before it commits
+        self._tracking = False  # rowsigs.track: the rows writing() inserts, signed at its end
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -287,6 +286,7 @@ class Store:
         if self.readonly:
             raise FieldkitError(f"{self.path}: opened read-only")
         with connection.transaction(self.conn) as conn:
+            self._tracking = self._tracking or rowsigs.track(conn)
             yield conn
             rowsigs.sign_written(conn, self.signer)
 

@@ -15,20 +15,6 @@ SELECT c.id, c.device_id, c.seq, c.hlc, c.record_id, c.kind, c.field, c.rkey, c.
 FROM {schema}.changes c
 ORDER BY c.device_id, c.seq DESC, c.id;
 
--- name: broken_links
--- Changes (with a well-formed id) whose link to their device's previous change does not
--- hold: the first of a chain that is not seq 1, a previous change missing, or one of
--- another device or not the sequence number before. (found: the previous change is held.)
-SELECT c.id, c.device_id, c.seq, c.prev, p.id IS NOT NULL AS found, p.device_id, p.seq
-FROM {schema}.changes c
-LEFT JOIN {schema}.changes p ON p.id = c.prev
-WHERE typeof(c.id) = 'blob' AND length(c.id) = 16
-  AND CASE
-    WHEN c.prev IS NULL THEN c.seq IS NOT 1
-    ELSE p.id IS NULL OR p.device_id IS NOT c.device_id
-         OR typeof(c.seq) != 'integer' OR p.seq IS NOT c.seq - 1
-  END;
-
 -- name: signatures
 -- Every signature, with the device of the change it signs (NULL: a change not held).
 SELECT s.change_id, s.public_key, s.signature, c.device_id

@@ -80,89 +80,26 @@ def _name(device: Any, seq: Any, ident: Any) -> str:
 
 
 def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
-    """Check every change's id against its content, every device's chain and the chain
-    tips, every change's signature coverage, and every register, plan and checklist row
-    against its key and signature (fieldkit.store.rowkeys, .rowsigs). Reads only.
+    """Check every change's id against its content, every device's chain, sequence numbers
+    and chain tips, every change's signature coverage, and every register, plan and
+    checklist row against its key and signature (fieldkit.store.rowkeys, .rowsigs). Reads
+    only.
 
     The log is read once, as a stream SQLite orders (fieldkit/sql/verify.sql: each
     device's changes from its latest back), and never held whole: memory stays flat
-    whatever its size."""
+    whatever its size (what is held is per device: the changes its changes met so far name
+    as their previous one, a handful)."""
     q = {name: text.replace("{schema}", schema) for name, text in VERIFY.items()}
-    devices: dict[str, DeviceReport] = {}
-    problems: list[str] = []
-
-    def problem(device: Any, text: str) -> None:
-        report = devices.setdefault(str(device), DeviceReport(str(device)))
-        report.problems.append(text)
-        problems.append(text)
-
-    # Links first (a join on the log's key): what they name is "named" for the stream.
-    named_elsewhere: set[Any] = set()
-    for ident, device, seq, prev, found, p_device, p_seq in conn.execute(q["broken_links"]):
-        if prev is None:
-            problem(device, f"{_name(device, seq, ident)}: names no previous change")
-            continue
-        named_elsewhere.add(prev)
-        if not found:
-            problem(
-                device,
-                f"change {digest.show(prev)} (device {device}, seq "
-                f"{seq - 1 if isinstance(seq, int) else '?'}) is missing (deleted): "
-                f"{_name(device, seq, ident)} names it",
-            )
-        else:
-            problem(
-                device,
-                f"{_name(device, seq, ident)}: names {_name(p_device, p_seq, prev)} as "
-                "its previous change (out of order)",
-            )
     heads = {r[0] for r in conn.execute(f"SELECT id FROM {schema}.chain_heads")}
     walk = signing.Walk.start(conn, schema, q["signatures"])
-    held: set[Any] = set()  # the heads met
-    named: set[Any] = set()  # what this device's changes met so far name as prev
-    total, last_device, last_seq, forked = 0, object(), object(), False
+    stream = _Stream(heads)
     for r in conn.execute(q["stream"]):
-        ident, device, seq, hlc, prev = r[0], r[1], r[2], r[3], r[12]
-        total += 1
-        if device != last_device:
-            named, last_device, last_seq, forked = set(), device, object(), False
-        report = devices.setdefault(str(device), DeviceReport(str(device)))
-        report.changes += 1
-        if isinstance(seq, int):
-            report.last_seq = max(report.last_seq, seq)
-            if seq == last_seq and not forked:
-                report.forks += 1  # (a sequence number held twice: a copied file written on)
-            forked = seq == last_seq
-            last_seq = seq
-        if ident in heads:
-            held.add(ident)
-        elif ident in named:
-            named.discard(ident)
-        elif ident not in named_elsewhere:
-            problem(
-                device, f"{_name(device, seq, ident)}: not recorded as a device's latest (added?)"
-            )
-        walk.step(device, seq, ident, prev)
-        if not isinstance(ident, bytes) or len(ident) != digest.ID_BYTES:
-            problem(device, f"{_name(device, seq, ident)}: not a change id (edited)")
-            continue
-        if prev is not None:
-            named.add(prev)
-        if not isinstance(hlc, int) or not isinstance(seq, int):
-            problem(device, f"{_name(device, seq, ident)}: its clock or sequence is not a number")
-        if digest.change_id(*r[1:13]) != ident:
-            problem(device, f"{_name(device, seq, ident)}: content does not match its id (edited)")
-    for head in heads - held:
-        problems.append(f"change {digest.show(head)} (the latest of a device) is missing (deleted)")
-    for device, ranges in seq_gaps(conn, schema).items():
-        missing = sum(last - first + 1 for first, last in ranges)
-        shown = ", ".join(
-            str(first) if first == last else f"{first}-{last}" for first, last in ranges[:5]
-        ) + (" …" if len(ranges) > 5 else "")
-        problem(device, f"device {device}: gap, {missing:,} change(s) missing (seq {shown})")
+        stream.change(r)
+        walk.step(r[1], r[2], r[0], r[12])
+    stream.finish(conn, schema)
     for device, text in walk.problems():
-        problem(device, text)
-    for device, report in devices.items():
+        stream.problem(device, text)
+    for device, report in stream.devices.items():
         if device in walk.known:
             report.key = walk.known[device].fingerprint
             report.inspector = walk.known[device].inspector or ""
@@ -171,29 +108,134 @@ def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
     signed = rowsigs.check(conn, schema)
     return Verification(
         log_digest=log_digest(conn, schema),
-        changes=total,
-        devices=sorted(devices.values(), key=lambda d: d.device_id),
-        problems=problems + edited + signed.problems,
+        changes=stream.total,
+        devices=sorted(stream.devices.values(), key=lambda d: d.device_id),
+        problems=stream.problems + edited + signed.problems,
         register_rows=register_rows,
         signed_rows=signed.checked,
     )
 
 
-def seq_gaps(conn: sqlite3.Connection, schema: str = "main") -> dict[str, list[tuple[int, int]]]:
-    """Each device's missing sequence numbers as ranges (first, last), from 1 to its
-    highest: computed over the sequence numbers held, so a change numbered 10^12 costs no
-    more than one numbered 2."""
-    gaps: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for device, first, last in conn.execute(
-        "SELECT device_id, before + 1, seq - 1 FROM ("
-        "  SELECT device_id, seq,"
-        "    coalesce(lag(seq) OVER (PARTITION BY device_id ORDER BY seq), 0) AS before"
-        f"  FROM (SELECT DISTINCT device_id, seq FROM {schema}.changes"
-        "        WHERE typeof(seq) = 'integer' AND seq >= 1)"
-        ") WHERE seq > before + 1 ORDER BY device_id, seq"
-    ):
-        gaps[str(device)].append((first, last))
-    return dict(gaps)
+class _Stream:
+    """verify's checks of the log's changes, met one at a time in (device, seq descending)
+    order: ids, links to the previous change, tips, forks and gaps."""
+
+    def __init__(self, heads: set[Any]) -> None:
+        self.heads = heads
+        self.held: set[Any] = set()  # the heads met
+        self.devices: dict[str, DeviceReport] = {}
+        self.problems: list[str] = []
+        self.total = 0
+        # prev id -> the changes naming it, not met yet: (device, seq, id)
+        self.pending: dict[Any, list[tuple[Any, Any, Any]]] = {}
+        self.unnamed: list[tuple[Any, Any, Any]] = []  # met, not named by what came before
+        self.gaps: dict[str, list[tuple[int, int]]] = {}
+        self._device: Any = object()
+        self._seq: Any = None  # the lowest whole sequence number >= 1 of this device met
+        self._forked = False
+
+    def problem(self, device: Any, text: str) -> None:
+        report = self.devices.setdefault(str(device), DeviceReport(str(device)))
+        report.problems.append(text)
+        self.problems.append(text)
+
+    def change(self, r: tuple[Any, ...]) -> None:
+        ident, device, seq, hlc, prev = r[0], r[1], r[2], r[3], r[12]
+        self.total += 1
+        if device != self._device:
+            self._end_device()
+            self._device, self._seq, self._forked = device, None, False
+        report = self.devices.setdefault(str(device), DeviceReport(str(device)))
+        report.changes += 1
+        if isinstance(seq, int) and seq >= 1:
+            self._sequence(report, seq)
+        namers = self.pending.pop(ident, None)
+        if namers is not None:
+            for n_device, n_seq, n_ident in namers:
+                if n_device != device or not (isinstance(n_seq, int) and seq == n_seq - 1):
+                    self._out_of_order(n_device, n_seq, n_ident, device, seq, ident)
+        if ident in self.heads:
+            self.held.add(ident)
+        elif namers is None:
+            self.unnamed.append((device, seq, ident))
+        if not isinstance(ident, bytes) or len(ident) != digest.ID_BYTES:
+            self.problem(device, f"{_name(device, seq, ident)}: not a change id (edited)")
+            return
+        if not isinstance(hlc, int) or not isinstance(seq, int):
+            self.problem(
+                device, f"{_name(device, seq, ident)}: its clock or sequence is not a number"
+            )
+        if digest.change_id(*r[1:13]) != ident:
+            self.problem(
+                device, f"{_name(device, seq, ident)}: content does not match its id (edited)"
+            )
+        if prev is None:
+            if seq != 1:
+                self.problem(device, f"{_name(device, seq, ident)}: names no previous change")
+        else:
+            self.pending.setdefault(prev, []).append((device, seq, ident))
+
+    def _sequence(self, report: DeviceReport, seq: int) -> None:
+        """Forks (a sequence number held twice: a copied file written on) and gaps."""
+        report.last_seq = max(report.last_seq, seq)
+        if seq == self._seq:
+            report.forks += 0 if self._forked else 1
+            self._forked = True
+            return
+        if self._seq is not None and seq < self._seq - 1:
+            self.gaps.setdefault(str(self._device), []).append((seq + 1, self._seq - 1))
+        self._seq, self._forked = seq, False
+
+    def _end_device(self) -> None:
+        if self._seq is not None and self._seq > 1:
+            self.gaps.setdefault(str(self._device), []).append((1, self._seq - 1))
+
+    def _out_of_order(
+        self, device: Any, seq: Any, ident: Any, p_dev: Any, p_seq: Any, prev: Any
+    ) -> None:
+        self.problem(
+            device,
+            f"{_name(device, seq, ident)}: names {_name(p_dev, p_seq, prev)} as its previous "
+            "change (out of order)",
+        )
+
+    def finish(self, conn: sqlite3.Connection, schema: str) -> None:
+        """What the stream could not settle alone: changes named by a change met after
+        them (another device's, or a lower sequence number), or not there at all."""
+        self._end_device()
+        for prev, namers in self.pending.items():
+            found = conn.execute(
+                f"SELECT device_id, seq FROM {schema}.changes WHERE id = ?", (prev,)
+            ).fetchone()
+            for device, seq, ident in namers:
+                if found is None:
+                    self.problem(
+                        device,
+                        f"change {digest.show(prev)} (device {device}, seq "
+                        f"{seq - 1 if isinstance(seq, int) else '?'}) is missing (deleted): "
+                        f"{_name(device, seq, ident)} names it",
+                    )
+                else:
+                    self._out_of_order(device, seq, ident, found[0], found[1], prev)
+        for device, seq, ident in self.unnamed:
+            if ident not in self.pending:
+                self.problem(
+                    device,
+                    f"{_name(device, seq, ident)}: not recorded as a device's latest (added?)",
+                )
+        for head in self.heads - self.held:
+            self.problems.append(
+                f"change {digest.show(head)} (the latest of a device) is missing (deleted)"
+            )
+        for device, ranges in sorted(self.gaps.items()):
+            ranges.sort()
+            missing = sum(last - first + 1 for first, last in ranges)
+            shown = ", ".join(
+                str(first) if first == last else f"{first}-{last}" for first, last in ranges[:5]
+            ) + (" …" if len(ranges) > 5 else "")
+            self.problem(
+                device, f"device {device}: gap, {missing:,} change(s) missing (seq {shown})"
+            )
 
 
 # ------------------------------------------------- giving a log content-derived ids again

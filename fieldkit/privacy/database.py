@@ -148,6 +148,7 @@ def scrub(
             finally:
                 conn.close()
             with Store.open(dst) as copy:
+                copy.signer = signer  # (the rows it writes: signed by whoever scrubs)
                 counts = _scrub_copy(copy, source_id, key, signer)
                 with copy.writing() as conn:
                     conn.execute(

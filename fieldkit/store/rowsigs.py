@@ -55,33 +55,21 @@ def row_valid(table: str, key: object, public: object, signed_ms: object, sig: o
 
 
 # ------------------------------------------------------------------------------ writing
-def track(conn: sqlite3.Connection) -> bool:
-    """Record, in temp.rows_written, every row this connection inserts into a signed table
-    (once per connection, in a write transaction; a table a database lacks is skipped)."""
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS rows_written ("
-        " tbl TEXT NOT NULL, row_key NOT NULL, PRIMARY KEY (tbl, row_key)) WITHOUT ROWID"
-    )
+def track(conn: sqlite3.Connection, sink: list[tuple[str, str]]) -> bool:
+    """Have every row this connection inserts into a signed table appended to `sink` as
+    (table, key): temporary triggers of this connection alone that call back into Python
+    (a SELECT: they write nothing, so the counts of rows a statement changed stay as they
+    were). Once per connection, in a write transaction; returns True."""
+    conn.create_function("fk_row_written", 2, lambda t, k: sink.append((t, k)))
     held = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type='table'")}
     for table in ROW_TABLES:
         if table in held:
             conn.execute(
                 f"CREATE TEMP TRIGGER IF NOT EXISTS fk_rows_written_{table} AFTER INSERT ON "
-                f"main.{table} BEGIN INSERT OR IGNORE INTO rows_written (tbl, row_key) "
-                f"VALUES ('{table}', {key_sql(table, 'NEW.')}); END"
+                f"main.{table} BEGIN SELECT fk_row_written('{table}', "
+                f"{key_sql(table, 'NEW.')}); END"
             )
     return True
-
-
-def take_written(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """The rows recorded since the last call (and forget them)."""
-    try:
-        rows = conn.execute("SELECT tbl, row_key FROM temp.rows_written").fetchall()
-    except sqlite3.OperationalError:
-        return []  # (not tracked on this connection)
-    if rows:
-        conn.execute("DELETE FROM temp.rows_written")
-    return rows
 
 
 def sign(conn: sqlite3.Connection, signer: Signer, rows: Iterable[tuple[str, str]]) -> int:
@@ -101,7 +89,6 @@ def sign_unsigned(conn: sqlite3.Connection, signer: Signer, *, again: bool = Fal
     scrubbed copy does): an upgraded database, a scrubbed copy. Returns the rows signed."""
     if again:
         conn.execute("DELETE FROM main.row_signatures")
-    take_written(conn)
     todo = []
     for table in _held(conn, "main"):
         todo += [
@@ -284,13 +271,17 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def sign_written(conn: sqlite3.Connection, signer: Signer | None = None) -> int:
-    """Sign the rows this transaction wrote (track) with `signer` (else the user's key),
-    first writing the key into the log as its device's key change if this database knows
-    it from nowhere else (fieldkit.store.log). The caller holds the write transaction."""
-    rows = take_written(conn)
-    if not rows:
+def sign_written(
+    conn: sqlite3.Connection, written: list[tuple[str, str]], signer: Signer | None = None
+) -> int:
+    """Sign the rows this transaction wrote (`written`, as track collects them; emptied)
+    with `signer` (else the user's key), first writing the key into the log as its
+    device's key change if this database knows it from nowhere else (fieldkit.store.log).
+    The caller holds the write transaction."""
+    if not written:
         return 0
+    rows = sorted(set(written))
+    written.clear()
     signer = signer or keys.signer()
     if signer.fingerprint not in known_keys(conn):
         from fieldkit.store.log import write_local

@@ -39,7 +39,8 @@ def check_rows(
         new = f"SELECT {key} AS k FROM main.{table} EXCEPT SELECT {key} FROM target.{table}"
         if table not in tables:
             for (k,) in conn.execute(new):
-                _unsigned(path, table, k)
+                if (table, k) not in rowsigs.shipped():
+                    _unsigned(path, table, k)
             continue
         rows = conn.execute(
             f"SELECT n.k, s.public_key, s.signed_ms, s.signature FROM ({new}) n"
@@ -49,22 +50,13 @@ def check_rows(
         covered: dict[object, bool] = {}
         for k, public, ms, sig in rows:
             covered.setdefault(k, False)
-            if public is None:
-                continue
-            _valid(path, table, k, public, ms, sig)
-            covered[k] = True
-            use = uses.setdefault(public, KeyUse(public))
-            use.rows += 1
-            use.latest_ms = max(use.latest_ms, ms)
-            owner = owners.get(public)
-            if owner is not None:
-                use.devices.add(owner.device_id)
-                if owner.inspector:
-                    use.inspectors.add(owner.inspector)
+            if public is not None:
+                _valid(path, table, k, public, ms, sig)
+                covered[k] = True
         for k, ok in covered.items():
             if not ok and (table, k) not in rowsigs.shipped():
                 _unsigned(path, table, k)
-    if signed:
+    if signed:  # every signature the target does not hold is checked, and its key let in
         for table, k, public, ms, sig in conn.execute(
             "SELECT s.tbl, s.row_key, s.public_key, s.signed_ms, s.signature"
             " FROM main.row_signatures s WHERE NOT EXISTS (SELECT 1 FROM target.row_signatures"
@@ -74,6 +66,11 @@ def check_rows(
             use = uses.setdefault(public, KeyUse(public))
             use.rows += 1
             use.latest_ms = max(use.latest_ms, ms)
+            owner = owners.get(public)
+            if owner is not None:
+                use.devices.add(owner.device_id)
+                if owner.inspector:
+                    use.inspectors.add(owner.inspector)
     return uses
 
 

@@ -146,6 +146,7 @@ def test_a_signature_copied_onto_another_row_does_not_verify(cli, team: Path) ->
     assert "does not verify" in line
 
 
+@pytest.mark.slow  # (about 3 s: a laptop made, a register event typed, three merges)
 def test_rows_signed_by_an_unknown_key_wait_for_trust(
     cli, team: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

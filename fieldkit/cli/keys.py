@@ -21,7 +21,7 @@ keys_app = typer.Typer(
     "another). `fieldkit merge` takes in only changes signed by keys the team database "
     "trusts (a new team database trusts the first keys it meets); register rows and "
     "checklist definitions are signed too. Cost (bench/, 7 December 2026, load average 4-8 "
-    "on 2 cores): 302 bytes per answer (target 320); a merge of ten laptops 3.32x a plain "
+    "on 2 cores): 302 bytes per answer (target 320); a merge of ten laptops 2.90x a plain "
     "copy under load (signature checks: 4% of its CPU); verify of 2.6 million changes 55 s, "
     "peak 43 MiB; answering 2.72x a minimal app under load (signing: 52 µs a write).",
     no_args_is_help=True,

@@ -34,6 +34,7 @@ WRITERS = {
     "store/chain.py",
     "store/keyring.py",  # the keyring's signed decisions (issue 22), in the caller's transaction
     "store/log.py",
+    "store/rowsigs.py",  # rows signed in the transaction that writes them (issue 22)
     "store/schema.py",
     "store/signing.py",  # a write's chain tip signed in the write's own transaction
     "store/store.py",

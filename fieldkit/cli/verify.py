@@ -20,8 +20,9 @@ def verify_cli(
     changes form an unbroken chain (nothing deleted or reordered), no sequence number is
     missing, every change is covered by a signature of its device's key (a signed change at
     or after it in its chain: nothing added or rewritten without the key); and every
-    register and plan row matches the key made from it; every attached file matches its
-    digest and every file the log answers is held. Lists, per
+    register and plan row matches the key made from it, and every register, plan and
+    checklist row is signed by a key the database knows (or shipped with fieldkit); every
+    attached file matches its digest and every file the log answers is held. Lists, per
     device, the changes held and any break; exit 0 only when all holds (1 when something
     does not). Reads only."""
     path = resolve_db(db)
@@ -50,6 +51,10 @@ def verify_cli(
             )
         say(f"  register and plan rows: {result.register_rows:,} checked against their keys")
         say(f"  attached files: {result.attachments:,} checked against their digests")
+        say(
+            f"  register, plan and checklist rows: {result.signed_rows:,} checked for a "
+            "signature of a key this database knows"
+        )
         for p in result.problems:
             say(f"  BROKEN: {p}")
         say(f"log digest {result.log_digest}")

@@ -19,7 +19,7 @@ from pathlib import Path
 from fieldkit import sql
 from fieldkit.errors import BadInput
 from fieldkit.privacy.scan import scan
-from fieldkit.store import Store, connection, keys, rowkeys
+from fieldkit.store import Store, connection, keys, rowkeys, rowsigs
 from fieldkit.store.chain import prepare_rekey
 from fieldkit.store.log import recompute_all
 from fieldkit.store.store import new_id
@@ -148,6 +148,7 @@ def scrub(
             finally:
                 conn.close()
             with Store.open(dst) as copy:
+                copy.signer = signer  # (the rows it writes: signed by whoever scrubs)
                 counts = _scrub_copy(copy, source_id, key, signer)
                 with copy.writing() as conn:
                     conn.execute(
@@ -202,6 +203,7 @@ def _scrub_copy(
         conn.execute(PRIVACY["scrub_devices"], {"lineage": lineage})
         conn.execute(PRIVACY["scrub_keys"], {"key": signer.public_hex})
         _rekey_signed(conn, signer)
+        rowsigs.sign_unsigned(conn, signer, again=True)  # its rows, re-keyed: signed anew
         recompute_all(conn)
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?) "

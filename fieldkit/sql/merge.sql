@@ -327,3 +327,13 @@ WHERE EXISTS (SELECT 1 FROM main.changes c WHERE c.id = s.change_id);
 -- name: ingest_keyring
 INSERT OR IGNORE INTO main.keyring (fingerprint, decision, since, signer, signature)
 SELECT fingerprint, decision, since, signer, signature FROM {keyring};
+
+-- name: ingest_row_signatures
+-- A source's signatures of rows the target held none of before (the rows it brings:
+-- fieldkit.sync.rowchecks checked each).
+INSERT OR IGNORE INTO main.row_signatures (tbl, row_key, public_key, signed_ms, signature)
+SELECT s.tbl, s.row_key, s.public_key, s.signed_ms, s.signature
+FROM {row_signatures} s
+WHERE NOT EXISTS (
+  SELECT 1 FROM main.row_signatures m WHERE m.tbl = s.tbl AND m.row_key = s.row_key
+);

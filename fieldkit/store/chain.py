@@ -19,8 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.store import attachments, digest, keys, rowkeys, signing
+from fieldkit import sql
+from fieldkit.store import attachments, digest, keys, rowkeys, rowsigs, signing
 
+VERIFY = sql.queries("verify")
 CHANGE_COLUMNS = (
     "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent, prev"
 )
@@ -56,6 +58,7 @@ class Verification:
     problems: list[str]  # every problem, one line each, devices' and register rows' included
     register_rows: int = 0  # register and plan rows checked against their keys
     attachments: int = 0  # attached files checked against their digests
+    signed_rows: int = 0  # register, plan and checklist rows checked for a signature
 
     @property
     def ok(self) -> bool:
@@ -69,6 +72,7 @@ class Verification:
             "devices": [d.__dict__ for d in self.devices],
             "register_rows": self.register_rows,
             "attachments": self.attachments,
+            "signed_rows": self.signed_rows,
             "problems": self.problems,
         }
 
@@ -78,111 +82,164 @@ def _name(device: Any, seq: Any, ident: Any) -> str:
 
 
 def verify(conn: sqlite3.Connection, schema: str = "main") -> Verification:
-    """Check every change's id against its content, every device's chain and the chain
-    tips, and every register and plan row against its key (fieldkit.store.rowkeys: a row
-    edited after it was written no longer matches it). Reads only."""
-    extra: dict[Any, list[bytes]] = defaultdict(list)
-    for child, parent in conn.execute(f"SELECT child, parent FROM {schema}.change_parents"):
-        extra[child].append(parent)
-    rows = conn.execute(f"SELECT {CHANGE_COLUMNS} FROM {schema}.changes").fetchall()
+    """Check every change's id against its content, every device's chain, sequence numbers
+    and chain tips, every change's signature coverage, and every register, plan and
+    checklist row against its key and signature (fieldkit.store.rowkeys, .rowsigs). Reads
+    only.
+
+    The log is read once, as a stream SQLite orders (fieldkit/sql/verify.sql: each
+    device's changes from its latest back), and never held whole: memory stays flat
+    whatever its size (what is held is per device: the changes its changes met so far name
+    as their previous one, a handful)."""
+    q = {name: text.replace("{schema}", schema) for name, text in VERIFY.items()}
     heads = {r[0] for r in conn.execute(f"SELECT id FROM {schema}.chain_heads")}
-    by_id = {r[0]: r for r in rows}
-    devices: dict[str, DeviceReport] = {}
-    seqs: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    named_as_prev: set[Any] = set()
-    problems: list[str] = []
-
-    def problem(device: Any, text: str) -> None:
-        report = devices.setdefault(str(device), DeviceReport(str(device)))
-        report.problems.append(text)
-        problems.append(text)
-
-    for r in rows:
-        ident, device, seq, hlc = r[0], r[1], r[2], r[3]
-        report = devices.setdefault(str(device), DeviceReport(str(device)))
-        report.changes += 1
-        if isinstance(seq, int):
-            report.last_seq = max(report.last_seq, seq)
-            seqs[str(device)][seq] += 1
-        if not isinstance(ident, bytes) or len(ident) != digest.ID_BYTES:
-            problem(device, f"{_name(device, seq, ident)}: not a change id (edited)")
-            continue
-        if not isinstance(hlc, int) or not isinstance(seq, int):
-            problem(device, f"{_name(device, seq, ident)}: its clock or sequence is not a number")
-        parents = digest.parents_text(extra.get(ident, []))
-        if digest.change_id(*r[1:11], parents, r[11]) != ident:
-            problem(device, f"{_name(device, seq, ident)}: content does not match its id (edited)")
-        prev = r[11]
-        if prev is None:
-            if seq != 1:
-                problem(device, f"{_name(device, seq, ident)}: names no previous change")
-            continue
-        named_as_prev.add(prev)
-        before = by_id.get(prev)
-        if before is None:
-            problem(
-                device,
-                f"change {digest.show(prev)} (device {device}, seq "
-                f"{seq - 1 if isinstance(seq, int) else '?'}) is missing (deleted): "
-                f"{_name(device, seq, ident)} names it",
-            )
-        elif before[1] != device or not (isinstance(seq, int) and before[2] == seq - 1):
-            problem(
-                device,
-                f"{_name(device, seq, ident)}: names {_name(before[1], before[2], prev)} as "
-                "its previous change (out of order)",
-            )
-    for head in heads:
-        if head not in by_id:
-            problems.append(
-                f"change {digest.show(head)} (the latest of a device) is missing (deleted)"
-            )
-    for ident in by_id.keys() - named_as_prev - heads:
-        r = by_id[ident]
-        problem(r[1], f"{_name(r[1], r[2], ident)}: not recorded as a device's latest (added?)")
-    for device, counts in seqs.items():
-        devices[device].forks = sum(1 for n in counts.values() if n > 1)
-    for device, ranges in seq_gaps(conn, schema).items():
-        missing = sum(last - first + 1 for first, last in ranges)
-        shown = ", ".join(
-            str(first) if first == last else f"{first}-{last}" for first, last in ranges[:5]
-        ) + (" …" if len(ranges) > 5 else "")
-        problem(device, f"device {device}: gap, {missing:,} change(s) missing (seq {shown})")
-    found, held_keys, unsigned = signing.signature_problems(conn, by_id, schema)
-    for device, text in unsigned:
-        problem(device, text)
-    for device, report in devices.items():
-        if device in held_keys:
-            report.key = held_keys[device].fingerprint
-            report.inspector = held_keys[device].inspector or ""
-        report.vouched_by = sorted(keys.fingerprint(k) for k in found.vouched.get(device, ()))
+    walk = signing.Walk.start(conn, schema, q["signatures"])
+    stream = _Stream(heads)
+    for r in conn.execute(q["stream"]):
+        stream.change(r)
+        walk.step(r[1], r[2], r[0], r[12])
+    stream.finish(conn, schema)
+    for device, text in walk.problems():
+        stream.problem(device, text)
+    for device, report in stream.devices.items():
+        if device in walk.known:
+            report.key = walk.known[device].fingerprint
+            report.inspector = walk.known[device].inspector or ""
+        report.vouched_by = sorted(keys.fingerprint(k) for k in walk.vouched.get(device, ()))
     register_rows, edited = rowkeys.edited_rows(conn, schema)
     files, bad_files = attachments.problems(conn, schema)
+    signed = rowsigs.check(conn, schema)
     return Verification(
         log_digest=log_digest(conn, schema),
-        changes=len(rows),
-        devices=sorted(devices.values(), key=lambda d: d.device_id),
-        problems=problems + edited + bad_files,
+        changes=stream.total,
+        devices=sorted(stream.devices.values(), key=lambda d: d.device_id),
+        problems=stream.problems + edited + bad_files + signed.problems,
         register_rows=register_rows,
         attachments=files,
+        signed_rows=signed.checked,
     )
 
 
-def seq_gaps(conn: sqlite3.Connection, schema: str = "main") -> dict[str, list[tuple[int, int]]]:
-    """Each device's missing sequence numbers as ranges (first, last), from 1 to its
-    highest: computed over the sequence numbers held, so a change numbered 10^12 costs no
-    more than one numbered 2."""
-    gaps: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for device, first, last in conn.execute(
-        "SELECT device_id, before + 1, seq - 1 FROM ("
-        "  SELECT device_id, seq,"
-        "    coalesce(lag(seq) OVER (PARTITION BY device_id ORDER BY seq), 0) AS before"
-        f"  FROM (SELECT DISTINCT device_id, seq FROM {schema}.changes"
-        "        WHERE typeof(seq) = 'integer' AND seq >= 1)"
-        ") WHERE seq > before + 1 ORDER BY device_id, seq"
-    ):
-        gaps[str(device)].append((first, last))
-    return dict(gaps)
+class _Stream:
+    """verify's checks of the log's changes, met one at a time in (device, seq descending)
+    order: ids, links to the previous change, tips, forks and gaps."""
+
+    def __init__(self, heads: set[Any]) -> None:
+        self.heads = heads
+        self.held: set[Any] = set()  # the heads met
+        self.devices: dict[str, DeviceReport] = {}
+        self.problems: list[str] = []
+        self.total = 0
+        # prev id -> the changes naming it, not met yet: (device, seq, id)
+        self.pending: dict[Any, list[tuple[Any, Any, Any]]] = {}
+        self.unnamed: list[tuple[Any, Any, Any]] = []  # met, not named by what came before
+        self.gaps: dict[str, list[tuple[int, int]]] = {}
+        self._device: Any = object()
+        self._seq: Any = None  # the lowest whole sequence number >= 1 of this device met
+        self._forked = False
+
+    def problem(self, device: Any, text: str) -> None:
+        report = self.devices.setdefault(str(device), DeviceReport(str(device)))
+        report.problems.append(text)
+        self.problems.append(text)
+
+    def change(self, r: tuple[Any, ...]) -> None:
+        ident, device, seq, hlc, prev = r[0], r[1], r[2], r[3], r[12]
+        self.total += 1
+        if device != self._device:
+            self._end_device()
+            self._device, self._seq, self._forked = device, None, False
+        report = self.devices.setdefault(str(device), DeviceReport(str(device)))
+        report.changes += 1
+        if isinstance(seq, int) and seq >= 1:
+            self._sequence(report, seq)
+        namers = self.pending.pop(ident, None)
+        if namers is not None:
+            for n_device, n_seq, n_ident in namers:
+                if n_device != device or not (isinstance(n_seq, int) and seq == n_seq - 1):
+                    self._out_of_order(n_device, n_seq, n_ident, device, seq, ident)
+        if ident in self.heads:
+            self.held.add(ident)
+        elif namers is None:
+            self.unnamed.append((device, seq, ident))
+        if not isinstance(ident, bytes) or len(ident) != digest.ID_BYTES:
+            self.problem(device, f"{_name(device, seq, ident)}: not a change id (edited)")
+            return
+        if not isinstance(hlc, int) or not isinstance(seq, int):
+            self.problem(
+                device, f"{_name(device, seq, ident)}: its clock or sequence is not a number"
+            )
+        if digest.change_id(*r[1:13]) != ident:
+            self.problem(
+                device, f"{_name(device, seq, ident)}: content does not match its id (edited)"
+            )
+        if prev is None:
+            if seq != 1:
+                self.problem(device, f"{_name(device, seq, ident)}: names no previous change")
+        else:
+            self.pending.setdefault(prev, []).append((device, seq, ident))
+
+    def _sequence(self, report: DeviceReport, seq: int) -> None:
+        """Forks (a sequence number held twice: a copied file written on) and gaps."""
+        report.last_seq = max(report.last_seq, seq)
+        if seq == self._seq:
+            report.forks += 0 if self._forked else 1
+            self._forked = True
+            return
+        if self._seq is not None and seq < self._seq - 1:
+            self.gaps.setdefault(str(self._device), []).append((seq + 1, self._seq - 1))
+        self._seq, self._forked = seq, False
+
+    def _end_device(self) -> None:
+        if self._seq is not None and self._seq > 1:
+            self.gaps.setdefault(str(self._device), []).append((1, self._seq - 1))
+
+    def _out_of_order(
+        self, device: Any, seq: Any, ident: Any, p_dev: Any, p_seq: Any, prev: Any
+    ) -> None:
+        self.problem(
+            device,
+            f"{_name(device, seq, ident)}: names {_name(p_dev, p_seq, prev)} as its previous "
+            "change (out of order)",
+        )
+
+    def finish(self, conn: sqlite3.Connection, schema: str) -> None:
+        """What the stream could not settle alone: changes named by a change met after
+        them (another device's, or a lower sequence number), or not there at all."""
+        self._end_device()
+        for prev, namers in self.pending.items():
+            found = conn.execute(
+                f"SELECT device_id, seq FROM {schema}.changes WHERE id = ?", (prev,)
+            ).fetchone()
+            for device, seq, ident in namers:
+                if found is None:
+                    self.problem(
+                        device,
+                        f"change {digest.show(prev)} (device {device}, seq "
+                        f"{seq - 1 if isinstance(seq, int) else '?'}) is missing (deleted): "
+                        f"{_name(device, seq, ident)} names it",
+                    )
+                else:
+                    self._out_of_order(device, seq, ident, found[0], found[1], prev)
+        for device, seq, ident in self.unnamed:
+            if ident not in self.pending:
+                self.problem(
+                    device,
+                    f"{_name(device, seq, ident)}: not recorded as a device's latest (added?)",
+                )
+        for head in self.heads - self.held:
+            self.problems.append(
+                f"change {digest.show(head)} (the latest of a device) is missing (deleted)"
+            )
+        for device, ranges in sorted(self.gaps.items()):
+            ranges.sort()
+            missing = sum(last - first + 1 for first, last in ranges)
+            shown = ", ".join(
+                str(first) if first == last else f"{first}-{last}" for first, last in ranges[:5]
+            ) + (" …" if len(ranges) > 5 else "")
+            self.problem(
+                device, f"device {device}: gap, {missing:,} change(s) missing (seq {shown})"
+            )
 
 
 # ------------------------------------------------- giving a log content-derived ids again

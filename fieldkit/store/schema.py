@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from datetime import UTC, datetime
 from functools import cache
@@ -19,6 +18,7 @@ from fieldkit import sql
 from fieldkit.checklists import Checklist, load_all
 from fieldkit.store import views
 from fieldkit.store.connection import APPLICATION_ID, run_script
+from fieldkit.store.definitions import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
 STEPS = sql.schema_steps()
 
@@ -97,30 +97,39 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 SIGNED_FROM = [name for name, _ in STEPS].index("0008_signatures") + 1
+ROWS_SIGNED_FROM = [name for name, _ in STEPS].index("0009_row_signatures") + 1
 
 
 def vouch_upgraded(conn: sqlite3.Connection, version: int, signer: Any = None) -> str | None:
-    """A database made before change logs were signed (schema `version`), just migrated:
-    the device upgrading it signs every chain tip its log holds, vouching for what it holds
-    (fieldkit.store.signing). What to tell its user, or None when there was nothing to vouch
-    for."""
-    if version >= SIGNED_FROM or version == 0:
+    """A database made before change logs (or register rows and checklist definitions)
+    were signed (schema `version`), just migrated: the device upgrading it signs every
+    chain tip its log holds and every row (fieldkit.store.signing, .rowsigs), vouching for
+    what it holds. What to tell its user, or None when there was nothing to vouch for."""
+    if version >= ROWS_SIGNED_FROM or version == 0:
         return None
-    from fieldkit.store import keys
+    from fieldkit.store import keys, rowsigs
     from fieldkit.store.connection import transaction
     from fieldkit.store.signing import sign_heads
 
     signer = signer or keys.signer()
     with transaction(conn):
-        tips = sign_heads(conn, signer)
+        tips = sign_heads(conn, signer) if version < SIGNED_FROM else 0
+        rows = rowsigs.sign_unsigned(conn, signer)
+        if rows and signer.fingerprint not in rowsigs.known_keys(conn):
+            tips = sign_heads(conn, signer)  # (so that the log knows the key vouching)
         changes, devices = conn.execute(
             "SELECT count(*), count(DISTINCT device_id) FROM changes"
         ).fetchone()
-    if not tips:
+    told = []
+    if tips:
+        told.append(f"its {changes:,} change(s) from {devices} device(s)")
+    if rows:
+        told.append(f"its {rows:,} register, plan and checklist row(s)")
+    if not told:
         return None
     return (
-        f"upgraded to signed change logs: its {changes:,} change(s) from {devices} device(s) "
-        f"are vouched for by this device's key {signer.fingerprint}"
+        f"upgraded to signed change logs and rows: {' and '.join(told)} are vouched for by "
+        f"this device's key {signer.fingerprint}"
     )
 
 
@@ -158,62 +167,6 @@ def install_reference(conn: sqlite3.Connection) -> None:
 
 def checklist_hash(checklist: Checklist) -> str:
     return hashlib.sha256(checklist.definition_json().encode()).hexdigest()
-
-
-ITEM_COLUMNS = (
-    "checklist_id",
-    "checklist_version",
-    "item_id",
-    "position",
-    "section_id",
-    "section_title",
-    "repeat_key",
-    "prompt",
-    "kind",
-    "choices",
-    "na_allowed",
-    "na_when",
-    "required",
-    "help",
-    "basis",
-    "source",
-)
-KEY_ITEM_COLUMNS = ("checklist_id", "checklist_version", "position", "item_id")
-
-
-def checklist_rows(checklist: Checklist) -> tuple[list[tuple], list[tuple]]:
-    """The `items` and `natural_key_items` rows a definition derives (columns as in
-    ITEM_COLUMNS and KEY_ITEM_COLUMNS): the one way they are made, so a merge can check a
-    source's rows against its definitions (fieldkit.sync.checks)."""
-    items = []
-    for section in checklist.sections:
-        for item in section.items:
-            items.append(
-                (
-                    checklist.id,
-                    checklist.version,
-                    item.id,
-                    item.position,
-                    section.id,
-                    section.title,
-                    section.repeat.key if section.repeat else None,
-                    item.prompt,
-                    item.kind,
-                    json.dumps([{"code": c.code, "label": c.label} for c in item.choices])
-                    if item.choices
-                    else None,
-                    item.na or None,
-                    item.na_when.describe() if item.na_when else None,
-                    int(item.required),
-                    item.help or None,
-                    item.basis or None,
-                    item.source or None,
-                )
-            )
-    key_items = [
-        (checklist.id, checklist.version, i, k) for i, k in enumerate(checklist.natural_key)
-    ]
-    return items, key_items
 
 
 def install_checklist(

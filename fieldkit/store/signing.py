@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,97 +92,87 @@ def device_keys(conn: sqlite3.Connection, changes: str = "main.changes") -> dict
 
 
 @dataclass
-class Coverage:
-    """What a log's signatures cover."""
+class Walk:
+    """What a log's signatures cover, found walking its changes one at a time, each
+    device's from its latest back (verify's stream): a change is covered when a valid
+    signature that counts for its device signs it, or a covered change names it as prev.
+    Memory holds the signatures and, per device, the few changes a covered one names."""
 
-    covered: set[Any]  # the ids of the changes a valid signature covers
-    uncovered: dict[
-        str, list[tuple[int, Any]]
-    ]  # device -> (seq, id) of changes no valid one covers
+    known: dict[str, DeviceKey]
+    signed: set[Any]  # changes a valid signature that counts for their device signs
     vouched: dict[str, set[bytes]]  # keyless device -> keys that vouched for its changes
-    bad: list[Any]  # signatures that do not verify (their change ids)
+    bad: list[tuple[Any, Any]]  # (change id, device) of signatures that do not verify
+    # device -> (count, (seq, shown id, id) of the first) of the changes not covered
+    uncovered: dict[str, tuple[int, tuple[int, str, Any]]] = field(default_factory=dict)
+    _device: Any = None
+    _named: set[Any] = field(default_factory=set)  # ids the covered changes name as prev
 
+    @classmethod
+    def start(cls, conn: sqlite3.Connection, schema: str, stream: str) -> Walk:
+        """Read the device keys and check every signature once (`stream`: verify's
+        `signatures` statement)."""
+        known = device_keys(conn, f"{schema}.changes")
+        signed: set[Any] = set()
+        vouched: dict[str, set[bytes]] = defaultdict(set)
+        bad = []
+        tables = {r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master")}
+        rows = conn.execute(stream) if "signatures" in tables else []
+        for ident, public, signature, device in rows:
+            if device is None:
+                continue
+            own = known.get(device)
+            if own is not None and own.public is not None and public != own.public:
+                continue  # a keyed device's changes count only under its own key
+            message = ident if isinstance(ident, bytes) else b""
+            if not keys.valid(public, keys.TIP, message, signature):
+                bad.append((ident, device))
+                continue
+            if own is None or own.public is None:
+                vouched[str(device)].add(public)
+            signed.add(ident)
+        return cls(known, signed, dict(vouched), bad)
 
-def coverage(
-    changes: Mapping[Any, tuple[Any, ...]],
-    signatures: Iterable[tuple[Any, Any, Any]],
-    known: Mapping[str, DeviceKey],
-    at: tuple[int, int, int] = (0, 1, 2),
-) -> Coverage:
-    """Which of `changes` (id -> a row holding its device, seq and prev at the places
-    `at` says) the `signatures` (change id, public key, signature) cover, each valid
-    signature checked once and its chain walked back until a change already covered."""
-    dev_at, seq_at, prev_at = at
-    covered: set[Any] = set()
-    vouched: dict[str, set[bytes]] = defaultdict(set)
-    bad = []
-    for ident, public, signature in signatures:
-        row = changes.get(ident)
-        if row is None:
-            continue
-        device = row[dev_at]
-        own = known.get(device)
-        if own is not None and own.public is not None and public != own.public:
-            continue  # a keyed device's changes count only under its own key
-        if not keys.valid(public, keys.TIP, ident if isinstance(ident, bytes) else b"", signature):
-            bad.append(ident)
-            continue
-        if own is None or own.public is None:
-            vouched[str(device)].add(public)
-        cur = ident
-        while cur is not None and cur not in covered:
-            step = changes.get(cur)
-            if step is None or step[dev_at] != device:
-                break
-            covered.add(cur)
-            cur = step[prev_at]
-    uncovered: dict[str, list[tuple[int, Any]]] = defaultdict(list)
-    for ident, row in changes.items():
-        if ident not in covered:
-            seq = row[seq_at]
-            uncovered[str(row[dev_at])].append((seq if isinstance(seq, int) else 0, ident))
-    for found in uncovered.values():
-        found.sort(key=lambda s: (s[0], digest.show(s[1])))
-    return Coverage(covered, dict(uncovered), dict(vouched), bad)
+    def step(self, device: Any, seq: Any, ident: Any, prev: Any) -> None:
+        """The next change, in (device, seq descending) order."""
+        if device != self._device:
+            self._device, self._named = device, set()
+        if ident in self.signed or ident in self._named:
+            self._named.discard(ident)
+            if prev is not None:
+                self._named.add(prev)
+            return
+        name = str(device)
+        first = (seq if isinstance(seq, int) else 0, digest.show(ident), ident)
+        count, held = self.uncovered.get(name, (0, first))
+        self.uncovered[name] = (count + 1, min(held, first, key=lambda t: t[:2]))
 
-
-def signature_problems(
-    conn: sqlite3.Connection, by_id: Mapping[Any, tuple[Any, ...]], schema: str = "main"
-) -> tuple[Coverage, dict[str, DeviceKey], list[tuple[str, str]]]:
-    """verify's signature check over a log already read (id -> its row: device, seq, hlc,
-    ..., prev last): (coverage, device keys, [(device, problem)])."""
-    known = device_keys(conn, f"{schema}.changes")
-    tables = {r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master")}
-    sigs = (
-        conn.execute(f"SELECT change_id, public_key, signature FROM {schema}.signatures").fetchall()
-        if "signatures" in tables
-        else []
-    )
-    found = coverage(by_id, sigs, known, (1, 2, 11))
-    problems: list[tuple[str, str]] = []
-    for device, held in sorted(known.items()):
-        for other in sorted(held.others):
-            problems.append(
+    def problems(self) -> list[tuple[str, str]]:
+        """[(device, problem)]: keys a log names twice, changes not covered, signatures
+        that do not verify."""
+        found: list[tuple[str, str]] = []
+        for device, held in sorted(self.known.items()):
+            for other in sorted(held.others):
+                found.append(
+                    (
+                        device,
+                        f"device {device} names a second key {keys.fingerprint(other)} (its "
+                        f"key is {held.fingerprint}): a log re-signed by someone else",
+                    )
+                )
+        for device, (count, (seq, shown, _)) in sorted(self.uncovered.items()):
+            found.append(
                 (
                     device,
-                    f"device {device} names a second key {keys.fingerprint(other)} (its key is "
-                    f"{held.fingerprint}): a log re-signed by someone else",
+                    f"change {shown} (device {device}, seq {seq}): not covered by a "
+                    f"signature of its device's key ({count:,} change(s) of device {device} "
+                    "are not; added or rewritten without it?)",
                 )
             )
-    for device, missing in sorted(found.uncovered.items()):
-        seq, ident = missing[0]
-        problems.append(
-            (
-                device,
-                f"change {digest.show(ident)} (device {device}, seq {seq}): not covered by a "
-                f"signature of its device's key ({len(missing):,} change(s) of device {device} "
-                "are not; added or rewritten without it?)",
+        for ident, device in self.bad:
+            found.append(
+                (
+                    str(device),
+                    f"the signature on change {digest.show(ident)} does not verify (forged)",
+                )
             )
-        )
-    for ident in found.bad:
-        row = by_id.get(ident)
-        device = row[1] if row else "?"
-        problems.append(
-            (str(device), f"the signature on change {digest.show(ident)} does not verify (forged)")
-        )
-    return found, known, problems
+        return found

@@ -35,7 +35,7 @@ from fieldkit.checklists import (
 from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
-from fieldkit.store import attachments, connection, schema, views
+from fieldkit.store import attachments, connection, rowsigs, schema, views
 from fieldkit.store.log import Change, write_local
 
 RECORD_FIELDS = (
@@ -105,6 +105,9 @@ class Store:
         self._checklists: dict[tuple[str, int], Checklist] = {}
         self._closing: list[Any] = []  # what close() also ends (an as-of copy's directory)
         self.told: list[str] = []  # what opening it did that its user should be told
+        self.signer: Any = None  # the key writing() signs rows with (None: the user's)
+        self._written: list[tuple[str, str]] = []  # rows writing() inserts (rowsigs.track)
+        self._tracking = False
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -285,7 +288,10 @@ class Store:
         if self.readonly:
             raise FieldkitError(f"{self.path}: opened read-only")
         with connection.transaction(self.conn) as conn:
+            self._tracking = self._tracking or rowsigs.track(conn, self._written)
+            self._written.clear()  # (what a block rolled back inserted)
             yield conn
+            rowsigs.sign_written(conn, self._written, self.signer)  # signed before COMMIT
 
     def update_views(self) -> bool:
         """Store this fieldkit's view definitions in the file if it holds other ones (made

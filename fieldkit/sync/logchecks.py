@@ -24,7 +24,7 @@ from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.limits import MAX_TEXT
 from fieldkit.store import attachments, connection, digest
 from fieldkit.store.log import COUNTER_BITS
-from fieldkit.sync import sigchecks
+from fieldkit.sync import rowchecks, sigchecks
 
 Q = sql.queries("merge")
 
@@ -156,6 +156,7 @@ def _check_source_log(
         bad_file = attachments.source_problem(conn)
         if bad_file is not None:
             raise BadInput(f"{path}: {bad_file}: refused")
+        rowchecks.check_rows(conn, path, uses)
         return SourceLog(
             tips=tips, named=frozenset(outside), size=int(size), devices=devices, keys=uses
         )

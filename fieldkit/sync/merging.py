@@ -79,6 +79,7 @@ _SOURCE_TABLES = {
     "heads": "chain_heads",
     "signatures": "signatures",
     "keyring": "keyring",
+    "row_signatures": "row_signatures",
 }
 
 
@@ -549,6 +550,7 @@ def _bring(
             conn.execute(stmt)
         conn.execute(source.sql(Q["ingest_signatures"]))
         conn.execute(source.sql(Q["ingest_keyring"]))
+        conn.execute(source.sql(Q["ingest_row_signatures"]))
     except sqlite3.DatabaseError as e:
         _first_failure(checks[: source.n + 1])  # (a damaged file: its check says so first)
         if getattr(e, "sqlite_errorname", "") not in _SOURCE_FAULTS:

@@ -32,6 +32,7 @@ class KeyUse:
     inspectors: set[str] = field(default_factory=set)
     latest_ms: int = -1  # the latest change it signs (unix ms); -1 for none
     keyring: bool = False  # it signed keyring decisions
+    rows: int = 0  # register, plan and checklist rows it signs (fieldkit.sync.rowchecks)
 
     @property
     def fingerprint(self) -> str:
@@ -40,17 +41,21 @@ class KeyUse:
     def who(self) -> str:
         """As a refusal names it: device, inspector and key."""
         if not self.devices:
-            what = "keyring decisions" if self.keyring else "signatures"
-            return f"{what} by key {self.fingerprint}"
+            return f"{self._what()} by key {self.fingerprint}"
         names = ", ".join(sorted(self.inspectors)) or "-"
         return (
             f"device {', '.join(sorted(self.devices))} (inspector {names}, key {self.fingerprint})"
         )
 
+    def _what(self) -> str:
+        if self.keyring:
+            return "keyring decisions"
+        return f"{self.rows:,} signed register row(s)" if self.rows else "signatures"
+
     def shown(self) -> str:
         """As a merge that trusts it names it: key, device and inspector."""
         if not self.devices:
-            return f"{self.fingerprint} ({'keyring decisions' if self.keyring else 'signatures'})"
+            return f"{self.fingerprint} ({self._what()})"
         names = ", ".join(sorted(self.inspectors)) or "-"
         return f"{self.fingerprint} (device {', '.join(sorted(self.devices))}, inspector {names})"
 

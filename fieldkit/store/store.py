@@ -22,16 +22,16 @@ from typing import Any
 from fieldkit import forces, sql
 from fieldkit.checklists import (
     NA,
+    AnswerError,
     AnswerKey,
     Checklist,
     ChecklistError,
     apply_rules,
-    check_consistency,
     get,
     missing_required,
     parse_stored,
+    validate_answer,
 )
-from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
 from fieldkit.store import connection, schema, views
@@ -380,22 +380,18 @@ class Store:
         rules then change, in one transaction. Returns every value written."""
         checklist = self.checklist_of(record_id)
         try:
-            item = checklist.item(item_id)
+            checklist.item(item_id)
         except KeyError as e:
             raise BadInput(str(e.args[0])) from None
-        check_text(item_id, raw)
-        try:
-            value = item.parse(raw)
-        except AnswerError as e:
-            raise BadInput(str(e)) from None
         # Read, check and write in one write transaction: another writer (a second app, a
         # merge) cannot change the record between the rules being worked out and applied.
         with self.writing() as conn:
             before = self.answers(record_id)
+            try:
+                value = validate_answer(checklist, before, (item_id, rkey), raw)
+            except AnswerError as e:
+                raise BadInput(str(e)) from None
             answers = {**before, (item_id, rkey): value}
-            problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
-            if problems:
-                raise BadInput(f"{item_id}: {problems[0][1]}")
             written = {(item_id, rkey): value}
             written.update(apply_rules(checklist, answers, before))
             write_local(

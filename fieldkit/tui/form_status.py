@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fieldkit.checklists import AnswerKey, Checklist
+from fieldkit.errors import BUSY
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, WriteQueue
 
 
@@ -66,10 +67,7 @@ def outcome_message(
     if current is not None and current in refused:
         return f"Not saved: {refused[current]}", "error"
     if queue and queue.blocked is Blocked.BUSY:
-        return (
-            f"Database busy (another program): {answers} waiting, saved when it is free.",
-            "warning",
-        )
+        return f"Not saved yet, {BUSY}: {answers} waiting, saved when it is free.", "warning"
     if queue:
         return f"NOT saved ({queue.reason}): {answers} kept, retrying.", "error"
     if refused:

@@ -149,3 +149,19 @@ def test_the_last_try_says_what_was_lost(store: Store, db_path: Path) -> None:
         flow.put(("answer", "cl_visit_unannounced", ""), "n")
         flow.put(("answer", "cl_visit_unannounced", ""), "y")
         assert flow.last_try() == "1 change could not be saved (database busy)."
+
+
+def test_a_busy_database_is_said_one_way_everywhere(store: Store, db_path: Path) -> None:
+    """The CLI's line, the form's status and a refused finalise use the same words."""
+    from fieldkit.cli.failures import explain
+    from fieldkit.errors import BUSY
+    from fieldkit.tui.form_flow import write_failed
+
+    locked = sqlite3.OperationalError("database is locked")
+    found = explain(locked)
+    assert found is not None and BUSY in found[0] and found[1] == 3
+    assert BUSY in write_failed(locked, "Not reopened").text
+    flow = new_flow(store)
+    with held(db_path):
+        flushed = flow.put(("answer", "cl_visit_unannounced", ""), "y")
+    assert flushed.said is not None and BUSY in flushed.said[0]

@@ -127,7 +127,7 @@ class FormScreen(Screen[None]):
         if self._opening_message:
             status.show(self._opening_message, "info")
         elif self.final:
-            status.show("This record is final: ctrl+r reopens it to edit.", "warning")
+            status.show(FINAL, "warning")
         else:
             status.show("Every answer is saved the moment you give it.", "info")
         self._ready = True

@@ -165,3 +165,17 @@ def test_a_busy_database_is_said_one_way_everywhere(store: Store, db_path: Path)
     with held(db_path):
         flushed = flow.put(("answer", "cl_visit_unannounced", ""), "y")
     assert flushed.said is not None and BUSY in flushed.said[0]
+
+
+def test_the_flow_runs_without_textual() -> None:
+    """The form's flow, its queue and what it says load without Textual (tested here
+    without the app, as the core is)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fieldkit.tui.form_flow\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -15,8 +15,7 @@ from fieldkit.errors import busy
 from fieldkit.store import IncompleteRecord, Store
 from fieldkit.store.connection import is_busy
 from fieldkit.tui.form_model import FormModel
-from fieldkit.tui.form_status import outcome_message
-from fieldkit.tui.widgets.item_row import privacy_warning
+from fieldkit.tui.form_status import outcome_message, privacy_warning
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, Timings, WriteQueue
 
 FINAL = "This record is final: ctrl+r reopens it to edit."

@@ -27,41 +27,15 @@ from textual.widgets import Input
 from fieldkit.checklists import NA, UNKNOWN, AnswerKey, Item
 from fieldkit.checklists.model import GEO_KINDS, KIND_LABELS, Q4_LABELS, YESNO_KINDS, Choice
 from fieldkit.checklists.words import digits_hint, na_condition
-from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
+from fieldkit.tui.form_status import privacy_warning
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
 from fieldkit.tui.widgets.inputs import Field
 
 TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime", *GEO_KINDS)
 NOW_KINDS = ("date", "time", "datetime")
-PRIVACY_WORDS = {
-    "name": "a personal name",
-    "phone": "a phone number",
-    "email": "an email address",
-    "postcode": "a postcode",
-    "dob": "a date of birth",
-}
-
-
-def privacy_warning(text: str) -> str:
-    """One line naming what looks personal in `text` ('' when nothing does)."""
-    if not text:
-        return ""
-    found = scan(text)
-    if not found:
-        return ""
-    parts = []
-    for f in found[:3]:
-        parts.append(f"{PRIVACY_WORDS.get(f.kind, f.kind)} ({f.text!r})")
-    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    return (
-        "Looks like "
-        + ", ".join(parts)
-        + more
-        + ": use references only, never names or contact details."
-    )
 
 
 def now_text(kind: str, now: datetime) -> str:

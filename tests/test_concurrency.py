@@ -105,7 +105,7 @@ async def test_busy_database_keeps_answers_and_saves_them_when_free(
             # visit time (Enter = now), unannounced yes, THRIVE no, repeat flagging yes
             await pilot.press("enter", "y", "n", "y")
             await pilot.pause()
-            assert "Database busy" in status_of(screen)
+            assert "database is busy" in status_of(screen)
             assert "4 answers waiting, saved when it is free" in status_of(screen)
             assert cells(db_path, rid) == before  # nothing written yet...
             assert "▸ no" in mark_of(screen, "cl_ctx_thrive_adopted")

@@ -106,6 +106,7 @@ def test_the_status_line_names_questions_by_number_and_words() -> None:
     queue.put(answer("cl_visit_unannounced"), "no")
     said = outcome_message(checklist, queue.flush(2.0), queue, answer("cl_visit_unannounced"))
     assert said == (
-        "Database busy (another program): 1 answer waiting, saved when it is free.",
+        "Not saved yet, the database is busy (another program is writing it): 1 answer waiting, "
+        "saved when it is free.",
         "warning",
     )

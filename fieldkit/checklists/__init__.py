@@ -29,6 +29,7 @@ from fieldkit.checklists.model import (
     check_consistency,
     missing_required,
 )
+from fieldkit.checklists.validate import validate_answer
 
 __all__ = [
     "NA",
@@ -58,4 +59,5 @@ __all__ = [
     "missing_required",
     "parse_checklist",
     "parse_stored",
+    "validate_answer",
 ]

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from fieldkit.errors import FieldkitError
+from fieldkit.errors import BUSY, FieldkitError
 from fieldkit.safetext import safe_text, shown
 from fieldkit.store.connection import is_busy, one_line
 
@@ -27,7 +27,7 @@ def explain(e: BaseException) -> tuple[str, int] | None:
         return str(e), e.exit_code
     if isinstance(e, sqlite3.OperationalError):
         if is_busy(e):
-            return "the database is busy (another fieldkit is writing it); try again", 3
+            return f"{BUSY}; try again", 3
         return f"database error: {e}", 2
     if isinstance(e, (sqlite3.DatabaseError, UnicodeDecodeError)):
         return f"the database is damaged or not a fieldkit database ({e})", 2

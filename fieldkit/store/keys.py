@@ -19,13 +19,19 @@ import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from fieldkit.errors import BadInput
 from fieldkit.paths import config_dir
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+# cryptography is imported where a key is used, not with the store: opening the capture
+# app (which signs only when it writes) does not wait for it (about 25 ms)
 
 KEY_FILE = "device.key"
 KEY_ENV = "FIELDKIT_KEY"
@@ -93,6 +99,9 @@ def signer(explicit: Path | str | None = None, *, create: bool = True) -> Signer
     cached = _loaded.get((path.resolve(), st.st_ino, st.st_mtime_ns))
     if cached is not None:
         return cached
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError, OSError):
@@ -105,10 +114,15 @@ def signer(explicit: Path | str | None = None, *, create: bool = True) -> Signer
 
 
 def _raw(public: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def _create(path: Path) -> Signer:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(
@@ -131,12 +145,16 @@ def _create(path: Path) -> Signer:
 def from_seed(seed: bytes, path: Path | str = "(derived)") -> Signer:
     """A key derived from 32 bytes (the demo's synthetic inspectors: the same seed, the
     same keys)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed).digest())
     return Signer(private, _raw(private.public_key()), Path(path))
 
 
 @lru_cache(maxsize=4096)
 def _public(raw: bytes) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -149,6 +167,8 @@ def valid(public: object, context: bytes, message: bytes, signature: object) -> 
         and len(signature) == 64
     ):
         return False
+    from cryptography.exceptions import InvalidSignature
+
     try:
         _public(public).verify(signature, context + message)
     except (InvalidSignature, ValueError):

@@ -22,17 +22,17 @@ from typing import Any
 from fieldkit import forces, sql
 from fieldkit.checklists import (
     NA,
+    AnswerError,
     AnswerKey,
     Checklist,
     ChecklistError,
     apply_rules,
-    check_consistency,
     get,
     missing_required,
     parse_stored,
     stamps,
+    validate_answer,
 )
-from fieldkit.checklists.model import AnswerError
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
 from fieldkit.store import attachments, connection, rowsigs, schema, views
@@ -397,18 +397,15 @@ class Store:
         check_text(item_id, raw)
         attachment = attachments.to_attach(self.conn, item, raw)  # a path: the file, read
         raw = attachment.digest if attachment is not None else raw
-        try:
-            value = item.parse(raw)
-        except AnswerError as e:
-            raise BadInput(str(e)) from None
         # Read, check and write in one write transaction: another writer (a second app, a
         # merge) cannot change the record between the rules being worked out and applied.
         with self.writing() as conn:
             before = self.answers(record_id)
+            try:
+                value = validate_answer(checklist, before, (item_id, rkey), raw)
+            except AnswerError as e:
+                raise BadInput(str(e)) from None
             answers = {**before, (item_id, rkey): value}
-            problems = [p for p in check_consistency(checklist, answers) if p[0] == (item_id, rkey)]
-            if problems:
-                raise BadInput(f"{item_id}: {problems[0][1]}")
             attachments.add(conn, attachment)  # the file answered (None: no file)
             written = {(item_id, rkey): value}
             written.update(apply_rules(checklist, answers, before))

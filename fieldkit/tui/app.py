@@ -20,11 +20,12 @@ from fieldkit.context import InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
 from fieldkit.tui import catalogue
+from fieldkit.tui.keys import has_priority_binding
 from fieldkit.tui.plain import SafeLines
 from fieldkit.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
-    from fieldkit.tui import messages as msg
+    from fieldkit.tui.screens.records import RecordsScreen
     from fieldkit.tui.write_queue import Timings
 
 # The first screen (the dashboard) is all that is loaded to start with: the form, its
@@ -114,7 +115,7 @@ class FieldkitApp(App[None]):
         the field while Tab and shortcuts run at once, so keys typed ahead could land in
         the field being left or miss a save. Keys bound with priority go the usual way."""
         field = self.focused
-        if not isinstance(field, Input) or self._has_priority_binding(event.key):
+        if not isinstance(field, Input) or has_priority_binding(self.screen, event.key):
             return False
         moves = {**FOCUS_MOVES, **getattr(self.screen, "FOCUS_MOVES", {})}
         step = moves.get(event.key)
@@ -127,13 +128,6 @@ class FieldkitApp(App[None]):
         from fieldkit.tui.widgets.inputs import apply_key
 
         return await apply_key(field, event)
-
-    def _has_priority_binding(self, key: str) -> bool:
-        return any(
-            binding.priority
-            for node in (self, self.screen)
-            for binding in node._bindings.key_to_bindings.get(key, [])
-        )
 
     # ----------------------------------------------------------------- start
     def get_default_screen(self) -> Screen:
@@ -243,7 +237,10 @@ class FieldkitApp(App[None]):
             return
         self.push_screen(screen)
 
-    def on_record_chosen(self, event: msg.RecordChosen) -> None:
+    def on_dashboard_screen_record_chosen(self, event: DashboardScreen.RecordChosen) -> None:
+        self.open_record(event.record_id)
+
+    def on_records_screen_record_chosen(self, event: RecordsScreen.RecordChosen) -> None:
         self.open_record(event.record_id)
 
     # ------------------------------------------------------------- screens

@@ -1,6 +1,6 @@
 """What the form's status line says after writes: the question by its number and words
-(never its id), what the rules changed, and why something waits or was refused. No
-Textual here: the screen shows the (text, level) these return."""
+(never its id), what the rules changed, and why something waits or was refused; and
+what in a text looks personal. No Textual here: the screen shows what these return."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from fieldkit.checklists import NA, AnswerKey, Checklist
 from fieldkit.checklists.model import ATTACHMENT_KINDS
+from fieldkit.errors import BUSY
+from fieldkit.privacy.scan import scan
 from fieldkit.tui.write_queue import Blocked, Op, Outcome, WriteQueue
 
 
@@ -70,10 +72,7 @@ def outcome_message(
     if current is not None and current in refused:
         return f"Not saved: {refused[current]}", "error"
     if queue and queue.blocked is Blocked.BUSY:
-        return (
-            f"Database busy (another program): {answers} waiting, saved when it is free.",
-            "warning",
-        )
+        return f"Not saved yet, {BUSY}: {answers} waiting, saved when it is free.", "warning"
     if queue:
         return f"NOT saved ({queue.reason}): {answers} kept, retrying.", "error"
     if refused:
@@ -88,3 +87,31 @@ def outcome_message(
             text = f"Database free again: {text}"
         return text, "saved"
     return None
+
+
+PRIVACY_WORDS = {
+    "name": "a personal name",
+    "phone": "a phone number",
+    "email": "an email address",
+    "postcode": "a postcode",
+    "dob": "a date of birth",
+}
+
+
+def privacy_warning(text: str) -> str:
+    """One line naming what looks personal in `text` ('' when nothing does)."""
+    if not text:
+        return ""
+    found = scan(text)
+    if not found:
+        return ""
+    parts = []
+    for f in found[:3]:
+        parts.append(f"{PRIVACY_WORDS.get(f.kind, f.kind)} ({f.text!r})")
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return (
+        "Looks like "
+        + ", ".join(parts)
+        + more
+        + ": use references only, never names or contact details."
+    )

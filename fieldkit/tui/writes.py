@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from textual.dom import DOMNode
 
-from fieldkit.errors import FieldkitError
+from fieldkit.errors import FieldkitError, busy
 from fieldkit.store.connection import is_busy
 
 T = TypeVar("T")
@@ -24,12 +24,7 @@ def attempt(node: DOMNode, what: str, write: Callable[[], T]) -> tuple[bool, T |
         node.notify(f"{what}: {e}", severity="error")
     except sqlite3.OperationalError as e:
         if is_busy(e):
-            node.notify(
-                f"{what}: not done, the database is busy (another program, e.g. a merge, is "
-                "writing it). Try again in a moment.",
-                severity="warning",
-                timeout=8,
-            )
+            node.notify(busy(what), severity="warning", timeout=8)
         else:
             node.notify(f"{what}: not done ({e}).", severity="error", timeout=8)
     except sqlite3.DatabaseError as e:

@@ -4,6 +4,7 @@ conflicts waiting to be settled; the header names the database and what it holds
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import events
@@ -11,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -97,6 +99,12 @@ def _counts(label: str, r: dict[str, Any], *, draft_col: bool) -> list[tuple[str
 
 
 class DashboardScreen(Screen[None]):
+    @dataclass
+    class RecordChosen(Message):
+        """A draft was picked in the list (the app opens it)."""
+
+        record_id: str
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1,2,3,4,5,6,7,8,9", "new_at", "New record", show=False),
         Binding("r", "app.records", "Records"),
@@ -188,9 +196,7 @@ class DashboardScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
-            from fieldkit.tui import messages as msg  # with the form, which it opens
-
-            self.post_message(msg.RecordChosen(event.option.id))
+            self.post_message(self.RecordChosen(event.option.id))
 
     async def sync_key(self, event: events.Key) -> bool:
         """1-9 start a record at once, so keys typed straight after reach the new form."""

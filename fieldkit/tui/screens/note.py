@@ -11,9 +11,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
+from fieldkit.tui.form_status import privacy_warning
 from fieldkit.tui.plain import Label, Static
 from fieldkit.tui.widgets.inputs import Field
-from fieldkit.tui.widgets.item_row import privacy_warning
 
 
 class NoteScreen(ModalScreen[str | None]):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Select
 
@@ -17,7 +19,6 @@ from fieldkit.checklists.words import record_name
 from fieldkit.context import InspectionContext
 from fieldkit.errors import FieldkitError
 from fieldkit.store import Store
-from fieldkit.tui import messages as msg
 from fieldkit.tui.plain import PlainTable, Static
 from fieldkit.tui.records_table import Column, cells, columns, force_short
 from fieldkit.tui.widgets.footer import KeysFooter
@@ -29,6 +30,12 @@ STATUSES = (("Any status", ALL), ("Draft", "draft"), ("Final", "final"), ("Delet
 
 
 class RecordsScreen(Screen[None]):
+    @dataclass
+    class RecordChosen(Message):
+        """A record was picked in the list (the app opens it)."""
+
+        record_id: str
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "duplicate", "Duplicate"),
         Binding("x,delete", "delete", "Delete"),
@@ -193,7 +200,7 @@ class RecordsScreen(Screen[None]):
     def action_open(self) -> None:
         rid = self._current_id()
         if rid is not None:
-            self.post_message(msg.RecordChosen(rid))
+            self.post_message(self.RecordChosen(rid))
 
     def action_duplicate(self) -> None:
         rid = self._current_id()

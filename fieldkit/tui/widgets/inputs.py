@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
+from fieldkit.tui.keys import own_action
+
 
 class Field(Input):
     def on_mount(self) -> None:
@@ -23,7 +25,8 @@ async def apply_key(field: Input, event: events.Key) -> bool:
         else:
             field.replace(event.character, *field.selection)
         return True
-    for binding in field._bindings.key_to_bindings.get(event.key, []):
-        await field.run_action(binding.action)
-        return True
-    return False
+    action = own_action(field, event.key)
+    if action is None:
+        return False
+    await field.run_action(action)
+    return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -19,49 +19,23 @@ from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
-from fieldkit.checklists import NA, UNKNOWN, Item
+from fieldkit.checklists import NA, UNKNOWN, AnswerKey, Item
 from fieldkit.checklists.model import GEO_KINDS, KIND_LABELS, Q4_LABELS, YESNO_KINDS, Choice
 from fieldkit.checklists.words import digits_hint, na_condition
-from fieldkit.privacy.scan import scan
 from fieldkit.tui import intents as it
-from fieldkit.tui import messages as msg
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
+from fieldkit.tui.form_status import privacy_warning
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
 from fieldkit.tui.widgets.inputs import Field
 
 TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime", *GEO_KINDS)
 NOW_KINDS = ("date", "time", "datetime")
-PRIVACY_WORDS = {
-    "name": "a personal name",
-    "phone": "a phone number",
-    "email": "an email address",
-    "postcode": "a postcode",
-    "dob": "a date of birth",
-}
-
-
-def privacy_warning(text: str) -> str:
-    """One line naming what looks personal in `text` ('' when nothing does)."""
-    if not text:
-        return ""
-    found = scan(text)
-    if not found:
-        return ""
-    parts = []
-    for f in found[:3]:
-        parts.append(f"{PRIVACY_WORDS.get(f.kind, f.kind)} ({f.text!r})")
-    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    return (
-        "Looks like "
-        + ", ".join(parts)
-        + more
-        + ": use references only, never names or contact details."
-    )
 
 
 def now_text(kind: str, now: datetime) -> str:
@@ -458,6 +432,19 @@ class AnswerInput(Field):
 class TextRow(Vertical):
     """A question answered by typing: text, numbers, dates and times."""
 
+    @dataclass
+    class AnswerGiven(Message):
+        """The field was left with unsaved text: save it (the form carries the intent out)."""
+
+        intent: it.Answer
+
+    @dataclass
+    class TextEdited(Message):
+        """Free text changed but is not saved yet (the form saves it after a pause)."""
+
+        key: AnswerKey
+        text: str
+
     DEFAULT_CSS = """
     TextRow { height: auto; }
     TextRow > .answer-line { height: 1; }
@@ -609,7 +596,7 @@ class TextRow(Vertical):
         self._show_focus(False)
         if self.dirty and not self.auto:
             self.post_message(
-                msg.AnswerGiven(it.Answer(self.entry.key, self.input.value, advance=False))
+                self.AnswerGiven(it.Answer(self.entry.key, self.input.value, advance=False))
             )
 
     # ---------------------------------------------------------------- input
@@ -621,7 +608,7 @@ class TextRow(Vertical):
             self.warning = privacy_warning(event.value)
         if self.dirty:
             self.state = "editing"
-            self.post_message(msg.TextEdited(self.entry.key, event.value))
+            self.post_message(self.TextEdited(self.entry.key, event.value))
         elif self.state == "editing":
             if self.waiting:
                 self.state = "waiting"

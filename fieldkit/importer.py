@@ -24,10 +24,11 @@ from fieldkit.checklists.xlsform_settings import INSTANCE_ID
 from fieldkit.errors import BadInput
 from fieldkit.limits import MAX_TEXT
 from fieldkit.store import Store, attachments
+from fieldkit.store.identity import key_part
+from fieldkit.store.identity import natural_key as record_key
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.schema import install_checklist
-from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules, key_part
-from fieldkit.store.store import natural_key as record_key
+from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules
 from fieldkit.textfiles import decode
 
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")

@@ -14,7 +14,7 @@ from helpers.records import case_file
 
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.store import SCHEMA_VERSION, IncompleteRecord, Store
-from fieldkit.store.store import natural_key
+from fieldkit.store.identity import natural_key
 
 
 def sha(path: Path) -> str:

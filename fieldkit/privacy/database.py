@@ -21,8 +21,8 @@ from fieldkit.errors import BadInput
 from fieldkit.privacy.scan import scan
 from fieldkit.store import Store, connection, keys, rowkeys, rowsigs
 from fieldkit.store.chain import prepare_rekey
+from fieldkit.store.identity import new_id
 from fieldkit.store.log import recompute_all
-from fieldkit.store.store import new_id
 
 PRIVACY = sql.queries("privacy")
 

@@ -31,7 +31,7 @@ from fieldkit.returns.template import (
     questions,
 )
 from fieldkit.store import Store
-from fieldkit.store.store import natural_key
+from fieldkit.store.identity import natural_key
 
 
 @dataclass

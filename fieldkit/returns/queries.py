@@ -13,9 +13,9 @@ from fieldkit import sql
 from fieldkit.checklists import Checklist, QueryLog, installed
 from fieldkit.errors import BadInput
 from fieldkit.store import Store, resolve_force
+from fieldkit.store.identity import natural_key
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.schema import install_checklist
-from fieldkit.store.store import natural_key
 
 OPEN, ANSWERED = "open", "answered"
 

@@ -1,5 +1,6 @@
 """The store: every read and write of a fieldkit database goes through here."""
 
+from fieldkit.store.identity import new_id
 from fieldkit.store.log import Change
 from fieldkit.store.schema import SCHEMA_VERSION
 from fieldkit.store.store import (
@@ -8,7 +9,6 @@ from fieldkit.store.store import (
     STATUSES,
     IncompleteRecord,
     Store,
-    new_id,
     resolve_force,
 )
 

@@ -36,6 +36,7 @@ from fieldkit.checklists import (
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
 from fieldkit.store import attachments, connection, rowsigs, schema, views
+from fieldkit.store.identity import new_id
 from fieldkit.store.log import Change, write_local
 
 RECORD_FIELDS = (
@@ -63,29 +64,6 @@ class IncompleteRecord(FieldkitError):
         names = ", ".join(f"{i}[{k}]" if k else i for i, k in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
         super().__init__(f"{len(missing)} required item(s) unanswered: {names}{more}")
-
-
-def new_id() -> str:
-    """A globally unique, time-ordered record id (UUIDv7)."""
-    import uuid6  # imported when first needed: keeps the capture app's start-up quick
-
-    return str(uuid6.uuid7())
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def key_part(value: Any) -> str:
-    """One natural-key answer as the records fold keys it: SQLite's lower(trim(value)), so
-    spaces trimmed and ASCII letters lower-cased (an accented capital stays as written)."""
-    return ("" if value is None else str(value)).strip(" ").translate(_ASCII_LOWER)
-
-
-def natural_key(force_code: str, values: Iterable[Any]) -> str:
-    """The key that tells one case apart across databases, as `records.natural_key` holds
-    it: the force and each natural-key answer (key_part), joined by '|'. The fold builds
-    the stored one in SQL (fieldkit/sql/state.sql); tests/test_store.py holds the two equal."""
-    return "|".join([force_code, *(key_part(v) for v in values)])
 
 
 def resolve_force(text: str) -> str:

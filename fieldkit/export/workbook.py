@@ -40,7 +40,8 @@ HEADER_FONT = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(italic=True, color="404040")
 SECTION_FONT = Font(bold=True, size=12)
-PROGRESS_EVERY = 5000
+PROGRESS_EVERY = 500
+DATA_PRINT_COLS = 8  # a data sheet prints its heading over this many columns at most
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 ID_FONT = Font(italic=True, color="808080")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -197,6 +198,7 @@ class Writer:
         self.unreadable: list[str] = []  # cells holding what a workbook cannot ("Answers!H5")
         self.worksheets: dict[str, Any] = {}
         self.progress: Callable[[str, int], None] | None = None
+        self.written_rows = 0  # the data rows of the sheet being finished
 
     def _head(self, spec: Sheet) -> int:
         """Rows above the first data row: title lines (and a blank), ids, the header."""
@@ -254,12 +256,18 @@ class Writer:
         ws.page_margins.left = ws.page_margins.right = 0.4
         ws.page_margins.top = ws.page_margins.bottom = 0.6
         ws.print_options.gridLines = False
-        if spec.header:
+        if spec.data:  # for filtering and sorting: only its heading prints (one page)
+            ncols, last_row = min(ncols, DATA_PRINT_COLS), head
+            ws.oddHeader.left.text = _data_note(ws.title, self.written_rows).replace("&", "&&")
+            ws.oddHeader.left.size = 9
+        elif spec.header:
             ws.print_title_rows = f"{head}:{head}" if not spec.ids else f"{head - 1}:{head}"
         ws.print_area = f"A1:{get_column_letter(max(ncols, 1))}{max(last_row, head)}"
         ws.oddFooter.left.text = _text(self.footer).replace("&", "&&")
         ws.oddFooter.left.size = 8
-        ws.page_setup.firstPageNumber = 1  # each sheet counts its own pages
+        # each sheet counts its own pages (Excel and LibreOffice both honour the first page
+        # number; neither has a field for a sheet's own page count: &N is the whole job's)
+        ws.page_setup.firstPageNumber = 1
         ws.page_setup.useFirstPageNumber = True
         ws.oddFooter.right.text = f"{ws.title.replace('&', '&&')}, page &P"
         ws.oddFooter.right.size = 8
@@ -268,6 +276,7 @@ class Writer:
 
     def _finish(self, ws: Any, spec: Sheet, last_row: int) -> None:
         head = self._head(spec)
+        self.written_rows = last_row - head
         for c in spec.charts:  # a chart placed under the table prints with it
             if c.anchor:
                 top = int("".join(ch for ch in c.anchor if ch.isdigit()))
@@ -389,6 +398,15 @@ class Writer:
 
     def save(self, path: Path) -> None:
         self.wb.save(str(path))
+
+
+def _data_note(title: str, rows: int) -> str:
+    """The heading a data sheet prints instead of its rows (Excel takes 255 characters)."""
+    return _text(
+        f"{title}: {rows:,} row(s) for filtering and sorting, not printed: only this heading "
+        "is in the print area. To print the rows, clear it: Page Layout > Print Area > Clear "
+        "Print Area (Excel); Format > Print Ranges > Clear (LibreOffice)."
+    )
 
 
 def _numeric(value: Any) -> bool:

@@ -105,7 +105,9 @@ def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
             if sheet != state["sheet"]:
                 state.update(sheet=sheet, rows=0)
             state["rows"] += rows
-            bar.update(task, total=total, completed=done, sheet=sheet, rows=state["rows"])
+            bar.update(  # total 0: not known yet
+                task, total=total or None, completed=done, sheet=sheet, rows=state["rows"]
+            )
 
         yield tick
         bar.update(task, completed=bar.tasks[0].total or 0)

@@ -372,7 +372,10 @@ def export_xlsx_cli(
             raise BadInput("--data must name another file than --out")
     unreadable: list[str] = []
     summary: dict[str, int] = {}
-    with open_store(db, as_of=as_of) as store, export_progress() as progress:
+    with export_progress() as progress:
+        if as_of:  # the log folded as of the day first: the bar runs meanwhile
+            progress(f"the log as of {as_of}", 0, 0, 0)
+        store = open_store(db, as_of=as_of)
 
         def write(path: Path) -> None:
             summary.update(
@@ -387,10 +390,11 @@ def export_xlsx_cli(
                 )
             )
 
-        if sealed_for:
-            write_sealed(out_file, sealed_for, write)
-        else:
-            write(out_file)
+        with store:
+            if sealed_for:
+                write_sealed(out_file, sealed_for, write)
+            else:
+                write(out_file)
     out.print(f"wrote {out_file}: {', '.join(f'{name} ({n})' for name, n in summary.items())}")
     if data_file is not None:
         out.print(f"the data sheets are in {data_file}", markup=False)

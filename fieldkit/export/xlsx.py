@@ -440,6 +440,8 @@ def export_xlsx(
     sheets, Answers, Notes, Conflicts) go to this second workbook, so that printing `out`
     prints the report sheets only."""
     out = Path(out)
+    if progress is not None:  # the report sheets' figures come first: say so at once
+        progress("Summary", 0, 0, 0)
     sheets, about = build_sheets(store, redact=redact, force=force)
     if only is not None:
         keep = set(only)

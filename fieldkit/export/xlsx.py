@@ -114,37 +114,50 @@ def _open_repeat(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def figures_sheet(
     title: str,
     spec: tuple[Figure, ...],
-    rows: list[dict[str, Any]],
+    fetch: Callable[[], list[dict[str, Any]]],
     titles: dict[str, str],
     *,
     by_force: bool,
 ) -> Sheet:
-    """A sheet of evidence or scale figures: its columns as the specification gives them."""
+    """A sheet of evidence or scale figures: its columns as the specification gives them.
+    The figures are read (`fetch`) when the sheet is written, and let go after it, so the
+    export holds one sheet's figures at a time (By force: a row per force and item)."""
     figures = sheet_figures(spec, per_force=by_force)
+
+    def rows() -> Iterator[list[Any]]:
+        for r in with_names(fetch(), titles):
+            yield [sheet_value(f, r) for f in figures]
+
     return Sheet(
         title,
         [f.sheet or f.key for f in figures],
-        [[sheet_value(f, r) for f in figures] for r in with_names(rows, titles)],
+        rows(),
         formats=sheet_formats(figures, percent=PERCENT, mean=MEAN),
     )
 
 
 def by_force_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
-    rows = evidence(conn, by_force=True, force=force)
-    return figures_sheet("By force", EVIDENCE, rows, titles, by_force=True)
+    def fetch() -> list[dict[str, Any]]:
+        return evidence(conn, by_force=True, force=force)
+
+    return figures_sheet("By force", EVIDENCE, fetch, titles, by_force=True)
 
 
 def excluded_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
-    rows = evidence(conn, force=force, in_scope=False)
-    return figures_sheet("Excluded case files", EVIDENCE, rows, titles, by_force=False)
+    def fetch() -> list[dict[str, Any]]:
+        return evidence(conn, force=force, in_scope=False)
+
+    return figures_sheet("Excluded case files", EVIDENCE, fetch, titles, by_force=False)
 
 
 def scale_sheet(
     conn: sqlite3.Connection, titles: dict[str, str], force: str | None, by_force: bool
 ) -> Sheet:
-    rows = scales(conn, force=force, by_force=by_force)
+    def fetch() -> list[dict[str, Any]]:
+        return scales(conn, force=force, by_force=by_force)
+
     title = "Scales by force" if by_force else "Scales"
-    return figures_sheet(title, SCALES, rows, titles, by_force=by_force)
+    return figures_sheet(title, SCALES, fetch, titles, by_force=by_force)
 
 
 def coverage_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:

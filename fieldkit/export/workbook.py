@@ -40,7 +40,7 @@ HEADER_FONT = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(italic=True, color="404040")
 SECTION_FONT = Font(bold=True, size=12)
-PROGRESS_EVERY = 500
+PROGRESS_CELLS = 5000  # the progress is told every this many cells (a wide row: ~150)
 DATA_PRINT_COLS = 8  # a data sheet prints its heading over this many columns at most
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 ID_FONT = Font(italic=True, color="808080")
@@ -307,6 +307,7 @@ class Writer:
         ws = self._start(spec, titles[0], widths)
         n = head
         tick = self.progress
+        every = max(1, PROGRESS_CELLS // max(1, len(spec.header)))
         plain_rows = not (fmt or wrap or spec.font_size)
         for row in chain(sample, rows):
             if n >= self.max_rows:
@@ -322,8 +323,8 @@ class Writer:
             if plain_rows and _plain(row):  # most rows of a data sheet: as they are
                 ws.append(row)
                 n += 1
-                if tick is not None and n % PROGRESS_EVERY == 0:
-                    tick(titles[-1], PROGRESS_EVERY)
+                if tick is not None and (n - head) % every == 0:
+                    tick(titles[-1], every)
                 continue
             out = list(row)
             for i, v in enumerate(out):
@@ -360,10 +361,10 @@ class Writer:
                 ws.row_dimensions[n + 1].height = round(lines * size * 1.3, 1)
             ws.append(out)
             n += 1
-            if tick is not None and n % PROGRESS_EVERY == 0:
-                tick(titles[-1], PROGRESS_EVERY)
+            if tick is not None and (n - head) % every == 0:
+                tick(titles[-1], every)
         if tick is not None:
-            tick(titles[-1], (n - head) % PROGRESS_EVERY)
+            tick(titles[-1], (n - head) % every)
         self._finish(ws, spec, n)
         # a sheet of charts only counts its charts
         self.written[titles[-1]] = n - head if spec.header else len(spec.charts)

@@ -408,9 +408,10 @@ class Writer:
         self.wb.save(str(path))
 
 
-# A row's values joined by newlines: a value that starts like a formula (after a line
-# break too: a false alarm only costs the cell by cell check) or holds a control character.
-_ATTENTION = re.compile(r"(?:^|\n)[=+\-@\t\r]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A row's values, each after a newline: one that starts like a formula (after a line break
+# inside a value too: a false alarm only costs the cell by cell check) or holds a control
+# character. The character class first: a regex alternation led by `^|\n` is twice as slow.
+_ATTENTION = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\n[=+\-@\t\r]")
 _PLAIN_TYPES = {str, int, float, type(None)}
 
 
@@ -419,7 +420,8 @@ def _plain(row: Sequence[Any]) -> bool:
     control character and nothing a spreadsheet would run: checked in two C-level passes
     over the row rather than cell by cell (Answers: 226,000 rows at demo scale 1)."""
     return (
-        set(map(type, row)) <= _PLAIN_TYPES and _ATTENTION.search("\n".join(map(str, row))) is None
+        _PLAIN_TYPES.issuperset(map(type, row))
+        and _ATTENTION.search("\n" + "\n".join(map(str, row))) is None
     )
 
 

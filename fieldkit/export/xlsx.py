@@ -243,8 +243,12 @@ def answers_sheet(
     force: str | None,
     redact: bool,
 ) -> Sheet:
-    convs = {k: converter(i) for k, i in items.items()}
-    skip = {k for k, i in items.items() if redact and i.kind in TEXT_KINDS}
+    # per item, looked up once a row: its checklist's title and its converter, or None
+    # for an answer a redacted export leaves out
+    known: dict[tuple[str, int, str], tuple[str, Callable[[Any], Any]] | None] = {
+        k: None if redact and i.kind in TEXT_KINDS else (titles.get(k[0], k[0]), converter(i))
+        for k, i in items.items()
+    }
     where, args = sql.where({"force_code": force})
     query = (
         "SELECT record_id, checklist_id, checklist_version, force_code, status, item_id, rkey,"
@@ -254,19 +258,14 @@ def answers_sheet(
     def rows() -> Iterator[tuple]:
         for rid, cid, ver, fc, status, iid, rkey, question, value in conn.execute(query, args):
             key = (cid, ver, iid)
-            if key in skip:
+            item = known.get(key, key)
+            if item is None:
                 continue
-            conv = convs.get(key)
-            yield (
-                rid,
-                titles.get(cid, cid),
-                fc,
-                status,
-                iid,
-                rkey or None,
-                question,
-                conv(value) if conv else value,
-            )
+            if item is key:  # an item no stored definition names: as stored
+                yield (rid, titles.get(cid, cid), fc, status, iid, rkey or None, question, value)
+                continue
+            title, conv = item
+            yield (rid, title, fc, status, iid, rkey or None, question, conv(value))
 
     return Sheet(
         "Answers",

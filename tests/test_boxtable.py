@@ -58,10 +58,10 @@ def test_a_by_force_table_keeps_its_sections_and_every_line_inside_the_box() -> 
 
 
 def test_wrapping_and_fitting() -> None:
-    assert wrap("one two three", 7) == ["one two", "three"]
-    assert wrap("abcdefghij", 4) == ["abcd", "efgh", "ij"]
-    assert wrap("abcdefghij", 4, fold=False) == ["abc…"]
-    assert wrap("a\nb", 5) == ["a", "b"]
+    assert wrap("one two three", 7) == ("one two", "three")
+    assert wrap("abcdefghij", 4) == ("abcd", "efgh", "ij")
+    assert wrap("abcdefghij", 4, fold=False) == ("abc…",)
+    assert wrap("a\nb", 5) == ("a", "b")
     cols = [BoxColumn("Force", 30), BoxColumn("Stratum", 20), BoxColumn("Final", 5, True)]
     narrowed = fit(cols, 50)
     assert [c.width for c in narrowed] == [17, 18, 5]  # figures keep their width

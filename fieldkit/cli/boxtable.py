@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from fieldkit.safetext import safe_text
 
@@ -29,7 +30,8 @@ class BoxColumn:
     fold: bool = False  # a word wider than the column goes on over lines (else cut: "…")
 
 
-def wrap(text: str, width: int, fold: bool = True) -> list[str]:
+@lru_cache(maxsize=8192)  # a by-force table repeats each question and force name often
+def wrap(text: str, width: int, fold: bool = True) -> tuple[str, ...]:
     """`text` in lines of at most `width` characters, broken at spaces, its own line breaks
     kept; a word longer than the column folded over lines, or cut with an ellipsis."""
     out: list[str] = []
@@ -39,7 +41,7 @@ def wrap(text: str, width: int, fold: bool = True) -> list[str]:
             continue
         lines = textwrap.wrap(part, width, break_on_hyphens=False, break_long_words=fold) or [""]
         out += [ln if len(ln) <= width else ln[: width - 1] + "…" for ln in lines]
-    return out
+    return tuple(out)
 
 
 def fit(columns: list[BoxColumn], width: int) -> list[BoxColumn]:
@@ -74,7 +76,7 @@ def _row(
     wrapped = [wrap(c, col.width, col.fold) for c, col in zip(cells, columns, strict=True)]
     height = max(len(w) for w in wrapped)
     if bottom:
-        wrapped = [[""] * (height - len(w)) + w for w in wrapped]
+        wrapped = [("",) * (height - len(w)) + w for w in wrapped]
     lines = []
     for n in range(height):
         texts = []

@@ -296,8 +296,10 @@ def test_the_export_reports_its_progress_sheet_by_sheet(
     seen: list[tuple[str, int, int, int]] = []
     with Store.open(db, readonly=True) as s:
         written = export_xlsx(s, tmp_path / "p.xlsx", progress=lambda *a: seen.append(a))
+    assert seen[0] == ("Summary", 0, 0, 0)  # said at once, before the figures are read
+    seen = seen[1:]
     totals = {a[2] for a in seen}
-    assert len(totals) == 1  # the number of sheets is known from the start
+    assert len(totals) == 1  # the number of sheets is known from then on
     done = [a[1] for a in seen]
     assert done == sorted(done) and done[-1] == totals.pop() - 1
     started = [a[0] for a in seen if a[3] == 0]

@@ -88,3 +88,30 @@ def test_printing_the_report_workbook_counts_pages_per_sheet_and_labels_every_ba
     for r in rows:
         if r["applicable"]:
             assert r["label"] in charts, r["question"]
+
+
+def test_the_data_sheets_print_only_their_heading_saying_where_the_rows_are(
+    tmp_path: Path,
+) -> None:
+    """Printing the whole workbook gives the report sheets; each data sheet prints one page
+    (its heading, and how to print its rows), however many rows it holds."""
+    if not printed.available():
+        pytest.skip("LibreOffice (soffice) and pdftotext are needed to print the workbook")
+    db = tmp_path / "team.db"
+    with Store.create(db, inspector="tester") as s:
+        for i in range(150):  # five answers each
+            case_file(s, "kent", f"K/{i}", answers={"cf_t2_bwv_used": "yes" if i % 2 else "no"})
+        out = tmp_path / "team.xlsx"
+        written = export_xlsx(s, out)
+    assert written["Answers"] >= 750  # 15 pages or more if printed
+    path = printed.to_pdf(out, tmp_path)
+    pages = printed.pages_per_sheet(path)
+    for sheet in ("By force", "Scales by force", "Case-file review", "Answers", "Notes"):
+        assert pages[sheet] == 1, sheet
+    assert pages["Summary"] >= 1 and pages["Table 2"] == 1
+    texts = printed.page_texts(path)
+    answers = next(t for t in texts if "Answers, page 1" in t)
+    assert f"Answers: {written['Answers']:,} row(s) for filtering and sorting" in " ".join(
+        answers.split()
+    )
+    assert "K/1" not in answers

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.text import Text
 
 from fieldkit.cli.base import out
+from fieldkit.cli.boxtable import BoxColumn, draw, fit
 from fieldkit.cli.failures import SafeTable, err, plain
 from fieldkit.errors import BadInput
 from fieldkit.report.render import FORMATS, Frame, cell, to_csv, to_markdown
@@ -102,10 +104,21 @@ def export_progress() -> Iterator[Callable[[str, int, int, int], None]]:
             if sheet != state["sheet"]:
                 state.update(sheet=sheet, rows=0)
             state["rows"] += rows
-            bar.update(task, total=total, completed=done, sheet=sheet, rows=state["rows"])
+            bar.update(  # total 0: not known yet
+                task, total=total or None, completed=done, sheet=sheet, rows=state["rows"]
+            )
 
         yield tick
         bar.update(task, completed=bar.tasks[0].total or 0)
+
+
+def _emit(text: str, style: str | None) -> None:
+    """Lines of a drawn table: plain runs written as they are (the cells were filtered),
+    the head and section rows styled on a terminal."""
+    if style is None:
+        out.file.write(text + "\n")
+    else:
+        out.print(Text(text, style=style), highlight=False, crop=False)
 
 
 def show(frames: list[Frame], fmt: str) -> None:
@@ -117,22 +130,12 @@ def show(frames: list[Frame], fmt: str) -> None:
         typer.echo(to_markdown(frames), nl=False)
         return
     for f in frames:
-        t = SafeTable(
-            title=plain(f.title),  # stored text (a checklist's title): never markup
-            title_justify="left",
-            title_style="bold",
-            caption=plain(f.caption) if f.caption else None,
-            caption_justify="left",
-            expand=out.width >= 100,
-        )
-        # every column's width fixed from the data, so Rich never measures each cell
-        # (a table of thousands of rows: most of the time went there)
+        out.print(plain(f.title, style="bold"))  # stored text (a checklist's title)
+        # every column's width fixed from the data: headings wrap, figures do not
         fixed: dict[str, int] = {}
         for c in f.columns:
             if c.wrap:
                 continue
-            # never narrower than its longest value or heading word: headings wrap,
-            # figures do not
             cells = [len(x) for r in f.rows for x in cell(r.get(c.key)).splitlines()]
             words = [len(w) for w in c.heading.split()]
             widest = max(cells, default=0)  # a frame may have no rows
@@ -142,22 +145,23 @@ def show(frames: list[Frame], fmt: str) -> None:
         wraps = [c for c in f.columns if c.wrap]
         borders = 3 * len(f.columns) + 1
         rest = max(20 * len(wraps), out.width - sum(fixed.values()) - borders)
-        t.width = sum(fixed.values()) + borders + rest if wraps else None
-        for c in f.columns:
-            if c.wrap:
-                t.add_column(c.heading, width=rest // len(wraps), overflow="fold")
-            else:
-                t.add_column(
-                    c.heading, justify="right" if c.numeric else "left", width=fixed[c.key]
-                )
+        columns = [
+            BoxColumn(c.heading, rest // len(wraps), fold=True)
+            if c.wrap
+            else BoxColumn(c.heading, fixed[c.key], c.numeric)
+            for c in f.columns
+        ]
+        if not wraps:
+            columns = fit(columns, out.width)
+        rows: list[list[str] | str] = []
         group = None
         for r in f.rows:
             if f.group and r.get(f.group) != group:
                 group = r.get(f.group)
-                t.add_row(
-                    *([plain(cell(group), style="bold italic")] + [""] * (len(f.columns) - 1))
-                )
-            t.add_row(*(plain(cell(r.get(c.key))) for c in f.columns))
-        out.print(t)
+                rows.append(cell(group))
+            rows.append([cell(r.get(c.key)) for c in f.columns])
+        draw(columns, rows, _emit)
+        if f.caption:
+            out.print(plain(f.caption))
         for n in f.notes:
             out.print(n)

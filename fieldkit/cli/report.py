@@ -387,7 +387,10 @@ def export_xlsx_cli(
             raise BadInput("--data must name another file than --out")
     unreadable: list[str] = []
     summary: dict[str, int] = {}
-    with open_store(db, as_of=as_of) as store, export_progress() as progress:
+    with export_progress() as progress:
+        if as_of:  # the log folded as of the day first: the bar runs meanwhile
+            progress(f"the log as of {as_of}", 0, 0, 0)
+        store = open_store(db, as_of=as_of)
 
         def write(path: Path) -> None:
             summary.update(
@@ -402,13 +405,16 @@ def export_xlsx_cli(
                 )
             )
 
-        if sealed_for:
-            write_sealed(out_file, sealed_for, write)
-        else:
-            write(out_file)
-        files = (
-            None if attachments_dir is None else write_attachments(store, attachments_dir, force)
-        )
+        with store:
+            if sealed_for:
+                write_sealed(out_file, sealed_for, write)
+            else:
+                write(out_file)
+            files = (
+                None
+                if attachments_dir is None
+                else write_attachments(store, attachments_dir, force)
+            )
     out.print(f"wrote {out_file}: {', '.join(f'{name} ({n})' for name, n in summary.items())}")
     if files is not None:
         out.print(f"wrote {files} attached file(s) into {attachments_dir}", markup=False)

@@ -56,6 +56,7 @@ from fieldkit.report.sampling import coverage
 from fieldkit.store import Store, asof, attachments, resolve_force, views
 
 TEXT_KINDS = ("text", *ATTACHMENT_KINDS)  # left out when redacted
+EXPORT_CACHE_KIB = -8192  # SQLite's page cache while exporting (negative: KiB)
 
 
 def converter(item: Item, files: Mapping[str, str] | None = None) -> Callable[[Any], Any]:
@@ -118,37 +119,51 @@ def _open_repeat(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def figures_sheet(
     title: str,
     spec: tuple[Figure, ...],
-    rows: list[dict[str, Any]],
+    fetch: Callable[[], list[dict[str, Any]]],
     titles: dict[str, str],
     *,
     by_force: bool,
 ) -> Sheet:
-    """A sheet of evidence or scale figures: its columns as the specification gives them."""
+    """A sheet of evidence or scale figures: its columns as the specification gives them.
+    The figures are read (`fetch`) when the sheet is written, and let go after it, so the
+    export holds one sheet's figures at a time (By force: a row per force and item)."""
     figures = sheet_figures(spec, per_force=by_force)
+
+    def rows() -> Iterator[list[Any]]:
+        for r in fetch():
+            (r,) = with_names([r], titles)  # a row at a time: one copy held, not two
+            yield [sheet_value(f, r) for f in figures]
+
     return Sheet(
         title,
         [f.sheet or f.key for f in figures],
-        [[sheet_value(f, r) for f in figures] for r in with_names(rows, titles)],
+        rows(),
         formats=sheet_formats(figures, percent=PERCENT, mean=MEAN),
     )
 
 
 def by_force_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
-    rows = evidence(conn, by_force=True, force=force)
-    return figures_sheet("By force", EVIDENCE, rows, titles, by_force=True)
+    def fetch() -> list[dict[str, Any]]:
+        return evidence(conn, by_force=True, force=force)
+
+    return figures_sheet("By force", EVIDENCE, fetch, titles, by_force=True)
 
 
 def excluded_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
-    rows = evidence(conn, force=force, in_scope=False)
-    return figures_sheet("Excluded case files", EVIDENCE, rows, titles, by_force=False)
+    def fetch() -> list[dict[str, Any]]:
+        return evidence(conn, force=force, in_scope=False)
+
+    return figures_sheet("Excluded case files", EVIDENCE, fetch, titles, by_force=False)
 
 
 def scale_sheet(
     conn: sqlite3.Connection, titles: dict[str, str], force: str | None, by_force: bool
 ) -> Sheet:
-    rows = scales(conn, force=force, by_force=by_force)
+    def fetch() -> list[dict[str, Any]]:
+        return scales(conn, force=force, by_force=by_force)
+
     title = "Scales by force" if by_force else "Scales"
-    return figures_sheet(title, SCALES, rows, titles, by_force=by_force)
+    return figures_sheet(title, SCALES, fetch, titles, by_force=by_force)
 
 
 def coverage_sheet(conn: sqlite3.Connection, titles: dict[str, str], force: str | None) -> Sheet:
@@ -244,8 +259,14 @@ def answers_sheet(
     files = (
         attachments.names(conn) if any(i.kind in ATTACHMENT_KINDS for i in items.values()) else {}
     )
-    convs = {k: converter(i, files) for k, i in items.items()}
-    skip = {k for k, i in items.items() if redact and i.kind in TEXT_KINDS}
+    # per item, looked up once a row: its checklist's title and its converter, or None
+    # for an answer a redacted export leaves out
+    known: dict[tuple[str, int, str], tuple[str, Callable[[Any], Any]] | None] = {
+        k: None
+        if redact and i.kind in TEXT_KINDS
+        else (titles.get(k[0], k[0]), converter(i, files))
+        for k, i in items.items()
+    }
     where, args = sql.where({"force_code": force})
     query = (
         "SELECT record_id, checklist_id, checklist_version, force_code, status, item_id, rkey,"
@@ -255,19 +276,14 @@ def answers_sheet(
     def rows() -> Iterator[tuple]:
         for rid, cid, ver, fc, status, iid, rkey, question, value in conn.execute(query, args):
             key = (cid, ver, iid)
-            if key in skip:
+            item = known.get(key, key)
+            if item is None:
                 continue
-            conv = convs.get(key)
-            yield (
-                rid,
-                titles.get(cid, cid),
-                fc,
-                status,
-                iid,
-                rkey or None,
-                question,
-                conv(value) if conv else value,
-            )
+            if item is key:  # an item no stored definition names: as stored
+                yield (rid, titles.get(cid, cid), fc, status, iid, rkey or None, question, value)
+                continue
+            title, conv = item
+            yield (rid, title, fc, status, iid, rkey or None, question, conv(value))
 
     return Sheet(
         "Answers",
@@ -456,6 +472,30 @@ def export_xlsx(
     sheets, Answers, Notes, Conflicts) go to this second workbook, so that printing `out`
     prints the report sheets only."""
     out = Path(out)
+    if progress is not None:  # the report sheets' figures come first: say so at once
+        progress("Summary", 0, 0, 0)
+    conn = store.conn
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    # a read from start to end: the system's file cache serves it as well as SQLite's own
+    # (64 MiB per connection, for bulk writes), and the export's memory stays small
+    conn.execute(f"PRAGMA cache_size = {EXPORT_CACHE_KIB}")
+    try:
+        return _export(store, out, redact, force, max_rows, progress, only, unreadable, data_out)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _export(
+    store: Store,
+    out: Path,
+    redact: bool,
+    force: str | None,
+    max_rows: int,
+    progress: Callable[[str, int, int, int], None] | None,
+    only: Iterable[str] | None,
+    unreadable: list[str] | None,
+    data_out: Path | str | None,
+) -> dict[str, int]:
     sheets, about = build_sheets(store, redact=redact, force=force)
     if only is not None:
         keep = set(only)

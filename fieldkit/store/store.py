@@ -170,6 +170,10 @@ class Store:
         directory = asof.as_of_directory()
         try:
             store = cls.create(Path(directory.name) / "as-of.db")
+            # a throwaway copy, removed on close: nothing to keep safe from a power cut, so
+            # the fold is neither journalled to disk nor synced (it waited on the disk)
+            store.conn.execute("PRAGMA journal_mode = MEMORY")
+            store.conn.execute("PRAGMA synchronous = OFF")
             asof.fold_as_of(store.conn, path, until)
             store.conn.execute("PRAGMA query_only = ON")
         except BaseException:

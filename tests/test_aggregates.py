@@ -99,7 +99,7 @@ def play(paths: list[Path], ops: list[tuple], check: bool = False) -> None:
             s.close()
 
 
-@settings(max_examples=examples(40), deadline=None)
+@settings(max_examples=examples(40, dev=5), deadline=None)
 @given(st.lists(op, min_size=12, max_size=40))
 def test_stored_aggregates_equal_a_full_recomputation(ops: list[tuple]) -> None:
     import tempfile

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 
 from fieldkit.cli.commands import app
@@ -30,6 +31,7 @@ def test_every_command_is_in_the_readme_with_help() -> None:
     assert missing == []
 
 
+@pytest.mark.slow  # a fieldkit process per command
 def test_every_command_has_help(cli) -> None:
     for c in commands(typer.main.get_command(app), []):
         result = cli(*c.split(), "--help")
@@ -63,6 +65,7 @@ def test_the_console_script_loads_each_command_from_its_own_module() -> None:
     assert {k: f"fieldkit.cli.{v}" for k, v in COMMAND_MODULES.items()} == defined
 
 
+@pytest.mark.slow  # a fieldkit process per command
 def test_each_command_runs_with_only_its_own_module_loaded() -> None:
     """What a user runs: the console script in a fresh process, one command each."""
     import subprocess

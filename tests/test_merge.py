@@ -190,7 +190,7 @@ def play(paths: list[Path], ops: list[tuple]) -> None:
             s.close()
 
 
-@settings(max_examples=examples(12), deadline=None)
+@settings(max_examples=examples(12, dev=2), deadline=None)
 @given(n=st.integers(2, 4), ops=history)
 def test_merge_laws_over_random_histories(n: int, ops: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,8 @@
 
 Two profiles, chosen in tests/conftest.py: `ci` (with --hypothesis-profile=ci, as .ci/run
 passes, or when the CI environment variable is set) runs every test's full count; `dev`, the
-everyday loop, runs a third of it. A test says its full count: @settings(max_examples=examples(60)).
+everyday loop, runs a third of it (or the `dev` count a test names). A test says its full count:
+@settings(max_examples=examples(60)).
 Neither profile has a deadline: a loaded machine is slow, not wrong.
 """
 
@@ -24,8 +25,9 @@ def profile_for_environment() -> str:
     return "ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev"
 
 
-def examples(full: int) -> int:
-    """`full` under the ci profile; a third of it (at least 2) otherwise."""
+def examples(full: int, *, dev: int | None = None) -> int:
+    """`full` under the ci profile; otherwise a third of it (at least 2), or `dev` for a
+    test whose every example builds and folds whole databases (the everyday loop's time)."""
     if settings.get_current_profile_name() == "ci":
         return full
-    return max(2, math.ceil(full / SHARE_IN_DEV))
+    return dev if dev is not None else max(2, math.ceil(full / SHARE_IN_DEV))

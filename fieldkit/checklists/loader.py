@@ -9,9 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fieldkit.checklists import collection
+from fieldkit.checklists import collection, definition_checks
 from fieldkit.checklists.errors import ChecklistError as ChecklistError
-from fieldkit.checklists.expr import Expr, ExprError
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
     KINDS,
@@ -248,117 +247,116 @@ def _returns(data: Mapping[str, Any], origin: str) -> collection.Returns | None:
         raise ChecklistError(str(e)) from None
 
 
-def _check_collection(checklist: Checklist, origin: str) -> None:
-    """Summaries of other kinds read items of a fitting kind; a returns block names items
-    the checklist has, and its rules and outliers only what exists."""
-    items = checklist.item_map
-    for summary in checklist.summaries:
-        for iid in summary.items:
-            item = items.get(iid)
-            if item is None:
-                continue  # named by the caller's check
-            if summary.kind == "rates" and item.kind not in ("count", "minutes"):
-                raise ChecklistError(
-                    f"{origin}: summary {summary.id}: {iid!r} is a {item.kind} item, not a count"
-                )
-            codes = {c.code for c in item.choices}
-            if summary.kind == "shares" and (item.kind != "choice" or summary.choice not in codes):
-                raise ChecklistError(
-                    f"{origin}: summary {summary.id}: {iid!r} is not a choice item with "
-                    f"the choice {summary.choice!r}"
-                )
-    r = checklist.returns
-    if r is None:
-        return
-    for key in (r.period_item, r.agreed_item):
-        if key not in items:
-            raise ChecklistError(f"{origin}: returns names missing item {key!r}")
-    if items[r.agreed_item].kind not in ("yn", "ynna"):
-        raise ChecklistError(f"{origin}: returns.agreed_item must be a yes/no item")
-    for rule in r.rules:
-        _check_expression(checklist, rule.check, f"{origin}: returns rule {rule.id}")
-    known = {s.id for s in checklist.summaries if s.kind == "rates"}
-    for sid in r.outliers:
-        if sid not in known:
-            raise ChecklistError(f"{origin}: returns.outliers names {sid!r}, not a rates summary")
-
-
-def _check_expression(checklist: Checklist, e: Expr, where: str, own: str = "") -> None:
-    items = checklist.item_map
-    for ref in e.refs:
-        if ref not in items:
-            raise ChecklistError(f"{where} names missing item {ref!r}")
-        if ref == own:
-            raise ChecklistError(f"{where} names the item itself")
-        if items[ref].kind == "note":
-            raise ChecklistError(f"{where} names {ref!r}, a note with no answer")
-
-
-def _check_facts(checklist: Checklist, origin: str) -> None:
-    """The per-checklist keys name only items the checklist has, of a fitting kind."""
-    items = checklist.item_map
-    by = checklist.targets.stratify_by
-    if by is not None:
-        if by not in items:
-            raise ChecklistError(f"{origin}: targets.stratify_by names missing item {by!r}")
-        if items[by].kind != "choice":
-            raise ChecklistError(
-                f"{origin}: targets.stratify_by item {by!r} is a {items[by].kind} item, not a choice"
-            )
-    if checklist.scope.when is not None:
-        _check_expression(checklist, checklist.scope.when, f"{origin}: scope.when")
-    for section in checklist.sections:
-        if section.repeat is not None and section.repeat.count is not None:
-            _check_expression(checklist, section.repeat.count, f"{origin}: repeat count")
-    if checklist.instance_name is not None:
-        _check_expression(checklist, checklist.instance_name, f"{origin}: instance_name")
-    for summary in checklist.summaries:
-        for iid in summary.items:
-            if iid not in items:
-                raise ChecklistError(f"{origin}: summary {summary.id} names missing item {iid!r}")
-    for item in checklist.items:
-        where = f"{origin}: item {item.id}"
-        if item.relevant is not None:
-            _check_expression(checklist, item.relevant, f"{where}: relevant", item.id)
-        if item.computed is not None:
-            _check_expression(checklist, item.computed, f"{where}: formula", item.id)
-            try:  # the reports compute it in SQL: one evaluator, two back ends
-                item.computed.to_sql(lambda ref: "NULL")
-            except ExprError as e:
-                raise ChecklistError(f"{where}: formula: {e}") from None
-        if item.constraint is not None:
-            _check_expression(checklist, item.constraint, f"{where}: constraint")
-        if item.choice_filter is not None:
-            _check_expression(checklist, item.choice_filter, f"{where}: choice_filter", item.id)
-    _check_cycles(checklist, origin)
-
-
-def _check_cycles(checklist: Checklist, origin: str) -> None:
-    deps = {i.id: i.computed.refs for i in checklist.items if i.computed is not None}
-    state: dict[str, int] = {}
-
-    def visit(iid: str, path: tuple[str, ...]) -> None:
-        if state.get(iid) == 2 or iid not in deps:
-            return
-        if state.get(iid) == 1:
-            raise ChecklistError(
-                f"{origin}: computed items depend on each other: {' -> '.join(path)}"
-            )
-        state[iid] = 1
-        for ref in deps[iid]:
-            visit(ref, (*path, ref))
-        state[iid] = 2
-
-    for iid in deps:
-        visit(iid, (iid,))
-
-
 def refuse_controls(data: Any, where: str) -> None:
     """ChecklistError naming where `data` (a text, or a definition: every string in it)
     holds a control character other than tab and newline (fieldkit/checklists/texts.py)."""
     problem = control_in(data, where)
     if problem is not None:
         raise ChecklistError(problem)
+
+
+def _section(
+    s_raw: Any, origin: str, prefix: str, seen: dict[str, str], section_ids: set[str]
+) -> Section:
+    """One section of a definition, its items numbered after those of the sections before
+    (`seen`: every item id so far, with its section)."""
+    sid = str(s_raw.get("id", ""))
+    where_s = f"{origin}: section {sid or '?'}"
+    if not ID_RE.match(sid):
+        raise ChecklistError(f"{where_s}: section id must be snake_case")
+    if sid in section_ids:
+        raise ChecklistError(f"{where_s}: duplicate section id")
+    repeat = None
+    if s_raw.get("repeat"):
+        r = s_raw["repeat"]
+        inst = _choices(r["instances"], where_s) if r.get("instances") else ()
+        count = expression(r["count"], f"{where_s}: repeat.count") if r.get("count") else None
+        repeat = Repeat(key=str(r.get("key", "instance")), instances=inst, count=count)
+    items = []
+    for i_raw in s_raw.get("items") or []:
+        iid = str(i_raw.get("id", ""))
+        where = f"{origin}: item {iid or '?'}"
+        if not ITEM_ID_RE.match(iid):
+            raise ChecklistError(f"{where}: item id must be snake_case (or an XLSForm name)")
+        if prefix and not iid.startswith(prefix):
+            raise ChecklistError(f"{where}: item id must start with {prefix!r}")
+        if iid in seen:
+            raise ChecklistError(f"{where}: duplicate item id (also in section {seen[iid]})")
+        seen[iid] = sid
+        items.append(_item(i_raw, iid, sid, len(seen), where))
+    return Section(
+        id=sid,
+        title=str(s_raw.get("title") or sid),
+        items=tuple(items),
+        scope=str(s_raw.get("scope") or "record"),
+        repeat=repeat,
+    )
+
+
+def _item(i_raw: Any, iid: str, sid: str, position: int, where: str) -> Item:
+    """One item of a definition, checked against its kind."""
+    stray = [k for k in i_raw if k not in ITEM_KEYS]
+    if stray:
+        raise ChecklistError(f"{where}: unknown key {stray[0]!r}")
+    kind = str(i_raw.get("kind", ""))
+    if kind not in KINDS:
+        raise ChecklistError(f"{where}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    if not i_raw.get("prompt"):
+        raise ChecklistError(f"{where}: missing prompt")
+    choices: tuple[Choice, ...] = ()
+    if kind in CHOICE_KINDS:
+        choices = _choices(i_raw.get("choices"), where)
+    elif "choices" in i_raw:
+        raise ChecklistError(f"{where}: choices given for a {kind} item")
+    rule = _rule(i_raw["na_when"], where) if i_raw.get("na_when") else None
+    relevant = (
+        expression(i_raw["relevant"], f"{where}: relevant") if i_raw.get("relevant") else None
+    )
+    if rule is not None and relevant is not None:
+        raise ChecklistError(f"{where}: give na_when or relevant, not both")
+    computed = None
+    if kind == "derived":
+        if not i_raw.get("formula"):
+            raise ChecklistError(f"{where}: a derived item needs a formula")
+        computed = expression(i_raw["formula"], f"{where}: formula")
+    elif i_raw.get("formula"):
+        raise ChecklistError(f"{where}: formula given for a {kind} item (derived only)")
+    constraint, choice_filter = xlsform_rules(i_raw, kind, where)
+    lo = _number(i_raw.get("min"), f"{where}: min")
+    hi = _number(i_raw.get("max"), f"{where}: max")
+    if (lo is not None or hi is not None) and kind not in NUMBER_KINDS:
+        raise ChecklistError(f"{where}: min/max given for a {kind} item")
+    if lo is not None and hi is not None and lo > hi:
+        raise ChecklistError(f"{where}: min is more than max")
+    return Item(
+        id=iid,
+        prompt=str(i_raw["prompt"]).strip(),
+        kind=kind,
+        section_id=sid,
+        position=position,
+        choices=choices,
+        help=str(i_raw.get("help") or "").strip(),
+        na=str(i_raw.get("na") or "").strip(),
+        na_when=rule,
+        unknown=bool(i_raw.get("unknown", False)),
+        required=bool(i_raw.get("required", kind not in ("derived", "note")))
+        and kind not in ("derived", "note"),
+        formula=str(i_raw.get("formula") or "").strip(),
+        basis=str(i_raw.get("basis") or ""),
+        source=str(i_raw.get("source") or ""),
+        relevant=relevant,
+        computed=computed,
+        minimum=lo,
+        maximum=hi,
+        renamed_from=str(i_raw.get("renamed_from") or ""),
+        constraint=constraint,
+        constraint_message=str(i_raw.get("constraint_message") or "").strip(),
+        choice_filter=choice_filter,
+        default=str(i_raw.get("default") or ""),
+        translations=translations(i_raw.get("translations"), where),
+        messages=messages(i_raw.get("translations")),
+        preload=preload(i_raw, kind, where),
+    )
 
 
 def parse_checklist(
@@ -388,111 +386,10 @@ def parse_checklist(
             + (f" (not one of {len(str(version))} digits)" if isinstance(version, int) else "")
         )
     prefix = str(data.get("prefix", ""))
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # item id -> its section
     sections: list[Section] = []
-    position = 0
-    section_ids: set[str] = set()
     for s_raw in data["sections"] or []:
-        sid = str(s_raw.get("id", ""))
-        where_s = f"{origin}: section {sid or '?'}"
-        if not ID_RE.match(sid):
-            raise ChecklistError(f"{where_s}: section id must be snake_case")
-        if sid in section_ids:
-            raise ChecklistError(f"{where_s}: duplicate section id")
-        section_ids.add(sid)
-        repeat = None
-        if s_raw.get("repeat"):
-            r = s_raw["repeat"]
-            inst = _choices(r["instances"], where_s) if r.get("instances") else ()
-            count = expression(r["count"], f"{where_s}: repeat.count") if r.get("count") else None
-            repeat = Repeat(key=str(r.get("key", "instance")), instances=inst, count=count)
-        items: list[Item] = []
-        for i_raw in s_raw.get("items") or []:
-            iid = str(i_raw.get("id", ""))
-            where = f"{origin}: item {iid or '?'}"
-            stray = [k for k in i_raw if k not in ITEM_KEYS]
-            if stray:
-                raise ChecklistError(f"{where}: unknown key {stray[0]!r}")
-            if not ITEM_ID_RE.match(iid):
-                raise ChecklistError(f"{where}: item id must be snake_case (or an XLSForm name)")
-            if prefix and not iid.startswith(prefix):
-                raise ChecklistError(f"{where}: item id must start with {prefix!r}")
-            if iid in seen:
-                raise ChecklistError(f"{where}: duplicate item id (also in section {seen[iid]})")
-            seen[iid] = sid
-            kind = str(i_raw.get("kind", ""))
-            if kind not in KINDS:
-                raise ChecklistError(f"{where}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
-            if not i_raw.get("prompt"):
-                raise ChecklistError(f"{where}: missing prompt")
-            choices: tuple[Choice, ...] = ()
-            if kind in CHOICE_KINDS:
-                choices = _choices(i_raw.get("choices"), where)
-            elif "choices" in i_raw:
-                raise ChecklistError(f"{where}: choices given for a {kind} item")
-            rule = _rule(i_raw["na_when"], where) if i_raw.get("na_when") else None
-            relevant = (
-                expression(i_raw["relevant"], f"{where}: relevant")
-                if i_raw.get("relevant")
-                else None
-            )
-            if rule is not None and relevant is not None:
-                raise ChecklistError(f"{where}: give na_when or relevant, not both")
-            computed = None
-            if kind == "derived":
-                if not i_raw.get("formula"):
-                    raise ChecklistError(f"{where}: a derived item needs a formula")
-                computed = expression(i_raw["formula"], f"{where}: formula")
-            elif i_raw.get("formula"):
-                raise ChecklistError(f"{where}: formula given for a {kind} item (derived only)")
-            constraint, choice_filter = xlsform_rules(i_raw, kind, where)
-            lo = _number(i_raw.get("min"), f"{where}: min")
-            hi = _number(i_raw.get("max"), f"{where}: max")
-            if (lo is not None or hi is not None) and kind not in NUMBER_KINDS:
-                raise ChecklistError(f"{where}: min/max given for a {kind} item")
-            if lo is not None and hi is not None and lo > hi:
-                raise ChecklistError(f"{where}: min is more than max")
-            position += 1
-            items.append(
-                Item(
-                    id=iid,
-                    prompt=str(i_raw["prompt"]).strip(),
-                    kind=kind,
-                    section_id=sid,
-                    position=position,
-                    choices=choices,
-                    help=str(i_raw.get("help") or "").strip(),
-                    na=str(i_raw.get("na") or "").strip(),
-                    na_when=rule,
-                    unknown=bool(i_raw.get("unknown", False)),
-                    required=bool(i_raw.get("required", kind not in ("derived", "note")))
-                    and kind not in ("derived", "note"),
-                    formula=str(i_raw.get("formula") or "").strip(),
-                    basis=str(i_raw.get("basis") or ""),
-                    source=str(i_raw.get("source") or ""),
-                    relevant=relevant,
-                    computed=computed,
-                    minimum=lo,
-                    maximum=hi,
-                    renamed_from=str(i_raw.get("renamed_from") or ""),
-                    constraint=constraint,
-                    constraint_message=str(i_raw.get("constraint_message") or "").strip(),
-                    choice_filter=choice_filter,
-                    default=str(i_raw.get("default") or ""),
-                    translations=translations(i_raw.get("translations"), where),
-                    messages=messages(i_raw.get("translations")),
-                    preload=preload(i_raw, kind, where),
-                )
-            )
-        sections.append(
-            Section(
-                id=sid,
-                title=str(s_raw.get("title") or sid),
-                items=tuple(items),
-                scope=str(s_raw.get("scope") or "record"),
-                repeat=repeat,
-            )
-        )
+        sections.append(_section(s_raw, origin, prefix, seen, {s.id for s in sections}))
     if not seen:
         raise ChecklistError(f"{origin}: the checklist has no items")
     checklist = Checklist(
@@ -515,44 +412,7 @@ def parse_checklist(
             else None
         ),
     )
-    items = checklist.item_map
-    for key in checklist.natural_key:
-        if key not in items:
-            raise ChecklistError(f"{origin}: natural_key names missing item {key!r}")
-    _check_facts(checklist, origin)
-    _check_collection(checklist, origin)
-    renamed = [i.renamed_from for i in checklist.items if i.renamed_from]
-    for item in checklist.items:
-        if item.renamed_from and item.renamed_from in items:
-            raise ChecklistError(
-                f"{origin}: item {item.id}: renamed_from {item.renamed_from!r} is still an item"
-            )
-    if len(set(renamed)) != len(renamed):
-        raise ChecklistError(f"{origin}: two items are renamed from the same item")
-    for item in checklist.items:
-        if item.na_when is None:
-            continue
-        target = items.get(item.na_when.item)
-        where = f"{origin}: item {item.id}"
-        if target is None:
-            raise ChecklistError(f"{where}: na_when names missing item {item.na_when.item!r}")
-        if target.id == item.id:
-            raise ChecklistError(f"{where}: na_when names the item itself")
-        if target.kind in CHOICE_KINDS or target.kind in ("yn", "ynna"):
-            codes = {c.code for c in target.choices} | {"na", "unknown"}
-            if target.kind in ("yn", "ynna"):
-                codes = {"yes", "no", "na"}
-            for v in item.na_when.values:
-                if v not in codes:
-                    raise ChecklistError(
-                        f"{where}: na_when value {v!r} is not an answer of {target.id}"
-                    )
-        elif target.kind in ("count", "minutes", "q4"):
-            for v in item.na_when.values:
-                if not (v.isdigit() or v in ("na", "unknown")):
-                    raise ChecklistError(
-                        f"{where}: na_when value {v!r} is not a number for {target.id}"
-                    )
+    definition_checks.check_links(checklist, origin)
     return checklist
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldkit import forces
+from fieldkit import forces, sql
 from fieldkit.checklists import (
     AnswerError,
     AnswerKey,
@@ -36,6 +36,8 @@ REPEAT_COL = re.compile(r"^([^\[\]:]+)\[([A-Za-z0-9_\-]+)\]$")
 NOTE_COL = re.compile(r"^note:([^\[\]]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
 MAX_FIELD = MAX_TEXT  # characters in one cell; a larger one is refused, not truncated
 MAX_ERRORS_SHOWN = 3
+
+Q = sql.queries("importer")
 
 
 @dataclass
@@ -257,151 +259,213 @@ def import_csv(
         raise BadInput(f"{path.name}: --repeat and --force are for ODK and KoboToolbox exports")
     columns = _columns(header, checklist, errors)
     errors.raise_if_any()
-    existing: dict[str, str] = {}
-    for key, rid in store.conn.execute(
-        "SELECT natural_key, record_id FROM records WHERE checklist_id = ? AND deleted = 0"
-        " ORDER BY created_hlc DESC, record_id DESC",
-        (checklist.id,),
-    ):
-        existing[key] = rid  # the earliest record of a key: the one the figures count
-    in_file: dict[str, int] = {}
-    all_changes: list[Change] = []
-    files: list[attachments.Attachment] = []
+    rows_in = _Rows(store, checklist, path, columns, errors, result, partial, update, inspector)
     line = 1
     try:
         for line, row in rows:
-            if not any(cell.strip() for cell in row):
-                continue
-            result.rows += 1
-            if len(row) != len(columns):
-                errors.add(line, None, f"{len(row)} cells, the header has {len(columns)}")
-                continue
-            env: dict[str, str] = {}
-            answers: dict[AnswerKey, Any] = {}
-            notes: dict[AnswerKey, str] = {}
-            for (what, key), cell in zip(columns, row, strict=True):
-                if what == "envelope":
-                    env[key] = cell.strip()
-                elif what == "note":
-                    if cell.strip():
-                        notes[key] = cell.strip()
-                elif what == "answer":
-                    try:
-                        file = attachments.to_attach(
-                            store.conn, checklist.item(key[0]), cell, base=path.parent
-                        )  # an attachment's file, named as the export names it
-                    except BadInput as e:
-                        errors.add(line, _colname(key), str(e).split(": ", 1)[-1])
-                        continue
-                    if file is not None:
-                        files.append(file)
-                        cell = file.digest
-                    try:
-                        value = checklist.item(key[0]).parse(cell)
-                    except AnswerError as e:
-                        errors.add(line, _colname(key), str(e).split(": ", 1)[-1])
-                        continue
-                    if value is not None:
-                        answers[key] = value
-            force = forces.resolve(env.get("force", ""))
-            if force is None:
-                errors.add(line, "force", f"unknown force {env.get('force', '')!r}")
-                continue
-            status = env.get("status", "").lower()
-            status = {"complete": "final", "completed": "final"}.get(status, status)
-            if status not in ("draft", "final"):
-                errors.add(line, "status", f"must be draft or final, got {env.get('status')!r}")
-                continue
-            try:
-                observed = _normalise_when(env.get("observed_at", ""))
-            except AnswerError as e:
-                errors.add(line, "observed_at", str(e).split(": ", 1)[-1])
-                continue
-            role = env.get("observer_role") or None
-            if role is not None and role not in OBSERVER_ROLES:
-                errors.add(line, "observer_role", f"must be one of {', '.join(OBSERVER_ROLES)}")
-                continue
-            for (item_id, rkey), problem in check_consistency(checklist, answers):
-                errors.add(line, _colname((item_id, rkey)), problem)
-            given = answers
-            answers = answers_with_rules(checklist, answers)
-            if status == "final" and not partial:
-                missing = missing_required(checklist, answers)
-                if missing:
-                    names = ", ".join(_colname(k) for k in missing[:6])
-                    more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-                    errors.add(
-                        line,
-                        None,
-                        f"final record with {len(missing)} unanswered required item(s): "
-                        f"{names}{more} (use --partial for legacy data)",
-                    )
-                    continue
-            if checklist.natural_key == (INSTANCE_ID,) and not answers.get((INSTANCE_ID, "")):
-                # no submission id: the row's digest identifies it (again adds nothing)
-                digest = hashlib.sha256("\x1f".join(row).encode()).hexdigest()[:32]
-                answers[(INSTANCE_ID, "")] = f"sha256:{digest}"
-            key_values = [answers.get((k, "")) for k in checklist.natural_key]
-            if not all(key_part(v) for v in key_values):
-                errors.add(
-                    line, None, f"needs {', '.join(checklist.natural_key)} to identify the record"
-                )
-                continue
-            natural_key = record_key(force, key_values)
-            if natural_key in in_file:
-                errors.add(
-                    line, None, f"same record as line {in_file[natural_key]} ({natural_key})"
-                )
-                continue
-            in_file[natural_key] = line
-            if natural_key in existing:
-                fields = {"status": status, "observed_at": observed}
-                for name in ("subject_ref", "inspection", "observer_role"):
-                    if name in env:
-                        fields[name] = env[name] or None
-                automatic = set(answers) - set(given)
-                diffs = _differences(
-                    store, existing[natural_key], fields, answers, notes, columns, automatic
-                )
-                if not diffs:
-                    result.already_present += 1
-                    continue
-                result.differing += 1
-                answered = sum(1 for change, _ in diffs if change.kind == "answer")
-                result.changed_answers += answered
-                result.changed_other += len(diffs) - answered
-                for change, old in diffs:
-                    what = change.field + (f"[{change.rkey}]" if change.rkey else "")
-                    result.differences.append((line, change.record_id, what, old, change.value))
-                if update:
-                    all_changes.extend(change for change, _ in diffs)
-                continue
-            rid, changes = store.record_changes(
-                checklist,
-                force,
-                inspection=env.get("inspection", ""),
-                inspector=inspector,
-                observer_role=role,
-                observed_at=observed,
-                subject_ref=env.get("subject_ref") or None,
-                status=status,
-                answers=answers,
-                notes=notes,
-            )
-            result.record_ids.append(rid)
-            all_changes.extend(changes)
+            if any(cell.strip() for cell in row):
+                rows_in.take(line, row)
     except csv.Error as e:  # pragma: no cover - the rows were read whole above
         errors.add(line, None, f"not valid CSV ({e})")
     errors.raise_if_any()
-    if all_changes:
+    if rows_in.changes:
         with store.writing() as conn:
             install_checklist(conn, checklist)
-            for file in files:
+            for file in rows_in.files:
                 attachments.add(conn, file)
-            write_local(conn, all_changes, author=inspector or store.inspector or None)
+            write_local(conn, rows_in.changes, author=inspector or store.inspector or None)
     result.created = len(result.record_ids)
     result.updated = update and result.differing > 0
     return result
+
+
+@dataclass
+class _Envelope:
+    """What a row says about its record beside the answers."""
+
+    force: str
+    status: str
+    observed: str
+    role: str | None
+    env: dict[str, str]
+
+
+class _Rows:
+    """The rows of one import, checked one at a time; what they add is gathered, written
+    by import_csv in one transaction once every row is known good."""
+
+    def __init__(
+        self,
+        store: Store,
+        checklist: Checklist,
+        path: Path,
+        columns: list[tuple[str, Any]],
+        errors: _Errors,
+        result: ImportResult,
+        partial: bool,
+        update: bool,
+        inspector: str | None,
+    ) -> None:
+        self.store, self.checklist, self.path, self.columns = store, checklist, path, columns
+        self.errors, self.result = errors, result
+        self.partial, self.update, self.inspector = partial, update, inspector
+        self.existing: dict[str, str] = {}  # natural key -> the record the figures count
+        for key, rid in store.conn.execute(Q["records_by_key"], (checklist.id,)):
+            self.existing[key] = rid
+        self.in_file: dict[str, int] = {}  # natural key -> its line
+        self.changes: list[Change] = []
+        self.files: list[attachments.Attachment] = []
+
+    def take(self, line: int, row: list[str]) -> None:
+        """One row: a new record, a stored one unchanged, or its differences."""
+        self.result.rows += 1
+        if len(row) != len(self.columns):
+            self.errors.add(line, None, f"{len(row)} cells, the header has {len(self.columns)}")
+            return
+        env, given, notes = self._cells(line, row)
+        envelope = self._envelope(line, env)
+        if envelope is None:
+            return
+        checklist = self.checklist
+        for (item_id, rkey), problem in check_consistency(checklist, given):
+            self.errors.add(line, _colname((item_id, rkey)), problem)
+        answers = answers_with_rules(checklist, given)
+        if envelope.status == "final" and not self.partial:
+            missing = missing_required(checklist, answers)
+            if missing:
+                names = ", ".join(_colname(k) for k in missing[:6])
+                more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+                self.errors.add(
+                    line,
+                    None,
+                    f"final record with {len(missing)} unanswered required item(s): "
+                    f"{names}{more} (use --partial for legacy data)",
+                )
+                return
+        natural_key = self._identify(line, row, envelope, answers)
+        if natural_key is None:
+            return
+        if natural_key in self.existing:
+            self._compare(line, self.existing[natural_key], envelope, answers, given, notes)
+            return
+        rid, changes = self.store.record_changes(
+            checklist,
+            envelope.force,
+            inspection=env.get("inspection", ""),
+            inspector=self.inspector,
+            observer_role=envelope.role,
+            observed_at=envelope.observed,
+            subject_ref=env.get("subject_ref") or None,
+            status=envelope.status,
+            answers=answers,
+            notes=notes,
+        )
+        self.result.record_ids.append(rid)
+        self.changes.extend(changes)
+
+    def _cells(
+        self, line: int, row: list[str]
+    ) -> tuple[dict[str, str], dict[AnswerKey, Any], dict[AnswerKey, str]]:
+        """The row's envelope cells, its answers parsed (an attachment's file read) and its
+        notes; a cell that does not parse is an error of its line and column."""
+        env: dict[str, str] = {}
+        answers: dict[AnswerKey, Any] = {}
+        notes: dict[AnswerKey, str] = {}
+        for (what, key), cell in zip(self.columns, row, strict=True):
+            if what == "envelope":
+                env[key] = cell.strip()
+            elif what == "note":
+                if cell.strip():
+                    notes[key] = cell.strip()
+            elif what == "answer":
+                item = self.checklist.item(key[0])
+                try:
+                    file = attachments.to_attach(
+                        self.store.conn, item, cell, base=self.path.parent
+                    )  # an attachment's file, named as the export names it
+                    if file is not None:
+                        self.files.append(file)
+                        cell = file.digest
+                    value = item.parse(cell)
+                except (BadInput, AnswerError) as e:
+                    self.errors.add(line, _colname(key), str(e).split(": ", 1)[-1])
+                    continue
+                if value is not None:
+                    answers[key] = value
+        return env, answers, notes
+
+    def _envelope(self, line: int, env: dict[str, str]) -> _Envelope | None:
+        """The row's force, status, time and role, checked (None: an error was added)."""
+        force = forces.resolve(env.get("force", ""))
+        if force is None:
+            self.errors.add(line, "force", f"unknown force {env.get('force', '')!r}")
+            return None
+        status = env.get("status", "").lower()
+        status = {"complete": "final", "completed": "final"}.get(status, status)
+        if status not in ("draft", "final"):
+            self.errors.add(line, "status", f"must be draft or final, got {env.get('status')!r}")
+            return None
+        try:
+            observed = _normalise_when(env.get("observed_at", ""))
+        except AnswerError as e:
+            self.errors.add(line, "observed_at", str(e).split(": ", 1)[-1])
+            return None
+        role = env.get("observer_role") or None
+        if role is not None and role not in OBSERVER_ROLES:
+            self.errors.add(line, "observer_role", f"must be one of {', '.join(OBSERVER_ROLES)}")
+            return None
+        return _Envelope(force, status, observed, role, env)
+
+    def _identify(
+        self, line: int, row: list[str], envelope: _Envelope, answers: dict[AnswerKey, Any]
+    ) -> str | None:
+        """The row's natural key (None: it has none, or an earlier line has it too)."""
+        natural = self.checklist.natural_key
+        if natural == (INSTANCE_ID,) and not answers.get((INSTANCE_ID, "")):
+            # no submission id: the row's digest identifies it (again adds nothing)
+            digest = hashlib.sha256("\x1f".join(row).encode()).hexdigest()[:32]
+            answers[(INSTANCE_ID, "")] = f"sha256:{digest}"
+        key_values = [answers.get((k, "")) for k in natural]
+        if not all(key_part(v) for v in key_values):
+            self.errors.add(line, None, f"needs {', '.join(natural)} to identify the record")
+            return None
+        key = record_key(envelope.force, key_values)
+        if key in self.in_file:
+            self.errors.add(line, None, f"same record as line {self.in_file[key]} ({key})")
+            return None
+        self.in_file[key] = line
+        return key
+
+    def _compare(
+        self,
+        line: int,
+        record_id: str,
+        envelope: _Envelope,
+        answers: dict[AnswerKey, Any],
+        given: dict[AnswerKey, Any],
+        notes: dict[AnswerKey, str],
+    ) -> None:
+        """A row of a record already stored: the same, or its differences listed (and kept
+        to write, with --update)."""
+        fields: dict[str, Any] = {"status": envelope.status, "observed_at": envelope.observed}
+        for name in ("subject_ref", "inspection", "observer_role"):
+            if name in envelope.env:
+                fields[name] = envelope.env[name] or None
+        automatic = set(answers) - set(given)
+        diffs = _differences(self.store, record_id, fields, answers, notes, self.columns, automatic)
+        result = self.result
+        if not diffs:
+            result.already_present += 1
+            return
+        result.differing += 1
+        answered = sum(1 for change, _ in diffs if change.kind == "answer")
+        result.changed_answers += answered
+        result.changed_other += len(diffs) - answered
+        for change, old in diffs:
+            what = change.field + (f"[{change.rkey}]" if change.rkey else "")
+            result.differences.append((line, change.record_id, what, old, change.value))
+        if self.update:
+            self.changes.extend(change for change, _ in diffs)
 
 
 def _read_rows(

@@ -5,7 +5,7 @@
 -- records and conflicts are never trusted: the target derives its own. Each source's log is
 -- checked on a connection of its own beside this (fieldkit.sync.logchecks, the queries
 -- further down); the transaction commits only once every check has passed.
--- {changes}, {parents} and {heads} name the source's tables (merging._Source.table).
+-- {changes}, {parents} and {heads} name the source's tables (sources.Source.table).
 
 -- name: ingest
 -- The source's changes the log does not hold yet join it, marked as their cell's winner

@@ -17,24 +17,33 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.store import connection, digest, keys, schema, views
+from fieldkit.store import connection, keys, schema, views
 from fieldkit.store.log import FOLD_STEPS, begin_fold, close_chains, fold_after
 from fieldkit.store.store import Store
 from fieldkit.sync import checks, logchecks, packs
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS
 from fieldkit.sync.publishing import publish, remove, remove_abandoned
+from fieldkit.sync.sources import (
+    SOURCE_TABLES,
+    Source,
+    check_database,
+    check_source,
+    columns_of,
+    open_target,
+    staged_name,
+    table_names,
+    upgraded_copy,
+)
 from fieldkit.sync.trust import Admission, Policy
 
 Q = sql.queries("merge")
@@ -73,176 +82,6 @@ class MergeSummary:
 
 
 # The tables of a source the merge's SQL names by a hole (fieldkit/sql/merge.sql).
-_SOURCE_TABLES = {
-    "changes": "changes",
-    "parents": "change_parents",
-    "heads": "chain_heads",
-    "signatures": "signatures",
-    "keyring": "keyring",
-    "row_signatures": "row_signatures",
-}
-
-
-def _staged(n: int, table: str) -> str:
-    """The temp table a source beyond the ten SQLite attaches is copied into (_stage)."""
-    return f"s{n}_{table}"
-
-
-@dataclass
-class _Source:
-    path: Path
-    database_id: str
-    version: int = schema.SCHEMA_VERSION
-    read_path: Path | None = field(default=None)  # an upgraded private copy of an old source
-    n: int = 0  # its place among the merge's sources
-    name: Path | None = None  # the pack it was decrypted from (what the user named)
-    schema: str = ""  # where the merge reads it: attached as s<n>, or staged in temp
-
-    @property
-    def reading(self) -> Path:
-        return self.read_path or self.path
-
-    def _located(self, name: str) -> tuple[str, str]:
-        """(schema, table) where the merge reads one of its tables."""
-        if self.schema == "temp":
-            return "temp", _staged(self.n, name)
-        return self.schema, name
-
-    def table(self, name: str) -> str:
-        schema_name, table = self._located(name)
-        return f'{schema_name}."{table}"'
-
-    def sql(self, query: str) -> str:
-        """A merge.sql query with the source's tables in its holes."""
-        for hole, table in _SOURCE_TABLES.items():
-            query = query.replace("{" + hole + "}", self.table(table))
-        return query
-
-    def columns(self, conn: sqlite3.Connection, table: str) -> set[str] | None:
-        """The columns of one of its tables (None: it has no such table)."""
-        schema_name, name = self._located(table)
-        if name not in _tables(conn, schema_name):
-            return None
-        return set(_columns(conn, schema_name, name))
-
-
-# ------------------------------------------------------------------------ opening files
-def _uri(path: Path, mode: str) -> str:
-    return f"file:{quote(path.resolve().as_posix())}?mode={mode}"
-
-
-def _read(path: Path) -> sqlite3.Connection:
-    try:
-        return sqlite3.connect(connection.read_uri(path), uri=True, isolation_level=None)
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{path}: cannot open ({e})") from None
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _tables(conn: sqlite3.Connection, schema_name: str) -> set[str]:
-    rows = conn.execute(f"SELECT name FROM {schema_name}.sqlite_master WHERE type = 'table'")
-    return {r[0] for r in rows}
-
-
-def _columns(conn: sqlite3.Connection, schema_name: str, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f'PRAGMA {schema_name}.table_info("{table}")')]
-
-
-def _check(path: Path, *, quick_check: bool) -> tuple[str, int]:
-    """(database id, schema version) of a fieldkit database this fieldkit can read, or one
-    clear error (connection.require_fieldkit, then an integrity check). Writes nothing."""
-    version = connection.require_fieldkit(path, schema.SCHEMA_VERSION)
-    conn = _read(path)
-    try:
-        try:
-            tables = _tables(conn, "main")
-            if not {"meta", "changes"} <= tables:
-                raise BadDatabase(f"{path}: not a fieldkit database")
-            if quick_check:
-                connection.quick_check(conn, path)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
-            old_scrub = conn.execute(Q["old_scrub"]).fetchone()[0]
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
-            raise BadDatabase(f"{path}: corrupt database ({e}); restore it from a copy") from None
-    finally:
-        conn.close()
-    if not row or not row[0]:
-        raise BadDatabase(f"{path}: not a fieldkit database (no database id)")
-    if old_scrub:
-        raise BadInput(
-            f"{path}: a copy scrubbed by an older fieldkit, which kept its original's devices, "
-            "so its blanked values cannot be told from the real ones: scrub the original "
-            "again with this fieldkit and merge that copy; refused"
-        )
-    return str(row[0]), int(version)
-
-
-def check_source(path: Path, target: Path, *, quick_check: bool = True) -> _Source:
-    """Refuse, with one clear line, a source that is missing, not a fieldkit database,
-    corrupt, from a newer fieldkit, or the target file itself. A copy of the target is a
-    source like any other: unchanged it brings nothing; written since, it brings what was
-    written (copies handed out instead of merged back are a way teams work).
-
-    Without `quick_check`, SQLite's check for damage is left to the check of the source's
-    log during the merge (it reads every page: most of a second for ten inspectors'
-    files), except for a source from an older fieldkit, which is upgraded first."""
-    if _same_file(path, target):
-        raise BadInput(f"{path}: is the target database itself")
-    database_id, version = _check(path, quick_check=quick_check)
-    if not quick_check and version < schema.SCHEMA_VERSION:
-        _check(path, quick_check=True)
-    return _Source(path, database_id, version)
-
-
-def _upgraded_copy(source: _Source, stack: ExitStack) -> Path:
-    """A source made by an older fieldkit, copied (owner-only, in a private temporary
-    directory removed after the merge) and brought to this schema there: its changes get
-    the ids its own fieldkit will give them when it upgrades. The source is only read."""
-    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fieldkit-merge-")))
-    copy = tmp / "source.db"
-    connection.create_file(copy)
-    src = sqlite3.connect(connection.read_uri(source.path), uri=True)
-    dst = sqlite3.connect(str(copy))
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    Store.open(copy).close()
-    return copy
-
-
-def open_target(path: Path) -> sqlite3.Connection:
-    """A writing connection to a fieldkit database that can ATTACH read-only URIs."""
-    try:
-        conn = sqlite3.connect(
-            _uri(path, "rw"),
-            uri=True,
-            isolation_level=None,
-            timeout=connection.BUSY_TIMEOUT_MS / 1000,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {connection.BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(f"PRAGMA cache_size = {connection.CACHE_SIZE}")
-        # Temp tables (what a fold touches, the counts' deltas, sources staged beyond the
-        # ten SQLite attaches) get the same cache as the file (SQLite's default for temp is
-        # 2 MB: staging ten inspectors' logs in temp tables took 60% longer with it).
-        conn.execute(f"PRAGMA temp.cache_size = {connection.CACHE_SIZE}")
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{path}: cannot open ({e})") from None
-    digest.register(conn)
-    return conn
-
-
 # ------------------------------------------------------------------------------ merging
 def merge(
     sources: list[Path],
@@ -298,11 +137,11 @@ def _merge_files(
         done += 1
 
     created = not into.exists()
-    target_version = 0 if created else _check(into, quick_check=False)[1]
+    target_version = 0 if created else check_database(into, quick_check=False)[1]
     # A damaged source is refused before anything is written: up front when the target is
     # to be upgraded first, else by the check of its log beside the merge, which rolls back.
     upfront = not created and target_version < schema.SCHEMA_VERSION
-    checked: list[_Source] = []
+    checked: list[Source] = []
     for path in paths:
         tick(f"checking {path.name}")
         checked.append(check_source(path, into, quick_check=upfront))
@@ -310,7 +149,7 @@ def _merge_files(
     checks.check_sources(paths, into)  # definitions and register rows (fieldkit/sync/checks.py)
     for source in checked:
         if source.version < schema.SCHEMA_VERSION:
-            source.read_path = _upgraded_copy(source, stack)
+            source.read_path = upgraded_copy(source, stack)
 
     # Only now is anything written: a new target, or an older one migrated (with a backup).
     # A new target is built under a hidden name beside it and given its name once whole,
@@ -354,19 +193,19 @@ def _detach_all(conn: sqlite3.Connection) -> None:
             conn.execute(f"DETACH DATABASE {name}")
 
 
-def _stage(conn: sqlite3.Connection, source: _Source) -> None:
+def _stage(conn: sqlite3.Connection, source: Source) -> None:
     """A source beyond what SQLite attaches at once (ten files), copied into temp tables
     (temp."s<n>_<table>") before the transaction, in one read of it."""
     _attach(conn, source.reading, "stage")
     try:
         conn.execute("BEGIN")
-        for table in (*_SOURCE_TABLES.values(), *DEFINITION_TABLES, *APPEND_ONLY_TABLES):
-            if table in _tables(conn, "stage"):
-                staged = _staged(source.n, table)
+        for table in (*SOURCE_TABLES.values(), *DEFINITION_TABLES, *APPEND_ONLY_TABLES):
+            if table in table_names(conn, "stage"):
+                staged = staged_name(source.n, table)
                 conn.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
                 conn.execute(f'CREATE TEMP TABLE "{staged}" AS SELECT * FROM stage."{table}"')
         # (the log's ids looked up as in the file: merge.sql holds, for the chains' tips)
-        log = _staged(source.n, "changes")
+        log = staged_name(source.n, "changes")
         conn.execute(f'CREATE INDEX temp."{log}_id" ON "{log}" (id)')
         conn.execute("COMMIT")
     except sqlite3.DatabaseError as e:
@@ -378,18 +217,18 @@ def _stage(conn: sqlite3.Connection, source: _Source) -> None:
     source.schema = "temp"
 
 
-def _union_inserts(conn: sqlite3.Connection, source: _Source) -> list[str]:
+def _union_inserts(conn: sqlite3.Connection, source: Source) -> list[str]:
     """The statements that add the source's rows of the plain-union tables (definitions
     first) to the target: only the columns both databases have."""
     inserts: list[str] = []
-    main_tables = _tables(conn, "main")
+    maintables = table_names(conn, "main")
     for table in DEFINITION_TABLES + APPEND_ONLY_TABLES:
-        if table not in main_tables:
+        if table not in maintables:
             continue
         theirs = source.columns(conn, table)
         if theirs is None:
             continue
-        cols = ", ".join(f'"{c}"' for c in _columns(conn, "main", table) if c in theirs)
+        cols = ", ".join(f'"{c}"' for c in columns_of(conn, "main", table) if c in theirs)
         inserts.append(
             f'INSERT OR IGNORE INTO main."{table}" ({cols}) SELECT {cols} FROM {source.table(table)}'
         )
@@ -419,7 +258,7 @@ def _count_conflicts(conn: sqlite3.Connection) -> dict[int, int]:
 def _merge(
     conn: sqlite3.Connection,
     target: Path,
-    sources: list[_Source],
+    sources: list[Source],
     tick: Callable[[str], None],
     clock_skew_ms: int,
     trust: Policy,
@@ -460,14 +299,14 @@ def _merge(
                         for s, h in zip(sources, held, strict=True)
                     ]
                     admission = Admission.start(conn, trust.signer, trust.trust_new)
-                    return _fold(conn, target, sources, held, checks, tick, admission)
+                    merged = _fold(conn, target, sources, held, checks, tick, admission)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)  # (Ctrl-C: no further source)
                 raise
-    raise AssertionError("unreachable")  # (for type checkers: the with block returns)
+    return merged
 
 
-def _tips_held(conn: sqlite3.Connection, source: _Source, lo: int) -> bool:
+def _tips_held(conn: sqlite3.Connection, source: Source, lo: int) -> bool:
     """Does the target hold the tips of all the source's chains (so nothing it holds is new)?
     A source this cannot be asked of is read (and refused, in its turn, by its check)."""
     try:
@@ -478,8 +317,8 @@ def _tips_held(conn: sqlite3.Connection, source: _Source, lo: int) -> bool:
 
 def _start_check(
     pool: ThreadPoolExecutor,
-    source: _Source,
-    sources: list[_Source],
+    source: Source,
+    sources: list[Source],
     target: Path,
     clock_skew_ms: int,
     turn: threading.Lock | None,
@@ -496,7 +335,7 @@ def _start_check(
 
 
 def _chain_tips(
-    conn: sqlite3.Connection, sources: list[_Source], logs: list[logchecks.SourceLog]
+    conn: sqlite3.Connection, sources: list[Source], logs: list[logchecks.SourceLog]
 ) -> tuple[set[bytes], set[bytes]]:
     """The chains' new tips and what the new changes name outside themselves, from the
     sources' checks: a source's tip is not one if a change it names leaves a source's new
@@ -532,8 +371,7 @@ _SOURCE_FAULTS = frozenset({"SQLITE_ERROR", "SQLITE_CORRUPT", "SQLITE_NOTADB", "
 
 def _bring(
     conn: sqlite3.Connection,
-    source: _Source,
-    sources: list[_Source],
+    source: Source,
     held: bool,
     checks: list[Future[logchecks.SourceLog]],
 ) -> tuple[int, int]:
@@ -562,7 +400,7 @@ def _bring(
 def _fold(
     conn: sqlite3.Connection,
     target: Path,
-    sources: list[_Source],
+    sources: list[Source],
     held: list[bool],
     checks: list[Future[logchecks.SourceLog]],
     tick: Callable[[str], None],
@@ -575,7 +413,7 @@ def _fold(
     sizes, changes = [], {}
     for source, holds in zip(sources, held, strict=True):
         tick(f"reading {source.path.name}")
-        size, changes[source.n] = _bring(conn, source, sources, holds, checks)
+        size, changes[source.n] = _bring(conn, source, holds, checks)
         sizes.append(size)
     new_versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
     try:

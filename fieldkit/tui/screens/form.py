@@ -26,6 +26,7 @@ from fieldkit.tui.keys import key_table
 from fieldkit.tui.languages import language_name, languages_of, message_in, next_language
 from fieldkit.tui.plain import Static
 from fieldkit.tui.screens.form_layout import Row, build, set_row, widget_id
+from fieldkit.tui.screens.form_moves import FormMoves
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.add_instance import AddInstance
@@ -40,7 +41,7 @@ from fieldkit.tui.writes import attempt
 NAV_MIN_WIDTH = 100
 
 
-class FormScreen(Screen[None]):
+class FormScreen(FormMoves, Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given; what
     to write, and what to say after, is the form's flow (fieldkit.tui.form_flow)."""
 
@@ -225,18 +226,6 @@ class FormScreen(Screen[None]):
                 nav.refresh()
 
     # ------------------------------------------------------------ navigation
-    def _focus_index(self, index: int) -> None:
-        if not self.entries:
-            return
-        index = max(0, min(index, len(self.entries) - 1))
-        self.index = index
-        row = self.rows[self.entries[index].key]
-        # set_focus, not widget.focus(): the latter waits for the next turn of the loop,
-        # and the next key must already go to the new question
-        self.set_focus(row.input if isinstance(row, TextRow) else row, scroll_visible=False)
-        self.call_after_refresh(self._scroll_to, row)
-        self._refresh_chrome(data=False)
-
     def on_resize(self) -> None:
         """After the terminal changes size the focused question is still on screen."""
         self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
@@ -248,21 +237,6 @@ class FormScreen(Screen[None]):
         target = row if row is not None else focused
         if target is not None:
             self.call_after_refresh(self._scroll_to, target)
-
-    def _scroll_to(self, row: Widget) -> None:
-        """Bring the row into view, scrolling only when it is not (the hints are in their
-        own panel, so the row alone must show): moving between rows on screen scrolls and
-        repaints nothing else."""
-        items = self.query_one("#items", VerticalScroll)
-        items.scroll_to_widget(row, animate=False, immediate=True)
-
-    def _row_of(self, widget: Widget | None) -> Row | None:
-        node = widget
-        while node is not None:
-            if isinstance(node, ChoiceRow | TextRow):
-                return node
-            node = node.parent  # type: ignore[assignment]
-        return None
 
     def _show_hints(self) -> None:
         """The focused question's keys and help, in the panel below the form."""
@@ -288,73 +262,6 @@ class FormScreen(Screen[None]):
             text = row.input.value
             return self._save(row.entry.key, text if text.strip() else None)
         return True
-
-    def action_move(self, delta: int) -> None:
-        """To the next (1) or previous (-1) question that can be answered, in screen
-        order; 'add another ...' lines of open repeat sections are stops too."""
-        if not self._save_if_dirty():
-            return
-        focused = self.focused
-        here: Widget | None = focused if isinstance(focused, AddInstance) else None
-        if here is None and self.entries:
-            here = self.rows[self.entries[self.index].key]
-        target = self._dom_step(here, delta) if here is not None else None
-        if target is None:
-            status = self.query_one(SaveStatus)
-            if delta > 0 and status.level != "warning":  # a privacy warning stays
-                status.show("Last question. ctrl+f finalises the record; Esc goes back.", "info")
-            return
-        if isinstance(target, AddInstance):
-            self.set_focus(target, scroll_visible=False)
-            self.call_after_refresh(self._scroll_to, target)
-            return
-        self._focus_key(target.entry.key)
-
-    def _dom_step(self, widget: Widget, delta: int) -> Widget | None:
-        children = list(self.query_one("#items", VerticalScroll).children)
-        try:
-            i = children.index(widget)
-        except ValueError:
-            return None
-        j = i + delta
-        while 0 <= j < len(children):
-            w = children[j]
-            if isinstance(w, AddInstance):
-                return w
-            if isinstance(w, ChoiceRow | TextRow) and self.model.navigable(w.entry):
-                return w
-            j += delta
-        return None
-
-    def _focus_key(self, key: AnswerKey) -> None:
-        for i, e in enumerate(self.entries):
-            if e.key == key:
-                self._focus_index(i)
-                return
-
-    def action_group(self, delta: int) -> None:
-        if not self.entries or not self._save_if_dirty():
-            return
-        groups: list[Group] = []
-        for e in self.entries:
-            if not groups or groups[-1] != e.group:
-                groups.append(e.group)
-        current = self.entries[self.index].group
-        gi = groups.index(current) + delta
-        if not 0 <= gi < len(groups):
-            return
-        target = groups[gi]
-        for i, e in enumerate(self.entries):
-            if e.group == target:
-                self._focus_index(self.model.first_navigable(self.entries, i))
-                return
-
-    def _advance_from(self, key: AnswerKey) -> None:
-        for i, e in enumerate(self.entries):
-            if e.key == key:
-                self.index = i
-                break
-        self.action_move(1)
 
     # ------------------------------------------------------------------ keys
     async def sync_key(self, event: events.Key) -> bool:

@@ -31,6 +31,7 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow  # the demo database
 @pytest.mark.parametrize("checklist", CHECKLISTS)
 def test_an_unchanged_export_imports_with_no_differences(
     cli: Cli, demo_copy: Path, tmp_path: Path, checklist: str
@@ -49,6 +50,7 @@ def test_an_unchanged_export_imports_with_no_differences(
     assert sha(demo_copy) == before
 
 
+@pytest.mark.slow  # the demo database
 def test_a_corrected_export_is_listed_exits_1_and_update_applies_it(
     cli: Cli, demo_copy: Path, tmp_path: Path
 ) -> None:

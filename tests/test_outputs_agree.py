@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from helpers.workbook import table
 from openpyxl import load_workbook
 from typer.testing import Result
@@ -50,6 +51,7 @@ class Rows(HTMLParser):
             self._cell.append(data)
 
 
+@pytest.mark.slow  # the demo database
 async def test_every_output_shows_the_same_numbers(
     demo_db: Path, cli: Cli, tmp_path: Path, plugins: None
 ) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from helpers.records import call, case_file
 from typer.testing import Result
 
@@ -73,6 +74,7 @@ async def test_every_table_and_column_has_a_title_and_description(
     assert "Body-worn video cameras used" in html  # question text beside the item id
 
 
+@pytest.mark.slow  # the demo database
 async def test_canned_queries_read_the_same_numbers_as_the_report(
     demo_db: Path, plugins: None
 ) -> None:

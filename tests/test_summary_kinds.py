@@ -208,6 +208,7 @@ def test_table1_and_figure6_over_a_merged_database(
     assert (got["national"]["rate_2015"], got["national"]["rate_2013"]) == mine["national"]
 
 
+@pytest.mark.slow  # the demo database
 def test_the_demo_has_one_inconsistent_return_and_one_outlier(
     demo_db: Path, cli: Callable[..., Result]
 ) -> None:

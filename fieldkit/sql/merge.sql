@@ -190,12 +190,13 @@ END;
 -- In one pass: the source's new changes, with the twelve values a change's id is the digest
 -- of, in fieldkit.store.digest.change_id's order, then the id (further parents as
 -- change_id takes them: upper-case hex in byte order, concatenated; few changes have any);
--- and any change the target holds that the source says differently (held = 1).
+-- and any change the target holds that the source says differently (held = 1). Python reads
+-- the columns by name (fieldkit.sync.logchecks.SOURCE_CHANGE).
 SELECT s.device_id, s.seq, s.hlc, s.record_id, s.kind, s.field, s.rkey, s.value, s.author,
        s.parent,
        (SELECT group_concat(h, '') FROM (
           SELECT hex(p.parent) AS h FROM main.change_parents p
-          WHERE p.child = s.id ORDER BY p.parent)),
+          WHERE p.child = s.id ORDER BY p.parent)) AS parents,
        s.prev, s.id, m.id IS NOT NULL AS held
 FROM main.changes s
 LEFT JOIN target.changes m ON m.id = s.id

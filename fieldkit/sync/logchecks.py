@@ -28,6 +28,17 @@ from fieldkit.sync import rowchecks, sigchecks
 
 Q = sql.queries("merge")
 
+# The columns of merge.sql source_changes, in its order: a change's twelve content values
+# (digest.change_id's order), its id and whether the target holds it said differently.
+# Rows are read by these names (a test holds them to the query's own column names).
+SOURCE_CHANGE = (
+    "device_id", "seq", "hlc", "record_id", "kind", "field", "rkey", "value", "author",
+    "parent", "parents", "prev", "id", "held",
+)  # fmt: skip
+DEVICE, SEQ, HLC, RECORD, KIND, FIELD, RKEY, VALUE, AUTHOR, PARENT, PARENTS, PREV, ID, HELD = range(
+    len(SOURCE_CHANGE)
+)
+
 DAY_MS = 24 * 3600 * 1000
 # How far ahead of this machine's clock a source's changes may be dated, by default.
 DEFAULT_CLOCK_SKEW_MS = DAY_MS
@@ -132,7 +143,8 @@ def _check_source_log(
                 "(deleted?): refused"
             )
         if found.edited is not None:
-            _refuse_edited(conn, path, target, found.edited[12], *found.edited[:2], others)
+            edited = found.edited
+            _refuse_edited(conn, path, target, edited[ID], edited[DEVICE], edited[SEQ], others)
         if found.first is not None:
             _refuse_break(path, *found.first)
         new, named, outside = found.new, set(), set()
@@ -182,10 +194,10 @@ def _pass(conn: sqlite3.Connection, limit: int) -> _Found:
     with closing(conn.execute(Q["source_changes"])) as cur:
         cur.row_factory = None
         for row in cur:
-            if row[13]:
-                found.held = (row[12], row[0], row[1])
+            if row[HELD]:
+                found.held = (row[ID], row[DEVICE], row[SEQ])
                 return found
-            device, seq, hlc, ident, prev = row[0], row[1], row[2], row[12], row[11]
+            device, seq, hlc, ident, prev = row[DEVICE], row[SEQ], row[HLC], row[ID], row[PREV]
             if not (
                 type(ident) is bytes
                 and len(ident) == digest.ID_BYTES
@@ -195,20 +207,20 @@ def _pass(conn: sqlite3.Connection, limit: int) -> _Found:
                 and seq >= 1
                 and type(device) is str
                 and device
-                and row[4] in _KINDS
-                and type(row[3]) is str
-                and type(row[5]) is str
-                and type(row[6]) is str
-                and (row[9] is None or type(row[9]) is bytes)
+                and row[KIND] in _KINDS
+                and type(row[RECORD]) is str
+                and type(row[FIELD]) is str
+                and type(row[RKEY]) is str
+                and (row[PARENT] is None or type(row[PARENT]) is bytes)
                 and (prev is None or type(prev) is bytes)
             ):
                 found.malformed = True  # (said after the pass: a held one comes first)
                 continue
             if found.edited is not None or found.malformed:
                 continue
-            content = row[:12]
-            if content[10] == "":  # further parents whose hex is empty: as change_id() says
-                content = (*content[:10], None, content[11])
+            content = row[:ID]
+            if content[PARENTS] == "":  # further parents whose hex is empty: as change_id() says
+                content = (*content[:PARENTS], None, content[PREV])
             if content_id(content) != ident:
                 found.edited = row
                 continue

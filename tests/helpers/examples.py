@@ -2,7 +2,7 @@
 
 Two profiles, chosen in tests/conftest.py: `ci` (with --hypothesis-profile=ci, as .ci/run
 passes, or when the CI environment variable is set) runs every test's full count; `dev`, the
-everyday loop, runs a third of it (or the `dev` count a test names). A test says its full count:
+everyday loop, runs a fifth of it (or the `dev` count a test names). A test says its full count:
 @settings(max_examples=examples(60)).
 Neither profile has a deadline: a loaded machine is slow, not wrong.
 """
@@ -14,7 +14,7 @@ import os
 
 from hypothesis import settings
 
-SHARE_IN_DEV = 3
+SHARE_IN_DEV = 5
 
 settings.register_profile("ci", deadline=None)
 settings.register_profile("dev", deadline=None, max_examples=math.ceil(100 / SHARE_IN_DEV))
@@ -26,7 +26,7 @@ def profile_for_environment() -> str:
 
 
 def examples(full: int, *, dev: int | None = None) -> int:
-    """`full` under the ci profile; otherwise a third of it (at least 2), or `dev` for a
+    """`full` under the ci profile; otherwise a fifth of it (at least 2), or `dev` for a
     test whose every example builds and folds whole databases (the everyday loop's time)."""
     if settings.get_current_profile_name() == "ci":
         return full

@@ -15,6 +15,7 @@ from typing import Any
 
 from fieldkit import forces
 from fieldkit.checklists import NA, UNKNOWN, AnswerKey, Checklist, Item, apply_rules
+from fieldkit.checklists.kinds import YESNO_KINDS
 from fieldkit.store import Store, keys
 from fieldkit.store.log import COUNTER_BITS, write_stamped
 from fieldkit.store.schema import install_checklist
@@ -153,7 +154,7 @@ def _value(item: Item, rng: random.Random, when: datetime, ctx: dict[str, Any]) 
     k = item.kind
     if item.na and item.na_when is None and rng.random() < ctx.get("p_na", 0.08):
         return NA
-    if k in ("yn", "ynna"):
+    if k in YESNO_KINDS:
         return "yes" if rng.random() < YES_RATES.get(item.id, 0.72) else "no"
     if k == "q4":
         return rng.choices((1, 2, 3, 4), Q4_WEIGHTS)[0]

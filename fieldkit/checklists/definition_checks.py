@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fieldkit.checklists.errors import ChecklistError
 from fieldkit.checklists.expr import Expr, ExprError
+from fieldkit.checklists.kinds import INTEGER_KINDS, QUANTITY_KINDS, YESNO_KINDS
 from fieldkit.checklists.model import CHOICE_KINDS, Checklist
 
 
@@ -35,16 +36,16 @@ def check_links(checklist: Checklist, origin: str) -> None:
             raise ChecklistError(f"{where}: na_when names missing item {item.na_when.item!r}")
         if target.id == item.id:
             raise ChecklistError(f"{where}: na_when names the item itself")
-        if target.kind in CHOICE_KINDS or target.kind in ("yn", "ynna"):
+        if target.kind in CHOICE_KINDS or target.kind in YESNO_KINDS:
             codes = {c.code for c in target.choices} | {"na", "unknown"}
-            if target.kind in ("yn", "ynna"):
+            if target.kind in YESNO_KINDS:
                 codes = {"yes", "no", "na"}
             for v in item.na_when.values:
                 if v not in codes:
                     raise ChecklistError(
                         f"{where}: na_when value {v!r} is not an answer of {target.id}"
                     )
-        elif target.kind in ("count", "minutes", "q4"):
+        elif target.kind in INTEGER_KINDS:
             for v in item.na_when.values:
                 if not (v.isdigit() or v in ("na", "unknown")):
                     raise ChecklistError(
@@ -61,7 +62,7 @@ def _collection(checklist: Checklist, origin: str) -> None:
             item = items.get(iid)
             if item is None:
                 continue  # named by the caller's check
-            if summary.kind == "rates" and item.kind not in ("count", "minutes"):
+            if summary.kind == "rates" and item.kind not in QUANTITY_KINDS:
                 raise ChecklistError(
                     f"{origin}: summary {summary.id}: {iid!r} is a {item.kind} item, not a count"
                 )
@@ -77,7 +78,7 @@ def _collection(checklist: Checklist, origin: str) -> None:
     for key in (r.period_item, r.agreed_item):
         if key not in items:
             raise ChecklistError(f"{origin}: returns names missing item {key!r}")
-    if items[r.agreed_item].kind not in ("yn", "ynna"):
+    if items[r.agreed_item].kind not in YESNO_KINDS:
         raise ChecklistError(f"{origin}: returns.agreed_item must be a yes/no item")
     for rule in r.rules:
         _expression(checklist, rule.check, f"{origin}: returns rule {rule.id}")

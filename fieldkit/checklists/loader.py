@@ -11,6 +11,7 @@ from typing import Any
 
 from fieldkit.checklists import collection, definition_checks
 from fieldkit.checklists.errors import ChecklistError as ChecklistError
+from fieldkit.checklists.kinds import NUMBER_KINDS
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
     KINDS,
@@ -43,7 +44,6 @@ MAX_VERSION = 2**53 - 1  # exact in SQLite, JSON and JavaScript alike
 # with its group path when the name alone is not unique (`household/name`)
 ITEM_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*(/[A-Za-z_][A-Za-z0-9_.\-]*)*$")
 RULE_OPS = ("equals", "not_equals", "in", "not_in")
-NUMBER_KINDS = ("count", "minutes", "q4", "decimal")
 TOP_KEYS = (
     "id",
     "version",

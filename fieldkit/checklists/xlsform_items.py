@@ -7,11 +7,11 @@ import json
 import re
 from typing import Any
 
+from fieldkit.checklists.kinds import NUMBER_KINDS, QUANTITY_KINDS
 from fieldkit.checklists.xlsform_book import Row, XLSFormError, flag, text
 from fieldkit.checklists.xlsform_types import TypeOf, type_constraint
 
 NA_CODES = ("na", "n_a", "not_applicable", "notapplicable", "n/a")
-NUMBER_KINDS = ("count", "minutes", "q4", "decimal")
 _RANGE = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$")
 _RANGE_FLIPPED = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(>=|<=|>|<)\s*\.$")
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
@@ -259,7 +259,7 @@ class ItemReader:
                 lo, hi = bounds
                 if kind == "q4" and (lo, hi) == (1, 4):
                     lo = hi = None
-                if kind in ("count", "minutes") and lo == 0 and hi is None:
+                if kind in QUANTITY_KINDS and lo == 0 and hi is None:
                     lo = None
                 if lo is not None and lo < 0 and kind != "decimal":
                     item["constraint"] = r.expression(constraint, row, "constraint")

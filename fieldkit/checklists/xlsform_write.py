@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from fieldkit.checklists.kinds import NUMBER_KINDS
 from fieldkit.checklists.model import Checklist, Item, Section
 from fieldkit.checklists.xlsform_read import rule_as_relevant
 from fieldkit.files import replace_privately
@@ -182,9 +183,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 row["required"] = "yes" if item.required else "no"
             if item.computed is not None:
                 row["calculation"] = refs_as_xlsform(item.formula, ids)
-            parts = (
-                [_constraint(item)] if item.kind in ("count", "minutes", "q4", "decimal") else []
-            )
+            parts = [_constraint(item)] if item.kind in NUMBER_KINDS else []
             if item.constraint is not None:
                 parts.append(refs_as_xlsform(item.constraint.text, ids))
             parts = [p for p in parts if p]

@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from fieldkit import forces
 from fieldkit.checklists import Checklist, Item
+from fieldkit.checklists.kinds import QUANTITY_KINDS, YESNO_KINDS
 from fieldkit.errors import BadInput
 from fieldkit.files import replace_privately
 
@@ -22,7 +23,6 @@ SHEET = "Return"
 FIRST_ROW = 8  # the first question's row
 ID_COL, PROMPT_COL, FIGURE_COL, HELP_COL = "A", "B", "C", "D"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-NUMBER_KINDS = ("count", "minutes")
 
 
 def collection_of(checklist: Checklist) -> None:
@@ -48,16 +48,16 @@ def questions(checklist: Checklist) -> list[Item]:
 
 def _guidance(item: Item) -> str:
     parts = [item.help] if item.help else []
-    if item.kind in NUMBER_KINDS:
+    if item.kind in QUANTITY_KINDS:
         parts.append("A whole number" + (', or "unknown"' if item.unknown else "") + ".")
-    elif item.kind in ("yn", "ynna"):
+    elif item.kind in YESNO_KINDS:
         parts.append("yes or no" + (', or "unknown"' if item.unknown else "") + ".")
     return " ".join(parts)
 
 
 def _validation(item: Item, cell: str) -> DataValidation | None:
     """Excel's check of a figure cell, as the form says."""
-    if item.kind in NUMBER_KINDS:
+    if item.kind in QUANTITY_KINDS:
         low = int(item.minimum) if item.minimum is not None else 0
         bound = f"{cell}>={low}" + (
             f",{cell}<={int(item.maximum)}" if item.maximum is not None else ""
@@ -66,7 +66,7 @@ def _validation(item: Item, cell: str) -> DataValidation | None:
         formula = f'OR({number},LOWER({cell})="unknown")' if item.unknown else number
         dv = DataValidation(type="custom", formula1=formula, allow_blank=True)
         dv.error = "A whole number" + (', or "unknown"' if item.unknown else "")
-    elif item.kind in ("yn", "ynna"):
+    elif item.kind in YESNO_KINDS:
         options = "yes,no" + (",unknown" if item.unknown else "")
         dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
         dv.error = "yes or no"

@@ -25,7 +25,14 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from fieldkit.checklists import NA, UNKNOWN, AnswerKey, Item
-from fieldkit.checklists.model import GEO_KINDS, KIND_LABELS, Q4_LABELS, YESNO_KINDS, Choice
+from fieldkit.checklists.kinds import QUANTITY_KINDS
+from fieldkit.checklists.model import (
+    GEO_KINDS,
+    KIND_LABELS,
+    Q4_LABELS,
+    YESNO_KINDS,
+    Choice,
+)
 from fieldkit.checklists.words import digits_hint, na_condition
 from fieldkit.tui import intents as it
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
@@ -497,7 +504,7 @@ class TextRow(Vertical):
         if kind == "decimal":
             extra = ", or u if unknown" if self.item.unknown else ""
             return f"a number{extra}" + (", na if n/a" if self.item.na_allowed else "")
-        if kind in ("count", "minutes"):
+        if kind in QUANTITY_KINDS:
             extra = ", or u if unknown" if self.item.unknown else ""
             return f"a whole number{extra}" + (", na if n/a" if self.item.na_allowed else "")
         if kind in GEO_KINDS:

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from helpers.form import cells, typed
 from helpers.tui import key_of, screen_text
-from openpyxl import Workbook
+from helpers.xlsforms import write_form
 from typer.testing import Result
 
 from fieldkit.context import InspectionContext
@@ -31,22 +31,22 @@ DIGEST = hashlib.sha256(PHOTO).hexdigest()
 
 
 def desk_form(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "survey"
-    for r in [
-        ["type", "name", "label", "required", "media::image"],
-        ["text", "site", "Site", "yes", "desk.png"],
-        ["image", "photo", "Photo of the desk", "yes", ""],
-        ["file", "doc", "A document", "no", ""],
-        ["osm", "map", "The building", "no", ""],
-    ]:
-        ws.append(r)
-    settings = wb.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "fieldkit::app_order"])
-    settings.append(["Desk visit", "desk", "1", 1])
-    wb.save(path)
-    return path
+    return write_form(
+        path,
+        [
+            ["text", "site", "Site", "yes", "desk.png"],
+            ["image", "photo", "Photo of the desk", "yes", ""],
+            ["file", "doc", "A document", "no", ""],
+            ["osm", "map", "The building", "no", ""],
+        ],
+        settings={
+            "form_title": "Desk visit",
+            "form_id": "desk",
+            "version": "1",
+            "fieldkit::app_order": 1,
+        },
+        header=["type", "name", "label", "required", "media::image"],
+    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpers.form import cells, typed
 from helpers.tui import key_of, screen_text
-from openpyxl import Workbook
+from helpers.xlsforms import write_form
 from typer.testing import Result
 
 from fieldkit.checklists.model import check_consistency, instance_keys, missing_required
@@ -23,28 +23,23 @@ Cli = Callable[..., Result]
 
 
 def household(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "survey"
-    for r in [
-        ["type", "name", "label", "required", "repeat_count"],
-        ["start", "start", "", "", ""],
-        ["today", "today", "", "", ""],
-        ["deviceid", "device", "", "", ""],
-        ["username", "who", "", "", ""],
-        ["end", "end", "", "", ""],
-        ["text", "ref", "Reference", "yes", ""],
-        ["integer", "people", "How many people?", "yes", ""],
-        ["begin repeat", "person", "Person", "", "${people}"],
-        ["text", "pname", "Name", "yes", ""],
-        ["end repeat", "", "", "", ""],
-    ]:
-        ws.append(r)
-    settings = wb.create_sheet("settings")
-    settings.append(["form_id", "fieldkit::natural_key", "fieldkit::app_order"])
-    settings.append(["household", "ref", 1])
-    wb.save(path)
-    return path
+    return write_form(
+        path,
+        [
+            ["start", "start", "", "", ""],
+            ["today", "today", "", "", ""],
+            ["deviceid", "device", "", "", ""],
+            ["username", "who", "", "", ""],
+            ["end", "end", "", "", ""],
+            ["text", "ref", "Reference", "yes", ""],
+            ["integer", "people", "How many people?", "yes", ""],
+            ["begin repeat", "person", "Person", "", "${people}"],
+            ["text", "pname", "Name", "yes", ""],
+            ["end repeat", "", "", "", ""],
+        ],
+        settings={"form_id": "household", "fieldkit::natural_key": "ref", "fieldkit::app_order": 1},
+        header=["type", "name", "label", "required", "repeat_count"],
+    )
 
 
 def test_the_count_gives_the_instances_and_refuses_one_beyond(tmp_path: Path) -> None:

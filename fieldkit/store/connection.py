@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import random
 import sqlite3
 import struct
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +19,8 @@ from fieldkit.store import digest
 APPLICATION_ID = 0x464B4954  # "FKIT"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+# Waiting for the write lock (see begin): each try waits at most this long.
+BEGIN_TRY_MS = 20
 # Page cache per connection, in KiB (negative): room for the indexes a bulk write (demo,
 # import, merge) updates at random places: change ids and cells' keys are not in write
 # order. Memory is taken only as pages are used.
@@ -214,7 +218,7 @@ def create_file(path: Path) -> None:
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any error: all or nothing."""
-    conn.execute(f"BEGIN {mode}")
+    begin(conn, mode)
     try:
         yield conn
     except BaseException:
@@ -223,3 +227,23 @@ def transaction(conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[s
         raise
     else:
         conn.execute("COMMIT")
+
+
+def begin(conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> None:
+    """BEGIN a transaction, waiting as long as the connection's busy timeout for another
+    writer, in short tries a few random milliseconds apart: fair to a writer that never
+    pauses for long (SQLite's own handler backs off to a try every 100 ms)."""
+    timeout_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    deadline = time.monotonic() + timeout_ms / 1000
+    conn.execute(f"PRAGMA busy_timeout = {min(timeout_ms, BEGIN_TRY_MS)}")
+    try:
+        while True:
+            try:
+                conn.execute(f"BEGIN {mode}")
+                return
+            except sqlite3.OperationalError as e:
+                if not is_busy(e) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(random.uniform(0.0005, 0.003))
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")

@@ -17,7 +17,7 @@ from fieldkit import forces as forces_data
 from fieldkit import sql
 from fieldkit.checklists import Checklist, load_all
 from fieldkit.store import views
-from fieldkit.store.connection import APPLICATION_ID, run_script
+from fieldkit.store.connection import APPLICATION_ID, begin, run_script
 from fieldkit.store.definitions import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
 STEPS = sql.schema_steps()
@@ -81,7 +81,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
-    conn.execute("BEGIN IMMEDIATE")
+    begin(conn)
     try:
         _migrations().apply(db)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

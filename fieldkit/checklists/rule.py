@@ -37,3 +37,26 @@ def stored_text(value: Any) -> str:
     if isinstance(value, list):
         return json.dumps(value)
     return str(value)
+
+
+def rule_as_relevant(rule: Any) -> str:
+    """An na_when rule written as the XLSForm `relevant` that has the same effect (with
+    bare ids: the caller adds ${...})."""
+    if not isinstance(rule, dict) or "item" not in rule:
+        return ""
+    x = rule["item"]
+
+    def q(v: Any) -> str:
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        return "'" + str(v).replace("'", "") + "'"
+
+    if "equals" in rule:
+        return f"{x} != {q(rule['equals'])}"
+    if "not_equals" in rule:
+        return f"{x} = {q(rule['not_equals'])}"
+    if "in" in rule:
+        return " and ".join(f"{x} != {q(v)}" for v in rule["in"])
+    if "not_in" in rule:
+        return " or ".join(f"{x} = {q(v)}" for v in rule["not_in"])
+    return ""

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fieldkit.checklists.kinds import KIND, MOMENT_KINDS, NUMBER_KINDS, TYPED_KINDS
 from fieldkit.checklists.model import (
     KIND_LABELS,
     NA,
@@ -142,10 +143,10 @@ def kind_guide(checklist: Checklist) -> list[tuple[str, str]]:
             rows.append((f"1-{min(most, 9)}", f"one of a list{two}; Enter: the list"))
         else:
             rows.append(("digits", f"any-of lists: each ticks or unticks one{two}"))
-    if kinds & {"count", "minutes", "decimal"}:
+    if kinds & (set(NUMBER_KINDS) & set(TYPED_KINDS)):
         unknown = "; u = unknown where allowed" if any(i.unknown for i in items) else ""
         rows.append(("number", f"type it and Enter{unknown}"))
-    if kinds & {"date", "time", "datetime"}:
+    if kinds & set(MOMENT_KINDS):
         rows.append(("date", "YYYY-MM-DD (time HH:MM); Enter on empty or ctrl+t = now"))
     if "text" in kinds:
         rows.append(("text", "type, Enter saves (also a second after you stop typing)"))
@@ -154,23 +155,12 @@ def kind_guide(checklist: Checklist) -> list[tuple[str, str]]:
     return rows
 
 
-_TYPED = {
-    "count": "a whole number, then Enter",
-    "minutes": "minutes, a whole number, then Enter",
-    "decimal": "a number, then Enter",
-    "date": "YYYY-MM-DD; Enter on empty or ctrl+t = today",
-    "time": "HH:MM; Enter on empty or ctrl+t = now",
-    "datetime": "YYYY-MM-DDTHH:MM; Enter on empty or ctrl+t = now",
-    "text": "type, Enter saves",
-    "derived": "worked out from other answers",
-}
-
-
 def question_guide(checklist: Checklist, item: Item) -> list[tuple[str, str]]:
     """One question: its kind with the keys that answer it and their labels, and when it
     is n/a (by judgement, or by a rule on another answer)."""
     keys = "  ".join(f"{k} {label}" for k, label in answer_keys(item))
-    typed = _TYPED.get(item.kind, "")
+    kind = KIND.get(item.kind)
+    typed = kind.accepts if kind is not None and kind.keyed != "keys" else ""
     if typed:
         keys = typed + (f"; {keys}" if keys else "")
     rows: list[tuple[str, str]] = [(kind_words(item.kind), keys)]

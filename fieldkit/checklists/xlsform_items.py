@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from fieldkit.checklists.kinds import NUMBER_KINDS, QUANTITY_KINDS
+from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.checklists.xlsform_book import Row, XLSFormError, flag, text
 from fieldkit.checklists.xlsform_types import TypeOf, type_constraint
 
@@ -352,26 +353,3 @@ class ItemReader:
             item["relevant"] = (
                 relevant[0] if len(relevant) == 1 else " and ".join(f"({x})" for x in relevant)
             )
-
-
-def rule_as_relevant(rule: Any) -> str:
-    """An na_when rule written as the XLSForm `relevant` that has the same effect (with
-    bare ids: the caller adds ${...})."""
-    if not isinstance(rule, dict) or "item" not in rule:
-        return ""
-    x = rule["item"]
-
-    def q(v: Any) -> str:
-        if isinstance(v, bool):
-            v = "yes" if v else "no"
-        return "'" + str(v).replace("'", "") + "'"
-
-    if "equals" in rule:
-        return f"{x} != {q(rule['equals'])}"
-    if "not_equals" in rule:
-        return f"{x} = {q(rule['not_equals'])}"
-    if "in" in rule:
-        return " and ".join(f"{x} != {q(v)}" for v in rule["in"])
-    if "not_in" in rule:
-        return " or ".join(f"{x} = {q(v)}" for v in rule["not_in"])
-    return ""

@@ -25,6 +25,7 @@ from fieldkit.checklists.expr import ExprError, parse_filter
 from fieldkit.checklists.expr import parse as parse_expr
 from fieldkit.checklists.loader import ID_RE, ChecklistError, parse_checklist
 from fieldkit.checklists.model import Checklist, snake
+from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.checklists.xlsform_book import (
     Row,
     XLSFormError,
@@ -34,7 +35,7 @@ from fieldkit.checklists.xlsform_book import (
     text,
     validate_with_pyxform,
 )
-from fieldkit.checklists.xlsform_items import ItemReader, rule_as_relevant
+from fieldkit.checklists.xlsform_items import ItemReader
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID, settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
 from fieldkit.workbooks import check_workbook

@@ -18,9 +18,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from fieldkit.checklists.kinds import NUMBER_KINDS
+from fieldkit.checklists.kinds import CHOICE_KINDS, NUMBER_KINDS, TABLE, YESNO_KINDS
 from fieldkit.checklists.model import Checklist, Item, Section
-from fieldkit.checklists.xlsform_read import rule_as_relevant
+from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.files import replace_privately
 from fieldkit.safetext import formula_like, safe_text
 
@@ -51,26 +51,7 @@ SURVEY_HEADER = [
 CHOICES_HEADER = ["list_name", "name", "label", "fieldkit_exclusive"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_NA = [("yes", "Yes"), ("no", "No"), ("na", "Not applicable")]
-TYPES = {
-    "count": "integer",
-    "minutes": "integer",
-    "q4": "integer",
-    "decimal": "decimal",
-    "text": "text",
-    "date": "date",
-    "time": "time",
-    "datetime": "dateTime",
-    "note": "note",
-    "derived": "calculate",
-    "geopoint": "geopoint",
-    "geotrace": "geotrace",
-    "geoshape": "geoshape",
-    "image": "image",
-    "audio": "audio",
-    "video": "video",
-    "file": "file",
-    "osm": "osm",
-}
+TYPES = {k.name: k.xlsform for k in TABLE if k.xlsform}  # (the selects: with their list)
 _TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -157,14 +138,13 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if help_text:
                     row[f"hint::{lang}"] = help_text
             list_name = re.sub(r"[^A-Za-z0-9_.\-]", "_", item.id)
-            if item.kind == "yn":
-                row["type"] = "select_one yes_no"
-                add_list("yes_no", [(c, lbl, False) for c, lbl in YES_NO])
-            elif item.kind == "ynna":
-                row["type"] = "select_one yes_no_na"
-                row["fieldkit::kind"] = "ynna"  # n/a by judgement only with fieldkit::na
-                add_list("yes_no_na", [(c, lbl, False) for c, lbl in YES_NO_NA])
-            elif item.kind in ("choice", "multi"):
+            if item.kind in YESNO_KINDS:
+                row["type"] = TYPES[item.kind]  # select_one yes_no(_na)
+                entries = YES_NO_NA if item.kind == "ynna" else YES_NO
+                add_list(row["type"].split()[1], [(c, lbl, False) for c, lbl in entries])
+                if item.kind == "ynna":
+                    row["fieldkit::kind"] = "ynna"  # n/a by judgement only with fieldkit::na
+            elif item.kind in CHOICE_KINDS:
                 row["type"] = (
                     "select_one " if item.kind == "choice" else "select_multiple "
                 ) + list_name

@@ -28,6 +28,7 @@ from typing import Any
 
 from fieldkit import __version__, sql
 from fieldkit.checklists import Checklist, Item
+from fieldkit.checklists.kinds import FREE_TEXT_KINDS
 from fieldkit.checklists.model import ATTACHMENT_KINDS, NA, UNKNOWN
 from fieldkit.export.register_sheets import register_sheets
 from fieldkit.export.report_sheets import charts_sheet, summary_sheet, summary_table_sheets
@@ -55,7 +56,7 @@ from fieldkit.report.figures import (
 from fieldkit.report.sampling import coverage
 from fieldkit.store import Store, asof, attachments, resolve_force, views
 
-TEXT_KINDS = ("text", *ATTACHMENT_KINDS)  # left out when redacted
+TEXT_KINDS = FREE_TEXT_KINDS  # left out when redacted
 EXPORT_CACHE_KIB = -8192  # SQLite's page cache while exporting (negative: KiB)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fieldkit import sql
+from fieldkit.checklists.kinds import FREE_TEXT_KINDS
 from fieldkit.errors import BadInput
 from fieldkit.privacy.scan import scan
 from fieldkit.store import Store, connection, keys, rowkeys, rowsigs
@@ -74,7 +75,8 @@ def _free_text_views(conn: sqlite3.Connection) -> None:
     if query_only:
         conn.execute("PRAGMA query_only = OFF")
     try:
-        connection.run_script(conn, PRIVACY["free_text"])
+        kinds = ", ".join(f"'{k}'" for k in FREE_TEXT_KINDS)
+        connection.run_script(conn, PRIVACY["free_text"].replace("{free_text_kinds}", kinds))
     finally:
         if query_only:
             conn.execute("PRAGMA query_only = ON")

@@ -2,8 +2,9 @@
 --
 -- What counts as free text is written once, in the TEMP views of `free_text` below,
 -- which every other statement here reads:
---   - free_text_cells: the cells holding free text: notes, answers to 'text' items, and
---     subject references. A change is free text when its cell is one (same record, kind,
+--   - free_text_cells: the cells holding free text: notes, answers to items of the free-text
+--     kinds (fieldkit.checklists.kinds: text and the attachments, put in the hole
+--     {free_text_kinds} by fieldkit.privacy.database), and subject references. A change is free text when its cell is one (same record, kind,
 --     field and rkey), so the log's earlier values are found through this view too.
 --   - scrubbed_changes: the changes scrub rewrites (free text but a text item's na/unknown).
 --   - register_free_text: the register's and action plans' free text: comments on
@@ -25,8 +26,7 @@ FROM main.cells c
 WHERE c.kind = 'note'
    OR (c.kind = 'record' AND c.field = 'subject_ref')
    OR (c.kind = 'answer' AND c.field IN (SELECT item_id FROM main.items
-                                         WHERE kind IN ('text', 'image', 'audio', 'video',
-                                                        'file', 'osm')));
+                                         WHERE kind IN ({free_text_kinds})));
 
 CREATE TEMP VIEW IF NOT EXISTS register_free_text AS
 SELECT 'rec_events' AS tbl, e.event_id AS row_key, 'comment_text' AS col, e.rec_id AS owner,

@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from fieldkit.checklists import NA, UNKNOWN, AnswerKey, Item
-from fieldkit.checklists.kinds import QUANTITY_KINDS
+from fieldkit.checklists.kinds import MOMENT_KINDS, QUANTITY_KINDS, TYPED_KINDS
 from fieldkit.checklists.model import (
     GEO_KINDS,
     KIND_LABELS,
@@ -41,8 +41,8 @@ from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
 from fieldkit.tui.widgets.inputs import Field
 
-TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime", *GEO_KINDS)
-NOW_KINDS = ("date", "time", "datetime")
+TEXT_KINDS = TYPED_KINDS  # typed into the field beside the question
+NOW_KINDS = MOMENT_KINDS
 
 
 def now_text(kind: str, now: datetime) -> str:

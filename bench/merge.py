@@ -26,16 +26,13 @@ left (8.5 s), then the stored counts (3 s) and finding what changed (2 s).
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import typer
-from demo_db import build_demo
+from demo_db import inspectors
 
 from fieldkit.store import Store
 from fieldkit.store.connection import read_uri
@@ -107,18 +104,9 @@ def main(
     ),
 ) -> None:
     """Time merging N inspectors' databases against a plain copy of the same rows."""
-    workdir = keep or Path(tempfile.mkdtemp(prefix="fieldkit-bench-merge-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    os.environ["FIELDKIT_KEY"] = str(workdir / "bench.key")  # the merging device's key
-    sources = [workdir / f"source{n:02d}.db" for n in range(sources_n)]
     started = time.perf_counter()
-    with ThreadPoolExecutor(jobs) as pool:
-        list(
-            pool.map(
-                lambda n: build_demo(sources[n], seed=1000 + n, scale=scale, say=False),
-                range(sources_n),
-            )
-        )
+    sources = inspectors(sources_n, scale=scale, jobs=jobs, keep=keep, name="merge")
+    workdir = sources[0].parent
     print(
         f"{len(sources)} sources (demo --scale {scale}) ready in "
         f"{time.perf_counter() - started:.1f}s"

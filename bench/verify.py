@@ -21,16 +21,13 @@ Prints wall time, CPU time and peak resident memory of each, and the ratios.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import resource
 import sqlite3
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import typer
-from demo_db import build_demo
+from demo_db import inspectors
 
 from fieldkit.store.chain import verify
 from fieldkit.store.connection import read_uri
@@ -77,19 +74,10 @@ def main(
     ),
 ) -> None:
     """Time `verify` of a merged team database against reading its log."""
-    workdir = keep or Path(tempfile.mkdtemp(prefix="fieldkit-bench-verify-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    os.environ["FIELDKIT_KEY"] = str(workdir / "bench.key")  # the merging device's key
-    sources = [workdir / f"source{n:02d}.db" for n in range(sources_n)]
-    team = workdir / "team.db"  # (bench/merge.py leaves its merged team here)
-    if not team.exists():
-        with ThreadPoolExecutor(jobs) as pool:
-            list(
-                pool.map(
-                    lambda n: build_demo(sources[n], seed=1000 + n, scale=scale, say=False),
-                    range(sources_n),
-                )
-            )
+    team = (keep or Path()) / "team.db"  # (bench/merge.py leaves its merged team here)
+    if keep is None or not team.exists():
+        sources = inspectors(sources_n, scale=scale, jobs=jobs, keep=keep, name="verify")
+        team = sources[0].parent / "team.db"
         started = time.perf_counter()
         merge(sources, team)
         print(
@@ -107,7 +95,7 @@ def main(
     if keep is None:
         import shutil
 
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(team.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,16 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _vega(db: str, title: str, query: str, display: dict[str, Any]) -> dict[str, Any]:
+    """A Vega-Lite chart of datasette-dashboards reading `query` from database `db`."""
+    return {"title": title, "db": db, "query": query, "library": "vega-lite", "display": display}
+
+
+def _tooltip(*fields: tuple[str, str]) -> list[dict[str, str]]:
+    """A tooltip's lines: (column, title) each."""
+    return [{"field": field, "title": title} for field, title in fields]
+
+
 def slug(database: str, first: bool) -> str:
     return "findings" if first else f"findings-{database}"
 
@@ -37,12 +47,11 @@ def _summary_bars(db: str, checklist_id: str, summary_id: str, title: str) -> di
         f" WHERE s.checklist_id = {_lit(checklist_id)} AND s.summary_id = {_lit(summary_id)}"
         f" {FORCE} GROUP BY s.position, e.item_id ORDER BY s.position"
     )
-    return {
-        "title": title,
-        "db": db,
-        "query": query,
-        "library": "vega-lite",
-        "display": {
+    return _vega(
+        db,
+        title,
+        query,
+        {
             "height": {"step": 34},
             "layer": [
                 {"mark": {"type": "bar", "tooltip": True, "color": "#2f6f9f"}},
@@ -65,13 +74,10 @@ def _summary_bars(db: str, checklist_id: str, summary_id: str, title: str) -> di
                     "scale": {"domain": [0, 100]},
                     "title": "% of applicable files where activity completed",
                 },
-                "tooltip": [
-                    {"field": "evidence", "title": "Evidence"},
-                    {"field": "label", "title": "Completed of applicable"},
-                ],
+                "tooltip": _tooltip(("evidence", "Evidence"), ("label", "Completed of applicable")),
             },
         },
-    }
+    )
 
 
 def _shown(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
@@ -108,12 +114,11 @@ def _by_force(db: str, checklist_id: str, summary_id: str, title: str) -> dict[s
         f" AND e.applicable > 0 {FORCE}"
         " GROUP BY s.position, e.item_id, e.force_code ORDER BY e.force_code, s.position"
     )
-    return {
-        "title": f"{title.split(':')[0]} by force",
-        "db": db,
-        "query": query,
-        "library": "vega-lite",
-        "display": {
+    return _vega(
+        db,
+        f"{title.split(':')[0]} by force",
+        query,
+        {
             "mark": {"type": "rect", "tooltip": True},
             "height": {"step": 26},
             "encoding": {
@@ -131,14 +136,14 @@ def _by_force(db: str, checklist_id: str, summary_id: str, title: str) -> dict[s
                     "scale": {"domain": [0, 100], "scheme": "blues"},
                     "title": "%",
                 },
-                "tooltip": [
-                    {"field": "force", "title": "Force"},
-                    {"field": "evidence", "title": "Evidence"},
-                    {"field": "label", "title": "Completed of applicable"},
-                ],
+                "tooltip": _tooltip(
+                    ("force", "Force"),
+                    ("evidence", "Evidence"),
+                    ("label", "Completed of applicable"),
+                ),
             },
         },
-    }
+    )
 
 
 def _rates(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
@@ -150,12 +155,11 @@ def _rates(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str,
         " AND pooled = 0 AND per IS NOT NULL AND value IS NOT NULL"
         " [[ AND force_code = :force ]] ORDER BY column_position, value"
     )
-    return {
-        "title": title,
-        "db": db,
-        "query": query,
-        "library": "vega-lite",
-        "display": {
+    return _vega(
+        db,
+        title,
+        query,
+        {
             "mark": {"type": "bar", "tooltip": True},
             "height": {"step": 12},
             "encoding": {
@@ -163,14 +167,10 @@ def _rates(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str,
                 "yOffset": {"field": "figure"},
                 "x": {"field": "value", "type": "quantitative", "title": None},
                 "color": {"field": "figure", "type": "nominal", "title": None},
-                "tooltip": [
-                    {"field": "force", "title": "Force"},
-                    {"field": "figure", "title": "Figure"},
-                    {"field": "label", "title": "Value"},
-                ],
+                "tooltip": _tooltip(("force", "Force"), ("figure", "Figure"), ("label", "Value")),
             },
         },
-    }
+    )
 
 
 def _shares(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str, Any]:
@@ -180,12 +180,11 @@ def _shares(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str
         f" WHERE checklist_id = {_lit(checklist_id)} AND summary_id = {_lit(summary_id)}"
         " AND (top IS NULL OR rank <= top) ORDER BY group_position, rank"
     )
-    return {
-        "title": title,
-        "db": db,
-        "query": query,
-        "library": "vega-lite",
-        "display": {
+    return _vega(
+        db,
+        title,
+        query,
+        {
             "mark": {"type": "bar", "tooltip": True},
             "height": {"step": 22},
             "encoding": {
@@ -199,14 +198,10 @@ def _shares(db: str, checklist_id: str, summary_id: str, title: str) -> dict[str
                 "yOffset": {"field": "grp"},
                 "x": {"field": "percent", "type": "quantitative", "title": "%"},
                 "color": {"field": "grp", "type": "nominal", "title": None},
-                "tooltip": [
-                    {"field": "grp", "title": "Group"},
-                    {"field": "question", "title": "Item"},
-                    {"field": "label", "title": "Share"},
-                ],
+                "tooltip": _tooltip(("grp", "Group"), ("question", "Item"), ("label", "Share")),
             },
         },
-    }
+    )
 
 
 def _coverage(db: str) -> dict[str, Any]:
@@ -218,21 +213,18 @@ def _coverage(db: str) -> dict[str, Any]:
         f" WHERE c.target IS NOT NULL [[ AND (:force = '{ALL}' OR c.force_name = :force) ]]"
         " GROUP BY c.force_code, c.checklist_id ORDER BY c.force_code, checklist"
     )
-    return {
-        "title": "Coverage: counted records against the sample targets",
-        "db": db,
-        "query": query,
-        "library": "vega-lite",
-        "display": {
+    return _vega(
+        db,
+        "Coverage: counted records against the sample targets",
+        query,
+        {
             "height": {"step": 9},
             "encoding": {
                 "y": {"field": "force", "type": "nominal", "title": None},
                 "yOffset": {"field": "checklist"},
-                "tooltip": [
-                    {"field": "force", "title": "Force"},
-                    {"field": "checklist", "title": "Checklist"},
-                    {"field": "label", "title": "Final of target"},
-                ],
+                "tooltip": _tooltip(
+                    ("force", "Force"), ("checklist", "Checklist"), ("label", "Final of target")
+                ),
             },
             "layer": [
                 {
@@ -248,7 +240,7 @@ def _coverage(db: str) -> dict[str, Any]:
                 },
             ],
         },
-    }
+    )
 
 
 def _intro(summaries: list[tuple[str, str, str]]) -> dict[str, Any]:

@@ -128,6 +128,7 @@ def with_shared(fn: Callable[..., Any], db: Mode | None) -> Callable[..., Any]:
         parameters=params, return_annotation=inspect.Signature.empty
     )
     run.__annotations__ = {p.name: p.annotation for p in params}
+    run.db_mode = db  # type: ignore[attr-defined]  (what the command declared, for tests)
     return run
 
 

@@ -9,13 +9,14 @@ import ast
 import hashlib
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
 import typer
 import typer.main
-from typer.testing import Result
+from typer.testing import CliRunner, Result
 
 from fieldkit.cli import options, reference, shared
 from fieldkit.cli.base import command
@@ -125,6 +126,29 @@ def test_an_option_added_in_one_place_is_on_every_database_command(
         # it comes right after the database's own option, wherever the command names it
         assert names[names.index("example") - 1] == "db", path
         assert _option(cmd, ctx, "--example").help == "An option every database command takes."
+
+
+def test_the_value_of_an_option_every_database_command_takes_reaches_its_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    @dataclass(frozen=True)
+    class WithExample(Database):
+        example: str | None = None
+
+    example = typer.Option("--example", help="An option every database command takes.")
+    plain = shared.database_options
+    extra = shared.Declared("example", Annotated[str | None, example], None)
+    monkeypatch.setattr(shared, "database_options", lambda mode: (*plain(mode), extra))
+    monkeypatch.setattr(shared, "Database", WithExample)
+    scratch, seen = typer.Typer(), []
+
+    @command("probe", parent=scratch, db="path")
+    def probe(db: WithExample, json_: bool) -> None:
+        seen.append((db.path, db.example, json_))
+
+    result = CliRunner().invoke(scratch, ["--db", str(tmp_path / "x.db"), "--example", "v"])
+    assert result.exit_code == 0, result.output
+    assert seen == [(tmp_path / "x.db", "v", False)]
 
 
 # ------------------------------------------------------------- the store, opened for it

@@ -104,7 +104,10 @@ def with_shared(fn: Callable[..., Any], db: Mode | None) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def run(**values: Any) -> Any:
-        given = values.pop("db", None)
+        # the database's options: --db, and any other every database command takes (a
+        # field of Database of the same name, which `open` uses)
+        chosen = {o.name: values.pop(o.name) for o in database_options(db)} if db else {}
+        given = chosen.pop("db", None)
         if "fmt" in names:
             from fieldkit.cli.output import output_format
 
@@ -115,7 +118,7 @@ def with_shared(fn: Callable[..., Any], db: Mode | None) -> Callable[..., Any]:
             return fn(**values)
         if db == "many":
             return fn(db=given or [resolve_db(None)], **values)
-        found = Database(resolve_db(given), given is not None, db, values.get("as_of"))
+        found = Database(resolve_db(given), given is not None, db, values.get("as_of"), **chosen)
         if not takes_store:
             return fn(db=found, **values)
         if db == "optional":

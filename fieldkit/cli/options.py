@@ -92,3 +92,15 @@ def row_per_force(by: str | None) -> bool:
     if by not in BY_CHOICES:
         raise BadInput(f"--by takes {', '.join(repr(c) for c in BY_CHOICES)}, not {by!r}")
     return True
+
+
+def output_format(fmt: str, json_: bool) -> str:
+    """--format's value (--json is --format json); an unknown one is one clear line."""
+    from fieldkit.report.render import FORMATS
+
+    if json_:
+        return "json"
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
+    return fmt

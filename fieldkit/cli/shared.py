@@ -109,9 +109,7 @@ def with_shared(fn: Callable[..., Any], db: Mode | None) -> Callable[..., Any]:
         chosen = {o.name: values.pop(o.name) for o in database_options(db)} if db else {}
         given = chosen.pop("db", None)
         if "fmt" in names:
-            from fieldkit.cli.output import output_format
-
-            values["fmt"] = output_format(values["fmt"], values.pop("json_"))
+            values["fmt"] = options.output_format(values["fmt"], values.pop("json_"))
         if "by_force" in names:
             values["by_force"] = options.row_per_force(values.pop("by"))
         if db is None:

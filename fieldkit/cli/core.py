@@ -13,6 +13,7 @@ from fieldkit.checklists import get as get_checklist
 from fieldkit.cli.base import command, fail, out
 from fieldkit.cli.database import Database
 from fieldkit.cli.launch import confirm_create
+from fieldkit.cli.options import ChecklistIdOption
 
 
 @command("init", db="create")
@@ -49,7 +50,7 @@ def where_cli(db: Database) -> None:
 @command("import", db="path")
 def import_cli(
     file: Annotated[Path, typer.Argument(help="CSV file, one row per record.", show_default=False)],
-    checklist: Annotated[str, typer.Option("--checklist", "-c", help="Checklist id.")],
+    checklist: ChecklistIdOption,
     db: Database,
     inspector: Annotated[
         str | None, typer.Option(help="Inspector to record on imported rows.")

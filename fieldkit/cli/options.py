@@ -78,6 +78,9 @@ ForceOption = Annotated[
     str | None,
     typer.Option("--force", "-f", help="Only this force (a code or name).", show_default=False),
 ]
+ChecklistIdOption = Annotated[  # a command on one checklist
+    str, typer.Option("--checklist", "-c", help="Checklist id.")
+]
 ChecklistOption = Annotated[
     str | None,
     typer.Option("--checklist", "-c", help="Only this checklist (its id).", show_default=False),

@@ -57,6 +57,7 @@ EventArgument = Annotated[
     str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
 ]
 ObjectiveArgument = Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")]
+PlanForceOption = Annotated[str, typer.Option("--force", "-f", help="Force code or name.")]
 PlanOption = Annotated[
     str | None, typer.Option("--plan", "-p", help="Plan name (e.g. stop-2018).", show_default=False)
 ]
@@ -335,7 +336,7 @@ def register_report(
 # --------------------------------------------------------------------------------- plans
 @command("new", parent=plans_app, db="create")
 def plans_new(
-    force: Annotated[str, typer.Option("--force", "-f", help="Force code or name.")],
+    force: PlanForceOption,
     template: Annotated[
         str, typer.Option("--from", help=f"Template ({', '.join(sorted(TEMPLATE_FILES))}).")
     ] = "stop-2018",
@@ -353,7 +354,7 @@ def plans_new(
 @command("import", parent=plans_app, db="create")
 def plans_import(
     file: Annotated[Path, typer.Argument(help="Excel workbook (.xlsx).", show_default=False)],
-    force: Annotated[str, typer.Option("--force", "-f", help="Force code or name.")],
+    force: PlanForceOption,
     plan: Annotated[
         str | None,
         typer.Option(

@@ -11,7 +11,13 @@ import typer
 
 from fieldkit.cli.base import app, command, fail, out
 from fieldkit.cli.database import Database
-from fieldkit.cli.options import ChecklistOption, ForceOption, OverwriteOption, ToOption
+from fieldkit.cli.options import (
+    ChecklistIdOption,
+    ChecklistOption,
+    ForceOption,
+    OverwriteOption,
+    ToOption,
+)
 from fieldkit.cli.output import SafeTable, emit_json, export_progress, present, warn
 from fieldkit.errors import BadInput
 from fieldkit.files import check_output
@@ -37,6 +43,8 @@ MinBaseOption = Annotated[
         help="A force's item with fewer applicable records is too small to call (never flagged).",
     ),
 ]
+ChecklistArg = Annotated[str, typer.Argument(metavar="CHECKLIST", help="Checklist id.")]
+TargetForceOption = Annotated[str, typer.Option(help="Force code or name; '*' = every force.")]
 IdsOption = Annotated[
     bool, typer.Option("--ids", help="Show each question's item id beside its text.")
 ]
@@ -173,13 +181,13 @@ def report_coverage(
 # ------------------------------------------------------------------------------ targets
 @command("set", parent=targets_app, db="write")
 def targets_set(
-    checklist: Annotated[str, typer.Argument(metavar="CHECKLIST", help="Checklist id.")],
+    checklist: ChecklistArg,
     n: Annotated[int, typer.Argument(metavar="N", help="Target number of final records.")],
     stratum: Annotated[
         str,
         typer.Option(help="Stratum, e.g. an offence category for case files (default: each)."),
     ] = "",
-    force: Annotated[str, typer.Option(help="Force code or name; '*' = every force.")] = "*",
+    force: TargetForceOption = "*",
     *,
     db: Database,
 ) -> None:
@@ -195,9 +203,9 @@ def targets_set(
 
 @command("clear", parent=targets_app, db="write")
 def targets_clear(
-    checklist: Annotated[str, typer.Argument(metavar="CHECKLIST", help="Checklist id.")],
+    checklist: ChecklistArg,
     stratum: Annotated[str, typer.Option(help="Stratum the target was set for.")] = "",
-    force: Annotated[str, typer.Option(help="Force code or name; '*' = every force.")] = "*",
+    force: TargetForceOption = "*",
     *,
     store: Store,
 ) -> None:
@@ -396,7 +404,7 @@ def export_xlsx_cli(
 
 @command("csv", parent=export_app, db="read")
 def export_csv_cli(
-    checklist: Annotated[str, typer.Option("--checklist", "-c", help="Checklist id.")],
+    checklist: ChecklistIdOption,
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="The .csv file to write.", show_default=False)
     ],

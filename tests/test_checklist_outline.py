@@ -4,13 +4,11 @@ knows (instruments.known: shipped, the database's installed versions winning).""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from fieldkit.checklists import get, parse_checklist
 from fieldkit.checklists.outline import item_flags, kind_text, section_heading, sizes
-from fieldkit.cli.options import store_if_any
 from fieldkit.errors import BadInput
 from fieldkit.instruments import compare_refs, install, known, known_checklist
 from fieldkit.store import Store
@@ -49,18 +47,3 @@ def test_installed_version_wins_and_unknown_is_one_line(store: Store) -> None:
         "breaking": False,
         "changes": [],
     }
-
-
-def test_store_if_any_opens_only_a_file_that_exists(tmp_path: Path, db_path: Path) -> None:
-    missing = tmp_path / "missing.db"
-    with store_if_any(missing) as store:
-        assert store is None
-    assert not missing.exists()
-    with (
-        pytest.raises(BadInput, match="missing.db: no such database"),
-        store_if_any(missing, required=True),
-    ):
-        pass
-    Store.create(db_path).close()
-    with store_if_any(db_path) as store:
-        assert store is not None and store.readonly

@@ -1,5 +1,5 @@
-"""The Typer app, and turning errors into one clear line (the shared options, --db among
-them, are in fieldkit.cli.options)."""
+"""The Typer app, `@command` (a command whose shared options and database are put in for it,
+see fieldkit.cli.shared), and turning errors into one clear line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 import typer
 
 from fieldkit import __version__
+from fieldkit.cli.database import Mode
 from fieldkit.cli.failures import SafeConsole, explain, say
+from fieldkit.cli.shared import with_shared
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,12 +51,19 @@ def clean_errors(fn: F) -> F:
 
 
 def command(
-    name: str | None = None, *, parent: typer.Typer | None = None, **kw: Any
+    name: str | None = None,
+    *,
+    parent: typer.Typer | None = None,
+    db: Mode | None = None,
+    **kw: Any,
 ) -> Callable[[F], F]:
-    """`@command("name")`: a Typer command whose errors come out as one clean line."""
+    """`@command("name", db="read")`: a Typer command that works on its database as `db`
+    says (fieldkit.cli.database.Mode; None for a command without one), whose signature
+    names the shared options it takes (fieldkit.cli.shared), and whose errors come out as
+    one clean line."""
 
     def deco(fn: F) -> F:
-        (parent or app).command(name, **kw)(clean_errors(fn))
+        (parent or app).command(name, **kw)(clean_errors(with_shared(fn, db)))
         return fn
 
     return deco

@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 
 from fieldkit.cli.base import command
+from fieldkit.cli.database import Database
 from fieldkit.cli.launch import open_capture
-from fieldkit.cli.options import DbOption
 
 
-@command("capture")
+@command("capture", db="path")
 def capture_cli(
-    db: DbOption = None,
+    db: Database,
     language: Annotated[
         str | None,
         typer.Option(
@@ -25,6 +25,6 @@ def capture_cli(
     ] = None,
 ) -> None:
     """Capture fieldwork in the terminal app: dashboard, forms, records, conflicts."""
-    code = open_capture(db, language=language)
+    code = open_capture(db.path, language=language)
     if code:
         raise typer.Exit(code)

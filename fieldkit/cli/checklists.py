@@ -11,12 +11,12 @@ import typer
 from rich.markup import escape
 
 from fieldkit.cli.base import app, command, fail, out
-from fieldkit.cli.options import DbOption, JsonOption, open_store, store_if_any
+from fieldkit.cli.database import Database
 from fieldkit.cli.output import SafeTable, emit_json, line
-from fieldkit.paths import resolve_db
 
 if TYPE_CHECKING:
     from fieldkit.checklists.diff import Change as DiffChange
+    from fieldkit.store import Store
 
 checklists_app = typer.Typer(help="The checklist definitions (instruments).", no_args_is_help=True)
 app.add_typer(checklists_app, name="checklists")
@@ -32,18 +32,14 @@ LanguageOption = Annotated[
 ]
 
 
-@command("list", parent=checklists_app)
-def checklists_list(
-    db: DbOption = None,
-    json_: JsonOption = False,
-) -> None:
+@command("list", parent=checklists_app, db="optional")
+def checklists_list(store: Store | None, json_: bool) -> None:
     """List the checklists fieldkit ships and those installed in the database."""
     from fieldkit.checklists import dashboard_order
     from fieldkit.checklists.outline import sizes
     from fieldkit.instruments import known
 
-    with store_if_any(db) as store:
-        rows = [sizes(c) for c in dashboard_order(known(store).values())]
+    rows = [sizes(c) for c in dashboard_order(known(store).values())]
     if json_:
         emit_json(rows)
         return
@@ -53,19 +49,18 @@ def checklists_list(
     out.print(t)
 
 
-@command("show", parent=checklists_app)
+@command("show", parent=checklists_app, db="optional")
 def checklists_show(
     checklist_id: Annotated[str, typer.Argument(metavar="ID", help="Checklist id.")],
-    db: DbOption = None,
-    json_: JsonOption = False,
+    store: Store | None,
+    json_: bool,
 ) -> None:
     """Show one checklist's sections and items (as installed in the database, else as
     shipped)."""
     from fieldkit.checklists.outline import item_flags, kind_text, section_heading
     from fieldkit.instruments import known_checklist
 
-    with store_if_any(db) as store:
-        c = known_checklist(checklist_id, store)
+    c = known_checklist(checklist_id, store)
     if json_:
         emit_json(c.source)
         return
@@ -82,10 +77,10 @@ def checklists_show(
                 line(f"    [dim]{escape(f)}[/]")
 
 
-@command("import", parent=checklists_app)
+@command("import", parent=checklists_app, db="create")
 def checklists_import(
     form: Annotated[Path, typer.Argument(metavar="FORM.xlsx", help="An XLSForm workbook.")],
-    db: DbOption = None,
+    db: Database,
     language: LanguageOption = None,
     accept_breaking: Annotated[
         bool,
@@ -102,8 +97,8 @@ def checklists_import(
     from fieldkit.instruments import install
 
     imported = read_xlsform(form, language=language)  # refuse a bad form before any write
-    path = resolve_db(db)
-    with open_store(path, create=True) as store:
+    path = db.path
+    with db.open() as store:
         result = install(store, imported.checklist, accept_breaking=accept_breaking)
     c = result.checklist
     for notice in imported.notices:
@@ -126,11 +121,11 @@ def _changes(changes: list[DiffChange]) -> None:
         line("  " + escape(change.line()))
 
 
-@command("export", parent=checklists_app)
+@command("export", parent=checklists_app, db="optional")
 def checklists_export(
     checklist_id: Annotated[str, typer.Argument(metavar="ID", help="Checklist id (ID@VERSION).")],
     out_path: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
-    db: DbOption = None,
+    db: Database,
     format_: Annotated[
         str,
         typer.Option(
@@ -150,26 +145,27 @@ def checklists_export(
     suffix = ".xlsx" if format_ == "xlsx" else ".xml"
     if out_path.suffix.lower() != suffix:
         raise fail(f"{out_path}: the {format_} file must end in {suffix}", 2)
-    with store_if_any(db) as store:
+    with db.open_if_any() as store:
         checklist = resolve(checklist_id, store)
     (write_xlsform if format_ == "xlsx" else write_xform)(checklist, out_path)
     out.print(f"wrote {checklist.id} v{checklist.version} to {out_path}")
 
 
-@command("diff", parent=checklists_app)
+@command("diff", parent=checklists_app, db="optional")
 def checklists_diff(
     old: Annotated[str, typer.Argument(metavar="OLD", help="A file, or ID / ID@VERSION.")],
     new: Annotated[str, typer.Argument(metavar="NEW", help="A file, or ID / ID@VERSION.")],
-    db: DbOption = None,
+    db: Database,
     language: LanguageOption = None,
-    json_: JsonOption = False,
+    *,
+    json_: bool,
 ) -> None:
     """What NEW changes from OLD: items added, removed and renamed, prompts, kinds,
     choices, rules; with --db, how many stored answers each change touches. Exits 1 when
     a change is breaking (a kind change, or a removed item or choice with answers)."""
     from fieldkit.instruments import compare_refs
 
-    with store_if_any(db, required=True) if db is not None else nullcontext() as store:
+    with db.open_if_any(required=True) if db.given else nullcontext() as store:
         found = compare_refs(old, new, store, language=language)
     a, b, broken = found.old, found.new, found.breaking
     if json_:

@@ -11,21 +11,21 @@ import typer
 
 from fieldkit.checklists import get as get_checklist
 from fieldkit.cli.base import command, fail, out
+from fieldkit.cli.database import Database
 from fieldkit.cli.launch import confirm_create
-from fieldkit.cli.options import DbOption, open_store
-from fieldkit.paths import resolve_db
+from fieldkit.cli.options import ChecklistIdOption
 
 
-@command("init")
+@command("init", db="create")
 def init_cli(
-    db: DbOption = None,
+    db: Database,
     inspector: Annotated[str, typer.Option(help="Your name as it appears on records.")] = "",
 ) -> None:
     """Create a new fieldkit database (owner-only, WAL mode), or check an existing one
     (migrating it, and updating its views, if an older fieldkit made them)."""
-    path = resolve_db(db)
+    path = db.path
     if path.exists():
-        with open_store(path, write=True) as store:
+        with db.open() as store:
             out.print(
                 f"{path}: fieldkit database {store.database_id} (inspector {store.inspector or '-'})"
             )
@@ -37,21 +37,21 @@ def init_cli(
                 for line in install_shipped_updates(store):
                     out.print(line)
         return
-    with open_store(path, create=True, inspector=inspector or None) as store:
+    with db.open(inspector=inspector or None) as store:
         out.print(f"created {path} (database {store.database_id}, device {store.device_id})")
 
 
-@command("where")
-def where_cli(db: DbOption = None) -> None:
+@command("where", db="path")
+def where_cli(db: Database) -> None:
     """Show which database file commands use."""
-    out.print(str(resolve_db(db)))
+    out.print(str(db.path))
 
 
-@command("import")
+@command("import", db="path")
 def import_cli(
     file: Annotated[Path, typer.Argument(help="CSV file, one row per record.", show_default=False)],
-    checklist: Annotated[str, typer.Option("--checklist", "-c", help="Checklist id.")],
-    db: DbOption = None,
+    checklist: ChecklistIdOption,
+    db: Database,
     inspector: Annotated[
         str | None, typer.Option(help="Inspector to record on imported rows.")
     ] = None,
@@ -91,7 +91,7 @@ def import_cli(
     something else are reported (exit status 1); `--update` applies them."""
     from fieldkit.importer import import_into
 
-    path = resolve_db(db)
+    path = db.path
     if not path.exists():
         if not create or (sys.stdin.isatty() and not confirm_create(path)):
             raise fail(f"{path}: no such database", 2)
@@ -123,9 +123,9 @@ def import_cli(
             raise typer.Exit(1)  # a script can tell that the file and the records differ
 
 
-@command("demo")
+@command("demo", db="create")
 def demo_cli(
-    db: DbOption = None,
+    db: Database,
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed gives the same data.")
     ] = 2015,
@@ -137,9 +137,9 @@ def demo_cli(
     query) and 460 practitioner survey responses. It writes no PCC checklist reviews."""
     from fieldkit.demo import write_demo
 
-    path = resolve_db(db)
+    path = db.path
     started = time.perf_counter()
-    with open_store(path, create=True, inspector="demo") as store:
+    with db.open(inspector="demo") as store:
         summary = write_demo(store, seed=seed, scale=scale)
         counts = store.counts()
     took = time.perf_counter() - started

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fieldkit.cli.base import app, command, out
-from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.database import Database
 from fieldkit.cli.output import emit_json, line
 from fieldkit.errors import BadInput
-from fieldkit.paths import resolve_db
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 keys_app = typer.Typer(
     help="Device keys: who signed a database's changes, and which keys a team trusts. "
@@ -64,15 +66,14 @@ def _own() -> str | None:
         return None
 
 
-@command("list", parent=keys_app)
-def list_cli(db: DbOption = None, json_: JsonOption = False) -> None:
+@command("list", parent=keys_app, db="read")
+def list_cli(store: Store, json_: bool) -> None:
     """Each device of the database: inspector, key fingerprint, first and last change, and
     whether the database trusts its key."""
     from fieldkit.store.keyring import listing
 
-    path = resolve_db(db)
-    with open_store(path) as store:
-        rows = listing(store.conn, _own())
+    path = store.path
+    rows = listing(store.conn, _own())
     if json_:
         emit_json({"db": str(path), "devices": rows})
         return
@@ -89,13 +90,13 @@ def list_cli(db: DbOption = None, json_: JsonOption = False) -> None:
             say(f"  (no device)  key {r['fingerprint']}  {r['status']}")
 
 
-@command("trust", parent=keys_app)
-def trust_cli(fingerprint: FingerprintArg, db: DbOption = None) -> None:
+@command("trust", parent=keys_app, db="write")
+def trust_cli(fingerprint: FingerprintArg, store: Store) -> None:
     """Trust a device's key: merges into this database take in the changes it signs. The
     decision is signed with your key and merges on to every database merged from this one."""
     from fieldkit.store import keyring, keys
 
-    with open_store(db, write=True) as store, store.writing() as conn:
+    with store.writing() as conn:
         found = keyring.find(conn, fingerprint)
         added = keyring.decide(conn, keys.signer(), found.fingerprint, "trust")
     who = ", ".join(found.devices) or "not met here yet"
@@ -104,7 +105,7 @@ def trust_cli(fingerprint: FingerprintArg, db: DbOption = None) -> None:
     line(f"{state}: key {found.fingerprint} (device {who}, inspector {names})", markup=False)
 
 
-@command("revoke", parent=keys_app)
+@command("revoke", parent=keys_app, db="write")
 def revoke_cli(
     fingerprint: FingerprintArg,
     since: Annotated[
@@ -117,14 +118,15 @@ def revoke_cli(
             show_default=False,
         ),
     ] = None,
-    db: DbOption = None,
+    *,
+    db: Database,
 ) -> None:
     """Revoke a device's key (a lost or stolen laptop): merges refuse changes it signs
     dated from the revocation on; what it signed before stays."""
     from fieldkit.store import keyring, keys
 
     ms = _when(since)
-    with open_store(db, write=True) as store, store.writing() as conn:
+    with db.open() as store, store.writing() as conn:
         found = keyring.find(conn, fingerprint)
         keyring.decide(conn, keys.signer(), found.fingerprint, "revoke", ms)
     line(

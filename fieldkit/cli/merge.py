@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fieldkit.cli.base import command, out
+from fieldkit.cli.database import Database
 from fieldkit.cli.failures import err
-from fieldkit.cli.options import DbOption, JsonOption, open_store
 from fieldkit.cli.output import emit_json, line
-from fieldkit.paths import resolve_db
 from fieldkit.sync import duplicates, merge, value_conflicts
 from fieldkit.sync.conflicts import field_name, outstanding, settle
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS, parse_duration
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 
 def _short(text: str | None, width: int = 40) -> str:
@@ -28,22 +30,14 @@ def _value(v: Any) -> str:
     return "(blank)" if v is None else str(v)
 
 
-@command("merge")
+@command("merge", db="into")
 def merge_cli(
     sources: Annotated[
         list[Path],
         typer.Argument(help="Inspectors' database files to merge in.", show_default=False),
     ],
-    into: Annotated[
-        Path | None,
-        typer.Option(
-            "--into",
-            "--db",
-            help="The database to merge into (created if missing). Default: as for --db.",
-            show_default=False,
-        ),
-    ] = None,
-    json_: JsonOption = False,
+    db: Database,
+    json_: bool,
     allow_clock_skew: Annotated[
         str | None,
         typer.Option(
@@ -80,7 +74,7 @@ def merge_cli(
     pack is decrypted into a private temporary file, removed afterwards. Every change must
     be signed by its device's key, and that key trusted here (`fieldkit keys`); a database
     that trusts no key yet takes the first keys it meets, and prints them."""
-    path = resolve_db(into)
+    path = db.path
     skew = DEFAULT_CLOCK_SKEW_MS if allow_clock_skew is None else parse_duration(allow_clock_skew)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=json_) as bar:
@@ -92,7 +86,7 @@ def merge_cli(
         summaries = merge(
             sources, path, progress, clock_skew_ms=skew, identity=identity, trust_new=trust_new
         )
-    with open_store(path) as store:
+    with db.open() as store:
         left = outstanding(store)
     if json_:
         emit_json({"into": str(path), "sources": [s.__dict__ for s in summaries], **left})
@@ -114,16 +108,12 @@ def merge_cli(
     line(total, markup=False)
 
 
-@command("conflicts")
-def conflicts_cli(
-    db: DbOption = None,
-    json_: JsonOption = False,
-) -> None:
+@command("conflicts", db="read")
+def conflicts_cli(store: Store, json_: bool) -> None:
     """List value conflicts (two edits of one answer where neither inspector had seen the
     other's) and records of the same case made by different inspectors."""
-    with open_store(db) as store:
-        conflicts = value_conflicts(store.conn)
-        dups = duplicates(store.conn)
+    conflicts = value_conflicts(store.conn)
+    dups = duplicates(store.conn)
     if json_:
         emit_json({"conflicts": conflicts, "duplicates": dups})
         return
@@ -172,17 +162,16 @@ class Keep(StrEnum):
     other = "other"
 
 
-@command("settle")
+@command("settle", db="write")
 def settle_cli(
     change_id: Annotated[
         str, typer.Argument(metavar="CHANGE_ID", help="The conflict's change id (see conflicts).")
     ],
     keep: Annotated[Keep, typer.Option(help="Keep the winning value or the other one.")],
-    db: DbOption = None,
+    store: Store,
 ) -> None:
     """Settle a value conflict. The settling is a logged change: merge it like any other."""
-    with open_store(db, write=True) as store:
-        row = settle(store, change_id, keep.value)
+    row = settle(store, change_id, keep.value)
     line(
         f"settled {field_name(row)} on record {row['record_id']}: kept {_value(row['kept'])!r}",
         markup=False,

@@ -1,30 +1,66 @@
-"""Options several commands share, written once (as sqlite-utils' cli.py does): the same
-flag means the same thing, with the same help, wherever it appears."""
+"""Options several commands share, declared once (as sqlite-utils' cli.py does): the same
+flag means the same thing, with the same help, wherever it appears.
+
+The database's own options (--db in its three forms) and those that shape how a command
+opens and answers (--json, --format, --by, --as-of) are put in a command's place by
+fieldkit.cli.shared when its signature names them; the others here are annotations a
+signature uses as they are (`force: ForceOption = None`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from fieldkit.errors import BadInput
-from fieldkit.paths import resolve_db
 
-if TYPE_CHECKING:
-    from fieldkit.store import Store
-
-DbOption = Annotated[
+DB_HELP = "Database file. Default: $FIELDKIT_DB, else a per-user file (see `fieldkit where`)."
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, show_default=False)]
+IntoOption = Annotated[  # merge: the database merged into
     Path | None,
     typer.Option(
+        "--into",
         "--db",
-        help="Database file. Default: $FIELDKIT_DB, else a per-user file (see `fieldkit where`).",
+        help="The database to merge into (created if missing). Default: as for --db.",
+        show_default=False,
+    ),
+]
+DbsOption = Annotated[  # serve: one database or more
+    list[Path] | None,
+    typer.Option(
+        "--db",
+        help="Database file(s) to serve (repeatable). Default: as for other commands.",
         show_default=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (the terminal), csv (every figure in its own column), markdown or json.",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="The figures as the change log stood at the end of DATE (UTC), e.g. 2015-06-30.",
+        show_default=False,
+    ),
+]
+BY_CHOICES = ("force",)
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="[" + "|".join(BY_CHOICES) + "]",
+        help="'force': a row per force.",
+        show_default=False,
+    ),
+]
 OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace the output file if it exists.")
 ]
@@ -42,19 +78,12 @@ ForceOption = Annotated[
     str | None,
     typer.Option("--force", "-f", help="Only this force (a code or name).", show_default=False),
 ]
+ChecklistIdOption = Annotated[  # a command on one checklist
+    str, typer.Option("--checklist", "-c", help="Checklist id.")
+]
 ChecklistOption = Annotated[
     str | None,
     typer.Option("--checklist", "-c", help="Only this checklist (its id).", show_default=False),
-]
-BY_CHOICES = ("force",)
-ByOption = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        metavar="[" + "|".join(BY_CHOICES) + "]",
-        help="'force': a row per force.",
-        show_default=False,
-    ),
 ]
 
 
@@ -68,40 +97,13 @@ def row_per_force(by: str | None) -> bool:
     return True
 
 
-def open_store(
-    db: Path | None,
-    *,
-    write: bool = False,
-    create: bool = False,
-    as_of: str | None = None,
-    inspector: str | None = None,
-) -> Store:
-    """The database --db names (else $FIELDKIT_DB, else the per-user file), opened for
-    reading unless the command writes (`write`) or may make it (`create`); every command
-    opens its store here."""
-    from fieldkit.store import Store
+def output_format(fmt: str, json_: bool) -> str:
+    """--format's value (--json is --format json); an unknown one is one clear line."""
+    from fieldkit.report.render import FORMATS
 
-    store = Store.open(
-        resolve_db(db),
-        readonly=not (write or create),
-        create=create,
-        as_of=as_of,
-        inspector=inspector,
-    )
-    for note in store.told:  # (an upgrade: what it did, e.g. whose key vouched for the log)
-        typer.echo(f"{store.path}: {note}", err=True)
-    return store
-
-
-@contextmanager
-def store_if_any(db: Path | None, *, required: bool = False) -> Iterator[Store | None]:
-    """The database --db names, opened for reading when its file exists; else None (for
-    commands that work from what fieldkit ships too), or with `required` one line."""
-    path = resolve_db(db)
-    if not path.exists():
-        if required:
-            raise BadInput(f"{path}: no such database")
-        yield None
-        return
-    with open_store(path) as store:
-        yield store
+    if json_:
+        return "json"
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
+    return fmt

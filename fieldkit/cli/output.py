@@ -15,8 +15,7 @@ from rich.text import Text
 from fieldkit.cli.base import out
 from fieldkit.cli.boxtable import BoxColumn, draw, fit
 from fieldkit.cli.failures import SafeTable, err, plain
-from fieldkit.errors import BadInput
-from fieldkit.report.render import FORMATS, Frame, cell, to_csv, to_markdown
+from fieldkit.report.render import Frame, cell, to_csv, to_markdown
 from fieldkit.safetext import json_text, safe_text
 
 if TYPE_CHECKING:
@@ -28,7 +27,6 @@ __all__ = [
     "echo_text",
     "export_progress",
     "line",
-    "output_format",
     "present",
     "show",
     "warn",
@@ -45,16 +43,6 @@ def echo_text(text: str, *, nl: bool = True) -> None:
     """A document (an export, an update) on stdout as it is, but for control characters:
     a terminal gets none of the escape sequences stored text may carry."""
     typer.echo(safe_text(text), nl=nl)
-
-
-def output_format(fmt: str, json_: bool) -> str:
-    """--format's value (--json is --format json); an unknown one is one clear line."""
-    if json_:
-        return "json"
-    fmt = fmt.strip().lower()
-    if fmt not in FORMATS:
-        raise BadInput(f"--format takes {', '.join(FORMATS)}, not {fmt!r}")
-    return fmt
 
 
 def line(text: str, *, markup: bool = True) -> None:

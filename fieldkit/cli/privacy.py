@@ -6,32 +6,30 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from fieldkit.cli.base import command, out
-from fieldkit.cli.options import DbOption, JsonOption, open_store
+from fieldkit.cli.database import Database
 from fieldkit.cli.output import emit_json
-from fieldkit.paths import resolve_db
 from fieldkit.privacy.database import find_pii, read_key, scrub
 
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
-@command("pii")
-def pii_cli(
-    db: DbOption = None,
-    json_: JsonOption = False,
-) -> None:
+
+@command("pii", db="read")
+def pii_cli(store: Store, json_: bool) -> None:
     """List free text that looks like personal data.
 
     Notes, free-text answers and subject references (and earlier values the change log
     still holds), comments typed on recommendations and notes and evidence on action
     plans, that look like names, phone numbers, email addresses, postcodes or dates of
     birth. A report: exits 0 whatever it finds."""
-    path = resolve_db(db)
-    with open_store(path) as store:
-        hits = find_pii(store.conn)
+    path = store.path
+    hits = find_pii(store.conn)
     if json_:
         emit_json([asdict(h) for h in hits])
         return
@@ -62,13 +60,13 @@ def pii_cli(
     )
 
 
-@command("scrub")
+@command("scrub", db="path")
 def scrub_cli(
     out_path: Annotated[
         Path,
         typer.Option("--out", help="The copy to write (a new file).", show_default=False),
     ],
-    db: DbOption = None,
+    db: Database,
     key_file: Annotated[
         Path | None,
         typer.Option(
@@ -88,7 +86,7 @@ def scrub_cli(
     become opaque pseudonyms, so duplicates still count once. The source is not changed.
     The copy is a database of its own: merging it with the database it was made from (or
     anything holding that one's changes) is refused."""
-    path = resolve_db(db)
+    path = db.path
     key = read_key(key_file) if key_file is not None else None
     counts = scrub(path, out_path, key=key)
     out.print(

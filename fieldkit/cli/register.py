@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.markup import escape
 
 from fieldkit.cli.base import app, command, out
-from fieldkit.cli.options import (
-    DbOption,
-    ForceOption,
-    JsonOption,
-    OverwriteOption,
-    ToOption,
-    open_store,
-)
+from fieldkit.cli.database import Database
+from fieldkit.cli.options import ForceOption, OverwriteOption, ToOption
 from fieldkit.cli.output import SafeTable, echo_text, emit_json, line, warn
 from fieldkit.errors import BadInput
 from fieldkit.register import display, recs
@@ -29,6 +23,9 @@ from fieldkit.register.plan_xlsx import import_plan_xlsx
 from fieldkit.register.recs import short_ref
 from fieldkit.register.reference import TEMPLATE_FILES, load
 from fieldkit.register.withdrawals import REASONS
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 register_app = typer.Typer(
     help="The recommendations register: dated statuses and comments per recommendation.\n\n"
@@ -60,19 +57,20 @@ EventArgument = Annotated[
     str, typer.Argument(metavar="EVENT", help="Event id (or its first 6+ characters).")
 ]
 ObjectiveArgument = Annotated[str, typer.Argument(metavar="OBJECTIVE", help="kent:stop-2018:s03")]
+PlanForceOption = Annotated[str, typer.Option("--force", "-f", help="Force code or name.")]
 PlanOption = Annotated[
     str | None, typer.Option("--plan", "-p", help="Plan name (e.g. stop-2018).", show_default=False)
 ]
 
 
 # ------------------------------------------------------------------------------ register
-@command("import", parent=register_app)
+@command("import", parent=register_app, db="create")
 def register_import(
     files: Annotated[
         list[Path],
         typer.Argument(help="Register files (the format of seed 000).", show_default=False),
     ],
-    db: DbOption = None,
+    store: Store,
     rec: Annotated[
         str | None,
         typer.Option(
@@ -87,8 +85,7 @@ def register_import(
     \\[on]…\\[/on] status and comment events, all kept as written. All or nothing: a malformed
     entry is reported with its file, line and column and nothing is stored. Importing the
     same entries again adds nothing."""
-    with open_store(db, create=True) as store:
-        result = recs.import_register(store, files, rec=rec)
+    result = recs.import_register(store, files, rec=rec)
     warn(result.warnings)
     matched = ", ".join(f"{reg} → {rid}" for reg, rid in result.matched)
     line(
@@ -98,9 +95,9 @@ def register_import(
     )
 
 
-@command("list", parent=register_app)
+@command("list", parent=register_app, db="read")
 def register_list(
-    db: DbOption = None,
+    store: Store,
     status: Annotated[
         str | None,
         typer.Option(
@@ -110,11 +107,11 @@ def register_list(
             show_default=False,
         ),
     ] = None,
-    json_: JsonOption = False,
+    *,
+    json_: bool,
 ) -> None:
     """Each recommendation with its current status (the latest status event) and dates."""
-    with open_store(db) as store:
-        rows = recs.list_recommendations(store.conn, status=status)
+    rows = recs.list_recommendations(store.conn, status=status)
     if json_:
         emit_json(rows)
         return
@@ -146,15 +143,10 @@ def register_list(
     line(f"{len(rows)} recommendation(s)")
 
 
-@command("show", parent=register_app)
-def register_show(
-    rec: RecArgument,
-    db: DbOption = None,
-    json_: JsonOption = False,
-) -> None:
+@command("show", parent=register_app, db="read")
+def register_show(rec: RecArgument, store: Store, json_: bool) -> None:
     """One recommendation: its text as written, its timeline and linked plan objectives."""
-    with open_store(db) as store:
-        data = recs.recommendation(store.conn, rec)
+    data = recs.recommendation(store.conn, rec)
     if json_:
         emit_json(data)
         return
@@ -195,7 +187,7 @@ def register_show(
         line(f"Linked: {o['force_code']}:{o['plan']}:{o['objective_id']} (since {o['linked_on']})")
 
 
-@command("add-event", parent=register_app)
+@command("add-event", parent=register_app, db="create")
 def register_add_event(
     rec: RecArgument,
     on: OnOption,
@@ -205,15 +197,15 @@ def register_add_event(
     ] = None,
     comment: Annotated[str | None, typer.Option(help="A comment (free text).")] = None,
     allow_future: AllowFuture = False,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Append a dated status or comment event to a recommendation (the latest status event
     is the current status). A mistake is put right with `register correct` or `register
     withdraw`, which keep the original in the history."""
-    with open_store(db, create=True) as store:
-        result = recs.add_event(
-            store, rec, on, status=status, comment=comment, allow_future=allow_future
-        )
+    result = recs.add_event(
+        store, rec, on, status=status, comment=comment, allow_future=allow_future
+    )
     what = "added" if result.added else "already recorded"
     line(f"{result.rec_id}: event {what} ({result.event_id})")
 
@@ -224,20 +216,15 @@ ReasonOption = Annotated[
 ]
 
 
-@command("withdraw", parent=register_app)
-def register_withdraw(
-    event: EventArgument,
-    reason: ReasonOption = None,
-    db: DbOption = None,
-) -> None:
+@command("withdraw", parent=register_app, db="create")
+def register_withdraw(event: EventArgument, reason: ReasonOption = None, *, store: Store) -> None:
     """Withdraw an event typed by mistake: it stays in the history, shown as withdrawn, and
     leaves the current status and exports (`register export --include-withdrawn` keeps it)."""
-    with open_store(db, create=True) as store:
-        result = recs.withdraw_event(store, event, reason=reason)
+    result = recs.withdraw_event(store, event, reason=reason)
     line(f"{short_ref(result.rec_id)}: event {result.withdrawn} withdrawn")
 
 
-@command("correct", parent=register_app)
+@command("correct", parent=register_app, db="create")
 def register_correct(
     event: EventArgument,
     on: Annotated[
@@ -251,24 +238,24 @@ def register_correct(
     ] = None,
     reason: ReasonOption = None,
     allow_future: AllowFuture = False,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Correct an event's date, status or comment: a new event replaces it and the original
     stays in the history, shown as withdrawn in favour of the correction."""
-    with open_store(db, create=True) as store:
-        result = recs.correct_event(
-            store,
-            event,
-            on=on,
-            status=status,
-            comment=comment,
-            reason=reason,
-            allow_future=allow_future,
-        )
+    result = recs.correct_event(
+        store,
+        event,
+        on=on,
+        status=status,
+        comment=comment,
+        reason=reason,
+        allow_future=allow_future,
+    )
     line(f"{short_ref(result.rec_id)}: event {result.withdrawn} corrected by {result.replaced_by}")
 
 
-@command("export", parent=register_app)
+@command("export", parent=register_app, db="read")
 def register_export(
     recs_: Annotated[
         list[str] | None,
@@ -287,12 +274,12 @@ def register_export(
     include_withdrawn: Annotated[
         bool, typer.Option("--include-withdrawn", help="Keep withdrawn events too.")
     ] = False,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Write imported register entries, with their events, back in the register's format
     (importing the file again adds nothing). Withdrawn events are left out."""
-    with open_store(db) as store:
-        text = export_text(store.conn, recs_, include_withdrawn=include_withdrawn)
+    text = export_text(store.conn, recs_, include_withdrawn=include_withdrawn)
     if output is None:
         echo_text(text)
     else:
@@ -300,7 +287,7 @@ def register_export(
         line(f"wrote {output}")
 
 
-@command("report", parent=register_app)
+@command("report", parent=register_app, db="read")
 def register_report(
     since: Annotated[
         str,
@@ -322,7 +309,8 @@ def register_report(
         ),
     ] = None,
     overwrite: OverwriteOption = False,
-    db: DbOption = None,
+    *,
+    db: Database,
     to: ToOption = None,
 ) -> None:
     """The quarterly progress update in the National Oversight Group's structure (seed 001):
@@ -335,7 +323,7 @@ def register_report(
     if to and out_file is None:
         raise BadInput("--to seals a file: name it with --out")
     sealed_for = recipients(to or [])
-    with open_store(db) as store:
+    with db.open() as store:
         update = build_update(store.conn, since, until)
     if out_file is None:
         echo_text(render(update, ".md"), nl=False)
@@ -346,27 +334,27 @@ def register_report(
 
 
 # --------------------------------------------------------------------------------- plans
-@command("new", parent=plans_app)
+@command("new", parent=plans_app, db="create")
 def plans_new(
-    force: Annotated[str, typer.Option("--force", "-f", help="Force code or name.")],
+    force: PlanForceOption,
     template: Annotated[
         str, typer.Option("--from", help=f"Template ({', '.join(sorted(TEMPLATE_FILES))}).")
     ] = "stop-2018",
     plan: PlanOption = None,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Create a force's plan from a template (themes and objectives; no statuses yet).
     The plan is named after the template unless --plan says otherwise."""
-    with open_store(db, create=True) as store:
-        result = plans_mod.new_plan(store, force, template=template, name=plan)
+    result = plans_mod.new_plan(store, force, template=template, name=plan)
     state = "created" if result.new_rows else "already exists"
     line(f"{result.plan_id}: {state} ({result.themes} themes, {result.objectives} objectives)")
 
 
-@command("import", parent=plans_app)
+@command("import", parent=plans_app, db="create")
 def plans_import(
     file: Annotated[Path, typer.Argument(help="Excel workbook (.xlsx).", show_default=False)],
-    force: Annotated[str, typer.Option("--force", "-f", help="Force code or name.")],
+    force: PlanForceOption,
     plan: Annotated[
         str | None,
         typer.Option(
@@ -396,7 +384,8 @@ def plans_import(
             "--on", help="Date the statuses are as at (default: today).", show_default=False
         ),
     ] = None,
-    db: DbOption = None,
+    *,
+    db: Database,
 ) -> None:
     """Import a force's plan from an Excel sheet with columns theme, objective, owner, due,
     status (optional: id, evidence, recommendations, date). All or nothing: a bad row is
@@ -404,7 +393,7 @@ def plans_import(
     adds nothing; an updated sheet adds what changed."""
     themes = _theme_map(theme or [])
     ask = _ask_theme if sys.stdin.isatty() and sys.stdout.isatty() else None
-    with open_store(db, create=True) as store:
+    with db.open() as store:
         result = import_plan_xlsx(
             store, file, force, plan=plan, sheet=sheet, on=on, themes=themes, ask_theme=ask
         )
@@ -435,7 +424,7 @@ def _ask_theme(name: str, known: list[str]) -> str:
     )
 
 
-@command("list", parent=plans_app)
+@command("list", parent=plans_app, db="read")
 def plans_list(
     force: ForceOption = None,
     plan: PlanOption = None,
@@ -443,12 +432,12 @@ def plans_list(
         str | None,
         typer.Option("--status", "-s", help=f"Only this current RAG status ({RAGS}, or none)."),
     ] = None,
-    json_: JsonOption = False,
-    db: DbOption = None,
+    *,
+    json_: bool,
+    store: Store,
 ) -> None:
     """Objectives with their current RAG status, owner, due date, evidence and links."""
-    with open_store(db) as store:
-        rows = plans_mod.list_objectives(store.conn, force=force, plan=plan, rag=status)
+    rows = plans_mod.list_objectives(store.conn, force=force, plan=plan, rag=status)
     if json_:
         emit_json(rows)
         return
@@ -471,17 +460,17 @@ def plans_list(
     line(f"{len(rows)} objective(s)")
 
 
-@command("show", parent=plans_app)
+@command("show", parent=plans_app, db="read")
 def plans_show(
     objective: ObjectiveArgument,
     force: ForceOption = None,
     plan: PlanOption = None,
-    json_: JsonOption = False,
-    db: DbOption = None,
+    *,
+    json_: bool,
+    store: Store,
 ) -> None:
     """One objective: current values and its dated history."""
-    with open_store(db) as store:
-        data = plans_mod.objective(store.conn, objective, force=force, plan=plan)
+    data = plans_mod.objective(store.conn, objective, force=force, plan=plan)
     if json_:
         emit_json(data)
         return
@@ -513,7 +502,7 @@ def plans_show(
     out.print(t)
 
 
-@command("withdraw", parent=plans_app)
+@command("withdraw", parent=plans_app, db="create")
 def plans_withdraw(
     event: Annotated[
         str, typer.Argument(metavar="EVENT", help="Event id from `plans show` (6+ characters).")
@@ -527,22 +516,22 @@ def plans_withdraw(
     ] = None,
     reason: ReasonOption = None,
     allow_future: AllowFuture = False,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Withdraw an objective's RAG rating (or evidence, owner, due entry) recorded by
     mistake; with --rag or --on, replace it by a corrected one. The original stays in the
     history, shown as withdrawn, and no longer counts as the current rating."""
-    with open_store(db, create=True) as store:
-        gone, new = plans_mod.withdraw_plan_event(
-            store, event, reason=reason, correct_rag=rag, on=on, allow_future=allow_future
-        )
+    gone, new = plans_mod.withdraw_plan_event(
+        store, event, reason=reason, correct_rag=rag, on=on, allow_future=allow_future
+    )
     if new:
         line(f"event {gone} corrected by {new}")
     else:
         line(f"event {gone} withdrawn")
 
 
-@command("status", parent=plans_app)
+@command("status", parent=plans_app, db="create")
 def plans_status(
     objective: ObjectiveArgument,
     on: OnOption,
@@ -551,37 +540,37 @@ def plans_status(
     force: ForceOption = None,
     plan: PlanOption = None,
     allow_future: AllowFuture = False,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Record an objective's RAG status as at a date (`plans withdraw` puts a mistake
     right)."""
-    with open_store(db, create=True) as store:
-        result = plans_mod.set_rag(
-            store,
-            objective,
-            on,
-            rag,
-            note=note,
-            force=force,
-            plan=plan,
-            allow_future=allow_future,
-        )
+    result = plans_mod.set_rag(
+        store,
+        objective,
+        on,
+        rag,
+        note=note,
+        force=force,
+        plan=plan,
+        allow_future=allow_future,
+    )
     warn(result.warnings)
     _recorded(result)
 
 
-@command("evidence", parent=plans_app)
+@command("evidence", parent=plans_app, db="create")
 def plans_evidence(
     objective: ObjectiveArgument,
     on: OnOption,
     note: Annotated[str, typer.Option("--note", help="The evidence seen.")],
     force: ForceOption = None,
     plan: PlanOption = None,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Add a dated evidence note to an objective."""
-    with open_store(db, create=True) as store:
-        result = plans_mod.add_evidence(store, objective, on, note, force=force, plan=plan)
+    result = plans_mod.add_evidence(store, objective, on, note, force=force, plan=plan)
     _recorded(result)
 
 
@@ -589,7 +578,7 @@ def _recorded(result: plans_mod.PlanEventResult) -> None:
     line(f"{result.objective_ref}: {'recorded' if result.added else 'already recorded'}")
 
 
-@command("assign", parent=plans_app)
+@command("assign", parent=plans_app, db="create")
 def plans_assign(
     objective: ObjectiveArgument,
     on: OnOption,
@@ -597,18 +586,16 @@ def plans_assign(
     due: Annotated[str | None, typer.Option(help="Due date.")] = None,
     force: ForceOption = None,
     plan: PlanOption = None,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Set an objective's owner and/or due date, from a date on."""
-    with open_store(db, create=True) as store:
-        results = plans_mod.assign(
-            store, objective, on, owner=owner, due=due, force=force, plan=plan
-        )
+    results = plans_mod.assign(store, objective, on, owner=owner, due=due, force=force, plan=plan)
     added = sum(r.added for r in results)
     line(f"{results[0].objective_ref}: {added} change(s) recorded")
 
 
-@command("link", parent=plans_app)
+@command("link", parent=plans_app, db="create")
 def plans_link(
     objective: ObjectiveArgument,
     rec_ids: Annotated[
@@ -620,15 +607,15 @@ def plans_link(
     unlink: Annotated[bool, typer.Option("--unlink", help="Remove the links instead.")] = False,
     force: ForceOption = None,
     plan: PlanOption = None,
-    db: DbOption = None,
+    *,
+    store: Store,
 ) -> None:
     """Link an objective to recommendations (or unlink it with --unlink)."""
     from fieldkit.register.ids import today_iso
 
-    with open_store(db, create=True) as store:
-        changed = plans_mod.link(
-            store, objective, rec_ids, on=on or today_iso(), unlink=unlink, force=force, plan=plan
-        )
+    changed = plans_mod.link(
+        store, objective, rec_ids, on=on or today_iso(), unlink=unlink, force=force, plan=plan
+    )
     verb = "unlinked" if unlink else "linked"
     for rid, did in changed:
         line(f"{rid}: {verb if did else 'no change'}")

@@ -5,25 +5,25 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fieldkit.cli.base import app, command, fail, out
+from fieldkit.cli.database import Database
 from fieldkit.cli.options import (
-    ByOption,
+    ChecklistIdOption,
     ChecklistOption,
-    DbOption,
     ForceOption,
     OverwriteOption,
     ToOption,
-    open_store,
-    row_per_force,
 )
-from fieldkit.cli.output import SafeTable, emit_json, export_progress, output_format, present, warn
+from fieldkit.cli.output import SafeTable, emit_json, export_progress, present, warn
 from fieldkit.errors import BadInput
 from fieldkit.files import check_output
-from fieldkit.paths import resolve_db
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 report_app = typer.Typer(
     help="Findings by the Table 2 rule: final records only, NA left out, pooled, half up.",
@@ -35,23 +35,6 @@ app.add_typer(report_app, name="report")
 app.add_typer(targets_app, name="targets")
 app.add_typer(export_app, name="export")
 
-JsonOption = Annotated[bool, typer.Option("--json", help="JSON output (= --format json).")]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="The figures as the change log stood at the end of DATE (UTC), e.g. 2015-06-30.",
-        show_default=False,
-    ),
-]
-FormatOption = Annotated[
-    str,
-    typer.Option(
-        "--format",
-        help="table (the terminal), csv (every figure in its own column), markdown or json.",
-    ),
-]
 MinBaseOption = Annotated[
     int,
     typer.Option(
@@ -60,18 +43,21 @@ MinBaseOption = Annotated[
         help="A force's item with fewer applicable records is too small to call (never flagged).",
     ),
 ]
+ChecklistArg = Annotated[str, typer.Argument(metavar="CHECKLIST", help="Checklist id.")]
+TargetForceOption = Annotated[str, typer.Option(help="Force code or name; '*' = every force.")]
 IdsOption = Annotated[
     bool, typer.Option("--ids", help="Show each question's item id beside its text.")
 ]
 
 
-@command("evidence", parent=report_app)
+@command("evidence", parent=report_app, db="read")
 def report_evidence(
-    db: DbOption = None,
+    store: Store,
     checklist: ChecklistOption = None,
-    by: ByOption = None,
+    *,
+    by_force: bool,
     force: ForceOption = None,
-    as_of: AsOfOption = None,
+    as_of: str | None,
     excluded: Annotated[
         bool,
         typer.Option(
@@ -80,27 +66,24 @@ def report_evidence(
         ),
     ] = False,
     ids: IdsOption = False,
-    fmt: FormatOption = "table",
-    json_: JsonOption = False,
+    fmt: str,
 ) -> None:
     """Every yes/no question: completed of applicable ("77% (305 of 395)"), by section."""
     from fieldkit.report.tables import evidence_report
 
-    fmt, by_force = output_format(fmt, json_), row_per_force(by)
-    with open_store(db, as_of=as_of) as store:
-        shown = evidence_report(
-            store.conn,
-            checklist=checklist,
-            by_force=by_force,
-            force=force,
-            in_scope=not excluded,
-            ids=ids,
-            as_data=fmt == "json",
-        )
+    shown = evidence_report(
+        store.conn,
+        checklist=checklist,
+        by_force=by_force,
+        force=force,
+        in_scope=not excluded,
+        ids=ids,
+        as_data=fmt == "json",
+    )
     present(shown, fmt)
 
 
-@command("summary", parent=report_app)
+@command("summary", parent=report_app, db="read")
 def report_summary(
     name: Annotated[
         str | None,
@@ -110,34 +93,32 @@ def report_summary(
             show_default=False,
         ),
     ] = None,
-    db: DbOption = None,
+    *,
+    store: Store,
     force: ForceOption = None,
-    by: ByOption = None,
-    as_of: AsOfOption = None,
+    by_force: bool,
+    as_of: str | None,
     ids: IdsOption = False,
-    fmt: FormatOption = "table",
-    json_: JsonOption = False,
+    fmt: str,
 ) -> None:
     """A named summary table in the shape the report printed it (Table 2: evidence, number
     of applicable cases out of the files in scope, % of applicable files completed);
     `--by force`: a row per force and item, against the rest of England and Wales."""
     from fieldkit.report.tables import summary_report
 
-    fmt, by_force = output_format(fmt, json_), row_per_force(by)
-    with open_store(db, as_of=as_of) as store:
-        shown = summary_report(
-            store.conn, name, force=force, ids=ids, as_data=fmt == "json", by_force=by_force
-        )
+    shown = summary_report(
+        store.conn, name, force=force, ids=ids, as_data=fmt == "json", by_force=by_force
+    )
     present(shown, fmt)
 
 
-@command("force", parent=report_app)
+@command("force", parent=report_app, db="read")
 def report_force(
     force: Annotated[str, typer.Argument(metavar="CODE", help="Force code or name.")],
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="The .html file to write.", show_default=False)
     ],
-    db: DbOption = None,
+    db: Database,
     overwrite: OverwriteOption = False,
     full: Annotated[
         bool, typer.Option("--full", help="Add every item's table as an appendix.")
@@ -151,89 +132,87 @@ def report_force(
     from fieldkit.report.briefing import write_briefing
 
     check_output(out_file, (".html", ".htm"), overwrite=overwrite)
-    path = resolve_db(db)
-    with open_store(path) as store:
-        write_briefing(store.conn, force, out_file, source=path.name, full=full, min_base=min_base)
+    with db.open() as store:
+        write_briefing(
+            store.conn, force, out_file, source=db.path.name, full=full, min_base=min_base
+        )
     out.print(f"wrote {out_file}")
 
 
-@command("scales", parent=report_app)
+@command("scales", parent=report_app, db="read")
 def report_scales(
-    db: DbOption = None,
+    store: Store,
     checklist: ChecklistOption = None,
-    by: ByOption = None,
+    *,
+    by_force: bool,
     force: ForceOption = None,
     ids: IdsOption = False,
-    fmt: FormatOption = "table",
-    json_: JsonOption = False,
+    fmt: str,
 ) -> None:
     """Every 1-4 scale question: how many scored, the mean, and the share scoring 3 or more."""
     from fieldkit.report.tables import scales_report
 
-    fmt, by_force = output_format(fmt, json_), row_per_force(by)
-    with open_store(db) as store:
-        shown = scales_report(
-            store.conn,
-            checklist=checklist,
-            by_force=by_force,
-            force=force,
-            ids=ids,
-            as_data=fmt == "json",
-        )
+    shown = scales_report(
+        store.conn,
+        checklist=checklist,
+        by_force=by_force,
+        force=force,
+        ids=ids,
+        as_data=fmt == "json",
+    )
     present(shown, fmt)
 
 
-@command("coverage", parent=report_app)
+@command("coverage", parent=report_app, db="read")
 def report_coverage(
-    db: DbOption = None,
+    store: Store,
     force: ForceOption = None,
     checklist: ChecklistOption = None,
-    fmt: FormatOption = "table",
-    json_: JsonOption = False,
+    *,
+    fmt: str,
 ) -> None:
     """Records done per force, checklist and stratum against the sample targets."""
     from fieldkit.report.tables import coverage_report
 
-    fmt = output_format(fmt, json_)
-    with open_store(db) as store:
-        shown = coverage_report(store.conn, force=force, checklist=checklist, as_data=fmt == "json")
+    shown = coverage_report(store.conn, force=force, checklist=checklist, as_data=fmt == "json")
     present(shown, fmt)
 
 
 # ------------------------------------------------------------------------------ targets
-@command("set", parent=targets_app)
+@command("set", parent=targets_app, db="write")
 def targets_set(
-    checklist: Annotated[str, typer.Argument(metavar="CHECKLIST", help="Checklist id.")],
+    checklist: ChecklistArg,
     n: Annotated[int, typer.Argument(metavar="N", help="Target number of final records.")],
     stratum: Annotated[
         str,
         typer.Option(help="Stratum, e.g. an offence category for case files (default: each)."),
     ] = "",
-    force: Annotated[str, typer.Option(help="Force code or name; '*' = every force.")] = "*",
-    db: DbOption = None,
+    force: TargetForceOption = "*",
+    *,
+    db: Database,
 ) -> None:
     """Set a sample target. A force-specific target wins over '*' (every force)."""
     from fieldkit.report.sampling import set_target
 
     if n < 0:
         raise BadInput("a target is a number of 0 or more")
-    with open_store(db, write=True) as store:
+    with db.open() as store:
         set_target(store, checklist, n, stratum=stratum, force=force)
     out.print(f"target set: {n} {_target(checklist, stratum)} record(s) for {_where(force)}")
 
 
-@command("clear", parent=targets_app)
+@command("clear", parent=targets_app, db="write")
 def targets_clear(
-    checklist: Annotated[str, typer.Argument(metavar="CHECKLIST", help="Checklist id.")],
+    checklist: ChecklistArg,
     stratum: Annotated[str, typer.Option(help="Stratum the target was set for.")] = "",
-    force: Annotated[str, typer.Option(help="Force code or name; '*' = every force.")] = "*",
-    db: DbOption = None,
+    force: TargetForceOption = "*",
+    *,
+    store: Store,
 ) -> None:
     """Take a target back out: the broader target, else the default, applies again."""
     from fieldkit.report.sampling import clear_target
 
-    with open_store(db, write=True) as store:
-        cleared = clear_target(store, checklist, stratum=stratum, force=force)
+    cleared = clear_target(store, checklist, stratum=stratum, force=force)
     if not cleared:
         raise fail(f"no target is set for {_target(checklist, stratum)} at {_where(force)}", 1)
     out.print(f"target cleared: {_target(checklist, stratum)} for {_where(force)}")
@@ -247,13 +226,12 @@ def _where(force: str) -> str:
     return "every force" if force == "*" else force
 
 
-@command("list", parent=targets_app)
-def targets_list(db: DbOption = None, json_: JsonOption = False) -> None:
+@command("list", parent=targets_app, db="read")
+def targets_list(store: Store, json_: bool) -> None:
     """The targets set, and the defaults where none is set."""
     from fieldkit.report import targets
 
-    with open_store(db) as store:
-        rows = targets(store.conn)
+    rows = targets(store.conn)
     if json_:
         emit_json(rows)
         return
@@ -270,16 +248,9 @@ def targets_list(db: DbOption = None, json_: JsonOption = False) -> None:
 
 
 # -------------------------------------------------------------------------------- serve
-@command("serve")
+@command("serve", db="many")
 def serve_cli(
-    db: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--db",
-            help="Database file(s) to serve (repeatable). Default: as for other commands.",
-            show_default=False,
-        ),
-    ] = None,
+    db: list[Path],
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8001,
     public: Annotated[
@@ -296,7 +267,7 @@ def serve_cli(
     queries and facets."""
     from fieldkit.datasette import serve
 
-    paths = db or [resolve_db(None)]
+    paths = db
     # a password given (--public, or $FIELDKIT_SERVE_PASSWORD) means a login, whatever the
     # host: behind a reverse proxy on this machine, 127.0.0.1 is the whole network
     given = public or bool(os.environ.get("FIELDKIT_SERVE_PASSWORD"))
@@ -335,18 +306,19 @@ def _password(host: str, public: bool) -> str:
 
 
 # ------------------------------------------------------------------------------- export
-@command("xlsx", parent=export_app)
+@command("xlsx", parent=export_app, db="read")
 def export_xlsx_cli(
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="The .xlsx file to write.", show_default=False)
     ],
-    db: DbOption = None,
+    db: Database,
     redact: Annotated[
         bool, typer.Option(help="Leave out free text, notes and subject references.")
     ] = False,
     force: ForceOption = None,
     overwrite: OverwriteOption = False,
-    as_of: AsOfOption = None,
+    *,
+    as_of: str | None,
     to: ToOption = None,
     data_file: Annotated[
         Path | None,
@@ -390,7 +362,7 @@ def export_xlsx_cli(
     with export_progress() as progress:
         if as_of:  # the log folded as of the day first: the bar runs meanwhile
             progress(f"the log as of {as_of}", 0, 0, 0)
-        store = open_store(db, as_of=as_of)
+        store = db.open()
 
         def write(path: Path) -> None:
             summary.update(
@@ -430,13 +402,13 @@ def export_xlsx_cli(
         )
 
 
-@command("csv", parent=export_app)
+@command("csv", parent=export_app, db="read")
 def export_csv_cli(
-    checklist: Annotated[str, typer.Option("--checklist", "-c", help="Checklist id.")],
+    checklist: ChecklistIdOption,
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="The .csv file to write.", show_default=False)
     ],
-    db: DbOption = None,
+    db: Database,
     force: ForceOption = None,
     overwrite: OverwriteOption = False,
 ) -> None:
@@ -446,7 +418,7 @@ def export_csv_cli(
     from fieldkit.export.records_csv import export_records_csv
 
     check_output(out_file, (".csv",), overwrite=overwrite)
-    with open_store(db) as store:
+    with db.open() as store:
         done = export_records_csv(store, checklist, out_file, force=force)
     left = [
         f"{done.copies} second cop{'y' if done.copies == 1 else 'ies'} of a record (the "

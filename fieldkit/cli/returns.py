@@ -4,13 +4,16 @@ query, answer, agree)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fieldkit.cli.base import app, command, out
-from fieldkit.cli.options import DbOption, JsonOption, OverwriteOption, open_store
+from fieldkit.cli.options import OverwriteOption
 from fieldkit.cli.output import SafeTable, emit_json
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 returns_app = typer.Typer(
     help="Run a data collection: return workbooks out to forces and back in, checks, "
@@ -56,17 +59,16 @@ def returns_template(
     out.print(f"wrote {len(paths)} return workbook(s) to {out_dir}")
 
 
-@command("import", parent=returns_app)
+@command("import", parent=returns_app, db="create")
 def returns_import(
     files: Annotated[list[Path], typer.Argument(help="Filled-in return workbooks (.xlsx).")],
-    db: DbOption = None,
+    store: Store,
 ) -> None:
     """Read filled-in returns back, all or nothing. A re-sent return updates the force's
     record as logged changes, says what changed, and is no longer agreed."""
     from fieldkit.returns.intake import import_returns
 
-    with open_store(db, create=True) as store:
-        got = import_returns(store, files)
+    got = import_returns(store, files)
     out.print(
         f"{len(got.returns)} return(s): {got.created} new, {got.unchanged} unchanged, "
         f"{len({f for f, *_ in got.changes})} updated"
@@ -77,16 +79,15 @@ def returns_import(
         out.print(f"  {force}: the return changed, so it is no longer agreed")
 
 
-@command("check", parent=returns_app)
-def returns_check(db: DbOption = None, form: FormOption = None, json_: JsonOption = False) -> None:
+@command("check", parent=returns_app, db="read")
+def returns_check(store: Store, form: FormOption = None, *, json_: bool) -> None:
     """Returns that break their form's own rules (granted more than applied, ...), and
     rates more than 3 median absolute deviations from the median of the forces'."""
     from fieldkit.returns.checks import MADS, check
     from fieldkit.returns.queries import collection
 
-    with open_store(db) as store:
-        c = collection(store, form)
-        found = check(store, c.id)
+    c = collection(store, form)
+    found = check(store, c.id)
     if json_:
         emit_json(found)
         return
@@ -102,20 +103,20 @@ def returns_check(db: DbOption = None, form: FormOption = None, json_: JsonOptio
     out.print(table)
 
 
-@command("queries", parent=returns_app)
+@command("queries", parent=returns_app, db="read")
 def returns_queries(
     force: Annotated[str | None, typer.Argument(metavar="[FORCE]", help="Only this force.")] = None,
-    db: DbOption = None,
+    *,
+    store: Store,
     form: FormOption = None,
-    json_: JsonOption = False,
+    json_: bool,
 ) -> None:
     """The query log: every query raised with forces, open or answered."""
     from fieldkit.returns.queries import collection, query_log
     from fieldkit.store import resolve_force
 
-    with open_store(db) as store:
-        c = collection(store, form)
-        rows = query_log(store, c, resolve_force(force) if force else None)
+    c = collection(store, form)
+    rows = query_log(store, c, resolve_force(force) if force else None)
     if json_:
         emit_json(rows)
         return
@@ -134,46 +135,43 @@ def returns_queries(
     out.print(table)
 
 
-@command("query", parent=returns_app)
+@command("query", parent=returns_app, db="write")
 def returns_query(
     force: ForceArg,
     question: Annotated[str, typer.Option("--question", "-q", help="The question's item id.")],
     text: Annotated[str, typer.Option("--text", "-t", help="What to ask the force.")],
-    db: DbOption = None,
+    store: Store,
     period: PeriodOption = None,
 ) -> None:
     """Raise a query with a force about one figure of its return."""
     from fieldkit.returns.queries import raise_query
 
-    with open_store(db, write=True) as store:
-        ref = raise_query(store, force, question, text, period=period)
+    ref = raise_query(store, force, question, text, period=period)
     out.print(f"query {ref} raised with {force} about {question}")
 
 
-@command("answer", parent=returns_app)
+@command("answer", parent=returns_app, db="write")
 def returns_answer(
     force: ForceArg,
     ref: Annotated[str, typer.Argument(metavar="REF", help="The query's reference (Q1, ...).")],
     text: Annotated[str, typer.Option("--text", "-t", help="The force's answer.")],
-    db: DbOption = None,
+    store: Store,
     form: FormOption = None,
 ) -> None:
     """Record a force's answer to a query."""
     from fieldkit.returns.queries import answer_query
 
-    with open_store(db, write=True) as store:
-        answer_query(store, force, ref, text, form=form)
+    answer_query(store, force, ref, text, form=form)
     out.print(f"query {ref} of {force} answered")
 
 
-@command("agree", parent=returns_app)
+@command("agree", parent=returns_app, db="write")
 def returns_agree(
-    force: ForceArg, db: DbOption = None, form: FormOption = None, period: PeriodOption = None
+    force: ForceArg, store: Store, form: FormOption = None, period: PeriodOption = None
 ) -> None:
     """Record that a force has checked and agreed its return's final figures: reports no
     longer mark them provisional. Refused while a query is open."""
     from fieldkit.returns.queries import agree
 
-    with open_store(db, write=True) as store:
-        agree(store, force, form=form, period=period)
+    agree(store, force, form=form, period=period)
     out.print(f"{force}: return agreed")

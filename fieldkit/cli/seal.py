@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from fieldkit.cli.base import command, out
+from fieldkit.cli.database import Database
 from fieldkit.cli.failures import err
-from fieldkit.cli.options import DbOption, OverwriteOption
-from fieldkit.paths import resolve_db
+from fieldkit.cli.options import OverwriteOption
 
 
 def make_team_key(out_file: Path) -> None:
@@ -28,7 +28,7 @@ def make_team_key(out_file: Path) -> None:
     )
 
 
-@command("pack")
+@command("pack", db="path")
 def pack_cli(
     to: Annotated[
         list[str],
@@ -43,7 +43,7 @@ def pack_cli(
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="The pack file to write.", show_default=False)
     ],
-    db: DbOption = None,
+    db: Database,
     overwrite: OverwriteOption = False,
 ) -> None:
     """A sealed copy of the database for the stick: a consistent copy of all of it (its
@@ -53,7 +53,7 @@ def pack_cli(
     from fieldkit.sealing import recipients
     from fieldkit.sync.packs import write_pack
 
-    path = resolve_db(db)
+    path = db.path
     done = write_pack(path, out_file, recipients(to), overwrite=overwrite)
     out.print(
         f"wrote {out_file}: {done.changes:,} changes of {path.name}, sealed for "

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from fieldkit.cli.base import command, out
-from fieldkit.cli.options import DbOption, JsonOption, open_store
 from fieldkit.cli.output import emit_json
-from fieldkit.paths import resolve_db
 from fieldkit.store.chain import verify
 
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
-@command("verify")
-def verify_cli(
-    db: DbOption = None,
-    json_: JsonOption = False,
-) -> None:
+
+@command("verify", db="read")
+def verify_cli(store: Store, json_: bool) -> None:
     """Check the change log: every change matches its id (nothing edited), every device's
     changes form an unbroken chain (nothing deleted or reordered), no sequence number is
     missing, every change is covered by a signature of its device's key (a signed change at
@@ -25,9 +25,8 @@ def verify_cli(
     attached file matches its digest and every file the log answers is held. Lists, per
     device, the changes held and any break; exit 0 only when all holds (1 when something
     does not). Reads only."""
-    path = resolve_db(db)
-    with open_store(path) as store:
-        result = verify(store.conn)
+    path = store.path
+    result = verify(store.conn)
     if json_:
         emit_json({"db": str(path), **result.as_dict()})
     else:

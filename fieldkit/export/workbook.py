@@ -267,11 +267,13 @@ class Writer:
         ws.print_area = f"A1:{get_column_letter(max(ncols, 1))}{max(last_row, head)}"
         ws.oddFooter.left.text = _text(self.footer).replace("&", "&&")
         ws.oddFooter.left.size = 8
-        # each sheet counts its own pages (Excel and LibreOffice both honour the first page
-        # number; neither has a field for a sheet's own page count: &N is the whole job's)
+        # each sheet counts its own pages: both Excel and LibreOffice honour the first page
+        # number. No total: neither has a field for a sheet's own page count (&N is the
+        # print job's, LibreOffice 7.4 printing the workbook gives "Table 2, page 1 of 49"),
+        # and a count of our own would only guess how each program lays out the rows
         ws.page_setup.firstPageNumber = 1
         ws.page_setup.useFirstPageNumber = True
-        ws.oddFooter.right.text = f"{ws.title.replace('&', '&&')}, page &P"
+        ws.oddFooter.right.text = page_footer(ws.title)
         ws.oddFooter.right.size = 8
         for row in spec.page_break_rows:
             ws.row_breaks.append(Break(id=row))
@@ -454,6 +456,12 @@ def _plain_rows(rows: list[Any]) -> bool:
 def _font_of(size: float) -> Font:
     """One Font per type size, shared by every cell that uses it."""
     return Font(size=size)
+
+
+def page_footer(title: str) -> str:
+    """A sheet's page footer, "Table 2 · page 3": the page within the sheet (&P; & doubled
+    in the title, where it would start a code)."""
+    return f"{title.replace('&', '&&')} · page &P"
 
 
 def _data_note(title: str, rows: int) -> str:

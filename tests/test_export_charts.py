@@ -84,7 +84,7 @@ def test_data_sheets_go_to_a_second_file_and_pages_count_per_sheet(
     assert DATA | {"Case-file review", "About"} <= set(records.sheetnames)
     for wb in (report, records):
         for ws in wb.worksheets:
-            assert ws.oddFooter.right.text == f"{ws.title}, page &P"
+            assert ws.oddFooter.right.text == f"{ws.title} · page &P"
             assert ws.page_setup.firstPageNumber == 1 and ws.page_setup.useFirstPageNumber
     assert oct(data.stat().st_mode & 0o777) == "0o600"
     # without --data, one workbook as before; --data naming --out is refused

@@ -50,7 +50,7 @@ def odd(db_path: Path) -> Path:
             [
                 Change(r1, "answer", "cf_offence_detail", b"\x00\x01\x02"),
                 Change(r1, "note", "cf_t2_bwv_used", b"\x01\x02"),
-                Change(r2, "answer", "cf_offence_detail", 3.5),
+                Change(r2, "answer", "cf_offence_detail", 0.1234567890123456),  # 16 digits
                 Change(r2, "record", "checklist_version", "two"),
                 Change(r3, "answer", "cl_calm_reassuring", "lots"),
                 Change(r4, "record", "force_code", b"\x01"),
@@ -78,6 +78,11 @@ def test_export_writes_binary_as_text_and_names_the_cells(
     assert "<binary, 1 bytes>" in found.values()  # the force code
     (warning,) = res.stderr.strip().splitlines()
     assert f"{len(found)} binary value(s)" in warning
+    # the wide sheet reads each record's answers in one JSON object (which keeps 15 digits
+    # of a number): the number comes back to its 16th digit, the binary answer named
+    wide = [[c.value for c in row] for row in wb["Case-file review"].iter_rows()]
+    column = next(n for n, v in enumerate(wide[0]) if v == "cf_offence_detail")
+    assert {r[column] for r in wide[2:]} == {None, "<binary, 3 bytes>", 0.1234567890123456}
     for cell in found:
         assert cell in warning or "..." in warning
 

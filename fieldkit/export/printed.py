@@ -1,5 +1,5 @@
 """How a workbook prints: convert it with LibreOffice (headless) to PDF and count the pages
-of each sheet from the footer every sheet carries ("<sheet>, page N of M"). Used by the
+of each sheet from the footer every sheet carries ("<sheet> · page N"). Used by the
 slow test and bench/export.py; needs `soffice` and poppler's `pdftotext`."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-FOOTER = re.compile(r"([^\n]+?), page \d+")
+FOOTER = re.compile(r"([^\n]+?) · page \d+")
 
 
 def available() -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -217,10 +217,7 @@ def wide_sheet(
         conv = converter(wc.item, files)
         convs.append(_open_repeat(conv) if wc.rkey is None else conv)
     where, args = sql.where({"force_code": force})
-    query = (
-        f"SELECT {', '.join(views._q(n) for n in names)} FROM {views._q(view)} {where}"
-        " ORDER BY force_code, observed_at, record_id"
-    )
+    read = _wide_reader(view, checklist, names, cols, where)
     pairs = list(enumerate(convs))
     active = [(i, c) for i, c in pairs if c is not None]
 
@@ -229,8 +226,7 @@ def wide_sheet(
     named = checklist.instance_name is not None
 
     def rows() -> Iterator[list]:
-        for raw in conn.execute(query, args):
-            row = list(raw)
+        for row in read(conn, args):
             name = checklist.record_name({(iid, ""): row[i] for i, iid in plain}) if named else ""
             for i, conv in active:
                 v = row[i]
@@ -248,6 +244,42 @@ def wide_sheet(
         ids=names[:1] + ["record_name"] * named + names[1:],
         freeze_cols=1,
     )
+
+
+def _wide_reader(
+    view: str, checklist: Checklist, names: list[str], cols: list[views.WideColumn], where: str
+) -> Callable[[sqlite3.Connection, Sequence[Any]], Iterator[list[Any]]]:
+    """How a wide sheet's rows are read: as the wide view gives them, but a column the view
+    looks up as the stored answer itself (its SQL exactly the plain lookup) comes from one
+    JSON object of the record's answers (export.sql: wide_record_answers), read once a
+    record instead of a search a column."""
+    direct = {
+        wc.name: f"{wc.item.id}\x1f{wc.rkey}"
+        for wc in cols
+        if wc.rkey is not None
+        and views._column_sql(wc, checklist, True)
+        == f"{views._cell(wc.item.id, wc.rkey)} AS {views._q(wc.name)}"
+    }
+    from_view = [n for n in names if n not in direct]
+    plan = [(from_view.index(n), "") if n not in direct else (-1, direct[n]) for n in names]
+    query = (
+        f"SELECT {', '.join('v.' + views._q(n) for n in from_view)},"
+        f" {sql.queries('export')['wide_record_answers']} FROM {views._q(view)} v {where}"
+        " ORDER BY v.force_code, v.observed_at, v.record_id"
+    )
+
+    def read(conn: sqlite3.Connection, args: Sequence[Any]) -> Iterator[list[Any]]:
+        for raw in conn.execute(query, tuple(args)):
+            text = raw[-1]
+            answers = json.loads(text) if text else {}
+            if text and '{"' in text[1:]:  # a number or blob kept exactly: as stored
+                for k, v in answers.items():
+                    if type(v) is dict:
+                        answers[k] = float(v["r"]) if "r" in v else bytes.fromhex(v["b"])
+            get = answers.get
+            yield [raw[i] if i >= 0 else get(k) for i, k in plan]
+
+    return read
 
 
 def answers_sheet(

@@ -32,3 +32,18 @@ FROM cells c
 JOIN records r ON r.record_id = c.record_id
 WHERE r.checklist_id = :checklist AND r.deleted = 0 AND (:force = '' OR r.force_code = :force)
   AND c.kind IN ('answer', 'note') AND c.value IS NOT NULL;
+
+-- name: wide_record_answers
+-- A wide sheet's answer columns in one read per record (the wide view looks each column
+-- up on its own: 110 index searches a case file): a JSON object of the record's answers,
+-- keyed item id, char(31), instance. A real number as {"r": quote(it)} (JSON text keeps 15
+-- digits; quote() as many as read back the same number) and a blob as {"b": its hex} (JSON
+-- holds none), so each reads back exactly as the view gives it.
+-- An expression over the wide view `v`, placed in the export's SELECT.
+(SELECT json_group_object(
+          a.field || char(31) || a.rkey,
+          CASE typeof(a.value)
+            WHEN 'real' THEN json_object('r', quote(a.value))
+            WHEN 'blob' THEN json_object('b', hex(a.value))
+            ELSE a.value END)
+ FROM cells a WHERE a.record_id = v.record_id AND a.kind = 'answer')

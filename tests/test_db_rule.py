@@ -38,6 +38,7 @@ WRITERS = {
     "store/schema.py",
     "store/signing.py",  # a write's chain tip signed in the write's own transaction
     "store/store.py",
+    "store/writer.py",  # the Writer's meta values, in the transaction it is
     "sync/merging.py",
     "privacy/database.py",
     "register/plans.py",
@@ -109,8 +110,8 @@ def test_every_write_a_command_makes_is_inside_one_transaction(
     watched_tables: set[str] = set()
     connect = connection.connect
 
-    def watched(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-        conn = connect(path, readonly=readonly)
+    def watched(path: Path, **options: bool) -> sqlite3.Connection:
+        conn = connect(path, **options)
 
         def check(action: int, table: str | None, *_: object) -> int:
             if action in WRITES and _[1] == "main":

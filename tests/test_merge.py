@@ -27,7 +27,6 @@ from fieldkit.privacy.database import scrub
 from fieldkit.store import SCHEMA_VERSION, Store
 from fieldkit.store.connection import read_uri
 from fieldkit.store.log import recompute_all
-from fieldkit.store.schema import install_checklist
 from fieldkit.sync import APPEND_ONLY_TABLES, logchecks, merge
 from fieldkit.sync import merging as merge_module
 
@@ -368,8 +367,8 @@ def test_databases_on_two_checklist_versions_keep_both(tmp_path: Path) -> None:
     v2 = parse_checklist(data, "front_desk v2 (test)")
     a, b = tmp_path / "new.db", tmp_path / "old.db"
     with Store.create(a) as s:
-        with s.writing() as conn:
-            install_checklist(conn, v2)
+        with s.writing() as w:
+            w.install(v2)
         new = s.create_record("front_desk", "kent")
         s.set_answer(new, "fd_queue_length", "4")
     with Store.create(b) as s:
@@ -405,9 +404,9 @@ def test_append_only_tables_are_unioned(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(merge_module, "APPEND_ONLY_TABLES", ("extra_events",))
     paths = [tmp_path / f"{n}.db" for n in ("a", "b", "c")]
     for n, p in enumerate(paths):
-        with Store.create(p) as s, s.writing() as conn:
-            conn.execute("CREATE TABLE extra_events (id TEXT PRIMARY KEY, what TEXT)")
-            conn.executemany(
+        with Store.create(p) as s, s.writing() as w:
+            w.execute("CREATE TABLE extra_events (id TEXT PRIMARY KEY, what TEXT)")
+            w.executemany(
                 "INSERT INTO extra_events VALUES (?, ?)", [("shared", "same row"), (f"e{n}", "own")]
             )
     with Store.create(paths[2].with_name("no-table.db")):

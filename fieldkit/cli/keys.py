@@ -68,7 +68,7 @@ def _own() -> str | None:
 def list_cli(db: DbOption = None, json_: JsonOption = False) -> None:
     """Each device of the database: inspector, key fingerprint, first and last change, and
     whether the database trusts its key."""
-    from fieldkit.store.keyring import listing
+    from fieldkit.store import key_listing as listing
 
     path = resolve_db(db)
     with open_store(path) as store:
@@ -93,11 +93,8 @@ def list_cli(db: DbOption = None, json_: JsonOption = False) -> None:
 def trust_cli(fingerprint: FingerprintArg, db: DbOption = None) -> None:
     """Trust a device's key: merges into this database take in the changes it signs. The
     decision is signed with your key and merges on to every database merged from this one."""
-    from fieldkit.store import keyring, keys
-
-    with open_store(db, write=True) as store, store.writing() as conn:
-        found = keyring.find(conn, fingerprint)
-        added = keyring.decide(conn, keys.signer(), found.fingerprint, "trust")
+    with open_store(db, write=True) as store, store.writing() as w:
+        found, added = w.trust(fingerprint)
     who = ", ".join(found.devices) or "not met here yet"
     names = ", ".join(found.inspectors) or "-"
     state = "trusted" if added else "already trusted"
@@ -121,15 +118,14 @@ def revoke_cli(
 ) -> None:
     """Revoke a device's key (a lost or stolen laptop): merges refuse changes it signs
     dated from the revocation on; what it signed before stays."""
-    from fieldkit.store import keyring, keys
+    from fieldkit.store import keyring_time
 
     ms = _when(since)
-    with open_store(db, write=True) as store, store.writing() as conn:
-        found = keyring.find(conn, fingerprint)
-        keyring.decide(conn, keys.signer(), found.fingerprint, "revoke", ms)
+    with open_store(db, write=True) as store, store.writing() as w:
+        found = w.revoke(fingerprint, ms)
     line(
         f"revoked: key {found.fingerprint} (device {', '.join(found.devices) or '-'}), "
-        f"its changes dated from {keyring.shown(ms)} refused",
+        f"its changes dated from {keyring_time(ms)} refused",
         markup=False,
     )
 

@@ -8,7 +8,7 @@ from fieldkit.cli.base import command, out
 from fieldkit.cli.options import DbOption, JsonOption, open_store
 from fieldkit.cli.output import emit_json
 from fieldkit.paths import resolve_db
-from fieldkit.store.chain import verify
+from fieldkit.store import verify
 
 
 @command("verify")

@@ -123,11 +123,11 @@ def compare(old: Checklist, new: Checklist, store: Store | None = None) -> list[
 def known(store: Store | None) -> dict[str, Checklist]:
     """The checklists fieldkit ships and, with a database, the ones installed in it, which
     win: the latest installed version of each."""
-    from fieldkit.checklists import installed, load_all
+    from fieldkit.checklists import load_all
 
     found = dict(load_all())
     if store is not None:
-        found.update((c.id, c) for c in installed(store.conn))
+        found.update((c.id, c) for c in store.installed_checklists())
     return found
 
 

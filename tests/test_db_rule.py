@@ -94,7 +94,7 @@ def test_every_named_statement_is_run() -> None:
     texts = [t for ts in _modules().values() for t in ts]
     names = set(texts)
     prefixes = {t for t in texts if re.fullmatch(r"[a-z_]+_", t)}  # f"count_scrubbed_{x}"
-    for group in ("aggregates", "export", "merge", "privacy", "register", "state"):
+    for group in ("aggregates", "definitions", "export", "merge", "privacy", "register", "state"):
         for name in sql.queries(group):
             used = name in names or any(name.startswith(p) for p in prefixes)
             assert used, f"{group}.sql: {name} is never run"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fieldkit import sql
-from fieldkit.checklists import Checklist, QueryLog, installed
+from fieldkit.checklists import Checklist, QueryLog
 from fieldkit.errors import BadInput
 from fieldkit.store import Change, Store, natural_key, resolve_force
 
@@ -19,7 +19,7 @@ OPEN, ANSWERED = "open", "answered"
 
 def collections(store: Store) -> list[Checklist]:
     """The data collections the database knows (checklists with a `returns:` block)."""
-    return [c for c in installed(store.conn) if c.returns is not None]
+    return [c for c in store.installed_checklists() if c.returns is not None]
 
 
 def collection(store: Store, form: str | None = None, question: str | None = None) -> Checklist:

@@ -25,6 +25,7 @@ from fieldkit.store.connection import (
     require_fieldkit,
     run_script,
 )
+from fieldkit.store.definitions import installed_checklists
 from fieldkit.store.digest import ID_BYTES
 from fieldkit.store.identity import key_part, natural_key, new_id
 from fieldkit.store.keyring import listing as key_listing
@@ -61,6 +62,7 @@ __all__ = [
     "create_file",
     "describe_as_of",
     "hlc_ms",
+    "installed_checklists",
     "is_busy",
     "key_listing",
     "key_part",

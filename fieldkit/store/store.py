@@ -39,6 +39,7 @@ from fieldkit.checklists import (
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
 from fieldkit.store import attachments, connection, rowsigs, schema, views
+from fieldkit.store.definitions import installed_checklists
 from fieldkit.store.identity import new_id
 from fieldkit.store.log import Change, write_local
 from fieldkit.store.writer import Writer
@@ -257,6 +258,10 @@ class Store:
                 ) from None
             self._checklists[key] = parsed
         return self._checklists[key]
+
+    def installed_checklists(self) -> list[Checklist]:
+        """Every checklist installed here (its latest version), in dashboard order."""
+        return installed_checklists(self.conn)
 
     def checklist_of(self, record_id: str) -> Checklist:
         rec = self.record(record_id)

@@ -731,3 +731,29 @@ def test_a_full_disk_is_the_target_s_not_a_source_s(
     assert result.exit_code == 2, result.output
     assert "full" in result.stderr and "unreadable" not in result.stderr
     assert sha(team) == before
+
+
+def test_the_merge_opens_its_target_as_a_store_does(tmp_path: Path) -> None:
+    """One opener (fieldkit.store.connection.connect): the merge's target connection has a
+    Store's settings, foreign keys included, plus the file's cache for its temp tables,
+    and attaches a source read-only."""
+    from fieldkit.store.connection import connect
+
+    team, source = tmp_path / "team.db", tmp_path / "a.db"
+    Store.create(team).close()
+    Store.create(source).close()
+    settings = ("foreign_keys", "journal_mode", "synchronous", "busy_timeout", "cache_size")
+    plain, target = connect(team), merge_module.open_target(team)
+    try:
+        for name in settings:
+            want = plain.execute(f"PRAGMA {name}").fetchone()
+            assert target.execute(f"PRAGMA {name}").fetchone() == want, name
+        assert target.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        cache = target.execute("PRAGMA cache_size").fetchone()
+        assert target.execute("PRAGMA temp.cache_size").fetchone() == cache
+        target.execute("ATTACH DATABASE ? AS src", (read_uri(source),))
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            target.execute("INSERT INTO src.meta (key, value) VALUES ('x', 'y')")
+    finally:
+        plain.close()
+        target.close()

@@ -299,11 +299,13 @@ def _key_device(
     return device
 
 
-def stamp(conn: sqlite3.Connection, rows: Iterable[LogRow]) -> list[LogRow]:
+def stamp(conn: sqlite3.Connection, rows: Iterable[LogRow]) -> list[tuple[Any, ...]]:
     """Give changes written elsewhere (synthetic data, a test's copy of another log) their
-    chain link and content-derived id. A row with an id keeps it (and its prev); one with
-    id None links to its device's previous change in the batch, else to the log's change
-    of that device with the sequence number before."""
+    chain link and content-derived id: each comes back as a plain tuple of its columns in
+    LogRow's order, id and prev filled in (what executemany takes, built at a tuple's
+    cost). A row with an id keeps it (and its prev); one with id None links to its
+    device's previous change in the batch, else to the log's change of that device with
+    the sequence number before."""
     heads: dict[str, bytes | None] = {}
     out = []
     for row in rows:
@@ -319,9 +321,8 @@ def stamp(conn: sqlite3.Connection, rows: Iterable[LogRow]) -> list[LogRow]:
                 ).fetchone()
                 prev = found[0] if found else None
             ident = digest.change_id(*row[1:11], None, prev)
-            row = LogRow._make((ident, *row[1:11], prev))
         heads[device] = ident
-        out.append(row)
+        out.append((ident, *row[1:11], prev))
     return out
 
 
@@ -335,7 +336,7 @@ def write_stamped(conn: sqlite3.Connection, rows: Iterable[LogRow]) -> int:
         f"INSERT OR IGNORE INTO temp.incoming ({LOG_COLUMNS})"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         # in id order: the log's index on ids then grows at its end, not at random places
-        sorted(stamp(conn, rows), key=lambda r: r.id),
+        sorted(stamp(conn, rows), key=lambda r: r[0]),  # (r[0]: its id)
     )
     run_script(conn, Q["drop_known"])
     n = conn.execute("SELECT count(*) FROM temp.incoming").fetchone()[0]

@@ -24,6 +24,7 @@ from fieldkit.store.fold import (
     read_uri,
     require_fieldkit,
 )
+from fieldkit.store.fold import quick_check as integrity_check
 
 Q = sql.queries("merge")
 
@@ -110,7 +111,7 @@ def check_database(path: Path, *, quick_check: bool) -> tuple[str, int]:
             if not {"meta", "changes"} <= tables:
                 raise BadDatabase(f"{path}: not a fieldkit database")
             if quick_check:
-                quick_check(conn, path)
+                integrity_check(conn, path)
             row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
             old_scrub = conn.execute(Q["old_scrub"]).fetchone()[0]
         except (sqlite3.DatabaseError, UnicodeDecodeError) as e:

@@ -7,9 +7,9 @@ the rows it inserts into signed tables are signed in that same transaction
 (fieldkit.store.rowsigs). The change log is appended to (`append`, `append_stamped`),
 checklists installed (`install`), files attached (`attach`), keys trusted or revoked
 (`trust`, `revoke`), chain tips signed (`sign_heads`) and the state rebuilt (`rebuild`)
-only through it. The modules that own tables of their own (the register and plans,
-scrub's rewrite of its copy) run their statements with `execute` / `executemany` /
-`run_script`, or hand `conn` to their helpers.
+only through it (and the meta values set with `set_meta`). The modules that own tables
+of their own (the register and plans, scrub's rewrite of its copy) run their statements
+with `execute` / `executemany` / `run_script`, or hand `conn` to their helpers.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ class Writer:
     # ------------------------------------------------------------- the change log
     def append(self, changes: Iterable[log.Change], *, author: str | None = None) -> int:
         """Append changes to the log as this database's device, its chain tip signed with
-        the user's key, and fold them in. `author`: the inspector who
-        made them (the database's inspector if not given). Returns the number written."""
+        the user's key, and fold them in. `author`: the inspector who made them (the
+        database's inspector if not given). Returns the number written."""
         return log.write_local(self.conn, changes, author=author or self.store.inspector or None)
 
     def append_stamped(self, rows: Iterable[log.LogRow]) -> int:

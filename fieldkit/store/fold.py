@@ -6,8 +6,9 @@ attaches its sources by `read_uri`, and inside one `transaction` stages what the
 (`begin_fold`), folds it into current state step by step (`fold_after`, `FOLD_STEPS`) and
 closes the chains it took in (`close_chains`). Beside that, the pieces its checks of the
 sources need: the schema's table lists and rows, the content digests and the clock's
-layout, row keys and signatures, the device keys and the keyring. pyproject.toml's
-import-linter contracts let fieldkit.sync alone import this module.
+layout, row keys and signatures, the device keys and the keyring (the opener registers
+the digest functions the merge's SQL calls). pyproject.toml's import-linter contracts
+let fieldkit.sync alone import this module.
 """
 
 from fieldkit.store.attachments import source_problem as attachment_problem
@@ -22,8 +23,7 @@ from fieldkit.store.connection import (
     run_script,
     transaction,
 )
-from fieldkit.store.digest import HLC_LIMIT, ID_BYTES, change_id, content_id
-from fieldkit.store.digest import register as register_digests
+from fieldkit.store.digest import HLC_LIMIT, ID_BYTES, content_id
 from fieldkit.store.digest import show as show_change
 from fieldkit.store.keyring import Keyring
 from fieldkit.store.keyring import decide as decide_key
@@ -35,7 +35,6 @@ from fieldkit.store.log import (
     begin_fold,
     close_chains,
     fold_after,
-    hlc_ms,
 )
 from fieldkit.store.rowsigs import ROW_TABLES, key_sql, shipped
 from fieldkit.store.rowsigs import row_valid as row_signature_valid
@@ -65,7 +64,6 @@ __all__ = [
     "Keyring",
     "attachment_problem",
     "begin_fold",
-    "change_id",
     "checklist_rows",
     "close_chains",
     "connect",
@@ -75,7 +73,6 @@ __all__ = [
     "decide_key",
     "device_keys",
     "fold_after",
-    "hlc_ms",
     "key_sql",
     "keyring_row_valid",
     "keyring_time",
@@ -83,7 +80,6 @@ __all__ = [
     "quick_check",
     "read_uri",
     "refresh_views",
-    "register_digests",
     "require_fieldkit",
     "row_signature_valid",
     "run_script",

@@ -34,8 +34,7 @@ from pathlib import Path
 import typer
 from demo_db import inspectors
 
-from fieldkit.store import Store
-from fieldkit.store.connection import read_uri
+from fieldkit.store import Store, read_uri
 from fieldkit.sync import merge
 from fieldkit.sync.merging import open_target
 

@@ -24,8 +24,7 @@ from pathlib import Path
 import typer
 
 from fieldkit.demo import write_demo
-from fieldkit.store import Store
-from fieldkit.store.connection import read_uri
+from fieldkit.store import Store, read_uri
 
 TARGET = 300
 

@@ -29,8 +29,7 @@ from pathlib import Path
 import typer
 from demo_db import inspectors
 
-from fieldkit.store.chain import verify
-from fieldkit.store.connection import read_uri
+from fieldkit.store import read_uri, verify
 from fieldkit.sync import merge
 
 

@@ -16,10 +16,7 @@ from typing import Any
 from fieldkit import forces
 from fieldkit.checklists import NA, UNKNOWN, AnswerKey, Checklist, Item, apply_rules
 from fieldkit.checklists.kinds import YESNO_KINDS
-from fieldkit.store import Store, keys
-from fieldkit.store.log import COUNTER_BITS, write_stamped
-from fieldkit.store.schema import install_checklist
-from fieldkit.store.signing import sign_heads
+from fieldkit.store import COUNTER_BITS, LogRow, Store, keys
 
 INSPECTORS = (
     ("J. Okafor", "hmic_staff"),
@@ -100,7 +97,7 @@ class _Writer:
 
     def __init__(self, seed: int):
         self.seq: dict[str, int] = {}
-        self.rows: list[tuple[Any, ...]] = []
+        self.rows: list[LogRow] = []
         self.seed = seed
 
     def device(self, inspector_index: int) -> str:
@@ -134,8 +131,8 @@ class _Writer:
             self.seq[device] = seq
             hlc = ((base + n * 1500) << COUNTER_BITS) | (seq & 0xFF)
             self.rows.append(
-                (
-                    None,  # given its content-derived id by write_stamped
+                LogRow(  # (by position: a keyword call costs the demo 0.1 s a scale)
+                    None,  # id: given its content-derived one by append_stamped
                     device,
                     seq,
                     hlc,
@@ -145,7 +142,7 @@ class _Writer:
                     rkey,
                     value,
                     author,
-                    None,
+                    None,  # parent
                 )
             )
 
@@ -592,7 +589,7 @@ def write_demo(store: Store, *, seed: int = 2015, scale: int = 1) -> dict[str, i
     other = random.Random(seed * 31 + 26)
     summary["data returns"] = sum(1 for _ in _returns(store, other, w))
     summary["survey responses"] = sum(1 for _ in _survey(store, other, w))
-    with store.writing() as conn:
+    with store.writing() as writer:
         for checklist_id in (
             "call_listening",
             "case_file_review",
@@ -602,8 +599,8 @@ def write_demo(store: Store, *, seed: int = 2015, scale: int = 1) -> dict[str, i
             "return_query",
             "practitioner_survey",
         ):
-            install_checklist(conn, store.checklist(checklist_id))
-        write_stamped(conn, w.rows)
+            writer.install(store.checklist(checklist_id))
+        writer.append_stamped(w.rows)
         for index in sorted({int(d.rsplit("i", 1)[1]) for d in w.seq}):
-            sign_heads(conn, w.key(index), [w.device(index)])
+            writer.sign_heads(w.key(index), [w.device(index)])
     return summary

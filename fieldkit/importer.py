@@ -23,12 +23,8 @@ from fieldkit.checklists import (
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID
 from fieldkit.errors import BadInput
 from fieldkit.limits import MAX_TEXT
-from fieldkit.store import Store, attachments
-from fieldkit.store.identity import key_part
-from fieldkit.store.identity import natural_key as record_key
-from fieldkit.store.log import Change, write_local
-from fieldkit.store.schema import install_checklist
-from fieldkit.store.store import OBSERVER_ROLES, answers_with_rules
+from fieldkit.store import OBSERVER_ROLES, Change, Store, answers_with_rules, attachments, key_part
+from fieldkit.store import natural_key as record_key
 from fieldkit.textfiles import decode
 
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
@@ -269,11 +265,11 @@ def import_csv(
         errors.add(line, None, f"not valid CSV ({e})")
     errors.raise_if_any()
     if rows_in.changes:
-        with store.writing() as conn:
-            install_checklist(conn, checklist)
+        with store.writing() as w:
+            w.install(checklist)
             for file in rows_in.files:
-                attachments.add(conn, file)
-            write_local(conn, rows_in.changes, author=inspector or store.inspector or None)
+                w.attach(file)
+            w.append(rows_in.changes, author=inspector)
     result.created = len(result.record_ids)
     result.updated = update and result.differing > 0
     return result

@@ -21,9 +21,7 @@ from fieldkit.checklists import Checklist, ChecklistError, get, parse_checklist
 from fieldkit.checklists.diff import Change as DiffChange
 from fieldkit.checklists.diff import breaking, count_answers, diff
 from fieldkit.errors import BadInput, FieldkitError
-from fieldkit.store import Change, Store
-from fieldkit.store.log import write_local
-from fieldkit.store.schema import checklist_hash, install_checklist
+from fieldkit.store import Change, Store, checklist_hash
 
 FILE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".yaml", ".yml", ".json")
 _REF = re.compile(r"^([a-z][a-z0-9_]*)(?:[@:]v?(\d+))?$")
@@ -125,11 +123,11 @@ def compare(old: Checklist, new: Checklist, store: Store | None = None) -> list[
 def known(store: Store | None) -> dict[str, Checklist]:
     """The checklists fieldkit ships and, with a database, the ones installed in it, which
     win: the latest installed version of each."""
-    from fieldkit.checklists import installed, load_all
+    from fieldkit.checklists import load_all
 
     found = dict(load_all())
     if store is not None:
-        found.update((c.id, c) for c in installed(store.conn))
+        found.update((c.id, c) for c in store.installed_checklists())
     return found
 
 
@@ -218,13 +216,9 @@ def install(store: Store, checklist: Checklist, *, accept_breaking: bool = False
                 f"{cid} v{version} breaks v{previous}: {listed}. Answers stay readable under"
                 " their version; to install it anyway, use --accept-breaking"
             )
-    with store.writing() as conn:
-        install_checklist(conn, checklist)
-        write_local(
-            conn,
-            [Change("checklist", "setting", cid, checklist_hash(checklist), f"v{version}")],
-            author=store.inspector or None,
-        )
+    with store.writing() as w:
+        w.install(checklist)
+        w.append([Change("checklist", "setting", cid, checklist_hash(checklist), f"v{version}")])
     return Installed(checklist, "installed", previous, changes)
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fieldkit.checklists import AnswerError, ChecklistError, installed, load_all, parse_checklist
+from fieldkit.checklists import AnswerError, ChecklistError, load_all, parse_checklist
 from fieldkit.checklists.expr import ExprError, condition_sql, holds, parse
 from fieldkit.store import Store
 
@@ -69,7 +69,7 @@ def test_a_formula_naming_a_missing_item_or_itself_is_refused() -> None:
 
 
 def test_installed_lists_every_checklist_in_dashboard_order(store: Store) -> None:
-    got = installed(store.conn)
+    got = store.installed_checklists()
     assert [c.app.order for c in got] == sorted(c.app.order for c in load_all().values())
     assert len(got) == len(load_all())
     assert all(c.label and c.noun for c in got)

@@ -33,9 +33,12 @@ def pair(tmp_path: Path) -> tuple[Path, Path, str]:
 
 def write_at(path: Path, rid: str, value: str, wall_ms: int) -> None:
     """An answer written with the device's wall clock reading `wall_ms`."""
-    with Store.open(path) as s, s.writing() as conn:
+    with Store.open(path) as s, s.writing() as w:
         write_local(
-            conn, [Change(rid, "answer", "cf_da_flag", value)], author=s.inspector, wall_ms=wall_ms
+            w.conn,
+            [Change(rid, "answer", "cf_da_flag", value)],
+            author=s.inspector,
+            wall_ms=wall_ms,
         )
 
 

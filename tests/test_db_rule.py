@@ -38,6 +38,7 @@ WRITERS = {
     "store/schema.py",
     "store/signing.py",  # a write's chain tip signed in the write's own transaction
     "store/store.py",
+    "store/writer.py",  # the Writer's meta values, in the transaction it is
     "sync/merging.py",
     "privacy/database.py",
     "register/plans.py",
@@ -93,7 +94,7 @@ def test_every_named_statement_is_run() -> None:
     texts = [t for ts in _modules().values() for t in ts]
     names = set(texts)
     prefixes = {t for t in texts if re.fullmatch(r"[a-z_]+_", t)}  # f"count_scrubbed_{x}"
-    for group in ("aggregates", "export", "merge", "privacy", "register", "state"):
+    for group in ("aggregates", "definitions", "export", "merge", "privacy", "register", "state"):
         for name in sql.queries(group):
             used = name in names or any(name.startswith(p) for p in prefixes)
             assert used, f"{group}.sql: {name} is never run"
@@ -109,8 +110,8 @@ def test_every_write_a_command_makes_is_inside_one_transaction(
     watched_tables: set[str] = set()
     connect = connection.connect
 
-    def watched(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-        conn = connect(path, readonly=readonly)
+    def watched(path: Path, **options: bool) -> sqlite3.Connection:
+        conn = connect(path, **options)
 
         def check(action: int, table: str | None, *_: object) -> int:
             if action in WRITES and _[1] == "main":

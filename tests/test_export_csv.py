@@ -14,8 +14,7 @@ from helpers.records import case_file
 from typer.testing import Result
 
 from fieldkit.report import evidence
-from fieldkit.store import Store
-from fieldkit.store.log import Change, write_local
+from fieldkit.store import Change, Store
 
 Cli = Callable[..., Result]
 WHEN = "2015-06-01T10:00"
@@ -103,8 +102,8 @@ def test_an_automatic_na_left_blank_is_no_difference(
     with Store.create(db_path, inspector="t") as s:
         rid = case_file(s, "kent", "CR/1", injured="no", status="draft", observed_at=WHEN)
         assert s.answers(rid)[("cf_t2_injury_photos", "")] == "na"
-        with s.writing() as conn:
-            write_local(conn, [Change(rid, "answer", "cf_t2_injury_photos", None)], author="t")
+        with s.writing() as w:
+            w.append([Change(rid, "answer", "cf_t2_injury_photos", None)], author="t")
         assert ("cf_t2_injury_photos", "") not in s.answers(rid)
     out = tmp_path / "cf.csv"
     cli("export", "csv", "-c", "case_file_review", "-o", out, "--db", db_path)

@@ -347,8 +347,8 @@ def test_a_new_checklist_version_still_merges(cli: Cli, folder: Path) -> None:
         data = json.loads(v1.definition_json())
         data["version"] = CFR + 1
         first_prompt(data, "Crime reference (as on the file)")
-        with s.writing() as conn:
-            schema.install_checklist(conn, parse_checklist(data, "v2"))
+        with s.writing() as w:
+            w.install(parse_checklist(data, "v2"))
         case_file(s, "essex", "CR/9")  # a record on the new version
     result = cli("merge", src, "--into", folder / "team.db")
     assert result.exit_code == 0, result.output
@@ -405,8 +405,8 @@ def test_a_new_checklist_version_with_a_control_character_is_refused(
         data["version"] = CFR + 1
         data["sections"][1]["items"][2]["help"] = f"Look {ESC_52} closely"
         item = data["sections"][1]["items"][2]["id"]
-        with s.writing() as conn:
-            schema.install_checklist(conn, parse_checklist(data, "forged", held=True))
+        with s.writing() as w:
+            w.install(parse_checklist(data, "forged", held=True))
     line = refused(cli, folder, f"case_file_review version {CFR + 1}", f"item {item}: help")
     assert "control character (U+001B)" in line and "\x1b" not in line
 

@@ -27,7 +27,6 @@ from fieldkit.privacy.database import scrub
 from fieldkit.store import SCHEMA_VERSION, Store
 from fieldkit.store.connection import read_uri
 from fieldkit.store.log import recompute_all
-from fieldkit.store.schema import install_checklist
 from fieldkit.sync import APPEND_ONLY_TABLES, logchecks, merge
 from fieldkit.sync import merging as merge_module
 
@@ -368,8 +367,8 @@ def test_databases_on_two_checklist_versions_keep_both(tmp_path: Path) -> None:
     v2 = parse_checklist(data, "front_desk v2 (test)")
     a, b = tmp_path / "new.db", tmp_path / "old.db"
     with Store.create(a) as s:
-        with s.writing() as conn:
-            install_checklist(conn, v2)
+        with s.writing() as w:
+            w.install(v2)
         new = s.create_record("front_desk", "kent")
         s.set_answer(new, "fd_queue_length", "4")
     with Store.create(b) as s:
@@ -405,9 +404,9 @@ def test_append_only_tables_are_unioned(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(merge_module, "APPEND_ONLY_TABLES", ("extra_events",))
     paths = [tmp_path / f"{n}.db" for n in ("a", "b", "c")]
     for n, p in enumerate(paths):
-        with Store.create(p) as s, s.writing() as conn:
-            conn.execute("CREATE TABLE extra_events (id TEXT PRIMARY KEY, what TEXT)")
-            conn.executemany(
+        with Store.create(p) as s, s.writing() as w:
+            w.execute("CREATE TABLE extra_events (id TEXT PRIMARY KEY, what TEXT)")
+            w.executemany(
                 "INSERT INTO extra_events VALUES (?, ?)", [("shared", "same row"), (f"e{n}", "own")]
             )
     with Store.create(paths[2].with_name("no-table.db")):
@@ -732,3 +731,29 @@ def test_a_full_disk_is_the_target_s_not_a_source_s(
     assert result.exit_code == 2, result.output
     assert "full" in result.stderr and "unreadable" not in result.stderr
     assert sha(team) == before
+
+
+def test_the_merge_opens_its_target_as_a_store_does(tmp_path: Path) -> None:
+    """One opener (fieldkit.store.connection.connect): the merge's target connection has a
+    Store's settings, foreign keys included, plus the file's cache for its temp tables,
+    and attaches a source read-only."""
+    from fieldkit.store.connection import connect
+
+    team, source = tmp_path / "team.db", tmp_path / "a.db"
+    Store.create(team).close()
+    Store.create(source).close()
+    settings = ("foreign_keys", "journal_mode", "synchronous", "busy_timeout", "cache_size")
+    plain, target = connect(team), merge_module.open_target(team)
+    try:
+        for name in settings:
+            want = plain.execute(f"PRAGMA {name}").fetchone()
+            assert target.execute(f"PRAGMA {name}").fetchone() == want, name
+        assert target.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        cache = target.execute("PRAGMA cache_size").fetchone()
+        assert target.execute("PRAGMA temp.cache_size").fetchone() == cache
+        target.execute("ATTACH DATABASE ? AS src", (read_uri(source),))
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            target.execute("INSERT INTO src.meta (key, value) VALUES ('x', 'y')")
+    finally:
+        plain.close()
+        target.close()

@@ -14,8 +14,7 @@ from fieldkit.demo import NOTES, SLIPS
 from fieldkit.privacy.database import find_pii, scrub
 from fieldkit.register.plans import add_evidence, assign, new_plan, set_rag
 from fieldkit.register.recs import add_event
-from fieldkit.store import Store
-from fieldkit.store.log import write_stamped
+from fieldkit.store import LogRow, Store
 
 CHANGE_COLUMNS = "id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent"
 SECRETS = (
@@ -45,8 +44,8 @@ def log_rows(store: Store) -> list[tuple]:
 
 
 def fold(target: Store, source: Store) -> int:
-    with target.writing() as conn:
-        return write_stamped(conn, log_rows(source))
+    with target.writing() as w:
+        return w.append_stamped([LogRow(*r) for r in log_rows(source)])
 
 
 @pytest.fixture

@@ -323,3 +323,26 @@ def test_files_fieldkit_writes_are_private_and_all_or_nothing(tmp_path: Path) ->
         replace_privately(out, half_then_fail)
     assert out.read_text() == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_a_writer_block_is_all_or_nothing(store: Store) -> None:
+    """Everything a Writer does in one `writing()` block (a checklist installed, a change
+    appended, a meta value set) is undone together when the block raises."""
+    from fieldkit.checklists import get
+    from fieldkit.store import Change
+
+    before = (store.counts(), store.latest_versions(), store.inspector)
+    target = Change("target", "setting", "front_desk", 7, "@kent")
+    with pytest.raises(RuntimeError), store.writing() as w:
+        w.install(get("front_desk"))
+        assert w.append([target]) == 1
+        w.set_meta([("inspector", "Someone Else")])
+        raise RuntimeError("stop")
+    assert (store.counts(), store.latest_versions(), store.inspector) == before
+    with store.writing() as w:
+        w.append([target], author="A. Author")
+    row = store.conn.execute(
+        "SELECT c.author, v.value FROM changes c JOIN cells v ON v.record_id = c.record_id"
+        " WHERE c.record_id = 'target' AND v.rkey = '@kent'"
+    ).fetchone()
+    assert row == ("A. Author", 7)

@@ -17,8 +17,7 @@ from textual.widgets import DataTable, OptionList
 
 from fieldkit import context as context_mod
 from fieldkit.context import InspectionContext, save
-from fieldkit.store import Store
-from fieldkit.store.log import write_stamped
+from fieldkit.store import LogRow, Store
 from fieldkit.tui.app import FieldkitApp, make_app
 from fieldkit.tui.screens.conflicts import ConflictsScreen
 from fieldkit.tui.screens.context import ContextScreen
@@ -195,8 +194,8 @@ def _sync(src: Path, dst: Path) -> None:
         " FROM changes"
     ).fetchall()
     conn.close()
-    with Store.open(dst) as store, store.writing() as c:
-        write_stamped(c, rows)
+    with Store.open(dst) as store, store.writing() as w:
+        w.append_stamped([LogRow(*r) for r in rows])
 
 
 async def test_conflicts_screen_settles(

@@ -13,7 +13,6 @@ from helpers.records import call, case_file, rows_by_item
 from fieldkit import report
 from fieldkit.checklists import get, parse_checklist
 from fieldkit.store import Store, views
-from fieldkit.store.schema import install_checklist
 
 
 def names(conn: sqlite3.Connection, kind: str = "view") -> set[str]:
@@ -207,8 +206,8 @@ def test_a_new_checklist_version_gets_its_own_wide_view(store: Store) -> None:
     ]
     source["sections"] = sections
     v2 = parse_checklist(source, "front_desk v2")
-    with store.writing() as conn:
-        install_checklist(conn, v2)
+    with store.writing() as w:
+        w.install(v2)
     have = names(store.conn)
     assert {"wide_front_desk", "wide_front_desk_v1", "wide_front_desk_v2"} <= have
     cols = [d[1] for d in store.conn.execute("PRAGMA table_info(wide_front_desk)")]
@@ -247,11 +246,11 @@ def test_refresh_is_idempotent_and_leaves_other_views_alone(store: Store) -> Non
 def test_init_stores_this_fieldkits_views_in_a_file_an_older_one_made(cli, db_path: Path) -> None:
     with Store.create(db_path) as s:
         call(s, "kent", "INC-1", cl_non_judgemental="yes")
-        with s.writing() as conn:  # as an older fieldkit left it: another coverage view
-            conn.execute("DROP VIEW coverage")
-            conn.execute("CREATE VIEW coverage AS SELECT 'old' AS checklist_id")
-            conn.execute(f"DROP VIEW {views.STAMP_VIEW}")
-            conn.execute(f"CREATE VIEW {views.STAMP_VIEW} AS SELECT 'older' AS version")
+        with s.writing() as w:  # as an older fieldkit left it: another coverage view
+            w.execute("DROP VIEW coverage")
+            w.execute("CREATE VIEW coverage AS SELECT 'old' AS checklist_id")
+            w.execute(f"DROP VIEW {views.STAMP_VIEW}")
+            w.execute(f"CREATE VIEW {views.STAMP_VIEW} AS SELECT 'older' AS version")
         assert not views.current(s.conn)
     result = cli("init", "--db", db_path)
     assert result.exit_code == 0, result.output

@@ -506,7 +506,8 @@ def test_init_brings_the_field_trial_fixes_to_a_database_made_before_them(
     db = tmp_path / "old.db"
     shipped = load_all()["call_listening"]
     with Store.create(db, inspector="x") as s:
-        with s.writing() as conn:
+        with s.writing() as w:
+            conn = w.conn
             for table, col in (("checklists", "id"), ("items", "checklist_id")):
                 conn.execute(f"DELETE FROM {table} WHERE {col} = 'call_listening'")
             conn.execute("DELETE FROM natural_key_items WHERE checklist_id = 'call_listening'")

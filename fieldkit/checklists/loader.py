@@ -467,16 +467,6 @@ def dashboard_order(checklists: Any) -> list[Checklist]:
     )
 
 
-def installed(conn: Any) -> list[Checklist]:
-    """Every checklist installed in a database (its latest version), in dashboard order.
-    `conn` is an sqlite3 connection to a fieldkit database."""
-    rows = conn.execute(
-        "SELECT c.id, c.version, c.definition FROM checklists c"
-        " WHERE c.version = (SELECT max(o.version) FROM checklists o WHERE o.id = c.id)"
-    ).fetchall()
-    return dashboard_order(parse_stored(d, f"{cid} v{v}") for cid, v, d in rows)
-
-
 def load_file(path: Path) -> Checklist:
     import yaml  # only needed when reading the shipped files
 

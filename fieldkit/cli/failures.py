@@ -17,7 +17,7 @@ from rich.text import Text
 
 from fieldkit.errors import BUSY, FieldkitError
 from fieldkit.safetext import safe_text, shown
-from fieldkit.store.connection import is_busy, one_line
+from fieldkit.store import is_busy, one_line
 
 
 def explain(e: BaseException) -> tuple[str, int] | None:

@@ -70,7 +70,7 @@ def _own() -> str | None:
 def list_cli(store: Store, json_: bool) -> None:
     """Each device of the database: inspector, key fingerprint, first and last change, and
     whether the database trusts its key."""
-    from fieldkit.store.keyring import listing
+    from fieldkit.store import key_listing as listing
 
     path = store.path
     rows = listing(store.conn, _own())
@@ -94,11 +94,8 @@ def list_cli(store: Store, json_: bool) -> None:
 def trust_cli(fingerprint: FingerprintArg, store: Store) -> None:
     """Trust a device's key: merges into this database take in the changes it signs. The
     decision is signed with your key and merges on to every database merged from this one."""
-    from fieldkit.store import keyring, keys
-
-    with store.writing() as conn:
-        found = keyring.find(conn, fingerprint)
-        added = keyring.decide(conn, keys.signer(), found.fingerprint, "trust")
+    with store.writing() as w:
+        found, added = w.trust(fingerprint)
     who = ", ".join(found.devices) or "not met here yet"
     names = ", ".join(found.inspectors) or "-"
     state = "trusted" if added else "already trusted"
@@ -123,15 +120,14 @@ def revoke_cli(
 ) -> None:
     """Revoke a device's key (a lost or stolen laptop): merges refuse changes it signs
     dated from the revocation on; what it signed before stays."""
-    from fieldkit.store import keyring, keys
+    from fieldkit.store import keyring_time
 
     ms = _when(since)
-    with db.open() as store, store.writing() as conn:
-        found = keyring.find(conn, fingerprint)
-        keyring.decide(conn, keys.signer(), found.fingerprint, "revoke", ms)
+    with db.open() as store, store.writing() as w:
+        found = w.revoke(fingerprint, ms)
     line(
         f"revoked: key {found.fingerprint} (device {', '.join(found.devices) or '-'}), "
-        f"its changes dated from {keyring.shown(ms)} refused",
+        f"its changes dated from {keyring_time(ms)} refused",
         markup=False,
     )
 

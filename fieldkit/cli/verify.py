@@ -8,7 +8,7 @@ import typer
 
 from fieldkit.cli.base import command, out
 from fieldkit.cli.output import emit_json
-from fieldkit.store.chain import verify
+from fieldkit.store import verify
 
 if TYPE_CHECKING:
     from fieldkit.store import Store

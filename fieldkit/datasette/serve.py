@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fieldkit.errors import BadInput
-from fieldkit.store import connection, schema
+from fieldkit.store import SCHEMA_VERSION, require_fieldkit
 
 ACCOUNT = "fieldkit"
 MIN_PASSWORD = 12
@@ -115,8 +115,8 @@ def make_datasette(paths: list[Path], *, password: str | None = None) -> Any:
     seen: list[Path] = []
     for p in paths:
         p = Path(p)
-        version = connection.require_fieldkit(p, schema.SCHEMA_VERSION)
-        if version < schema.SCHEMA_VERSION:
+        version = require_fieldkit(p, SCHEMA_VERSION)
+        if version < SCHEMA_VERSION:
             raise BadInput(
                 f"{p}: older fieldkit schema {version}; open it once with a writing command "
                 f"(e.g. `fieldkit init --db {p}`) to migrate it"

@@ -54,7 +54,7 @@ from fieldkit.report.figures import (
     with_names,
 )
 from fieldkit.report.sampling import coverage
-from fieldkit.store import Store, asof, attachments, resolve_force, views
+from fieldkit.store import Store, attachments, describe_as_of, resolve_force, views
 
 TEXT_KINDS = FREE_TEXT_KINDS  # left out when redacted
 EXPORT_CACHE_KIB = -8192  # SQLite's page cache while exporting (negative: KiB)
@@ -389,7 +389,7 @@ def about_sheet(store: Store, force: str | None, redact: bool, sheets: list[str]
         ["Database id", store.database_id],
         ["Log digest (see fieldkit verify)", store.log_digest()],
         ["Exported at (UTC)", datetime.now(UTC).isoformat(timespec="seconds")],
-        ["As of", asof.describe(store.conn) or "today: the database as it is now"],
+        ["As of", describe_as_of(store.conn) or "today: the database as it is now"],
         ["fieldkit version", __version__],
         ["Force filter", force or "all forces"],
         [

@@ -20,10 +20,7 @@ from fieldkit import sql
 from fieldkit.checklists.kinds import FREE_TEXT_KINDS
 from fieldkit.errors import BadInput
 from fieldkit.privacy.scan import scan
-from fieldkit.store import Store, connection, keys, rowkeys, rowsigs
-from fieldkit.store.chain import prepare_rekey
-from fieldkit.store.identity import new_id
-from fieldkit.store.log import recompute_all
+from fieldkit.store import Store, create_file, keys, new_id, rowkeys, run_script
 
 PRIVACY = sql.queries("privacy")
 
@@ -76,7 +73,7 @@ def _free_text_views(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA query_only = OFF")
     try:
         kinds = ", ".join(f"'{k}'" for k in FREE_TEXT_KINDS)
-        connection.run_script(conn, PRIVACY["free_text"].replace("{free_text_kinds}", kinds))
+        run_script(conn, PRIVACY["free_text"].replace("{free_text_kinds}", kinds))
     finally:
         if query_only:
             conn.execute("PRAGMA query_only = ON")
@@ -142,7 +139,7 @@ def scrub(
     with Store.open(src, readonly=True) as source:
         source_id = source.database_id
         original = keys.public_from_hex(source.meta("device_key"))
-        connection.create_file(dst)
+        create_file(dst)
         try:
             conn = sqlite3.connect(str(dst), isolation_level=None)
             try:
@@ -152,8 +149,8 @@ def scrub(
             with Store.open(dst) as copy:
                 copy.signer = signer  # (the rows it writes: signed by whoever scrubs)
                 counts = _scrub_copy(copy, source_id, key, signer)
-                with copy.writing() as conn:
-                    conn.execute(
+                with copy.writing() as w:
+                    w.execute(
                         "INSERT OR REPLACE INTO meta (key, value) VALUES ('scrubbed_from_key', ?)",
                         (keys.fingerprint(original) if original else "",),
                     )
@@ -197,19 +194,17 @@ def _scrub_copy(
         "cells": _count(conn, "cells"),
         "register": _count(conn, "register"),
     }
-    with copy.writing() as conn:
-        connection.run_script(conn, PRIVACY["scrub"])
-        conn.execute(PRIVACY["scrub_attachments"])
-        connection.run_script(conn, PRIVACY["scrub_register"])
-        _rekey_register(conn)
-        conn.execute(PRIVACY["scrub_devices"], {"lineage": lineage})
-        conn.execute(PRIVACY["scrub_keys"], {"key": signer.public_hex})
-        _rekey_signed(conn, signer)
-        rowsigs.sign_unsigned(conn, signer, again=True)  # its rows, re-keyed: signed anew
-        recompute_all(conn)
-        conn.executemany(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    with copy.writing() as w:
+        w.run_script(PRIVACY["scrub"])
+        w.execute(PRIVACY["scrub_attachments"])
+        w.run_script(PRIVACY["scrub_register"])
+        _rekey_register(w.conn)
+        w.execute(PRIVACY["scrub_devices"], {"lineage": lineage})
+        w.execute(PRIVACY["scrub_keys"], {"key": signer.public_hex})
+        w.rekey_log(signer)
+        w.sign_unsigned(signer, again=True)  # its rows, re-keyed: signed anew
+        w.rebuild()
+        w.set_meta(
             [
                 ("scrubbed_from", source_id),
                 ("database_id", new_id()),
@@ -217,31 +212,11 @@ def _scrub_copy(
                 ("seq", "0"),
                 ("head", ""),
                 ("device_key", ""),
-            ],
+            ]
         )
     conn.execute("VACUUM")
     conn.execute("PRAGMA journal_mode = WAL")
     return counts
-
-
-def _rekey_signed(conn: sqlite3.Connection, signer: keys.Signer) -> None:
-    """Give the log the ids its rewritten content has (fieldkit.store.chain.rekey), and
-    sign, with the scrubber's key, the changes the original's signatures signed, under
-    their new ids (and no others: so a scrubbed team database holds the signatures its
-    scrubbed laptops' merge would)."""
-    prepare_rekey(conn)
-    signed = [
-        ident
-        for (ident,) in conn.execute(
-            "SELECT DISTINCT k.id FROM main.signatures s JOIN temp.rekey k ON k.old = s.change_id"
-        )
-    ]
-    connection.run_script(conn, sql.queries("state")["apply_rekey"])
-    conn.execute("DELETE FROM main.signatures")
-    conn.executemany(
-        "INSERT INTO main.signatures (change_id, public_key, signature) VALUES (?, ?, ?)",
-        ((i, signer.public, signer.sign(keys.TIP, i)) for i in signed),
-    )
 
 
 def _rekey_register(conn: sqlite3.Connection) -> None:
@@ -251,7 +226,7 @@ def _rekey_register(conn: sqlite3.Connection) -> None:
     re-key those withdrawals in turn. Should two rows come out identical, they become one."""
     for table in ("rec_events", "plan_events"):
         _rekey_rows(conn, table)
-    connection.run_script(conn, PRIVACY["carry_rekey"])
+    run_script(conn, PRIVACY["carry_rekey"])
     _rekey_rows(conn, "register_withdrawals")
 
 

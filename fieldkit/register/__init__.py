@@ -45,7 +45,7 @@ from fieldkit.register.recs import (
     withdraw_event,
 )
 from fieldkit.register.reference import install_reference
-from fieldkit.store.schema import UNION_TABLES
+from fieldkit.store import UNION_TABLES
 
 # The tables of this package that a merge unions: the store owns the list (what merges, and
 # how, is the store's to say), with the schema steps that create them.

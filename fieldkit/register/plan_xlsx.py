@@ -275,7 +275,8 @@ def import_plan_xlsx(
     result = PlanImportResult(plan_id=pid, rows=len(rows), plan_note=how)
     tpl_titles = {t.code: t.title for t in reference.template("stop-2018").themes}
     mapping = {norm(k): v.strip().upper() for k, v in (themes or {}).items()}
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         reference.install_reference(conn)
         P.insert_plan(conn, P.plan_row(code, pname))
         state = _PlanState.load(conn, pid, tpl_titles, mapping)

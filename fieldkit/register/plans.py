@@ -214,7 +214,8 @@ def new_plan(
     pid = plan_id(code, pname)
     themes = [theme_row(pid, t.code, t.title, t.includes, t.position) for t in tpl.themes]
     objectives = [objective_row(pid, o.id, o.theme, o.text, o.position) for o in tpl.objectives]
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         have = {
             r[0]
             for r in conn.execute("SELECT row_id FROM plan_objectives WHERE plan_id = ?", (pid,))
@@ -308,7 +309,8 @@ def _record(
 
     day = iso_date(on)
     check_not_future(day, allow_future)
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         pid, obj = resolve_objective(conn, ref, force=force, plan=plan)
         warnings: list[str] = []
         same = conn.execute(
@@ -464,7 +466,8 @@ def link(
     if not names:
         raise BadInput("name at least one recommendation, like eb2014:2")
     out: list[tuple[str, bool]] = []
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         reference.install_reference(conn)
         pid, obj = resolve_objective(conn, ref, force=force, plan=plan)
         for name in names:
@@ -511,7 +514,8 @@ def withdraw_plan_event(
     from fieldkit.register import withdrawals as W
     from fieldkit.register.recs import check_not_future
 
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         row = W.find_event(conn, "plan_event", event)
         author = store.inspector or None
         replaced_by = None

@@ -228,7 +228,8 @@ def _store_planned(
     store: Store, per_file: list[tuple[Path, str, list[_Planned]]], result: ImportResult
 ) -> None:
     planned = [i for _, _, items in per_file for i in items]
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         reference.install_reference(conn)
         _check_stored_entries(conn, planned)
         for path, sha, items in per_file:
@@ -399,7 +400,8 @@ def add_event(
         raise BadInput("give either a status or a comment")
     day = iso_date(on)
     check_not_future(day, allow_future)
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         reference.install_reference(conn)
         rec_id_ = resolve_rec(conn, rec)
         row, added = _append_event(
@@ -466,7 +468,8 @@ def withdraw_event(
 ) -> ChangeResult:
     """Withdraw a recommendation's event (a logged change: the event stays in the history,
     shown as withdrawn, and leaves the current status and exports)."""
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         row = W.find_event(conn, "rec_event", event)
         W.withdraw(
             conn,
@@ -494,7 +497,8 @@ def correct_event(
     original is withdrawn, naming its correction; both stay in the history."""
     if status is not None and comment is not None:
         raise BadInput("give a status or a comment, not both")
-    with store.writing() as conn:
+    with store.writing() as w:
+        conn = w.conn  # the register's own tables, written by its helpers
         row = W.find_event(conn, "rec_event", event)
         day = iso_date(on) if on else row["event_date"]
         check_not_future(day, allow_future)

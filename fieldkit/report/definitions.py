@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from fieldkit.checklists import Checklist, ChecklistError, installed
+from fieldkit.checklists import Checklist, ChecklistError
 from fieldkit.checklists import get as get_checklist
 from fieldkit.checklists.model import Summary
+from fieldkit.store import installed_checklists
 
 
 def titles(conn: sqlite3.Connection) -> dict[str, str]:
@@ -19,7 +20,7 @@ def titles(conn: sqlite3.Connection) -> dict[str, str]:
 
 def latest(conn: sqlite3.Connection) -> dict[str, Checklist]:
     """The latest stored version of every checklist in the database, in dashboard order."""
-    return {c.id: c for c in installed(conn)}
+    return {c.id: c for c in installed_checklists(conn)}
 
 
 def summaries_of(checklist: Checklist) -> tuple[Summary, ...]:
@@ -35,4 +36,8 @@ def summaries_of(checklist: Checklist) -> tuple[Summary, ...]:
 def scope_labels(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
     """checklist id -> (what the records in scope are, what the ones outside are), for the
     checklists whose definition limits which records the figures count."""
-    return {c.id: (c.scope.in_label, c.scope.out_label) for c in installed(conn) if c.scope.rule}
+    return {
+        c.id: (c.scope.in_label, c.scope.out_label)
+        for c in installed_checklists(conn)
+        if c.scope.rule
+    }

@@ -157,7 +157,7 @@ def evidence_report(
     (the exact state the figures came from)."""
     from fieldkit.report.definitions import scope_labels, titles
     from fieldkit.report.findings import evidence
-    from fieldkit.store.chain import log_digest
+    from fieldkit.store import log_digest
 
     rows = evidence(conn, checklist=checklist, by_force=by_force, force=force, in_scope=in_scope)
     if as_data:

@@ -30,8 +30,7 @@ from fieldkit.returns.template import (
     collection_of,
     questions,
 )
-from fieldkit.store import Store
-from fieldkit.store.identity import natural_key
+from fieldkit.store import Store, natural_key
 
 
 @dataclass

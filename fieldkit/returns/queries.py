@@ -10,19 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fieldkit import sql
-from fieldkit.checklists import Checklist, QueryLog, installed
+from fieldkit.checklists import Checklist, QueryLog
 from fieldkit.errors import BadInput
-from fieldkit.store import Store, resolve_force
-from fieldkit.store.identity import natural_key
-from fieldkit.store.log import Change, write_local
-from fieldkit.store.schema import install_checklist
+from fieldkit.store import Change, Store, natural_key, resolve_force
 
 OPEN, ANSWERED = "open", "answered"
 
 
 def collections(store: Store) -> list[Checklist]:
     """The data collections the database knows (checklists with a `returns:` block)."""
-    return [c for c in installed(store.conn) if c.returns is not None]
+    return [c for c in store.installed_checklists() if c.returns is not None]
 
 
 def collection(store: Store, form: str | None = None, question: str | None = None) -> Checklist:
@@ -93,9 +90,9 @@ def raise_query(
         status="final",
         answers=answers,
     )
-    with store.writing() as conn:
-        install_checklist(conn, qc)
-        write_local(conn, changes, author=store.inspector or None)
+    with store.writing() as w:
+        w.install(qc)
+        w.append(changes)
     return ref
 
 

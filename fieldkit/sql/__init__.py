@@ -15,10 +15,11 @@ Reads are plain functions over a connection (a Store's `conn`): rows as dicts co
 
 Writes happen only inside a write transaction the store grants, so each is all or
 nothing: a `Store` method (every record, answer, note, target and settled conflict is a
-row of the change log, fieldkit.store.log), or a `with store.writing() as conn:` block
-(the register and plans, checklist installs, the CSV import, the demo), which refuses a
-read-only store. Only the store's own modules, the merge (fieldkit.sync) and scrub (on
-the copy it makes) open their transaction themselves. tests/test_db_rule.py holds the
+row of the change log, fieldkit.store.log), or a `with store.writing() as w:` block
+(the Writer's methods: checklist installs, the CSV import, the demo; the register and
+plans run their own statements with it), which refuses a read-only store. Only the
+store's own modules and the merge (fieldkit.sync, through fieldkit.store.fold) open their
+transaction themselves. tests/test_db_rule.py holds the
 list of modules with write statements of their own, checks every named statement is
 run, and watches a day's commands for a write outside a transaction.
 """

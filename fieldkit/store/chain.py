@@ -320,3 +320,25 @@ def rekey(conn: sqlite3.Connection) -> None:
     from fieldkit.store.connection import run_script
 
     run_script(conn, sql.queries("state")["apply_rekey"])
+
+
+def rekey_signed(conn: sqlite3.Connection, signer: keys.Signer) -> None:
+    """Give the log the ids its rewritten content has (as rekey does, for scrub), and
+    sign, with the scrubber's key, the changes the original's signatures signed, under
+    their new ids (and no others: so a scrubbed team database holds the signatures its
+    scrubbed laptops' merge would). The caller holds the write transaction."""
+    prepare_rekey(conn)
+    signed = [
+        ident
+        for (ident,) in conn.execute(
+            "SELECT DISTINCT k.id FROM main.signatures s JOIN temp.rekey k ON k.old = s.change_id"
+        )
+    ]
+    from fieldkit.store.connection import run_script
+
+    run_script(conn, sql.queries("state")["apply_rekey"])
+    conn.execute("DELETE FROM main.signatures")
+    conn.executemany(
+        "INSERT INTO main.signatures (change_id, public_key, signature) VALUES (?, ?, ?)",
+        ((i, signer.public, signer.sign(keys.TIP, i)) for i in signed),
+    )

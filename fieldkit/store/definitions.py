@@ -1,11 +1,14 @@
-"""The rows a checklist definition derives in `items` and `natural_key_items` (the one
-way they are made: installing a checklist, a merge's check of a source, `fieldkit verify`)."""
+"""The checklist definitions a database stores: the latest version of each, and the rows
+a definition derives in `items` and `natural_key_items` (the one way they are made:
+installing a checklist, a merge's check of a source, `fieldkit verify`)."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 
-from fieldkit.checklists import Checklist
+from fieldkit import sql
+from fieldkit.checklists import Checklist, dashboard_order, parse_stored
 
 ITEM_COLUMNS = (
     "checklist_id",
@@ -26,6 +29,12 @@ ITEM_COLUMNS = (
     "source",
 )
 KEY_ITEM_COLUMNS = ("checklist_id", "checklist_version", "position", "item_id")
+
+
+def installed_checklists(conn: sqlite3.Connection) -> list[Checklist]:
+    """Every checklist installed in a database (its latest version), in dashboard order."""
+    rows = conn.execute(sql.queries("definitions")["latest_definitions"]).fetchall()
+    return dashboard_order(parse_stored(d, f"{cid} v{v}") for cid, v, d in rows)
 
 
 def checklist_rows(checklist: Checklist) -> tuple[list[tuple], list[tuple]]:

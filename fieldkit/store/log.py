@@ -11,7 +11,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fieldkit import sql
 from fieldkit.store import aggregates, digest, keys
@@ -50,6 +50,28 @@ class Change:
     field: str
     value: Any
     rkey: str = ""
+
+
+class LogRow(NamedTuple):
+    """One change as the log stores it, written elsewhere (another device's log, the
+    demo's synthetic data) and folded in by write_stamped: `id` None for a change to be
+    given its content-derived id (and `prev`, its link to its device's previous change)."""
+
+    id: bytes | None
+    device_id: str
+    seq: int
+    hlc: int
+    record_id: str
+    kind: str
+    field: str
+    rkey: str
+    value: Any
+    author: str | None
+    parent: bytes | None
+    prev: bytes | None = None
+
+
+LOG_COLUMNS = ", ".join(LogRow._fields)  # the log's columns in LogRow's order
 
 
 def _meta_int(conn: sqlite3.Connection, key: str) -> int:
@@ -277,17 +299,17 @@ def _key_device(
     return device
 
 
-def stamp(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def stamp(conn: sqlite3.Connection, rows: Iterable[LogRow]) -> list[tuple[Any, ...]]:
     """Give changes written elsewhere (synthetic data, a test's copy of another log) their
-    chain link and content-derived id: tuples (id, device_id, seq, hlc, record_id, kind,
-    field, rkey, value, author, parent[, prev]) come back as 12-tuples. A row with an id
-    keeps it (and its prev); one with id None links to its device's previous change in
-    the batch, else to the log's change of that device with the sequence number before."""
+    chain link and content-derived id: each comes back as a plain tuple of its columns in
+    LogRow's order, id and prev filled in (what executemany takes, built at a tuple's
+    cost). A row with an id keeps it (and its prev); one with id None links to its
+    device's previous change in the batch, else to the log's change of that device with
+    the sequence number before."""
     heads: dict[str, bytes | None] = {}
     out = []
     for row in rows:
-        ident, device, seq = row[0], row[1], row[2]
-        prev = row[11] if len(row) > 11 else None
+        ident, device, prev = row.id, row.device_id, row.prev
         if ident is None:
             if device in heads:
                 prev = heads[device]
@@ -295,7 +317,7 @@ def stamp(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> list[tup
                 found = conn.execute(
                     "SELECT id FROM main.changes WHERE device_id = ? AND seq = ?"
                     " ORDER BY hlc DESC, id DESC LIMIT 1",
-                    (device, seq - 1),
+                    (device, row.seq - 1),
                 ).fetchone()
                 prev = found[0] if found else None
             ident = digest.change_id(*row[1:11], None, prev)
@@ -304,18 +326,17 @@ def stamp(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> list[tup
     return out
 
 
-def write_stamped(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> int:
-    """Fold in changes already stamped elsewhere (another device's log, synthetic data):
-    tuples (id, device_id, seq, hlc, record_id, kind, field, rkey, value, author, parent
-    [, prev]), id None for changes to be given theirs (see stamp). Changes the log already
-    holds are skipped. The caller holds the write transaction. Returns the number of new
+def write_stamped(conn: sqlite3.Connection, rows: Iterable[LogRow]) -> int:
+    """Fold in changes already stamped elsewhere (another device's log, synthetic data),
+    id None for changes to be given theirs (see stamp). Changes the log already holds are
+    skipped. The caller holds the write transaction. Returns the number of new
     changes."""
     begin_fold(conn)
     conn.executemany(
-        "INSERT OR IGNORE INTO temp.incoming (id, device_id, seq, hlc, record_id, kind, field,"
-        " rkey, value, author, parent, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR IGNORE INTO temp.incoming ({LOG_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         # in id order: the log's index on ids then grows at its end, not at random places
-        sorted(stamp(conn, rows), key=lambda r: r[0]),
+        sorted(stamp(conn, rows), key=lambda r: r[0]),  # (r[0]: its id)
     )
     run_script(conn, Q["drop_known"])
     n = conn.execute("SELECT count(*) FROM temp.incoming").fetchone()[0]

@@ -3,11 +3,14 @@
 Every change to fieldkit's own data (records, answers, notes, targets, settled conflicts)
 is a Store method: a short transaction that appends to the change log and rebuilds the
 cells it touched (fieldkit.store.log), so a process killed at any moment loses nothing
-that was committed. Other writers (the register and plans, checklist installs, the CSV
-import, the demo) run their statements inside `Store.writing()`, one transaction that a
-read-only store refuses; the merge (fieldkit.sync) and scrub hold their own. Readers are
-plain functions over `Store.conn`, rows through fieldkit.sql.rows(): the rule in full is
-fieldkit/sql/__init__.py's.
+that was committed. Every other write goes through the Writer `Store.writing()` yields
+(fieldkit.store.writer): one transaction, refused on a read-only store, whose named
+methods append to the log (the CSV import, the demo, instrument installs), install
+checklists and trust keys, and in which the register, plans and scrub run their own
+tables' statements; the rows it inserts are signed before it commits. Only the merge
+holds a transaction of its own, through the fold interface (fieldkit.store.fold).
+Readers are plain functions over `Store.conn`, rows through fieldkit.sql.rows(): the
+rule in full is fieldkit/sql/__init__.py's.
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ from fieldkit.checklists import (
 from fieldkit.errors import BadDatabase, BadInput, FieldkitError
 from fieldkit.limits import check_text
 from fieldkit.store import attachments, connection, rowsigs, schema, views
+from fieldkit.store.definitions import installed_checklists
 from fieldkit.store.identity import new_id
 from fieldkit.store.log import Change, write_local
+from fieldkit.store.writer import Writer
 
 RECORD_FIELDS = (
     "checklist_id",
@@ -219,12 +224,8 @@ class Store:
         name = name.strip()
         if not name or self.inspector:
             return False
-        with self.writing() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('inspector', ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (name,),
-            )
+        with self.writing() as w:
+            w.set_meta([("inspector", name)])
         return True
 
     # ------------------------------------------------------------- checklists
@@ -258,21 +259,26 @@ class Store:
             self._checklists[key] = parsed
         return self._checklists[key]
 
+    def installed_checklists(self) -> list[Checklist]:
+        """Every checklist installed here (its latest version), in dashboard order."""
+        return installed_checklists(self.conn)
+
     def checklist_of(self, record_id: str) -> Checklist:
         rec = self.record(record_id)
         return self.checklist(rec["checklist_id"], rec["checklist_version"])
 
     # ------------------------------------------------------------------ writes
     @contextmanager
-    def writing(self) -> Iterator[sqlite3.Connection]:
+    def writing(self) -> Iterator[Writer]:
         """One write transaction on this database (committed when the block ends, rolled
-        back if it raises): the connection to run writes with. Refused when read-only."""
+        back if it raises): the Writer to write with (fieldkit.store.writer). The rows
+        inserted inside are signed in the same transaction. Refused when read-only."""
         if self.readonly:
             raise FieldkitError(f"{self.path}: opened read-only")
         with connection.transaction(self.conn) as conn:
             self._tracking = self._tracking or rowsigs.track(conn, self._written)
             self._written.clear()  # (what a block rolled back inserted)
-            yield conn
+            yield Writer(self, conn)
             rowsigs.sign_written(conn, self._written, self.signer)  # signed before COMMIT
 
     def update_views(self) -> bool:
@@ -282,8 +288,8 @@ class Store:
         if views.current(self.conn):
             return False
         try:
-            with self.writing() as conn:
-                views.refresh(conn)
+            with self.writing() as w:
+                views.refresh(w.conn)
         except sqlite3.OperationalError as e:
             if "readonly" in str(e).replace(" ", "").lower():
                 return False  # a write-protected file: readers keep using TEMP copies
@@ -303,8 +309,8 @@ class Store:
 
     def write(self, changes: Iterable[Change], *, author: str | None = None) -> int:
         """Write changes in one transaction; the building block of every other write."""
-        with self.writing() as conn:
-            return write_local(conn, changes, author=author or self.inspector or None)
+        with self.writing() as w:
+            return w.append(changes, author=author)
 
     def record_changes(
         self,
@@ -363,8 +369,8 @@ class Store:
     def _ensure_checklist(self, checklist: Checklist) -> None:
         if self.readonly:
             return
-        with self.writing() as conn:
-            schema.install_checklist(conn, checklist)
+        with self.writing() as w:
+            w.install(checklist)
 
     def set_answer(
         self, record_id: str, item_id: str, raw: Any, rkey: str = ""
@@ -381,21 +387,17 @@ class Store:
         raw = attachment.digest if attachment is not None else raw
         # Read, check and write in one write transaction: another writer (a second app, a
         # merge) cannot change the record between the rules being worked out and applied.
-        with self.writing() as conn:
+        with self.writing() as w:
             before = self.answers(record_id)
             try:
                 value = validate_answer(checklist, before, (item_id, rkey), raw)
             except AnswerError as e:
                 raise BadInput(str(e)) from None
             answers = {**before, (item_id, rkey): value}
-            attachments.add(conn, attachment)  # the file answered (None: no file)
+            w.attach(attachment)  # the file answered (None: no file)
             written = {(item_id, rkey): value}
             written.update(apply_rules(checklist, answers, before))
-            write_local(
-                conn,
-                (Change(record_id, "answer", i, v, k) for (i, k), v in written.items()),
-                author=self.inspector or None,
-            )
+            w.append(Change(record_id, "answer", i, v, k) for (i, k), v in written.items())
         return written
 
     def set_note(self, record_id: str, item_id: str, text: str | None, rkey: str = "") -> None:

@@ -34,9 +34,8 @@ from typing import Any
 
 from fieldkit.checklists import Checklist, ChecklistError, load_all, parse_stored
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.store import connection
+from fieldkit.store.fold import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows, read_uri
 from fieldkit.store.rowkeys import BINARY, ROW_KEYS, key_columns, key_problem
-from fieldkit.store.schema import ITEM_COLUMNS, KEY_ITEM_COLUMNS, checklist_rows
 
 # The merged tables whose rows are keyed by their content (fieldkit/store/rowkeys.py: one
 # definition for the writer, scrub, `fieldkit verify` and this check).
@@ -59,7 +58,7 @@ def check_sources(paths: Sequence[Path], target: Path) -> None:
         try:
             try:
                 if target.exists():
-                    conn.execute("ATTACH DATABASE ? AS held", (connection.read_uri(target),))
+                    conn.execute("ATTACH DATABASE ? AS held", (read_uri(target),))
                 _check_source(conn, Path(path), held)
             except sqlite3.DatabaseError as e:
                 raise BadDatabase(f"{path}: unreadable ({e})") from None
@@ -71,7 +70,7 @@ def check_sources(paths: Sequence[Path], target: Path) -> None:
 
 def _open(path: Path) -> sqlite3.Connection:
     try:
-        return sqlite3.connect(connection.read_uri(Path(path)), uri=True, isolation_level=None)
+        return sqlite3.connect(read_uri(Path(path)), uri=True, isolation_level=None)
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from fieldkit import sql
 from fieldkit.errors import BadInput
-from fieldkit.store.log import hlc_ms
+from fieldkit.store import hlc_ms
 
 if TYPE_CHECKING:
     from fieldkit.store import Store

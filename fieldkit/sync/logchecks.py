@@ -22,8 +22,17 @@ from pathlib import Path
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.limits import MAX_TEXT
-from fieldkit.store import attachments, connection, digest
-from fieldkit.store.log import COUNTER_BITS
+from fieldkit.store.fold import (
+    COUNTER_BITS,
+    HLC_LIMIT,
+    ID_BYTES,
+    attachment_problem,
+    content_id,
+    open_read_uri,
+    quick_check,
+    read_uri,
+    show_change,
+)
 from fieldkit.sync import rowchecks, sigchecks
 
 Q = sql.queries("merge")
@@ -120,10 +129,10 @@ def _check_source_log(
     clock_skew_ms: int,
 ) -> SourceLog:
     now_ms = int(time.time() * 1000)
-    limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, digest.HLC_LIMIT)
-    with closing(sqlite3.connect(connection.read_uri(reading), uri=True)) as conn:
-        conn.execute("ATTACH DATABASE ? AS target", (connection.open_read_uri(target),))
-        connection.quick_check(conn, path)
+    limit = min((now_ms + clock_skew_ms) << COUNTER_BITS, HLC_LIMIT)
+    with closing(sqlite3.connect(read_uri(reading), uri=True)) as conn:
+        conn.execute("ATTACH DATABASE ? AS target", (open_read_uri(target),))
+        quick_check(conn, path)
         conn.execute("BEGIN")  # one snapshot of both
         _refuse_oversized(conn, path)
         size = conn.execute(_on(Q["log_size"], "main.changes")).fetchone()[0]
@@ -131,7 +140,7 @@ def _check_source_log(
         if found.held is not None:
             ident, device, seq = found.held
             raise BadInput(
-                f"{path}: change {digest.show(ident)} (device {device}, seq {seq}) says "
+                f"{path}: change {show_change(ident)} (device {device}, seq {seq}) says "
                 f"something else in {target}; one of the two files was edited: refused"
             )
         if found.malformed:
@@ -139,7 +148,7 @@ def _check_source_log(
         row = conn.execute(Q["check_heads"]).fetchone()
         if row is not None:
             raise BadInput(
-                f"{path}: change {digest.show(row[0])}, the latest of a device, is missing "
+                f"{path}: change {show_change(row[0])}, the latest of a device, is missing "
                 "(deleted?): refused"
             )
         if found.edited is not None:
@@ -165,7 +174,7 @@ def _check_source_log(
         tips = frozenset(ident for ident in new if ident not in named)
         devices = frozenset(device for device, _ in new.values())
         uses = sigchecks.check_signatures(conn, path, target, new, found.links)
-        bad_file = attachments.source_problem(conn)
+        bad_file = attachment_problem(conn)
         if bad_file is not None:
             raise BadInput(f"{path}: {bad_file}: refused")
         rowchecks.check_rows(conn, path, uses)
@@ -188,7 +197,7 @@ def _pass(conn: sqlite3.Connection, limit: int) -> _Found:
     """The source's new changes (merge.sql source_changes), each checked for its form and
     clock; its digest is checked until one does not match (a malformed change found after
     it is still the one reported: _refuse_malformed says which)."""
-    content_id = digest.content_id
+    digest_of = content_id  # (a local: read per change)
     found = _Found()
     new, links = found.new, found.links
     with closing(conn.execute(Q["source_changes"])) as cur:
@@ -200,7 +209,7 @@ def _pass(conn: sqlite3.Connection, limit: int) -> _Found:
             device, seq, hlc, ident, prev = row[DEVICE], row[SEQ], row[HLC], row[ID], row[PREV]
             if not (
                 type(ident) is bytes
-                and len(ident) == digest.ID_BYTES
+                and len(ident) == ID_BYTES
                 and type(hlc) is int
                 and 0 <= hlc <= limit
                 and type(seq) is int
@@ -221,7 +230,7 @@ def _pass(conn: sqlite3.Connection, limit: int) -> _Found:
             content = row[:ID]
             if content[PARENTS] == "":  # further parents whose hex is empty: as change_id() says
                 content = (*content[:PARENTS], None, content[PREV])
-            if content_id(content) != ident:
+            if digest_of(content) != ident:
                 found.edited = row
                 continue
             new[ident] = (device, seq)
@@ -251,7 +260,7 @@ def _refuse_malformed(
     row = conn.execute(Q["check_columns"]).fetchone()
     if row is not None:
         raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) has a "
+            f"{path}: change {show_change(row[0])} (device {row[1]}, seq {row[2]}) has a "
             "malformed sequence number, kind or cell: refused"
         )
     row = conn.execute(Q["check_clocks"], {"limit": limit}).fetchone()
@@ -261,7 +270,7 @@ def _refuse_malformed(
             raise BadInput(
                 f"{path}: {count:,} change(s) from device {device} are dated before 1970: refused"
             )
-        if top > digest.HLC_LIMIT:
+        if top > HLC_LIMIT:
             raise BadInput(
                 f"{path}: {count:,} change(s) from device {device} have a clock beyond any "
                 f"real date ({top}): refused"
@@ -282,7 +291,7 @@ def _refuse_oversized(conn: sqlite3.Connection, path: Path) -> None:
     row = conn.execute(Q["oversized_value"], {"limit": MAX_TEXT}).fetchone()
     if row is not None:
         raise BadInput(
-            f"{path}: change {digest.show(row[0])} (device {row[1]}, seq {row[2]}) holds a "
+            f"{path}: change {show_change(row[0])} (device {row[1]}, seq {row[2]}) holds a "
             f"value of {row[3]:,} characters or bytes in {row[4]!r} (at most {MAX_TEXT:,}): "
             "refused"
         )
@@ -314,7 +323,7 @@ def _sources_holding(
     for name, reading in others:
         with (
             suppress(sqlite3.DatabaseError),
-            closing(sqlite3.connect(connection.read_uri(reading), uri=True)) as other,
+            closing(sqlite3.connect(read_uri(reading), uri=True)) as other,
         ):
             if other.execute(query, args).fetchone()[0]:
                 yield str(name)
@@ -342,7 +351,7 @@ def _refuse_edited(
     held = _holders(conn, target, ident, others)
     also = f"; {' and '.join(held)} hold(s) it as written" if held else ""
     raise BadInput(
-        f"{path}: change {digest.show(ident)} (device {device}, seq {seq}) does not "
+        f"{path}: change {show_change(ident)} (device {device}, seq {seq}) does not "
         f"match its content (edited after it was written){also}: refused"
     )
 
@@ -352,11 +361,11 @@ def _refuse_break(path: Path, ident: object, device: object, seq: object, prev: 
         what = "names no previous change"
     else:
         what = (
-            f"names a previous change {digest.show(prev)} that is missing (deleted?) "
+            f"names a previous change {show_change(prev)} that is missing (deleted?) "
             "or out of order"
         )
     raise BadInput(
-        f"{path}: the chain of device {device} breaks at change {digest.show(ident)} "
+        f"{path}: the chain of device {device} breaks at change {show_change(ident)} "
         f"(seq {seq}): it {what}; refused"
     )
 

@@ -27,9 +27,20 @@ from pathlib import Path
 
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.store import connection, keys, schema, views
-from fieldkit.store.log import FOLD_STEPS, begin_fold, close_chains, fold_after
-from fieldkit.store.store import Store
+from fieldkit.store import Store, keys
+from fieldkit.store.fold import (
+    DEFINITION_TABLES,
+    FOLD_STEPS,
+    SCHEMA_VERSION,
+    UNION_TABLES,
+    begin_fold,
+    close_chains,
+    fold_after,
+    read_uri,
+    refresh_views,
+    run_script,
+    transaction,
+)
 from fieldkit.sync import checks, logchecks, packs
 from fieldkit.sync.logchecks import DEFAULT_CLOCK_SKEW_MS
 from fieldkit.sync.publishing import publish, remove, remove_abandoned
@@ -51,8 +62,7 @@ STATE = sql.queries("state")
 
 # What merges besides the log: the store's lists (fieldkit/store/schema.py). A name here so
 # a test can add a table.
-APPEND_ONLY_TABLES: tuple[str, ...] = schema.UNION_TABLES
-DEFINITION_TABLES: tuple[str, ...] = schema.DEFINITION_TABLES
+APPEND_ONLY_TABLES: tuple[str, ...] = UNION_TABLES
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, what): called as each step of a merge starts."""
@@ -140,7 +150,7 @@ def _merge_files(
     target_version = 0 if created else check_database(into, quick_check=False)[1]
     # A damaged source is refused before anything is written: up front when the target is
     # to be upgraded first, else by the check of its log beside the merge, which rolls back.
-    upfront = not created and target_version < schema.SCHEMA_VERSION
+    upfront = not created and target_version < SCHEMA_VERSION
     checked: list[Source] = []
     for path in paths:
         tick(f"checking {path.name}")
@@ -148,7 +158,7 @@ def _merge_files(
         checked[-1].name = names.get(path)
     checks.check_sources(paths, into)  # definitions and register rows (fieldkit/sync/checks.py)
     for source in checked:
-        if source.version < schema.SCHEMA_VERSION:
+        if source.version < SCHEMA_VERSION:
             source.read_path = upgraded_copy(source, stack)
 
     # Only now is anything written: a new target, or an older one migrated (with a backup).
@@ -159,7 +169,7 @@ def _merge_files(
         remove_abandoned(into)
         remove(building)
         Store.create(building).close()
-    elif target_version < schema.SCHEMA_VERSION:
+    elif target_version < SCHEMA_VERSION:
         Store.open(into).close()
     try:
         conn = open_target(building)
@@ -182,7 +192,7 @@ def _merge_files(
 
 def _attach(conn: sqlite3.Connection, path: Path, name: str) -> None:
     try:
-        conn.execute(f"ATTACH DATABASE ? AS {name}", (connection.read_uri(path),))
+        conn.execute(f"ATTACH DATABASE ? AS {name}", (read_uri(path),))
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{path}: cannot open ({e})") from None
 
@@ -284,7 +294,7 @@ def _merge(
                 _stage(conn, source)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fieldkit-verify") as pool:
             try:
-                with connection.transaction(conn):
+                with transaction(conn):
                     begin_fold(conn)
                     lo = int(conn.execute(Q["fold_from"]).fetchone()[0])
                     held = [_tips_held(conn, s, lo) for s in sources]
@@ -408,7 +418,7 @@ def _fold(
 ) -> list[MergeSummary]:
     """Read the sources into the target and fold what they brought (the caller holds the
     transaction); record one summary per source once every check has passed."""
-    connection.run_script(conn, Q["create_merge"])
+    run_script(conn, Q["create_merge"])
     versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
     sizes, changes = [], {}
     for source, holds in zip(sources, held, strict=True):
@@ -417,7 +427,7 @@ def _fold(
         sizes.append(size)
     new_versions = conn.execute("SELECT count(*) FROM main.checklists").fetchone()[0]
     try:
-        connection.run_script(conn, Q["before_fold"])
+        run_script(conn, Q["before_fold"])
 
         def at(step: str) -> None:
             tick(STEP_LABELS[step])
@@ -465,5 +475,5 @@ def _fold(
             {**summary.__dict__, "source_file": str(named.resolve()), "merged_at": merged_at},
         )
     if new_versions != versions:
-        views.refresh(conn)
+        refresh_views(conn)
     return summaries

@@ -24,7 +24,7 @@ from pyrage import x25519
 
 from fieldkit.errors import BadDatabase, BadInput
 from fieldkit.sealing import is_sealed, load_identities, open_sealed, private_folder, write_sealed
-from fieldkit.store import connection, schema
+from fieldkit.store.fold import SCHEMA_VERSION, create_file, quick_check, read_uri, require_fieldkit
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def write_pack(
     or has no folder."""
     if not to:
         raise BadInput("a pack is sealed for someone: name a recipient with --to")
-    connection.require_fieldkit(db, schema.SCHEMA_VERSION)
+    require_fieldkit(db, SCHEMA_VERSION)
     if out.exists() and out.resolve() == db.resolve():
         raise BadInput(f"{out}: is the database itself; name a new file for the pack")
     if out.is_dir():
@@ -68,9 +68,9 @@ def write_pack(
 def copy_database(db: Path, copy: Path) -> int:
     """A consistent, compact copy of `db` in the new file `copy` (owner-only), checked for
     damage; returns the number of changes its log holds."""
-    connection.create_file(copy)
+    create_file(copy)
     try:
-        src = sqlite3.connect(connection.read_uri(db), uri=True, isolation_level=None)
+        src = sqlite3.connect(read_uri(db), uri=True, isolation_level=None)
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{db}: cannot open ({e})") from None
     try:
@@ -79,9 +79,9 @@ def copy_database(db: Path, copy: Path) -> int:
         raise BadDatabase(f"{db}: cannot be copied ({e})") from None
     finally:
         src.close()
-    conn = sqlite3.connect(connection.read_uri(copy), uri=True, isolation_level=None)
+    conn = sqlite3.connect(read_uri(copy), uri=True, isolation_level=None)
     try:
-        connection.quick_check(conn, db)
+        quick_check(conn, db)
         return int(conn.execute("SELECT count(*) FROM changes").fetchone()[0])
     except sqlite3.DatabaseError as e:
         raise BadDatabase(f"{db}: corrupt database ({e}); restore it from a copy") from None

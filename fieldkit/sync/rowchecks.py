@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from fieldkit.errors import BadInput
-from fieldkit.store import rowsigs, signing
+from fieldkit.store.fold import ROW_TABLES, device_keys, key_sql, row_signature_valid, shipped
 from fieldkit.sync.sigchecks import KeyUse
 
 
@@ -27,19 +27,19 @@ def check_rows(
     owners = {
         k.public: k
         for k in (
-            *signing.device_keys(conn, "target.changes").values(),
-            *signing.device_keys(conn, "main.changes").values(),
+            *device_keys(conn, "target.changes").values(),
+            *device_keys(conn, "main.changes").values(),
         )
         if k.public
     }
-    for table in rowsigs.ROW_TABLES:
+    for table in ROW_TABLES:
         if table not in theirs:
             continue
-        key = rowsigs.key_sql(table)
+        key = key_sql(table)
         new = f"SELECT {key} AS k FROM main.{table} EXCEPT SELECT {key} FROM target.{table}"
         if table not in tables:
             for (k,) in conn.execute(new):
-                if (table, k) not in rowsigs.shipped():
+                if (table, k) not in shipped():
                     _unsigned(path, table, k)
             continue
         rows = conn.execute(
@@ -54,7 +54,7 @@ def check_rows(
                 _valid(path, table, k, public, ms, sig)
                 covered[k] = True
         for k, ok in covered.items():
-            if not ok and (table, k) not in rowsigs.shipped():
+            if not ok and (table, k) not in shipped():
                 _unsigned(path, table, k)
     if signed:  # every signature the target does not hold is checked, and its key let in
         for table, k, public, ms, sig in conn.execute(
@@ -75,7 +75,7 @@ def check_rows(
 
 
 def _valid(path: Path, table: str, key: object, public: object, ms: object, sig: object) -> None:
-    if not rowsigs.row_valid(table, key, public, ms, sig):
+    if not row_signature_valid(table, key, public, ms, sig):
         raise BadInput(
             f"{path}: the signature on {table} row {_short(key)} does not verify (forged?): refused"
         )

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from fieldkit import sql
 from fieldkit.errors import BadInput
-from fieldkit.store import digest, keyring, keys, signing
-from fieldkit.store.log import COUNTER_BITS
+from fieldkit.store import keys
+from fieldkit.store.fold import COUNTER_BITS, DeviceKey, device_keys, keyring_row_valid, show_change
 
 Q = sql.queries("merge")
 
@@ -70,8 +70,8 @@ def check_signatures(
     """The keys the source's new signatures and keyring decisions are made with, once every
     new change is covered (else one line, BadInput). `conn` is the check's connection (the
     source `main`, the target attached as `target`)."""
-    theirs = signing.device_keys(conn, "main.changes")
-    ours = signing.device_keys(conn, "target.changes")
+    theirs = device_keys(conn, "main.changes")
+    ours = device_keys(conn, "target.changes")
     for device, held in sorted(theirs.items()):
         known = ours.get(device)
         if held.others or (known and known.public and held.public and known.public != held.public):
@@ -89,7 +89,7 @@ def check_signatures(
             continue  # a signature of a change it does not hold: not taken in
         if not keys.valid(public, keys.TIP, ident, signature):
             raise BadInput(
-                f"{path}: the signature on change {digest.show(ident)} (device {device}, seq "
+                f"{path}: the signature on change {show_change(ident)} (device {device}, seq "
                 f"{seq}) does not verify (forged?): refused"
             )
         use = uses.setdefault(public, KeyUse(public))
@@ -102,7 +102,7 @@ def check_signatures(
             signed.append(ident)
     _check_covered(path, new, links, signed, {**theirs, **ours})
     for row in conn.execute(Q["source_keyring"]):
-        if not keyring.row_valid(*row):
+        if not keyring_row_valid(*row):
             raise BadInput(
                 f"{path}: a keyring decision on key {keys.fingerprint(row[0] or b'')} is not "
                 "signed by the key it names (forged?): refused"
@@ -116,7 +116,7 @@ def _check_covered(
     new: dict[bytes, tuple[str, int]],
     links: list[tuple[bytes, str, int, bytes]],
     signed: list[bytes],
-    known: dict[str, signing.DeviceKey],
+    known: dict[str, DeviceKey],
 ) -> None:
     """Every new change at or before a signed one in its chain (each walked once)."""
     prev_of = {ident: prev for prev, _, _, ident in links}
@@ -139,7 +139,7 @@ def _check_covered(
     name = held.inspector if held and held.inspector else "-"
     fp = held.fingerprint if held else "-"
     raise BadInput(
-        f"{path}: change {digest.show(first)} (device {device}, inspector {name}, key {fp}, "
+        f"{path}: change {show_change(first)} (device {device}, inspector {name}, key {fp}, "
         f"seq {seq}) and {count - 1:,} more of that device are not signed by its key "
         "(added or rewritten without it?): refused"
     )

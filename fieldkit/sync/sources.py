@@ -12,12 +12,19 @@ import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from fieldkit import sql
 from fieldkit.errors import BadDatabase, BadInput
-from fieldkit.store import connection, digest, schema
-from fieldkit.store.store import Store
+from fieldkit.store import Store
+from fieldkit.store.fold import (
+    SCHEMA_VERSION,
+    connect,
+    connect_read,
+    create_file,
+    read_uri,
+    require_fieldkit,
+)
+from fieldkit.store.fold import quick_check as integrity_check
 
 Q = sql.queries("merge")
 
@@ -40,7 +47,7 @@ def staged_name(n: int, table: str) -> str:
 class Source:
     path: Path
     database_id: str
-    version: int = schema.SCHEMA_VERSION
+    version: int = SCHEMA_VERSION
     read_path: Path | None = field(default=None)  # an upgraded private copy of an old source
     n: int = 0  # its place among the merge's sources
     name: Path | None = None  # the pack it was decrypted from (what the user named)
@@ -75,17 +82,6 @@ class Source:
 
 
 # ------------------------------------------------------------------------ opening files
-def _uri(path: Path, mode: str) -> str:
-    return f"file:{quote(path.resolve().as_posix())}?mode={mode}"
-
-
-def _read(path: Path) -> sqlite3.Connection:
-    try:
-        return sqlite3.connect(connection.read_uri(path), uri=True, isolation_level=None)
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{path}: cannot open ({e})") from None
-
-
 def _same_file(a: Path, b: Path) -> bool:
     if a.resolve() == b.resolve():
         return True
@@ -107,15 +103,15 @@ def columns_of(conn: sqlite3.Connection, schema_name: str, table: str) -> list[s
 def check_database(path: Path, *, quick_check: bool) -> tuple[str, int]:
     """(database id, schema version) of a fieldkit database this fieldkit can read, or one
     clear error (connection.require_fieldkit, then an integrity check). Writes nothing."""
-    version = connection.require_fieldkit(path, schema.SCHEMA_VERSION)
-    conn = _read(path)
+    version = require_fieldkit(path, SCHEMA_VERSION)
+    conn = connect_read(path)
     try:
         try:
             tables = table_names(conn, "main")
             if not {"meta", "changes"} <= tables:
                 raise BadDatabase(f"{path}: not a fieldkit database")
             if quick_check:
-                connection.quick_check(conn, path)
+                integrity_check(conn, path)
             row = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()
             old_scrub = conn.execute(Q["old_scrub"]).fetchone()[0]
         except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
@@ -145,7 +141,7 @@ def check_source(path: Path, target: Path, *, quick_check: bool = True) -> Sourc
     if _same_file(path, target):
         raise BadInput(f"{path}: is the target database itself")
     database_id, version = check_database(path, quick_check=quick_check)
-    if not quick_check and version < schema.SCHEMA_VERSION:
+    if not quick_check and version < SCHEMA_VERSION:
         check_database(path, quick_check=True)
     return Source(path, database_id, version)
 
@@ -156,8 +152,8 @@ def upgraded_copy(source: Source, stack: ExitStack) -> Path:
     the ids its own fieldkit will give them when it upgrades. The source is only read."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fieldkit-merge-")))
     copy = tmp / "source.db"
-    connection.create_file(copy)
-    src = sqlite3.connect(connection.read_uri(source.path), uri=True)
+    create_file(copy)
+    src = sqlite3.connect(read_uri(source.path), uri=True)
     dst = sqlite3.connect(str(copy))
     try:
         src.backup(dst)
@@ -169,23 +165,6 @@ def upgraded_copy(source: Source, stack: ExitStack) -> Path:
 
 
 def open_target(path: Path) -> sqlite3.Connection:
-    """A writing connection to a fieldkit database that can ATTACH read-only URIs."""
-    try:
-        conn = sqlite3.connect(
-            _uri(path, "rw"),
-            uri=True,
-            isolation_level=None,
-            timeout=connection.BUSY_TIMEOUT_MS / 1000,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {connection.BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(f"PRAGMA cache_size = {connection.CACHE_SIZE}")
-        # Temp tables (what a fold touches, the counts' deltas, sources staged beyond the
-        # ten SQLite attaches) get the same cache as the file (SQLite's default for temp is
-        # 2 MB: staging ten inspectors' logs in temp tables took 60% longer with it).
-        conn.execute(f"PRAGMA temp.cache_size = {connection.CACHE_SIZE}")
-    except sqlite3.DatabaseError as e:
-        raise BadDatabase(f"{path}: cannot open ({e})") from None
-    digest.register(conn)
-    return conn
+    """A writing connection to a fieldkit database that can ATTACH read-only URIs: the
+    store's one opener (fieldkit.store.connection.connect), foreign keys on as for a Store."""
+    return connect(path, attaching=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldkit.errors import BadInput
-from fieldkit.store import keyring
+from fieldkit.store.fold import Keyring, decide_key, keyring_time
 from fieldkit.store.keys import Signer
 from fieldkit.sync.sigchecks import KeyUse
 
@@ -34,14 +34,14 @@ class Admission:
     """The keys one merge lets in."""
 
     signer: Signer
-    ring: keyring.Keyring
+    ring: Keyring
     trust_new: bool
     first_use: bool  # the target trusted no key before this merge (trust on first use)
     added: list[KeyUse] = field(default_factory=list)
 
     @classmethod
     def start(cls, conn: sqlite3.Connection, signer: Signer, trust_new: bool) -> Admission:
-        ring = keyring.Keyring.read(conn)
+        ring = Keyring.read(conn)
         return cls(signer, ring, trust_new, first_use=not ring.trusted)
 
     def admit(
@@ -54,7 +54,7 @@ class Admission:
             since = self.ring.revoked.get(fp)
             if since is not None and use.latest_ms >= since:
                 raise BadInput(
-                    f"{path}: {use.who()} was revoked from {keyring.shown(since)} and signs "
+                    f"{path}: {use.who()} was revoked from {keyring_time(since)} and signs "
                     f"changes dated after that: refused"
                 )
             if fp in self.ring.trusted:
@@ -68,7 +68,7 @@ class Admission:
                     f"{path}: {use.who()} is not trusted by {target.name}: refused (`fieldkit "
                     f"keys trust {fp}`, or merge with --trust-new)"
                 )
-            keyring.decide(conn, self.signer, fp, "trust")
+            decide_key(conn, self.signer, fp, "trust")
             self.ring.trusted.add(fp)
             if fp != own:  # (its own key, written to the keyring on first use: not news)
                 added.append(use)

@@ -13,8 +13,7 @@ from fieldkit.checklists import AnswerError, AnswerKey, validate_answer
 from fieldkit.checklists.model import ATTACHMENT_KINDS
 from fieldkit.checklists.words import name_of
 from fieldkit.errors import BadInput, busy
-from fieldkit.store import IncompleteRecord, Store
-from fieldkit.store.connection import is_busy
+from fieldkit.store import IncompleteRecord, Store, is_busy
 from fieldkit.tui.form_model import FormModel
 from fieldkit.tui.form_status import outcome_message, privacy_warning
 from fieldkit.tui.languages import message_in

@@ -12,7 +12,7 @@ from typing import Any
 
 from fieldkit.checklists import AnswerKey
 from fieldkit.errors import FieldkitError
-from fieldkit.store.connection import is_busy
+from fieldkit.store import is_busy
 
 Op = tuple[str, str, str]  # (kind: answer | note | ref, item id, repeat key)
 Write = Callable[[Op, Any, float], dict[AnswerKey, Any]]

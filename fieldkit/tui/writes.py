@@ -10,7 +10,7 @@ from typing import TypeVar
 from textual.dom import DOMNode
 
 from fieldkit.errors import FieldkitError, busy
-from fieldkit.store.connection import is_busy
+from fieldkit.store import is_busy
 
 T = TypeVar("T")
 

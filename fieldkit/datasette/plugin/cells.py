@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from fieldkit.checklists.model import NA, UNKNOWN
 from fieldkit.datasette.plugin import databases
-from fieldkit.store import digest
+from fieldkit.store import ID_BYTES
 
 RECORD_TABLES = ("records", "record_facts", "counted_records")
 
@@ -29,7 +29,7 @@ def readable(item: Any, value: Any) -> str:
 def hex_id(value: Any) -> str | None:
     """A change id or another 16-byte digest as fieldkit prints it (32 hex digits), or None
     for any other value."""
-    if isinstance(value, bytes) and len(value) == digest.ID_BYTES:
+    if isinstance(value, bytes) and len(value) == ID_BYTES:
         return value.hex()
     return None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.datasette.metadata import DatabaseInfo, database_info, is_fieldkit
-from fieldkit.store import connection
+from fieldkit.store import read_uri
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int], DatabaseInfo | None]] = {}
@@ -38,7 +38,7 @@ def info(path: str | None) -> DatabaseInfo | None:
             return hit[1]
     found: DatabaseInfo | None = None
     try:
-        conn = sqlite3.connect(connection.read_uri(Path(path)), uri=True)
+        conn = sqlite3.connect(read_uri(Path(path)), uri=True)
         try:
             if is_fieldkit(conn):
                 found = database_info(conn)

@@ -12,8 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from fieldkit.errors import FieldkitError
-from fieldkit.store import Store
-from fieldkit.store.log import hlc_ms
+from fieldkit.store import Store, hlc_ms
 from fieldkit.tui.plain import PlainTable, Static
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.writes import attempt

@@ -33,7 +33,7 @@ from fieldkit.tui.widgets.add_instance import AddInstance
 from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
-from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
+from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow, show_focus
 from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title, header
 from fieldkit.tui.write_queue import Op, Timings
 from fieldkit.tui.writes import attempt
@@ -137,10 +137,17 @@ class FormScreen(FormMoves, Screen[None]):
             status.show(FINAL, "warning")
         else:
             status.show("Every answer is saved the moment you give it.", "info")
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._ready = True
         early, self._early_keys = self._early_keys, []
         for event in early:
             await self.sync_key(event)
+
+    def _theme_changed(self, _theme: object) -> None:
+        """The focused question's bar in the new theme's colours (it is set on the row)."""
+        row = self._row_of(self.focused)
+        if row is not None:
+            show_focus(row, True)
 
     def _title(self) -> Content:
         done = sum(d for d, _ in self._progress.values())

@@ -1,0 +1,69 @@
+"""The bar beside the focused question at 80x24: on that question alone, moving with each
+answer and each move, from a choice question to a typed one and back, and in the colours
+of the theme F2 switches to (the bar is set on the row, not by a `:focus` rule)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers.tui import key_of
+from textual.color import Color
+
+from fieldkit.context import InspectionContext
+from fieldkit.tui.app import make_app
+from fieldkit.tui.screens.form import FormScreen
+from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
+
+CTX = InspectionContext("PEEL 2015 DA", "kent", "A. Inspector", "hmic_staff")
+
+
+def barred(app: object) -> list[tuple[str, Color | None]]:
+    """Each screen line that starts with the thick bar, and the bar's colour."""
+    out = []
+    for strip in app.screen._compositor.render_strips():  # type: ignore[attr-defined]
+        segments = list(strip)
+        if segments and segments[0].text.startswith("█"):
+            style = segments[0].style
+            color = style.color if style is not None else None
+            text = "".join(s.text for s in segments)
+            out.append((text, Color.from_rich_color(color) if color else None))
+    return out
+
+
+def shown_number(app: object) -> str:
+    row = app.screen._row_of(app.focused)  # type: ignore[attr-defined]
+    return f" {row.entry.number} · "
+
+
+async def test_the_bar_follows_the_focus_and_the_theme(db_path: Path) -> None:
+    app = make_app(db_path, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key_of(app, "call_listening"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        kinds = {type(screen._row_of(app.focused))}
+        for key in ["enter", "y", "y", "up", "down"]:  # a typed row, choice rows, moves
+            await pilot.press(key)
+            await pilot.pause()
+            row = screen._row_of(app.focused)
+            assert row is not None
+            kinds.add(type(row))
+            bars = barred(app)
+            # the bar is beside the focused question only (its question and answer lines)
+            assert bars, "no bar beside the focused question"
+            assert any(shown_number(app) in text for text, _ in bars), bars
+            accent = Color.parse(app.theme_variables["accent"])
+            assert {c for _, c in bars} == {accent}
+        assert kinds == {ChoiceRow, TextRow}
+        while not isinstance(screen._row_of(app.focused), TextRow):
+            await pilot.press("up")
+        await pilot.pause()
+        for move in ("f2", "down", "f2"):  # the theme switched on a typed and a choice row
+            await pilot.press(move)
+            await pilot.pause()
+            row = screen._row_of(app.focused)
+            assert row is not None
+            boost = Color.parse(app.theme_variables["boost"])
+            assert row.styles.background == boost, (move, type(row).__name__)
+            assert {c for _, c in barred(app)} == {Color.parse(app.theme_variables["accent"])}

@@ -59,11 +59,16 @@ async def test_the_bar_follows_the_focus_and_the_theme(db_path: Path) -> None:
         while not isinstance(screen._row_of(app.focused), TextRow):
             await pilot.press("up")
         await pilot.pause()
+        typed = screen._row_of(app.focused)
+        assert isinstance(typed, TextRow)
         for move in ("f2", "down", "f2"):  # the theme switched on a typed and a choice row
             await pilot.press(move)
             await pilot.pause()
             row = screen._row_of(app.focused)
             assert row is not None
-            boost = Color.parse(app.theme_variables["boost"])
-            assert row.styles.background == boost, (move, type(row).__name__)
+            theme = app.theme_variables
+            assert row.styles.background == Color.parse(theme["boost"]), (move, row)
+            # the text field: lighter while it has the focus, the plain surface after
+            field = "surface-lighten-1" if row is typed else "surface"
+            assert typed.input.styles.background == Color.parse(theme[field]), (move, field)
             assert {c for _, c in barred(app)} == {Color.parse(app.theme_variables["accent"])}

@@ -33,7 +33,7 @@ from fieldkit.tui.widgets.add_instance import AddInstance
 from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
-from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow, show_focus
+from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow, field_look, show_focus
 from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title, header
 from fieldkit.tui.write_queue import Op, Timings
 from fieldkit.tui.writes import attempt
@@ -144,7 +144,11 @@ class FormScreen(FormMoves, Screen[None]):
             await self.sync_key(event)
 
     def _theme_changed(self, _theme: object) -> None:
-        """The focused question's bar in the new theme's colours (it is set on the row)."""
+        """The focused question's bar, and the text fields, in the new theme's colours
+        (they are set on the widgets, not by `:focus` rules)."""
+        for row in self.rows.values():
+            if isinstance(row, TextRow) and row.input.is_mounted:
+                field_look(row.input, row.input.has_focus)
         row = self._row_of(self.focused)
         if row is not None:
             show_focus(row, True)

@@ -450,6 +450,24 @@ class AnswerInput(Field):
     AnswerInput:focus { border: none; }
     """
 
+    def watch_has_focus(self, focused: bool) -> None:
+        """Its background, set on the field (see field_look)."""
+        field_look(self, focused)
+
+
+def field_look(field: Widget, focused: bool) -> None:
+    """A text row's field as the stylesheet draws it (app.tcss, Input's `:focus`): a
+    lighter surface, tinted, while it has the focus. Set on the field, because re-applying
+    the stylesheet to an Input (and its cursor, selection and placeholder parts) at each
+    move cost a few milliseconds; the form sets it again when the theme changes."""
+    theme = field.app.theme_variables
+    if focused:
+        field.styles.background = Color.parse(theme["surface-lighten-1"])
+        field.styles.background_tint = Color.parse(theme["foreground"]).with_alpha(0.05)
+    else:
+        field.styles.background = Color.parse(theme["surface"])
+        field.styles.background_tint = None
+
 
 class TextRow(Vertical):
     """A question answered by typing: text, numbers, dates and times."""
@@ -493,18 +511,19 @@ class TextRow(Vertical):
         self._ready = False
         self.waiting = False  # the shown value is queued for a busy database, not saved
         self._shown: dict[str, Content] = {}  # what the mark and notes show now
+        self._input = AnswerInput(placeholder=self._placeholder(), select_on_focus=False)
 
     def compose(self) -> ComposeResult:
         yield Static(self._question(), classes="question")
         with Horizontal(classes="answer-line"):
             yield Static(f"{self.entry.number} · {meta_text(self.item)}", classes="meta")
-            yield AnswerInput(placeholder=self._placeholder(), select_on_focus=False)
+            yield self._input
             yield Static("", classes="mark")
         yield Static("", classes="notes")
 
     @property
     def input(self) -> AnswerInput:
-        return self.query_one(AnswerInput)
+        return self._input
 
     def _question(self) -> Content:
         return row_lines(self, with_options=False)[0]

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.tui import key_of
+from helpers.tui import key_of, screen_text
 from textual.color import Color
 
 from fieldkit.context import InspectionContext
+from fieldkit.store import Store
 from fieldkit.tui.app import make_app
 from fieldkit.tui.screens.form import FormScreen
 from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
@@ -72,3 +73,32 @@ async def test_the_bar_follows_the_focus_and_the_theme(db_path: Path) -> None:
             field = "surface-lighten-1" if row is typed else "surface"
             assert typed.input.styles.background == Color.parse(theme[field]), (move, field)
             assert {c for _, c in barred(app)} == {Color.parse(app.theme_variables["accent"])}
+
+
+async def test_a_typed_question_opens_as_stored(db_path: Path) -> None:
+    """A case-file review opened again at 80x24: a typed question made n/a by an answer
+    shows no field to type in, and a typed question with a note shows it under the answer,
+    from the first screen (the rows are set up before they are shown)."""
+    with Store.create(db_path, inspector="A. Inspector") as store:
+        rid = store.create_record("case_file_review", "kent", subject_ref="CF-1")
+        store.set_answer(rid, "cf_offence_detail", "s.47 assault")
+        store.set_note(rid, "cf_offence_detail", "Checked with the OIC")
+        store.set_answer(rid, "cf_arrest", "not_arrested")
+    app = make_app(db_path, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_record(rid)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        detail = screen.rows[("cf_offence_detail", "")]
+        delay = screen.rows[("cf_arrest_delay_hours", "")]
+        assert isinstance(detail, TextRow) and isinstance(delay, TextRow)
+        assert detail.input.value == "s.47 assault"
+        screen._focus_key(detail.entry.key)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "s.47 assault" in text and "Checked with the OIC" in text
+        assert detail.query_one(".answer-line").display
+        # the n/a question: its words and why, no field (nothing to type)
+        assert not delay.query_one(".answer-line").display
+        assert delay.input.disabled

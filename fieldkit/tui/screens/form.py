@@ -107,7 +107,9 @@ class FormScreen(FormMoves, Screen[None]):
         rows = self._build()
         yield Static(self._title(), id="form-head")
         with Horizontal(id="form-body"):
-            yield SectionNav(self.model, id="section-nav")
+            nav = SectionNav(self.model, id="section-nav")
+            nav.display = self.app.size.width >= NAV_MIN_WIDTH  # before mounting: no layout
+            yield nav
             with VerticalScroll(id="items", can_focus=False):
                 yield from rows
         yield FormHints(id="form-hints")
@@ -123,7 +125,6 @@ class FormScreen(FormMoves, Screen[None]):
         return layout.widgets
 
     async def on_mount(self) -> None:
-        self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
         self.index = (
             self.model.first_navigable(self.entries)
             if self.final

@@ -514,12 +514,24 @@ class TextRow(Vertical):
         self._input = AnswerInput(placeholder=self._placeholder(), select_on_focus=False)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._question(), classes="question")
-        with Horizontal(classes="answer-line"):
+        # The row as it opens (its answer line hidden when n/a, its notes shown only when
+        # there are some), set before it is mounted: changed after, each change would lay
+        # the whole form out again.
+        self._input.disabled = bool(self.auto)
+        mark, (notes, any_notes) = self._mark(), self._notes()
+        self._shown = {"mark": mark, "notes": notes}
+        self._line = Horizontal(classes="answer-line")
+        self._line.display = not self.auto
+        self._mark_static = Static(mark, classes="mark")
+        self._notes_static = Static(notes, classes="notes")
+        self._notes_static.display = any_notes
+        self._question_static = Static(self._question(), classes="question")
+        yield self._question_static
+        with self._line:
             yield Static(f"{self.entry.number} · {meta_text(self.item)}", classes="meta")
             yield self._input
-            yield Static("", classes="mark")
-        yield Static("", classes="notes")
+            yield self._mark_static
+        yield self._notes_static
 
     @property
     def input(self) -> AnswerInput:
@@ -580,24 +592,30 @@ class TextRow(Vertical):
         again only when the row's height changes (the mark has a fixed width)."""
         if not self._ready:
             return
-        inp = self.input
-        inp.disabled = bool(self.auto)
-        self.query_one(".answer-line").display = not self.auto
-        mark = Content.styled(state_mark(self.state), state_style(self.state))
+        self.input.disabled = bool(self.auto)
+        self._line.display = not self.auto
+        mark = self._mark()
         if mark != self._shown.get("mark"):
             self._shown["mark"] = mark
-            self.query_one(".mark", Static).update(mark, layout=False)
+            self._mark_static.update(mark, layout=False)
+        text, any_notes = self._notes()
+        if text != self._shown.get("notes"):
+            self._shown["notes"] = text
+            self._notes_static.display = any_notes
+            update_fitted(self._notes_static, text)
+
+    def _mark(self) -> Content:
+        return Content.styled(state_mark(self.state), state_style(self.state))
+
+    def _notes(self) -> tuple[Content, bool]:
+        """The lines under the answer (an error, the note, a privacy warning), and whether
+        there are any."""
         lines = row_lines(self, with_options=False)[1:]
         if self.warning:
             lines.append(
                 Content.assemble(("  ⚠ privacy: ", "bold $warning"), (self.warning, "$warning"))
             )
-        text = Content("\n").join(lines)
-        if text != self._shown.get("notes"):
-            self._shown["notes"] = text
-            notes = self.query_one(".notes", Static)
-            notes.display = bool(lines)
-            update_fitted(notes, text)
+        return Content("\n").join(lines), bool(lines)
 
     def hints(self) -> list[Content]:
         """What the hint panel shows while this row has the focus."""
@@ -608,7 +626,7 @@ class TextRow(Vertical):
 
     def watch_prompt(self) -> None:
         if self._ready:
-            self.query_one(".question", Static).update(self._question())
+            self._question_static.update(self._question())
 
     def watch_state(self) -> None:
         self._redraw()

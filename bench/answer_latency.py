@@ -10,7 +10,10 @@ is read every 2 ms). The minimal app gets the same number of keys. Medians and t
 are printed; the 90th percentile and the worst are printed too (target: at most 1.2x).
 So is the CPU time each program used per timed key (read from /proc, from the key sent to
 50 ms after its result is on screen, when the work a key caused is done): it depends far
-less than the wall clock on what else the machine runs.
+less than the wall clock on what else the machine runs. Last, counts: the same record
+typed in the app run headless in this process, the median Python calls per one-key answer (the
+store's write, the form's handling and Textual's work until the app is idle again) and
+how often the stylesheet was re-applied to a widget per key.
 
 Then, does an answer cost more far down a long form? A case-file review (about 100
 questions) is opened twice: at item 5, and at item 95 (every question before it answered
@@ -270,6 +273,59 @@ def minimal_run(n: int, env: dict[str, str]) -> tuple[list[float], float]:
     return times, pane.cpu
 
 
+def python_calls(work: Path) -> tuple[float, float, int]:
+    """Python calls, and stylesheet applications, per one-key answer of the call record in
+    the app run headless in this process at 80x24 (each key posted as the terminal would,
+    then 0.1 s for everything it sets off): counts, which the machine's load does not move."""
+    import asyncio
+    import cProfile
+    import pstats
+
+    from textual import events
+    from textual.css.stylesheet import Stylesheet
+
+    from fieldkit.tui.app import make_app
+    from fieldkit.tui.screens.form import FormScreen
+
+    db = new_database(work, "calls.db")
+    applied = [0]
+    apply = Stylesheet.apply
+
+    def counted(self: Stylesheet, *args: object, **kw: object) -> None:
+        applied[0] += 1
+        apply(self, *args, **kw)  # type: ignore[arg-type]
+
+    async def run() -> list[int]:
+        app = make_app(db, context_path=work / "config" / "fieldkit" / "context.json")
+        app.cursor_blink = False
+        per_answer: list[int] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("1")
+            while not isinstance(app.screen, FormScreen):
+                await pilot.pause()
+            await pilot.pause()
+            Stylesheet.apply = counted  # type: ignore[method-assign]
+            for _, keys, _ in CALL:
+                one = len(keys) == 1 and keys[0] in "yna123456789"
+                for name in keys:
+                    char = "\r" if name == "enter" else KEYS.get(name, name)
+                    profile = cProfile.Profile()
+                    if one:
+                        profile.enable()
+                    app.post_message(events.Key(name, char if len(char) == 1 else None))
+                    await asyncio.sleep(0.1)
+                    if one:
+                        profile.disable()
+                        per_answer.append(pstats.Stats(profile).total_calls)  # type: ignore[attr-defined]
+            Stylesheet.apply = apply  # type: ignore[method-assign]
+        return per_answer
+
+    applied[0] = 0
+    per_answer = asyncio.run(run())
+    keys = len([k for _, ks, _ in CALL for k in ks])
+    return statistics.median(per_answer), applied[0] / keys, len(per_answer)
+
+
 def summary(name: str, times: list[float]) -> str:
     ordered = sorted(times)
     p90 = ordered[int(len(ordered) * 0.9)]
@@ -296,6 +352,7 @@ def main(
         base, base_cpu = minimal_run(len(ours), env)
         early = case_file_run(work, env, 5, repeats)
         late = case_file_run(work, env, 95, repeats)
+        calls, styled, answers = python_calls(work)
     print("key sent to its result on screen, tmux 80x24:")
     print(summary("minimal Textual app", base))
     print(summary("fieldkit form", ours))
@@ -308,6 +365,10 @@ def main(
     print(
         f"CPU the program used per timed key: fieldkit {mine:.1f} ms, minimal app "
         f"{theirs:.1f} ms ({mine / theirs:.2f}x)"
+    )
+    print(
+        f"in the app, headless: median {calls:,.0f} Python calls per one-key answer "
+        f"({answers} answers), {styled:.2f} stylesheet applications per key"
     )
     print("case-file review (about 100 questions), the same answer again and again:")
     print(summary(f"at item {early[0]}", early[1]) + f", CPU {early[2] * 1000 / repeats:.1f} ms")

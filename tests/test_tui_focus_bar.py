@@ -1,6 +1,8 @@
-"""The bar beside the focused question at 80x24: on that question alone, moving with each
-answer and each move, from a choice question to a typed one and back, and in the colours
-of the theme F2 switches to (the bar is set on the row, not by a `:focus` rule)."""
+"""Where the focused question is shown at 80x24: the bar beside it alone, moving with each
+answer and each move, from a choice question to a typed one and back, in the colours of
+the theme F2 switches to (the bar is set on the row, not by a `:focus` rule); a typed
+question as stored from the first screen; and a question that would be off screen brought
+to the middle."""
 
 from __future__ import annotations
 
@@ -102,3 +104,38 @@ async def test_a_typed_question_opens_as_stored(db_path: Path) -> None:
         # the n/a question: its words and why, no field (nothing to type)
         assert not delay.query_one(".answer-line").display
         assert delay.input.disabled
+
+
+async def test_answering_down_the_form_scrolls_now_and_then(db_path: Path) -> None:
+    """At 80x24, answering question after question moves the focus down one at a time: a
+    question that would be off screen is brought to the middle, not just inside the bottom
+    edge, so the form jumps every few answers rather than creeping at every one (and the
+    questions to come are on screen)."""
+    app = make_app(db_path, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key_of(app, "call_listening"))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FormScreen)
+        items = screen.query_one("#items")
+        await pilot.press("enter")  # the visit's time: now
+        scrolls, answers, last = 0, 0, items.scroll_y
+        keys = {
+            **{"yn": ["y"], "ynna": ["y"], "q4": ["3"], "choice": ["1"], "multi": ["1", "enter"]},
+            **{"count": ["3", "enter"], "text": ["x", "enter"], "datetime": ["enter"]},
+        }
+        for _ in range(20):
+            row = screen._row_of(app.focused)
+            assert row is not None
+            await pilot.press(*keys[row.item.kind])
+            await pilot.pause()
+            answers += 1
+            focused = screen._row_of(app.focused)
+            assert focused is not None and items.can_view_entire(focused)
+            if items.scroll_y != last:
+                scrolls += 1
+                last = items.scroll_y
+                # brought to the middle: the next question is on screen below it
+                assert focused.region.bottom <= items.region.bottom - 2
+        assert answers >= 10
+        assert scrolls <= answers // 2, f"{scrolls} scrolls in {answers} answers"

@@ -33,7 +33,8 @@ from fieldkit.tui.widgets.add_instance import AddInstance
 from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
-from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow, field_look, show_focus
+from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
+from fieldkit.tui.widgets.look import field_look, show_focus
 from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title, header
 from fieldkit.tui.write_queue import Op, Timings
 from fieldkit.tui.writes import attempt

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -39,7 +38,7 @@ from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.form_status import privacy_warning
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
-from fieldkit.tui.widgets.inputs import Field
+from fieldkit.tui.widgets.look import AnswerInput, show_focus, state_mark, state_style
 
 TEXT_KINDS = ("text", "count", "minutes", "decimal", "date", "time", "datetime", *GEO_KINDS)
 NOW_KINDS = ("date", "time", "datetime")
@@ -360,16 +359,6 @@ class ChoiceRow(Widget, can_focus=True):
         return row_hints(self, with_options=True, fit=(size.width - 4, size.height // 2))
 
 
-def show_focus(row: Widget, on: bool) -> None:
-    """The focused row's thick accent bar and background, set on the row itself. A
-    `:focus` or `:focus-within` rule would re-apply the stylesheet to the row (and to every
-    widget in a text row) at each move: a few milliseconds, more than the rest of a move."""
-    theme = row.app.theme_variables
-    accent = Color.parse(theme.get("accent", "orange"))
-    row.styles.border_left = ("thick", accent) if on else ("blank", accent)
-    row.styles.background = Color.parse(theme.get("boost", "black 4%")) if on else None
-
-
 def row_hints(row: Any, *, with_options: bool, fit: tuple[int, int] = (0, 0)) -> list[Content]:
     """The keys, help and n/a condition of a row's question (shown in the form's hint
     panel, not in the row: a row keeps its height when it gets the focus)."""
@@ -422,51 +411,6 @@ def display(item: Item, value: Any) -> str:
     if value is None or value == "":
         return ""
     return item.display(value)
-
-
-def state_mark(state: str) -> str:
-    return {
-        "saved": "✓ saved",
-        "editing": "● not saved yet",
-        "waiting": "… waiting",
-        "error": "✗ not saved",
-    }.get(state, "")
-
-
-def state_style(state: str) -> str:
-    return {
-        "saved": "$success",
-        "editing": "bold $warning",
-        "waiting": "bold $warning",
-        "error": "bold $error",
-    }.get(state, "")
-
-
-class AnswerInput(Field):
-    """The Input of a text row (up/down move between questions, not the cursor)."""
-
-    DEFAULT_CSS = """
-    AnswerInput { border: none; height: 1; padding: 0 1; width: 1fr; }
-    AnswerInput:focus { border: none; }
-    """
-
-    def watch_has_focus(self, focused: bool) -> None:
-        """Its background, set on the field (see field_look)."""
-        field_look(self, focused)
-
-
-def field_look(field: Widget, focused: bool) -> None:
-    """A text row's field as the stylesheet draws it (app.tcss, Input's `:focus`): a
-    lighter surface, tinted, while it has the focus. Set on the field, because re-applying
-    the stylesheet to an Input (and its cursor, selection and placeholder parts) at each
-    move cost a few milliseconds; the form sets it again when the theme changes."""
-    theme = field.app.theme_variables
-    if focused:
-        field.styles.background = Color.parse(theme["surface-lighten-1"])
-        field.styles.background_tint = Color.parse(theme["foreground"]).with_alpha(0.05)
-    else:
-        field.styles.background = Color.parse(theme["surface"])
-        field.styles.background_tint = None
 
 
 class TextRow(Vertical):

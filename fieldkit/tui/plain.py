@@ -23,11 +23,9 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.text import Text
 from textual import widgets
 from textual.color import Color
 from textual.filter import LineFilter
-from textual.widgets import DataTable
 
 from fieldkit.safetext import without_controls
 
@@ -64,8 +62,11 @@ class Label(widgets.Label):
         super().__init__(content, markup=markup, **kw)
 
 
-class PlainTable(DataTable[Any]):
-    """A DataTable whose string cells are text (DataTable reads a str as Rich markup)."""
+def __getattr__(name: str) -> Any:
+    """`PlainTable` (fieldkit.tui.plain_table), imported when a screen first asks for it:
+    the first screen has no table, and Textual's DataTable costs its start some 10 ms."""
+    if name == "PlainTable":
+        from fieldkit.tui.plain_table import PlainTable
 
-    def add_row(self, *cells: Any, **kw: Any) -> Any:
-        return super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kw)
+        return PlainTable
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,6 +34,7 @@ from fieldkit.tui.widgets.fit import update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
+from fieldkit.tui.widgets.look import field_look, show_focus
 from fieldkit.tui.widgets.status import FormHints, SaveStatus, SectionNav, group_title, header
 from fieldkit.tui.write_queue import Op, Timings
 from fieldkit.tui.writes import attempt
@@ -107,7 +108,9 @@ class FormScreen(FormMoves, Screen[None]):
         rows = self._build()
         yield Static(self._title(), id="form-head")
         with Horizontal(id="form-body"):
-            yield SectionNav(self.model, id="section-nav")
+            nav = SectionNav(self.model, id="section-nav")
+            nav.display = self.app.size.width >= NAV_MIN_WIDTH  # before mounting: no layout
+            yield nav
             with VerticalScroll(id="items", can_focus=False):
                 yield from rows
         yield FormHints(id="form-hints")
@@ -123,7 +126,6 @@ class FormScreen(FormMoves, Screen[None]):
         return layout.widgets
 
     async def on_mount(self) -> None:
-        self.query_one(SectionNav).display = self.app.size.width >= NAV_MIN_WIDTH
         self.index = (
             self.model.first_navigable(self.entries)
             if self.final
@@ -137,10 +139,21 @@ class FormScreen(FormMoves, Screen[None]):
             status.show(FINAL, "warning")
         else:
             status.show("Every answer is saved the moment you give it.", "info")
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._ready = True
         early, self._early_keys = self._early_keys, []
         for event in early:
             await self.sync_key(event)
+
+    def _theme_changed(self, _theme: object) -> None:
+        """The focused question's bar, and the text fields, in the new theme's colours
+        (they are set on the widgets, not by `:focus` rules)."""
+        for row in self.rows.values():
+            if isinstance(row, TextRow) and row.input.is_mounted:
+                field_look(row.input, row.input.has_focus)
+        row = self._row_of(self.focused)
+        if row is not None:
+            show_focus(row, True)
 
     def _title(self) -> Content:
         done = sum(d for d, _ in self._progress.values())

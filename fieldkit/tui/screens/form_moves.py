@@ -46,11 +46,15 @@ class FormMoves:
         self._refresh_chrome(data=False)
 
     def _scroll_to(self, row: Widget) -> None:
-        """Bring the row into view, scrolling only when it is not (the hints are in their
-        own panel, so the row alone must show): moving between rows on screen scrolls and
-        repaints nothing else."""
+        """Bring the row into view, scrolling only when it is not all on screen (the hints
+        are in their own panel, so the row alone must show): moving between rows on screen
+        scrolls and repaints nothing else. A row off screen is brought to the middle, not
+        just inside the edge: answering moves down one question at a time, and a scroll
+        lays out and repaints the whole form, so the next few answers need none."""
         items = self.query_one("#items", VerticalScroll)
-        items.scroll_to_widget(row, animate=False, immediate=True)
+        if items.can_view_entire(row):
+            return
+        items.scroll_to_widget(row, animate=False, immediate=True, center=True)
 
     def _row_of(self, widget: Widget | None) -> Row | None:
         node = widget

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -39,7 +38,7 @@ from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.form_status import privacy_warning
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
-from fieldkit.tui.widgets.inputs import Field
+from fieldkit.tui.widgets.look import AnswerInput, show_focus, state_mark, state_style
 
 TEXT_KINDS = TYPED_KINDS  # typed into the field beside the question
 NOW_KINDS = MOMENT_KINDS
@@ -346,6 +345,11 @@ class ChoiceRow(Widget, can_focus=True):
     def on_blur(self) -> None:
         self.pending = ""
 
+    def watch_has_focus(self, focused: bool) -> None:
+        """The bar and background of the focused question (not a `:focus` rule, which
+        re-applies the whole stylesheet to the row at every move)."""
+        show_focus(self, focused)
+
     def render(self) -> Content:
         return Content("\n").join(row_lines(self, with_options=True))
 
@@ -409,33 +413,6 @@ def display(item: Item, value: Any) -> str:
     return item.display(value)
 
 
-def state_mark(state: str) -> str:
-    return {
-        "saved": "✓ saved",
-        "editing": "● not saved yet",
-        "waiting": "… waiting",
-        "error": "✗ not saved",
-    }.get(state, "")
-
-
-def state_style(state: str) -> str:
-    return {
-        "saved": "$success",
-        "editing": "bold $warning",
-        "waiting": "bold $warning",
-        "error": "bold $error",
-    }.get(state, "")
-
-
-class AnswerInput(Field):
-    """The Input of a text row (up/down move between questions, not the cursor)."""
-
-    DEFAULT_CSS = """
-    AnswerInput { border: none; height: 1; padding: 0 1; width: 1fr; }
-    AnswerInput:focus { border: none; }
-    """
-
-
 class TextRow(Vertical):
     """A question answered by typing: text, numbers, dates and times."""
 
@@ -478,18 +455,31 @@ class TextRow(Vertical):
         self._ready = False
         self.waiting = False  # the shown value is queued for a busy database, not saved
         self._shown: dict[str, Content] = {}  # what the mark and notes show now
+        self._input = AnswerInput(placeholder=self._placeholder(), select_on_focus=False)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._question(), classes="question")
-        with Horizontal(classes="answer-line"):
+        # The row as it opens (its answer line hidden when n/a, its notes shown only when
+        # there are some), set before it is mounted: changed after, each change would lay
+        # the whole form out again.
+        self._input.disabled = bool(self.auto)
+        mark, (notes, any_notes) = self._mark(), self._notes()
+        self._shown = {"mark": mark, "notes": notes}
+        self._line = Horizontal(classes="answer-line")
+        self._line.display = not self.auto
+        self._mark_static = Static(mark, classes="mark")
+        self._notes_static = Static(notes, classes="notes")
+        self._notes_static.display = any_notes
+        self._question_static = Static(self._question(), classes="question")
+        yield self._question_static
+        with self._line:
             yield Static(f"{self.entry.number} · {meta_text(self.item)}", classes="meta")
-            yield AnswerInput(placeholder=self._placeholder(), select_on_focus=False)
-            yield Static("", classes="mark")
-        yield Static("", classes="notes")
+            yield self._input
+            yield self._mark_static
+        yield self._notes_static
 
     @property
     def input(self) -> AnswerInput:
-        return self.query_one(AnswerInput)
+        return self._input
 
     def _question(self) -> Content:
         return row_lines(self, with_options=False)[0]
@@ -546,24 +536,30 @@ class TextRow(Vertical):
         again only when the row's height changes (the mark has a fixed width)."""
         if not self._ready:
             return
-        inp = self.input
-        inp.disabled = bool(self.auto)
-        self.query_one(".answer-line").display = not self.auto
-        mark = Content.styled(state_mark(self.state), state_style(self.state))
+        self.input.disabled = bool(self.auto)
+        self._line.display = not self.auto
+        mark = self._mark()
         if mark != self._shown.get("mark"):
             self._shown["mark"] = mark
-            self.query_one(".mark", Static).update(mark, layout=False)
+            self._mark_static.update(mark, layout=False)
+        text, any_notes = self._notes()
+        if text != self._shown.get("notes"):
+            self._shown["notes"] = text
+            self._notes_static.display = any_notes
+            update_fitted(self._notes_static, text)
+
+    def _mark(self) -> Content:
+        return Content.styled(state_mark(self.state), state_style(self.state))
+
+    def _notes(self) -> tuple[Content, bool]:
+        """The lines under the answer (an error, the note, a privacy warning), and whether
+        there are any."""
         lines = row_lines(self, with_options=False)[1:]
         if self.warning:
             lines.append(
                 Content.assemble(("  ⚠ privacy: ", "bold $warning"), (self.warning, "$warning"))
             )
-        text = Content("\n").join(lines)
-        if text != self._shown.get("notes"):
-            self._shown["notes"] = text
-            notes = self.query_one(".notes", Static)
-            notes.display = bool(lines)
-            update_fitted(notes, text)
+        return Content("\n").join(lines), bool(lines)
 
     def hints(self) -> list[Content]:
         """What the hint panel shows while this row has the focus."""
@@ -574,7 +570,7 @@ class TextRow(Vertical):
 
     def watch_prompt(self) -> None:
         if self._ready:
-            self.query_one(".question", Static).update(self._question())
+            self._question_static.update(self._question())
 
     def watch_state(self) -> None:
         self._redraw()
@@ -592,12 +588,7 @@ class TextRow(Vertical):
         self._show_focus(True)
 
     def _show_focus(self, on: bool) -> None:
-        """The focused row's bar and background, set on the row itself: a `:focus-within`
-        rule would restyle the row and every widget in it at each move."""
-        theme = self.app.theme_variables
-        accent = Color.parse(theme.get("accent", "orange"))
-        self.styles.border_left = ("thick", accent) if on else ("blank", accent)
-        self.styles.background = Color.parse(theme.get("boost", "black 4%")) if on else None
+        show_focus(self, on)
 
     def on_descendant_blur(self) -> None:
         self._show_focus(False)

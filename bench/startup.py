@@ -10,7 +10,9 @@ first screen (the dashboard with its coverage and drafts). The fieldkit child ca
 user types; the only change is that the app runs headless at 80x24 and, once its first
 screen is up and the process idle, prints the wall clock and leaves at once (tearing down
 is not counted). The minimal app (a Static and a Footer) is measured the same way, runs
-alternating; the ratio of the medians is printed for:
+alternating; the ratio of the medians is printed for the following (with, beside it, the
+ratio of the CPU time each whole child used, which other work on a shared machine moves
+less than the wall clock):
 
   fieldkit                     how inspectors open it (the database from $FIELDKIT_DB)
   fieldkit capture --db PATH   the same through the Typer command line
@@ -161,10 +163,19 @@ def prepare(workdir: Path, demo: bool) -> tuple[Path, dict[str, str]]:
     return db, env
 
 
-def timed(args: list[str], env: dict[str, str]) -> float:
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to the first screen (wall clock), and the CPU seconds the whole child used
+    (user + system: less moved by other work on a shared machine than the wall clock)."""
     start = time.time()
-    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
-    return float(out.strip().splitlines()[-1]) - start
+    child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert child.stdout is not None
+    out = child.stdout.read().decode()
+    child.stdout.close()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, args)
+    return float(out.strip().splitlines()[-1]) - start, usage.ru_utime + usage.ru_stime
 
 
 def reported(args: list[str], env: dict[str, str]) -> float:
@@ -192,9 +203,12 @@ def main(
         for args, case_env in cases.values():
             timed(args, case_env)  # warm the file cache
         times: dict[str, list[float]] = {name: [] for name in cases}
+        cpu: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(runs):
             for name, (args, case_env) in cases.items():
-                times[name].append(timed(args, case_env))
+                wall, used = timed(args, case_env)
+                times[name].append(wall)
+                cpu[name].append(used)
         forms = {
             "minimal: key to 100 rows": ([sys.executable, "-c", MINIMAL_FORM], env),
             "fieldkit: key to case file": ([sys.executable, "-c", FIELDKIT_FORM], with_env),
@@ -205,9 +219,14 @@ def main(
                 opened[name].append(reported(args, case_env))
     medians = {name: statistics.median(t) for name, t in times.items()}
     base = medians["minimal Textual app"]
-    print(f"median time to first screen, {runs} runs each, 80x24, headless:")
+    cpus = {name: statistics.median(t) for name, t in cpu.items()}
+    cbase = cpus["minimal Textual app"]
+    print(f"median time to first screen, {runs} runs each, 80x24, headless (and CPU used):")
     for name, m in medians.items():
-        print(f"  {name:<28} {m * 1000:5.0f} ms  {m / base:.2f}x")
+        c = cpus[name]
+        print(
+            f"  {name:<28} {m * 1000:5.0f} ms  {m / base:.2f}x   cpu {c * 1000:4.0f} ms  {c / cbase:.2f}x"
+        )
     print(f"ratio: {medians['fieldkit'] / base:.2f}x for `fieldkit` (target <= 1.3x)")
     print(
         f"ratio: {medians['fieldkit capture --db PATH'] / base:.2f}x for "

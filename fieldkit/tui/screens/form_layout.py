@@ -107,7 +107,9 @@ def build(
                 else:
                     row = ChoiceRow(entry, id=row_id)
                     row.rule = rule_text(checklist, entry.item)
-                row.add_class("item-row")
+                # not mounted yet: its styles are worked out when it is (update=True
+                # would apply the whole stylesheet to each row now, 100 times over)
+                row.add_class("item-row", update=False)
                 set_row(row, entry, model, language)
                 out.rows[entry.key] = row
                 out.widgets.append(row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers.tui import key_of, screen_text
 from textual.color import Color
 
@@ -106,6 +107,7 @@ async def test_a_typed_question_opens_as_stored(db_path: Path) -> None:
         assert delay.input.disabled
 
 
+@pytest.mark.slow  # a whole call record answered key by key (about 5 s)
 async def test_answering_down_the_form_scrolls_now_and_then(db_path: Path) -> None:
     """At 80x24, answering question after question moves the focus down one at a time: a
     question that would be off screen is brought to the middle, not just inside the bottom

@@ -35,6 +35,9 @@ CREATE TEMP TABLE IF NOT EXISTS agg_sum_answers (
   checklist_id, checklist_version, in_scope, force_code, item_id, answers, applicable,
   completed, not_applicable, unknown, scored, total, met
 );
+
+-- name: clear_temp
+-- (create_temp made the tables, once per connection: aggregates.py runs it when one is missing)
 DELETE FROM temp.agg_affected;
 DELETE FROM temp.agg_sub;
 DELETE FROM temp.agg_d_records;

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 
 from fieldkit import sql
-from fieldkit.store.connection import run_script
+from fieldkit.store.connection import clear_temp, run_script
 
 Q = sql.queries("aggregates")
 
@@ -29,10 +29,14 @@ def _contribute(conn: sqlite3.Connection, sign: int, *, before: bool = False) ->
     run_script(conn, script.replace("{before}", _BEFORE if before else ""))
 
 
+def _clear_temp(conn: sqlite3.Connection) -> None:
+    clear_temp(conn, Q["create_temp"], Q["clear_temp"])
+
+
 def take_out(conn: sqlite3.Connection) -> None:
     """Subtract the contribution of the records a fold affects (temp.touched_records and
     their natural-key siblings), from the state before the fold."""
-    run_script(conn, Q["create_temp"])
+    _clear_temp(conn)
     run_script(conn, Q["affected_before"])
     _contribute(conn, -1, before=True)
 
@@ -50,7 +54,7 @@ def put_in(conn: sqlite3.Connection) -> None:
 def rebuild(conn: sqlite3.Connection) -> None:
     """Recompute every stored aggregate from the records and cells (the caller holds the
     write transaction; the record_scope view must exist)."""
-    run_script(conn, Q["create_temp"])
+    _clear_temp(conn)
     run_script(conn, Q["clear"])
     run_script(conn, Q["facts"])
     _contribute(conn, 1)

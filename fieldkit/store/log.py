@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from fieldkit import sql
-from fieldkit.store import aggregates, digest, keys
+from fieldkit.store import aggregates, connection, digest, keys
 from fieldkit.store.connection import run_script
 from fieldkit.store.signing import sign_tip
 
@@ -88,8 +88,9 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
 
 
 def begin_fold(conn: sqlite3.Connection) -> None:
-    """Create (or empty) the temp tables a fold uses. Call inside the transaction."""
-    run_script(conn, Q["create_temp"])
+    """Empty the temp tables a fold uses (made first if this connection has none yet: TEMP
+    tables last as long as the connection). Call inside the transaction."""
+    connection.clear_temp(conn, Q["create_temp"], Q["clear_temp"])
 
 
 # (records: fold_records, the one builder of a record's row, reads the whole log for a
@@ -151,6 +152,7 @@ def fold_incoming(conn: sqlite3.Connection) -> None:
     if conn.execute("SELECT 1 FROM temp.incoming LIMIT 1").fetchone() is None:
         return
     run_script(conn, Q["append"])
+    run_script(conn, Q["append_heads"])
     fold_after(conn)
     run_script(conn, Q["heads"])
 
@@ -264,8 +266,12 @@ def write_local(
                 "UPDATE temp.incoming_parents SET child = ? WHERE child = ?", (new, row[0])
             )
         prev = new
-    fold_incoming(conn)
+    # (fold_incoming's steps; the batch's one chain tip is its last change, and the tip
+    # it follows, the device's head before it, leaves: no scan of the batch for them)
+    run_script(conn, Q["append"])
+    fold_after(conn)
     assert prev is not None
+    close_chains(conn, [prev], [bytes.fromhex(head_hex)] if head_hex else [])
     sign_tip(conn, signer, prev, bytes.fromhex(head_hex) if head_hex else None)
     _set_meta(conn, "seq", seq)
     _set_meta(conn, "hlc", hlc)

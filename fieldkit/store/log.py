@@ -1,8 +1,8 @@
 """The change log: stamping local changes and folding new changes into current state.
 
-Both local writes and merges end in `fold_after` (a local write through `fold_incoming`,
-which first appends the batch it staged), so there is one definition of "current state"
-(the winner per cell) and of a conflict.
+Both local writes and merges end in `fold_after` (a local write after appending the batch
+it staged, as `fold_incoming` does for changes stamped elsewhere), so there is one
+definition of "current state" (the winner per cell) and of a conflict.
 """
 
 from __future__ import annotations

@@ -169,3 +169,32 @@ def test_migrating_an_old_database_computes_its_aggregates(tmp_path: Path) -> No
         ).fetchall()
         assert drafts == [("kent", 1)]
     assert_equal_to_recomputation(db)
+
+
+def test_a_draft_counts_where_its_answers_put_it(store: Store) -> None:
+    """A draft's answers that leave every count as it was (most answers) and the ones that
+    move it (its stratum, its scope, its natural key onto a final record's, then final
+    itself: a copy, not counted): the stored figures equal the recomputation after each."""
+    first = store.create_record(CASE, "kent", status="final")
+    store.set_answer(first, "cf_crime_ref", "CR/5")
+    draft = store.create_record(CASE, "kent")
+    drafts = "SELECT stratum, drafts FROM agg_records WHERE drafts > 0 ORDER BY stratum"
+    for item, value in (
+        ("cf_t2_bwv_used", "yes"),
+        ("cf_offence_category", "rape"),
+        ("cf_t2_bwv_used", "no"),
+        ("cf_offence_category", "abh"),
+        ("cf_da_flag", "yes"),
+        ("cf_crime_ref", "cr/5 "),
+    ):
+        store.set_answer(draft, item, value)
+        assert_equal_to_recomputation(store.path)
+    assert store.conn.execute(drafts).fetchall() == [("abh", 1)]
+    store.set_field(draft, "status", "final")
+    assert_equal_to_recomputation(store.path)
+    bwv = "SELECT completed, applicable FROM evidence_summary WHERE item_id = 'cf_t2_bwv_used'"
+    assert store.conn.execute(bwv).fetchall() == [(0, 0)]  # the copy's "no": not counted
+    store.delete(first)
+    assert store.conn.execute(bwv).fetchall() == [(0, 1)]
+    store.close()
+    assert_equal_to_recomputation(store.path)

@@ -35,6 +35,9 @@ CREATE TEMP TABLE IF NOT EXISTS agg_sum_answers (
   checklist_id, checklist_version, in_scope, force_code, item_id, answers, applicable,
   completed, not_applicable, unknown, scored, total, met
 );
+
+-- name: clear_temp
+-- (create_temp made the tables, once per connection: aggregates.py runs it when one is missing)
 DELETE FROM temp.agg_affected;
 DELETE FROM temp.agg_sub;
 DELETE FROM temp.agg_d_records;
@@ -51,6 +54,31 @@ CROSS JOIN main.records r ON r.record_id = t.record_id
 CROSS JOIN main.records o ON o.checklist_id IS r.checklist_id AND o.natural_key IS r.natural_key
 WHERE r.keyed = 1;
 INSERT OR IGNORE INTO temp.agg_sub (record_id) SELECT record_id FROM temp.agg_affected;
+
+-- name: quiet_before
+-- What the counts read of the records a fold touches, before it (aggregates.take_out): their
+-- stored facts and the parts of their row that decide them and their siblings' (a record
+-- with no row or no facts reads NULL). `?`: how many at most (a larger fold is not checked).
+SELECT t.record_id, f.counted, f.draft, f.stratum, f.in_scope,
+  r.checklist_id, r.checklist_version, r.force_code, r.status, r.deleted, r.natural_key,
+  r.keyed, r.created_hlc
+FROM temp.touched_records t
+LEFT JOIN main.records r ON r.record_id = t.record_id
+LEFT JOIN main.record_agg f ON f.record_id = t.record_id
+ORDER BY t.record_id
+LIMIT ?;
+
+-- name: quiet_after
+-- The same after the fold (aggregates.put_in), stratum and scope as record_scope has them
+-- now: equal to quiet_before (every record uncounted) means no count can have changed.
+SELECT t.record_id, f.counted, f.draft, s.stratum, s.in_scope,
+  r.checklist_id, r.checklist_version, r.force_code, r.status, r.deleted, r.natural_key,
+  r.keyed, r.created_hlc
+FROM temp.touched_records t
+LEFT JOIN main.records r ON r.record_id = t.record_id
+LEFT JOIN main.record_agg f ON f.record_id = t.record_id
+LEFT JOIN main.record_scope s ON s.record_id = t.record_id
+ORDER BY t.record_id;
 
 -- name: affected_after
 -- Siblings under the keys the touched records have now, not yet affected: their cells did not

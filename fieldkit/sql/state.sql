@@ -51,6 +51,11 @@ CREATE TEMP TABLE IF NOT EXISTS touched_records (
 );
 -- The winners recompute_cells finds.
 CREATE TEMP TABLE IF NOT EXISTS winners (id PRIMARY KEY);
+
+-- name: clear_temp
+-- Empty the fold's temp tables (create_temp made them, once per connection: log.begin_fold
+-- runs this alone and create_temp first only when a table is missing) and mark where the
+-- new changes start.
 DELETE FROM temp.incoming;
 DELETE FROM temp.incoming_parents;
 DELETE FROM temp.touched;
@@ -93,6 +98,12 @@ FROM temp.incoming i
 ORDER BY i.record_id, i.id;
 INSERT OR IGNORE INTO main.change_parents (child, parent)
 SELECT child, parent FROM temp.incoming_parents;
+
+-- name: append_heads
+-- The staged batch's chain tips (after append, for a batch stamped elsewhere; a local
+-- write knows its one tip and the one it follows: log.write_local). The index on prev is
+-- built and dropped here only: a temp index left in place, or made on every write, changes
+-- the temp schema and SQLite then prepares every statement of the fold again.
 CREATE INDEX IF NOT EXISTS temp.incoming_prev ON incoming (prev);
 INSERT OR IGNORE INTO temp.head_candidates (id)
 SELECT i.id FROM temp.incoming i

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 
 from fieldkit import sql
-from fieldkit.store.connection import run_script
+from fieldkit.store.connection import clear_temp, run_script
 
 Q = sql.queries("aggregates")
 
@@ -29,17 +29,44 @@ def _contribute(conn: sqlite3.Connection, sign: int, *, before: bool = False) ->
     run_script(conn, script.replace("{before}", _BEFORE if before else ""))
 
 
+def _clear_temp(conn: sqlite3.Connection) -> None:
+    clear_temp(conn, Q["create_temp"], Q["clear_temp"])
+
+
+# Quiet folds: the common write, answers on a draft, changes no count. Checked cheaply
+# (quiet_before / quiet_after): the touched records were not counted, and what decides
+# their facts and their natural-key siblings' is as it was (row fields, stratum, scope).
+# Then their own contribution is the draft count under the same stratum and scope (no
+# answers: only counted records' answers are summed), and the siblings' cells and facts did
+# not change: nothing to subtract or add. Otherwise take_out's subtraction, deferred to
+# put_in, gives what it would have before the fold: it reads the stored facts (unchanged
+# until `facts`) and counted records' answers (siblings only, whose cells the fold left).
+QUIET_AT_MOST = 8  # touched records a fold may have for the check to be made
+_deferred: dict[int, list[tuple[object, ...]]] = {}  # id(conn): quiet_before's rows
+
+
 def take_out(conn: sqlite3.Connection) -> None:
     """Subtract the contribution of the records a fold affects (temp.touched_records and
-    their natural-key siblings), from the state before the fold."""
-    run_script(conn, Q["create_temp"])
+    their natural-key siblings), from the state before the fold; deferred to put_in when
+    none of the touched records is counted (see above)."""
+    _clear_temp(conn)
     run_script(conn, Q["affected_before"])
+    rows = conn.execute(Q["quiet_before"], (QUIET_AT_MOST + 1,)).fetchall()
+    if len(rows) <= QUIET_AT_MOST and all(r[1] == 0 and r[5] is not None for r in rows):
+        _deferred[id(conn)] = rows
+        return
+    _deferred.pop(id(conn), None)
     _contribute(conn, -1, before=True)
 
 
 def put_in(conn: sqlite3.Connection) -> None:
     """After the fold: take out siblings under the new keys too, recompute the affected
-    records' facts and add their new contribution."""
+    records' facts and add their new contribution (nothing, for a quiet fold)."""
+    before = _deferred.pop(id(conn), None)
+    if before is not None:
+        if conn.execute(Q["quiet_after"]).fetchall() == before:
+            return
+        _contribute(conn, -1, before=True)  # take_out's, deferred
     run_script(conn, Q["affected_after"])
     _contribute(conn, -1, before=True)
     run_script(conn, Q["facts"])
@@ -50,7 +77,7 @@ def put_in(conn: sqlite3.Connection) -> None:
 def rebuild(conn: sqlite3.Connection) -> None:
     """Recompute every stored aggregate from the records and cells (the caller holds the
     write transaction; the record_scope view must exist)."""
-    run_script(conn, Q["create_temp"])
+    _clear_temp(conn)
     run_script(conn, Q["clear"])
     run_script(conn, Q["facts"])
     _contribute(conn, 1)

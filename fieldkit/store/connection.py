@@ -36,6 +36,19 @@ def run_script(conn: sqlite3.Connection, sql: str) -> None:
         conn.execute(stmt)
 
 
+def clear_temp(conn: sqlite3.Connection, create: str, clear: str) -> None:
+    """Run `clear` (statements emptying temp tables), after `create` (making them) when one
+    is missing: a statement naming a missing table fails before it runs, leaving the
+    transaction as it was."""
+    try:
+        run_script(conn, clear)
+    except sqlite3.OperationalError as e:
+        if "no such table" not in str(e):
+            raise
+        run_script(conn, create)
+        run_script(conn, clear)
+
+
 @functools.lru_cache(maxsize=256)
 def statements(sql: str) -> tuple[str, ...]:
     """The statements of a script, comments-only parts left out. Cached: the fold runs the

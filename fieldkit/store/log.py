@@ -1,8 +1,8 @@
 """The change log: stamping local changes and folding new changes into current state.
 
-Both local writes and merges end in `fold_after` (a local write through `fold_incoming`,
-which first appends the batch it staged), so there is one definition of "current state"
-(the winner per cell) and of a conflict.
+Both local writes and merges end in `fold_after` (a local write after appending the batch
+it staged, as `fold_incoming` does for changes stamped elsewhere), so there is one
+definition of "current state" (the winner per cell) and of a conflict.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from fieldkit import sql
-from fieldkit.store import aggregates, digest, keys
+from fieldkit.store import aggregates, connection, digest, keys
 from fieldkit.store.connection import run_script
 from fieldkit.store.signing import sign_tip
 
@@ -88,8 +88,9 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
 
 
 def begin_fold(conn: sqlite3.Connection) -> None:
-    """Create (or empty) the temp tables a fold uses. Call inside the transaction."""
-    run_script(conn, Q["create_temp"])
+    """Empty the temp tables a fold uses (made first if this connection has none yet: TEMP
+    tables last as long as the connection). Call inside the transaction."""
+    connection.clear_temp(conn, Q["create_temp"], Q["clear_temp"])
 
 
 # (records: fold_records, the one builder of a record's row, reads the whole log for a
@@ -151,16 +152,20 @@ def fold_incoming(conn: sqlite3.Connection) -> None:
     if conn.execute("SELECT 1 FROM temp.incoming LIMIT 1").fetchone() is None:
         return
     run_script(conn, Q["append"])
+    run_script(conn, Q["append_heads"])
     fold_after(conn)
     run_script(conn, Q["heads"])
 
 
-def fold_after(conn: sqlite3.Connection, step: Callable[[str], None] | None = None) -> None:
+def fold_after(
+    conn: sqlite3.Connection, step: Callable[[str], None] | None = None, *, clock: bool = True
+) -> None:
     """Rebuild the cells, conflicts and records the log's new rows (after temp.fold_from.lo,
     set by begin_fold) touch, from the state before and the new changes (state.sql fold_*:
     a cell's history is read only when it may hold a conflict), and the stored aggregates
     (fieldkit.store.aggregates). The chains' tips are the caller's (close_chains). `step`
-    is told the name of each step as it starts."""
+    is told the name of each step as it starts. `clock`: move the database's clock (meta
+    hlc) up to the new changes' latest (a local write sets it itself)."""
     new = "SELECT 1 FROM main.changes WHERE rowid > (SELECT lo FROM temp.fold_from) LIMIT 1"
     if conn.execute(new).fetchone() is None:
         return
@@ -171,6 +176,8 @@ def fold_after(conn: sqlite3.Connection, step: Callable[[str], None] | None = No
             _PY_STEPS[name](conn)
         else:
             run_script(conn, Q[name])
+    if not clock:
+        return
     top = conn.execute("SELECT max(hi) FROM temp.touched_records").fetchone()[0]
     if isinstance(top, int) and top > _meta_int(conn, "hlc"):
         _set_meta(conn, "hlc", top)
@@ -184,11 +191,6 @@ def close_chains(conn: sqlite3.Connection, tips: Iterable[bytes], named: Iterabl
     conn.executemany(Q["head_candidate"], ((t,) for t in tips))
     conn.executemany(Q["head_named"], ((t,) for t in named))
     run_script(conn, Q["heads"])
-
-
-def _meta_text(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return str(row[0]) if row else None
 
 
 def write_local(
@@ -218,11 +220,12 @@ def write_local(
     if not last and not introduce:
         return 0
     signer = signer or keys.signer()
-    device = _key_device(conn, signer, last)
+    meta = dict(conn.execute(_LOCAL_META).fetchall())
+    device = _key_device(conn, signer, last, meta)
     if not last:
         return 0
-    seq = _meta_int(conn, "seq")
-    hlc = _meta_int(conn, "hlc")
+    seq = int(meta.get("seq") or 0)
+    hlc = int(meta.get("hlc") or 0)
     rows = []
     for n, ch in enumerate(last.values()):
         seq += 1
@@ -252,7 +255,7 @@ def write_local(
     for child, parent in conn.execute("SELECT child, parent FROM temp.incoming_parents"):
         extra.setdefault(child, []).append(parent)
     parents = dict(conn.execute("SELECT id, parent FROM temp.incoming"))
-    head_hex = _meta_text(conn, "head")
+    head_hex = meta.get("head") or None
     prev = bytes.fromhex(head_hex) if head_hex else None
     for row in rows:
         new = digest.change_id(
@@ -264,24 +267,41 @@ def write_local(
                 "UPDATE temp.incoming_parents SET child = ? WHERE child = ?", (new, row[0])
             )
         prev = new
-    fold_incoming(conn)
+    # (fold_incoming's steps; the batch's one chain tip is its last change, and the tip
+    # it follows, the device's head before it, leaves: state.sql heads, without the scan)
+    run_script(conn, Q["append"])
+    fold_after(conn, clock=False)  # (the clock: set below, to the batch's latest)
     assert prev is not None
+    conn.execute("INSERT OR IGNORE INTO main.chain_heads (id) VALUES (?)", (prev,))
+    if head_hex:
+        conn.execute("DELETE FROM main.chain_heads WHERE id = ?", (bytes.fromhex(head_hex),))
     sign_tip(conn, signer, prev, bytes.fromhex(head_hex) if head_hex else None)
-    _set_meta(conn, "seq", seq)
-    _set_meta(conn, "hlc", hlc)
-    _set_meta(conn, "head", prev.hex())
+    conn.execute(_SET_LOCAL_META, ("seq", str(seq), "hlc", str(hlc), "head", prev.hex()))
     return len(rows)
+
+
+# The meta values a local write reads, in one statement, and the ones it sets at its end.
+_LOCAL_META = (
+    "SELECT key, value FROM meta WHERE key IN ('device_id', 'device_key', 'seq', 'hlc', 'head')"
+)
+_SET_LOCAL_META = (
+    "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
 
 
 def _key_device(
     conn: sqlite3.Connection,
     signer: keys.Signer,
     batch: dict[tuple[str, str, str, str], Change],
+    meta: dict[str, Any],
 ) -> str:
     """This database's device id for a write signed by `signer`; the device's key change
-    put first in `batch` when its chain does not have it yet."""
-    device = str(conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0])
-    held = _meta_text(conn, "device_key")
+    put first in `batch` when its chain does not have it yet. `meta`: the values read by
+    write_local (_LOCAL_META), updated as they are set here."""
+    device = str(meta["device_id"])
+    held = meta.get("device_key")
+    held = str(held) if held is not None else None
     if held == signer.public_hex:
         return device
     if held:  # written elsewhere with another key: a device of its own from here on
@@ -290,6 +310,7 @@ def _key_device(
         device = uuid6.uuid7().hex[-12:]
         for key, value in (("device_id", device), ("seq", 0), ("head", "")):
             _set_meta(conn, key, value)
+            meta[key] = str(value)
     change = Change(keys.KEY_RECORD, "setting", keys.KEY_FIELD, signer.public_hex, device)
     items = list(batch.items())
     batch.clear()

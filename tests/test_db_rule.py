@@ -38,7 +38,6 @@ WRITERS = {
     "store/schema.py",
     "store/signing.py",  # a write's chain tip signed in the write's own transaction
     "store/store.py",
-    "store/writer.py",  # the Writer's meta values, in the transaction it is
     "sync/merging.py",
     "privacy/database.py",
     "register/plans.py",

@@ -7,6 +7,7 @@ definition of "current state" (the winner per cell) and of a conflict.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -79,11 +80,19 @@ def _meta_int(conn: sqlite3.Connection, key: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, str(value)),
+def set_meta(conn: sqlite3.Connection, items: Iterable[tuple[str, Any]]) -> None:
+    """Set meta values (key, value; stored as text) in one statement."""
+    pairs = [(key, str(value)) for key, value in items]
+    if pairs:
+        conn.execute(_set_meta_sql(len(pairs)), [x for pair in pairs for x in pair])
+
+
+@functools.cache
+def _set_meta_sql(n: int) -> str:
+    return (
+        "INSERT INTO meta (key, value) VALUES "
+        + ", ".join(["(?, ?)"] * n)
+        + " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
     )
 
 
@@ -180,7 +189,7 @@ def fold_after(
         return
     top = conn.execute("SELECT max(hi) FROM temp.touched_records").fetchone()[0]
     if isinstance(top, int) and top > _meta_int(conn, "hlc"):
-        _set_meta(conn, "hlc", top)
+        set_meta(conn, [("hlc", top)])
 
 
 def close_chains(conn: sqlite3.Connection, tips: Iterable[bytes], named: Iterable[bytes]) -> None:
@@ -276,17 +285,13 @@ def write_local(
     if head_hex:
         conn.execute("DELETE FROM main.chain_heads WHERE id = ?", (bytes.fromhex(head_hex),))
     sign_tip(conn, signer, prev, bytes.fromhex(head_hex) if head_hex else None)
-    conn.execute(_SET_LOCAL_META, ("seq", str(seq), "hlc", str(hlc), "head", prev.hex()))
+    set_meta(conn, [("seq", seq), ("hlc", hlc), ("head", prev.hex())])
     return len(rows)
 
 
 # The meta values a local write reads, in one statement, and the ones it sets at its end.
 _LOCAL_META = (
     "SELECT key, value FROM meta WHERE key IN ('device_id', 'device_key', 'seq', 'hlc', 'head')"
-)
-_SET_LOCAL_META = (
-    "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?) "
-    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
 
 
@@ -308,15 +313,15 @@ def _key_device(
         import uuid6
 
         device = uuid6.uuid7().hex[-12:]
-        for key, value in (("device_id", device), ("seq", 0), ("head", "")):
-            _set_meta(conn, key, value)
-            meta[key] = str(value)
+        fresh = {"device_id": device, "seq": "0", "head": ""}
+        set_meta(conn, fresh.items())
+        meta.update(fresh)
     change = Change(keys.KEY_RECORD, "setting", keys.KEY_FIELD, signer.public_hex, device)
     items = list(batch.items())
     batch.clear()
     batch[(change.record_id, change.kind, change.field, change.rkey)] = change
     batch.update(items)
-    _set_meta(conn, "device_key", signer.public_hex)
+    set_meta(conn, [("device_key", signer.public_hex)])
     return device
 
 

@@ -74,11 +74,7 @@ class Writer:
 
     def set_meta(self, items: Iterable[tuple[str, Any]]) -> None:
         """Set the database's meta values (key, value)."""
-        self.conn.executemany(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [(k, v) for k, v in items],
-        )
+        log.set_meta(self.conn, items)
 
     # ------------------------------------------------------------------- signing
     def trust(self, fingerprint: str) -> tuple[keyring.KnownKey, bool]:

@@ -505,7 +505,7 @@ def canned_queries() -> dict[str, dict[str, Any]]:
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f"PRAGMA table_xinfo({views._q(table)})")]
+    return [r[1] for r in conn.execute(f"PRAGMA table_xinfo({views.quote(table)})")]
 
 
 def database_info(conn: sqlite3.Connection) -> DatabaseInfo:

@@ -217,7 +217,7 @@ def wide_sheet(
         conv = converter(wc.item, files)
         convs.append(_open_repeat(conv) if wc.rkey is None else conv)
     where, args = sql.where({"force_code": force})
-    read = _wide_reader(view, checklist, names, cols, where)
+    read = _wide_reader(view, names, cols, where)
     pairs = list(enumerate(convs))
     active = [(i, c) for i, c in pairs if c is not None]
 
@@ -247,24 +247,20 @@ def wide_sheet(
 
 
 def _wide_reader(
-    view: str, checklist: Checklist, names: list[str], cols: list[views.WideColumn], where: str
+    view: str, names: list[str], cols: list[views.WideColumn], where: str
 ) -> Callable[[sqlite3.Connection, Sequence[Any]], Iterator[list[Any]]]:
     """How a wide sheet's rows are read: as the wide view gives them, but a column the view
-    looks up as the stored answer itself (its SQL exactly the plain lookup) comes from one
+    looks up as the stored answer itself (views.stored_answer) comes from one
     JSON object of the record's answers (export.sql: wide_record_answers), read once a
     record instead of a search a column."""
     direct = {
-        wc.name: f"{wc.item.id}\x1f{wc.rkey}"
-        for wc in cols
-        if wc.rkey is not None
-        and views._column_sql(wc, checklist, True)
-        == f"{views._cell(wc.item.id, wc.rkey)} AS {views._q(wc.name)}"
+        wc.name: f"{wc.item.id}\x1f{wc.rkey}" for wc in cols if views.stored_answer(wc, carry=True)
     }
     from_view = [n for n in names if n not in direct]
     plan = [(from_view.index(n), "") if n not in direct else (-1, direct[n]) for n in names]
     query = (
-        f"SELECT {', '.join('v.' + views._q(n) for n in from_view)},"
-        f" {sql.queries('export')['wide_record_answers']} FROM {views._q(view)} v {where}"
+        f"SELECT {', '.join('v.' + views.quote(n) for n in from_view)},"
+        f" {sql.queries('export')['wide_record_answers']} FROM {views.quote(view)} v {where}"
         " ORDER BY v.force_code, v.observed_at, v.record_id"
     )
 

@@ -85,7 +85,8 @@ def wide_columns(checklist: Checklist) -> list[WideColumn]:
     return cols
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
+    """An SQL identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -132,11 +133,13 @@ def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> s
     `renamed_from` another also shows the answers records of older versions gave under
     the old id: its answers carry over."""
     item = col.item
+    if stored_answer(col, carry):
+        return f"{_cell(item.id, col.rkey)} AS {quote(col.name)}"
     if item.kind == "derived":
         if checklist.scope.rule == f"{item.id} = 'yes'" and item.computed and item.computed.boolean:
             # the item is the scope rule itself: read the record's in_scope, computed once
-            return f"CASE WHEN r.in_scope = 1 THEN 'yes' ELSE 'no' END AS {_q(col.name)}"
-        return f"{value_sql(checklist, item.id)} AS {_q(col.name)}"
+            return f"CASE WHEN r.in_scope = 1 THEN 'yes' ELSE 'no' END AS {quote(col.name)}"
+        return f"{value_sql(checklist, item.id)} AS {quote(col.name)}"
     old = item.renamed_from if carry else ""
     if col.rkey is None:
         value = "o.value"
@@ -148,11 +151,21 @@ def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> s
         return (
             f"(SELECT nullif(json_group_object(o.rkey, {value}), '{{}}') FROM cells o"
             " WHERE o.record_id = r.record_id AND o.kind = 'answer'"
-            f" AND {field} AND o.value IS NOT NULL) AS {_q(col.name)}"
+            f" AND {field} AND o.value IS NOT NULL) AS {quote(col.name)}"
         )
-    if old:
-        return f"coalesce({_cell(item.id, col.rkey)}, {_cell(old, col.rkey)}) AS {_q(col.name)}"
-    return f"{_cell(item.id, col.rkey)} AS {_q(col.name)}"
+    # a fixed instance of an item renamed from `old`: its answer, else the old id's
+    return f"coalesce({_cell(item.id, col.rkey)}, {_cell(old, col.rkey)}) AS {quote(col.name)}"
+
+
+def stored_answer(col: WideColumn, carry: bool = False) -> bool:
+    """The wide view's column is the record's stored answer itself (the cell of its item
+    and instance): not computed, not an open repeat's JSON, not carried over from a
+    renamed item (with `carry`: the view over every version)."""
+    return (
+        col.item.kind != "derived"
+        and col.rkey is not None
+        and not (carry and col.item.renamed_from)
+    )
 
 
 def wide_view_name(checklist_id: str, version: int | None = None) -> str:
@@ -172,7 +185,7 @@ def wide_view_sql(name: str, checklist: Checklist, version: int | None) -> str:
         + [_column_sql(c, checklist, version is None) for c in wide_columns(checklist)]
         + [f"r.{c}" for c in ENVELOPE[1:]]
     )
-    return f"CREATE VIEW {_q(name)} AS\nSELECT\n  {cols}\nFROM record_facts r\nWHERE {where}"
+    return f"CREATE VIEW {quote(name)} AS\nSELECT\n  {cols}\nFROM record_facts r\nWHERE {where}"
 
 
 def stored_checklists(conn: sqlite3.Connection) -> dict[str, dict[int, Checklist]]:
@@ -402,7 +415,7 @@ def _existing(conn: sqlite3.Connection, schema: str) -> list[str]:
 
 def _create(conn: sqlite3.Connection, stmts: list[tuple[str, str]], schema: str) -> None:
     for name in _existing(conn, schema):
-        conn.execute(f"DROP VIEW IF EXISTS {schema}.{_q(name)}")
+        conn.execute(f"DROP VIEW IF EXISTS {schema}.{quote(name)}")
     for _, stmt in stmts:
         if schema == "temp":
             stmt = stmt.replace("CREATE VIEW", "CREATE TEMP VIEW", 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.tui import key_of, screen_text
+from helpers.tui import new_record, screen_text
 from textual.color import Color
 
 from fieldkit.context import InspectionContext
@@ -42,10 +42,7 @@ def shown_number(app: object) -> str:
 async def test_the_bar_follows_the_focus_and_the_theme(db_path: Path) -> None:
     app = make_app(db_path, cursor_blink=False, ctx=CTX)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(key_of(app, "call_listening"))
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+        screen = await new_record(pilot, "call_listening")
         kinds = {type(screen._row_of(app.focused))}
         for key in ["enter", "y", "y", "up", "down"]:  # a typed row, choice rows, moves
             await pilot.press(key)
@@ -115,10 +112,7 @@ async def test_answering_down_the_form_scrolls_now_and_then(db_path: Path) -> No
     questions to come are on screen)."""
     app = make_app(db_path, cursor_blink=False, ctx=CTX)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(key_of(app, "call_listening"))
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FormScreen)
+        screen = await new_record(pilot, "call_listening")
         items = screen.query_one("#items")
         await pilot.press("enter")  # the visit's time: now
         scrolls, answers, last = 0, 0, items.scroll_y

@@ -15,6 +15,17 @@ def key_of(app: Any, checklist_id: str) -> str:
     raise AssertionError(f"{checklist_id} is not offered on the dashboard")
 
 
+async def new_record(pilot: Any, checklist_id: str) -> Any:
+    """Start a record of `checklist_id` from the dashboard by its key; the form's screen."""
+    from fieldkit.tui.screens.form import FormScreen
+
+    await pilot.press(key_of(pilot.app, checklist_id))
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, FormScreen), f"{checklist_id}: no form opened"
+    return screen
+
+
 def screen_lines(app: Any) -> list[str]:
     """The text of the terminal as the user sees it (every layer: dialogs, notifications),
     one string per row."""

@@ -38,7 +38,7 @@ from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.form_status import privacy_warning
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
-from fieldkit.tui.widgets.look import AnswerInput, show_focus, state_mark, state_style
+from fieldkit.tui.widgets.look import AnswerInput, show_focus, state_mark
 
 TEXT_KINDS = TYPED_KINDS  # typed into the field beside the question
 NOW_KINDS = MOMENT_KINDS
@@ -391,13 +391,14 @@ def row_lines(row: Any, *, with_options: bool) -> list[Content]:
     if with_options:
         shown = display(item, row.value)
         empty = "— not computed yet" if item.kind == "derived" else "— unanswered"
+        mark, mark_style = state_mark(row.state)
         answer = Content.assemble(
             (f"  {entry.number} · ", "$text-muted"),
             (meta_text(item), "$text-muted"),
             ("   ", ""),
             ("▸ " + shown, "bold $success") if shown else (empty, "$text-muted"),
             (f"  {row.pending}…", "bold $warning") if getattr(row, "pending", "") else ("", ""),
-            ("  " + state_mark(row.state), state_style(row.state)),
+            ("  " + mark, mark_style),
         )
         lines.append(answer)
     if row.error:
@@ -549,7 +550,7 @@ class TextRow(Vertical):
             update_fitted(self._notes_static, text)
 
     def _mark(self) -> Content:
-        return Content.styled(state_mark(self.state), state_style(self.state))
+        return Content.styled(*state_mark(self.state))
 
     def _notes(self) -> tuple[Content, bool]:
         """The lines under the answer (an error, the note, a privacy warning), and whether

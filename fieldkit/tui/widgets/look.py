@@ -20,22 +20,17 @@ def show_focus(row: Widget, on: bool) -> None:
     row.styles.background = Color.parse(theme.get("boost", "black 4%")) if on else None
 
 
-def state_mark(state: str) -> str:
-    return {
-        "saved": "✓ saved",
-        "editing": "● not saved yet",
-        "waiting": "… waiting",
-        "error": "✗ not saved",
-    }.get(state, "")
+_STATE_MARKS = {
+    "saved": ("✓ saved", "$success"),
+    "editing": ("● not saved yet", "bold $warning"),
+    "waiting": ("… waiting", "bold $warning"),
+    "error": ("✗ not saved", "bold $error"),
+}
 
 
-def state_style(state: str) -> str:
-    return {
-        "saved": "$success",
-        "editing": "bold $warning",
-        "waiting": "bold $warning",
-        "error": "bold $error",
-    }.get(state, "")
+def state_mark(state: str) -> tuple[str, str]:
+    """The mark beside a typed answer for its save state, and its style ("", "": none)."""
+    return _STATE_MARKS.get(state, ("", ""))
 
 
 class AnswerInput(Field):

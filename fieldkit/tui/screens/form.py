@@ -30,7 +30,7 @@ from fieldkit.tui.screens.form_moves import FormMoves
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.add_instance import AddInstance
-from fieldkit.tui.widgets.fit import update_fitted
+from fieldkit.tui.widgets.fit import paint_next, update_fitted
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
@@ -94,6 +94,7 @@ class FormScreen(FormMoves, Screen[None]):
         self._ready = False
         self._early_keys: list[events.Key] = []
         self._shown: dict[str, Content] = {}
+        self._later: list[Callable[[], None]] = []  # steps for after the next paint
 
     # --------------------------------------------------------------- layout
     @property
@@ -284,6 +285,7 @@ class FormScreen(FormMoves, Screen[None]):
         if not self._ready:
             self._early_keys.append(event)  # typed while the form was opening
             return True
+        self._paint_done()  # what the last answer left for after its paint
         key, char = event.key, event.character or ""
         if key == "ctrl+q":  # the app's quit: not while answers wait for the database
             return not self._may_leave("ctrl+q")
@@ -325,11 +327,27 @@ class FormScreen(FormMoves, Screen[None]):
         return await carry_out(intent)
 
     async def _intent_answer(self, intent: it.Answer) -> bool:
-        with self.app.batch_update():
-            ok = self._save(intent.key, intent.raw)
-            if ok and intent.advance:
-                self._advance_from(intent.key)
+        ok = self._save(intent.key, intent.raw)
+        if ok and intent.advance:
+            self._after_paint(lambda: self._advance_from(intent.key))
         return ok
+
+    def _after_paint(self, step: Callable[[], None]) -> None:
+        """Do `step` once the screen has shown what is there now (the saved answer and
+        the status line: what the user waits for), in order with the steps before it.
+        Steps left are done before the next key is handled (`_paint_done`), so a key
+        typed ahead acts on the form as it is after them, never before."""
+        self._later.append(step)
+        if len(self._later) == 1:
+            self.call_after_refresh(self._paint_done)
+
+    def _paint_done(self) -> None:
+        """The steps left for after the last paint, in order (in one screen update)."""
+        if not self._later:
+            return
+        with self.app.batch_update():
+            while self._later:
+                self._later.pop(0)()
 
     async def _intent_clear(self, intent: it.Clear) -> bool:
         if self.model.answers.get(intent.key) is not None:
@@ -387,22 +405,27 @@ class FormScreen(FormMoves, Screen[None]):
         self._show_flushed(self.flow.flush(wait), None)
 
     def _show_flushed(self, flushed: Flushed, current: Op | None) -> None:
+        """What a flush did, on screen. After the user's own write (`current`) the status
+        line saying it is saved comes first, in a frame of its own (one line, so it is
+        drawn at once), and the rows, progress and hints in the next (`_after_paint`)."""
         if flushed.show:
-            self._show_rows(None if flushed.reread else flushed.changed)
-            self._show_outcome(flushed, current)
+            if current is None:
+                self._show_changes(flushed)
+            else:
+                self._after_paint(lambda: self._show_changes(flushed))
+            self._show_said(flushed)
+            if current is not None:
+                paint_next(self.query_one(SaveStatus))
         if flushed.retry:
             if self._retry_timer is None:
                 self._retry_timer = self.set_timer(self.timings.retry_every, self._retry)
         else:
             self._stop_retry()
 
-    def _stop_retry(self) -> None:
-        if self._retry_timer is not None:
-            self._retry_timer.stop()
-            self._retry_timer = None
-
-    def _show_outcome(self, flushed: Flushed, current: Op | None) -> None:
-        """Each written row marked saved, refused or waiting; the status line."""
+    def _show_changes(self, flushed: Flushed) -> None:
+        """The rows a flush changed (every row when the record was read again), each
+        written row marked saved, refused or waiting."""
+        self._show_rows(None if flushed.reread else flushed.changed)
         for key, (state, error, waiting) in self.flow.row_states(flushed.outcome).items():
             row = self.rows.get(key)
             if row is None:
@@ -411,6 +434,14 @@ class FormScreen(FormMoves, Screen[None]):
             row.state = state
             if isinstance(row, TextRow):
                 row.waiting = waiting
+
+    def _stop_retry(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+
+    def _show_said(self, flushed: Flushed) -> None:
+        """The status line after a flush."""
         if flushed.said is None:
             return
         text, level = flushed.said

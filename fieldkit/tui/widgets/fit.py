@@ -7,6 +7,7 @@ height changes."""
 
 from __future__ import annotations
 
+from textual import messages
 from textual.visual import VisualType
 from textual.widget import Widget
 
@@ -33,3 +34,12 @@ def update_fitted(static: Static, content: VisualType) -> None:
     """`Static.update`, with a layout only when the new text changes its height."""
     static.update(content, layout=False)
     refresh_fitted(static)
+
+
+def paint_next(widget: Widget) -> None:
+    """Have `widget`'s change in the screen's very next frame. A refreshed widget is
+    otherwise added to the frame by its own message queue, which may run only after the
+    frame is drawn: what the user waits for (the answer saved, the status line) would
+    then wait for the frame after, with everything else."""
+    if widget.is_mounted and widget.display:
+        widget.screen.post_message(messages.Update(widget))

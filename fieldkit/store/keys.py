@@ -78,7 +78,7 @@ class Signer:
         return self.private.sign(context + message)
 
 
-_loaded: dict[tuple[Path, int, int], Signer] = {}
+_loaded: dict[tuple[Path, int, int, int], Signer] = {}
 
 
 def signer(explicit: Path | str | None = None, *, create: bool = True) -> Signer:
@@ -96,7 +96,8 @@ def signer(explicit: Path | str | None = None, *, create: bool = True) -> Signer
         raise BadInput(f"{path}: cannot read the key file ({e.strerror})") from None
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise BadInput(f"{path}: a private key others may read; make it owner-only (chmod 600)")
-    cached = _loaded.get((path.resolve(), st.st_ino, st.st_mtime_ns))
+    # (the file as found now: another file there, or this one changed, is loaded anew)
+    cached = _loaded.get((path, st.st_dev, st.st_ino, st.st_mtime_ns))
     if cached is not None:
         return cached
     from cryptography.hazmat.primitives import serialization
@@ -109,7 +110,7 @@ def signer(explicit: Path | str | None = None, *, create: bool = True) -> Signer
     if not isinstance(private, Ed25519PrivateKey):
         raise BadInput(f"{path}: not an Ed25519 key")
     loaded = Signer(private, _raw(private.public_key()), path)
-    _loaded[(path.resolve(), st.st_ino, st.st_mtime_ns)] = loaded
+    _loaded[(path, st.st_dev, st.st_ino, st.st_mtime_ns)] = loaded
     return loaded
 
 

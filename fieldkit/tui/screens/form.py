@@ -94,6 +94,7 @@ class FormScreen(FormMoves, Screen[None]):
         self._ready = False
         self._early_keys: list[events.Key] = []
         self._shown: dict[str, Content] = {}
+        self._stale: dict[str, Content] = {}  # titles off screen, shown when scrolled to
         self._later: list[Callable[[], None]] = []  # steps for after the next paint
 
     # --------------------------------------------------------------- layout
@@ -141,6 +142,7 @@ class FormScreen(FormMoves, Screen[None]):
         else:
             status.show("Every answer is saved the moment you give it.", "info")
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.watch(self.query_one("#items", VerticalScroll), "scroll_y", self._scrolled)
         self._ready = True
         early, self._early_keys = self._early_keys, []
         for event in early:
@@ -203,6 +205,7 @@ class FormScreen(FormMoves, Screen[None]):
         items = self.query_one("#items", VerticalScroll)
         await items.remove_children()
         self._shown.clear()
+        self._stale.clear()
         await items.mount_all(self._build())
         at = next((i for i, e in enumerate(self.entries) if e.key == key), 0)
         later = [
@@ -212,15 +215,34 @@ class FormScreen(FormMoves, Screen[None]):
         ]
         self._focus_index(later[0] if later else at)  # the first new instance
 
-    def _update(self, selector: str, content: Content) -> None:
-        """Update a Static only when its text changes (a layout only if its height does)."""
+    def _update(self, selector: str, content: Content, *, seen: bool = False) -> None:
+        """Update a Static only when its text changes (a layout only if its height does).
+        A group title scrolled off screen waits until the form scrolls (`seen`: update it
+        wherever it is): a widget changed off screen makes Textual lay out every row of
+        the form again to find where it is, which would happen at each answer."""
         if self._shown.get(selector) == content:
+            self._stale.pop(selector, None)
             return
         try:
-            update_fitted(self.query_one(selector, Static), content)
+            static = self.query_one(selector, Static)
         except NoMatches:  # not mounted yet
             return
+        items = self.query_one("#items", VerticalScroll)
+        if not seen and static.parent is items and not items.can_view_partial(static):
+            self._stale[selector] = content
+            return
+        self._stale.pop(selector, None)
+        update_fitted(static, content)
         self._shown[selector] = content
+
+    def _scrolled(self) -> None:
+        """The form scrolled: the titles left to update are updated (once)."""
+        if self._stale:
+            self.call_after_refresh(self._show_stale)
+
+    def _show_stale(self) -> None:
+        for selector, content in list(self._stale.items()):
+            self._update(selector, content, seen=True)
 
     def _refresh_chrome(self, *, data: bool = True, groups: Iterable[Group] | None = None) -> None:
         """The header, group titles and section list; `data=False` after a move only (the
@@ -540,6 +562,7 @@ class FormScreen(FormMoves, Screen[None]):
         items = self.query_one("#items", VerticalScroll)
         await items.remove_children()
         self._shown.clear()
+        self._stale.clear()
         await items.mount_all(self._build())
         for i, e in enumerate(self.entries):
             if e.group.section.id == section.id and e.rkey == new_key:

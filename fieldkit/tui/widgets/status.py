@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.content import Content
 from textual.reactive import reactive
@@ -13,35 +13,48 @@ from fieldkit.checklists import Checklist, Section
 from fieldkit.tui.form_model import FormModel, Group
 from fieldkit.tui.plain import Static
 from fieldkit.tui.records_table import force_short
-from fieldkit.tui.widgets.fit import refresh_fitted
 
 
-class SaveStatus(Static):
+class SaveStatus(Widget):
     """What was last saved (only ever after the store returned) or why not: one line, two
     when a message needs them (never cut at 80 columns)."""
 
     DEFAULT_CSS = """
     SaveStatus {
-        height: auto; max-height: 2; padding: 0 1; background: $panel;
+        height: 1; padding: 0 1; background: $panel;
     }
     """
+    MARKS: ClassVar[dict[str, tuple[str, str]]] = {
+        "saved": ("✓ ", "bold $success"),
+        "error": ("✗ ", "bold $error"),
+        "warning": ("⚠ ", "bold $warning"),
+    }
 
-    message: reactive[str] = reactive("")
-    level: reactive[str] = reactive("info")  # info | saved | error | warning
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.message = ""
+        self.level = "info"  # info | saved | error | warning
+        self._text = Content("")
 
     def render(self) -> Content:
-        style = {
-            "saved": "bold $success",
-            "error": "bold $error",
-            "warning": "bold $warning",
-        }.get(self.level, "$text-muted")
-        mark = {"saved": "✓ ", "error": "✗ ", "warning": "⚠ "}.get(self.level, "")
-        return Content.styled(mark + self.message, style)
+        return self._text
 
     def show(self, message: str, level: str = "info") -> None:
-        self.message = message
-        self.level = level
-        refresh_fitted(self)  # a layout only when the message needs another line
+        """Say `message`: one repaint of this line. The first message that needs two
+        lines gives the line its second for good: a change of height lays the whole
+        screen out again, which answering (whose status is drawn before anything else
+        on the form: see FormScreen) must not wait for at every other question."""
+        if (message, level) == (self.message, self.level):
+            return
+        self.message, self.level = message, level
+        mark, style = self.MARKS.get(level, ("", "$text-muted"))
+        self._text = Content.styled(mark + message, style)
+        width = self.content_size.width
+        if not width:  # not laid out yet: the text's own length decides
+            width = self.app.size.width - self.styles.gutter.width
+        if self._text.cell_length > width and self.size.height < 2:
+            self.styles.height = 2  # a layout, once: the line keeps its second line after
+        self.refresh()
 
 
 class SectionNav(Static):

@@ -4,9 +4,11 @@ question by its key, and keeping the focused one in view. A part of FormScreen."
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from textual.containers import VerticalScroll
+from textual.errors import NoWidget
 from textual.widget import Widget
 
 from fieldkit.checklists import AnswerKey
@@ -42,6 +44,9 @@ class FormMoves:
         # set_focus, not widget.focus(): the latter waits for the next turn of the loop,
         # and the next key must already go to the new question
         self.set_focus(row.input if isinstance(row, TextRow) else row, scroll_visible=False)
+        # now, in the frame that shows the move (the form as it is laid out), and again
+        # once laid out, in case this turn changed a row's height
+        self._scroll_to(row)
         self.call_after_refresh(self._scroll_to, row)
         self._refresh_chrome(data=False)
 
@@ -54,7 +59,8 @@ class FormMoves:
         items = self.query_one("#items", VerticalScroll)
         if items.can_view_entire(row):
             return
-        items.scroll_to_widget(row, animate=False, immediate=True, center=True)
+        with suppress(NoWidget):  # not laid out yet (the form opening): once it is
+            items.scroll_to_widget(row, animate=False, immediate=True, center=True)
 
     def _row_of(self, widget: Widget | None) -> Row | None:
         node = widget

@@ -6,7 +6,8 @@ that shows "Saved <n>: <key>" for each key. fieldkit is the `fieldkit` console s
 new database: a whole call-listening record is typed (the tests' script,
 tests/test_tui_form.py CALL); for every answer given by one key (y / n / a / a digit) the
 time is taken from `tmux send-keys` to its "Saved <number> (...)" line on screen (the pane
-is read every 2 ms). The minimal app gets the same number of keys. Medians and the ratio
+is read every 2 ms), and to its row marked "✓ saved" (drawn in the next frame, with the
+move to the next question). The minimal app gets the same number of keys. Medians and the ratio
 are printed; the 90th percentile and the worst are printed too (target: at most 1.2x).
 So is the CPU time each program used per timed key (read from /proc, from the key sent to
 50 ms after its result is on screen, when the work a key caused is done): it depends far
@@ -132,15 +133,36 @@ def saved(number: int, before: str) -> Callable[[str], bool]:
     return ready
 
 
-def timed(pane: Pane, key: str, shown: Callable[[str], bool]) -> float:
+def timed(
+    pane: Pane,
+    key: str,
+    shown: Callable[[str], bool],
+    then: Callable[[str], bool] | None = None,
+    after: list[float] | None = None,
+) -> float:
+    """Time from sending `key` to `shown` on screen; with `then`, also to `then` (added
+    to `after`)."""
     cpu = pane.process_cpu()
     start = time.perf_counter()
     pane.send(key)
     pane.wait(shown)
     took = time.perf_counter() - start
+    if then is not None and after is not None:
+        pane.wait(then)
+        after.append(time.perf_counter() - start)
     time.sleep(0.05)  # what the key set off after its result was shown counts too
     pane.cpu += pane.process_cpu() - cpu
     return took
+
+
+def row_marked(number: int) -> Callable[[str], bool]:
+    """Question `number`'s row shows its answer saved (its mark, drawn with the move to
+    the next question in the frame after the status line)."""
+
+    def ready(screen: str) -> bool:
+        return any(f" {number} · " in line and "✓ saved" in line for line in screen.splitlines())
+
+    return ready
 
 
 def new_database(work: Path, name: str) -> Path:
@@ -151,7 +173,7 @@ def new_database(work: Path, name: str) -> Path:
     return db
 
 
-def fieldkit_run(work: Path, env: dict[str, str]) -> tuple[list[float], float]:
+def fieldkit_run(work: Path, env: dict[str, str], marked: list[float]) -> tuple[list[float], float]:
     db = new_database(work, "bench.db")
     number = {i.id: i.position for i in get("call_listening").items}
     fieldkit = Path(sys.executable).with_name("fieldkit")
@@ -165,7 +187,8 @@ def fieldkit_run(work: Path, env: dict[str, str]) -> tuple[list[float], float]:
             status = status_of(pane.text())
             keys = [KEYS.get(k, k) for k in keys]
             if len(keys) == 1 and keys[0] in "yna123456789":
-                times.append(timed(pane, keys[0], saved(number[item], status)))
+                n = number[item]
+                times.append(timed(pane, keys[0], saved(n, status), row_marked(n), marked))
                 continue
             for k in keys:
                 if k == "enter":
@@ -348,7 +371,8 @@ def main(
         env.pop("TMUX", None)
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # run from compiled bytecode, as installed
         (work / "config" / "fieldkit").mkdir(parents=True)
-        ours, ours_cpu = fieldkit_run(work, env)
+        marked: list[float] = []
+        ours, ours_cpu = fieldkit_run(work, env, marked)
         base, base_cpu = minimal_run(len(ours), env)
         early = case_file_run(work, env, 5, repeats)
         late = case_file_run(work, env, 95, repeats)
@@ -360,6 +384,8 @@ def main(
         f"ratio of medians: {statistics.median(ours) / statistics.median(base):.2f}x"
         " (target <= 1.2x)"
     )
+    print(summary("fieldkit, row marked", marked) + " (the frame after: the answer's row")
+    print("  marked saved and the focus on the next question)")
     # CPU time depends far less on other programs than the wall clock does
     mine, theirs = ours_cpu * 1000 / len(ours), base_cpu * 1000 / len(base)
     print(

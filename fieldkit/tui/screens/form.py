@@ -367,6 +367,9 @@ class FormScreen(FormMoves, Screen[None]):
         """The steps left for after the last paint, in order (in one screen update)."""
         if not self._later:
             return
+        if self not in self.app.screen_stack:  # left meanwhile: nothing to show
+            self._later.clear()
+            return
         with self.app.batch_update():
             while self._later:
                 self._later.pop(0)()

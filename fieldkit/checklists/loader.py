@@ -124,7 +124,8 @@ def _pairs(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
         return ()
     if not isinstance(raw, Mapping):
         raise ChecklistError(f"{where}: must be a mapping")
-    return tuple((str(k), str(v)) for k, v in raw.items())
+    # in key order: a definition is stored with its keys sorted, and reads back the same
+    return tuple(sorted((str(k), str(v)) for k, v in raw.items()))
 
 
 def _rule(raw: Any, where: str) -> Rule:

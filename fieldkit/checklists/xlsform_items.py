@@ -15,6 +15,9 @@ from fieldkit.checklists.xlsform_types import TypeOf, type_constraint
 NA_CODES = ("na", "n_a", "not_applicable", "notapplicable", "n/a")
 _RANGE = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$")
 _RANGE_FLIPPED = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(>=|<=|>|<)\s*\.$")
+# ODK checks `required` and `constraint` only on what is asked (JavaRosa validates the
+# questions a form shows): on a calculate, a note or a group they hold nothing back
+UNASKED = "never asked, so never checked: ODK does the same"
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
 
 
@@ -214,9 +217,13 @@ class ItemReader:
             raise XLSFormError(f"{row.at('calculation')}: {e}") from None
 
     def _range(self, row: Row, item: dict[str, Any]) -> None:
-        params = dict(
-            p.split("=", 1) for p in row.get("parameters").replace(",", " ").split() if "=" in p
-        )
+        from pyxform.errors import PyXFormError
+        from pyxform.parsing.parameters import parse as parameters  # pyxform's own reading
+
+        try:  # `start=0 end=10`, `start=0;end=10`, `start=0, end=10`
+            params = parameters(row.get("parameters"), row.number)
+        except PyXFormError:
+            raise XLSFormError(f"{row.at('parameters')}: not key=value pairs") from None
         try:
             lo, hi = float(params.get("start", 1)), float(params.get("end", 10))
             step = float(params.get("step", 1))
@@ -253,7 +260,7 @@ class ItemReader:
                 )
             item["required"] = flag(row, "required")
         elif row.get("required") and flag(row, "required"):
-            raise XLSFormError(f"{row.at('required')}: a {t.pyxform_type} cannot be required")
+            r.notices.append(f"{row.at('required')}: ignored ({UNASKED})")
         if constraint and kind in NUMBER_KINDS:
             bounds = self._bounds(constraint, kind != "decimal")
             if bounds is not None:
@@ -273,10 +280,14 @@ class ItemReader:
                     message = ""
                 constraint = ""
         if constraint or own:
-            if kind in ("derived", "note"):
+            if kind in ("derived", "note") and not own:
+                r.notices.append(f"{row.at('constraint')}: ignored ({UNASKED})")
+                constraint = ""
+            elif kind in ("derived", "note"):
                 raise XLSFormError(
                     f"{row.at('constraint')}: a {t.pyxform_type} has no answer to check"
                 )
+        if constraint or own:
             parts = [p for p in (own, constraint) if p]
             column = "constraint" if constraint else "type"
             converted = [r.expression(p, row, column) for p in parts]

@@ -27,6 +27,7 @@ from fieldkit.checklists.loader import ID_RE, ChecklistError, parse_checklist
 from fieldkit.checklists.model import Checklist, snake
 from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.checklists.xlsform_book import (
+    FALSE,
     Row,
     XLSFormError,
     flag,
@@ -35,7 +36,7 @@ from fieldkit.checklists.xlsform_book import (
     text,
     validate_with_pyxform,
 )
-from fieldkit.checklists.xlsform_items import ItemReader
+from fieldkit.checklists.xlsform_items import UNASKED, ItemReader
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID, settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
 from fieldkit.workbooks import check_workbook
@@ -73,6 +74,7 @@ FK_ITEM = (
     "basis",
     "source",
     "renamed_from",
+    "path",
     "scope",
     "repeat_key",
     "instances",
@@ -257,12 +259,7 @@ class _Reader:
         except ExprError as e:
             why = str(e)
             if "cannot read" in why:  # the feature: what XPath is not
-                curly = any(q in source for q in "‘’“”")
-                why += (
-                    " (curly quotes are not XPath quotes)"
-                    if curly
-                    else " (not an XPath expression)"
-                )
+                why += " (not an XPath expression)"
             raise XLSFormError(f"{row.at(column)}: {why}") from None
         return converted
 
@@ -292,7 +289,9 @@ class _Reader:
                     name = row.cells["name"] = f"note_row{row.number}"  # pyxform allows it
                 if not name:
                     raise XLSFormError(f"{row.at('name')}: a question needs a name")
-                found.append((row, name, tuple(path)))
+                written = row.get("fieldkit::path")  # as an export wrote it
+                where = tuple(p for p in written.split("/") if p) if written else tuple(path)
+                found.append((row, name, where))
         counts: dict[str, int] = {}
         for _, name, _ in found:
             counts[name.lower()] = counts.get(name.lower(), 0) + 1
@@ -441,9 +440,11 @@ class _Reader:
         sid = name if ID_RE.match(name) else snake(name)
         if not sid or not sid[0].isalpha():
             sid = "s_" + sid
-        for column in ("required", "constraint", "calculation"):
-            if row.get(column):
-                raise XLSFormError(f"{row.at(column)}: not supported on a {kind}")
+        for column in ("required", "constraint"):
+            if row.get(column).lower() not in FALSE:  # `required` = no says nothing
+                self.notices.append(f"{row.at(column)}: ignored on a {kind} ({UNASKED})")
+        if row.get("calculation"):
+            raise XLSFormError(f"{row.at('calculation')}: not supported on a {kind}")
         repeats = kind in ("repeat", "loop")
         if repeats and any(g.repeat is not None for g in stack):
             raise XLSFormError(f"{row.at('type')}: a repeat inside a repeat is not supported")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ SURVEY_HEADER = [
     "fieldkit::basis",
     "fieldkit::source",
     "fieldkit::renamed_from",
+    "fieldkit::path",
     "fieldkit::scope",
     "fieldkit::repeat_key",
     "fieldkit::instances",
@@ -113,6 +115,12 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
     lists_written: set[str] = set()
+    names = [i.id.rsplit("/", 1)[-1].lower() for i in checklist.items]
+    twice = {
+        i.id.rsplit("/", 1)[-1]
+        for i in checklist.items
+        if names.count(i.id.rsplit("/", 1)[-1].lower()) > 1
+    }
 
     def add_list(name: str, entries: list[tuple[str, str, bool]], item: Item | None = None) -> None:
         if name in lists_written:
@@ -133,6 +141,8 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
         survey.append(_group_row(section, kind, label_col, ids))
         for item in section.items:
             row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], label_col: item.prompt}
+            if row["name"] in twice:  # a name used twice: its group path, as first read
+                row["fieldkit::path"] = item.id.rsplit("/", 1)[0] if "/" in item.id else "/"
             for lang, prompt, help_text in item.translations:
                 row[f"label::{lang}"] = prompt
                 if help_text:
@@ -250,13 +260,28 @@ def _cell(ws: Any, value: Any) -> Any:
     return value
 
 
+def _merged(orders: Iterable[list[str]]) -> list[str]:
+    """Columns in an order every row agrees with (each row's languages and filter
+    columns come in the order the form had them), so the export reads back the same."""
+    out: list[str] = []
+    for order in orders:
+        at = -1
+        for key in order:
+            if key in out:
+                at = out.index(key)
+            else:
+                at += 1
+                out.insert(at, key)
+    return out
+
+
 def _workbook(checklist: Checklist) -> Any:
     from openpyxl import Workbook
 
     survey, choices, settings = rows(checklist)
-    filter_columns = [k for r in choices for k in r if k not in CHOICES_HEADER]
-    language_columns = [k for r in survey for k in r if k not in SURVEY_HEADER]
-    survey_header = [*SURVEY_HEADER[:3], *dict.fromkeys(language_columns), *SURVEY_HEADER[3:]]
+    filter_columns = _merged([k for k in r if k not in CHOICES_HEADER] for r in choices)
+    language_columns = _merged([k for k in r if k not in SURVEY_HEADER] for r in survey)
+    survey_header = [*SURVEY_HEADER[:3], *language_columns, *SURVEY_HEADER[3:]]
     wb = Workbook(write_only=True)
     for title, header, data in (
         ("survey", survey_header, survey),

@@ -150,6 +150,12 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
         return f"coalesce({to_sql(args[0], cell)}, {to_sql(args[1], cell)})"
     if op == "call:string_length":
         return f"length(coalesce({_text_sql(args[0], cell)}, ''))"
+    if op == "call:normalize_space":  # XPath's: runs of space, tab, CR, LF are one space
+        v = f"coalesce({_text_sql(args[0], cell)}, '')"
+        for ws in ("char(9)", "char(10)", "char(13)"):
+            v = f"replace({v}, {ws}, ' ')"
+        a, b = "char(1)", "char(2)"  # never in a text (fieldkit.safetext refuses them)
+        return f"trim(replace(replace(replace({v}, ' ', {a}||{b}), {b}||{a}, ''), {a}||{b}, ' '))"
     if op == "call:string":
         return f"coalesce({_text_sql(args[0], cell)}, '')"
     if op == "call:contains":

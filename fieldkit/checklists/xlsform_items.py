@@ -191,6 +191,14 @@ class ItemReader:
                 default = row.get("default")
                 calc = "'" + default.replace("'", "") + "'" if default else "''"
                 item["formula"] = calc
+        if calc and kind not in ("derived", "note"):
+            # ODK recomputes a question's calculation whenever what it reads changes, so
+            # the answer is the calculation's: a computed item, shown with its prompt
+            self.r.notices.append(
+                f"{row.at('calculation')}: the {t.pyxform_type} is computed from it"
+                " (ODK recomputes it over any typed answer)"
+            )
+            kind = "derived"
         if kind == "acknowledge":  # ODK's acknowledge: 'OK' or no answer
             kind = "choice"
             item["choices"] = [{"code": "OK", "label": "OK"}]

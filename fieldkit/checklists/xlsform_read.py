@@ -440,6 +440,8 @@ class _Reader:
         sid = name if ID_RE.match(name) else snake(name)
         if not sid or not sid[0].isalpha():
             sid = "s_" + sid
+        if sid != name and sid in {i.rsplit("/", 1)[-1].lower() for i in self.row_ids.values()}:
+            sid += "_group"  # `Litter` beside a question `litter`: an export names both
         for column in ("required", "constraint"):
             if row.get(column).lower() not in FALSE:  # `required` = no says nothing
                 self.notices.append(f"{row.at(column)}: ignored on a {kind} ({UNASKED})")

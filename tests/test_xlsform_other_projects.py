@@ -1,0 +1,162 @@
+"""What real forms from other projects needed (issue 24; bench/xlsform_corpus.py runs a
+folder of them): each case below stopped or damaged a form pyxform accepts.
+
+- curly quotes in an expression are plain quotes, as pyxform reads them;
+- `range` parameters separated by `;` (pyxform's own parameter reader);
+- `required` or `constraint` on a group or a calculate: ODK never checks them, so they
+  are noted as ignored, not refused;
+- a question with a `calculation` is computed (ODK recomputes it over a typed answer);
+- `normalize-space()` computes in the reports' SQL as in the app;
+- the export of a form with three languages, cascading choices with two filter
+  columns, a name used in nested groups, or a group named like a question, imports
+  back to the same definition, also when read from the database (stored keys sorted).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from helpers.xlsforms import write_form
+from typer.testing import Result
+
+from fieldkit.checklists.expr import parse
+from fieldkit.checklists.xlsform_read import read_xlsform
+
+Cli = Callable[..., Result]
+HEADER = ["type", "name", "label", "relevant", "required", "constraint", "calculation"]
+HEADER += ["parameters"]
+
+
+def _form(path: Path, rows: list[list[Any]], choices: list[list[Any]] | None = None) -> Path:
+    survey = [r + [""] * (len(HEADER) - len(r)) for r in rows]
+    return write_form(path, survey, choices, {"form_id": "f", "version": "1"}, HEADER)
+
+
+def _installed_export_reads_back(form: Path, tmp_path: Path, cli: Cli) -> None:
+    """import, export from the database, read back: the same definition, 0 changes."""
+    original = read_xlsform(form).checklist
+    db, out = tmp_path / "t.db", tmp_path / "out.xlsx"
+    assert cli("checklists", "import", form, "--db", db).exit_code == 0
+    assert cli("checklists", "export", original.id, "--db", db, "--out", out).exit_code == 0
+    assert read_xlsform(out).checklist == original
+    assert ": 0 changes" in cli("checklists", "diff", form, out).output.splitlines()[0]
+
+
+def test_curly_quotes_in_an_expression_are_plain_quotes_as_pyxform_reads_them(
+    tmp_path: Path,
+) -> None:
+    form = _form(
+        tmp_path / "q.xlsx",
+        [
+            ["select_one yn", "seen", "Seen?"],
+            ["text", "why", "Why not?", "${seen} = ’no’"],
+            ["text", "who", "Who?", "${seen}!=“no”"],
+        ],
+        [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
+    )
+    items = read_xlsform(form).checklist.item_map
+    assert items["why"].relevant.evaluate({"seen": "no"}.get) is True
+    assert items["why"].relevant.evaluate({"seen": "yes"}.get) is False
+    assert items["who"].relevant.evaluate({"seen": "yes"}.get) is True
+
+
+def test_range_parameters_separated_by_semicolons(tmp_path: Path) -> None:
+    form = _form(
+        tmp_path / "r.xlsx", [["range", "cover", "Cover %", *[""] * 4, "start=0;end=100;step=5"]]
+    )
+    item = read_xlsform(form).checklist.item_map["cover"]
+    assert (item.minimum, item.maximum) == (0, 100)
+
+
+def test_required_on_a_group_or_a_calculate_is_noted_as_ignored_as_odk_does(
+    tmp_path: Path, cli: Cli
+) -> None:
+    form = _form(
+        tmp_path / "g.xlsx",
+        [
+            ["begin group", "flight", "Flight", "", "yes"],
+            ["integer", "minutes", "Minutes flown"],
+            ["calculate", "hours", "", "", "yes", ". < 10", "${minutes} div 60"],
+            ["end group"],
+        ],
+    )
+    imported = read_xlsform(form)
+    assert "hours" in imported.checklist.item_map
+    noted = "\n".join(imported.notices)
+    assert "survey sheet, row 2, column required: ignored on a group" in noted
+    assert "row 4, column required: ignored" in noted
+    assert "row 4, column constraint: ignored" in noted
+    result = cli("checklists", "import", form, "--db", tmp_path / "t.db")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_question_with_a_calculation_is_computed_as_odk_recomputes_it(tmp_path: Path) -> None:
+    form = _form(
+        tmp_path / "c.xlsx",
+        [
+            ["integer", "boys", "Boys"],
+            ["integer", "girls", "Girls"],
+            ["integer", "total", "Total", "", "", "", "${boys} + ${girls}"],
+        ],
+    )
+    imported = read_xlsform(form)
+    total = imported.checklist.item_map["total"]
+    assert total.computed is not None and total.prompt == "Total"
+    assert total.computed.evaluate({"boys": 2, "girls": 3}.get) == 5
+    assert any("row 4, column calculation: the integer is computed" in n for n in imported.notices)
+
+
+def test_normalize_space_computes_in_the_reports_sql_as_in_the_app() -> None:
+    e = parse("normalize-space(concat('  a \t b', ${x}, ' '))")
+    for value in (" c   d", "\n", ""):
+        sql = e.to_sql(lambda ref, v=value: "'" + v + "'")
+        in_sql = sqlite3.connect(":memory:").execute("SELECT " + sql).fetchone()[0]
+        assert in_sql == e.evaluate({"x": value}.get)
+    assert e.evaluate({"x": " c   d"}.get) == "a b c d"
+
+
+def test_three_languages_and_two_filter_columns_come_back_from_the_database(
+    tmp_path: Path, cli: Cli
+) -> None:
+    header = ["type", "name", "label::English", "label::Swahili", "label::French"]
+    header += ["choice_filter"]
+    survey = [
+        ["select_one prov", "prov", "Province", "Mkoa", "Province"],
+        ["select_one dist", "dist", "District", "Wilaya", "District", "prov=${prov}"],
+    ]
+    choices = [
+        ["list_name", "name", "label::English", "label::Swahili", "label::French", "zone", "prov"],
+        ["prov", "p1", "North", "Kaskazini", "Nord", "", ""],
+        ["prov", "p2", "South", "Kusini", "Sud", "", ""],
+        ["dist", "d1", "Lake", "Ziwa", "Lac", "z1", "p1"],
+        ["dist", "d2", "Hill", "Kilima", "Colline", "z2", "p2"],
+    ]
+    settings = {"form_id": "langs", "version": "1", "default_language": "English"}
+    form = write_form(tmp_path / "l.xlsx", survey, choices, settings, header)
+    _installed_export_reads_back(form, tmp_path, cli)
+
+
+def test_names_used_in_nested_groups_and_a_group_named_like_a_question_come_back(
+    tmp_path: Path, cli: Cli
+) -> None:
+    form = _form(
+        tmp_path / "n.xlsx",
+        [
+            ["text", "price", "Price anywhere"],
+            ["begin group", "Maize", "Maize"],
+            ["begin group", "I_maize", "Brand I"],
+            ["decimal", "price", "Price"],
+            ["end group"],
+            ["end group"],
+            ["begin group", "Litter", "Litter"],
+            ["select_one yn", "litter", "Litter seen?"],
+            ["end group"],
+        ],
+        [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
+    )
+    ids = set(read_xlsform(form).checklist.item_map)
+    assert {"price", "Maize/I_maize/price", "litter"} <= ids
+    _installed_export_reads_back(form, tmp_path, cli)

@@ -80,7 +80,7 @@ def test_each_real_form_imports_under_its_own_names_or_is_refused_in_one_line(
 STILL_REFUSED = {
     "pull_data.xlsx": "function pulldata() is not supported",
     # its choices are in a file beside the form on a phone (select_one_from_file)
-    "UCL_Biomass_Plot_Form.xlsx": "a choice list from a file",
+    "UCL_Biomass_Plot_Form.xlsx": "which is neither beside the form nor in",
 }
 
 

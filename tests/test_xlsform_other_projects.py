@@ -14,6 +14,7 @@ folder of them): each case below stopped or damaged a form pyxform accepts.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -160,3 +161,81 @@ def test_names_used_in_nested_groups_and_a_group_named_like_a_question_come_back
     ids = set(read_xlsform(form).checklist.item_map)
     assert {"price", "Maize/I_maize/price", "litter"} <= ids
     _installed_export_reads_back(form, tmp_path, cli)
+
+
+def test_select_one_from_file_reads_the_csv_beside_the_form_and_filters_by_its_columns(
+    tmp_path: Path, cli: Cli
+) -> None:
+    (tmp_path / "towns.csv").write_text(
+        "name,label,district\nkil,Kilifi,coast\nmal,Malindi,coast\nthi,Thika,central\n",
+        encoding="utf-8",
+    )
+    header = ["type", "name", "label", "choice_filter"]
+    survey = [
+        ["select_one dist", "district", "District", ""],
+        ["select_one_from_file towns.csv", "town", "Town", "district=${district}"],
+    ]
+    choices = [
+        ["list_name", "name", "label"],
+        ["dist", "coast", "Coast"],
+        ["dist", "central", "Central"],
+    ]
+    form = write_form(tmp_path / "towns_form.xlsx", survey, choices, {"form_id": "t"}, header)
+    town = read_xlsform(form).checklist.item_map["town"]
+    assert [(c.code, c.label, dict(c.filters)) for c in town.choices] == [
+        ("kil", "Kilifi", {"district": "coast"}),
+        ("mal", "Malindi", {"district": "coast"}),
+        ("thi", "Thika", {"district": "central"}),
+    ]
+    assert town.choice_filter is not None
+    _installed_export_reads_back(form, tmp_path, cli)
+    # a CSV answer outside the filtered list is refused, naming the row
+    db = tmp_path / "t.db"
+    data = tmp_path / "answers.csv"
+    data.write_text(
+        "force,observed_at,status,district,town\ngwent,2026-03-02,final,coast,thi\n",
+        encoding="utf-8",
+    )
+    result = cli("import", data, "--checklist", "t", "--db", db, "--partial")
+    assert result.exit_code == 2 and "town" in result.stderr, result.output
+
+
+def test_select_from_file_reads_geojson_and_xml_in_the_media_folder(tmp_path: Path) -> None:
+    media = tmp_path / "sites-media"
+    media.mkdir()
+    features = [
+        {"type": "Feature", "id": 7, "properties": {"title": "Pump A", "kind": "well"}},
+        {"type": "Feature", "properties": {"id": "b9", "title": "Pump B", "ref": "x"}},
+    ]
+    (media / "pumps.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
+    (media / "roads.xml").write_text(
+        "<root><item><code>r1</code><name>A1</name></item>"
+        "<item><code>r2</code><name>B2</name></item></root>",
+        encoding="utf-8",
+    )
+    form = _form(
+        tmp_path / "sites.xlsx",
+        [
+            ["select_one_from_file pumps.geojson", "pump", "Pump"],
+            ["select_multiple_from_file roads.xml", "roads", "Roads", *[""] * 4,
+             "value=code label=name"],
+        ],
+    )  # fmt: skip
+    items = read_xlsform(form).checklist.item_map
+    assert [(c.code, c.label) for c in items["pump"].choices] == [("7", "Pump A"), ("b9", "Pump B")]
+    assert items["roads"].kind == "multi"
+    assert [(c.code, c.label) for c in items["roads"].choices] == [("r1", "A1"), ("r2", "B2")]
+
+
+def test_a_choice_file_that_is_not_there_is_refused_in_one_line_naming_it(
+    tmp_path: Path, cli: Cli
+) -> None:
+    form = _form(tmp_path / "gone.xlsx", [["select_one_from_file ../etc/towns.csv", "t", "Town"]])
+    result = cli("checklists", "import", form, "--db", tmp_path / "t.db")
+    assert result.exit_code == 2
+    assert (
+        "survey sheet, row 2, column type: the choices are in '../etc/towns.csv'" in result.stderr
+    )
+    assert not (tmp_path / "t.db").exists()

@@ -36,6 +36,7 @@ from fieldkit.checklists.xlsform_book import (
     text,
     validate_with_pyxform,
 )
+from fieldkit.checklists.xlsform_files import file_choices
 from fieldkit.checklists.xlsform_items import UNASKED, ItemReader
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID, settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
@@ -397,9 +398,10 @@ class _Reader:
                         " (fieldkit keeps the .osm file an answer attaches)"
                     )
                 relevant = [g.relevant for g in stack if g.relevant]
-                for item in items.item(
-                    row, t, external if t.external else lists, relevant, duplicates
-                ):
+                found = external if t.external else lists
+                if t.from_file:
+                    found = {t.list_name: file_choices(self.path, t.list_name, row, self.language)}
+                for item in items.item(row, t, found, relevant, duplicates):
                     section_for()["items"].append(item)
         if stack:
             raise XLSFormError(f"{self.path.name}: group {stack[-1].name!r} is never closed")

@@ -239,3 +239,23 @@ def test_a_choice_file_that_is_not_there_is_refused_in_one_line_naming_it(
         "survey sheet, row 2, column type: the choices are in '../etc/towns.csv'" in result.stderr
     )
     assert not (tmp_path / "t.db").exists()
+
+
+def test_calculations_nested_too_deep_for_the_reports_are_refused_in_one_line(
+    tmp_path: Path, cli: Cli
+) -> None:
+    def chain(levels: int) -> list[list[Any]]:
+        rows = [["integer", "c0", "Start"]]
+        for n in range(1, levels + 1):
+            rows.append(["calculate", f"c{n}", "", "", "", "", f"${{c{n - 1}}} + 1"])
+        return rows
+
+    shallow = _form(tmp_path / "shallow.xlsx", chain(5))
+    assert read_xlsform(shallow).checklist.item_map["c5"].computed is not None
+    deep = _form(tmp_path / "deep.xlsx", chain(80))
+    result = cli("checklists", "import", deep, "--db", tmp_path / "t.db")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "column calculation: reads calculations nested too deep" in line, line
+    assert not (tmp_path / "t.db").exists()

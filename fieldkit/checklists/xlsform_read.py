@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fieldkit.checklists.computed_sql import too_deep
 from fieldkit.checklists.expr import ExprError, parse_filter
 from fieldkit.checklists.expr import parse as parse_expr
 from fieldkit.checklists.loader import ID_RE, ChecklistError, parse_checklist
@@ -557,4 +558,12 @@ def read_xlsform(path: Path, *, language: str | None = None) -> Imported:
         checklist = parse_checklist(definition, path.name)
     except ChecklistError as e:
         raise XLSFormError(reader.where(str(e))) from None
+    deep = too_deep(checklist)
+    if deep is not None:
+        raise XLSFormError(
+            reader.where(
+                f"{path.name}: item {deep}: formula reads calculations nested too deep for the"
+                " reports to compute in one SQL expression (SQLite's parser)"
+            )
+        )
     return Imported(checklist, definition, reader.language, reader.notices)

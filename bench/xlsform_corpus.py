@@ -1,7 +1,7 @@
 """Real XLSForms from a folder (issue 24): for each workbook pyxform accepts, does fieldkit
 import it with every question under its own name, and does the round trip hold?
 
-For each .xls/.xlsx under DIR (recursively; Excel's `~$` lock files left out):
+For each .xls/.xlsx/.xlsm under DIR (recursively; Excel's `~$` lock files left out):
 
 1. pyxform accepts it (`pyxform.xls2xform.convert`, no ODK Validate); a form pyxform
    refuses is listed and left out of the rate.
@@ -187,7 +187,8 @@ def check(form: Path) -> Outcome:
 def _feature(refusal: str) -> str:
     """The feature a refusal names, for the table of blockers."""
     m = re.search(r"column \S+: (.*)", refusal)
-    return (m.group(1) if m else refusal)[:90]
+    why = re.sub(r"'[^']*'", "'…'", m.group(1) if m else refusal)  # names apart
+    return re.sub(r"nor in .*-media/", "nor in FORM-media/", why)[:90]
 
 
 def main(
@@ -198,7 +199,9 @@ def main(
     forms = sorted(
         p
         for p in folder.rglob("*")
-        if p.suffix.lower() in (".xls", ".xlsx") and not p.name.startswith("~$") and only in str(p)
+        if p.suffix.lower() in (".xls", ".xlsx", ".xlsm")
+        and not p.name.startswith("~$")
+        and only in str(p)
     )
     outcomes = []
     for form in forms:

@@ -37,19 +37,28 @@ def computed_sql(checklist: Checklist, item_id: Any, answer: Answer) -> str:
     return item.computed.to_sql(inner)
 
 
-def _placeholder(ref: Any) -> str:
-    return "FROM (SELECT NULL AS value) a" if isinstance(ref, tuple) else "NULL"
+def _answer(ref: Any) -> str:
+    """An answer as the views read it (fieldkit.store.views): as deep for the parser."""
+    field = "'" + str(ref[1] if isinstance(ref, tuple) else ref).replace("'", "''") + "'"
+    where = f"a.record_id = r.record_id AND a.kind = 'answer' AND a.field = {field}"
+    if isinstance(ref, tuple):
+        return f"FROM cells a WHERE {where}"
+    return f"(SELECT a.value FROM cells a WHERE {where} AND a.rkey = '')"
 
 
 def too_deep(checklist: Checklist) -> str | None:
-    """The first computed item whose written-out SQL SQLite cannot parse (None: all can)."""
+    """The first computed item whose written-out SQL SQLite cannot parse (None: all can),
+    tried as the views hold it, inside two more calls than they wrap it in."""
     conn = sqlite3.connect(":memory:")
     try:
+        conn.execute("CREATE TABLE cells (record_id, kind, field, value, rkey)")
+        conn.execute("CREATE TABLE records (record_id)")
         for item in checklist.items:
             if item.computed is None:
                 continue
+            sql = computed_sql(checklist, item.id, _answer)
             try:
-                conn.execute("EXPLAIN SELECT " + computed_sql(checklist, item.id, _placeholder))
+                conn.execute(f"EXPLAIN SELECT coalesce(coalesce({sql}, 1), 1) FROM records r")
             except (sqlite3.OperationalError, RecursionError):
                 return item.id
     finally:

@@ -151,11 +151,15 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
     if op == "call:string_length":
         return f"length(coalesce({_text_sql(args[0], cell)}, ''))"
     if op == "call:normalize_space":  # XPath's: runs of space, tab, CR, LF are one space
-        v = f"coalesce({_text_sql(args[0], cell)}, '')"
+        # the text is bound once (json_each of a one-item array) and the replaces run on
+        # that value: a deep argument is not nested seven calls deeper (SQLite's parser)
+        v = "value"
         for ws in ("char(9)", "char(10)", "char(13)"):
             v = f"replace({v}, {ws}, ' ')"
         a, b = "char(1)", "char(2)"  # never in a text (fieldkit.safetext refuses them)
-        return f"trim(replace(replace(replace({v}, ' ', {a}||{b}), {b}||{a}, ''), {a}||{b}, ' '))"
+        v = f"trim(replace(replace(replace({v}, ' ', {a}||{b}), {b}||{a}, ''), {a}||{b}, ' '))"
+        arg = f"coalesce({_text_sql(args[0], cell)}, '')"
+        return f"(SELECT {v} FROM json_each(json_array({arg})))"
     if op == "call:string":
         return f"coalesce({_text_sql(args[0], cell)}, '')"
     if op == "call:contains":

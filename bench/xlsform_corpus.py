@@ -52,6 +52,7 @@ class Outcome:
     refused: str = ""
     traceback: str = ""
     ignored: int = 0
+    library_warnings: int = 0  # stderr lines from a library (a site-packages path, Warning)
     missing: list[str] = field(default_factory=list)
     roundtrip: str = ""  # "" = not tried, "ok", or what failed
     answers: str = ""
@@ -165,6 +166,9 @@ def check(form: Path) -> Outcome:
         out.traceback = _trace(r)
         text = (r.stderr or "") + r.output
         out.ignored = sum("ignored" in line for line in text.splitlines())
+        out.library_warnings = sum(
+            "site-packages" in line or "Warning" in line for line in text.splitlines()
+        )
         if r.exit_code != 0:
             if not out.traceback:
                 out.refused = _one_line((r.stderr or r.output).strip().splitlines()[-1])
@@ -229,6 +233,8 @@ def main(
     print(f"round trip (export, diff 0 changes, same definition): {len(trips)} of {len(whole)}")
     print(f"a CSV of answers imports: {len(answered)} of {len(whole)}")
     print(f"tracebacks: {sum(bool(o.traceback) for o in accepted)}")
+    print(f"library warnings on stderr: {sum(o.library_warnings for o in accepted)}")
+    print(f"lines naming what was ignored: {sum(o.ignored for o in accepted)}")
     blockers = Counter(_feature(o.refused) for o in accepted if o.refused)
     for why, n in blockers.most_common():
         print(f"  {n:3d}  {why}")

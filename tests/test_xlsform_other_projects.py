@@ -24,7 +24,7 @@ from helpers.xlsforms import write_form
 from typer.testing import Result
 
 from fieldkit.checklists.expr import parse
-from fieldkit.checklists.xlsform_read import read_xlsform
+from fieldkit.checklists.xlsform_read import XLSFormError, read_xlsform
 
 Cli = Callable[..., Result]
 HEADER = ["type", "name", "label", "relevant", "required", "constraint", "calculation"]
@@ -259,3 +259,36 @@ def test_calculations_nested_too_deep_for_the_reports_are_refused_in_one_line(
     assert len(line.splitlines()) == 1
     assert "column calculation: reads calculations nested too deep" in line, line
     assert not (tmp_path / "t.db").exists()
+
+
+def test_allow_choice_duplicates_keeps_one_choice_but_never_drops_one_a_filter_reaches(
+    tmp_path: Path,
+) -> None:
+    header = ["type", "name", "label", "choice_filter"]
+    survey = [
+        ["select_one d", "district", "District", ""],
+        ["select_one v", "village", "Village", "d=${district}"],
+    ]
+    same = [["v", "outro", "Other", "a"], ["v", "outro", "Other (again)", "a"]]
+    apart = [["v", "outro", "Other", "a"], ["v", "outro", "Other", "b"]]
+    for rows, refused in ((same, False), (apart, True)):
+        choices = [
+            ["list_name", "name", "label", "d"],
+            ["d", "a", "A", ""],
+            ["d", "b", "B", ""],
+            ["v", "x", "X", "a"],
+            *rows,
+        ]
+        settings = {"form_id": "dup", "allow_choice_duplicates": "yes"}
+        form = write_form(tmp_path / "dup.xlsx", survey, choices, settings, header)
+        if not refused:
+            village = read_xlsform(form).checklist.item_map["village"]
+            assert [(c.code, c.label) for c in village.choices] == [("x", "X"), ("outro", "Other")]
+            continue
+        try:
+            read_xlsform(form)
+        except XLSFormError as e:
+            assert "choices sheet, row 6, column name: choice 'outro' twice" in str(e)
+            assert "under other filter values" in str(e)
+        else:
+            raise AssertionError("a choice only the second district reaches was dropped")

@@ -144,15 +144,18 @@ class ItemReader:
                 )
             item["kind"] = "multi" if t.multi else "choice"
             out: list[dict[str, Any]] = []
-            seen: set[str] = set()
+            seen: dict[str, dict[str, Any]] = {}
             for c in choices:
                 if c["code"] in seen:
-                    if duplicates:
-                        continue  # allow_choice_duplicates: the first one stands
+                    first = seen[c["code"]]
+                    if duplicates and c.get("filters") == first.get("filters"):
+                        continue  # allow_choice_duplicates: one answer; the first one stands
+                    under = " under other filter values" if duplicates else ""
                     raise XLSFormError(
-                        f"{c['row'].at('name')}: choice {c['code']!r} twice in list {t.list_name!r}"
+                        f"{c['row'].at('name')}: choice {c['code']!r} twice in list"
+                        f" {t.list_name!r}{under} (fieldkit holds one choice per name)"
                     )
-                seen.add(c["code"])
+                seen[c["code"]] = c
                 entry = {k: v for k, v in c.items() if k != "row"}
                 if entry.get("exclusive") and not t.multi:
                     raise XLSFormError(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fieldkit.checklists import expr
+from fieldkit.checklists.expr_sql import NUMBER, NUMERIC_OPS
 from fieldkit.checklists.model import Checklist
 
 Answer = Callable[[Any], str]  # the SQL of a stored answer (or, for ("all", item), a FROM)
@@ -30,7 +31,11 @@ def computed_sql(checklist: Checklist, item_id: Any, answer: Answer) -> str:
         return answer(item_id)
 
     def inner(ref: Any) -> str:
-        return computed_sql(checklist, ref, answer)
+        sql = computed_sql(checklist, ref, answer)
+        read = None if isinstance(ref, tuple) else checklist.item(ref).computed
+        if read is not None and not read.boolean and read.tree.op in NUMERIC_OPS:
+            return NUMBER + sql  # arithmetic: a number or null, read as it is
+        return sql
 
     if item.computed.boolean:
         return f"(CASE WHEN {expr.condition_sql(item.computed, inner)} THEN 'yes' ELSE 'no' END)"

@@ -17,7 +17,16 @@ def _lit_sql(v: Any) -> str:
     return repr(v)
 
 
+# The SQL of a calculation another reads, when it is arithmetic (a number or null, never
+# the text 'na' or 'unknown'): read as it is, not wrapped again. Each wrapping nests the
+# calculation a few calls deeper, and SQLite's parser stops near a hundred levels: a
+# chain of five calculations over one another was as deep as the reports could go.
+NUMBER = "/*number*/"
+
+
 def _nullable(sql: str) -> str:
+    if sql.startswith(NUMBER):
+        return sql
     return f"nullif(nullif({sql}, 'na'), 'unknown')"
 
 
@@ -37,6 +46,8 @@ def _once(sql: str, uses: Callable[[str], str]) -> str:
 
 
 def _numeric(sql: str) -> str:
+    if sql.startswith(NUMBER):
+        return sql
     return _once(sql, lambda x: f"(CASE WHEN typeof({x}) IN ('integer', 'real') THEN {x} END)")
 
 

@@ -53,6 +53,8 @@ def _numeric(sql: str) -> str:
 
 def _number_like(sql: str) -> str:
     """A value compared with a number literal: a number, or text that is one."""
+    if sql.startswith(NUMBER):
+        return sql
     return _once(
         sql,
         lambda x: (

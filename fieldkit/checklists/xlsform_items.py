@@ -148,15 +148,19 @@ class ItemReader:
             for c in choices:
                 if c["code"] in seen:
                     first = seen[c["code"]]
-                    if duplicates and c.get("filters") == first.get("filters"):
-                        continue  # allow_choice_duplicates: one answer; the first one stands
-                    under = " under other filter values" if duplicates else ""
-                    raise XLSFormError(
-                        f"{c['row'].at('name')}: choice {c['code']!r} twice in list"
-                        f" {t.list_name!r}{under} (fieldkit holds one choice per name)"
-                    )
-                seen[c["code"]] = c
+                    if not (duplicates or t.external):  # pyxform refuses these itself
+                        raise XLSFormError(
+                            f"{c['row'].at('name')}: choice {c['code']!r} twice in list"
+                            f" {t.list_name!r}"
+                        )
+                    # one answer (ODK stores the name), offered under each row's filter
+                    # values; the first row's label stands
+                    others = [first.get("filters", {}), *first.get("also", [])]
+                    if c.get("filters", {}) not in others:
+                        first["also"] = [*first.get("also", []), c.get("filters", {})]
+                    continue
                 entry = {k: v for k, v in c.items() if k != "row"}
+                seen[c["code"]] = entry
                 if entry.get("exclusive") and not t.multi:
                     raise XLSFormError(
                         f"{c['row'].at('fieldkit_exclusive')}: only a select_multiple choice"

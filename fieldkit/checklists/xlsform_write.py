@@ -128,6 +128,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
         lists_written.add(name)
         filters = {c.code: dict(c.filters) for c in item.choices} if item is not None else {}
         labels = {c.code: dict(c.labels) for c in item.choices} if item is not None else {}
+        also = {c.code: c.also for c in item.choices} if item is not None else {}
         for code, label, exclusive in entries:
             row = {"list_name": name, "name": code, label_col: label, **filters.get(code, {})}
             for lang, text in labels.get(code, {}).items():
@@ -135,6 +136,8 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             if exclusive:
                 row["fieldkit_exclusive"] = "yes"
             choices.append(row)
+            for more in also.get(code, ()):  # the same name under other filter values
+                choices.append({**row, **{k: "" for k in filters.get(code, {})}, **dict(more)})
 
     for section in checklist.sections:
         kind = "repeat" if section.repeat is not None else "group"
@@ -238,6 +241,8 @@ def _settings(checklist: Checklist, ids: set[str], main: str) -> dict[str, Any]:
         extra["summaries"] = json.dumps(declared, ensure_ascii=False)
     if checklist.returns is not None:
         extra["returns"] = json.dumps(checklist.source.get("returns"), ensure_ascii=False)
+    if any(c.also for i in checklist.items for c in i.choices):
+        settings["allow_choice_duplicates"] = "yes"  # rows sharing a name (Choice.also)
     settings.update(settings_extra)
     for key, value in extra.items():
         if value not in (None, ""):

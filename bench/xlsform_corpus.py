@@ -52,7 +52,7 @@ class Outcome:
     refused: str = ""
     traceback: str = ""
     ignored: int = 0
-    library_warnings: int = 0  # stderr lines from a library (a site-packages path, Warning)
+    library_warnings: int = 0  # lines from a library (a site-packages path, UserWarning: ...)
     missing: list[str] = field(default_factory=list)
     roundtrip: str = ""  # "" = not tried, "ok", or what failed
     answers: str = ""
@@ -167,7 +167,8 @@ def check(form: Path) -> Outcome:
         text = (r.stderr or "") + r.output
         out.ignored = sum("ignored" in line for line in text.splitlines())
         out.library_warnings = sum(
-            "site-packages" in line or "Warning" in line for line in text.splitlines()
+            "site-packages" in line or bool(re.search(r"\w+Warning: ", line))
+            for line in text.splitlines()
         )
         if r.exit_code != 0:
             if not out.traceback:

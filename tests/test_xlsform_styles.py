@@ -147,7 +147,7 @@ def test_surveycto_label_colon_language_columns_are_languages(tmp_path: Path, cl
         (["text", "ref", "Reference", "${m} > 2", ""], "row 2, column required",
          "a required condition is not supported"),
         (["select_one_from_file places.csv", "where", "Location", "yes", ""],
-         "row 2, column type", "a choice list from a file (select ... from file)"),
+         "row 2, column type", "the choices are in 'places.csv', which is neither beside"),
         (["integer", "n", "How many", "yes", ". <= pulldata('a', 'b', 'c', 1)"],
          "row 2, column constraint", "function pulldata() is not supported"),
     ],

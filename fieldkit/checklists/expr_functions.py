@@ -204,7 +204,7 @@ def _text_call(
     if name == "string":
         return _text(arg(0))
     if name == "normalize_space":
-        return " ".join(_text(arg(0)).split())
+        return " ".join(p for p in re.split(r"[ \t\r\n]+", _text(arg(0))) if p)
     if name == "boolean_from_string":
         return _text(arg(0)) in ("true", "1")
     raise ExprError(f"cannot evaluate {name}()")  # pragma: no cover

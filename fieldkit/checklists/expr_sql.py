@@ -17,7 +17,16 @@ def _lit_sql(v: Any) -> str:
     return repr(v)
 
 
+# The SQL of a calculation another reads, when it is arithmetic (a number or null, never
+# the text 'na' or 'unknown'): read as it is, not wrapped again. Each wrapping nests the
+# calculation a few calls deeper, and SQLite's parser stops near a hundred levels: a
+# chain of five calculations over one another was as deep as the reports could go.
+NUMBER = "/*number*/"
+
+
 def _nullable(sql: str) -> str:
+    if sql.startswith(NUMBER):
+        return sql
     return f"nullif(nullif({sql}, 'na'), 'unknown')"
 
 
@@ -37,11 +46,15 @@ def _once(sql: str, uses: Callable[[str], str]) -> str:
 
 
 def _numeric(sql: str) -> str:
+    if sql.startswith(NUMBER):
+        return sql
     return _once(sql, lambda x: f"(CASE WHEN typeof({x}) IN ('integer', 'real') THEN {x} END)")
 
 
 def _number_like(sql: str) -> str:
     """A value compared with a number literal: a number, or text that is one."""
+    if sql.startswith(NUMBER):
+        return sql
     return _once(
         sql,
         lambda x: (
@@ -150,6 +163,16 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
         return f"coalesce({to_sql(args[0], cell)}, {to_sql(args[1], cell)})"
     if op == "call:string_length":
         return f"length(coalesce({_text_sql(args[0], cell)}, ''))"
+    if op == "call:normalize_space":  # XPath's: runs of space, tab, CR, LF are one space
+        # the text is bound once (json_each of a one-item array) and the replaces run on
+        # that value: a deep argument is not nested seven calls deeper (SQLite's parser)
+        v = "value"
+        for ws in ("char(9)", "char(10)", "char(13)"):
+            v = f"replace({v}, {ws}, ' ')"
+        a, b = "char(1)", "char(2)"  # never in a text (fieldkit.safetext refuses them)
+        v = f"trim(replace(replace(replace({v}, ' ', {a}||{b}), {b}||{a}, ''), {a}||{b}, ' '))"
+        arg = f"coalesce({_text_sql(args[0], cell)}, '')"
+        return f"(SELECT {v} FROM json_each(json_array({arg})))"
     if op == "call:string":
         return f"coalesce({_text_sql(args[0], cell)}, '')"
     if op == "call:contains":

@@ -95,10 +95,12 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
         exclusive = False
         filters: tuple[tuple[str, str], ...] = ()
         labels: tuple[tuple[str, str], ...] = ()
+        also: tuple[tuple[tuple[str, str], ...], ...] = ()
         if isinstance(c, Mapping):
             if "label" not in c:
                 raise ChecklistError(f"{where}: a choice needs a label")
-            stray = [k for k in c if k not in ("code", "label", "exclusive", "filters", "labels")]
+            known = ("code", "label", "exclusive", "filters", "labels", "also")
+            stray = [k for k in c if k not in known]
             if stray:
                 raise ChecklistError(f"{where}: a choice has unknown key {stray[0]!r}")
             label = str(c["label"])
@@ -106,6 +108,10 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
             exclusive = bool(c.get("exclusive", False))
             filters = _pairs(c.get("filters"), f"{where}: choice {code!r} filters")
             labels = _pairs(c.get("labels"), f"{where}: choice {code!r} labels")
+            also_raw = c.get("also") or []
+            if not isinstance(also_raw, list):
+                raise ChecklistError(f"{where}: choice {code!r} also must be a list")
+            also = tuple(_pairs(a, f"{where}: choice {code!r} also") for a in also_raw)
         else:
             label = str(c)
             code = snake(label)
@@ -114,8 +120,9 @@ def _choices(raw: Any, where: str) -> tuple[Choice, ...]:
         if code in codes:
             raise ChecklistError(f"{where}: duplicate choice code {code!r}")
         codes.add(code)
-        out.append(Choice(code, label, exclusive, filters, labels))
+        out.append(Choice(code, label, exclusive, filters, labels, also))
         filters = labels = ()
+        also = ()
     return tuple(out)
 
 
@@ -124,7 +131,8 @@ def _pairs(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
         return ()
     if not isinstance(raw, Mapping):
         raise ChecklistError(f"{where}: must be a mapping")
-    return tuple((str(k), str(v)) for k, v in raw.items())
+    # in key order: a definition is stored with its keys sorted, and reads back the same
+    return tuple(sorted((str(k), str(v)) for k, v in raw.items()))
 
 
 def _rule(raw: Any, where: str) -> Rule:

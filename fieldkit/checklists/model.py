@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -73,16 +73,21 @@ class Choice:
     exclusive: bool = False  # multi only: cannot be chosen with another ("None")
     filters: tuple[tuple[str, str], ...] = ()  # columns a choice_filter reads (state=north)
     labels: tuple[tuple[str, str], ...] = ()  # (language, label) translations
+    # the filter values of more rows with this name (XLSForm's allow_choice_duplicates,
+    # a cascading list's "Other" under each district): one answer, offered under any
+    also: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     def filter_value(self, column: str) -> str | None:
         return dict(self.filters).get(column)
 
+    def variants(self) -> tuple[Choice, ...]:
+        """The choice as each of its rows gives it (the filter values differ)."""
+        return (self, *(replace(self, filters=f, also=()) for f in self.also))
+
     def in_language(self, language: str | None) -> Choice:
         """The choice labelled in a language it has (itself otherwise)."""
         label = dict(self.labels).get(language or "")
-        return (
-            Choice(self.code, label, self.exclusive, self.filters, self.labels) if label else self
-        )
+        return replace(self, label=label) if label else self
 
 
 @dataclass(frozen=True)
@@ -419,7 +424,10 @@ class Checklist:
         return tuple(
             c
             for c in item.choices
-            if _expr.holds(item.choice_filter, self._reader(answers, rkey, choice=c))
+            if any(
+                _expr.holds(item.choice_filter, self._reader(answers, rkey, choice=v))
+                for v in c.variants()
+            )
         )
 
     @cached_property

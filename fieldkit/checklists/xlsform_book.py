@@ -33,6 +33,9 @@ BIND = {
     "jr:noAppErrorString": "no_app_error_string",
 }
 CONTROL = {"appearance": "appearance", "jr:count": "repeat_count"}
+# the columns holding an expression (their quotes are XPath's)
+EXPRESSIONS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
+EXPRESSIONS += ("default", "required", "instance_name", "trigger", "parameters")
 TEXT_COLUMNS = ("label", "hint", "guidance_hint", "constraint_message", "required_message")
 TRUE = ("yes", "true", "true()", "1")
 FALSE = ("no", "false", "false()", "0", "")
@@ -117,6 +120,7 @@ def read_book(path: Path) -> dict[str, list[Row]]:
     except (PyXFormError, OSError, ValueError) as e:
         raise XLSFormError(f"{path.name}: cannot read the workbook ({one_line(e)})") from None
     out: dict[str, list[Row]] = {}
+    collapse = _collapses_spaces(book.get("settings") or [])
     for sheet in SHEETS:
         rows = book.get(sheet)
         if rows is None:
@@ -124,8 +128,11 @@ def read_book(path: Path) -> dict[str, list[Row]]:
         headers = [h for row in rows for h in row]
         keys = {h: column_key(h, sheet) for h in dict.fromkeys(headers)}
         shown = {k: h for h, k in keys.items()}
+        spaces = collapse and sheet == "survey"
         out[sheet] = [
-            Row(sheet, n + 2, {keys[k]: str(v) for k, v in row.items()}, shown)
+            Row(
+                sheet, n + 2, {keys[k]: _cleaned(keys[k], v, spaces) for k, v in row.items()}, shown
+            )
             for n, row in enumerate(rows)
         ]
     if "survey" not in out:
@@ -133,6 +140,27 @@ def read_book(path: Path) -> dict[str, list[Row]]:
     for r in (r for rows in out.values() for r in rows):  # no control characters (texts.py)
         refuse_controls({r.at(c): v for c, v in r.cells.items()}, path.name)
     return out
+
+
+def _collapses_spaces(settings: list[dict[str, Any]]) -> bool:
+    """pyxform's `clean_text_values` setting (yes unless the form says no)."""
+    from pyxform import aliases
+
+    for key, value in (settings[0] if settings else {}).items():
+        if column_key(key, "settings") == "clean_text_values":
+            return bool(aliases.yes_no.get(str(value).strip().lower(), True))
+    return True
+
+
+def _cleaned(column: str, value: Any, spaces: bool) -> str:
+    """An expression as pyxform reads it: curly quotes are plain quotes (`${a} = ’no’` is
+    `${a} = 'no'`), and on the survey sheet runs of spaces are one (`clean_text_values`).
+    Texts (labels, hints) are kept exactly as written: there the quotes are the wording."""
+    from pyxform.parsing.sheet_headers import clean_text_values
+
+    if column.split("::", 1)[0] not in EXPRESSIONS:
+        return str(value)
+    return str(clean_text_values(str(value), strip_whitespace=spaces))
 
 
 def validate_with_pyxform(path: Path) -> None:

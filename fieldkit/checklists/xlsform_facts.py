@@ -31,7 +31,8 @@ def xlsform_rules(i_raw: Mapping[str, Any], kind: str, where: str) -> tuple[Any,
 
 
 def translations(raw: Any, where: str) -> tuple[tuple[str, str, str], ...]:
-    """{language: {prompt, help}} as (language, prompt, help) in the given order."""
+    """{language: {prompt, help}} as (language, prompt, help), by language (a definition
+    is stored with its keys sorted, and reads back the same)."""
     if raw is None:
         return ()
     if not isinstance(raw, Mapping):
@@ -43,7 +44,7 @@ def translations(raw: Any, where: str) -> tuple[tuple[str, str, str], ...]:
                 f"{where}: translation {lang!r} takes prompt, help and constraint_message"
             )
         out.append((str(lang), str(texts.get("prompt") or ""), str(texts.get("help") or "")))
-    return tuple(out)
+    return tuple(sorted(out))
 
 
 def messages(raw: Any) -> tuple[tuple[str, str], ...]:
@@ -51,9 +52,11 @@ def messages(raw: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(raw, Mapping):
         return ()
     return tuple(
-        (str(lang), str(texts["constraint_message"]))
-        for lang, texts in raw.items()
-        if isinstance(texts, Mapping) and texts.get("constraint_message")
+        sorted(
+            (str(lang), str(texts["constraint_message"]))
+            for lang, texts in raw.items()
+            if isinstance(texts, Mapping) and texts.get("constraint_message")
+        )
     )
 
 

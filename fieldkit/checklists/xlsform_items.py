@@ -15,6 +15,9 @@ from fieldkit.checklists.xlsform_types import TypeOf, type_constraint
 NA_CODES = ("na", "n_a", "not_applicable", "notapplicable", "n/a")
 _RANGE = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$")
 _RANGE_FLIPPED = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(>=|<=|>|<)\s*\.$")
+# ODK checks `required` and `constraint` only on what is asked (JavaRosa validates the
+# questions a form shows): on a calculate, a note or a group they hold nothing back
+UNASKED = "never asked, so never checked: ODK does the same"
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
 
 
@@ -141,16 +144,23 @@ class ItemReader:
                 )
             item["kind"] = "multi" if t.multi else "choice"
             out: list[dict[str, Any]] = []
-            seen: set[str] = set()
+            seen: dict[str, dict[str, Any]] = {}
             for c in choices:
                 if c["code"] in seen:
-                    if duplicates:
-                        continue  # allow_choice_duplicates: the first one stands
-                    raise XLSFormError(
-                        f"{c['row'].at('name')}: choice {c['code']!r} twice in list {t.list_name!r}"
-                    )
-                seen.add(c["code"])
+                    first = seen[c["code"]]
+                    if not (duplicates or t.external):  # pyxform refuses these itself
+                        raise XLSFormError(
+                            f"{c['row'].at('name')}: choice {c['code']!r} twice in list"
+                            f" {t.list_name!r}"
+                        )
+                    # one answer (ODK stores the name), offered under each row's filter
+                    # values; the first row's label stands
+                    others = [first.get("filters", {}), *first.get("also", [])]
+                    if c.get("filters", {}) not in others:
+                        first["also"] = [*first.get("also", []), c.get("filters", {})]
+                    continue
                 entry = {k: v for k, v in c.items() if k != "row"}
+                seen[c["code"]] = entry
                 if entry.get("exclusive") and not t.multi:
                     raise XLSFormError(
                         f"{c['row'].at('fieldkit_exclusive')}: only a select_multiple choice"
@@ -188,6 +198,14 @@ class ItemReader:
                 default = row.get("default")
                 calc = "'" + default.replace("'", "") + "'" if default else "''"
                 item["formula"] = calc
+        if calc and kind not in ("derived", "note"):
+            # ODK recomputes a question's calculation whenever what it reads changes, so
+            # the answer is the calculation's: a computed item, shown with its prompt
+            self.r.notices.append(
+                f"{row.at('calculation')}: the {t.pyxform_type} is computed from it"
+                " (ODK recomputes it over any typed answer)"
+            )
+            kind = "derived"
         if kind == "acknowledge":  # ODK's acknowledge: 'OK' or no answer
             kind = "choice"
             item["choices"] = [{"code": "OK", "label": "OK"}]
@@ -214,9 +232,13 @@ class ItemReader:
             raise XLSFormError(f"{row.at('calculation')}: {e}") from None
 
     def _range(self, row: Row, item: dict[str, Any]) -> None:
-        params = dict(
-            p.split("=", 1) for p in row.get("parameters").replace(",", " ").split() if "=" in p
-        )
+        from pyxform.errors import PyXFormError
+        from pyxform.parsing.parameters import parse as parameters  # pyxform's own reading
+
+        try:  # `start=0 end=10`, `start=0;end=10`, `start=0, end=10`
+            params = parameters(row.get("parameters"), row.number)
+        except PyXFormError:
+            raise XLSFormError(f"{row.at('parameters')}: not key=value pairs") from None
         try:
             lo, hi = float(params.get("start", 1)), float(params.get("end", 10))
             step = float(params.get("step", 1))
@@ -253,7 +275,7 @@ class ItemReader:
                 )
             item["required"] = flag(row, "required")
         elif row.get("required") and flag(row, "required"):
-            raise XLSFormError(f"{row.at('required')}: a {t.pyxform_type} cannot be required")
+            r.notices.append(f"{row.at('required')}: ignored ({UNASKED})")
         if constraint and kind in NUMBER_KINDS:
             bounds = self._bounds(constraint, kind != "decimal")
             if bounds is not None:
@@ -273,10 +295,14 @@ class ItemReader:
                     message = ""
                 constraint = ""
         if constraint or own:
-            if kind in ("derived", "note"):
+            if kind in ("derived", "note") and not own:
+                r.notices.append(f"{row.at('constraint')}: ignored ({UNASKED})")
+                constraint = ""
+            elif kind in ("derived", "note"):
                 raise XLSFormError(
                     f"{row.at('constraint')}: a {t.pyxform_type} has no answer to check"
                 )
+        if constraint or own:
             parts = [p for p in (own, constraint) if p]
             column = "constraint" if constraint else "type"
             converted = [r.expression(p, row, column) for p in parts]

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fieldkit.checklists.computed_sql import too_deep
 from fieldkit.checklists.expr import ExprError, parse_filter
 from fieldkit.checklists.expr import parse as parse_expr
 from fieldkit.checklists.loader import ID_RE, ChecklistError, parse_checklist
 from fieldkit.checklists.model import Checklist, snake
 from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.checklists.xlsform_book import (
+    FALSE,
     Row,
     XLSFormError,
     flag,
@@ -35,7 +37,8 @@ from fieldkit.checklists.xlsform_book import (
     text,
     validate_with_pyxform,
 )
-from fieldkit.checklists.xlsform_items import ItemReader
+from fieldkit.checklists.xlsform_files import file_choices
+from fieldkit.checklists.xlsform_items import UNASKED, ItemReader
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID, settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
 from fieldkit.workbooks import check_workbook
@@ -73,6 +76,7 @@ FK_ITEM = (
     "basis",
     "source",
     "renamed_from",
+    "path",
     "scope",
     "repeat_key",
     "instances",
@@ -257,12 +261,7 @@ class _Reader:
         except ExprError as e:
             why = str(e)
             if "cannot read" in why:  # the feature: what XPath is not
-                curly = any(q in source for q in "‘’“”")
-                why += (
-                    " (curly quotes are not XPath quotes)"
-                    if curly
-                    else " (not an XPath expression)"
-                )
+                why += " (not an XPath expression)"
             raise XLSFormError(f"{row.at(column)}: {why}") from None
         return converted
 
@@ -292,7 +291,9 @@ class _Reader:
                     name = row.cells["name"] = f"note_row{row.number}"  # pyxform allows it
                 if not name:
                     raise XLSFormError(f"{row.at('name')}: a question needs a name")
-                found.append((row, name, tuple(path)))
+                written = row.get("fieldkit::path")  # as an export wrote it
+                where = tuple(p for p in written.split("/") if p) if written else tuple(path)
+                found.append((row, name, where))
         counts: dict[str, int] = {}
         for _, name, _ in found:
             counts[name.lower()] = counts.get(name.lower(), 0) + 1
@@ -398,9 +399,10 @@ class _Reader:
                         " (fieldkit keeps the .osm file an answer attaches)"
                     )
                 relevant = [g.relevant for g in stack if g.relevant]
-                for item in items.item(
-                    row, t, external if t.external else lists, relevant, duplicates
-                ):
+                found = external if t.external else lists
+                if t.from_file:
+                    found = {t.list_name: file_choices(self.path, t.list_name, row, self.language)}
+                for item in items.item(row, t, found, relevant, duplicates):
                     section_for()["items"].append(item)
         if stack:
             raise XLSFormError(f"{self.path.name}: group {stack[-1].name!r} is never closed")
@@ -441,9 +443,13 @@ class _Reader:
         sid = name if ID_RE.match(name) else snake(name)
         if not sid or not sid[0].isalpha():
             sid = "s_" + sid
-        for column in ("required", "constraint", "calculation"):
-            if row.get(column):
-                raise XLSFormError(f"{row.at(column)}: not supported on a {kind}")
+        if sid != name and sid in {i.rsplit("/", 1)[-1].lower() for i in self.row_ids.values()}:
+            sid += "_group"  # `Litter` beside a question `litter`: an export names both
+        for column in ("required", "constraint"):
+            if row.get(column).lower() not in FALSE:  # `required` = no says nothing
+                self.notices.append(f"{row.at(column)}: ignored on a {kind} ({UNASKED})")
+        if row.get("calculation"):
+            raise XLSFormError(f"{row.at('calculation')}: not supported on a {kind}")
         repeats = kind in ("repeat", "loop")
         if repeats and any(g.repeat is not None for g in stack):
             raise XLSFormError(f"{row.at('type')}: a repeat inside a repeat is not supported")
@@ -552,4 +558,12 @@ def read_xlsform(path: Path, *, language: str | None = None) -> Imported:
         checklist = parse_checklist(definition, path.name)
     except ChecklistError as e:
         raise XLSFormError(reader.where(str(e))) from None
+    deep = too_deep(checklist)
+    if deep is not None:
+        raise XLSFormError(
+            reader.where(
+                f"{path.name}: item {deep}: formula reads calculations nested too deep for the"
+                " reports to compute in one SQL expression (SQLite's parser)"
+            )
+        )
     return Imported(checklist, definition, reader.language, reader.notices)

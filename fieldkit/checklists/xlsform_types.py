@@ -45,6 +45,7 @@ class TypeOf:
     multi: bool = False  # select: select_multiple
     other: bool = False  # select: or_other / or specify other
     external: bool = False  # select_one_external: the list is on external_choices
+    from_file: bool = False  # select_one_from_file: list_name is the media file's name
     pyxform_type: str = ""  # the type pyxform reads (after its aliases)
     preload: str = ""  # metadata filled from the record's own stamps (fieldkit.checklists.stamps)
     reason: str = ""  # refused: the feature, in words
@@ -68,14 +69,14 @@ def type_of(cell: str) -> TypeOf:
     if m:
         command = aliases.select[m.group("select_command")]
         if command == constants.SELECT_ONE or command == constants.SELECT_ALL_THAT_APPLY:
-            if m.group("select_command") in aliases.select_from_file:
-                return TypeOf("refused", reason="a choice list from a file (select ... from file)")
             return TypeOf(
                 "select",
                 list_name=m.group("list_name"),
                 multi=command == constants.SELECT_ALL_THAT_APPLY,
                 other=bool(m.group("specify_other")),
                 pyxform_type=command,
+                # the choices are in a media file (xlsform_files)
+                from_file=m.group("select_command") in aliases.select_from_file,
             )
         if command == constants.RANK:
             return TypeOf("refused", reason="rank questions (put choices in order)")

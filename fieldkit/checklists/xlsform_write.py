@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ SURVEY_HEADER = [
     "fieldkit::basis",
     "fieldkit::source",
     "fieldkit::renamed_from",
+    "fieldkit::path",
     "fieldkit::scope",
     "fieldkit::repeat_key",
     "fieldkit::instances",
@@ -113,6 +115,12 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
     lists_written: set[str] = set()
+    names = [i.id.rsplit("/", 1)[-1].lower() for i in checklist.items]
+    twice = {
+        i.id.rsplit("/", 1)[-1]
+        for i in checklist.items
+        if names.count(i.id.rsplit("/", 1)[-1].lower()) > 1
+    }
 
     def add_list(name: str, entries: list[tuple[str, str, bool]], item: Item | None = None) -> None:
         if name in lists_written:
@@ -120,6 +128,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
         lists_written.add(name)
         filters = {c.code: dict(c.filters) for c in item.choices} if item is not None else {}
         labels = {c.code: dict(c.labels) for c in item.choices} if item is not None else {}
+        also = {c.code: c.also for c in item.choices} if item is not None else {}
         for code, label, exclusive in entries:
             row = {"list_name": name, "name": code, label_col: label, **filters.get(code, {})}
             for lang, text in labels.get(code, {}).items():
@@ -127,12 +136,16 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             if exclusive:
                 row["fieldkit_exclusive"] = "yes"
             choices.append(row)
+            for more in also.get(code, ()):  # the same name under other filter values
+                choices.append({**row, **{k: "" for k in filters.get(code, {})}, **dict(more)})
 
     for section in checklist.sections:
         kind = "repeat" if section.repeat is not None else "group"
         survey.append(_group_row(section, kind, label_col, ids))
         for item in section.items:
             row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], label_col: item.prompt}
+            if row["name"] in twice:  # a name used twice: its group path, as first read
+                row["fieldkit::path"] = item.id.rsplit("/", 1)[0] if "/" in item.id else "/"
             for lang, prompt, help_text in item.translations:
                 row[f"label::{lang}"] = prompt
                 if help_text:
@@ -228,6 +241,8 @@ def _settings(checklist: Checklist, ids: set[str], main: str) -> dict[str, Any]:
         extra["summaries"] = json.dumps(declared, ensure_ascii=False)
     if checklist.returns is not None:
         extra["returns"] = json.dumps(checklist.source.get("returns"), ensure_ascii=False)
+    if any(c.also for i in checklist.items for c in i.choices):
+        settings["allow_choice_duplicates"] = "yes"  # rows sharing a name (Choice.also)
     settings.update(settings_extra)
     for key, value in extra.items():
         if value not in (None, ""):
@@ -250,13 +265,28 @@ def _cell(ws: Any, value: Any) -> Any:
     return value
 
 
+def _merged(orders: Iterable[list[str]]) -> list[str]:
+    """Columns in an order every row agrees with (each row's languages and filter
+    columns come in the order the form had them), so the export reads back the same."""
+    out: list[str] = []
+    for order in orders:
+        at = -1
+        for key in order:
+            if key in out:
+                at = out.index(key)
+            else:
+                at += 1
+                out.insert(at, key)
+    return out
+
+
 def _workbook(checklist: Checklist) -> Any:
     from openpyxl import Workbook
 
     survey, choices, settings = rows(checklist)
-    filter_columns = [k for r in choices for k in r if k not in CHOICES_HEADER]
-    language_columns = [k for r in survey for k in r if k not in SURVEY_HEADER]
-    survey_header = [*SURVEY_HEADER[:3], *dict.fromkeys(language_columns), *SURVEY_HEADER[3:]]
+    filter_columns = _merged([k for k in r if k not in CHOICES_HEADER] for r in choices)
+    language_columns = _merged([k for k in r if k not in SURVEY_HEADER] for r in survey)
+    survey_header = [*SURVEY_HEADER[:3], *language_columns, *SURVEY_HEADER[3:]]
     wb = Workbook(write_only=True)
     for title, header, data in (
         ("survey", survey_header, survey),

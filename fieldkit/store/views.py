@@ -23,6 +23,7 @@ from typing import Any
 
 from fieldkit import sql
 from fieldkit.checklists import Checklist, ChecklistError, Item, expr, parse_stored
+from fieldkit.checklists.computed_sql import computed_sql
 from fieldkit.errors import BadDatabase
 from fieldkit.store import aggregates
 from fieldkit.store.connection import transaction
@@ -103,22 +104,19 @@ def _cell(item_id: str, rkey: str = "") -> str:
 
 def value_sql(checklist: Checklist, item_id: str, rkey: str = "") -> str:
     """SQL for an item's value in a record `r`: its stored answer, or for a computed item
-    its formula compiled to SQL (a rule gives 'yes'/'no', as the capture app shows it).
+    its formula compiled to SQL (fieldkit.checklists.computed_sql).
     `("all", item)`: the FROM clause of the item's answers in every repeat instance, one
     row `a.value` each (XLSForm's sum() and count() over a repeat)."""
-    if isinstance(item_id, tuple):
-        return (
-            "FROM cells a WHERE a.record_id = r.record_id"
-            f" AND a.kind = 'answer' AND a.field = {_lit(item_id[1])}"
-        )
-    item = checklist.item(item_id)
-    if item.computed is None:
-        return _cell(item_id, rkey)
-    body = item.computed.to_sql(lambda ref: value_sql(checklist, ref, rkey))
-    if item.computed.boolean:
-        cond = expr.condition_sql(item.computed, lambda ref: value_sql(checklist, ref, rkey))
-        return f"(CASE WHEN {cond} THEN 'yes' ELSE 'no' END)"
-    return body
+
+    def answer(ref: Any) -> str:
+        if isinstance(ref, tuple):
+            return (
+                "FROM cells a WHERE a.record_id = r.record_id"
+                f" AND a.kind = 'answer' AND a.field = {_lit(ref[1])}"
+            )
+        return _cell(ref, rkey)
+
+    return computed_sql(checklist, item_id, answer)
 
 
 def scope_sql(checklist: Checklist) -> str | None:

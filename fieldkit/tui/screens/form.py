@@ -111,7 +111,13 @@ class FormScreen(FormMoves, Screen[None]):
             nav = SectionNav(self.model, id="section-nav")
             nav.display = self.app.size.width >= NAV_MIN_WIDTH  # before mounting: no layout
             yield nav
-            with VerticalScroll(id="items", can_focus=False):
+            items = VerticalScroll(id="items", can_focus=False)
+            if len(rows) > self.app.size.height:
+                # More rows than lines: it scrolls, whatever their heights. Its scrollbar
+                # is there from the first layout, so the rows are laid out at the width
+                # they keep (else Textual lays them all out again, a column narrower).
+                items.styles.overflow_y = "scroll"
+            with items:
                 yield from rows
         yield FormHints(id="form-hints")
         yield SaveStatus(id="save-status")

@@ -137,3 +137,20 @@ async def test_a_long_form_scrolls_from_its_first_layout_a_short_one_has_no_scro
         items = form.query_one("#items", VerticalScroll)
         assert items.show_vertical_scrollbar is scrolls
         assert (items.virtual_size.height > items.container_size.height) is scrolls
+
+
+async def test_the_dashboard_first_shown_is_styled_as_restyling_it_would_style_it(
+    db_path: Path,
+) -> None:
+    """The dashboard, and its key bar (each key's compact class set before it is styled),
+    skip the restyle Textual gives a screen first shown: the styles are the same."""
+    Store.create(db_path, inspector="A. Inspector").close()
+    app = make_app(db_path, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        dashboard = app.screen
+        shown = _styles(dashboard)
+        assert any(name.startswith("FooterKey") for name in shown)
+        dashboard.update_node_styles(animate=False)
+        await pilot.pause()
+        assert _styles(dashboard) == shown

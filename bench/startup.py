@@ -10,9 +10,9 @@ first screen (the dashboard with its coverage and drafts). The fieldkit child ca
 user types; the only change is that the app runs headless at 80x24 and, once its first
 screen is up and the process idle, prints the wall clock and leaves at once (tearing down
 is not counted). The minimal app (a Static and a Footer) is measured the same way, runs
-alternating; the ratio of the medians is printed for the following (with, beside it, the
-ratio of the CPU time each whole child used, which other work on a shared machine moves
-less than the wall clock):
+alternating (the order turning each round); the ratio of the medians is printed for the
+following (with, beside it, the ratio of the CPU time each whole child used, which other
+work on a shared machine moves less than the wall clock):
 
   fieldkit                     how inspectors open it (the database from $FIELDKIT_DB)
   fieldkit capture --db PATH   the same through the Typer command line
@@ -207,8 +207,14 @@ def main(
             timed(args, case_env)  # warm the file cache
         times: dict[str, list[float]] = {name: [] for name in cases}
         cpu: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(runs):
-            for name, (args, case_env) in cases.items():
+        names = list(cases)
+        for n in range(runs):
+            # alternating, in an order that turns each round (A B C, B C A, C A B): a
+            # process started straight after another program was measured slower (up to
+            # 50 ms, whichever fieldkit case followed the minimal app), so each case
+            # follows each other one as often
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                args, case_env = cases[name]
                 wall, used = timed(args, case_env)
                 times[name].append(wall)
                 cpu[name].append(used)

@@ -154,3 +154,46 @@ async def test_the_dashboard_first_shown_is_styled_as_restyling_it_would_style_i
         dashboard.update_node_styles(animate=False)
         await pilot.pause()
         assert _styles(dashboard) == shown
+
+
+async def _warmed(pilot: object, ran: list[bool]) -> None:
+    for _ in range(200):  # the warm-up's timer (1 ms here) has fired and it has run
+        if ran:
+            return
+        await pilot.pause()  # type: ignore[attr-defined]
+    raise AssertionError("the warm-up did not run")
+
+
+async def test_the_device_key_is_loaded_while_the_dashboard_is_read(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shortly after the first screen the device key is loaded, ready for the first save;
+    where there is no key yet the warm-up makes none: the first save does, as before."""
+    import fieldkit.tui.app as app_module
+
+    ran: list[bool] = []
+    warm_up = app_module.FieldkitApp._warm_up
+
+    def spied(self: object) -> None:
+        warm_up(self)  # type: ignore[arg-type]
+        ran.append(True)
+
+    monkeypatch.setattr(app_module, "WARM_UP_AFTER", 0.001)
+    monkeypatch.setattr(app_module.FieldkitApp, "_warm_up", spied)
+    Store.create(db_path).close()  # no inspector: nothing written, so no key made yet
+    assert not keys.key_path().exists()
+    app = make_app(db_path, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _warmed(pilot, ran)
+        assert not keys.key_path().exists()
+        form = await new_record(pilot, "call_listening")
+        assert keys.key_path().exists()  # the new record's first save made it
+        record_id = form.record_id
+    keys._loaded.clear()
+    ran.clear()
+    app = make_app(db_path, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _warmed(pilot, ran)
+        assert [s.public for s in keys._loaded.values()] == [keys.signer().public]
+    with Store.open(db_path, readonly=True) as s:
+        assert s.record(record_id)["status"] == "draft"

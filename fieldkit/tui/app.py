@@ -48,7 +48,7 @@ def _freeze_once() -> None:
 
 
 FOCUS_MOVES = {"tab": 1, "shift+tab": -1}
-WARM_UP_AFTER = 0.5  # seconds after the first screen is up (FieldkitApp._warm_up)
+WARM_UP_AFTER = 0.5  # seconds after the first screen is painted (FieldkitApp._warm_up)
 
 
 class FieldkitApp(App[None]):
@@ -153,7 +153,8 @@ class FieldkitApp(App[None]):
             self.notify(line, title="Not shown", severity="warning", timeout=15)
         if not self.ctx.complete or not self.ctx_known:
             self.action_context()
-        self.set_timer(WARM_UP_AFTER, self._warm_up)
+        # counted from the first screen painted, not from now: never before it is shown
+        self.call_after_refresh(lambda: self.set_timer(WARM_UP_AFTER, self._warm_up))
 
     def _warm_up(self) -> None:
         """What opening a record needs first, loaded while the dashboard is read: the form's

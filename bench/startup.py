@@ -10,7 +10,7 @@ first screen (the dashboard with its coverage and drafts). The fieldkit child ca
 user types; the only change is that the app runs headless at 80x24 and, once its first
 screen is up and the process idle, prints the wall clock and leaves at once (tearing down
 is not counted). The minimal app (a Static and a Footer) is measured the same way, runs
-alternating (the order turning each round); the ratio of the medians is printed for the
+alternating (the two fieldkit cases' order reversed each round); the ratio of the medians is printed for the
 following (with, beside it, the ratio of the CPU time each whole child used, which other
 work on a shared machine moves less than the wall clock):
 
@@ -207,13 +207,13 @@ def main(
             timed(args, case_env)  # warm the file cache
         times: dict[str, list[float]] = {name: [] for name in cases}
         cpu: dict[str, list[float]] = {name: [] for name in cases}
-        names = list(cases)
+        first, *rest = list(cases)
         for n in range(runs):
-            # alternating, in an order that turns each round (A B C, B C A, C A B): a
-            # process started straight after another program was measured slower (up to
-            # 50 ms, whichever fieldkit case followed the minimal app), so each case
-            # follows each other one as often
-            for name in names[n % len(names) :] + names[: n % len(names)]:
+            # alternating, the fieldkit cases in turn reversed (A B C, A C B, A B C, ...):
+            # a process started straight after the minimal app was measured slower (up to
+            # 50 ms, whichever fieldkit case followed it), so each case follows each other
+            # one as often
+            for name in [first, *(rest if n % 2 == 0 else rest[::-1])]:
                 args, case_env = cases[name]
                 wall, used = timed(args, case_env)
                 times[name].append(wall)

@@ -10,9 +10,9 @@ first screen (the dashboard with its coverage and drafts). The fieldkit child ca
 user types; the only change is that the app runs headless at 80x24 and, once its first
 screen is up and the process idle, prints the wall clock and leaves at once (tearing down
 is not counted). The minimal app (a Static and a Footer) is measured the same way, runs
-alternating (the two fieldkit cases' order reversed each round); the ratio of the medians is printed for the
-following (with, beside it, the ratio of the CPU time each whole child used, which other
-work on a shared machine moves less than the wall clock):
+alternating (the two fieldkit cases' order reversed each round); the ratio of the medians
+is printed for the following (with, beside it, the ratio of the CPU time each whole child
+used, which other work on a shared machine moves less than the wall clock):
 
   fieldkit                     how inspectors open it (the database from $FIELDKIT_DB)
   fieldkit capture --db PATH   the same through the Typer command line

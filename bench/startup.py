@@ -10,9 +10,9 @@ first screen (the dashboard with its coverage and drafts). The fieldkit child ca
 user types; the only change is that the app runs headless at 80x24 and, once its first
 screen is up and the process idle, prints the wall clock and leaves at once (tearing down
 is not counted). The minimal app (a Static and a Footer) is measured the same way, runs
-alternating; the ratio of the medians is printed for the following (with, beside it, the
-ratio of the CPU time each whole child used, which other work on a shared machine moves
-less than the wall clock):
+alternating (the two fieldkit cases' order reversed each round); the ratio of the medians
+is printed for the following (with, beside it, the ratio of the CPU time each whole child
+used, which other work on a shared machine moves less than the wall clock):
 
   fieldkit                     how inspectors open it (the database from $FIELDKIT_DB)
   fieldkit capture --db PATH   the same through the Typer command line
@@ -72,7 +72,8 @@ main()
 
 # Opening a form: from the dashboard key to the new case-file review's first question,
 # focused and painted; against a minimal app whose key pushes a screen of 100 rows (the
-# review has about 100 questions). Each prints the seconds from the key to that screen.
+# review has about 100 questions). Each prints the seconds from the key to that screen, and
+# the CPU seconds the process used meanwhile.
 MINIMAL_FORM = """
 import os, time
 from textual.app import App
@@ -97,12 +98,12 @@ class Minimal(App):
 
 async def opened(pilot):
     await pilot.pause()
-    start = time.time()
+    start, cpu = time.time(), time.process_time()
     await pilot.press("4")
     while not isinstance(pilot.app.screen, Screen) or pilot.app.screen.__class__.__name__ != "Rows":
         await pilot.pause()
     await pilot.pause()
-    print(time.time() - start, flush=True)
+    print(time.time() - start, time.process_time() - cpu, flush=True)
     os._exit(0)
 
 Minimal().run(headless=True, size=(80, 24), auto_pilot=opened)
@@ -117,13 +118,13 @@ async def opened(pilot):
     from fieldkit.tui.screens.form import FormScreen
     await pilot.pause()
     key = next(i.key for i in pilot.app.instruments if i.id == "case_file_review")
-    start = time.time()
+    start, cpu = time.time(), time.process_time()
     await pilot.press(str(key))
     while not (isinstance(pilot.app.screen, FormScreen) and pilot.app.screen._ready):
         await pilot.pause()
     await pilot.pause()
     assert pilot.app.screen._row_of(pilot.app.focused) is not None
-    print(time.time() - start, flush=True)
+    print(time.time() - start, time.process_time() - cpu, flush=True)
     os._exit(0)
 
 run = FieldkitApp.run
@@ -178,10 +179,12 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return float(out.strip().splitlines()[-1]) - start, usage.ru_utime + usage.ru_stime
 
 
-def reported(args: list[str], env: dict[str, str]) -> float:
-    """The seconds the child itself printed (a key to the screen it opens)."""
+def reported(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """The seconds the child itself printed (a key to the screen it opens), wall clock and
+    CPU."""
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
-    return float(out.strip().splitlines()[-1])
+    wall, used = out.strip().splitlines()[-1].split()
+    return float(wall), float(used)
 
 
 def main(
@@ -204,8 +207,14 @@ def main(
             timed(args, case_env)  # warm the file cache
         times: dict[str, list[float]] = {name: [] for name in cases}
         cpu: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(runs):
-            for name, (args, case_env) in cases.items():
+        first, *rest = list(cases)
+        for n in range(runs):
+            # alternating, the fieldkit cases in turn reversed (A B C, A C B, A B C, ...):
+            # a process started straight after the minimal app was measured slower (up to
+            # 50 ms, whichever fieldkit case followed it), so each case follows each other
+            # one as often
+            for name in [first, *(rest if n % 2 == 0 else rest[::-1])]:
+                args, case_env = cases[name]
                 wall, used = timed(args, case_env)
                 times[name].append(wall)
                 cpu[name].append(used)
@@ -214,9 +223,12 @@ def main(
             "fieldkit: key to case file": ([sys.executable, "-c", FIELDKIT_FORM], with_env),
         }
         opened: dict[str, list[float]] = {name: [] for name in forms}
+        opened_cpu: dict[str, list[float]] = {name: [] for name in forms}
         for _ in range(runs):
             for name, (args, case_env) in forms.items():
-                opened[name].append(reported(args, case_env))
+                wall, used = reported(args, case_env)
+                opened[name].append(wall)
+                opened_cpu[name].append(used)
     medians = {name: statistics.median(t) for name, t in times.items()}
     base = medians["minimal Textual app"]
     cpus = {name: statistics.median(t) for name, t in cpu.items()}
@@ -234,9 +246,14 @@ def main(
     )
     form = {name: statistics.median(t) for name, t in opened.items()}
     fbase = form["minimal: key to 100 rows"]
-    print(f"median time from a dashboard key to its screen, {runs} runs each:")
+    fcpu = {name: statistics.median(t) for name, t in opened_cpu.items()}
+    fcbase = fcpu["minimal: key to 100 rows"]
+    print(f"median time from a dashboard key to its screen, {runs} runs each (and CPU used):")
     for name, m in form.items():
-        print(f"  {name:<28} {m * 1000:5.0f} ms  {m / fbase:.2f}x")
+        c = fcpu[name]
+        print(
+            f"  {name:<28} {m * 1000:5.0f} ms  {m / fbase:.2f}x   cpu {c * 1000:4.0f} ms  {c / fcbase:.2f}x"
+        )
     print(
         f"ratio: {form['fieldkit: key to case file'] / fbase:.2f}x for a new case-file "
         "review's first question (target <= 1.5x)"

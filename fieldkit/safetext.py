@@ -27,7 +27,6 @@ This module is the one filter on every way out and the one check on the way in:
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import re
 from typing import Any
@@ -120,6 +119,8 @@ def csv_cell(value: Any) -> Any:
 def html_text(value: Any) -> str:
     """A value as HTML or SVG text: filtered, then escaped (quotes too, so it is safe in an
     attribute); None is ''."""
+    import html  # (with its table of entities, not needed to open the capture app)
+
     if value is None:
         return ""
     return html.escape(safe_text(str(shown(value))), quote=True)

@@ -15,8 +15,9 @@ interface of the fold it runs in a transaction of its own. Every other module of
 store is internal: pyproject.toml's import-linter contracts hold both rules.
 """
 
-from fieldkit.store.asof import describe as describe_as_of
-from fieldkit.store.chain import Verification, log_digest, verify
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from fieldkit.store.connection import (
     create_file,
     is_busy,
@@ -42,6 +43,28 @@ from fieldkit.store.store import (
     resolve_force,
 )
 from fieldkit.store.writer import Writer
+
+if TYPE_CHECKING:
+    from fieldkit.store.asof import describe as describe_as_of
+    from fieldkit.store.chain import Verification, log_digest, verify
+
+# Loaded when first asked for (the capture app opens without them): name -> (module, name).
+_LATER = {
+    "describe_as_of": ("asof", "describe"),
+    "Verification": ("chain", "Verification"),
+    "log_digest": ("chain", "log_digest"),
+    "verify": ("chain", "verify"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = _LATER[name]
+    value = getattr(import_module(f"{__name__}.{module}"), attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "COUNTER_BITS",

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from fieldkit import sql
 from fieldkit.store import aggregates, connection, digest, keys
 from fieldkit.store.connection import run_script
+from fieldkit.store.identity import new_id
 from fieldkit.store.signing import sign_tip
 
 Q = sql.queries("state")
@@ -310,9 +311,7 @@ def _key_device(
     if held == signer.public_hex:
         return device
     if held:  # written elsewhere with another key: a device of its own from here on
-        import uuid6
-
-        device = uuid6.uuid7().hex[-12:]
+        device = new_id().replace("-", "")[-12:]
         fresh = {"device_id": device, "seq": "0", "head": ""}
         set_meta(conn, fresh.items())
         meta.update(fresh)

@@ -145,7 +145,8 @@ class Store:
             return cls._as_of(path, as_of)
         if create and not path.exists():
             return cls.create(path, inspector=inspector)
-        version = connection.require_fieldkit(path, schema.SCHEMA_VERSION)
+        # (its schema read by the connection that keeps it, not twice)
+        version = connection.require_fieldkit(path, schema.SCHEMA_VERSION, schema=False)
         conn = connection.connect(path, readonly=readonly)
         try:
             if version < schema.SCHEMA_VERSION:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -19,7 +20,7 @@ from textual.widgets import Input
 from fieldkit import context as context_mod
 from fieldkit.context import InspectionContext
 from fieldkit.errors import FieldkitError
-from fieldkit.store import Store
+from fieldkit.store import Store, keys
 from fieldkit.tui import catalogue
 from fieldkit.tui.keys import has_priority_binding
 from fieldkit.tui.plain import SafeLines
@@ -47,6 +48,7 @@ def _freeze_once() -> None:
 
 
 FOCUS_MOVES = {"tab": 1, "shift+tab": -1}
+WARM_UP_AFTER = 0.5  # seconds after the first screen is painted (FieldkitApp._warm_up)
 
 
 class FieldkitApp(App[None]):
@@ -151,6 +153,20 @@ class FieldkitApp(App[None]):
             self.notify(line, title="Not shown", severity="warning", timeout=15)
         if not self.ctx.complete or not self.ctx_known:
             self.action_context()
+        # counted from the first screen painted, not from now: never before it is shown
+        self.call_after_refresh(lambda: self.set_timer(WARM_UP_AFTER, self._warm_up))
+
+    def _warm_up(self) -> None:
+        """What opening a record needs first, loaded while the dashboard is read: the form's
+        modules and the device key its first save is signed with (some 60 ms the first key
+        that opens a record would otherwise wait for). A key file still to be made is made
+        by that first save, as before."""
+        from fieldkit.tui.screens import form  # noqa: F401
+
+        if not self.store.readonly:
+            # none yet, or unreadable: the first save makes it, or says why it cannot
+            with contextlib.suppress(FieldkitError):
+                keys.signer(create=False)
 
     def on_unmount(self) -> None:
         self.store.close()

@@ -120,6 +120,7 @@ class DashboardScreen(Screen[None]):
         self.store = store
         self.ctx = ctx
         self.instruments = instruments
+        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="dash-head")
@@ -138,8 +139,15 @@ class DashboardScreen(Screen[None]):
         span = keys[0] if len(keys) == 1 else f"{keys[0]}-{keys[-1]}"
         return f"New record: press {span}"
 
-    def on_screen_resume(self) -> None:
-        # also sent when the dashboard is first shown
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # also sent when the dashboard is first shown: its widgets were styled as they
+        # were mounted, moments before, so Textual's restyling of the whole screen then
+        # would find the styles they have (12 ms of the first screen); when it is shown
+        # again (a form or dialog closed, the theme perhaps changed) it is restyled as usual
+        # (this handler runs before Screen's own, which reads the flag)
+        if not self._shown_once:
+            self._shown_once = True
+            event.refresh_styles = False
         self.refresh_data()
 
     def set_context(self, ctx: InspectionContext) -> None:

@@ -92,6 +92,7 @@ class FormScreen(FormMoves, Screen[None]):
         self.index = 0
         self._autosave_timers: dict[AnswerKey, Timer] = {}
         self._ready = False
+        self._resumed = False  # shown once (on_screen_resume)
         self._early_keys: list[events.Key] = []
         self._shown: dict[str, Content] = {}
         self._stale: dict[str, Content] = {}  # titles off screen, shown when scrolled to
@@ -113,7 +114,13 @@ class FormScreen(FormMoves, Screen[None]):
             nav = SectionNav(self.model, id="section-nav")
             nav.display = self.app.size.width >= NAV_MIN_WIDTH  # before mounting: no layout
             yield nav
-            with VerticalScroll(id="items", can_focus=False):
+            items = VerticalScroll(id="items", can_focus=False)
+            if len(rows) > self.app.size.height:
+                # More rows than lines: it scrolls, whatever their heights. Its scrollbar
+                # is there from the first layout, so the rows are laid out at the width
+                # they keep (else Textual lays them all out again, a column narrower).
+                items.styles.overflow_y = "scroll"
+            with items:
                 yield from rows
         yield FormHints(id="form-hints")
         yield SaveStatus(id="save-status")
@@ -126,6 +133,16 @@ class FormScreen(FormMoves, Screen[None]):
         self._entry_of, self._dependent = layout.entry_of, layout.dependent
         self._progress = layout.progress
         return layout.widgets
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Opened: each widget was styled as it was mounted, moments before, so Textual's
+        restyling of the whole screen as it is first shown (40-45 ms for a case file's
+        ~180 widgets) would find the styles they have. Shown again later (a dialog
+        closed, the theme changed meanwhile) it is restyled as usual. (This handler runs
+        before Screen's own, which reads the flag.)"""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     async def on_mount(self) -> None:
         self.index = (

@@ -105,8 +105,7 @@ def build(
                 elif entry.item.kind in TEXT_KINDS:
                     row = TextRow(entry, now=now, id=row_id)
                 else:
-                    row = ChoiceRow(entry, id=row_id)
-                    row.rule = rule_text(checklist, entry.item)
+                    row = ChoiceRow(entry, id=row_id, rule=rule_text(checklist, entry.item))
                 # not mounted yet: its styles are worked out when it is (update=True
                 # would apply the whole stylesheet to each row now, 100 times over)
                 row.add_class("item-row", update=False)

@@ -214,11 +214,13 @@ class ChoiceRow(Widget, can_focus=True):
     error: reactive[str] = reactive("", repaint=False)
     pending: reactive[str] = reactive("", repaint=False)
 
-    def __init__(self, entry: Entry, *, id: str | None = None) -> None:
+    def __init__(self, entry: Entry, *, id: str | None = None, rule: str | None = None) -> None:
         super().__init__(id=id)
         self.entry = entry
         self.item = entry.item
-        self.rule = entry.item.rule_text()  # the form sets it in words (rule_text)
+        # its n/a rule in words: the form gives it (form_model.rule_text), else the item's
+        self.rule = entry.item.rule_text() if rule is None else rule
+        self._drawn: tuple[tuple[Any, ...], Content] | None = None  # render's last
 
     def offer(self, choices: tuple[Choice, ...]) -> None:
         """Show and answer with only these choices (an XLSForm choice_filter's, given the
@@ -351,12 +353,34 @@ class ChoiceRow(Widget, can_focus=True):
         show_focus(self, focused)
 
     def render(self) -> Content:
-        return Content("\n").join(row_lines(self, with_options=True))
+        # Textual asks again at each layout and each repaint (its cache is dropped when
+        # the form is laid out): drawn again only when what it shows has changed
+        shown = (
+            self.entry,
+            self.item,
+            self.value,
+            self.auto,
+            self.prompt,
+            self.state,
+            self.note,
+            self.error,
+            self.pending,
+        )
+        drawn = self._drawn
+        if drawn is None or not _same(drawn[0], shown):
+            drawn = self._drawn = (shown, Content("\n").join(row_lines(self, with_options=True)))
+        return drawn[1]
 
     def hints(self) -> list[Content]:
         """What the hint panel shows while this row has the focus."""
         size = self.app.size
         return row_hints(self, with_options=True, fit=(size.width - 4, size.height // 2))
+
+
+def _same(before: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """The same row state: the same entry and item (by identity: `offer` replaces the
+    item) and the same values."""
+    return before[0] is now[0] and before[1] is now[1] and before[2:] == now[2:]
 
 
 def row_hints(row: Any, *, with_options: bool, fit: tuple[int, int] = (0, 0)) -> list[Content]:

@@ -115,3 +115,48 @@ async def test_the_status_line_keeps_its_second_line(db_path: Path) -> None:
         assert 1 in heights and 2 in heights  # both kinds of message were said
         grown = heights.index(2)
         assert set(heights[grown:]) == {2}
+
+
+@pytest.mark.slow
+async def test_typing_past_the_field_s_width_scrolls_the_text(db_path: Path) -> None:
+    """A text longer than its field scrolls within it as it is typed (the field keeps its
+    one line; the form is not laid out again at each character): the end of what was typed
+    is on screen, and all of it is saved."""
+    from helpers.form import typed
+
+    app = make_app(db_path, now=lambda: NOW, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await new_record(pilot, "call_listening")
+        row = screen.rows[("cl_ctx_notes", "")]
+        row.input.focus()
+        await pilot.pause()
+        text = "Two handlers on shift; the supervisor " + "listened in " * 4 + "ENDMARK"
+        await pilot.press(*typed(text))
+        await pilot.pause()
+        assert row.input.size.height == 1
+        assert "ENDMARK" in screen_text(app)
+        assert text[:20] not in screen_text(app)  # scrolled: the start is out of the field
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.model.answers[("cl_ctx_notes", "")] == text
+
+
+async def test_the_garbage_collector_runs_again_after_each_answer(db_path: Path) -> None:
+    """It waits from a key to the frame saying the answer is saved, never longer."""
+    import gc
+
+    app = make_app(db_path, now=lambda: NOW, cursor_blink=False, ctx=CTX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await new_record(pilot, "call_listening")
+        for item_id, keys, _ in CALL[:8]:
+            if screen.entries[screen.index].item.id != item_id:
+                break
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert gc.isenabled(), f"after {item_id}"
+        await pilot.press("a")  # refused (no n/a here): nothing drawn later
+        await pilot.pause()
+        assert gc.isenabled()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert gc.isenabled()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,9 @@ def _freeze_once() -> None:
 
 FOCUS_MOVES = {"tab": 1, "shift+tab": -1}
 WARM_UP_AFTER = 0.5  # seconds after the first screen is painted (FieldkitApp._warm_up)
+
+
+SWITCH_INTERVAL = 0.0005  # seconds: see FieldkitApp.on_mount
 
 
 class FieldkitApp(App[None]):
@@ -149,6 +153,11 @@ class FieldkitApp(App[None]):
         return DashboardScreen(self.store, self.ctx, self.instruments)
 
     def on_mount(self) -> None:
+        # Textual writes each frame to the terminal from a thread of its own, which needs
+        # the interpreter's lock to run; Python hands the lock over only every 5 ms while
+        # this thread is busy (laying out the rest of an answer, say), so a frame drawn
+        # waited up to 10-15 ms to reach the screen. Every 0.5 ms, it is there at once.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         for line in self.unreadable:
             self.notify(line, title="Not shown", severity="warning", timeout=15)
         if not self.ctx.complete or not self.ctx_known:

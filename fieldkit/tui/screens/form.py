@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -41,6 +43,8 @@ from fieldkit.tui.writes import attempt
 
 NAV_MIN_WIDTH = 100
 
+
+TERMINAL_TIME = 0.004  # seconds the terminal has to show an answer's status line
 
 class FormScreen(FormMoves, Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given; what
@@ -97,6 +101,7 @@ class FormScreen(FormMoves, Screen[None]):
         self._shown: dict[str, Content] = {}
         self._stale: dict[str, Content] = {}  # titles off screen, shown when scrolled to
         self._later: list[Callable[[], None]] = []  # steps for after the next paint
+        self._gc_paused = False  # the garbage collector waits for an answer's first frame
 
     # --------------------------------------------------------------- layout
     @property
@@ -320,11 +325,30 @@ class FormScreen(FormMoves, Screen[None]):
     async def sync_key(self, event: events.Key) -> bool:
         """Every key on the form is handled here, one at a time and to the end (saved,
         focus moved) before the next is looked at: the app calls this in key order, so
-        typing ahead never lands on the wrong question. False: not a form key."""
+        typing ahead never lands on the wrong question. False: not a form key.
+
+        The garbage collector waits from the key until its first frame is drawn (a
+        collection of the older objects takes 3-40 ms): it runs with the rest of the
+        answer, after the status line says it is saved."""
         if not self._ready:
             self._early_keys.append(event)  # typed while the form was opening
             return True
         self._paint_done()  # what the last answer left for after its paint
+        if gc.isenabled():
+            gc.disable()
+            self._gc_paused = True
+        try:
+            return await self._handle_key(event)
+        finally:
+            if not self._later:  # nothing drawn later: nothing to wait for
+                self._resume_gc()
+
+    def _resume_gc(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
+
+    async def _handle_key(self, event: events.Key) -> bool:
         key, char = event.key, event.character or ""
         if key == "ctrl+q":  # the app's quit: not while answers wait for the database
             return not self._may_leave("ctrl+q")
@@ -378,10 +402,20 @@ class FormScreen(FormMoves, Screen[None]):
         typed ahead acts on the form as it is after them, never before."""
         self._later.append(step)
         if len(self._later) == 1:
-            self.call_after_refresh(self._paint_done)
+            self.call_after_refresh(self._after_frame)
+
+    async def _after_frame(self) -> None:
+        """The steps, once the terminal has had the frame just drawn: Textual's writer
+        thread hands it over while this one waits, and the terminal draws it while the
+        steps would otherwise take the processor (on two cores, the terminal, the app
+        and what else runs share them). A key typed meanwhile runs the steps first."""
+        self._resume_gc()
+        await asyncio.sleep(TERMINAL_TIME)
+        self._paint_done()
 
     def _paint_done(self) -> None:
         """The steps left for after the last paint, in order (in one screen update)."""
+        self._resume_gc()
         if not self._later:
             return
         if self not in self.app.screen_stack:  # left meanwhile: nothing to show
@@ -677,6 +711,7 @@ class FormScreen(FormMoves, Screen[None]):
     def on_unmount(self) -> None:
         """Left without asking (the command palette's Dashboard, the app closing) while
         changes wait for the database: one last, longer try, and say so if it fails."""
+        self._resume_gc()
         self._stop_retry()
         lost = self.flow.last_try()
         if lost:

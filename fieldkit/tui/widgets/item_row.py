@@ -462,7 +462,7 @@ class TextRow(Vertical):
     TextRow .notes { height: auto; }
     """
 
-    value: reactive[Any] = reactive(None, layout=True)
+    value: reactive[Any] = reactive(None)  # its field and mark update themselves: no layout
     auto: reactive[str] = reactive("")
     prompt: reactive[str] = reactive("")
     state: reactive[str] = reactive("")

@@ -22,10 +22,10 @@ keys_app = typer.Typer(
     "in your config folder, owner-only; `fieldkit --key-file PATH` or $FIELDKIT_KEY use "
     "another). `fieldkit merge` takes in only changes signed by keys the team database "
     "trusts (a new team database trusts the first keys it meets); register rows and "
-    "checklist definitions are signed too. Cost (bench/, 7 December 2026, load average 4-8 "
-    "on 2 cores): 302 bytes per answer (target 320); a merge of ten laptops 2.90x a plain "
-    "copy under load (signature checks: 4% of its CPU); verify of 2.6 million changes 55 s, "
-    "peak 43 MiB; answering 2.72x a minimal app under load (signing: 52 µs a write).",
+    "checklist definitions are signed too. Cost (bench/, 8 December 2026, idle, 2 cores): "
+    "302 bytes per answer (target 320); a merge of ten laptops 1.93x a plain copy, "
+    "signatures checked (their checks: 4% of its CPU); verify of 2.6 million changes 55 s, "
+    "peak 43 MiB (under load); answering 1.21-1.38x a minimal app (signing: 52 µs a write).",
     no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")

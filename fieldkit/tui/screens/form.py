@@ -46,6 +46,7 @@ NAV_MIN_WIDTH = 100
 
 TERMINAL_TIME = 0.004  # seconds the terminal has to show an answer's status line
 
+
 class FormScreen(FormMoves, Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given; what
     to write, and what to say after, is the form's flow (fieldkit.tui.form_flow)."""

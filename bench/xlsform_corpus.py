@@ -22,7 +22,6 @@ in process (typer's CliRunner), one temporary database per form.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import sys
@@ -124,7 +123,7 @@ def _roundtrip(runner: CliRunner, form: Path, checklist_id: str, db: Path, tmp: 
 
 
 def _answers(runner: CliRunner, form: Path, db: Path, tmp: Path) -> str:
-    from helpers.corpus_answers import plain_answers, refused_column
+    from helpers.corpus_answers import plain_answers, refused_column, write_answers
 
     checklist = read_xlsform(form).checklist
     _invoke(runner, "init", "--db", db, "--inspector", "ann")
@@ -134,12 +133,7 @@ def _answers(runner: CliRunner, form: Path, db: Path, tmp: Path) -> str:
     answers = plain_answers(checklist)
     data = tmp / "answers.csv"
     for _ in range(len(answers) + 1):
-        row: dict[str, Any] = {"force": "gwent", "observed_at": "2026-03-02", "status": "final"}
-        row.update(answers)
-        with data.open("w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(row))
-            w.writeheader()
-            w.writerow(row)
+        write_answers(data, answers)
         r = _invoke(runner, "import", data, "--checklist", checklist.id, "--db", db, "--partial")
         if r.exit_code == 0:
             return "ok" if (answers or not plain_answers(checklist)) else "every answer refused"

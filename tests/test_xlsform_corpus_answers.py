@@ -9,15 +9,13 @@ imported again, as a user correcting the file would."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
-from helpers.corpus_answers import plain_answers, refused_column
+from helpers.corpus_answers import plain_answers, refused_column, write_answers
 from typer.testing import Result
 
 from fieldkit.checklists.xlsform_read import XLSFormError, read_xlsform
@@ -42,12 +40,7 @@ def test_an_imported_form_takes_a_csv_of_answers_shown_in_the_report_and_workboo
     answers = plain_answers(checklist)
     data = tmp_path / "answers.csv"
     for _ in range(len(answers) + 1):
-        row: dict[str, Any] = {"force": "gwent", "observed_at": "2026-03-02", "status": "final"}
-        row.update(answers)
-        with data.open("w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(row))
-            w.writeheader()
-            w.writerow(row)
+        write_answers(data, answers)
         result = cli("import", data, "--checklist", checklist.id, "--db", db, "--partial")
         if result.exit_code == 0:
             break

@@ -3,7 +3,9 @@ what tests/test_xlsform_corpus_answers.py and bench/xlsform_corpus.py fill a CSV
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 from fieldkit.checklists.model import Checklist
 
@@ -33,3 +35,13 @@ def refused_column(line: str, answers: dict[str, str]) -> str | None:
         if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", line):
             return name
     return None
+
+
+def write_answers(path: Path, answers: dict[str, str]) -> None:
+    """A CSV of one final record at Gwent holding `answers` (the columns fieldkit import
+    reads, then one per question)."""
+    row = {"force": "gwent", "observed_at": "2026-03-02", "status": "final", **answers}
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(row))
+        w.writeheader()
+        w.writerow(row)

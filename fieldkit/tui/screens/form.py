@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -13,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.css.query import NoMatches
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -29,10 +26,11 @@ from fieldkit.tui.languages import language_name, languages_of, message_in, next
 from fieldkit.tui.plain import Static
 from fieldkit.tui.screens.form_layout import Row, build, set_row, widget_id
 from fieldkit.tui.screens.form_moves import FormMoves
+from fieldkit.tui.screens.form_paint import FormPaint
 from fieldkit.tui.screens.note import NoteScreen
 from fieldkit.tui.screens.picker import ChoicePicker
 from fieldkit.tui.widgets.add_instance import AddInstance
-from fieldkit.tui.widgets.fit import paint_next, update_fitted
+from fieldkit.tui.widgets.fit import paint_next
 from fieldkit.tui.widgets.footer import KeysFooter
 from fieldkit.tui.widgets.inputs import apply_key
 from fieldkit.tui.widgets.item_row import ChoiceRow, TextRow
@@ -44,10 +42,7 @@ from fieldkit.tui.writes import attempt
 NAV_MIN_WIDTH = 100
 
 
-TERMINAL_TIME = 0.004  # seconds the terminal has to show an answer's status line
-
-
-class FormScreen(FormMoves, Screen[None]):
+class FormScreen(FormPaint, FormMoves, Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given; what
     to write, and what to say after, is the form's flow (fieldkit.tui.form_flow)."""
 
@@ -238,35 +233,6 @@ class FormScreen(FormMoves, Screen[None]):
         ]
         self._focus_index(later[0] if later else at)  # the first new instance
 
-    def _update(self, selector: str, content: Content, *, seen: bool = False) -> None:
-        """Update a Static only when its text changes (a layout only if its height does).
-        A group title scrolled off screen waits until the form scrolls (`seen`: update it
-        wherever it is): a widget changed off screen makes Textual lay out every row of
-        the form again to find where it is, which would happen at each answer."""
-        if self._shown.get(selector) == content:
-            self._stale.pop(selector, None)
-            return
-        try:
-            static = self.query_one(selector, Static)
-        except NoMatches:  # not mounted yet
-            return
-        items = self.query_one("#items", VerticalScroll)
-        if not seen and static.parent is items and not items.can_view_partial(static):
-            self._stale[selector] = content
-            return
-        self._stale.pop(selector, None)
-        update_fitted(static, content)
-        self._shown[selector] = content
-
-    def _scrolled(self) -> None:
-        """The form scrolled: the titles left to update are updated (once)."""
-        if self._stale:
-            self.call_after_refresh(self._show_stale)
-
-    def _show_stale(self) -> None:
-        for selector, content in list(self._stale.items()):
-            self._update(selector, content, seen=True)
-
     def _refresh_chrome(self, *, data: bool = True, groups: Iterable[Group] | None = None) -> None:
         """The header, group titles and section list; `data=False` after a move only (the
         answers did not change: only where the focus is); `groups`: only these groups'
@@ -326,28 +292,18 @@ class FormScreen(FormMoves, Screen[None]):
     async def sync_key(self, event: events.Key) -> bool:
         """Every key on the form is handled here, one at a time and to the end (saved,
         focus moved) before the next is looked at: the app calls this in key order, so
-        typing ahead never lands on the wrong question. False: not a form key.
-
-        The garbage collector waits from the key until its first frame is drawn (a
-        collection of the older objects takes 3-40 ms): it runs with the rest of the
-        answer, after the status line says it is saved."""
+        typing ahead never lands on the wrong question. False: not a form key. (The
+        garbage collector waits from the key to its first frame: FormPaint._pause_gc.)"""
         if not self._ready:
             self._early_keys.append(event)  # typed while the form was opening
             return True
         self._paint_done()  # what the last answer left for after its paint
-        if gc.isenabled():
-            gc.disable()
-            self._gc_paused = True
+        self._pause_gc()
         try:
             return await self._handle_key(event)
         finally:
             if not self._later:  # nothing drawn later: nothing to wait for
                 self._resume_gc()
-
-    def _resume_gc(self) -> None:
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.enable()
 
     async def _handle_key(self, event: events.Key) -> bool:
         key, char = event.key, event.character or ""
@@ -395,36 +351,6 @@ class FormScreen(FormMoves, Screen[None]):
         if ok and intent.advance:
             self._after_paint(lambda: self._advance_from(intent.key))
         return ok
-
-    def _after_paint(self, step: Callable[[], None]) -> None:
-        """Do `step` once the screen has shown what is there now (the saved answer and
-        the status line: what the user waits for), in order with the steps before it.
-        Steps left are done before the next key is handled (`_paint_done`), so a key
-        typed ahead acts on the form as it is after them, never before."""
-        self._later.append(step)
-        if len(self._later) == 1:
-            self.call_after_refresh(self._after_frame)
-
-    async def _after_frame(self) -> None:
-        """The steps, once the terminal has had the frame just drawn: Textual's writer
-        thread hands it over while this one waits, and the terminal draws it while the
-        steps would otherwise take the processor (on two cores, the terminal, the app
-        and what else runs share them). A key typed meanwhile runs the steps first."""
-        self._resume_gc()
-        await asyncio.sleep(TERMINAL_TIME)
-        self._paint_done()
-
-    def _paint_done(self) -> None:
-        """The steps left for after the last paint, in order (in one screen update)."""
-        self._resume_gc()
-        if not self._later:
-            return
-        if self not in self.app.screen_stack:  # left meanwhile: nothing to show
-            self._later.clear()
-            return
-        with self.app.batch_update():
-            while self._later:
-                self._later.pop(0)()
 
     async def _intent_clear(self, intent: it.Clear) -> bool:
         if self.model.answers.get(intent.key) is not None:

@@ -28,19 +28,31 @@ def one_key(keys: list[str]) -> bool:
     return len(keys) == 1 and keys[0] in "yna123456789"
 
 
+def drawn(update: object) -> str:
+    """The text a frame sends to the terminal: the lines it draws (all of a full one)."""
+    chops = getattr(update, "chops", None)
+    if chops is None:  # a full frame: every line
+        lines = getattr(update, "strips", [])
+        return "\n".join("".join(strip.text for strip in line) for line in lines)
+    rows = dict.fromkeys(y for y, _, _ in update.spans)  # type: ignore[attr-defined]
+    return "\n".join(
+        "".join(strip.text for strip in chops[y].values() if strip is not None) for y in rows
+    )
+
+
 async def test_the_first_frame_after_an_answer_says_it_is_saved(db_path: Path) -> None:
-    """The frame drawn first after a one-key answer holds the status line saying so: it
-    is not held back until the next question's row, progress and hints are drawn."""
+    """The first frame sent to the terminal after a one-key answer draws the status line
+    saying it is saved, and only that: it is not held back until the answered row's mark,
+    the next question's focus, the progress and the hints are drawn (the frame after)."""
     app = make_app(db_path, now=lambda: NOW, cursor_blink=False, ctx=CTX)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await new_record(pilot, "call_listening")
-        status = screen.query_one(SaveStatus)
         first_frames: list[str] = []
         display = app._display
 
         def watch(shown_screen, update) -> None:  # type: ignore[no-untyped-def]
             if watching and not first_frames:
-                first_frames.append(status.message)
+                first_frames.append(drawn(update))
             display(shown_screen, update)
 
         app._display = watch  # type: ignore[method-assign]
@@ -54,9 +66,12 @@ async def test_the_first_frame_after_an_answer_says_it_is_saved(db_path: Path) -
             await pilot.press(*keys)
             await pilot.pause()
             if watching:
-                assert first_frames and first_frames[0].startswith(f"Saved {number} ("), (
-                    f"{item_id}: the first frame said {first_frames}"
+                assert first_frames and f"Saved {number} (" in first_frames[0], (
+                    f"{item_id}: the first frame drew {first_frames}"
                 )
+                # the status line alone: the row's mark and the move come in the next
+                assert f" {number} · " not in first_frames[0], first_frames[0]
+                assert "✓ saved" in screen_text(app).split(f" {number} · ", 1)[1].split("\n")[0]
                 checked += 1
                 if checked == 4:
                     break

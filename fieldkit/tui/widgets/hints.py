@@ -4,7 +4,6 @@ the panel)."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
 
@@ -13,7 +12,7 @@ from textual.content import Content
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.kinds import MOMENT_KINDS
 from fieldkit.checklists.model import Q4_LABELS, YESNO_KINDS
-from fieldkit.checklists.words import digits_hint, na_condition
+from fieldkit.checklists.words import codes_of, digits_hint, na_condition
 
 
 def options_text(item: Item, value: Any) -> Content:
@@ -37,7 +36,7 @@ def options_text(item: Item, value: Any) -> Content:
         for n, c in enumerate(item.choices, 1):
             add(str(n) + letters.get(n, ""), c.label, value == c.code)
     elif item.kind == "multi":
-        chosen = chosen_codes(value)
+        chosen = codes_of(value)
         for n, c in enumerate(item.choices, 1):
             add(str(n), ("[x] " if c.code in chosen else "[ ] ") + c.label, c.code in chosen)
     if item.na:
@@ -55,17 +54,6 @@ def yes_no_choice(item: Item, letter: str) -> int:
         if c.label.strip().lower() == word or c.code.lower() == word:
             return n
     return 0
-
-
-def chosen_codes(value: Any) -> list[str]:
-    """The codes an any-of answer holds (its stored JSON list; [] for anything else)."""
-    if isinstance(value, str) and value.startswith("["):
-        try:
-            out = json.loads(value)
-        except ValueError:
-            return []
-        return out if isinstance(out, list) else []
-    return []
 
 
 def hint_lines(
@@ -102,7 +90,7 @@ def option_columns(item: Item, value: Any, width: int, most: int) -> list[Conten
     cols = max(1, -(-n // max(most, 1)))
     per = -(-n // cols)
     cell = max(width // cols, 8)
-    chosen = chosen_codes(value) if item.kind == "multi" else [value]
+    chosen = codes_of(value) if item.kind == "multi" else [value]
     lines = []
     for r in range(per):
         parts: list[tuple[str, str]] = []

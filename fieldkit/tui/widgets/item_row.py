@@ -29,12 +29,13 @@ from fieldkit.checklists.model import (
     YESNO_KINDS,
     Choice,
 )
+from fieldkit.checklists.words import codes_of
 from fieldkit.tui import intents as it
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
 from fieldkit.tui.form_status import privacy_warning
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.fit import refresh_fitted, update_fitted
-from fieldkit.tui.widgets.hints import chosen_codes, hint_lines, yes_no_choice
+from fieldkit.tui.widgets.hints import hint_lines, yes_no_choice
 from fieldkit.tui.widgets.look import AnswerInput, show_focus, state_mark
 
 TEXT_KINDS = TYPED_KINDS  # typed into the field beside the question
@@ -131,7 +132,7 @@ class ChoiceRow(Widget, can_focus=True):
         if key == "enter":
             if self.pending:  # a digit waiting for a second: that choice (ticked, on)
                 return self._pick(int(self.pending), advance=True)
-            if item.kind == "choice" or (item.kind == "multi" and not chosen_codes(self.value)):
+            if item.kind == "choice" or (item.kind == "multi" and not codes_of(self.value)):
                 return it.Pick(entry_key)
             return it.Move(1)
         if key in ("backspace", "delete"):

@@ -32,7 +32,9 @@ from fieldkit.checklists.xlsform_facts import (
     expression,
     messages,
     preload,
+    required_rule,
     translations,
+    waiting_file,
     xlsform_rules,
 )
 from fieldkit.yamlfile import safe_load
@@ -83,6 +85,8 @@ ITEM_KEYS = (
     "default",
     "translations",
     "preload",
+    "choice_file",
+    "required_when",
 )
 
 
@@ -312,7 +316,8 @@ def _item(i_raw: Any, iid: str, sid: str, position: int, where: str) -> Item:
     if not i_raw.get("prompt"):
         raise ChecklistError(f"{where}: missing prompt")
     choices: tuple[Choice, ...] = ()
-    if kind in CHOICE_KINDS:
+    choice_file = waiting_file(i_raw, kind, where)
+    if kind in CHOICE_KINDS and not choice_file:
         choices = _choices(i_raw.get("choices"), where)
     elif "choices" in i_raw:
         raise ChecklistError(f"{where}: choices given for a {kind} item")
@@ -364,6 +369,8 @@ def _item(i_raw: Any, iid: str, sid: str, position: int, where: str) -> Item:
         translations=translations(i_raw.get("translations"), where),
         messages=messages(i_raw.get("translations")),
         preload=preload(i_raw, kind, where),
+        choice_file=choice_file,
+        required_when=required_rule(i_raw, kind, where),
     )
 
 

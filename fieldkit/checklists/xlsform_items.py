@@ -7,6 +7,12 @@ import json
 import re
 from typing import Any
 
+from fieldkit.checklists.choice_files import (
+    YES_NO,
+    itself_calculated,
+    required_expression,
+    waiting_select,
+)
 from fieldkit.checklists.kinds import NUMBER_KINDS, QUANTITY_KINDS
 from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.checklists.xlsform_book import Row, XLSFormError, flag, text
@@ -89,6 +95,8 @@ class ItemReader:
         duplicates: bool,
     ) -> list[dict[str, Any]]:
         iid = item["id"]
+        if t.from_file and t.list_name not in lists:
+            return waiting_select(self.r, row, t, item)
         if t.list_name not in lists:
             raise XLSFormError(
                 f"{row.at('type')}: no choice list {t.list_name!r} in the choices sheet"
@@ -191,6 +199,9 @@ class ItemReader:
                     f"{row.at('fieldkit::kind')}: {fk_kind!r} does not fit type {t.pyxform_type!r}"
                 )
             kind = fk_kind
+        if calc and calc.strip() == ".":
+            kind, calc = "hidden", ""  # the value itself: nothing computes it
+            itself_calculated(self.r, row)
         if kind == "hidden":
             # a value never asked: its calculation, or its default
             kind = "derived"
@@ -260,20 +271,10 @@ class ItemReader:
         own = type_constraint(t.pyxform_type)
         if kind not in ("derived", "note"):
             required = row.get("required")
-            if required and required.lower() not in (
-                "yes",
-                "no",
-                "true",
-                "false",
-                "true()",
-                "false()",
-                "1",
-                "0",
-            ):
-                raise XLSFormError(
-                    f"{row.at('required')}: a required condition is not supported (only yes or no)"
-                )
-            item["required"] = flag(row, "required")
+            if required and required.lower() not in YES_NO:
+                required_expression(r, row, item)
+            else:
+                item["required"] = flag(row, "required")
         elif row.get("required") and flag(row, "required"):
             r.notices.append(f"{row.at('required')}: ignored ({UNASKED})")
         if constraint and kind in NUMBER_KINDS:

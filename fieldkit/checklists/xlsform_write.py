@@ -158,10 +158,13 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind == "ynna":
                     row["fieldkit::kind"] = "ynna"  # n/a by judgement only with fieldkit::na
             elif item.kind in CHOICE_KINDS:
-                row["type"] = (
-                    "select_one " if item.kind == "choice" else "select_multiple "
-                ) + list_name
-                add_list(list_name, [(c.code, c.label, c.exclusive) for c in item.choices], item)
+                select = "select_one" if item.kind == "choice" else "select_multiple"
+                if item.choice_file:  # still waiting for its file: the same type again
+                    row["type"] = f"{select}_from_file {item.choice_file}"
+                else:
+                    row["type"] = f"{select} {list_name}"
+                    entries = [(c.code, c.label, c.exclusive) for c in item.choices]
+                    add_list(list_name, entries, item)
                 if item.choice_filter is not None:
                     row["choice_filter"] = refs_as_xlsform(item.choice_filter.text, set())
                 if item.kind == "choice" and {c.code for c in item.choices} & {"yes", "no"}:
@@ -172,7 +175,9 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                     row["fieldkit::kind"] = item.kind
             if item.help:
                 row[hint_col] = item.help
-            if item.answerable:
+            if item.required_when is not None:
+                row["required"] = refs_as_xlsform(item.required_when.text, ids)
+            elif item.answerable:
                 row["required"] = "yes" if item.required else "no"
             if item.computed is not None:
                 row["calculation"] = refs_as_xlsform(item.formula, ids)

@@ -190,3 +190,42 @@ def test_a_choice_file_named_by_a_path_is_still_refused(tmp_path: Path, cli: Cli
         in result.stderr
     )
     assert not (tmp_path / "t.db").exists()
+
+
+def test_a_look_up_in_a_choice_file_gives_the_chosen_features_column(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """HOT's forms read the chosen map feature's tags: instance('L')/root/item[id=..]/C,
+    the same in the app and in the reports' SQL; '' while the file is not there."""
+    survey = [
+        ["select_one_from_file pumps.geojson", "existing", "Which pump?", "yes"],
+        ["calculate", "xkind", "", "", "", "instance('pumps')/root/item[id=${existing}]/kind"],
+        ["calculate", "xtitle", "", "", "", "instance(“pumps”)/root/item[id=${existing}]/title"],
+    ]
+    form = write_form(tmp_path / "pumps.xlsx", survey, None, {"form_id": "pumps"}, HEADER)
+    db = tmp_path / "t.db"
+    assert cli("checklists", "import", form, "--db", db).exit_code == 0  # waiting: ''
+    with Store.open(db) as s:
+        assert s.checklist("pumps").computed_value("xkind", {("existing", ""): "7"}) == ""
+    features = [
+        {"type": "Feature", "id": 7, "properties": {"title": "Pump A", "kind": "well"}},
+        {"type": "Feature", "id": 9, "properties": {"title": "Pump B", "kind": "bore"}},
+    ]
+    (tmp_path / "pumps.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
+    assert "installed pumps v2" in cli("checklists", "import", form, "--db", db).output
+    with Store.open(db) as s:
+        rid = s.create_record("pumps", "kent")
+        s.set_answer(rid, "existing", "9")
+        app = s.checklist("pumps").computed_values(s.answers(rid))
+        view = s.conn.execute(
+            "SELECT xkind, xtitle FROM wide_pumps WHERE record_id = ?", (rid,)
+        ).fetchone()
+    assert (app[("xkind", "")], app[("xtitle", "")]) == tuple(view) == ("bore", "Pump B")
+    # exported with its list's name, so the look-up reads the same list back
+    out = tmp_path / "out.xlsx"
+    assert cli("checklists", "export", "pumps", "--db", db, "--out", out).exit_code == 0
+    assert ": 0 changes" in cli("checklists", "diff", form, out).output.splitlines()[0]
+    rows = list(load_workbook(out)["survey"].iter_rows(values_only=True))
+    assert ("select_one pumps", "existing") in [r[:2] for r in rows]

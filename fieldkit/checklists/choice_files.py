@@ -15,10 +15,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from pathlib import PurePath
 from typing import Any
 
-from fieldkit.checklists.model import Checklist, Section
+from fieldkit.checklists.model import Checklist
 from fieldkit.checklists.xlsform_book import Row, XLSFormError
 from fieldkit.checklists.xlsform_types import TypeOf
 
@@ -48,6 +48,7 @@ def waiting_select(reader: Any, row: Row, t: TypeOf, item: dict[str, Any]) -> li
         )
         notice += "; its choice_filter has nothing to narrow until then"
     reader.notices.append(notice)
+    named_list(reader, t, item)
     return []
 
 
@@ -76,19 +77,36 @@ def itself_calculated(reader: Any, row: Row) -> None:
 
 def files_arrived(old: Checklist, new: Checklist) -> list[str]:
     """The choice files `new` has read that `old` was waiting for, when that is all that
-    differs between them (versions apart); [] otherwise."""
+    differs between their definitions (versions apart); [] otherwise. (What looks the
+    lists up reads the same text: only its pairs, filled in when built, differ.)"""
+    now = {i["id"]: i for s in new.source.get("sections", []) for i in s.get("items", [])}
     came: list[str] = []
-    sections: list[Section] = []
-    for section in old.sections:
+    sections: list[dict[str, Any]] = []
+    for section in old.source.get("sections", []):
         items = []
-        for item in section.items:
-            now = new.item_map.get(item.id)
-            if item.choice_file and now is not None and not now.choice_file:
-                came.append(item.choice_file)
-                item = now
+        for item in section.get("items", []):
+            other = now.get(item.get("id"))
+            if item.get("choice_file") and other is not None and not other.get("choice_file"):
+                came.append(str(item["choice_file"]))
+                item = other
             items.append(item)
-        sections.append(replace(section, items=tuple(items)))
-    if not came:
-        return []
-    patched = replace(old, sections=tuple(sections), version=new.version)
-    return sorted(set(came)) if patched == new else []
+        sections.append({**section, "items": items})
+    patched = {**old.source, "sections": sections, "version": new.source.get("version")}
+    return sorted(set(came)) if came and patched == dict(new.source) else []
+
+
+_INSTANCE = re.compile(r"instance\(\s*['\"‘’“”]([^'\"‘’“”]+)['\"‘’“”]\s*\)")
+
+
+def named_list(reader: Any, t: TypeOf, item: dict[str, Any]) -> None:
+    """A select whose list an expression of the form looks up (`instance('L')/root/item
+    [...]`, expr_lookup) keeps the list's name: L is a file's name without its suffix for
+    a select_one_from_file, else the choices sheet's list_name."""
+    names = getattr(reader, "_lookup_names", None)
+    if names is None:
+        names = {m.group(1) for row in reader.survey for v in row.cells.values()
+                 for m in _INSTANCE.finditer(v)}  # fmt: skip
+        reader._lookup_names = names
+    name = PurePath(t.list_name).stem if t.from_file else t.list_name
+    if name in names:
+        item["list"] = name

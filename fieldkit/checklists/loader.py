@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.checklists import collection, definition_checks
+from fieldkit.checklists.choice_lookup import resolve_lookups
 from fieldkit.checklists.errors import ChecklistError as ChecklistError
 from fieldkit.checklists.kinds import NUMBER_KINDS
 from fieldkit.checklists.model import (
@@ -87,6 +88,7 @@ ITEM_KEYS = (
     "preload",
     "choice_file",
     "required_when",
+    "list",
 )
 
 
@@ -371,6 +373,7 @@ def _item(i_raw: Any, iid: str, sid: str, position: int, where: str) -> Item:
         preload=preload(i_raw, kind, where),
         choice_file=choice_file,
         required_when=required_rule(i_raw, kind, where),
+        list_name=str(i_raw.get("list") or ""),
     )
 
 
@@ -432,6 +435,7 @@ def parse_checklist(
             else None
         ),
     )
+    checklist = resolve_lookups(checklist, origin)  # instance('L')/root/item[...]/C
     definition_checks.check_links(checklist, origin)
     return checklist
 

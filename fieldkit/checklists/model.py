@@ -122,6 +122,7 @@ class Item:
     # any typed code is taken until the form is imported again with the file (choice_files)
     choice_file: str = ""
     required_when: Expr | None = None  # XLSForm `required` as an expression: required when true
+    list_name: str = ""  # its choice list's name, when an expression looks the list up
 
     def in_language(self, language: str | None) -> tuple[str, str]:
         """(prompt, help) in a language the definition has, else as defined."""

@@ -10,6 +10,7 @@ from typing import Any
 from fieldkit.checklists.choice_files import (
     YES_NO,
     itself_calculated,
+    named_list,
     required_expression,
     waiting_select,
 )
@@ -184,6 +185,7 @@ class ItemReader:
             raise XLSFormError(
                 f"{row.at('choice_filter')}: a choice_filter on a yes/no list is not supported"
             )
+        named_list(self.r, t, item)
         return extra
 
     def _question(self, row: Row, t: TypeOf, item: dict[str, Any]) -> None:
@@ -316,7 +318,12 @@ class ItemReader:
         if help_text:
             item["help"] = help_text
         default = row.get("default")
-        if default and t.kind != "hidden":
+        if default and t.kind != "hidden" and kind == "derived" and row.get("calculation"):
+            r.notices.append(
+                f"{row.at('default')}: ignored (the calculation gives the value: ODK computes"
+                " it over the default)"
+            )
+        elif default and t.kind != "hidden":
             if kind in ("derived", "note"):
                 raise XLSFormError(
                     f"{row.at('default')}: a {t.pyxform_type} has no answer to default"

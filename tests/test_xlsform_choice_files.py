@@ -229,3 +229,29 @@ def test_a_look_up_in_a_choice_file_gives_the_chosen_features_column(
     assert ": 0 changes" in cli("checklists", "diff", form, out).output.splitlines()[0]
     rows = list(load_workbook(out)["survey"].iter_rows(values_only=True))
     assert ("select_one pumps", "existing") in [r[:2] for r in rows]
+
+
+def test_a_group_relevant_reading_its_own_question_applies_to_the_rest_of_the_group(
+    tmp_path: Path,
+) -> None:
+    """CHT's forms: an `inputs` group relevant when its own `source` is 'user'."""
+    form = write_form(
+        tmp_path / "cht.xlsx",
+        [
+            ["begin group", "inputs", "Inputs", "", "", "", "${source} = 'user'"],
+            ["text", "source", "Source", "no"],
+            ["text", "contact", "Contact", "no"],
+            ["end group"],
+        ],
+        None,
+        {"form_id": "cht"},
+        [*HEADER, "relevant"],
+    )
+    imported = read_xlsform(form)
+    items = imported.checklist.item_map
+    assert items["source"].relevant is None
+    assert items["contact"].relevant is not None and items["contact"].relevant.refs == ("source",)
+    assert any(
+        "row 3, column name: the group's relevant (source = 'user') reads this question" in n
+        for n in imported.notices
+    )

@@ -110,3 +110,22 @@ def named_list(reader: Any, t: TypeOf, item: dict[str, Any]) -> None:
     name = PurePath(t.list_name).stem if t.from_file else t.list_name
     if name in names:
         item["list"] = name
+
+
+def own_group_rule(reader: Any, row: Row, iid: str, group_relevant: list[str]) -> list[str]:
+    """A group's `relevant`, for one of its questions: all of it, but for a rule that reads
+    the question itself (CHT's `inputs` group is relevant when its own `source` is
+    'user'): ODK's group rule cannot make its deciding answer not applicable, nor can
+    fieldkit's, so that question is asked whatever the rule says (noted)."""
+    from fieldkit.checklists.expr import parse
+
+    kept = []
+    for rule in group_relevant:
+        if iid in parse(rule).refs:
+            reader.notices.append(
+                f"{row.at('name')}: the group's relevant ({rule}) reads this question, so it"
+                " applies to the rest of the group only"
+            )
+        else:
+            kept.append(rule)
+    return kept

@@ -11,6 +11,7 @@ from fieldkit.checklists.choice_files import (
     YES_NO,
     itself_calculated,
     named_list,
+    own_group_rule,
     required_expression,
     waiting_select,
 )
@@ -364,7 +365,7 @@ class ItemReader:
         return lo, hi
 
     def _relevance(self, row: Row, item: dict[str, Any], group_relevant: list[str]) -> None:
-        relevant = list(group_relevant)
+        relevant = own_group_rule(self.r, row, item["id"], group_relevant)
         own = row.get("relevant")
         na_when = row.get("fieldkit::na_when")
         if na_when:

@@ -538,7 +538,7 @@ def _notes_read_as_empty(definition: dict[str, Any]) -> None:
     items = [i for s in definition["sections"] for i in s["items"]]
     read: set[str] = set()
     for i in items:
-        for key in ("relevant", "formula", "constraint"):
+        for key in ("relevant", "formula", "constraint", "required_when"):
             if i.get(key):
                 read.update(parse_expr(i[key]).refs)
     for i in items:

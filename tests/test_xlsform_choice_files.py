@@ -50,7 +50,7 @@ def test_a_missing_choice_file_imports_with_one_notice_and_takes_typed_codes(
     )
     assert "tags takes typed choice codes (separated by spaces)" in out
     assert "row 5, column type: the choices are in 'towns.csv'" in out
-    assert "its choice_filter has nothing to narrow until then" in out
+    assert "a choice_filter has nothing to narrow until then" in out
     shown = cli("checklists", "show", "water", "--db", db).output
     assert "feature  one of: waiting for its file features.csv" in shown
     assert "required when site = 'well'" in shown
@@ -255,3 +255,24 @@ def test_a_group_relevant_reading_its_own_question_applies_to_the_rest_of_the_gr
         "row 3, column name: the group's relevant (source = 'user') reads this question" in n
         for n in imported.notices
     )
+
+
+def test_two_questions_reading_one_missing_file_make_one_notice(tmp_path: Path) -> None:
+    form = write_form(
+        tmp_path / "f.xlsx",
+        [
+            ["select_one_from_file sites.csv", "first", "First site", "yes"],
+            ["text", "why", "Why?", "no"],
+            ["select_multiple_from_file sites.csv", "others", "Other sites", "no"],
+        ],
+        None,
+        {"form_id": "f"},
+        HEADER,
+    )
+    notes = [n for n in read_xlsform(form).notices if "sites.csv" in n]
+    assert notes == [
+        "survey sheet, row 2, column type (and row 4): the choices are in 'sites.csv', which is"
+        " neither beside f.xlsx nor in f-media/: first takes a typed choice code; others takes"
+        " typed choice codes (separated by spaces) until the form is imported again with the"
+        " file there"
+    ]

@@ -34,22 +34,44 @@ def waiting_select(reader: Any, row: Row, t: TypeOf, item: dict[str, Any]) -> li
     item["choice_file"] = name
     if t.other:
         raise XLSFormError(f"{row.at('type')}: or_other on a list read from a file")
-    where = f"neither beside {reader.path.name} nor in {reader.path.stem}-media/"
-    if reader.media is not None:
-        where += f" nor in {reader.media}"
-    codes = "typed choice codes (separated by spaces)" if t.multi else "a typed choice code"
-    notice = (
-        f"{row.at('type')}: the choices are in {name!r}, which is {where}: {item['id']}"
-        f" takes {codes} until the form is imported again with the file there"
-    )
     if row.get("choice_filter"):
         item["choice_filter"] = reader.expression(
             row.get("choice_filter"), row, "choice_filter", choice_filter=True
         )
-        notice += "; its choice_filter has nothing to narrow until then"
-    reader.notices.append(notice)
+    noted = getattr(reader, "_waiting", None)
+    if noted is None:
+        noted = reader._waiting = {}
+    first = noted.get(name)
+    if first is None:
+        noted[name] = first = {"at": len(reader.notices), "row": row, "more": []}
+        reader.notices.append("")
+    else:
+        first["more"].append(row)
+    first.setdefault("questions", []).append((item["id"], t.multi, bool(row.get("choice_filter"))))
+    reader.notices[first["at"]] = _waiting_notice(reader, name, first)
     named_list(reader, t, item)
     return []
+
+
+def _waiting_notice(reader: Any, name: str, noted: dict[str, Any]) -> str:
+    """One line per missing file, naming the first row that reads it (and any others)."""
+    where = f"neither beside {reader.path.name} nor in {reader.path.stem}-media/"
+    if reader.media is not None:
+        where += f" nor in {reader.media}"
+    at = noted["row"].at("type")
+    if noted["more"]:
+        at += " (and row " + ", ".join(str(r.number) for r in noted["more"]) + ")"
+    parts = []
+    for iid, multi, _ in noted["questions"]:
+        codes = "typed choice codes (separated by spaces)" if multi else "a typed choice code"
+        parts.append(f"{iid} takes {codes}")
+    text = (
+        f"{at}: the choices are in {name!r}, which is {where}: {'; '.join(parts)} until the"
+        " form is imported again with the file there"
+    )
+    if any(f for _, _, f in noted["questions"]):
+        text += "; a choice_filter has nothing to narrow until then"
+    return text
 
 
 def required_expression(reader: Any, row: Row, item: dict[str, Any]) -> None:

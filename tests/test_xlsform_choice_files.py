@@ -276,3 +276,21 @@ def test_two_questions_reading_one_missing_file_make_one_notice(tmp_path: Path) 
         " typed choice codes (separated by spaces) until the form is imported again with the"
         " file there"
     ]
+
+
+def test_an_odk_central_export_of_a_waiting_multiple_choice_imports_its_split_columns(
+    tmp_path: Path, cli: Cli
+) -> None:
+    db = tmp_path / "t.db"
+    assert cli("checklists", "import", water(tmp_path), "--db", db).exit_code == 0
+    data = tmp_path / "central.csv"
+    data.write_text(
+        "SubmissionDate,site,feature,tags/water,tags/tap,meta-instanceID\n"
+        "2026-03-02T10:00:00.000Z,dam,w1,1,0,uuid:1\n",
+        encoding="utf-8",
+    )
+    result = cli("import", data, "--checklist", "water", "--db", db, "--force", "kent")
+    assert result.exit_code == 0, result.output
+    with Store.open(db) as s:
+        (rid,) = [r["record_id"] for r in s.records(checklist="water")]
+        assert json.loads(s.answers(rid)[("tags", "")]) == ["water"]

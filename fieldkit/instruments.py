@@ -176,6 +176,7 @@ class Installed:
     status: str  # "installed" or "already installed"
     previous: int | None = None  # the version it replaces as the latest, if any
     changes: list[DiffChange] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # choice files that came (a new version)
 
 
 def install(store: Store, checklist: Checklist, *, accept_breaking: bool = False) -> Installed:
@@ -191,6 +192,9 @@ def install(store: Store, checklist: Checklist, *, accept_breaking: bool = False
             or store.checklist(cid, version) == checklist
         ):
             return Installed(checklist, "already installed")
+        came = _files_came(store, checklist, hashes)
+        if came is not None:
+            return came
         raise ChecklistError(
             f"{cid} v{version} is already installed with a different definition; "
             "give the new one a higher version (settings sheet, version column)"
@@ -220,6 +224,29 @@ def install(store: Store, checklist: Checklist, *, accept_breaking: bool = False
         w.install(checklist)
         w.append([Change("checklist", "setting", cid, checklist_hash(checklist), f"v{version}")])
     return Installed(checklist, "installed", previous, changes)
+
+
+def _files_came(store: Store, checklist: Checklist, hashes: dict[int, str]) -> Installed | None:
+    """A form whose version is installed, imported again with the choice files the latest
+    version waited for (XLSForm select_one_from_file, the file not there before) and
+    nothing else changed: a new version (the latest + 1) whose choices are the files'.
+    None when that is not the case."""
+    from dataclasses import replace
+
+    from fieldkit.checklists.choice_files import files_arrived
+
+    latest = max(hashes)
+    newest = store.checklist(checklist.id, latest)
+    as_latest = replace(checklist, version=latest)
+    if newest == as_latest:
+        return Installed(newest, "already installed")  # the files came before
+    came = files_arrived(newest, as_latest)
+    if not came:
+        return None
+    source = {**checklist.source, "version": latest + 1}
+    result = install(store, parse_checklist(source, f"{checklist.id} v{latest + 1}"))
+    result.files = came
+    return result
 
 
 def install_shipped_updates(store: Store) -> list[str]:

@@ -158,9 +158,8 @@ def test_a_computed_item_has_its_value_in_the_app_and_the_views(tmp_path: Path, 
 
 UNSUPPORTED = [
     (
-        [row("select_one_from_file stations.csv", "station", "Station", "Gorsaf")],
-        "survey sheet, row 5, column type: the choices are in 'stations.csv', which is neither"
-        " beside the form nor in form-media/",
+        [row("select_one_from_file ../stations.csv", "station", "Station", "Gorsaf")],
+        "survey sheet, row 5, column type: the choices are in '../stations.csv', not a file name",
     ),
     (
         [row("begin repeat", "visits", "Visits", "Ymweliadau"), row("text", "who", "Who", "Pwy"),

@@ -233,8 +233,13 @@ def test_a_default_and_a_hidden_value_are_kept(tmp_path: Path) -> None:
     assert c.computed_value("team", {}) == "blue"
 
 
-def test_a_required_condition_is_refused_naming_sheet_row_and_column(tmp_path: Path) -> None:
+def test_a_required_condition_is_an_expression_or_refused_naming_sheet_row_and_column(
+    tmp_path: Path,
+) -> None:
     survey = [["type", "name", "label", "required"], ["text", "a", "A", "${b} = 'x'"],
               ["text", "b", "B", ""]]  # fmt: skip
-    with pytest.raises(XLSFormError, match=r"^survey sheet, row 2, column required: a required"):
-        read_xlsform(book(tmp_path / "r.xlsx", survey))
+    a = read_xlsform(book(tmp_path / "r.xlsx", survey)).checklist.item("a")
+    assert not a.required and a.required_when is not None and a.required_when.text == "b = 'x'"
+    survey[1][3] = "random() > 0.5"
+    with pytest.raises(XLSFormError, match=r"^survey sheet, row 2, column required: function rand"):
+        read_xlsform(book(tmp_path / "r2.xlsx", survey))

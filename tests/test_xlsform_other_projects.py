@@ -230,18 +230,6 @@ def test_select_from_file_reads_geojson_and_xml_in_the_media_folder(tmp_path: Pa
     assert [(c.code, c.label) for c in items["roads"].choices] == [("r1", "A1"), ("r2", "B2")]
 
 
-def test_a_choice_file_that_is_not_there_is_refused_in_one_line_naming_it(
-    tmp_path: Path, cli: Cli
-) -> None:
-    form = _form(tmp_path / "gone.xlsx", [["select_one_from_file ../etc/towns.csv", "t", "Town"]])
-    result = cli("checklists", "import", form, "--db", tmp_path / "t.db")
-    assert result.exit_code == 2
-    assert (
-        "survey sheet, row 2, column type: the choices are in '../etc/towns.csv'" in result.stderr
-    )
-    assert not (tmp_path / "t.db").exists()
-
-
 def test_calculations_nested_too_deep_for_the_reports_are_refused_in_one_line(
     tmp_path: Path, cli: Cli
 ) -> None:

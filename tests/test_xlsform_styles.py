@@ -144,10 +144,10 @@ def test_surveycto_label_colon_language_columns_are_languages(tmp_path: Path, cl
 @pytest.mark.parametrize(
     ("row", "where", "why"),
     [
-        (["text", "ref", "Reference", "${m} > 2", ""], "row 2, column required",
-         "a required condition is not supported"),
-        (["select_one_from_file places.csv", "where", "Location", "yes", ""],
-         "row 2, column type", "the choices are in 'places.csv', which is neither beside"),
+        (["text", "ref", "Reference", "random() > ${m}", ""], "row 2, column required",
+         "function random() is not supported"),
+        (["select_one_from_file ../places.csv", "where", "Location", "yes", ""],
+         "row 2, column type", "the choices are in '../places.csv', not a file name"),
         (["integer", "n", "How many", "yes", ". <= pulldata('a', 'b', 'c', 1)"],
          "row 2, column constraint", "function pulldata() is not supported"),
     ],

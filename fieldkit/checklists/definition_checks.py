@@ -135,6 +135,8 @@ def _facts(checklist: Checklist, origin: str) -> None:
             _expression(checklist, item.constraint, f"{where}: constraint")
         if item.choice_filter is not None:
             _expression(checklist, item.choice_filter, f"{where}: choice_filter", item.id)
+        if item.required_when is not None:
+            _expression(checklist, item.required_when, f"{where}: required_when")
     _cycles(checklist, origin)
 
 

@@ -53,6 +53,7 @@ WHAT = (
     "choice added",
     "choice removed",
     "choice label",
+    "choice file",
     "rule",
     "required",
     "range",
@@ -97,8 +98,16 @@ def _item_changes(old: Item, new: Item, old_section: str, new_section: str) -> l
         if before == after:
             before, after = repr(old.na), repr(new.na)
         out.append(Change("rule", iid, f"n/a: {before} -> {after}"))
-    if old.required != new.required:
-        out.append(Change("required", iid, f"{old.required} -> {new.required}"))
+    if (old.required, _text(old.required_when)) != (new.required, _text(new.required_when)):
+        before = _text(old.required_when) if old.required_when else old.required
+        after = _text(new.required_when) if new.required_when else new.required
+        out.append(Change("required", iid, f"{before} -> {after}"))
+    if old.choice_file != new.choice_file:
+        before = f"waiting for {old.choice_file!r}" if old.choice_file else "listed"
+        after = f"waiting for {new.choice_file!r}" if new.choice_file else "listed"
+        if old.choice_file and not new.choice_file:
+            after = f"read from {old.choice_file!r} ({len(new.choices)} choices)"
+        out.append(Change("choice file", iid, f"choices: {before} -> {after}"))
     if (old.minimum, old.maximum, old.unknown) != (new.minimum, new.maximum, new.unknown):
         out.append(
             Change(

@@ -44,6 +44,7 @@ from fieldkit.checklists.expr_base import (
     truth,
 )
 from fieldkit.checklists.expr_functions import _text, call
+from fieldkit.checklists.expr_lookup import LOOKUP, lookup_value, parse_lookup
 from fieldkit.checklists.expr_sql import bool_sql, to_sql
 from fieldkit.checklists.exprlimits import expression_problem, room_to_recurse
 
@@ -106,7 +107,7 @@ _TOKEN = re.compile(
       (?P<ref>\$\{\s*[A-Za-z_][A-Za-z0-9_.\-/]*\s*\})
     | (?P<num>\d+(?:\.\d+)?|\.\d+)
     | (?P<str>'[^']*'|"[^"]*")
-    | (?P<op><=|>=|!=|<>|=|<|>|\+|-|\*|/|\(|\)|,|\.\.|\.)
+    | (?P<op><=|>=|!=|<>|=|<|>|\+|-|\*|/|\(|\)|\[|\]|,|\.\.|\.)
     | (?P<name>[A-Za-z_][A-Za-z0-9_\-]*(?:::?[A-Za-z_][A-Za-z0-9_\-]*)?)
     )""",
     re.X,
@@ -250,6 +251,8 @@ class _Parser:
         if kind == "qname":
             return Node("ref", (value,))
         if kind == "name":
+            if value == "instance" and self.peek() == ("op", "("):
+                return parse_lookup(self)  # a choice list's column (expr_lookup)
             if self.peek() == ("op", "("):
                 return self.call(value)
             if self.columns:
@@ -468,6 +471,8 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
         return None if a is None or b is None or b == 0 else math.fmod(a, b)
     if op.startswith("call:"):
         return call(op[5:], args, val, _eval)
+    if op == LOOKUP:
+        return lookup_value(args, val, _eval)
     raise ExprError(f"cannot evaluate {op}")  # pragma: no cover - the parser makes no other
 
 

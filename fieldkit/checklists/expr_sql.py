@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fieldkit.checklists.expr_base import ExprError, Node
+from fieldkit.checklists.expr_lookup import LOOKUP, lookup_sql
 
 
 def _lit_sql(v: Any) -> str:
@@ -110,6 +111,8 @@ def to_sql(n: Node, cell: Callable[[str], str]) -> str:
         return f"(-{_numeric_sql(args[0], cell)})"
     if op.startswith("call:"):
         return _call_sql(op, args, cell)
+    if op == LOOKUP:  # a choice list's column: a CASE over its pairs
+        return lookup_sql(args, to_sql(args[2], cell), _lit_sql)
     raise ExprError(f"cannot compile {op}")  # pragma: no cover - the parser makes no other
 
 

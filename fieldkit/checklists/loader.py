@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.checklists import collection, definition_checks
+from fieldkit.checklists.choice_lookup import resolve_lookups
 from fieldkit.checklists.errors import ChecklistError as ChecklistError
 from fieldkit.checklists.kinds import NUMBER_KINDS
 from fieldkit.checklists.model import (
@@ -32,7 +33,9 @@ from fieldkit.checklists.xlsform_facts import (
     expression,
     messages,
     preload,
+    required_rule,
     translations,
+    waiting_file,
     xlsform_rules,
 )
 from fieldkit.yamlfile import safe_load
@@ -83,6 +86,9 @@ ITEM_KEYS = (
     "default",
     "translations",
     "preload",
+    "choice_file",
+    "required_when",
+    "list",
 )
 
 
@@ -312,7 +318,8 @@ def _item(i_raw: Any, iid: str, sid: str, position: int, where: str) -> Item:
     if not i_raw.get("prompt"):
         raise ChecklistError(f"{where}: missing prompt")
     choices: tuple[Choice, ...] = ()
-    if kind in CHOICE_KINDS:
+    choice_file = waiting_file(i_raw, kind, where)
+    if kind in CHOICE_KINDS and not choice_file:
         choices = _choices(i_raw.get("choices"), where)
     elif "choices" in i_raw:
         raise ChecklistError(f"{where}: choices given for a {kind} item")
@@ -364,6 +371,9 @@ def _item(i_raw: Any, iid: str, sid: str, position: int, where: str) -> Item:
         translations=translations(i_raw.get("translations"), where),
         messages=messages(i_raw.get("translations")),
         preload=preload(i_raw, kind, where),
+        choice_file=choice_file,
+        required_when=required_rule(i_raw, kind, where),
+        list_name=str(i_raw.get("list") or ""),
     )
 
 
@@ -425,6 +435,7 @@ def parse_checklist(
             else None
         ),
     )
+    checklist = resolve_lookups(checklist, origin)  # instance('L')/root/item[...]/C
     definition_checks.check_links(checklist, origin)
     return checklist
 

@@ -118,6 +118,11 @@ class Item:
     translations: tuple[tuple[str, str, str], ...] = ()  # (language, prompt, help)
     messages: tuple[tuple[str, str], ...] = ()  # (language, constraint message) translations
     preload: str = ""  # XLSForm metadata (start, deviceid ...): filled from the record's stamps
+    # XLSForm select_one_from_file F whose file F was not there at import: no choices yet,
+    # any typed code is taken until the form is imported again with the file (choice_files)
+    choice_file: str = ""
+    required_when: Expr | None = None  # XLSForm `required` as an expression: required when true
+    list_name: str = ""  # its choice list's name, when an expression looks the list up
 
     def in_language(self, language: str | None) -> tuple[str, str]:
         """(prompt, help) in a language the definition has, else as defined."""
@@ -497,13 +502,25 @@ def instance_keys(section: Section, answers: Mapping[AnswerKey, Any]) -> list[st
     return sorted(keys, key=lambda k: (len(k), k))
 
 
+def is_required(
+    checklist: Checklist, item: Item, answers: Mapping[AnswerKey, Any], rkey: str = ""
+) -> bool:
+    """Whether an answer is required: `required` yes, or its `required` expression holds
+    for these answers (read by the one evaluator, as relevance is)."""
+    if not item.answerable:
+        return False
+    if item.required_when is not None:
+        return _expr.holds(item.required_when, checklist._reader(answers, rkey))
+    return item.required
+
+
 def missing_required(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> list[AnswerKey]:
     """Required items without an answer, in form order (rule-NA items count as answered)."""
     missing: list[AnswerKey] = []
     for section in checklist.sections:
         for rkey in instance_keys(section, answers):
             for item in section.items:
-                if not item.required or not item.answerable:
+                if not is_required(checklist, item, answers, rkey):
                     continue
                 value = answers.get((item.id, rkey))
                 if value is None or value == "":
@@ -529,7 +546,7 @@ def check_consistency(
             problems.append(
                 ((iid, rkey), item.constraint_message or f"must meet {item.constraint.text}")  # type: ignore[union-attr]
             )
-        if item.choice_filter is not None and value not in (NA, UNKNOWN):
+        if item.choice_filter is not None and not item.choice_file and value not in (NA, UNKNOWN):
             offered = {c.code for c in checklist.choices_offered(item, answers, rkey)}
             chosen = json.loads(value) if item.kind == "multi" else [value]
             outside = [c for c in chosen if c not in offered]

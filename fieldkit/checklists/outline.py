@@ -34,6 +34,8 @@ def kind_text(item: Item) -> str:
     kind = KIND_LABELS[item.kind]
     if item.choices:
         kind += ": " + ", ".join(ch.code for ch in item.choices)
+    elif item.choice_file:
+        kind += f": waiting for its file {item.choice_file} (a typed code until it comes)"
     return kind
 
 
@@ -45,7 +47,9 @@ def item_flags(item: Item) -> list[str]:
     """What else holds for the item, a phrase each: optional, not applicable by judgement
     or by rule, computed, its range."""
     flags = []
-    if not item.required and item.answerable:
+    if item.required_when is not None:
+        flags.append(f"required when {item.required_when.text}")
+    elif not item.required and item.answerable:
         flags.append("optional")
     if item.na:
         cond = na_condition(item)

@@ -106,6 +106,8 @@ def _parse_more(item: Any, k: str, text: str, low: str) -> Any:
                 f"{item.id}: expected a file (its path in the app, its name in an import)"
             )
         return digest
+    if k in ("choice", "multi") and item.choice_file:
+        return typed_codes(item, k, text)
     if k == "choice":
         c = item.choice_for(text)
         if c is None:
@@ -129,3 +131,16 @@ def _parse_more(item: Any, k: str, text: str, low: str) -> Any:
         order = [c.code for c in item.choices]
         return json.dumps(sorted(codes, key=order.index))
     return text  # text
+
+
+def typed_codes(item: Any, kind: str, text: str) -> str:
+    """A choice code typed for a list still waiting for its file (XLSForm
+    select_one_from_file F, F not imported yet): any code; a multi's separated by spaces
+    (ODK and KoboToolbox) or `;`, stored as the other multis are."""
+    if kind == "choice":
+        return text
+    parts = text.split(";") if ";" in text else text.split()
+    codes = list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+    if not codes:
+        raise AnswerError(f"{item.id}: expected one or more choice codes")
+    return json.dumps(codes)

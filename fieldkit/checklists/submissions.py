@@ -150,7 +150,7 @@ class _Columns:
                 at = column.find(name + "/") if item.kind == "multi" else -1
                 if at == 0 or (at > 0 and column[at - 1] == sep):
                     code = column[at + len(name) + 1 :]
-                    if item.choice_for(code) is not None:
+                    if item.choice_for(code) is not None or item.choice_file:
                         return iid, "choice:" + code
                 if item.kind == "geopoint":
                     for part in GEO_PARTS:

@@ -73,3 +73,26 @@ def preload(i_raw: Mapping[str, Any], kind: str, where: str) -> str:
     if name and STAMP_KINDS.get(name) != kind:
         raise ChecklistError(f"{where}: preload {name!r} is not a {kind} stamp")
     return name
+
+
+def waiting_file(i_raw: Mapping[str, Any], kind: str, where: str) -> str:
+    """The media file a choice list waits for (select_one_from_file F, F not there when the
+    form was imported): the item has no choices until it comes."""
+    name = str(i_raw.get("choice_file") or "")
+    if not name:
+        return ""
+    if kind not in CHOICE_KINDS:
+        raise ChecklistError(f"{where}: choice_file given for a {kind} item")
+    if i_raw.get("choices"):
+        raise ChecklistError(f"{where}: give choices or a choice_file waited for, not both")
+    return name
+
+
+def required_rule(i_raw: Mapping[str, Any], kind: str, where: str) -> Expr | None:
+    """XLSForm `required` as an expression: the answer is required when it holds."""
+    raw = i_raw.get("required_when")
+    if not raw:
+        return None
+    if kind in ("derived", "note"):
+        raise ChecklistError(f"{where}: required_when given for a {kind} item")
+    return expression(raw, f"{where}: required_when")

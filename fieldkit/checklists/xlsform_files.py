@@ -10,7 +10,8 @@ Central, Briefcase and KoboToolbox lay a form out). Read as ODK reads it:
   its text the `title` property; the other properties are filter columns.
 
 The question's `parameters` `value=` and `label=` name other columns, as in ODK. A file
-that is not there, or not one of these, is refused in one line naming it.
+that is there but not one of these (or too large, or unreadable) is refused in one line
+naming it; one that is not there leaves the list waiting for it (choice_files).
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ MAX_BYTES = 20 * 1024 * 1024  # a media file larger than this is refused
 SUFFIXES = (".csv", ".xml", ".geojson")
 
 
-def _where(form: Path, name: str) -> Path | None:
-    if Path(name).name != name or name.startswith("."):
-        return None  # a bare file name only: never a path out of the form's folders
-    for folder in (form.parent, form.parent / f"{form.stem}-media"):
+def _where(form: Path, name: str, media: Path | None) -> Path | None:
+    folders = [form.parent, form.parent / f"{form.stem}-media"]
+    for folder in [media, *folders] if media is not None else folders:
         if (folder / name).is_file():
             return folder / name
     return None
@@ -62,21 +62,26 @@ def _records(path: Path, text: str) -> list[dict[str, str]]:
     return out
 
 
-def file_choices(form: Path, name: str, row: Row, language: str | None) -> list[dict[str, Any]]:
+def file_choices(
+    form: Path, name: str, row: Row, language: str | None, media: Path | None = None
+) -> list[dict[str, Any]] | None:
     """The choices in the file `name` a survey row's select reads (entries as the choices
-    sheet gives them: code, label, filters)."""
+    sheet gives them: code, label, filters); None when the file is not there (the list
+    waits for it: fieldkit.checklists.choice_files)."""
     from pyxform.errors import PyXFormError
     from pyxform.parsing.parameters import parse as parameters
 
     where = row.at("type")
     if Path(name).suffix.lower() not in SUFFIXES:
         raise XLSFormError(f"{where}: {name!r} is not a .csv, .xml or .geojson choice file")
-    path = _where(form, name)
-    if path is None:
+    if Path(name).name != name or name.startswith("."):  # never a path out of the folders
         raise XLSFormError(
-            f"{where}: the choices are in {name!r}, which is neither beside the form nor in"
-            f" {form.stem}-media/ (a phone gets it with the form's media)"
+            f"{where}: the choices are in {name!r}, not a file name (a phone gets the form's"
+            " media files by name)"
         )
+    path = _where(form, name, media)
+    if path is None:
+        return None
     if path.stat().st_size > MAX_BYTES:
         raise XLSFormError(f"{where}: {name!r} is larger than {MAX_BYTES // 2**20} MiB")
     try:

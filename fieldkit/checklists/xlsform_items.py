@@ -7,6 +7,14 @@ import json
 import re
 from typing import Any
 
+from fieldkit.checklists.choice_files import (
+    YES_NO,
+    itself_calculated,
+    named_list,
+    own_group_rule,
+    required_expression,
+    waiting_select,
+)
 from fieldkit.checklists.kinds import NUMBER_KINDS, QUANTITY_KINDS
 from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.checklists.xlsform_book import Row, XLSFormError, flag, text
@@ -89,6 +97,8 @@ class ItemReader:
         duplicates: bool,
     ) -> list[dict[str, Any]]:
         iid = item["id"]
+        if t.from_file and t.list_name not in lists:
+            return waiting_select(self.r, row, t, item)
         if t.list_name not in lists:
             raise XLSFormError(
                 f"{row.at('type')}: no choice list {t.list_name!r} in the choices sheet"
@@ -176,6 +186,7 @@ class ItemReader:
             raise XLSFormError(
                 f"{row.at('choice_filter')}: a choice_filter on a yes/no list is not supported"
             )
+        named_list(self.r, t, item)
         return extra
 
     def _question(self, row: Row, t: TypeOf, item: dict[str, Any]) -> None:
@@ -191,6 +202,9 @@ class ItemReader:
                     f"{row.at('fieldkit::kind')}: {fk_kind!r} does not fit type {t.pyxform_type!r}"
                 )
             kind = fk_kind
+        if calc and calc.strip() == ".":
+            kind, calc = "hidden", ""  # the value itself: nothing computes it
+            itself_calculated(self.r, row)
         if kind == "hidden":
             # a value never asked: its calculation, or its default
             kind = "derived"
@@ -260,20 +274,10 @@ class ItemReader:
         own = type_constraint(t.pyxform_type)
         if kind not in ("derived", "note"):
             required = row.get("required")
-            if required and required.lower() not in (
-                "yes",
-                "no",
-                "true",
-                "false",
-                "true()",
-                "false()",
-                "1",
-                "0",
-            ):
-                raise XLSFormError(
-                    f"{row.at('required')}: a required condition is not supported (only yes or no)"
-                )
-            item["required"] = flag(row, "required")
+            if required and required.lower() not in YES_NO:
+                required_expression(r, row, item)
+            else:
+                item["required"] = flag(row, "required")
         elif row.get("required") and flag(row, "required"):
             r.notices.append(f"{row.at('required')}: ignored ({UNASKED})")
         if constraint and kind in NUMBER_KINDS:
@@ -315,7 +319,12 @@ class ItemReader:
         if help_text:
             item["help"] = help_text
         default = row.get("default")
-        if default and t.kind != "hidden":
+        if default and t.kind != "hidden" and kind == "derived" and row.get("calculation"):
+            r.notices.append(
+                f"{row.at('default')}: ignored (the calculation gives the value: ODK computes"
+                " it over the default)"
+            )
+        elif default and t.kind != "hidden":
             if kind in ("derived", "note"):
                 raise XLSFormError(
                     f"{row.at('default')}: a {t.pyxform_type} has no answer to default"
@@ -356,7 +365,7 @@ class ItemReader:
         return lo, hi
 
     def _relevance(self, row: Row, item: dict[str, Any], group_relevant: list[str]) -> None:
-        relevant = list(group_relevant)
+        relevant = own_group_rule(self.r, row, item["id"], group_relevant)
         own = row.get("relevant")
         na_when = row.get("fieldkit::na_when")
         if na_when:

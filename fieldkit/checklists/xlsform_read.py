@@ -117,8 +117,9 @@ class _Group:
 
 
 class _Reader:
-    def __init__(self, path: Path, language: str | None) -> None:
+    def __init__(self, path: Path, language: str | None, media: Path | None = None) -> None:
         self.path = path
+        self.media = media  # another folder a choice file may be in (--media DIR)
         self.book = read_book(path)
         self.notices: list[str] = []
         self.ignored: dict[tuple[str, str], str] = {}  # (sheet, header) -> why
@@ -164,9 +165,12 @@ class _Reader:
         if not m or m.group(1) not in rows:
             return message
         row = next(r for r in self.survey if r.number == rows[m.group(1)])
-        column = {"formula": "calculation", "min": "constraint", "max": "constraint"}.get(
-            m.group(2), m.group(2)
-        )
+        column = {
+            "formula": "calculation",
+            "min": "constraint",
+            "max": "constraint",
+            "required_when": "required",
+        }.get(m.group(2), m.group(2))
         if column not in row.cells:
             return message
         return f"{row.at(column)}: {m.group(3) or message}"
@@ -400,8 +404,9 @@ class _Reader:
                     )
                 relevant = [g.relevant for g in stack if g.relevant]
                 found = external if t.external else lists
-                if t.from_file:
-                    found = {t.list_name: file_choices(self.path, t.list_name, row, self.language)}
+                if t.from_file:  # (not there: choice_files.waiting_select)
+                    read = file_choices(self.path, t.list_name, row, self.language, self.media)
+                    found = {t.list_name: read} if read is not None else {}
                 for item in items.item(row, t, found, relevant, duplicates):
                     section_for()["items"].append(item)
         if stack:
@@ -533,7 +538,7 @@ def _notes_read_as_empty(definition: dict[str, Any]) -> None:
     items = [i for s in definition["sections"] for i in s["items"]]
     read: set[str] = set()
     for i in items:
-        for key in ("relevant", "formula", "constraint"):
+        for key in ("relevant", "formula", "constraint", "required_when"):
             if i.get(key):
                 read.update(parse_expr(i[key]).refs)
     for i in items:
@@ -545,13 +550,14 @@ def _closes(kind: str) -> str:
     return "repeat" if kind == "loop" else kind
 
 
-def read_xlsform(path: Path, *, language: str | None = None) -> Imported:
-    """Read and map an XLSForm workbook; XLSFormError (one line) for anything refused."""
+def read_xlsform(path: Path, *, language: str | None = None, media: Path | None = None) -> Imported:
+    """Read and map an XLSForm workbook; XLSFormError (one line) for anything refused.
+    `media`: a folder its choice files may be in, besides its own and FORM-media/."""
     path = Path(path)
     if not path.exists():
         raise XLSFormError(f"{path}: no such file")
     check_workbook(path, stops_after_empty=60)  # sizes, bombs, extent, rows pyxform would drop
-    reader = _Reader(path, language)
+    reader = _Reader(path, language, media)
     validate_with_pyxform(path)
     definition = reader.read()
     try:

@@ -54,7 +54,9 @@ CHOICES_HEADER = ["list_name", "name", "label", "fieldkit_exclusive"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_NA = [("yes", "Yes"), ("no", "No"), ("na", "Not applicable")]
 TYPES = {k.name: k.xlsform for k in TABLE if k.xlsform}  # (the selects: with their list)
-_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\$\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*")
+# (a look-up's path, `instance('L')/root/item[K =` and `]/C`, names no question)
+_LOOKUP_PATH = r"instance\(\s*(?:'[^']*'|\"[^\"]*\")\s*\)/root/item\[\s*[\w:.\-]+|\]/[\w:.\-]+"
+_TOKEN = re.compile(_LOOKUP_PATH + r"|'[^']*'|\"[^\"]*\"|\$\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*")
 
 
 def refs_as_xlsform(text: str, ids: set[str]) -> str:
@@ -62,6 +64,8 @@ def refs_as_xlsform(text: str, ids: set[str]) -> str:
 
     def sub(m: re.Match[str]) -> str:
         word = m.group(0)
+        if word.startswith(("instance(", "]")):
+            return word
         if word.startswith("${"):
             return "${" + word[2:-1].strip().rsplit("/", 1)[-1] + "}"
         return "${" + word + "}" if word in ids else word
@@ -150,7 +154,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 row[f"label::{lang}"] = prompt
                 if help_text:
                     row[f"hint::{lang}"] = help_text
-            list_name = re.sub(r"[^A-Za-z0-9_.\-]", "_", item.id)
+            list_name = item.list_name or re.sub(r"[^A-Za-z0-9_.\-]", "_", item.id)
             if item.kind in YESNO_KINDS:
                 row["type"] = TYPES[item.kind]  # select_one yes_no(_na)
                 entries = YES_NO_NA if item.kind == "ynna" else YES_NO
@@ -158,10 +162,13 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind == "ynna":
                     row["fieldkit::kind"] = "ynna"  # n/a by judgement only with fieldkit::na
             elif item.kind in CHOICE_KINDS:
-                row["type"] = (
-                    "select_one " if item.kind == "choice" else "select_multiple "
-                ) + list_name
-                add_list(list_name, [(c.code, c.label, c.exclusive) for c in item.choices], item)
+                select = "select_one" if item.kind == "choice" else "select_multiple"
+                if item.choice_file:  # still waiting for its file: the same type again
+                    row["type"] = f"{select}_from_file {item.choice_file}"
+                else:
+                    row["type"] = f"{select} {list_name}"
+                    entries = [(c.code, c.label, c.exclusive) for c in item.choices]
+                    add_list(list_name, entries, item)
                 if item.choice_filter is not None:
                     row["choice_filter"] = refs_as_xlsform(item.choice_filter.text, set())
                 if item.kind == "choice" and {c.code for c in item.choices} & {"yes", "no"}:
@@ -172,7 +179,9 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                     row["fieldkit::kind"] = item.kind
             if item.help:
                 row[hint_col] = item.help
-            if item.answerable:
+            if item.required_when is not None:
+                row["required"] = refs_as_xlsform(item.required_when.text, ids)
+            elif item.answerable:
                 row["required"] = "yes" if item.required else "no"
             if item.computed is not None:
                 row["calculation"] = refs_as_xlsform(item.formula, ids)

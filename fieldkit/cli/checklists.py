@@ -82,6 +82,15 @@ def checklists_import(
     form: Annotated[Path, typer.Argument(metavar="FORM.xlsx", help="An XLSForm workbook.")],
     db: Database,
     language: LanguageOption = None,
+    media: Annotated[
+        Path | None,
+        typer.Option(
+            "--media",
+            help="A folder its choice files (select_one_from_file) may be in, besides the"
+            " form's own and FORM-media/.",
+            show_default=False,
+        ),
+    ] = None,
     accept_breaking: Annotated[
         bool,
         typer.Option(
@@ -96,11 +105,14 @@ def checklists_import(
     from fieldkit.checklists.xlsform_read import read_xlsform
     from fieldkit.instruments import install
 
-    imported = read_xlsform(form, language=language)  # refuse a bad form before any write
+    if media is not None and not media.is_dir():
+        raise fail(f"--media {media}: not a folder", 2)
+    imported = read_xlsform(form, language=language, media=media)  # refuse before any write
     path = db.path
     with db.open() as store:
         result = install(store, imported.checklist, accept_breaking=accept_breaking)
     c = result.checklist
+    form_version = imported.checklist.version
     for notice in imported.notices:
         line(f"[dim]note: {escape(notice)}[/]")
     lang = f", labels in {imported.language}" if imported.language else ""
@@ -111,6 +123,11 @@ def checklists_import(
         f"installed {c.id} v{c.version} ({escape(c.title)}): {len(c.sections)} sections, "
         f"{len(c.items)} items{lang} into {path}"
     )
+    if result.files:
+        line(
+            f"the choices of {escape(', '.join(result.files))} came: v{form_version} is"
+            f" installed again as v{c.version}"
+        )
     if result.previous is not None:
         out.print(f"changes from v{result.previous}:")
         _changes(result.changes)

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.checklists import AnswerKey, Checklist, Item, Section
-from fieldkit.checklists.model import instance_keys, missing_required, rule_applies
+from fieldkit.checklists.model import (
+    instance_keys,
+    is_required,
+    missing_required,
+    rule_applies,
+)
 from fieldkit.checklists.words import rule_words
 
 
@@ -113,7 +118,7 @@ class FormModel:
         """(answered, required) for a group; rule-NA items count as answered."""
         done = total = 0
         for item in group.section.items:
-            if not item.required or not item.answerable:
+            if not is_required(self.checklist, item, self.answers, group.rkey):
                 continue
             total += 1
             e = Entry(group, item, item.position)
@@ -128,6 +133,10 @@ class FormModel:
             done += d
             total += t
         return done, total
+
+    def required(self, entry: Entry) -> bool:
+        """`required` yes, or its expression holding for the answers so far."""
+        return is_required(self.checklist, entry.item, self.answers, entry.rkey)
 
     def missing(self) -> list[AnswerKey]:
         return missing_required(self.checklist, self.answers)
@@ -150,7 +159,7 @@ class FormModel:
 
     def first_unanswered(self, entries: list[Entry]) -> int:
         for i, e in enumerate(entries):
-            if self.navigable(e) and e.item.required and not self.answered(e):
+            if self.navigable(e) and self.required(e) and not self.answered(e):
                 return i
         return self.first_navigable(entries)
 

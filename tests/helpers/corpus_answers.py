@@ -24,6 +24,8 @@ def plain_answers(checklist: Checklist) -> dict[str, str]:
                 continue
             if item.kind in ("choice", "multi") and item.choices:
                 out[item.id] = item.choices[0].code
+            elif item.kind in ("choice", "multi") and item.choice_file:
+                out[item.id] = "typed_code"  # its list waits for its file: any code
             elif item.kind in PLAIN:
                 out[item.id] = PLAIN[item.kind]
     return out

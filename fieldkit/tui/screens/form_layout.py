@@ -16,6 +16,7 @@ from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_t
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.add_instance import AddInstance
 from fieldkit.tui.widgets.attachment_row import AttachmentRow
+from fieldkit.tui.widgets.code_row import CodeRow
 from fieldkit.tui.widgets.item_row import TEXT_KINDS, ChoiceRow, TextRow
 from fieldkit.tui.widgets.status import group_title
 
@@ -104,6 +105,8 @@ def build(
                     row = AttachmentRow(entry, now=now, describe=describe, id=row_id)
                 elif entry.item.kind in TEXT_KINDS:
                     row = TextRow(entry, now=now, id=row_id)
+                elif entry.item.choice_file:  # its list waits for its file: a typed code
+                    row = CodeRow(entry, now=now, id=row_id)
                 else:
                     row = ChoiceRow(entry, id=row_id, rule=rule_text(checklist, entry.item))
                 # not mounted yet: its styles are worked out when it is (update=True

@@ -75,6 +75,8 @@ def hint_lines(
         lines.append(Content.styled("Enter on empty or ctrl+t = now", "$text-muted"))
     if item.help:
         lines.append(Content.styled(item.help, "italic $text-muted"))
+    if item.required_when is not None:
+        lines.append(Content.styled(f"required when: {item.required_when.text}", "$text-muted"))
     if na_condition(item) and not auto:
         lines.append(Content.styled(f"n/a when: {na_condition(item)}", "$text-muted"))
     return lines

@@ -66,7 +66,8 @@ def meta_text(item: Item) -> str:
         # computed: shown, never answered; typed: the field beside it needs the room, and
         # its placeholder says what it takes (u = unknown, na = n/a; optional in the prompt)
         return kind
-    bits = [kind, "required" if item.required else "optional"]
+    need = "required" if item.required else "optional"
+    bits = [kind, "required if…" if item.required_when is not None else need]
     if item.na:
         bits.append("n/a allowed")
     if item.unknown:
@@ -287,6 +288,8 @@ def row_lines(row: Any, *, with_options: bool) -> list[Content]:
             lines.append(Content.styled("  " + item.help, "italic $text-muted"))
         return lines
     req = ("" if item.required or not item.answerable else "  (optional)", "$text-muted")
+    if item.required_when is not None:  # XLSForm `required` as an expression
+        req = ("  (required if…)", "$text-muted")
     lines = [Content.assemble((prompt, "bold"), req)]
     if row.auto:
         lines.append(

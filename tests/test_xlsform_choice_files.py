@@ -45,10 +45,10 @@ def test_a_missing_choice_file_imports_with_one_notice_and_takes_typed_codes(
     out = " ".join(result.output.split())
     assert (
         "survey sheet, row 3, column type: the choices are in 'features.csv', which is neither"
-        " beside water.xlsx nor in water-media/: feature takes a typed choice code until the"
+        " beside water.xlsx nor in water-media/: question 'feature' takes a typed choice code until the"
         " form is imported again with the file there" in out
     )
-    assert "tags takes typed choice codes (separated by spaces)" in out
+    assert "question 'tags' takes typed choice codes (separated by spaces)" in out
     assert "row 5, column type: the choices are in 'towns.csv'" in out
     assert "a choice_filter has nothing to narrow until then" in out
     shown = cli("checklists", "show", "water", "--db", db).output
@@ -272,7 +272,7 @@ def test_two_questions_reading_one_missing_file_make_one_notice(tmp_path: Path) 
     notes = [n for n in read_xlsform(form).notices if "sites.csv" in n]
     assert notes == [
         "survey sheet, row 2, column type (and row 4): the choices are in 'sites.csv', which is"
-        " neither beside f.xlsx nor in f-media/: first takes a typed choice code; others takes"
+        " neither beside f.xlsx nor in f-media/: question 'first' takes a typed choice code; question 'others' takes"
         " typed choice codes (separated by spaces) until the form is imported again with the"
         " file there"
     ]

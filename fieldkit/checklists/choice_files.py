@@ -64,7 +64,7 @@ def _waiting_notice(reader: Any, name: str, noted: dict[str, Any]) -> str:
     parts = []
     for iid, multi, _ in noted["questions"]:
         codes = "typed choice codes (separated by spaces)" if multi else "a typed choice code"
-        parts.append(f"{iid} takes {codes}")
+        parts.append(f"question {iid!r} takes {codes}")
     text = (
         f"{at}: the choices are in {name!r}, which is {where}: {'; '.join(parts)} until the"
         " form is imported again with the file there"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.checklists.kinds import CHOICE_KINDS, NUMBER_KINDS, TABLE, YESNO_KINDS
-from fieldkit.checklists.model import Checklist, Item, Section
+from fieldkit.checklists.model import Checklist, Item, Repeat, Section
 from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.files import replace_privately
 from fieldkit.safetext import formula_like, safe_text
@@ -91,16 +91,43 @@ def _group_row(
     if section.scope == "visit":
         row["fieldkit::scope"] = "visit"
     if section.repeat is not None:
-        row["fieldkit::repeat_key"] = section.repeat.key
-        if section.repeat.fixed:
-            row["fieldkit::instances"] = json.dumps(
-                [{"code": c.code, "label": c.label} for c in section.repeat.instances],
-                ensure_ascii=False,
-            )
-            row["repeat_count"] = len(section.repeat.instances)
-        elif section.repeat.count is not None:
-            row["repeat_count"] = refs_as_xlsform(section.repeat.count.text, ids or set())
+        _repeat_cells(row, section.repeat, ids)
     return row
+
+
+def _repeat_cells(row: dict[str, Any], repeat: Repeat, ids: set[str] | None) -> None:
+    row["fieldkit::repeat_key"] = repeat.key
+    if repeat.fixed:
+        row["fieldkit::instances"] = json.dumps(
+            [{"code": c.code, "label": c.label} for c in repeat.instances], ensure_ascii=False
+        )
+        row["repeat_count"] = len(repeat.instances)
+    elif repeat.count is not None:
+        row["repeat_count"] = refs_as_xlsform(repeat.count.text, ids or set())
+
+
+def _reframe(
+    frames: list[Repeat], section: Section, label_col: str, ids: set[str]
+) -> list[dict[str, Any]]:
+    """The rows that close the repeats open around the last section that do not enclose
+    this one, and open those that do (a repeat inside a repeat is written inside it; an
+    outer repeat without questions of its own as a bare begin repeat)."""
+    outer: list[Repeat] = []
+    r = section.repeat.parent if section.repeat is not None else None
+    while r is not None:
+        outer.insert(0, r)
+        r = r.parent
+    keep = 0
+    while keep < min(len(frames), len(outer)) and frames[keep].key == outer[keep].key:
+        keep += 1
+    out: list[dict[str, Any]] = [{"type": "end repeat"} for _ in frames[keep:]]
+    del frames[keep:]
+    for r in outer[keep:]:
+        row: dict[str, Any] = {"type": "begin repeat", "name": r.key, label_col: r.key}
+        _repeat_cells(row, r, ids)
+        out.append(row)
+        frames.append(r)
+    return out
 
 
 def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
@@ -139,7 +166,9 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             for more in also.get(code, ()):  # the same name under other filter values
                 choices.append({**row, **{k: "" for k in filters.get(code, {})}, **dict(more)})
 
+    frames: list[Repeat] = []  # repeats left open: the next sections may be inside them
     for section in checklist.sections:
+        survey += _reframe(frames, section, label_col, ids)
         kind = "repeat" if section.repeat is not None else "group"
         survey.append(_group_row(section, kind, label_col, ids))
         for item in section.items:
@@ -204,8 +233,11 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if getattr(item, key):
                     row[f"fieldkit::{key}"] = getattr(item, key)
             survey.append(row)
-        survey.append({"type": f"end {kind}"})
-
+        if section.repeat is None:
+            survey.append({"type": "end group"})
+        else:
+            frames.append(section.repeat)  # closed by the next section not inside it
+    survey += [{"type": "end repeat"} for _ in frames]
     return survey, choices, _settings(checklist, ids, main)
 
 

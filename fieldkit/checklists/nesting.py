@@ -110,3 +110,15 @@ def items_by_repeat(sections: Any) -> tuple[dict[str, frozenset[str]], dict[str,
         {k: frozenset(v) for k, v in own.items()},
         {k: frozenset(v) for k, v in inner.items()},
     )
+
+
+def key_problem(repeat: Any, rkey: str) -> str:
+    """Why `rkey` cannot be an instance of `repeat` ('' when it can): a repeat n deep
+    has keys of n parts (`2/3`: member 3 of household 2), a fixed one its codes last."""
+    d = depth(repeat)
+    if len(parts(rkey)) != d or not all(parts(rkey)):
+        shape = SEP.join(["N"] * d)
+        return f"{rkey!r} is not a {repeat.key} key: it repeats {d} deep, name it [{shape}]"
+    if repeat.fixed and last(rkey) not in {c.code for c in repeat.instances}:
+        return f"{last(rkey)!r} is not a {repeat.key}"
+    return ""

@@ -317,7 +317,7 @@ class FormScreen(FormPaint, FormMoves, Screen[None]):
         focused = self.focused
         if isinstance(focused, AddInstance):
             if key == "enter":
-                await self._add_instance(focused.section_id)
+                await self._add_instance(focused.section_id, focused.outer)
                 return True
             return False
         row = self._row_of(focused)
@@ -537,16 +537,16 @@ class FormScreen(FormPaint, FormMoves, Screen[None]):
 
         self.app.push_screen(ChoicePicker(item, self.model.answers.get(key)), picked)
 
-    async def _add_instance(self, section_id: str) -> None:
+    async def _add_instance(self, section_id: str, outer: str = "") -> None:
         section = next(s for s in self.checklist.sections if s.id == section_id)
-        new_key = self.model.add_instance(section)
+        new_key = self.model.add_instance(section, outer)
         items = self.query_one("#items", VerticalScroll)
         await items.remove_children()
         self._shown.clear()
         self._stale.clear()
         await items.mount_all(self._build())
         for i, e in enumerate(self.entries):
-            if e.group.section.id == section.id and e.rkey == new_key:
+            if e.group.section.repeat == section.repeat and e.rkey == new_key:
                 self._focus_index(i)
                 break
         self.query_one(SaveStatus).show(

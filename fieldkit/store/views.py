@@ -78,7 +78,7 @@ def wide_columns(checklist: Checklist) -> list[WideColumn]:
         for item in section.items:
             if section.repeat is None:
                 cols.append(WideColumn(item.id, item, ""))
-            elif section.repeat.fixed:
+            elif section.repeat.fixed and section.repeat.parent is None:
                 for inst in section.repeat.instances:
                     cols.append(WideColumn(f"{item.id}__{inst.code}", item, inst.code, inst.label))
             else:

@@ -47,8 +47,15 @@ def household_form(path: Path, *, counted: bool = False) -> Path:
         ["text", "mname", "Member name", "yes", "", "", ""],
         ["integer", "age", "Age", "no", "", "", ""],
         ["select_one yn", "school", "In school?", "no", "${age} < 18", "", ""],
-        ["select_one yn", "answered", "Answered for the household?", "no", "position(..) = 1",
-         "", ""],
+        [
+            "select_one yn",
+            "answered",
+            "Answered for the household?",
+            "no",
+            "position(..) = 1",
+            "",
+            "",
+        ],
         ["end repeat", "", "", "", "", "", ""],
         ["calculate", "members", "", "", "", "count(${mname})", ""],
         ["end repeat", "", "", "", "", "", ""],
@@ -123,7 +130,9 @@ async def test_two_households_with_their_members_captured_by_keys_at_80x24(
     tmp_path: Path, cli: Cli
 ) -> None:
     db = tmp_path / "team.db"
-    assert cli("checklists", "import", household_form(tmp_path / "h.xlsx"), "--db", db).exit_code == 0
+    assert (
+        cli("checklists", "import", household_form(tmp_path / "h.xlsx"), "--db", db).exit_code == 0
+    )
     app = make_app(db, now=lambda: datetime(2026, 3, 2, 9, 30), cursor_blink=False, ctx=CTX)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(key_of(app, "household_visit"))
@@ -200,7 +209,10 @@ def central_export(folder: Path) -> tuple[Path, Path, Path]:
 @pytest.fixture
 def db(tmp_path: Path, cli: Cli) -> Path:
     path = tmp_path / "h.db"
-    assert cli("checklists", "import", household_form(tmp_path / "h.xlsx"), "--db", path).exit_code == 0
+    assert (
+        cli("checklists", "import", household_form(tmp_path / "h.xlsx"), "--db", path).exit_code
+        == 0
+    )
     return path
 
 
@@ -285,3 +297,32 @@ def test_a_kobotoolbox_export_with_a_nested_repeat_imports(
     assert result.exit_code == 0, result.output
     assert _members(db) == {"Ashford": {"1/1": "Ann", "1/2": "Ben", "2/1": "Cy"}}
     assert "0 records imported, 1 already present" in cli(*args).output
+
+
+def test_members_added_on_two_laptops_merge_into_their_households(tmp_path: Path) -> None:
+    from fieldkit.sync import merge
+
+    checklist = read_xlsform(household_form(tmp_path / "h.xlsx")).checklist
+    amy, bob, team = tmp_path / "amy.db", tmp_path / "bob.db", tmp_path / "team.db"
+    for db, who in ((amy, "amy"), (bob, "bob")):
+        with Store.create(db, inspector=who) as s, s.writing() as w:
+            w.install(checklist)
+    with Store.open(amy) as s:
+        rid = s.create_record("household_visit", "kent")
+        s.set_answer(rid, "head", "Ann", "1")
+        s.set_answer(rid, "mname", "Ann", "1/1")
+    merge([amy], bob)
+    with Store.open(bob) as s:
+        s.set_answer(rid, "mname", "Ben", "1/2")
+        s.set_answer(rid, "mname", "Anne", "1/1")
+    with Store.open(amy) as s:
+        s.set_answer(rid, "mname", "Cy", "2/1")
+        s.set_answer(rid, "mname", "Annie", "1/1")  # while Bob wrote Anne
+    merge([amy, bob], team)
+    with Store.open(team) as s:
+        answers = s.answers(rid)
+        conflicts = s.conflicts()
+    members = {k: v for (iid, k), v in answers.items() if iid == "mname"}
+    assert set(members) == {"1/1", "1/2", "2/1"}
+    assert members["1/2"] == "Ben" and members["2/1"] == "Cy"
+    assert [(c["field"], c["rkey"]) for c in conflicts] == [("mname", "1/1")]

@@ -165,6 +165,17 @@ async def test_two_households_with_their_members_captured_by_keys_at_80x24(
                 await answer(name)
         text = screen_text(app)
         assert "+ add member in 2 (Enter)" in text
+        # a third member of household 1, then removed again: ctrl+d twice
+        await add("1")
+        await answer("Extra")
+        screen.rows[("mname", "1/3")].focus()
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert "Press ctrl+d again" in screen_text(app)
+        assert screen.model.answers[("mname", "1/3")] == "Extra"
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert ("mname", "1/3") not in screen.rows
     with Store.open(db) as s:
         (rid,) = [r for (r,) in s.conn.execute("SELECT record_id FROM records")]
     got = cells(db, rid)

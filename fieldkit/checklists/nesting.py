@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fieldkit.checklists.kinds import NA
+
 SEP = "/"
 
 
@@ -79,9 +81,9 @@ def repeat_keys(
         return sorted(keys, key=lambda k: (parents.index(prefix(k, d - 1)), codes.index(last(k))))
     own = checklist.repeat_items.get(repeat.key, frozenset())
     inner = checklist.inner_items.get(repeat.key, frozenset())
-    for iid, k in answers:
-        if not k:
-            continue
+    for (iid, k), value in answers.items():
+        if not k or value is None or (value == NA and _ruled(checklist, iid)):
+            continue  # a rule's n/a alone makes no instance (nor keeps a removed one)
         if iid in own and len(parts(k)) == d:
             keys.add(k)
         elif iid in inner and len(parts(k)) > d:
@@ -90,6 +92,11 @@ def repeat_keys(
         n = counted(repeat, p)
         keys |= {f"{p}{SEP}{i}" if p else str(i) for i in range(1, (n or 0) + 1)}
     return sorted(keys, key=order)
+
+
+def _ruled(checklist: Any, iid: str) -> bool:
+    item = checklist.item_map.get(iid)
+    return item is not None and item.has_rule
 
 
 def items_by_repeat(sections: Any) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:

@@ -124,6 +124,8 @@ def test_a_nested_repeat_count_reads_its_own_household(tmp_path: Path) -> None:
     assert instance_keys(member, answers, checklist) == ["1/1", "1/2", "2/1"]
     beyond = {**answers, ("mname", "2/2"): "Extra"}
     assert any("beyond the 1" in why for _, why in check_consistency(checklist, beyond))
+    flat = check_consistency(checklist, {("mname", "1"): "No household"})
+    assert flat == [(("mname", "1"), "'1' is not a member key: it repeats 2 deep, name it [N/N]")]
 
 
 async def test_two_households_with_their_members_captured_by_keys_at_80x24(

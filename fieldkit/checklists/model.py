@@ -564,6 +564,12 @@ def check_consistency(
                 problems.append(
                     ((iid, rkey), f"{outside[0]!r} is not offered when {item.choice_filter.text}")
                 )
+        repeat = checklist.section_of(iid).repeat
+        if repeat is not None and repeat.parent is not None:  # `outer/inner`, as deep
+            shape = _nesting.key_problem(repeat, rkey)
+            if shape:
+                problems.append(((iid, rkey), shape))
+                continue
         n = checklist.section_of(iid).repeat_count_of(answers, rkey) if rkey else None
         own = _nesting.last(rkey)
         if n is not None and (not own.isdigit() or int(own) > n):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.checklists import AnswerKey, Checklist, Item, Section, nesting
+from fieldkit.checklists.expr import value_of
 from fieldkit.checklists.model import Repeat, missing_required, rule_applies
 from fieldkit.checklists.words import rule_words
 
@@ -271,7 +272,7 @@ def fill_prompt(
         if item.kind == "derived":
             v = checklist.computed_value(item.id, answers, rkey)
         else:
-            v = answers.get((item.id, rkey), answers.get((item.id, "")))
+            v = value_of(answers, rkey)(item.id)  # its own instance, else an outer one
         shown = item.display(v) if v is not None and v != "" else ""
         return shown or "…"
 

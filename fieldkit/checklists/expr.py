@@ -74,6 +74,8 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "now": (0, 0),
     "date": (1, 1),
     "decimal_date_time": (1, 1),
+    "format_date": (2, 2),
+    "format_date_time": (2, 2),
     "int": (1, 1),
     "number": (1, 1),
     "floor": (1, 1),

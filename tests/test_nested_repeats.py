@@ -339,3 +339,30 @@ def test_members_added_on_two_laptops_merge_into_their_households(tmp_path: Path
     assert set(members) == {"1/1", "1/2", "2/1"}
     assert members["1/2"] == "Ben" and members["2/1"] == "Cy"
     assert [(c["field"], c["rkey"]) for c in conflicts] == [("mname", "1/1")]
+
+
+def test_a_loop_inside_a_repeat_has_its_instances_in_each_outer_one(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for r in [
+        ["type", "name", "label", "relevant"],
+        ["begin repeat", "cell", "Custody cell", ""],
+        ["text", "cell_no", "Cell number", ""],
+        ["begin loop over checks", "check", "Check", ""],
+        ["select_one yn", "ok", "Satisfactory?", ""],
+        ["text", "why", "Why not first?", "position(..) = 1"],
+        ["end loop", "", "", ""],
+        ["end repeat", "", "", ""],
+    ]:
+        ws.append(r)
+    choices = wb.create_sheet("choices")
+    for r in [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"],
+              ["checks", "light", "Light"], ["checks", "bell", "Call bell"]]:  # fmt: skip
+        choices.append(r)
+    wb.save(tmp_path / "loop.xlsx")
+    checklist = read_xlsform(tmp_path / "loop.xlsx").checklist
+    answers = {("cell_no", "1"): "C1", ("cell_no", "2"): "C2"}
+    section = checklist.section_of("ok")
+    assert instance_keys(section, answers, checklist) == ["1/light", "1/bell", "2/light", "2/bell"]
+    assert apply_rules(checklist, answers) == {("why", "1/bell"): NA, ("why", "2/bell"): NA}

@@ -39,6 +39,10 @@ def read_special(
         own = nesting.last(rkey)
         if own.isdigit():
             return int(own)
+        for s in checklist.sections:  # a fixed instance (begin loop): its place in the list
+            codes = [c.code for c in s.repeat.instances] if s.repeat else []
+            if own in codes and nesting.depth(s.repeat) == len(nesting.parts(rkey)):
+                return codes.index(own) + 1
         section_keys = [
             k for s in checklist.sections if s.repeat for k in instance_keys(s, answers, checklist)
         ]

@@ -166,7 +166,8 @@ async def test_two_households_with_their_members_captured_by_keys_at_80x24(
                 await add(household)
                 await answer(name)
         text = screen_text(app)
-        assert "+ add member in 2 (Enter)" in text
+        assert "+ add member in household 2 (Enter)" in text
+        assert "Member: household 2 › member 1" in text
         # a third member of household 1, then removed again: ctrl+d twice
         await add("1")
         await answer("Extra")

@@ -42,9 +42,24 @@ class Slot:
     def id(self) -> str:
         return f"{self.section.id}--{self.outer}" if self.outer else self.section.id
 
+    @property
+    def where(self) -> str:
+        """The enclosing instance by name ('household 2'; '' for a top-level repeat)."""
+        parent = self.repeat.parent
+        return _instance_name(parent, self.outer) if parent and self.outer else ""
 
-def _shown(rkey: str) -> str:
-    return nesting.last(rkey)
+
+def _instance_name(repeat: Repeat, rkey: str) -> str:
+    """'household 2 › member 3' (a fixed instance by its label)."""
+    names: list[str] = []
+    r: Repeat | None = repeat
+    for part in reversed(nesting.parts(rkey)):
+        if r is None:
+            break
+        labels = {c.code: c.label for c in r.instances}
+        names.insert(0, labels.get(part, f"{r.key} {part}"))
+        r = r.parent
+    return " › ".join(names)
 
 
 def _runs(sections: tuple[Section, ...]) -> dict[str, tuple[int, int]]:
@@ -145,9 +160,8 @@ class FormModel:
             if section.repeat is None:
                 out.append(([(i,)], Group(section, "", section.title)))
                 continue
-            labels = {c.code: c.label for c in section.repeat.instances}
             for k in self.instance_keys(section):
-                name = labels.get(nesting.last(k), f"{section.repeat.key} {_shown(k)}")
+                name = _instance_name(section.repeat, k)
                 place = _place(section.repeat, k, runs) + [(i,)]
                 out.append((place, Group(section, k, f"{section.title}: {name}")))
         repeats = _repeats(sections)

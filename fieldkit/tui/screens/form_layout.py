@@ -94,6 +94,7 @@ def build(
                     block.section.id,
                     block.repeat.key,
                     outer=block.outer,
+                    where=block.where,
                     id=widget_id("add", block.section.id, *([block.outer] if block.outer else [])),
                 )
             )

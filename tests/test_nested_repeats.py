@@ -7,6 +7,7 @@ every member."""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +57,7 @@ def household_form(path: Path, *, counted: bool = False) -> Path:
             "",
             "",
         ],
+        ["calculate", "living", "", "", "", "${size}", ""],
         ["end repeat", "", "", "", "", "", ""],
         ["calculate", "members", "", "", "", "count(${mname})", ""],
         ["end repeat", "", "", "", "", "", ""],
@@ -164,7 +166,8 @@ async def test_two_households_with_their_members_captured_by_keys_at_80x24(
                 await add(household)
                 await answer(name)
         text = screen_text(app)
-        assert "+ add member in household 2 (Enter)" in text
+        lines = {str(w.render()) for w in screen.query(AddInstance)}
+        assert "+ add member in household 2 (Enter)" in lines
         assert "Member: household 2 › member 1" in text
         # Ben (member 2 of household 1) removed again: ctrl+d twice
         screen._focus_index([e.key for e in screen.entries].index(("mname", "1/2")))
@@ -252,8 +255,18 @@ def test_an_odk_central_export_with_a_nested_repeat_imports_and_again_adds_nothi
         "Dover": {"1/1": "Dee"},
     }
     with Store.open(db) as s:
-        rows = dict(s.conn.execute("SELECT village, people FROM wide_household_visit"))
-    assert rows == {"Ashford": 3, "Dover": 1}
+        rows = s.conn.execute("SELECT village, people, members FROM wide_household_visit")
+        shown = {v: (people, json.loads(members)) for v, people, members in rows}
+    # count() outside the households: every member; inside one: its own members
+    assert shown == {"Ashford": (3, {"1": 2, "2": 1}), "Dover": (1, {"1": 1})}
+    with Store.open(db) as s:  # a member's calculation reads its own household's answer
+        (living,) = s.conn.execute(
+            "SELECT living FROM wide_household_visit WHERE village = 'Ashford'"
+        ).fetchone()
+        rid = s.conn.execute("SELECT record_id FROM records ORDER BY observed_at").fetchone()[0]
+        app = s.checklist("household_visit").computed_values(s.answers(rid))
+    assert {k: int(v) for k, v in json.loads(living).items()} == {"1/1": 2, "1/2": 2, "2/1": 1}
+    assert {k: app[("living", k)] for k in ("1/1", "1/2", "2/1")} == {"1/1": 2, "1/2": 2, "2/1": 1}
     again = cli(*args)
     assert "0 records imported, 2 already present" in again.output, again.output
     assert len(_members(db)) == 2

@@ -263,11 +263,18 @@ def refuse_controls(data: Any, where: str) -> None:
         raise ChecklistError(problem)
 
 
-def _repeat(r: Any, where_s: str) -> Repeat:
+MAX_REPEAT_DEPTH = 32  # repeats inside repeats, at most
+
+
+def _repeat(r: Any, where_s: str, depth: int = 1) -> Repeat:
     """A section's repeat (and the repeat it is inside, `parent`, as deep as it goes)."""
+    if not isinstance(r, dict):
+        raise ChecklistError(f"{where_s}: repeat must be a mapping")
+    if depth > MAX_REPEAT_DEPTH:
+        raise ChecklistError(f"{where_s}: repeats nested more than {MAX_REPEAT_DEPTH} deep")
     inst = _choices(r["instances"], where_s) if r.get("instances") else ()
     count = expression(r["count"], f"{where_s}: repeat.count") if r.get("count") else None
-    parent = _repeat(r["parent"], where_s) if r.get("parent") else None
+    parent = _repeat(r["parent"], where_s, depth + 1) if r.get("parent") else None
     return Repeat(key=str(r.get("key", "instance")), instances=inst, count=count, parent=parent)
 
 

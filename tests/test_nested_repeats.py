@@ -376,3 +376,14 @@ def test_a_loop_inside_a_repeat_has_its_instances_in_each_outer_one(tmp_path: Pa
     section = checklist.section_of("ok")
     assert instance_keys(section, answers, checklist) == ["1/light", "1/bell", "2/light", "2/bell"]
     assert apply_rules(checklist, answers) == {("why", "1/bell"): NA, ("why", "2/bell"): NA}
+
+
+def test_repeats_nested_too_deep_are_refused_in_one_line() -> None:
+    from fieldkit.checklists.loader import ChecklistError, parse_checklist
+
+    repeat: dict[str, object] = {"key": "k0"}
+    for n in range(1, 40):
+        repeat = {"key": f"k{n}", "parent": repeat}
+    section = {"id": "s", "repeat": repeat, "items": [{"id": "q", "prompt": "Q", "kind": "text"}]}
+    with pytest.raises(ChecklistError, match="repeats nested more than 32 deep"):
+        parse_checklist({"id": "x", "version": 1, "title": "X", "sections": [section]}, "x.yaml")

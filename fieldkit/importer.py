@@ -18,6 +18,7 @@ from fieldkit.checklists import (
     Checklist,
     check_consistency,
     missing_required,
+    nesting,
     submissions,
 )
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID
@@ -28,8 +29,8 @@ from fieldkit.store import natural_key as record_key
 from fieldkit.textfiles import decode
 
 ENVELOPE = ("force", "observed_at", "status", "subject_ref", "inspection", "observer_role")
-REPEAT_COL = re.compile(r"^([^\[\]:]+)\[([A-Za-z0-9_\-]+)\]$")
-NOTE_COL = re.compile(r"^note:([^\[\]]+)(?:\[([A-Za-z0-9_\-]+)\])?$")
+REPEAT_COL = re.compile(r"^([^\[\]:]+)\[([A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+)*)\]$")
+NOTE_COL = re.compile(r"^note:([^\[\]]+)(?:\[([A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+)*)\])?$")
 MAX_FIELD = MAX_TEXT  # characters in one cell; a larger one is refused, not truncated
 MAX_ERRORS_SHOWN = 3
 
@@ -162,12 +163,8 @@ def _columns(header: list[str], checklist: Checklist, errors: _Errors) -> list[t
             errors.add(
                 1, name, f"{item_id} repeats per {section.repeat.key}: name it {item_id}[KEY]"
             )
-        elif (
-            section.repeat is not None
-            and section.repeat.fixed
-            and rkey not in {c.code for c in section.repeat.instances}
-        ):
-            errors.add(1, name, f"{rkey!r} is not a {section.repeat.key} of {item_id}")
+        elif section.repeat is not None and nesting.key_problem(section.repeat, rkey):
+            errors.add(1, name, f"{nesting.key_problem(section.repeat, rkey)} ({item_id})")
         elif not item.answerable:
             errors.add(1, name, f"{item_id} is computed, not imported")
         out.append(("answer", (item_id, rkey)))

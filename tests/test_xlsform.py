@@ -162,12 +162,6 @@ UNSUPPORTED = [
         "survey sheet, row 5, column type: the choices are in '../stations.csv', not a file name",
     ),
     (
-        [row("begin repeat", "visits", "Visits", "Ymweliadau"), row("text", "who", "Who", "Pwy"),
-         row("begin repeat", "calls", "Calls", "Galwadau"), row("text", "to", "To", "I"),
-         row("end repeat"), row("end repeat")],
-        "survey sheet, row 7, column type: a repeat inside a repeat is not supported",
-    ),
-    (
         [row("date", "due", "Due", "Erbyn", relevant="${due} > today()")],
         "survey sheet, row 5, column relevant: names the item itself",
     ),

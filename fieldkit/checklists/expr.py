@@ -75,6 +75,8 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "now": (0, 0),
     "date": (1, 1),
     "decimal_date_time": (1, 1),
+    "format_date": (2, 2),
+    "format_date_time": (2, 2),
     "int": (1, 1),
     "number": (1, 1),
     "floor": (1, 1),
@@ -477,8 +479,20 @@ def _eval(n: Node, val: Callable[[str], Any]) -> Any:
 
 
 def value_of(answers: Mapping[Any, Any], rkey: str = "") -> Callable[[str], Any]:
-    """A reader for `evaluate` over a record's answers {(item_id, rkey): value}."""
-    return lambda item_id: answers.get((item_id, rkey), answers.get((item_id, "")))
+    """A reader for `evaluate` over a record's answers {(item_id, rkey): value}: the
+    answer in instance `rkey`, else in its enclosing instances (`2/3`, then `2`), else
+    the record's."""
+    if "/" not in rkey:
+        return lambda item_id: answers.get((item_id, rkey), answers.get((item_id, "")))
+    keys = [rkey.rsplit("/", n)[0] for n in range(rkey.count("/") + 1)] + [""]
+
+    def read(item_id: str) -> Any:
+        for k in keys:
+            if (item_id, k) in answers:
+                return answers[(item_id, k)]
+        return None
+
+    return read
 
 
 def holds(expr: Expr, value_of: Callable[[str], Any]) -> bool:

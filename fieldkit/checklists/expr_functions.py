@@ -73,6 +73,31 @@ def _days(v: Any) -> float | None:
     return (t - datetime(1970, 1, 1)).total_seconds() / 86400
 
 
+_DATE_CODES = {"Y": "%Y", "y": "%y", "m": "%m", "b": "%b", "d": "%d", "H": "%H", "M": "%M",
+               "S": "%S", "a": "%a"}  # fmt: skip
+
+
+def _format_date(days: float | None, pattern: str) -> str | None:
+    """XLSForm's format-date(): %Y %y %m %n %b %d %e %H %h %M %S %3 %a of a date."""
+    if days is None:
+        return None
+    t = datetime(1970, 1, 1) + timedelta(days=days)
+    out, i = [], 0
+    while i < len(pattern):
+        ch, code = pattern[i], pattern[i + 1 : i + 2]
+        if ch != "%" or not code:
+            out.append(ch)
+            i += 1
+            continue
+        if code in _DATE_CODES:
+            out.append(t.strftime(_DATE_CODES[code]))
+        else:
+            loose = {"n": t.month, "e": t.day, "h": t.hour, "3": f"{t.microsecond // 1000:03d}"}
+            out.append(str(loose.get(code, "%" + code)))
+        i += 2
+    return "".join(out)
+
+
 def call(
     name: str, args: tuple[Any, ...], val: Callable[[str], Any], _eval: Callable[..., Any]
 ) -> Any:
@@ -118,6 +143,8 @@ def call(
         return None if d is None else (date(1970, 1, 1) + timedelta(days=math.floor(d))).isoformat()
     if name == "decimal_date_time":
         return _days(arg(0))
+    if name in ("format_date", "format_date_time"):
+        return _format_date(_days(arg(0)), _text(arg(1)))
     if name in ("int", "floor", "ceiling", "abs", "number"):
         v = _to_number(arg(0))
         if v is None or name == "number":

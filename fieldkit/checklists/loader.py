@@ -269,6 +269,21 @@ def refuse_controls(data: Any, where: str) -> None:
         raise ChecklistError(problem)
 
 
+MAX_REPEAT_DEPTH = 32  # repeats inside repeats, at most
+
+
+def _repeat(r: Any, where_s: str, depth: int = 1) -> Repeat:
+    """A section's repeat (and the repeat it is inside, `parent`, as deep as it goes)."""
+    if not isinstance(r, dict):
+        raise ChecklistError(f"{where_s}: repeat must be a mapping")
+    if depth > MAX_REPEAT_DEPTH:
+        raise ChecklistError(f"{where_s}: repeats nested more than {MAX_REPEAT_DEPTH} deep")
+    inst = _choices(r["instances"], where_s) if r.get("instances") else ()
+    count = expression(r["count"], f"{where_s}: repeat.count") if r.get("count") else None
+    parent = _repeat(r["parent"], where_s, depth + 1) if r.get("parent") else None
+    return Repeat(key=str(r.get("key", "instance")), instances=inst, count=count, parent=parent)
+
+
 def _section(
     s_raw: Any, origin: str, prefix: str, seen: dict[str, str], section_ids: set[str]
 ) -> Section:
@@ -280,12 +295,7 @@ def _section(
         raise ChecklistError(f"{where_s}: section id must be snake_case")
     if sid in section_ids:
         raise ChecklistError(f"{where_s}: duplicate section id")
-    repeat = None
-    if s_raw.get("repeat"):
-        r = s_raw["repeat"]
-        inst = _choices(r["instances"], where_s) if r.get("instances") else ()
-        count = expression(r["count"], f"{where_s}: repeat.count") if r.get("count") else None
-        repeat = Repeat(key=str(r.get("key", "instance")), instances=inst, count=count)
+    repeat = _repeat(s_raw["repeat"], where_s) if s_raw.get("repeat") else None
     items = []
     for i_raw in s_raw.get("items") or []:
         iid = str(i_raw.get("id", ""))

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from fieldkit.checklists import expr as _expr
+from fieldkit.checklists import nesting as _nesting
 from fieldkit.checklists.collection import Returns, SummaryColumn, SummaryGroup
 from fieldkit.checklists.expr import Expr
 from fieldkit.checklists.expr_functions import _text
@@ -211,14 +212,15 @@ class Repeat:
     key: str
     instances: tuple[Choice, ...] = ()  # fixed instances; empty = open (1, 2, 3 ...)
     count: Expr | None = None  # open: as many instances as this gives (XLSForm repeat_count)
+    parent: Repeat | None = None  # the repeat this one is inside (keys `outer/inner`)
 
-    def counted(self, answers: Mapping[AnswerKey, Any]) -> int | None:
-        """How many instances the count expression gives from the answers (None: no count,
-        or one not answered yet)."""
+    def counted(self, answers: Mapping[AnswerKey, Any], outer: str = "") -> int | None:
+        """How many instances the count expression gives from the answers, read in the
+        enclosing instance `outer` (None: no count, or one not answered yet)."""
         if self.count is None:
             return None
         try:
-            value = self.count.evaluate(_expr.value_of(answers))
+            value = self.count.evaluate(_expr.value_of(answers, outer))
             n = int(float(value)) if value not in (None, "", NA, UNKNOWN) else None
         except (TypeError, ValueError, ArithmeticError, OverflowError):
             return None
@@ -237,9 +239,12 @@ class Section:
     scope: str = "record"  # "visit": carried over from the inspector's last record
     repeat: Repeat | None = None
 
-    def repeat_count_of(self, answers: Mapping[AnswerKey, Any]) -> int | None:
-        """The instances a counted repeat has from the answers (None: not counted)."""
-        return self.repeat.counted(answers) if self.repeat is not None else None
+    def repeat_count_of(self, answers: Mapping[AnswerKey, Any], rkey: str = "") -> int | None:
+        """The instances a counted repeat has from the answers, in the instance `rkey`
+        belongs to (None: not counted)."""
+        if self.repeat is None:
+            return None
+        return self.repeat.counted(answers, _nesting.prefix(rkey, _nesting.depth(self.repeat) - 1))
 
 
 @dataclass(frozen=True)
@@ -371,7 +376,7 @@ class Checklist:
         """Every computed item's value for a record: {(item_id, rkey): value}."""
         out: dict[AnswerKey, Any] = {}
         for section in self.sections:
-            for rkey in instance_keys(section, answers):
+            for rkey in instance_keys(section, answers, self):
                 for item in section.items:
                     if item.computed is not None:
                         out[(item.id, rkey)] = self.computed_value(item.id, answers, rkey)
@@ -444,6 +449,16 @@ class Checklist:
         return {i.id: i for i in self.items}
 
     @cached_property
+    def repeat_items(self) -> dict[str, frozenset[str]]:
+        """Each repeat's items (by its key), over all its sections."""
+        return _nesting.items_by_repeat(self.sections)[0]
+
+    @cached_property
+    def inner_items(self) -> dict[str, frozenset[str]]:
+        """Each repeat's inner repeats' items (by its key)."""
+        return _nesting.items_by_repeat(self.sections)[1]
+
+    @cached_property
     def _section_by_item(self) -> dict[str, Section]:
         return {i.id: s for s in self.sections for i in s.items}
 
@@ -485,14 +500,26 @@ def rule_applies(
         return False
     own = checklist.section_of(item.id)
     other = checklist.section_of(rule.item)
-    key = rkey if (own.repeat is not None and other is own) else ""
+    if own.repeat is not None and other is own:
+        key = rkey
+    else:
+        key = _nesting.key_for(rkey, other.repeat) if own.repeat and other.repeat else ""
     return rule.holds(answers.get((rule.item, key)))
 
 
-def instance_keys(section: Section, answers: Mapping[AnswerKey, Any]) -> list[str]:
-    """The repeat keys a record has for a section ("" for ordinary sections)."""
+def instance_keys(
+    section: Section, answers: Mapping[AnswerKey, Any], checklist: Checklist | None = None
+) -> list[str]:
+    """The repeat keys a record has for a section ("" for ordinary sections). With the
+    checklist, a repeat's instances are those of all its sections and its inner repeats
+    (`household` 2 exists when member `2/1` is answered), and a repeat inside a repeat
+    has keys `outer/inner` (fieldkit.checklists.nesting)."""
     if section.repeat is None:
         return [""]
+    if checklist is not None:
+        return _nesting.repeat_keys(
+            checklist, section.repeat, answers, lambda r, outer: r.counted(answers, outer)
+        )
     if section.repeat.fixed:
         return [c.code for c in section.repeat.instances]
     ids = {i.id for i in section.items}
@@ -518,7 +545,7 @@ def missing_required(checklist: Checklist, answers: Mapping[AnswerKey, Any]) -> 
     """Required items without an answer, in form order (rule-NA items count as answered)."""
     missing: list[AnswerKey] = []
     for section in checklist.sections:
-        for rkey in instance_keys(section, answers):
+        for rkey in instance_keys(section, answers, checklist):
             for item in section.items:
                 if not is_required(checklist, item, answers, rkey):
                     continue
@@ -554,8 +581,15 @@ def check_consistency(
                 problems.append(
                     ((iid, rkey), f"{outside[0]!r} is not offered when {item.choice_filter.text}")
                 )
-        n = checklist.section_of(iid).repeat_count_of(answers) if rkey else None
-        if n is not None and (not rkey.isdigit() or int(rkey) > n):
+        repeat = checklist.section_of(iid).repeat
+        if repeat is not None and repeat.parent is not None:  # `outer/inner`, as deep
+            shape = _nesting.key_problem(repeat, rkey)
+            if shape:
+                problems.append(((iid, rkey), shape))
+                continue
+        n = checklist.section_of(iid).repeat_count_of(answers, rkey) if rkey else None
+        own = _nesting.last(rkey)
+        if n is not None and (not own.isdigit() or int(own) > n):
             problems.append(((iid, rkey), f"instance {rkey} is beyond the {n} the count gives"))
         if not item.has_rule:
             continue
@@ -585,7 +619,7 @@ def apply_rules(
     for _ in range(20):
         round_changes: dict[AnswerKey, Any] = {}
         for section in checklist.sections:
-            for rkey in instance_keys(section, current):
+            for rkey in instance_keys(section, current, checklist):
                 for item in section.items:
                     if not item.has_rule:
                         continue

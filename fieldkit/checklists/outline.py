@@ -25,6 +25,8 @@ def section_heading(section: Section) -> str:
     """The section's title, saying when it repeats (per agency, per case) or is asked
     once per visit."""
     extra = f" (repeats per {section.repeat.key})" if section.repeat else ""
+    if section.repeat is not None and section.repeat.parent is not None:
+        extra = f" (repeats per {section.repeat.key}, in each {section.repeat.parent.key})"
     extra += " (once per visit)" if section.scope == "visit" else ""
     return section.title + extra
 

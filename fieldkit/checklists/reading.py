@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fieldkit.checklists import nesting
+
 
 def read_special(
     checklist: Any,
@@ -34,15 +36,22 @@ def read_special(
         found = item.choice_for(str(ref[2])) if item is not None else None
         return found.label if found is not None else ref[2]
     if tag == "position":
+        own = nesting.last(rkey)
+        if own.isdigit():
+            return int(own)
+        for s in checklist.sections:  # a fixed instance (begin loop): its place in the list
+            codes = [c.code for c in s.repeat.instances] if s.repeat else []
+            if own in codes and nesting.depth(s.repeat) == len(nesting.parts(rkey)):
+                return codes.index(own) + 1
         section_keys = [
-            k for s in checklist.sections if s.repeat for k in instance_keys(s, answers)
+            k for s in checklist.sections if s.repeat for k in instance_keys(s, answers, checklist)
         ]
-        if rkey.isdigit():
-            return int(rkey)
         return section_keys.index(rkey) + 1 if rkey in section_keys else None
     item_id = ref[1]
     section = checklist._section_by_item.get(item_id)
-    keys = instance_keys(section, answers) if section is not None else [""]
+    keys = instance_keys(section, answers, checklist) if section is not None else [""]
+    if section is not None and section.repeat is not None:
+        keys = nesting.within(rkey, keys, section.repeat)
     if tag == "all":
         return [one(item_id, k) for k in keys]
     if tag == "at":

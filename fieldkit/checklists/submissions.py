@@ -17,11 +17,12 @@ one line each. The result is fieldkit's own CSV shape (`force`, `observed_at`, `
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from fieldkit.checklists.model import Checklist
+from fieldkit.checklists.submission_repeats import Links, add_repeats
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID
 
 CENTRAL_IDS = ("meta-instanceID", "KEY", "meta/instanceID", "instanceID")
@@ -232,7 +233,7 @@ def translate(
             f"{name}: a {tool} export names no force: give it with --force (a code or name)"
         )
     records: list[dict[str, str]] = []
-    links: dict[str, int] = {}
+    links = Links()
     for _line, cells in rows:
         raw = dict(zip(header, cells, strict=False))
         answers = _answers(cells, columns)
@@ -244,48 +245,17 @@ def translate(
         ident = _identity(raw, tool)
         if ident and INSTANCE_ID in checklist.item_map and not record.get(INSTANCE_ID):
             record[INSTANCE_ID] = ident
-        for key in ("KEY", "_index"):
-            if raw.get(key):
-                links[raw[key].strip()] = len(records)
+        links.add_submission(raw, len(records))
         records.append(record)
-    for rname, rheader, rrows in repeats:
-        notices += _add_repeat(checklist, records, links, rname, rheader, rrows, tool)
+
+    def reader(fname: str, fheader: list[str]) -> Any:
+        columns = _Columns(checklist, fheader, tool, fname)
+        return (lambda cells: _answers(cells, columns)), columns.ignored
+
+    notices += add_repeats(checklist, records, links, list(repeats), reader, SubmissionsError)
     out_header = list(dict.fromkeys(k for r in records for k in r))
     out_rows = [
         (line, [r.get(k, "") for k in out_header])
         for (line, _), r in zip(rows, records, strict=True)
     ]
     return Translated(tool, out_header, out_rows, notices)
-
-
-def _add_repeat(
-    checklist: Checklist,
-    records: list[dict[str, str]],
-    links: dict[str, int],
-    name: str,
-    header: list[str],
-    rows: list[tuple[int, list[str]]],
-    tool: str,
-) -> list[str]:
-    link = "PARENT_KEY" if "PARENT_KEY" in header else "_parent_index"
-    if link not in header:
-        raise SubmissionsError(
-            f"{name}:1: a repeat's file needs a PARENT_KEY or _parent_index column"
-        )
-    columns = _Columns(checklist, header, tool, name)
-    at = header.index(link)
-    count: dict[int, int] = {}
-    for line, cells in rows:
-        parent = cells[at].strip() if at < len(cells) else ""
-        if parent not in links:
-            raise SubmissionsError(f"{name}:{line} column {link}: {parent!r} is no submission")
-        index = links[parent]
-        raw = dict(zip(header, cells, strict=False))
-        m = re.search(r"\[(\d+)\]$", raw.get("KEY", ""))
-        count[index] = count.get(index, 0) + 1
-        number = m.group(1) if m else str(count[index])
-        for (iid, _), value in _answers(cells, columns).items():
-            if checklist.section_of(iid).repeat is None:
-                raise SubmissionsError(f"{name}:1 column {iid}: not a question in a repeat")
-            records[index][f"{iid}[{number}]"] = value
-    return columns.ignored

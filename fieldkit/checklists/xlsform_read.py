@@ -455,9 +455,6 @@ class _Reader:
                 self.notices.append(f"{row.at(column)}: ignored on a {kind} ({UNASKED})")
         if row.get("calculation"):
             raise XLSFormError(f"{row.at('calculation')}: not supported on a {kind}")
-        repeats = kind in ("repeat", "loop")
-        if repeats and any(g.repeat is not None for g in stack):
-            raise XLSFormError(f"{row.at('type')}: a repeat inside a repeat is not supported")
         group = _Group(
             kind=kind,
             name=sid,
@@ -484,6 +481,9 @@ class _Reader:
             group.repeat = self._repeat(row, sid)
         elif row.get("repeat_count"):
             raise XLSFormError(f"{row.at('repeat_count')}: only a repeat has a repeat_count")
+        outer = next((g.repeat for g in reversed(stack) if g.repeat is not None), None)
+        if group.repeat is not None and outer is not None:
+            group.repeat["parent"] = outer  # a repeat inside a repeat: keys `outer/inner`
         return group
 
     def _repeat(self, row: Row, sid: str) -> dict[str, Any]:

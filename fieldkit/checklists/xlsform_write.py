@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.checklists.kinds import CHOICE_KINDS, NUMBER_KINDS, TABLE, YESNO_KINDS
-from fieldkit.checklists.model import Checklist, Item, Section
+from fieldkit.checklists.model import Checklist, Item, Repeat, Section
 from fieldkit.checklists.rule import rule_as_relevant
 from fieldkit.files import replace_privately
 from fieldkit.safetext import formula_like, safe_text
@@ -95,16 +95,60 @@ def _group_row(
     if section.scope == "visit":
         row["fieldkit::scope"] = "visit"
     if section.repeat is not None:
-        row["fieldkit::repeat_key"] = section.repeat.key
-        if section.repeat.fixed:
-            row["fieldkit::instances"] = json.dumps(
-                [{"code": c.code, "label": c.label} for c in section.repeat.instances],
-                ensure_ascii=False,
-            )
-            row["repeat_count"] = len(section.repeat.instances)
-        elif section.repeat.count is not None:
-            row["repeat_count"] = refs_as_xlsform(section.repeat.count.text, ids or set())
+        _repeat_cells(row, section.repeat, ids)
     return row
+
+
+def _repeat_cells(row: dict[str, Any], repeat: Repeat, ids: set[str] | None) -> None:
+    row["fieldkit::repeat_key"] = repeat.key
+    if repeat.fixed:
+        row["fieldkit::instances"] = json.dumps(
+            [{"code": c.code, "label": c.label} for c in repeat.instances], ensure_ascii=False
+        )
+        row["repeat_count"] = len(repeat.instances)
+    elif repeat.count is not None:
+        row["repeat_count"] = refs_as_xlsform(repeat.count.text, ids or set())
+
+
+Frame = tuple[Repeat, "Section | None"]  # an open repeat, and the section that opened it
+
+
+def _reframe(
+    frames: list[Frame], section: Section, label_col: str, ids: set[str]
+) -> tuple[list[dict[str, Any]], bool]:
+    """The rows that close the repeats open around the last section that do not enclose
+    this one, and open those that do (a repeat inside a repeat is written inside it; an
+    outer repeat without questions of its own as a bare begin repeat); and whether the
+    section goes on an open repeat's questions after a repeat inside it (`household_2`,
+    written as questions of the open repeat, as it was read)."""
+    outer: list[Repeat] = []
+    r = section.repeat.parent if section.repeat is not None else None
+    while r is not None:
+        outer.insert(0, r)
+        r = r.parent
+    for j, (open_repeat, opened_by) in enumerate(frames):
+        if (
+            section.repeat is not None
+            and open_repeat.key == section.repeat.key
+            and opened_by is not None
+            and section.title == opened_by.title
+            and re.fullmatch(re.escape(opened_by.id) + r"_\d+", section.id)
+            and [f.key for f, _ in frames[:j]] == [o.key for o in outer]
+        ):
+            rows = [{"type": "end repeat"} for _ in frames[j + 1 :]]
+            del frames[j + 1 :]
+            return rows, True
+    keep = 0
+    while keep < min(len(frames), len(outer)) and frames[keep][0].key == outer[keep].key:
+        keep += 1
+    out: list[dict[str, Any]] = [{"type": "end repeat"} for _ in frames[keep:]]
+    del frames[keep:]
+    for r in outer[keep:]:
+        row: dict[str, Any] = {"type": "begin repeat", "name": r.key, label_col: r.key}
+        _repeat_cells(row, r, ids)
+        out.append(row)
+        frames.append((r, None))
+    return out, False
 
 
 def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
@@ -143,9 +187,13 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
             for more in also.get(code, ()):  # the same name under other filter values
                 choices.append({**row, **{k: "" for k in filters.get(code, {})}, **dict(more)})
 
+    frames: list[Frame] = []  # repeats left open: the next sections may be inside them
     for section in checklist.sections:
+        rows_before, goes_on = _reframe(frames, section, label_col, ids)
+        survey += rows_before
         kind = "repeat" if section.repeat is not None else "group"
-        survey.append(_group_row(section, kind, label_col, ids))
+        if not goes_on:
+            survey.append(_group_row(section, kind, label_col, ids))
         for item in section.items:
             row: dict[str, Any] = {"name": item.id.rsplit("/", 1)[-1], label_col: item.prompt}
             if row["name"] in twice:  # a name used twice: its group path, as first read
@@ -213,8 +261,11 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if getattr(item, key):
                     row[f"fieldkit::{key}"] = getattr(item, key)
             survey.append(row)
-        survey.append({"type": f"end {kind}"})
-
+        if section.repeat is None:
+            survey.append({"type": "end group"})
+        elif not goes_on:
+            frames.append((section.repeat, section))  # closed by the next section not inside it
+    survey += [{"type": "end repeat"} for _ in frames]
     return survey, choices, _settings(checklist, ids, main)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import sql
-from fieldkit.checklists import Checklist
+from fieldkit.checklists import Checklist, nesting
 from fieldkit.files import write_privately
 from fieldkit.store import Store, resolve_force
 
@@ -74,10 +74,10 @@ def _columns(
         for item in section.items:
             if section.repeat is None:
                 keys = [""]
-            elif section.repeat.fixed:
+            elif section.repeat.fixed and section.repeat.parent is None:
                 keys = [c.code for c in section.repeat.instances]
-            else:
-                keys = sorted(seen_keys.get(item.id, set()))
+            else:  # open, or inside another repeat: the instances answered (`2/3`)
+                keys = sorted(seen_keys.get(item.id, set()), key=nesting.order)
             for key in keys:
                 name = f"{item.id}[{key}]" if key else item.id
                 if item.answerable:

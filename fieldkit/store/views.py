@@ -27,6 +27,7 @@ from fieldkit.checklists.computed_sql import computed_sql
 from fieldkit.errors import BadDatabase
 from fieldkit.store import aggregates
 from fieldkit.store.connection import transaction
+from fieldkit.store.instance_views import computed_per_instance
 
 STAMP_VIEW = "fieldkit_views"
 ENVELOPE = (
@@ -78,7 +79,7 @@ def wide_columns(checklist: Checklist) -> list[WideColumn]:
         for item in section.items:
             if section.repeat is None:
                 cols.append(WideColumn(item.id, item, ""))
-            elif section.repeat.fixed:
+            elif section.repeat.fixed and section.repeat.parent is None:
                 for inst in section.repeat.instances:
                     cols.append(WideColumn(f"{item.id}__{inst.code}", item, inst.code, inst.label))
             else:
@@ -133,6 +134,10 @@ def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> s
     item = col.item
     if stored_answer(col, carry):
         return f"{_cell(item.id, col.rkey)} AS {quote(col.name)}"
+    if item.kind == "derived" and col.rkey is None:  # in a repeat: per instance
+        per_instance = computed_per_instance(checklist, item)
+        if per_instance is not None:
+            return f"{per_instance} AS {quote(col.name)}"
     if item.kind == "derived":
         if checklist.scope.rule == f"{item.id} = 'yes'" and item.computed and item.computed.boolean:
             # the item is the scope rule itself: read the record's in_scope, computed once

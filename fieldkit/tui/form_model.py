@@ -10,13 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.checklists import AnswerKey, Checklist, Item, Section
-from fieldkit.checklists.model import (
-    instance_keys,
-    is_required,
-    missing_required,
-    rule_applies,
-)
+from fieldkit.checklists import AnswerKey, Checklist, Item, Section, nesting
+from fieldkit.checklists.expr import value_of
+from fieldkit.checklists.model import Repeat, is_required, missing_required, rule_applies
 from fieldkit.checklists.words import rule_words
 
 
@@ -31,6 +27,80 @@ class Group:
     @property
     def id(self) -> str:
         return f"{self.section.id}--{self.rkey}" if self.rkey else self.section.id
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where another instance of an open repeat is added: after its instances (inside
+    the enclosing repeat's instance `outer` for a repeat inside a repeat)."""
+
+    repeat: Repeat
+    section: Section  # the first section in the repeat (it may be an inner one's)
+    outer: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.section.id}--{self.outer}" if self.outer else self.section.id
+
+    @property
+    def where(self) -> str:
+        """The enclosing instance by name ('household 2'; '' for a top-level repeat)."""
+        parent = self.repeat.parent
+        return _instance_name(parent, self.outer) if parent and self.outer else ""
+
+
+def _instance_name(repeat: Repeat, rkey: str) -> str:
+    """'household 2 › member 3' (a fixed instance by its label)."""
+    names: list[str] = []
+    r: Repeat | None = repeat
+    for part in reversed(nesting.parts(rkey)):
+        if r is None:
+            break
+        labels = {c.code: c.label for c in r.instances}
+        names.insert(0, labels.get(part, f"{r.key} {part}"))
+        r = r.parent
+    return " › ".join(names)
+
+
+def _runs(sections: tuple[Section, ...]) -> dict[str, tuple[int, int]]:
+    """Each repeat's first and last section (with the repeats inside it), by its key."""
+    runs: dict[str, tuple[int, int]] = {}
+    for i, s in enumerate(sections):
+        r = s.repeat
+        while r is not None:
+            first = runs.get(r.key, (i, i))[0]
+            runs[r.key] = (first, i)
+            r = r.parent
+    return runs
+
+
+def _repeats(sections: tuple[Section, ...]) -> dict[str, Repeat]:
+    """Every repeat by its key, those without questions of their own too."""
+    out: dict[str, Repeat] = {}
+    for s in sections:
+        r = s.repeat
+        while r is not None:
+            out.setdefault(r.key, r)
+            r = r.parent
+    return out
+
+
+def _place(repeat: Repeat, rkey: str, runs: dict[str, tuple[int, int]]) -> list[tuple[Any, ...]]:
+    """Where an instance sits in the form: its enclosing instances' places, then its run's
+    start and its own number."""
+    chain: list[Repeat] = []
+    r: Repeat | None = repeat
+    while r is not None:
+        chain.insert(0, r)
+        r = r.parent
+    parts = nesting.parts(rkey)
+    return [(runs[c.key][0], _order(c, parts[n])) for n, c in enumerate(chain)]
+
+
+def _order(repeat: Repeat, part: str) -> tuple[Any, ...]:
+    """An instance's place among its repeat's: a fixed one's in the checklist's order."""
+    codes = [c.code for c in repeat.instances]
+    return (codes.index(part),) if part in codes else nesting.order(part)
 
 
 @dataclass(frozen=True)
@@ -57,35 +127,69 @@ class FormModel:
 
     # -------------------------------------------------------------- structure
     def instance_keys(self, section: Section) -> list[str]:
-        keys = instance_keys(section, self.answers)
-        if section.repeat is None or section.repeat.fixed:
+        if section.repeat is None:
+            return [""]
+        return self.repeat_keys(section.repeat)
+
+    def repeat_keys(self, repeat: Repeat) -> list[str]:
+        """A repeat's instances: those the answers name or count, and those added here
+        (inside instances of the enclosing repeat that still exist)."""
+        keys = nesting.repeat_keys(
+            self.checklist, repeat, self.answers, lambda r, outer: r.counted(self.answers, outer)
+        )
+        if repeat.fixed:
             return keys  # fixed instances keep the checklist's order
-        for k in self.added.get(section.id, []):
-            if k not in keys:
+        outer = set(self.repeat_keys(repeat.parent)) if repeat.parent else {""}
+        for k in self.added.get(repeat.key, []):
+            if k not in keys and nesting.prefix(k, nesting.depth(repeat) - 1) in outer:
                 keys.append(k)
-        return sorted(keys, key=lambda k: (len(k), k))
+        return sorted(keys, key=nesting.order)
 
     def groups(self) -> list[Group]:
-        out: list[Group] = []
-        for section in self.checklist.sections:
+        """The groups in form order; a repeat's instances each with the sections inside
+        them (household 1, its members, household 2, ...)."""
+        return [g for g in self.blocks() if isinstance(g, Group)]
+
+    def blocks(self) -> list[Group | Slot]:
+        """The groups, and after each open repeat's instances (in each instance of the
+        repeat it is inside) the slot where another is added."""
+        sections = self.checklist.sections
+        runs = _runs(sections)
+        out: list[tuple[list[tuple[Any, ...]], Group | Slot]] = []
+        for i, section in enumerate(sections):
             if section.repeat is None:
-                out.append(Group(section, "", section.title))
+                out.append(([(i,)], Group(section, "", section.title)))
                 continue
-            labels = {c.code: c.label for c in section.repeat.instances}
             for k in self.instance_keys(section):
-                name = labels.get(k, f"{section.repeat.key} {k}")
-                out.append(Group(section, k, f"{section.title}: {name}"))
-        return out
+                name = _instance_name(section.repeat, k)
+                place = _place(section.repeat, k, runs) + [(i,)]
+                out.append((place, Group(section, k, f"{section.title}: {name}")))
+        repeats = _repeats(sections)
+        for key, (first, last) in runs.items():
+            r = repeats[key]
+            if r.fixed or r.count is not None:
+                continue
+            for p in self.repeat_keys(r.parent) if r.parent else [""]:
+                place = (_place(r.parent, p, runs) if r.parent else []) + [(last + 0.5,)]
+                out.append((place, Slot(r, sections[first], p)))
+        out.sort(key=lambda pair: pair[0])
+        return [b for _place_, b in out]
 
     def open_repeats(self) -> list[Section]:
         return [s for s in self.checklist.sections if s.repeat and not s.repeat.fixed]
 
-    def add_instance(self, section: Section) -> str:
-        """A new key for an open repeat section (shown at once, stored with its first answer)."""
-        keys = self.instance_keys(section)
-        n = max((int(k) for k in keys if k.isdigit()), default=0) + 1
-        key = str(n)
-        self.added.setdefault(section.id, []).append(key)
+    def add_instance(self, section: Section, outer: str = "") -> str:
+        """A new key for an open repeat section's repeat (inside the enclosing instance
+        `outer`), shown at once, stored with its first answer."""
+        assert section.repeat is not None
+        return self.add_to(section.repeat, outer)
+
+    def add_to(self, repeat: Repeat, outer: str = "") -> str:
+        depth = len(nesting.parts(outer))
+        keys = [k for k in self.repeat_keys(repeat) if nesting.prefix(k, depth) == outer]
+        n = max((int(nesting.last(k)) for k in keys if nesting.last(k).isdigit()), default=0) + 1
+        key = f"{outer}/{n}" if outer else str(n)
+        self.added.setdefault(repeat.key, []).append(key)
         return key
 
     def entries(self) -> list[Entry]:
@@ -186,7 +290,7 @@ def fill_prompt(
         if item.kind == "derived":
             v = checklist.computed_value(item.id, answers, rkey)
         else:
-            v = answers.get((item.id, rkey), answers.get((item.id, "")))
+            v = value_of(answers, rkey)(item.id)  # its own instance, else an outer one
         shown = item.display(v) if v is not None and v != "" else ""
         return shown or "…"
 

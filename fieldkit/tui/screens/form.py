@@ -24,6 +24,7 @@ from fieldkit.tui.form_model import Entry, Group
 from fieldkit.tui.keys import key_table
 from fieldkit.tui.languages import language_name, languages_of, message_in, next_language
 from fieldkit.tui.plain import Static
+from fieldkit.tui.screens.form_instances import FormInstances
 from fieldkit.tui.screens.form_layout import Row, build, set_row, widget_id
 from fieldkit.tui.screens.form_moves import FormMoves
 from fieldkit.tui.screens.form_paint import FormPaint
@@ -42,7 +43,7 @@ from fieldkit.tui.writes import attempt
 NAV_MIN_WIDTH = 100
 
 
-class FormScreen(FormPaint, FormMoves, Screen[None]):
+class FormScreen(FormPaint, FormMoves, FormInstances, Screen[None]):
     """One record. Every answer goes through Store.set_answer the moment it is given; what
     to write, and what to say after, is the form's flow (fieldkit.tui.form_flow)."""
 
@@ -58,6 +59,7 @@ class FormScreen(FormPaint, FormMoves, Screen[None]):
         Binding("ctrl+n", "note", "Note", priority=True),
         Binding("ctrl+t", "now", "Now", priority=True),
         Binding("ctrl+l", "language", "Language", priority=True, show=False),
+        Binding("ctrl+d", "remove_instance", "Remove instance", priority=True, show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -317,7 +319,7 @@ class FormScreen(FormPaint, FormMoves, Screen[None]):
         focused = self.focused
         if isinstance(focused, AddInstance):
             if key == "enter":
-                await self._add_instance(focused.section_id)
+                await self._add_instance(focused.section_id, focused.outer)
                 return True
             return False
         row = self._row_of(focused)
@@ -536,24 +538,6 @@ class FormScreen(FormPaint, FormMoves, Screen[None]):
                 self._advance_from(key)
 
         self.app.push_screen(ChoicePicker(item, self.model.answers.get(key)), picked)
-
-    async def _add_instance(self, section_id: str) -> None:
-        section = next(s for s in self.checklist.sections if s.id == section_id)
-        new_key = self.model.add_instance(section)
-        items = self.query_one("#items", VerticalScroll)
-        await items.remove_children()
-        self._shown.clear()
-        self._stale.clear()
-        await items.mount_all(self._build())
-        for i, e in enumerate(self.entries):
-            if e.group.section.id == section.id and e.rkey == new_key:
-                self._focus_index(i)
-                break
-        self.query_one(SaveStatus).show(
-            f"Added {section.repeat.key if section.repeat else 'instance'} {new_key}: "
-            "it is stored with its first answer.",
-            "info",
-        )
 
     # ---------------------------------------------------------------- actions
     def action_finalise(self) -> None:

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from textual.widget import Widget
 
-from fieldkit.checklists import AnswerKey, Checklist
+from fieldkit.checklists import AnswerKey, Checklist, nesting
 from fieldkit.checklists.model import ATTACHMENT_KINDS
-from fieldkit.tui.form_model import Entry, FormModel, Group, fill_prompt, rule_text
+from fieldkit.tui.form_model import Entry, FormModel, Group, Slot, fill_prompt, rule_text
 from fieldkit.tui.plain import Static
 from fieldkit.tui.widgets.add_instance import AddInstance
 from fieldkit.tui.widgets.attachment_row import AttachmentRow
@@ -85,38 +85,50 @@ def build(
         or e.item.choice_filter is not None
     ]
     out.progress = {g: model.progress(g) for g in by_group}
-    for section in checklist.sections:
-        groups = [g for g in by_group if g.section is section]
-        open_repeat = section.repeat is not None and not section.repeat.fixed
-        if not groups and open_repeat:
-            out.widgets.append(Static(group_title(model, None, section), classes="group-title"))
-        for group in groups:
+    for block in model.blocks():
+        if isinstance(block, Slot):
+            if not _has_instances(model, block):
+                title = group_title(model, None, block.section)
+                out.widgets.append(Static(title, classes="group-title"))
             out.widgets.append(
-                Static(
-                    group_title(model, group),
-                    id=widget_id("group", group.id),
-                    classes="group-title",
+                AddInstance(
+                    block.section.id,
+                    block.repeat.key,
+                    outer=block.outer,
+                    where=block.where,
+                    id=widget_id("add", block.section.id, *([block.outer] if block.outer else [])),
                 )
             )
-            for entry in by_group[group]:
-                row_id = widget_id("row", *entry.key)
-                row: Row
-                if entry.item.kind in ATTACHMENT_KINDS:  # `describe`: a file as `name (size)`
-                    row = AttachmentRow(entry, now=now, describe=describe, id=row_id)
-                elif entry.item.kind in TEXT_KINDS:
-                    row = TextRow(entry, now=now, id=row_id)
-                elif entry.item.choice_file:  # its list waits for its file: a typed code
-                    row = CodeRow(entry, now=now, id=row_id)
-                else:
-                    row = ChoiceRow(entry, id=row_id, rule=rule_text(checklist, entry.item))
-                # not mounted yet: its styles are worked out when it is (update=True
-                # would apply the whole stylesheet to each row now, 100 times over)
-                row.add_class("item-row", update=False)
-                set_row(row, entry, model, language)
-                out.rows[entry.key] = row
-                out.widgets.append(row)
-        if open_repeat and section.repeat is not None and not section.repeat.count:
-            out.widgets.append(
-                AddInstance(section.id, section.repeat.key, id=widget_id("add", section.id))
+            continue
+        group = block
+        if group not in by_group:
+            continue
+        out.widgets.append(
+            Static(
+                group_title(model, group), id=widget_id("group", group.id), classes="group-title"
             )
+        )
+        for entry in by_group[group]:
+            row_id = widget_id("row", *entry.key)
+            row: Row
+            if entry.item.kind in ATTACHMENT_KINDS:  # `describe`: a file as `name (size)`
+                row = AttachmentRow(entry, now=now, describe=describe, id=row_id)
+            elif entry.item.kind in TEXT_KINDS:
+                row = TextRow(entry, now=now, id=row_id)
+            elif entry.item.choice_file:  # its list waits for its file: a typed code
+                row = CodeRow(entry, now=now, id=row_id)
+            else:
+                row = ChoiceRow(entry, id=row_id, rule=rule_text(checklist, entry.item))
+            # not mounted yet: its styles are worked out when it is (update=True
+            # would apply the whole stylesheet to each row now, 100 times over)
+            row.add_class("item-row", update=False)
+            set_row(row, entry, model, language)
+            out.rows[entry.key] = row
+            out.widgets.append(row)
     return out
+
+
+def _has_instances(model: FormModel, slot: Slot) -> bool:
+    """Has the repeat an instance inside the slot's enclosing instance?"""
+    depth = len(nesting.parts(slot.outer))
+    return any(nesting.prefix(k, depth) == slot.outer for k in model.repeat_keys(slot.repeat))

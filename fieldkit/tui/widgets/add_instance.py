@@ -15,10 +15,15 @@ class AddInstance(Widget, can_focus=True):
     AddInstance:focus { color: $text; background: $boost; text-style: bold; }
     """
 
-    def __init__(self, section_id: str, label: str, **kw: Any) -> None:
+    def __init__(
+        self, section_id: str, label: str, outer: str = "", where: str = "", **kw: Any
+    ) -> None:
         super().__init__(**kw)
         self.section_id = section_id
         self.label = label
+        self.outer = outer  # the enclosing repeat's instance (a repeat inside a repeat)
+        self.where = where  # ... by name: 'household 2'
 
     def render(self) -> str:
-        return f"+ add {self.label} (Enter)"
+        where = f" in {self.where or self.outer}" if self.outer else ""
+        return f"+ add {self.label}{where} (Enter)"

@@ -16,6 +16,7 @@ from typing import Any
 
 from fieldkit.checklists import expr
 from fieldkit.checklists.expr_sql import NUMBER, NUMERIC_OPS
+from fieldkit.checklists.lookups import lookup_sql
 from fieldkit.checklists.model import Checklist
 
 Answer = Callable[[Any], str]  # the SQL of a stored answer (or, for ("all", item), a FROM)
@@ -25,6 +26,8 @@ def computed_sql(checklist: Checklist, item_id: Any, answer: Answer) -> str:
     """SQL for an item's value: its stored answer, or a computed item's formula with what
     it reads written out (a rule gives 'yes'/'no', as the capture app shows it)."""
     if isinstance(item_id, tuple):
+        if item_id[0] == "pulldata":  # a CSV the definition holds (checklists.lookups)
+            return lookup_sql(dict(checklist.lookups), item_id)
         return answer(item_id)
     item = checklist.item(item_id)
     if item.computed is None:

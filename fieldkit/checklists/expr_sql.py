@@ -198,6 +198,13 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
         )
     if op == "call:decimal_date_time":
         return f"(julianday({to_sql(args[0], cell)}) - 2440587.5)"
+    if op == "call:pulldata":  # the SQL of the lookup comes from the checklist's tables
+
+        def part(a: Node) -> tuple[str, str]:
+            return ("lit", str(a.args[0])) if a.op == "lit" else ("sql", _text_sql(a, cell))
+
+        key = _text_sql(args[3], cell)
+        return cell(("pulldata", part(args[0]), part(args[1]), part(args[2]), key))  # type: ignore[arg-type]
     if op in ("call:min", "call:max"):
         parts = ", ".join(to_sql(a, cell) for a in args)
         return f"{op[5:]}({parts}{', NULL' if len(args) == 1 else ''})" if len(args) > 1 else parts

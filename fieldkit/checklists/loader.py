@@ -12,6 +12,7 @@ from typing import Any
 from fieldkit.checklists import collection, definition_checks
 from fieldkit.checklists.errors import ChecklistError as ChecklistError
 from fieldkit.checklists.kinds import NUMBER_KINDS
+from fieldkit.checklists.lookups import parse_lookups
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
     KINDS,
@@ -59,6 +60,7 @@ TOP_KEYS = (
     "returns",
     "language",
     "instance_name",
+    "lookups",
 )
 ITEM_KEYS = (
     "id",
@@ -424,6 +426,7 @@ def parse_checklist(
             if data.get("instance_name")
             else None
         ),
+        lookups=tuple(parse_lookups(data.get("lookups"), origin).items()),
     )
     definition_checks.check_links(checklist, origin)
     return checklist

@@ -56,6 +56,7 @@ from fieldkit.checklists.kinds import (
 from fieldkit.checklists.kinds import (  # (re-exported: read as model.X everywhere)
     AnswerError as AnswerError,
 )
+from fieldkit.checklists.lookups import Lookup
 from fieldkit.checklists.parsing import parse_answer
 from fieldkit.checklists.rule import Rule as Rule
 from fieldkit.checklists.rule import stored_text as stored_text
@@ -300,6 +301,7 @@ class Checklist:
     summaries: tuple[Summary, ...] = ()
     returns: Returns | None = None  # a data collection (fieldkit returns)
     instance_name: Expr | None = None  # a record's name (XLSForm's instance_name)
+    lookups: tuple[tuple[str, Lookup], ...] = ()  # pulldata()'s CSV files, by name
 
     @property
     def label(self) -> str:

@@ -33,6 +33,10 @@ def read_special(
         item = checklist.item_map.get(ref[1])
         found = item.choice_for(str(ref[2])) if item is not None else None
         return found.label if found is not None else ref[2]
+    if tag == "pulldata":
+        from fieldkit.checklists.lookups import pull
+
+        return pull(dict(checklist.lookups), *ref[1:])
     if tag == "position":
         section_keys = [
             k for s in checklist.sections if s.repeat for k in instance_keys(s, answers)

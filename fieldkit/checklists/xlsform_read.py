@@ -39,6 +39,7 @@ from fieldkit.checklists.xlsform_book import (
 )
 from fieldkit.checklists.xlsform_files import file_choices
 from fieldkit.checklists.xlsform_items import UNASKED, ItemReader
+from fieldkit.checklists.xlsform_pulldata import attach_lookups
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID, settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
 from fieldkit.workbooks import check_workbook
@@ -554,6 +555,7 @@ def read_xlsform(path: Path, *, language: str | None = None) -> Imported:
     reader = _Reader(path, language)
     validate_with_pyxform(path)
     definition = reader.read()
+    reader.notices += attach_lookups(definition, path, reader.survey)
     try:
         checklist = parse_checklist(definition, path.name)
     except ChecklistError as e:

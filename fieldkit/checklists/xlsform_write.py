@@ -22,6 +22,7 @@ from typing import Any
 from fieldkit.checklists.kinds import CHOICE_KINDS, NUMBER_KINDS, TABLE, YESNO_KINDS
 from fieldkit.checklists.model import Checklist, Item, Section
 from fieldkit.checklists.rule import rule_as_relevant
+from fieldkit.checklists.xlsform_pulldata import write_media
 from fieldkit.files import replace_privately
 from fieldkit.safetext import formula_like, safe_text
 
@@ -310,6 +311,7 @@ def write_xlsform(checklist: Checklist, out: Path) -> Path:
     wb = _workbook(checklist)
     out = Path(out)
     replace_privately(out, lambda tmp: wb.save(tmp))
+    write_media(checklist.lookups, out)  # pulldata()'s CSV files, as FORM-media/
     return out
 
 

@@ -137,6 +137,17 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
             f"(CASE WHEN {v} IS NULL THEN NULL WHEN json_valid({v}) AND json_type({v}) = 'array'"
             f" THEN json_array_length({v}) ELSE 1 END)"
         )
+    if op == "call:selected_at":  # the n-th code (from 0) of a multi's list, else ''
+        v, n = to_sql(args[0], cell), _numeric_sql(args[1], cell)
+        return (
+            "(SELECT CASE WHEN v IS NULL OR n IS NULL OR n < 0 THEN ''"
+            " WHEN json_valid(v) AND json_type(v) = 'array' THEN CASE"
+            " WHEN n < json_array_length(v) THEN CAST(json_extract(v, '$[' || n || ']') AS TEXT)"
+            " ELSE '' END WHEN n = 0 THEN CAST(v AS TEXT) ELSE '' END"
+            f" FROM (SELECT {v} AS v, CAST({n} AS INTEGER) AS n))"
+        )
+    if op == "call:position":  # the repeat instance's number, as the views know it
+        return cell(("position",))  # type: ignore[arg-type]
     if op == "call:minutes_between":
         a, b = to_sql(args[0], cell), to_sql(args[1], cell)
 
@@ -213,10 +224,12 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
 
 def _text_sql(n: Node, cell: Callable[[str], str]) -> str:
     """A value as text in SQL (a whole-number real without its '.0')."""
-    sql = to_sql(n, cell)
-    return (
-        f"(CASE WHEN typeof({sql}) = 'real' AND {sql} = CAST({sql} AS INTEGER)"
-        f" THEN CAST(CAST({sql} AS INTEGER) AS TEXT) ELSE CAST({sql} AS TEXT) END)"
+    return _once(  # (named once: nested, each level would repeat its argument 4 times)
+        to_sql(n, cell),
+        lambda x: (
+            f"(CASE WHEN typeof({x}) = 'real' AND {x} = CAST({x} AS INTEGER)"
+            f" THEN CAST(CAST({x} AS INTEGER) AS TEXT) ELSE CAST({x} AS TEXT) END)"
+        ),
     )
 
 

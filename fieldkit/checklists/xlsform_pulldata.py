@@ -28,7 +28,7 @@ from fieldkit.checklists.xlsform_files import _where as media_file
 # pulldata( then its first argument: a quoted name, or anything else up to the comma
 _CALL = re.compile(r"""pulldata\s*\(\s*(?:'([^']*)'|"([^"]*)"|([^,)]*))""")
 COLUMNS = ("calculation", "relevant", "constraint", "default", "choice_filter", "repeat_count")
-EMPTY = "its value is empty until the form is imported again with the file"
+EMPTY = "its value is empty until the form is imported again with the file (a new version)"
 
 
 def _read(path: Path, where: str, notices: list[str]) -> Lookup:

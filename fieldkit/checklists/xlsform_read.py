@@ -564,8 +564,8 @@ def read_xlsform(path: Path, *, language: str | None = None) -> Imported:
     if deep is not None:
         raise XLSFormError(
             reader.where(
-                f"{path.name}: item {deep}: formula reads calculations nested too deep for the"
-                " reports to compute in one SQL expression (SQLite's parser)"
+                f"{path.name}: item {deep}: formula too deeply nested for the reports to"
+                " compute in SQL (SQLite's parser; calculations it reads are computed first)"
             )
         )
     return Imported(checklist, definition, reader.language, reader.notices)

@@ -323,3 +323,28 @@ def test_a_name_under_two_filter_values_is_one_choice_offered_under_both(
         assert "allow_choice_duplicates" in str(e) and "\n" not in str(e), str(e)
     else:
         raise AssertionError("a duplicate name was read without allow_choice_duplicates")
+
+
+def test_selected_at_in_a_calculation_is_computed_in_the_reports_view(
+    tmp_path: Path, cli: Cli
+) -> None:
+    form = _form(
+        tmp_path / "s.xlsx",
+        [
+            ["select_multiple fruit", "fruits", "Fruits"],
+            ["calculate", "first", "", "", "", "", "selected-at(${fruits}, 0)"],
+            ["calculate", "second", "", "", "", "", "selected-at(${fruits}, 1)"],
+            ["calculate", "third", "", "", "", "", "selected-at(${fruits}, 2)"],
+        ],
+        [["list_name", "name", "label"], ["fruit", "apple", "Apple"], ["fruit", "pear", "Pear"]],
+    )
+    db = tmp_path / "s.db"
+    assert cli("checklists", "import", form, "--db", db).exit_code == 0
+    with Store.open(db) as s:
+        rid = s.create_record("f", "kent")
+        s.set_answer(rid, "fruits", json.dumps(["pear", "apple"]))
+        sql = "SELECT first, second, third FROM wide_f WHERE record_id = ?"
+        view = s.conn.execute(sql, (rid,)).fetchone()
+        checklist, answers = s.checklist("f"), s.answers(rid)
+        app = tuple(checklist.computed_value(i, answers) for i in ("first", "second", "third"))
+    assert view == app == ("apple", "pear", "")  # (a multi's codes are stored in list order)

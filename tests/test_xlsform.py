@@ -176,10 +176,6 @@ UNSUPPORTED = [
         [row("calculate", "ref", "", "", calculation="digest('refs', 'MD5')")],
         "survey sheet, row 5, column calculation: function digest() is not supported",
     ),
-    (
-        [row("rank yn", "order", "Order", "Trefn")],
-        "survey sheet, row 5, column type: rank questions (put choices in order) are not supported",
-    ),
 ]  # fmt: skip
 
 

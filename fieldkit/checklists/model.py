@@ -186,7 +186,7 @@ class Item:
         if self.kind == "choice":
             c = self.choice_for(str(value))
             return c.label if c else str(value)
-        if self.kind == "multi":
+        if self.kind in ("multi", "rank"):
             try:
                 codes = json.loads(value)
             except (TypeError, ValueError):
@@ -195,7 +195,7 @@ class Item:
             for code in codes:
                 c = self.choice_for(code)
                 labels.append(c.label if c else code)
-            return "; ".join(labels)
+            return ("; " if self.kind == "multi" else " > ").join(labels)
         return str(value)
 
 

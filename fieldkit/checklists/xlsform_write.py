@@ -159,8 +159,8 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind == "ynna":
                     row["fieldkit::kind"] = "ynna"  # n/a by judgement only with fieldkit::na
             elif item.kind in CHOICE_KINDS:
-                row["type"] = (
-                    "select_one " if item.kind == "choice" else "select_multiple "
+                row["type"] = {"choice": "select_one ", "multi": "select_multiple "}.get(
+                    item.kind, "rank "
                 ) + list_name
                 add_list(list_name, [(c.code, c.label, c.exclusive) for c in item.choices], item)
                 if item.choice_filter is not None:

@@ -413,7 +413,7 @@ class Checklist:
         if item.constraint is None or value is None or value in (NA, UNKNOWN):
             return True
         own = value
-        if item.kind == "multi":
+        if item.kind in ("multi", "rank"):
             own = json.dumps(json.loads(value)) if isinstance(value, str) else value
         return not _expr.fails(item.constraint, self._reader(answers, rkey, own=own))
 
@@ -533,7 +533,7 @@ def check_consistency(
             )
         if item.choice_filter is not None and value not in (NA, UNKNOWN):
             offered = {c.code for c in checklist.choices_offered(item, answers, rkey)}
-            chosen = json.loads(value) if item.kind == "multi" else [value]
+            chosen = json.loads(value) if item.kind in ("multi", "rank") else [value]
             outside = [c for c in chosen if c not in offered]
             if outside:
                 problems.append(

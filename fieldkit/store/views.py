@@ -157,7 +157,7 @@ def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> s
     old = item.renamed_from if carry else ""
     if col.rkey is None:
         value = "o.value"
-        if item.kind == "multi":
+        if item.kind in ("multi", "rank"):
             value = "CASE WHEN json_valid(o.value) THEN json(o.value) ELSE o.value END"
         field = (
             f"o.field IN ({_lit(item.id)}, {_lit(old)})" if old else f"o.field = {_lit(item.id)}"

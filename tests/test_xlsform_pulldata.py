@@ -98,3 +98,25 @@ def test_a_file_not_published_is_a_notice_and_the_value_is_empty(tmp_path: Path,
     (tmp_path / "form" / "visit-media" / "people.csv").write_text(PEOPLE, encoding="utf-8")
     changed = cli("checklists", "diff", "visit", form, "--db", db)
     assert "pulldata file people.csv: -> 3 rows" in changed.output
+
+
+def test_a_column_named_by_an_answer_is_refused_in_one_line(tmp_path: Path, cli: Cli) -> None:
+    form = write_form(
+        tmp_path / "c.xlsx",
+        [
+            ["text", "doc", "Document number", ""],
+            ["text", "col", "Which column", ""],
+            ["calculate", "found", "", "pulldata('people', ${col}, 'document_key', ${doc})"],
+        ],
+        None,
+        {"form_id": "c", "version": "1"},
+        HEADER,
+    )
+    result = cli("checklists", "import", form, "--db", tmp_path / "t.db")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert line.endswith(
+        "row 4, column calculation: pulldata() with a computed column name cannot be"
+        " computed in reports"
+    ), line
+    assert not (tmp_path / "t.db").exists()

@@ -214,6 +214,8 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
         def part(a: Node) -> tuple[str, str]:
             return ("lit", str(a.args[0])) if a.op == "lit" else ("sql", _text_sql(a, cell))
 
+        if args[1].op != "lit" or args[2].op != "lit":  # the pairs are picked when compiled
+            raise ExprError("pulldata() with a computed column name cannot be computed in reports")
         key = _text_sql(args[3], cell)
         return cell(("pulldata", part(args[0]), part(args[1]), part(args[2]), key))  # type: ignore[arg-type]
     if op in ("call:min", "call:max"):

@@ -41,8 +41,8 @@ def _source(checklist_id: str) -> dict[str, Any]:
             "x.yaml: summary table2 names missing item 'cf_t2_gone'",
         ),
         (
-            lambda d: d["scope"].update(when="cf_da_flag = pulldata('a', 'b', 'c', 'd')"),
-            "x.yaml: scope.when: function pulldata() is not supported",
+            lambda d: d["scope"].update(when="cf_da_flag = digest('a', 'MD5')"),
+            "x.yaml: scope.when: function digest() is not supported",
         ),
         (lambda d: d.update(colour="red"), "x.yaml: unknown key 'colour'"),
         (lambda d: d["app"].update(order=0), "x.yaml: app.order must be a whole number of 1"),

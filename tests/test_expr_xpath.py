@@ -12,6 +12,7 @@ import pytest
 
 from fieldkit.checklists import expr
 from fieldkit.checklists.expr import ExprError
+from fieldkit.checklists.lookups import Lookup, lookup_sql, pull
 
 ANSWERS: dict[Any, Any] = {
     "name": "Ada Lovelace",
@@ -29,7 +30,13 @@ ANSWERS: dict[Any, Any] = {
 }
 
 
+# pulldata()'s CSV files (fieldkit.checklists.lookups): a key column, a name column
+LOOKUPS = {"people": Lookup(("key", "name"), (("7", "Juan"), ("8", "Ana"), ("7", "second")))}
+
+
 def read(ref: Any) -> Any:
+    if isinstance(ref, tuple) and ref[0] == "pulldata":
+        return pull(LOOKUPS, *ref[1:])
     return ANSWERS.get(ref)
 
 
@@ -89,6 +96,17 @@ SPEC = [
     ("count(${staff_years})", 2),
     ("indexed-repeat(${staff_years}, ${staff}, 2)", 12),
     ("once(${n})", 7),
+    # a CSV the form carries (pulldata: the first row whose key column holds the key)
+    ("pulldata('people', 'name', 'key', ${n})", "Juan"),
+    ("pulldata('people.csv', 'name', 'key', 8)", "Ana"),
+    ("pulldata('people', 'name', 'key', 9)", ""),
+    ("pulldata('people', 'name', 'key', ${none})", ""),
+    ("pulldata('elsewhere', 'name', 'key', ${n})", ""),
+    ("pulldata(concat('peo', 'ple'), 'name', 'key', ${n})", "Juan"),
+    ("selected-at(${fruits}, ${n} - 6)", "pear"),
+    ("selected-at(${fruits}, -1)", ""),
+    ("selected-at(${name}, 0)", "Ada Lovelace"),
+    ("selected-at(${fruits}, position(..) - 1)", "pear"),
 ]
 
 
@@ -98,7 +116,11 @@ def test_each_function_gives_what_the_specification_says(text: str, expected: An
 
 
 def _sql_value(text: str) -> Any:
-    def cell(item_id: str) -> str:
+    def cell(item_id: Any) -> str:
+        if item_id == ("position",):
+            return str(ANSWERS[item_id])
+        if isinstance(item_id, tuple) and item_id[0] == "pulldata":
+            return lookup_sql(LOOKUPS, item_id)
         if isinstance(item_id, tuple):  # every instance's answer, as the views give it
             rows = " UNION ALL ".join(
                 f"SELECT {'NULL' if v is None else v} AS value" for v in ANSWERS[item_id]
@@ -139,7 +161,8 @@ def test_today_and_now_are_today_and_now() -> None:
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ("pulldata('f', 'a', 'b', 'c')", "function pulldata() is not supported"),
+        ("pulldata('f', 'a', 'b')", "pulldata() takes 4 argument(s)"),
+        ("pulldata2('f', 'a', 'b', 'c')", "function pulldata2() is not supported"),
         ("position(${n})", "only position(..)"),
         ("sum(2)", "needs a question"),
         ("round(${x}, ${n})", "whole number of digits"),

@@ -28,7 +28,8 @@ def test_the_groups_the_layers_read_are_the_tables_columns() -> None:
     assert set(kinds.UNANSWERED_KINDS) == {"note", "derived"}
     # what --redact leaves out, pii lists and scrub rewrites: typed text and files
     assert set(kinds.FREE_TEXT_KINDS) == {"text", *kinds.ATTACHMENT_KINDS}
-    assert not set(kinds.TYPED_KINDS) & set(kinds.YESNO_KINDS + kinds.CHOICE_KINDS)
+    # a list is keyed, but a rank is typed: the choices' numbers in order
+    assert set(kinds.TYPED_KINDS) & set(kinds.YESNO_KINDS + kinds.CHOICE_KINDS) == {"rank"}
 
 
 @pytest.mark.parametrize("kind", [k for k in TABLE if k.xlsform and k.family != "yesno"])

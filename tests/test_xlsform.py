@@ -166,12 +166,8 @@ UNSUPPORTED = [
         "survey sheet, row 5, column relevant: names the item itself",
     ),
     (
-        [row("calculate", "ref", "", "", calculation="pulldata('refs', 'ref', 'key', 1)")],
-        "survey sheet, row 5, column calculation: function pulldata() is not supported",
-    ),
-    (
-        [row("rank yn", "order", "Order", "Trefn")],
-        "survey sheet, row 5, column type: rank questions (put choices in order) are not supported",
+        [row("calculate", "ref", "", "", calculation="digest('refs', 'MD5')")],
+        "survey sheet, row 5, column calculation: function digest() is not supported",
     ),
 ]  # fmt: skip
 

@@ -78,7 +78,6 @@ def test_each_real_form_imports_under_its_own_names_or_is_refused_in_one_line(
 
 # what is still refused, by feature (README "Designing an instrument")
 STILL_REFUSED = {
-    "pull_data.xlsx": "function pulldata() is not supported",
     # (its choice file, not shipped, now waits for it: its calculation's sqrt() stops it)
     "UCL_Biomass_Plot_Form.xlsx": "function sqrt() is not supported",
 }

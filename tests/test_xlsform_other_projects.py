@@ -230,32 +230,46 @@ def test_select_from_file_reads_geojson_and_xml_in_the_media_folder(tmp_path: Pa
     assert [(c.code, c.label) for c in items["roads"].choices] == [("r1", "A1"), ("r2", "B2")]
 
 
-def test_calculations_nested_too_deep_for_the_reports_are_refused_in_one_line(
+def test_calculation_chains_too_deep_for_one_sql_expression_are_computed_in_stages(
     tmp_path: Path, cli: Cli
 ) -> None:
+    """A calculation reading a calculation reading ... is computed in the reports' view in
+    stages (each reading the earlier ones' columns), equal to the app's value; only one
+    formula nested too deep by itself is refused, in one line."""
+
     def chain(levels: int, formula: str) -> list[list[Any]]:
         rows = [["integer", "c0", "Start"]]
         for n in range(1, levels + 1):
             rows.append(["calculate", f"c{n}", "", "", "", "", formula.format(f"${{c{n - 1}}}")])
         return rows
 
-    # arithmetic over arithmetic is read as it is: thirty levels compute in the reports
-    sums = _form(tmp_path / "sums.xlsx", chain(30, "{} + 1"))
-    db = tmp_path / "sums.db"
-    assert cli("checklists", "import", sums, "--db", db).exit_code == 0
-    with Store.open(db) as s:
-        rid = s.create_record("f", "kent")
-        s.set_answer(rid, "c0", "2")
-        app = s.checklist("f").computed_value("c30", s.answers(rid))
-        (view,) = s.conn.execute("SELECT c30 FROM wide_f WHERE record_id = ?", (rid,)).fetchone()
-    assert app == view == 32
-    # text over text is wrapped at every level: thirty are too deep, said in one line
-    deep = _form(tmp_path / "deep.xlsx", chain(30, "concat({}, 'x')"))
+    for name, formula, want in (
+        ("sums", "{} + 1", 32),  # arithmetic over arithmetic: one expression
+        ("texts", "concat({}, 'x')", "2" + "x" * 30),  # text over text: thirty stages
+        ("spaces", "normalize-space(concat(' ', {}, '  x'))", "2" + " x" * 30),
+    ):
+        form = _form(tmp_path / f"{name}.xlsx", chain(30, formula))
+        db = tmp_path / f"{name}.db"
+        assert cli("checklists", "import", form, "--db", db).exit_code == 0
+        with Store.open(db) as s:
+            rid = s.create_record("f", "kent")
+            s.set_answer(rid, "c0", "2")
+            app = s.checklist("f").computed_value("c30", s.answers(rid))
+            sql = "SELECT c15, c30 FROM wide_f WHERE record_id = ?"
+            middle, view = s.conn.execute(sql, (rid,)).fetchone()
+            assert middle == s.checklist("f").computed_value("c15", s.answers(rid))
+        assert app == view == want, name
+    nested = "${c0}"
+    for _ in range(12):
+        nested = f"concat({nested}, 'x')"
+    deep = _form(
+        tmp_path / "deep.xlsx", [*chain(1, "{}"), ["calculate", "d", "", "", "", "", nested]]
+    )
     result = cli("checklists", "import", deep, "--db", tmp_path / "t.db")
     assert result.exit_code == 2
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1
-    assert "column calculation: reads calculations nested too deep" in line, line
+    assert "row 4, column calculation: too deeply nested for the reports" in line, line
     assert not (tmp_path / "t.db").exists()
 
 
@@ -297,3 +311,28 @@ def test_a_name_under_two_filter_values_is_one_choice_offered_under_both(
         assert "allow_choice_duplicates" in str(e) and "\n" not in str(e), str(e)
     else:
         raise AssertionError("a duplicate name was read without allow_choice_duplicates")
+
+
+def test_selected_at_in_a_calculation_is_computed_in_the_reports_view(
+    tmp_path: Path, cli: Cli
+) -> None:
+    form = _form(
+        tmp_path / "s.xlsx",
+        [
+            ["select_multiple fruit", "fruits", "Fruits"],
+            ["calculate", "first", "", "", "", "", "selected-at(${fruits}, 0)"],
+            ["calculate", "second", "", "", "", "", "selected-at(${fruits}, 1)"],
+            ["calculate", "third", "", "", "", "", "selected-at(${fruits}, 2)"],
+        ],
+        [["list_name", "name", "label"], ["fruit", "apple", "Apple"], ["fruit", "pear", "Pear"]],
+    )
+    db = tmp_path / "s.db"
+    assert cli("checklists", "import", form, "--db", db).exit_code == 0
+    with Store.open(db) as s:
+        rid = s.create_record("f", "kent")
+        s.set_answer(rid, "fruits", json.dumps(["pear", "apple"]))
+        sql = "SELECT first, second, third FROM wide_f WHERE record_id = ?"
+        view = s.conn.execute(sql, (rid,)).fetchone()
+        checklist, answers = s.checklist("f"), s.answers(rid)
+        app = tuple(checklist.computed_value(i, answers) for i in ("first", "second", "third"))
+    assert view == app == ("apple", "pear", "")  # (a multi's codes are stored in list order)

@@ -148,8 +148,8 @@ def test_surveycto_label_colon_language_columns_are_languages(tmp_path: Path, cl
          "function random() is not supported"),
         (["select_one_from_file ../places.csv", "where", "Location", "yes", ""],
          "row 2, column type", "the choices are in '../places.csv', not a file name"),
-        (["integer", "n", "How many", "yes", ". <= pulldata('a', 'b', 'c', 1)"],
-         "row 2, column constraint", "function pulldata() is not supported"),
+        (["integer", "n", "How many", "yes", ". <= digest('a', 'MD5')"],
+         "row 2, column constraint", "function digest() is not supported"),
     ],
 )  # fmt: skip
 def test_what_fieldkit_cannot_honour_is_refused_in_one_line(

@@ -200,6 +200,12 @@ def diff(old: Checklist, new: Checklist) -> list[Change]:
         changes.append(
             Change("checklist", "", f"instance_name: {names[0] or '-'} -> {names[1] or '-'}")
         )
+    tables = [dict(c.lookups) for c in (old, new)]
+    for name in sorted(set(tables[0]) | set(tables[1])):
+        if tables[0].get(name) != tables[1].get(name):
+            now = tables[1].get(name)
+            rows = f"{len(now.rows)} rows" if now is not None else "none"
+            changes.append(Change("checklist", "", f"pulldata file {name}.csv: -> {rows}"))
     renamed = {i.renamed_from: i.id for i in new.items if i.renamed_from in old.item_map}
     for item in new.items:
         source = item.renamed_from if item.renamed_from in old.item_map else item.id

@@ -90,6 +90,7 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "count": (1, 1),
     "indexed_repeat": (3, 3),
     "once": (1, 1),
+    "pulldata": (4, 4),
 }
 # functions whose value is true/false
 BOOLEAN_FUNCTIONS = (

@@ -2,7 +2,7 @@
 evaluator in expr.py: string, number, date, choice and repeat functions. A reference the
 function needs beyond an answer (a repeat's every value, a choice's label, the instance's
 position) is asked of the reader as a tuple: ("all", item), ("at", item, n),
-("choice-name", item, code), ("position",)."""
+("choice-name", item, code), ("position",), ("pulldata", file, column, key column, key)."""
 
 from __future__ import annotations
 
@@ -170,6 +170,9 @@ def call(
             return len([v for v in values if _null(v) is not None])
         nums = [_to_number(v) for v in values if _null(v) is not None]
         return None if any(n is None for n in nums) else sum(nums)
+    if name == "pulldata":  # a CSV the form carries (fieldkit.checklists.lookups)
+        got = val(("pulldata", *(_text(arg(i)) for i in range(4))))  # type: ignore[arg-type]
+        return "" if got is None else got
     if name == "indexed_repeat":
         n = _num(_to_number(arg(2)))
         if n is None:

@@ -118,6 +118,8 @@ def to_sql(n: Node, cell: Callable[[str], str]) -> str:
 
 def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str:
     """A function's SQL (refused when the reports cannot compute it)."""
+    if op in ("call:selected_at", "call:position", "call:pulldata"):
+        return _list_and_lookup_sql(op, args, cell)
     if op in ("call:sum", "call:count"):
         # cell(("all", item)): the FROM clause of every instance's answer, one `a.value` a row
         source = cell(("all", args[0].args[0]))  # type: ignore[arg-type]
@@ -207,12 +209,40 @@ def _call_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str
     raise ExprError(f"{op[5:].replace('_', '-')}() cannot be computed in reports")
 
 
+def _list_and_lookup_sql(op: str, args: tuple[Any, ...], cell: Callable[[str], str]) -> str:
+    """selected-at(), position(..) and pulldata(): a list's n-th code, the repeat
+    instance's number, a value from a CSV the form carries."""
+    if op == "call:selected_at":  # the n-th code (from 0) of a multi's list, else ''
+        v, n = to_sql(args[0], cell), _numeric_sql(args[1], cell)
+        return (
+            "(SELECT CASE WHEN v IS NULL OR n IS NULL OR n < 0 THEN ''"
+            " WHEN json_valid(v) AND json_type(v) = 'array' THEN CASE"
+            " WHEN n < json_array_length(v) THEN CAST(json_extract(v, '$[' || n || ']') AS TEXT)"
+            " ELSE '' END WHEN n = 0 THEN CAST(v AS TEXT) ELSE '' END"
+            f" FROM (SELECT {v} AS v, CAST({n} AS INTEGER) AS n))"
+        )
+    if op == "call:position":  # the repeat instance's number, as the views know it
+        return cell(("position",))  # type: ignore[arg-type]
+    if op == "call:pulldata":  # the SQL of the lookup comes from the checklist's tables
+
+        def part(a: Node) -> tuple[str, str]:
+            return ("lit", str(a.args[0])) if a.op == "lit" else ("sql", _text_sql(a, cell))
+
+        if args[1].op != "lit" or args[2].op != "lit":  # the pairs are picked when compiled
+            raise ExprError("pulldata() with a computed column name cannot be computed in reports")
+        key = _text_sql(args[3], cell)
+        return cell(("pulldata", part(args[0]), part(args[1]), part(args[2]), key))  # type: ignore[arg-type]
+    raise ExprError(f"cannot compile {op}")  # pragma: no cover - called for these only
+
+
 def _text_sql(n: Node, cell: Callable[[str], str]) -> str:
     """A value as text in SQL (a whole-number real without its '.0')."""
-    sql = to_sql(n, cell)
-    return (
-        f"(CASE WHEN typeof({sql}) = 'real' AND {sql} = CAST({sql} AS INTEGER)"
-        f" THEN CAST(CAST({sql} AS INTEGER) AS TEXT) ELSE CAST({sql} AS TEXT) END)"
+    return _once(  # (named once: nested, each level would repeat its argument 4 times)
+        to_sql(n, cell),
+        lambda x: (
+            f"(CASE WHEN typeof({x}) = 'real' AND {x} = CAST({x} AS INTEGER)"
+            f" THEN CAST(CAST({x} AS INTEGER) AS TEXT) ELSE CAST({x} AS TEXT) END)"
+        ),
     )
 
 

@@ -48,6 +48,7 @@ TABLE: tuple[Kind, ...] = (
     _("text", "text", "text", "type, Enter saves", "field", "text", "text", free_text=True),
     _("choice", "choice", "one of", "one of a list", "keys", "text", ""),
     _("multi", "choice", "any of", "any of a list", "keys", "json", ""),
+    _("rank", "choice", "choices in order", "every choice once, in order: their numbers (2 3 1), then Enter", "field", "json", ""),
     _("decimal", "number", "decimal number", "a number, then Enter", "field", "real", "decimal"),
     _("note", "none", "note (no answer)", "", "none", "text", "note"),
     _("derived", "none", "computed", "worked out from other answers", "none", "text", "calculate"),
@@ -117,7 +118,7 @@ def markdown() -> str:
             k.accepts,
             k.keyed,
             k.stored,
-            k.xlsform or "select_one / select_multiple LIST",
+            k.xlsform or ("rank LIST" if k.name == "rank" else "select_one / select_multiple LIST"),
         )
         flags = ("yes" if k.free_text else "", "yes" if k.summed else "")
         lines.append("| " + " | ".join((*(f"`{cells[0]}`",), *cells[1:], *flags)) + " |")

@@ -13,6 +13,7 @@ from fieldkit.checklists import collection, definition_checks
 from fieldkit.checklists.choice_lookup import resolve_lookups
 from fieldkit.checklists.errors import ChecklistError as ChecklistError
 from fieldkit.checklists.kinds import NUMBER_KINDS
+from fieldkit.checklists.lookups import parse_lookups
 from fieldkit.checklists.model import (
     CHOICE_KINDS,
     KINDS,
@@ -62,6 +63,7 @@ TOP_KEYS = (
     "returns",
     "language",
     "instance_name",
+    "lookups",
 )
 ITEM_KEYS = (
     "id",
@@ -444,6 +446,7 @@ def parse_checklist(
             if data.get("instance_name")
             else None
         ),
+        lookups=tuple(parse_lookups(data.get("lookups"), origin).items()),
     )
     checklist = resolve_lookups(checklist, origin)  # instance('L')/root/item[...]/C
     definition_checks.check_links(checklist, origin)

@@ -57,6 +57,7 @@ from fieldkit.checklists.kinds import (
 from fieldkit.checklists.kinds import (  # (re-exported: read as model.X everywhere)
     AnswerError as AnswerError,
 )
+from fieldkit.checklists.lookups import Lookup
 from fieldkit.checklists.parsing import parse_answer
 from fieldkit.checklists.rule import Rule as Rule
 from fieldkit.checklists.rule import stored_text as stored_text
@@ -191,7 +192,7 @@ class Item:
         if self.kind == "choice":
             c = self.choice_for(str(value))
             return c.label if c else str(value)
-        if self.kind == "multi":
+        if self.kind in ("multi", "rank"):
             try:
                 codes = json.loads(value)
             except (TypeError, ValueError):
@@ -200,7 +201,7 @@ class Item:
             for code in codes:
                 c = self.choice_for(code)
                 labels.append(c.label if c else code)
-            return "; ".join(labels)
+            return ("; " if self.kind == "multi" else " > ").join(labels)
         return str(value)
 
 
@@ -310,6 +311,7 @@ class Checklist:
     summaries: tuple[Summary, ...] = ()
     returns: Returns | None = None  # a data collection (fieldkit returns)
     instance_name: Expr | None = None  # a record's name (XLSForm's instance_name)
+    lookups: tuple[tuple[str, Lookup], ...] = ()  # pulldata()'s CSV files, by name
 
     @property
     def label(self) -> str:
@@ -421,7 +423,7 @@ class Checklist:
         if item.constraint is None or value is None or value in (NA, UNKNOWN):
             return True
         own = value
-        if item.kind == "multi":
+        if item.kind in ("multi", "rank"):
             own = json.dumps(json.loads(value)) if isinstance(value, str) else value
         return not _expr.fails(item.constraint, self._reader(answers, rkey, own=own))
 
@@ -575,7 +577,7 @@ def check_consistency(
             )
         if item.choice_filter is not None and not item.choice_file and value not in (NA, UNKNOWN):
             offered = {c.code for c in checklist.choices_offered(item, answers, rkey)}
-            chosen = json.loads(value) if item.kind == "multi" else [value]
+            chosen = json.loads(value) if item.kind in ("multi", "rank") else [value]
             outside = [c for c in chosen if c not in offered]
             if outside:
                 problems.append(

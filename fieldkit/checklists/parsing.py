@@ -18,6 +18,7 @@ from fieldkit.checklists.kinds import (
     YESNO_KINDS,
     AnswerError,
 )
+from fieldkit.checklists.rank import rank_codes
 
 
 def parse_answer(item: Any, raw: Any) -> Any:
@@ -130,6 +131,8 @@ def _parse_more(item: Any, k: str, text: str, low: str) -> Any:
             raise AnswerError(f"{item.id}: {alone[0]!r} cannot be chosen with another answer")
         order = [c.code for c in item.choices]
         return json.dumps(sorted(codes, key=order.index))
+    if k == "rank":
+        return json.dumps(rank_codes(item, text))
     return text  # text
 
 

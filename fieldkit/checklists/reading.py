@@ -35,6 +35,10 @@ def read_special(
         item = checklist.item_map.get(ref[1])
         found = item.choice_for(str(ref[2])) if item is not None else None
         return found.label if found is not None else ref[2]
+    if tag == "pulldata":
+        from fieldkit.checklists.lookups import pull
+
+        return pull(dict(checklist.lookups), *ref[1:])
     if tag == "position":
         own = nesting.last(rkey)
         if own.isdigit():

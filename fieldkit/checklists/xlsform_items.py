@@ -148,11 +148,11 @@ class ItemReader:
             if reason:
                 item["na"] = reason
         else:
-            if fk_kind not in ("", "choice", "multi"):
+            if fk_kind not in ("", "choice", "multi", "rank"):
                 raise XLSFormError(
                     f"{row.at('fieldkit::kind')}: {fk_kind!r} does not fit type {t.pyxform_type!r}"
                 )
-            item["kind"] = "multi" if t.multi else "choice"
+            item["kind"] = "multi" if t.multi else "rank" if t.pyxform_type == "rank" else "choice"
             out: list[dict[str, Any]] = []
             seen: dict[str, dict[str, Any]] = {}
             for c in choices:

@@ -39,6 +39,7 @@ from fieldkit.checklists.xlsform_book import (
 )
 from fieldkit.checklists.xlsform_files import file_choices
 from fieldkit.checklists.xlsform_items import UNASKED, ItemReader
+from fieldkit.checklists.xlsform_pulldata import attach_lookups
 from fieldkit.checklists.xlsform_settings import INSTANCE_ID, settings_facts
 from fieldkit.checklists.xlsform_types import TypeOf, type_of
 from fieldkit.workbooks import check_workbook
@@ -560,6 +561,7 @@ def read_xlsform(path: Path, *, language: str | None = None, media: Path | None 
     reader = _Reader(path, language, media)
     validate_with_pyxform(path)
     definition = reader.read()
+    reader.notices += attach_lookups(definition, path, reader.survey)
     try:
         checklist = parse_checklist(definition, path.name)
     except ChecklistError as e:
@@ -568,8 +570,8 @@ def read_xlsform(path: Path, *, language: str | None = None, media: Path | None 
     if deep is not None:
         raise XLSFormError(
             reader.where(
-                f"{path.name}: item {deep}: formula reads calculations nested too deep for the"
-                " reports to compute in one SQL expression (SQLite's parser)"
+                f"{path.name}: item {deep}: formula too deeply nested for the reports to"
+                " compute in SQL (SQLite's parser; calculations it reads are computed first)"
             )
         )
     return Imported(checklist, definition, reader.language, reader.notices)

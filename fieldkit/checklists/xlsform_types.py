@@ -78,8 +78,8 @@ def type_of(cell: str) -> TypeOf:
                 # the choices are in a media file (xlsform_files)
                 from_file=m.group("select_command") in aliases.select_from_file,
             )
-        if command == constants.RANK:
-            return TypeOf("refused", reason="rank questions (put choices in order)")
+        if command == constants.RANK:  # the choices put in order (checklists.parsing)
+            return TypeOf("select", list_name=m.group("list_name"), pyxform_type=command)
         # select_one_external: its list is on the workbook's external_choices sheet
         return TypeOf(
             "select",

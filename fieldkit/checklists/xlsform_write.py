@@ -22,6 +22,7 @@ from typing import Any
 from fieldkit.checklists.kinds import CHOICE_KINDS, NUMBER_KINDS, TABLE, YESNO_KINDS
 from fieldkit.checklists.model import Checklist, Item, Repeat, Section
 from fieldkit.checklists.rule import rule_as_relevant
+from fieldkit.checklists.xlsform_pulldata import write_media
 from fieldkit.files import replace_privately
 from fieldkit.safetext import formula_like, safe_text
 
@@ -210,7 +211,7 @@ def rows(checklist: Checklist) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 if item.kind == "ynna":
                     row["fieldkit::kind"] = "ynna"  # n/a by judgement only with fieldkit::na
             elif item.kind in CHOICE_KINDS:
-                select = "select_one" if item.kind == "choice" else "select_multiple"
+                select = {"choice": "select_one", "multi": "select_multiple"}.get(item.kind, "rank")
                 if item.choice_file:  # still waiting for its file: the same type again
                     row["type"] = f"{select}_from_file {item.choice_file}"
                 else:
@@ -370,6 +371,7 @@ def write_xlsform(checklist: Checklist, out: Path) -> Path:
     wb = _workbook(checklist)
     out = Path(out)
     replace_privately(out, lambda tmp: wb.save(tmp))
+    write_media(checklist.lookups, out)  # pulldata()'s CSV files, as FORM-media/
     return out
 
 

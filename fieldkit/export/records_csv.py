@@ -47,7 +47,7 @@ def text_value(value: Any, kind: str) -> str:
     """A stored answer as the importer reads it back to the same value."""
     if value is None:
         return ""
-    if kind == "multi" and isinstance(value, str) and value.startswith("["):
+    if kind in ("multi", "rank") and isinstance(value, str) and value.startswith("["):
         try:
             return ";".join(str(c) for c in json.loads(value))
         except ValueError:

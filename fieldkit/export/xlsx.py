@@ -70,7 +70,7 @@ def converter(item: Item, files: Mapping[str, str] | None = None) -> Callable[[A
         labels = {c.code: c.label for c in item.choices}
         labels.update({NA: "n/a", UNKNOWN: "unknown"})
         return lambda v: labels.get(v, v) if isinstance(v, str) else v
-    if item.kind == "multi":
+    if item.kind in ("multi", "rank"):  # (a rank: its labels in order)
         labels = {c.code: c.label for c in item.choices}
 
         def multi(v: Any) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 
 from fieldkit import sql
 from fieldkit.checklists import Checklist, ChecklistError, Item, expr, parse_stored
-from fieldkit.checklists.computed_sql import computed_sql
+from fieldkit.checklists.computed_sql import computed_sql, stage_column, staged, stages
 from fieldkit.errors import BadDatabase
 from fieldkit.store import aggregates
 from fieldkit.store.connection import transaction
@@ -110,6 +110,8 @@ def value_sql(checklist: Checklist, item_id: str, rkey: str = "") -> str:
     row `a.value` each (XLSForm's sum() and count() over a repeat)."""
 
     def answer(ref: Any) -> str:
+        if ref == ("position",):  # position(..): the instance's number (as the app has it)
+            return position_sql(checklist, rkey)
         if isinstance(ref, tuple):
             return (
                 "FROM cells a WHERE a.record_id = r.record_id"
@@ -118,6 +120,20 @@ def value_sql(checklist: Checklist, item_id: str, rkey: str = "") -> str:
         return _cell(ref, rkey)
 
     return computed_sql(checklist, item_id, answer)
+
+
+def position_sql(checklist: Checklist, rkey: str) -> str:
+    """position(..) for the instance `rkey`: its number, or its place among the codes of
+    a fixed repeat (a loop over a list); NULL outside a repeat, as in the app."""
+    if rkey.isdigit():
+        return str(int(rkey))
+    codes = [
+        i.code
+        for s in checklist.sections
+        if s.repeat and s.repeat.fixed
+        for i in s.repeat.instances
+    ]
+    return str(codes.index(rkey) + 1) if rkey in codes else "NULL"
 
 
 def scope_sql(checklist: Checklist) -> str | None:
@@ -146,7 +162,7 @@ def _column_sql(col: WideColumn, checklist: Checklist, carry: bool = False) -> s
     old = item.renamed_from if carry else ""
     if col.rkey is None:
         value = "o.value"
-        if item.kind == "multi":
+        if item.kind in ("multi", "rank"):
             value = "CASE WHEN json_valid(o.value) THEN json(o.value) ELSE o.value END"
         field = (
             f"o.field IN ({_lit(item.id)}, {_lit(old)})" if old else f"o.field = {_lit(item.id)}"
@@ -181,6 +197,8 @@ def wide_view_sql(name: str, checklist: Checklist, version: int | None) -> str:
     where = f"r.checklist_id = {_lit(checklist.id)} AND r.deleted = 0"
     if version is not None:
         where += f" AND r.checklist_version = {int(version)}"
+    if staged(checklist):
+        return _staged_view_sql(name, checklist, version, where)
     # the record (linked to its answers where shown), then the questions, then the rest of
     # the envelope: a reader sees the answers first
     cols = ",\n  ".join(
@@ -189,6 +207,42 @@ def wide_view_sql(name: str, checklist: Checklist, version: int | None) -> str:
         + [f"r.{c}" for c in ENVELOPE[1:]]
     )
     return f"CREATE VIEW {quote(name)} AS\nSELECT\n  {cols}\nFROM record_facts r\nWHERE {where}"
+
+
+def _staged_view_sql(name: str, checklist: Checklist, version: int | None, where: str) -> str:
+    """A wide view whose calculations read each other too deep to be written out in one
+    SQL expression: computed in stages (a CTE each, materialized), each calculation reading
+    the earlier ones' columns, as the app reads their values."""
+
+    def answer(ref: Any) -> str:
+        if ref == ("position",):
+            return "NULL"  # (computed for the record, outside any repeat: as value_sql)
+        if isinstance(ref, tuple):
+            return (
+                "FROM cells a WHERE a.record_id = r.record_id"
+                f" AND a.kind = 'answer' AND a.field = {_lit(ref[1])}"
+            )
+        return _cell(ref)
+
+    ctes = [f"s0 AS MATERIALIZED (SELECT r.* FROM record_facts r WHERE {where})"]
+    for n, ids in enumerate(stages(checklist), 1):
+        cols = ", ".join(
+            f"{computed_sql(checklist, iid, answer, stage_column)} AS {stage_column(iid)[2:]}"
+            for iid in ids
+        )
+        ctes.append(f"s{n} AS MATERIALIZED (SELECT r.*, {cols} FROM s{n - 1} r)")
+    columns = [f"r.{ENVELOPE[0]}"]
+    for c in wide_columns(checklist):
+        if c.item.kind == "derived":
+            columns.append(f"{stage_column(c.item.id)} AS {quote(c.name)}")
+        else:
+            columns.append(_column_sql(c, checklist, version is None))
+    columns += [f"r.{c}" for c in ENVELOPE[1:]]
+    body = ",\n  ".join(columns)
+    return (
+        f"CREATE VIEW {quote(name)} AS\nWITH {', '.join(ctes)}\n"
+        f"SELECT\n  {body}\nFROM s{len(ctes) - 1} r"
+    )
 
 
 def stored_checklists(conn: sqlite3.Connection) -> dict[str, dict[int, Checklist]]:

@@ -12,6 +12,7 @@ from textual.content import Content
 from fieldkit.checklists import NA, UNKNOWN, Item
 from fieldkit.checklists.kinds import MOMENT_KINDS
 from fieldkit.checklists.model import Q4_LABELS, YESNO_KINDS
+from fieldkit.checklists.rank import rank_hint
 from fieldkit.checklists.words import codes_of, digits_hint, na_condition
 
 
@@ -35,6 +36,9 @@ def options_text(item: Item, value: Any) -> Content:
         letters = {yes_no_choice(item, "y"): "/y", yes_no_choice(item, "n"): "/n"}
         for n, c in enumerate(item.choices, 1):
             add(str(n) + letters.get(n, ""), c.label, value == c.code)
+    elif item.kind == "rank":  # typed: the numbers in order (checklists.parsing)
+        for n, c in enumerate(item.choices, 1):
+            add(str(n), c.label)
     elif item.kind == "multi":
         chosen = codes_of(value)
         for n, c in enumerate(item.choices, 1):
@@ -71,6 +75,8 @@ def hint_lines(
             lines.append(opts)
         if item.kind in ("choice", "multi"):
             lines.append(Content.styled(digits_hint(item), "$text-muted"))
+        if item.kind == "rank":
+            lines += [Content.styled(line, "$text-muted") for line in rank_hint(item, value)]
     if item.kind in MOMENT_KINDS:
         lines.append(Content.styled("Enter on empty or ctrl+t = now", "$text-muted"))
     if item.help:

@@ -29,6 +29,7 @@ from fieldkit.checklists.model import (
     YESNO_KINDS,
     Choice,
 )
+from fieldkit.checklists.rank import rank_numbers
 from fieldkit.checklists.words import codes_of
 from fieldkit.tui import intents as it
 from fieldkit.tui.form_model import Entry, digit_pick, multi_toggle
@@ -412,6 +413,8 @@ class TextRow(Vertical):
         if kind in GEO_KINDS:
             more = "" if kind == "geopoint" else "; points separated by ;"
             return f"latitude longitude, e.g. 51.5074 -0.1278{more}"
+        if kind == "rank":
+            return "the choices' numbers in order, e.g. 2 1 3; Enter saves"
         return "type; Enter saves" + ("" if self.item.required else " (optional)")
 
     # ----------------------------------------------------------------- state
@@ -421,6 +424,8 @@ class TextRow(Vertical):
             return ""
         if v == NA:
             return "na"
+        if self.item.kind == "rank":  # the numbers in order, as typed
+            return rank_numbers(self.item, v)
         return str(v)
 
     @property
@@ -474,8 +479,9 @@ class TextRow(Vertical):
         return Content("\n").join(lines), bool(lines)
 
     def hints(self) -> list[Content]:
-        """What the hint panel shows while this row has the focus."""
-        return row_hints(self, with_options=False)
+        """What the hint panel shows while this row has the focus (a rank: its choices,
+        numbered, and the order saved)."""
+        return row_hints(self, with_options=self.item.kind == "rank")
 
     def watch_auto(self) -> None:
         self._redraw()

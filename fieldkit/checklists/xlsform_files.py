@@ -28,7 +28,9 @@ MAX_BYTES = 20 * 1024 * 1024  # a media file larger than this is refused
 SUFFIXES = (".csv", ".xml", ".geojson")
 
 
-def _where(form: Path, name: str, media: Path | None) -> Path | None:
+def media_path(form: Path, name: str, media: Path | None = None) -> Path | None:
+    """The media file `name` of the form: in `media` (--media DIR), beside the form, or in
+    its FORM-media/ folder, first found."""
     folders = [form.parent, form.parent / f"{form.stem}-media"]
     for folder in [media, *folders] if media is not None else folders:
         if (folder / name).is_file():
@@ -79,7 +81,7 @@ def file_choices(
             f"{where}: the choices are in {name!r}, not a file name (a phone gets the form's"
             " media files by name)"
         )
-    path = _where(form, name, media)
+    path = media_path(form, name, media)
     if path is None:
         return None
     if path.stat().st_size > MAX_BYTES:

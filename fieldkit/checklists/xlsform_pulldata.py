@@ -22,8 +22,7 @@ from typing import Any
 
 from fieldkit.checklists.lookups import NAME_RE, Lookup, file_key
 from fieldkit.checklists.xlsform_book import Row, XLSFormError
-from fieldkit.checklists.xlsform_files import MAX_BYTES
-from fieldkit.checklists.xlsform_files import _where as media_file
+from fieldkit.checklists.xlsform_files import MAX_BYTES, media_path
 
 # pulldata( then its first argument: a quoted name, or anything else up to the comma
 _CALL = re.compile(r"""pulldata\s*\(\s*(?:'([^']*)'|"([^"]*)"|([^,)]*))""")
@@ -55,12 +54,15 @@ def _read(path: Path, where: str, notices: list[str]) -> Lookup:
     return Lookup(columns, rows)
 
 
-def attach_lookups(definition: dict[str, Any], form: Path, survey: list[Row]) -> list[str]:
-    """Hold in `definition["lookups"]` every CSV the survey's pulldata() calls read; the
-    notices (one line each) for files not published with the form."""
+def attach_lookups(
+    definition: dict[str, Any], form: Path, survey: list[Row], extra: Path | None = None
+) -> list[str]:
+    """Hold in `definition["lookups"]` every CSV the survey's pulldata() calls read (found
+    as choice files are: in `extra`, the --media folder, beside the form or in its
+    FORM-media/); the notices (one line each) for files not published with the form."""
     notices: list[str] = []
     held: dict[str, Lookup] = {}
-    media = form.parent / f"{form.stem}-media"
+    media = extra if extra is not None else form.parent / f"{form.stem}-media"
     for row in survey:
         for column in COLUMNS:
             source = row.get(column)
@@ -83,7 +85,7 @@ def attach_lookups(definition: dict[str, Any], form: Path, survey: list[Row]) ->
                 name = file_key(quoted)
                 if name in held or not NAME_RE.match(name):
                     continue
-                path = media_file(form, name + ".csv")
+                path = media_path(form, name + ".csv", extra)
                 if path is None:
                     notices.append(
                         f"{where}: pulldata() reads {name}.csv, which is neither beside the"

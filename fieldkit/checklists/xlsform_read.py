@@ -561,7 +561,7 @@ def read_xlsform(path: Path, *, language: str | None = None, media: Path | None 
     reader = _Reader(path, language, media)
     validate_with_pyxform(path)
     definition = reader.read()
-    reader.notices += attach_lookups(definition, path, reader.survey)
+    reader.notices += attach_lookups(definition, path, reader.survey, media)
     try:
         checklist = parse_checklist(definition, path.name)
     except ChecklistError as e:

@@ -58,6 +58,7 @@ def household_form(path: Path, *, counted: bool = False) -> Path:
             "",
         ],
         ["calculate", "living", "", "", "", "${size}", ""],
+        ["calculate", "place", "", "", "", "position(..)", ""],
         ["end repeat", "", "", "", "", "", ""],
         ["calculate", "members", "", "", "", "count(${mname})", ""],
         ["end repeat", "", "", "", "", "", ""],
@@ -265,8 +266,13 @@ def test_an_odk_central_export_with_a_nested_repeat_imports_and_again_adds_nothi
         ).fetchone()
         rid = s.conn.execute("SELECT record_id FROM records ORDER BY observed_at").fetchone()[0]
         app = s.checklist("household_visit").computed_values(s.answers(rid))
+        (place,) = s.conn.execute(  # position(..): the member's number in its household
+            "SELECT place FROM wide_household_visit WHERE village = 'Ashford'"
+        ).fetchone()
     assert {k: int(v) for k, v in json.loads(living).items()} == {"1/1": 2, "1/2": 2, "2/1": 1}
     assert {k: app[("living", k)] for k in ("1/1", "1/2", "2/1")} == {"1/1": 2, "1/2": 2, "2/1": 1}
+    assert json.loads(place) == {"1/1": 1, "1/2": 2, "2/1": 1}
+    assert {k: int(app[("place", k)]) for k in ("1/1", "1/2", "2/1")} == json.loads(place)
     again = cli(*args)
     assert "0 records imported, 2 already present" in again.output, again.output
     assert len(_members(db)) == 2

@@ -50,6 +50,8 @@ def computed_per_instance(checklist: Checklist, item: Item) -> str | None:
         return sql
 
     def answer(ref: Any) -> str:
+        if ref == ("position",):  # position(..): the instance's own number, "2/3" -> 3
+            return "CAST(substr(k.rkey, length(rtrim(k.rkey, '0123456789')) + 1) AS INTEGER)"
         iid = ref[1] if isinstance(ref, tuple) else ref
         where = f"a.record_id = r.record_id AND a.kind = 'answer' AND a.field = {_lit(iid)}"
         other = checklist.section_of(iid).repeat

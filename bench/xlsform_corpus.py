@@ -12,7 +12,8 @@ For each .xls/.xlsx/.xlsm under DIR (recursively; Excel's `~$` lock files left o
    reads back to the same definition;
 5. a CSV of one record with a plain answer to each question imports (`--partial`), the
    columns the form itself refuses (its constraints, relevance) left out one by one, as
-   tests/test_xlsform_corpus_answers.py does.
+   tests/test_xlsform_corpus_answers.py does; then `report evidence --checklist ID` runs
+   and `export xlsx` writes a workbook whose Answers sheet holds the record's answers.
 
 Prints one row per form, what refused each, and the rate over the accepted forms. Runs
 in process (typer's CliRunner), one temporary database per form.
@@ -136,7 +137,9 @@ def _answers(runner: CliRunner, form: Path, db: Path, tmp: Path) -> str:
         write_answers(data, answers)
         r = _invoke(runner, "import", data, "--checklist", checklist.id, "--db", db, "--partial")
         if r.exit_code == 0:
-            return "ok" if (answers or not plain_answers(checklist)) else "every answer refused"
+            if not answers and plain_answers(checklist):
+                return "every answer refused"
+            return _shown(runner, checklist, db, tmp)
         if _trace(r):
             return "traceback: " + _trace(r)
         lines = (r.stderr or r.output).strip().splitlines()
@@ -145,6 +148,27 @@ def _answers(runner: CliRunner, form: Path, db: Path, tmp: Path) -> str:
             return "refused: " + _one_line(lines[0] if lines else r.output)
         del answers[column]
     return "refused every column"
+
+
+def _shown(runner: CliRunner, checklist: Any, db: Path, tmp: Path) -> str:
+    """The imported record in the reports and the workbook."""
+    from openpyxl import load_workbook
+
+    r = _invoke(runner, "report", "evidence", "--checklist", checklist.id, "--db", db)
+    if r.exit_code != 0:
+        return "report evidence: " + (_trace(r) or _one_line(r.stderr or r.output))
+    out = tmp / "all.xlsx"
+    r = _invoke(runner, "export", "xlsx", "--db", db, "--out", out)
+    if r.exit_code != 0:
+        return "export xlsx: " + (_trace(r) or _one_line(r.stderr or r.output))
+    ids = {i.id for i in checklist.items}
+    book = load_workbook(out, read_only=True)
+    rows = book["Answers"].iter_rows(values_only=True)
+    header = [str(c) for c in next(rows)]
+    at = header.index("Item id")
+    if not any(row[at] in ids for row in rows):
+        return "the workbook's Answers sheet holds none of its answers"
+    return "ok"
 
 
 def check(form: Path) -> Outcome:
@@ -226,7 +250,10 @@ def main(
     trips = [o for o in whole if o.roundtrip == "ok"]
     answered = [o for o in whole if o.answers == "ok"]
     print(f"round trip (export, diff 0 changes, same definition): {len(trips)} of {len(whole)}")
-    print(f"a CSV of answers imports: {len(answered)} of {len(whole)}")
+    print(
+        "a CSV of answers imports, `report evidence` runs and the workbook holds them:"
+        f" {len(answered)} of {len(whole)}"
+    )
     print(f"tracebacks: {sum(bool(o.traceback) for o in accepted)}")
     print(f"library warnings on stderr: {sum(o.library_warnings for o in accepted)}")
     print(f"lines naming what was ignored: {sum(o.ignored for o in accepted)}")

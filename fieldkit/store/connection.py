@@ -69,20 +69,6 @@ def statements(sql: str) -> tuple[str, ...]:
     )
 
 
-def flush_wal(path: Path) -> None:
-    """Flush the database's write-ahead log to the disk (fdatasync of `PATH-wal`): what
-    SQLite's synchronous=FULL does at every commit. No log file: the last connection
-    checkpointed it into the database, syncing it, and removed it."""
-    try:
-        fd = os.open(f"{path}-wal", os.O_RDONLY)
-    except FileNotFoundError:
-        return
-    try:
-        os.fdatasync(fd)
-    finally:
-        os.close(fd)
-
-
 def check_file(path: Path) -> None:
     """Refuse, with one clear line, a file that is missing, not SQLite, or truncated.
 

@@ -16,7 +16,7 @@ rule in full is fieldkit/sql/__init__.py's.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,8 +91,6 @@ class Store:
         self.signer: Any = None  # the key writing() signs rows with (None: the user's)
         self._written: list[tuple[str, str]] = []  # rows writing() inserts (rowsigs.track)
         self._tracking = False
-        self._flush_soon: Callable[[Callable[[], None]], None] | None = None  # flush_later
-        self._unflushed = False
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -192,7 +190,6 @@ class Store:
         return store
 
     def close(self) -> None:
-        self.flush()
         self.conn.close()
         for item in self._closing:
             item.cleanup()
@@ -284,27 +281,6 @@ class Store:
             self._written.clear()  # (what a block rolled back inserted)
             yield Writer(self, conn)
             rowsigs.sign_written(conn, self._written, self.signer)  # signed before COMMIT
-        if self._flush_soon is not None and not self._unflushed:
-            self._unflushed = True
-            self._flush_soon(self.flush)
-
-    def flush_later(self, soon: Callable[[Callable[[], None]], None]) -> None:
-        """Commit without waiting for the disk, and flush soon after: `soon` is given
-        `flush` after each write, to run it when the user has seen the write's result (the
-        capture app runs it after the next frame). A commit is then in the operating
-        system's hands when it returns, which is enough for it to survive fieldkit being
-        killed (SQLite's synchronous=NORMAL in WAL mode), and on the disk, surviving a
-        power cut, when `flush` has run, a frame later; until then the database is
-        consistent but may lose its last writes to a power cut. Without it (every other
-        user of a Store) each commit waits for the disk (synchronous=FULL)."""
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        self._flush_soon = soon
-
-    def flush(self) -> None:
-        """Put the commits flush_later left on the disk now (nothing if none are)."""
-        if self._unflushed:
-            self._unflushed = False
-            connection.flush_wal(self.path)
 
     def update_views(self) -> bool:
         """Store this fieldkit's view definitions in the file if it holds other ones (made

@@ -158,10 +158,6 @@ class FieldkitApp(App[None]):
         # this thread is busy (laying out the rest of an answer, say), so a frame drawn
         # waited up to 10-15 ms to reach the screen. Every 0.5 ms, it is there at once.
         sys.setswitchinterval(SWITCH_INTERVAL)
-        if not self.store.readonly:
-            # A save is shown as saved once committed (it survives the app being killed),
-            # and put on the disk right after that frame, not before it (Store.flush_later).
-            self.store.flush_later(self.call_after_refresh)
         for line in self.unreadable:
             self.notify(line, title="Not shown", severity="warning", timeout=15)
         if not self.ctx.complete or not self.ctx_known:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from fieldkit.checklists import NA
 from fieldkit.tui import intents as it
 from fieldkit.tui.form_model import Entry
 from fieldkit.tui.widgets.item_row import TextRow
@@ -38,12 +37,7 @@ class AttachmentRow(TextRow):
         what = HINT.get(self.item.kind, "a file's path, e.g. ~/notes/visit.pdf")
         return f"{what}; Enter attaches it" + ("" if self.item.required else " (optional)")
 
-    def saved_text(self) -> str:
-        v = self.value
-        if v is None:
-            return ""
-        if v == NA:
-            return "na"
+    def _as_saved(self, v: object) -> str:
         return self._describe(str(v))
 
     def watch_value(self, old: object, new: object) -> None:

@@ -8,7 +8,6 @@ import json
 
 from textual.content import Content
 
-from fieldkit.checklists import NA
 from fieldkit.tui.widgets.item_row import TextRow
 
 
@@ -27,12 +26,7 @@ class CodeRow(TextRow):
             f"{self.item.choice_file}; Enter saves{optional}"
         )
 
-    def saved_text(self) -> str:
-        v = self.value
-        if v is None:
-            return ""
-        if v == NA:
-            return "na"
+    def _as_saved(self, v: object) -> str:
         if self.item.kind == "multi":
             try:
                 return " ".join(json.loads(str(v)))

@@ -424,6 +424,10 @@ class TextRow(Vertical):
             return ""
         if v == NA:
             return "na"
+        return self._as_saved(v)
+
+    def _as_saved(self, v: Any) -> str:
+        """A saved answer (not blank, not n/a) as the field shows it."""
         if self.item.kind == "rank":  # the numbers in order, as typed
             return rank_numbers(self.item, v)
         return str(v)
